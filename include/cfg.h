@@ -1,0 +1,93 @@
+/* cfg: the run's configuration, read from YAML (libyaml) into a plain struct.
+ *
+ * Order of precedence, lowest first: built-in defaults, the YAML file, then
+ * each `-s key=value` override in the order given. Every value is checked
+ * as it is read (type, range, known key) and errors name file:line:col.
+ * cfg knows nothing of training: it only fills and checks this struct.
+ * The schema is documented in configs/README.md. */
+#ifndef NNTRAIN_CFG_H
+#define NNTRAIN_CFG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "err.h"
+#include "net.h"
+
+#define CFG_PATH_MAX 1024
+#define CFG_MAX_KEYS 64
+
+/* Where a key's value came from, for error messages. */
+typedef struct {
+    char key[48];  /* dotted key, e.g. "train.learning_rate" */
+    int line, col; /* 1-based position in the YAML file; 0 if from -s */
+} cfg_loc;
+
+typedef struct {
+    char source[CFG_PATH_MAX]; /* the YAML file ("" when none) */
+
+    /* data: */
+    char data_dir[CFG_PATH_MAX];     /* relative: to $NNTRAIN_DATA, else to cwd */
+    char train_images[CFG_PATH_MAX]; /* relative: to data_dir */
+    char train_labels[CFG_PATH_MAX];
+    char test_images[CFG_PATH_MAX];
+    char test_labels[CFG_PATH_MAX];
+    int validation;                  /* last N training examples held out */
+    int train_limit;                 /* use only the first N training examples; 0 = all */
+
+    /* network: */
+    int n_layers;                    /* weight layers = len(sizes) - 1 */
+    int sizes[NET_MAX_LAYERS + 1];
+    int n_hidden_act;                /* network.activation: 1 name (every hidden layer) or one per hidden layer */
+    net_act hidden_act[NET_MAX_LAYERS];
+    net_act output_act;              /* network.output */
+    net_act act[NET_MAX_LAYERS];     /* per weight layer, resolved by cfg_validate */
+    net_cost cost;
+    net_init_kind init;
+
+    /* train: */
+    double learning_rate;
+    int batch_size;
+    int epochs;
+    uint64_t seed;
+    int threads;                     /* 0 = every core */
+    int shards;                      /* mini-batch split; 0 = automatic (never from threads) */
+    int deterministic;               /* 1: bitwise identical for any thread count */
+
+    /* output: */
+    char model_path[CFG_PATH_MAX];   /* "" = do not save */
+    char metrics_path[CFG_PATH_MAX]; /* "" = do not write */
+
+    int n_locs;
+    cfg_loc locs[CFG_MAX_KEYS];
+} cfg_t;
+
+/* Fills every field with its documented default. */
+void cfg_defaults(cfg_t *c);
+
+/* cfg_defaults, then the YAML file at path. */
+int cfg_load(const char *path, cfg_t *c, err_t *err);
+
+/* Same, from a string in memory; `name` stands for the file in messages. */
+int cfg_load_string(const char *yaml, const char *name, cfg_t *c, err_t *err);
+
+/* Applies one "key=value" override (e.g. "train.learning_rate=0.5",
+ * "network.sizes=[784,30,10]"); the value is read as a YAML value. */
+int cfg_set(cfg_t *c, const char *assignment, err_t *err);
+
+/* Checks the values together (activations vs layers, cost vs output
+ * activation...) and resolves act[] for every layer. Call once after all
+ * loads and overrides. */
+int cfg_validate(cfg_t *c, err_t *err);
+
+/* Writes "file:line:col" (or "file", or "-s key" for an override) for key
+ * into buf, for messages about values checked outside cfg (data sizes). */
+void cfg_where(const cfg_t *c, const char *key, char *buf, size_t n);
+
+/* Writes the resolved configuration as YAML that cfg_load reads back to the
+ * same struct. */
+int cfg_write_yaml(const cfg_t *c, FILE *f);
+
+/* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
+void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);
+
+#endif

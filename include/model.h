@@ -1,0 +1,28 @@
+/* model: the versioned binary model file.
+ *
+ * Layout (all integers little-endian):
+ *   "NNTRMODL"           8 bytes magic
+ *   u32 version          1
+ *   u32 n_layers         L
+ *   u32 sizes[L+1]
+ *   u32 act[L]           net_act values
+ *   u32 cost             net_cost value
+ *   u64 n_params
+ *   f32 params[n_params] IEEE-754 binary32, little-endian
+ *   u32 crc32            zlib crc32 of every byte before it
+ * Saving is atomic (temporary file, fsync, rename): a crash never leaves a
+ * half-written file under the final name. Loading checks every field. */
+#ifndef NNTRAIN_MODEL_H
+#define NNTRAIN_MODEL_H
+
+#include "err.h"
+#include "net.h"
+
+#define MODEL_MAGIC "NNTRMODL"
+#define MODEL_VERSION 1
+
+int model_save(const char *path, const net_t *net, err_t *err);
+/* Creates *net (net_create) from the file; on error nothing is allocated. */
+int model_load(const char *path, net_t *net, err_t *err);
+
+#endif

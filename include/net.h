@@ -1,0 +1,106 @@
+/* net: a fully connected network (multi-layer perceptron).
+ *
+ * Layer l (0 <= l < n_layers) maps sizes[l] inputs to sizes[l+1] outputs:
+ *     z = a_prev . W^T + b,   a = act(z)
+ * with W (sizes[l+1], sizes[l]) row-major and b (sizes[l+1]).
+ *
+ * All parameters live in one float buffer, params, laid out
+ *     W0 b0 W1 b1 ...          (w_off[l], b_off[l] index into it)
+ * so saving, reducing and updating are each one loop over n_params floats.
+ * Gradients use exactly the same layout.
+ *
+ * The network knows nothing of files, threads or data sets: it runs forward
+ * and backward over a shard of B examples given as flat float arrays. */
+#ifndef NNTRAIN_NET_H
+#define NNTRAIN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "rng.h"
+
+#define NET_MAX_LAYERS 16     /* weight layers */
+#define NET_MAX_UNITS 1000000 /* units in one layer */
+#define NET_LEAKY_SLOPE 0.01f /* leaky_relu's slope for z < 0 */
+
+typedef enum {
+    ACT_SIGMOID,
+    ACT_TANH,
+    ACT_RELU,
+    ACT_LEAKY_RELU,
+    ACT_LINEAR,
+    ACT_SOFTMAX, /* output layer only */
+    ACT_COUNT
+} net_act;
+
+typedef enum {
+    COST_QUADRATIC,     /* C = 1/2 ||a - y||^2 per example */
+    COST_CROSS_ENTROPY, /* softmax: -sum y ln a; sigmoid: -sum [y ln a + (1-y) ln(1-a)] */
+    COST_COUNT
+} net_cost;
+
+typedef enum {
+    INIT_NIELSEN, /* W ~ N(0, 1/fan_in), b ~ N(0, 1) (Nielsen, chapter 3) */
+    INIT_XAVIER,  /* W ~ U(-r, r), r = sqrt(6/(fan_in+fan_out)), b = 0 */
+    INIT_HE,      /* W ~ N(0, 2/fan_in), b = 0 */
+    INIT_COUNT
+} net_init_kind;
+
+/* Names as written in configs and model files ("sigmoid", "cross_entropy",
+ * "he"...). *_parse return 0 and set *out, or -1 for an unknown name. */
+const char *net_act_name(net_act a);
+const char *net_cost_name(net_cost c);
+const char *net_init_name(net_init_kind k);
+int net_act_parse(const char *s, net_act *out);
+int net_cost_parse(const char *s, net_cost *out);
+int net_init_parse(const char *s, net_init_kind *out);
+
+typedef struct {
+    int n_layers;                   /* weight layers L; sizes has L+1 entries */
+    int sizes[NET_MAX_LAYERS + 1];  /* sizes[0] inputs ... sizes[L] outputs */
+    net_act act[NET_MAX_LAYERS];    /* activation of each weight layer */
+    net_cost cost;
+    size_t n_params;
+    size_t w_off[NET_MAX_LAYERS];   /* offset of W_l in params */
+    size_t b_off[NET_MAX_LAYERS];   /* offset of b_l in params */
+    float *params;                  /* n_params floats, one allocation */
+} net_t;
+
+/* Checks the shape (1..NET_MAX_LAYERS layers, sizes 1..NET_MAX_UNITS,
+ * softmax only on the output, cross_entropy only with a sigmoid or softmax
+ * output) and allocates params (zeroed). On error fills err, returns -1. */
+int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
+               net_cost cost, err_t *err);
+void net_free(net_t *net);
+
+/* Fills params from rng according to the scheme. */
+void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng);
+
+/* Per-shard scratch memory, made once per run and reused: activations and
+ * deltas for up to max_b examples. One allocation. */
+typedef struct {
+    int max_b;
+    float *act[NET_MAX_LAYERS + 1]; /* act[l+1] is (B, sizes[l+1]); act[0] unused */
+    float *delta[2];                /* two (B, max_size) ping-pong buffers */
+    float *mem;
+} net_ws;
+
+int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err);
+void net_ws_free(net_ws *ws);
+
+/* Forward pass. in is (B, sizes[0]); afterwards ws->act[l+1] holds layer
+ * l's output (B, sizes[l+1]) and net_output() the network's. B <= max_b. */
+void net_forward(const net_t *net, net_ws *ws, const float *in, int B);
+const float *net_output(const net_t *net, const net_ws *ws);
+
+/* Sum over the B examples of the cost, for targets y (B, sizes[L]).
+ * Call after net_forward. Returned in double for accurate epoch sums. */
+double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B);
+
+/* Backward pass, after net_forward on the same in. y is (B, sizes[L]).
+ * grad (n_params, same layout as params) is overwritten with the SUM over
+ * the B examples of dC/dparams (the caller divides by the batch size). */
+void net_backward(const net_t *net, net_ws *ws, const float *in,
+                  const float *y, int B, float *grad);
+
+#endif

@@ -1,0 +1,25 @@
+/* err: see include/err.h. */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int err_set(err_t *e, int code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        e->code = code;
+    }
+    return -1;
+}
+
+void err_clear(err_t *e)
+{
+    if (e) {
+        e->code = ERR_OK;
+        e->msg[0] = '\0';
+    }
+}
