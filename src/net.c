@@ -1,0 +1,347 @@
+/* net: see include/net.h. */
+#include "net.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *act_names[ACT_COUNT] = {
+    "sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"};
+static const char *cost_names[COST_COUNT] = {"quadratic", "cross_entropy"};
+static const char *init_names[INIT_COUNT] = {"nielsen", "xavier", "he"};
+
+static int parse_name(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *net_act_name(net_act a) { return (unsigned)a < ACT_COUNT ? act_names[a] : "?"; }
+const char *net_cost_name(net_cost c) { return (unsigned)c < COST_COUNT ? cost_names[c] : "?"; }
+const char *net_init_name(net_init_kind k) { return (unsigned)k < INIT_COUNT ? init_names[k] : "?"; }
+
+int net_act_parse(const char *s, net_act *out)
+{
+    int i = parse_name(s, act_names, ACT_COUNT);
+    if (i < 0)
+        return -1;
+    *out = (net_act)i;
+    return 0;
+}
+
+int net_cost_parse(const char *s, net_cost *out)
+{
+    int i = parse_name(s, cost_names, COST_COUNT);
+    if (i < 0)
+        return -1;
+    *out = (net_cost)i;
+    return 0;
+}
+
+int net_init_parse(const char *s, net_init_kind *out)
+{
+    int i = parse_name(s, init_names, INIT_COUNT);
+    if (i < 0)
+        return -1;
+    *out = (net_init_kind)i;
+    return 0;
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
+               net_cost cost, err_t *err)
+{
+    memset(net, 0, sizeof *net);
+    if (n_layers < 1 || n_layers > NET_MAX_LAYERS)
+        return err_set(err, ERR_INPUT, "a network needs 1 to %d weight layers (2 to %d sizes), got %d",
+                       NET_MAX_LAYERS, NET_MAX_LAYERS + 1, n_layers);
+    if ((unsigned)cost >= COST_COUNT)
+        return err_set(err, ERR_INPUT, "unknown cost %d", (int)cost);
+    for (int i = 0; i <= n_layers; i++)
+        if (sizes[i] < 1 || sizes[i] > NET_MAX_UNITS)
+            return err_set(err, ERR_INPUT, "layer size %d is %d; expected 1 to %d",
+                           i, sizes[i], NET_MAX_UNITS);
+    for (int l = 0; l < n_layers; l++) {
+        if ((unsigned)act[l] >= ACT_COUNT)
+            return err_set(err, ERR_INPUT, "unknown activation %d in layer %d", (int)act[l], l + 1);
+        if (act[l] == ACT_SOFTMAX && l != n_layers - 1)
+            return err_set(err, ERR_INPUT, "softmax is only allowed on the output layer (found on hidden layer %d)", l + 1);
+    }
+    net_act out = act[n_layers - 1];
+    if (cost == COST_CROSS_ENTROPY && out != ACT_SIGMOID && out != ACT_SOFTMAX)
+        return err_set(err, ERR_INPUT, "cross_entropy needs a sigmoid or softmax output layer, not %s",
+                       net_act_name(out));
+
+    net->n_layers = n_layers;
+    net->cost = cost;
+    size_t off = 0;
+    for (int l = 0; l < n_layers; l++) {
+        net->act[l] = act[l];
+        net->w_off[l] = off;
+        off += (size_t)sizes[l + 1] * sizes[l];
+        net->b_off[l] = off;
+        off += (size_t)sizes[l + 1];
+    }
+    for (int i = 0; i <= n_layers; i++)
+        net->sizes[i] = sizes[i];
+    net->n_params = off;
+    net->params = calloc(off, sizeof(float));
+    if (!net->params)
+        return err_set(err, ERR_RUNTIME, "out of memory for %zu parameters (%.1f MB)",
+                       off, off * 4.0 / 1e6);
+    return 0;
+}
+
+void net_free(net_t *net)
+{
+    free(net->params);
+    net->params = NULL;
+}
+
+void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        int fan_in = net->sizes[l], fan_out = net->sizes[l + 1];
+        float *W = net->params + net->w_off[l];
+        float *b = net->params + net->b_off[l];
+        size_t nw = (size_t)fan_in * fan_out;
+        switch (scheme) {
+        case INIT_NIELSEN: {
+            double sd = 1.0 / sqrt((double)fan_in);
+            for (size_t i = 0; i < nw; i++)
+                W[i] = (float)(sd * rng_normal(rng));
+            for (int j = 0; j < fan_out; j++)
+                b[j] = (float)rng_normal(rng);
+            break;
+        }
+        case INIT_XAVIER: {
+            double r = sqrt(6.0 / (fan_in + fan_out));
+            for (size_t i = 0; i < nw; i++)
+                W[i] = (float)(r * (2.0 * rng_uniform(rng) - 1.0));
+            memset(b, 0, (size_t)fan_out * sizeof *b);
+            break;
+        }
+        case INIT_HE:
+        default: {
+            double sd = sqrt(2.0 / fan_in);
+            for (size_t i = 0; i < nw; i++)
+                W[i] = (float)(sd * rng_normal(rng));
+            memset(b, 0, (size_t)fan_out * sizeof *b);
+            break;
+        }
+        }
+    }
+}
+
+/* ---- workspace --------------------------------------------------------- */
+
+int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err)
+{
+    memset(ws, 0, sizeof *ws);
+    size_t total = 0, max_size = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        total += (size_t)max_b * net->sizes[l + 1];
+        if ((size_t)net->sizes[l + 1] > max_size)
+            max_size = net->sizes[l + 1];
+        if ((size_t)net->sizes[l] > max_size)
+            max_size = net->sizes[l];
+    }
+    total += 2 * (size_t)max_b * max_size;
+    ws->mem = malloc(total * sizeof(float));
+    if (!ws->mem)
+        return err_set(err, ERR_RUNTIME, "out of memory for a %d-example workspace (%.1f MB)",
+                       max_b, total * 4.0 / 1e6);
+    ws->max_b = max_b;
+    float *p = ws->mem;
+    for (int l = 0; l < net->n_layers; l++) {
+        ws->act[l + 1] = p;
+        p += (size_t)max_b * net->sizes[l + 1];
+    }
+    ws->delta[0] = p;
+    ws->delta[1] = p + (size_t)max_b * max_size;
+    return 0;
+}
+
+void net_ws_free(net_ws *ws)
+{
+    free(ws->mem);
+    ws->mem = NULL;
+}
+
+/* ---- activations ------------------------------------------------------- */
+
+/* z (B, n) -> act(z), in place. */
+static void act_forward(net_act a, float *z, int B, int n)
+{
+    size_t len = (size_t)B * n;
+    switch (a) {
+    case ACT_SIGMOID:
+        for (size_t i = 0; i < len; i++)
+            z[i] = 1.0f / (1.0f + expf(-z[i]));
+        break;
+    case ACT_TANH:
+        for (size_t i = 0; i < len; i++)
+            z[i] = tanhf(z[i]);
+        break;
+    case ACT_RELU:
+        for (size_t i = 0; i < len; i++)
+            z[i] = z[i] > 0.0f ? z[i] : 0.0f;
+        break;
+    case ACT_LEAKY_RELU:
+        for (size_t i = 0; i < len; i++)
+            z[i] = z[i] > 0.0f ? z[i] : NET_LEAKY_SLOPE * z[i];
+        break;
+    case ACT_SOFTMAX:
+        for (int r = 0; r < B; r++) {
+            float *v = z + (size_t)r * n;
+            /* Subtracting the max keeps expf from overflowing. */
+            float m = v[0];
+            for (int j = 1; j < n; j++)
+                m = v[j] > m ? v[j] : m;
+            float s = 0.0f;
+            for (int j = 0; j < n; j++) {
+                v[j] = expf(v[j] - m);
+                s += v[j];
+            }
+            float inv = 1.0f / s;
+            for (int j = 0; j < n; j++)
+                v[j] *= inv;
+        }
+        break;
+    case ACT_LINEAR:
+    default:
+        break;
+    }
+}
+
+/* d (B, n) *= act'(z), where act' is written in terms of the output a:
+ * sigmoid a(1-a), tanh 1-a^2, relu [a>0], leaky [a>0 ? 1 : slope].
+ * Not for softmax (its Jacobian is not diagonal; see output_delta). */
+static void act_backward(net_act act, const float *a, float *d, int B, int n)
+{
+    size_t len = (size_t)B * n;
+    switch (act) {
+    case ACT_SIGMOID:
+        for (size_t i = 0; i < len; i++)
+            d[i] *= a[i] * (1.0f - a[i]);
+        break;
+    case ACT_TANH:
+        for (size_t i = 0; i < len; i++)
+            d[i] *= 1.0f - a[i] * a[i];
+        break;
+    case ACT_RELU:
+        for (size_t i = 0; i < len; i++)
+            d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+        break;
+    case ACT_LEAKY_RELU:
+        for (size_t i = 0; i < len; i++)
+            d[i] = a[i] > 0.0f ? d[i] : NET_LEAKY_SLOPE * d[i];
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- forward, cost, backward ------------------------------------------ */
+
+void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
+{
+    const float *a = in;
+    for (int l = 0; l < net->n_layers; l++) {
+        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        float *z = ws->act[l + 1];
+        kern_gemm_nt(B, n_out, n_in, a, net->params + net->w_off[l],
+                     net->params + net->b_off[l], z);
+        act_forward(net->act[l], z, B, n_out);
+        a = z;
+    }
+}
+
+const float *net_output(const net_t *net, const net_ws *ws)
+{
+    return ws->act[net->n_layers];
+}
+
+double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B)
+{
+    int n = net->sizes[net->n_layers];
+    const float *a = net_output(net, ws);
+    size_t len = (size_t)B * n;
+    double s = 0.0;
+    if (net->cost == COST_QUADRATIC) {
+        for (size_t i = 0; i < len; i++) {
+            double d = (double)a[i] - y[i];
+            s += 0.5 * d * d;
+        }
+    } else if (net->act[net->n_layers - 1] == ACT_SOFTMAX) {
+        for (size_t i = 0; i < len; i++)
+            if (y[i] != 0.0f)
+                s -= y[i] * log(fmax(a[i], FLT_MIN));
+    } else {
+        /* Binary cross-entropy per output unit (Nielsen, chapter 3). */
+        for (size_t i = 0; i < len; i++) {
+            double ai = fmin(fmax(a[i], FLT_MIN), 1.0 - 1e-7);
+            s -= y[i] * log(ai) + (1.0 - y[i]) * log(1.0 - ai);
+        }
+    }
+    return s;
+}
+
+/* dC/dz of the output layer into d (B, n). Cross-entropy with a sigmoid or
+ * softmax output simplifies to a - y: the activation's derivative cancels,
+ * which is why it learns fast from saturated outputs. */
+static void output_delta(const net_t *net, const float *a, const float *y,
+                         float *d, int B, int n)
+{
+    size_t len = (size_t)B * n;
+    net_act act = net->act[net->n_layers - 1];
+    for (size_t i = 0; i < len; i++)
+        d[i] = a[i] - y[i];
+    if (net->cost == COST_CROSS_ENTROPY)
+        return;
+    if (act == ACT_SOFTMAX) {
+        /* Quadratic cost through softmax: dz_j = a_j (g_j - sum_k g_k a_k). */
+        for (int r = 0; r < B; r++) {
+            float *g = d + (size_t)r * n;
+            const float *ar = a + (size_t)r * n;
+            float dot = 0.0f;
+            for (int k = 0; k < n; k++)
+                dot += g[k] * ar[k];
+            for (int j = 0; j < n; j++)
+                g[j] = ar[j] * (g[j] - dot);
+        }
+    } else {
+        act_backward(act, a, d, B, n);
+    }
+}
+
+void net_backward(const net_t *net, net_ws *ws, const float *in,
+                  const float *y, int B, float *grad)
+{
+    int L = net->n_layers;
+    float *d = ws->delta[0], *d_prev = ws->delta[1];
+    output_delta(net, ws->act[L], y, d, B, net->sizes[L]);
+    for (int l = L - 1; l >= 0; l--) {
+        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        const float *a_prev = l > 0 ? ws->act[l] : in;
+        /* dW (n_out, n_in) = d^T (n_out, B) . a_prev (B, n_in); db = column sums of d. */
+        kern_gemm_tn(n_out, n_in, B, d, a_prev, grad + net->w_off[l]);
+        kern_colsum(B, n_out, d, grad + net->b_off[l]);
+        if (l > 0) {
+            /* d_prev (B, n_in) = d (B, n_out) . W (n_out, n_in), then * act'. */
+            kern_gemm_nn(B, n_in, n_out, d, net->params + net->w_off[l], d_prev);
+            act_backward(net->act[l - 1], a_prev, d_prev, B, n_in);
+            float *t = d;
+            d = d_prev;
+            d_prev = t;
+        }
+    }
+}
