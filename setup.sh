@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# setup.sh: make a fresh Debian machine ready to build, train and test nntrain.
+#
+#   1. installs the build dependencies with apt-get (when any is missing),
+#   2. builds nntrain (autoreconf, configure, make),
+#   3. puts MNIST in data/mnist (copied from ../shared/data/mnist when that
+#      exists, else downloaded from a public mirror) and links Fashion-MNIST
+#      (Debian's dataset-fashion-mnist) as data/fashion.
+#
+# Safe to run again: each step is skipped when already done.
+# Environment: NNTRAIN_DATA (where the data goes, default ./data),
+#              MNIST_SOURCE (a directory holding the four MNIST .gz files),
+#              SKIP_FASHION=1 (do not install Fashion-MNIST).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+# ---- 1. packages ------------------------------------------------------------
+packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev check)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${SKIP_FASHION:-0}" != 1 ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
+    fashion_pkg=dataset-fashion-mnist
+else
+    fashion_pkg=
+fi
+if [ ${#missing[@]} -gt 0 ] || [ -n "$fashion_pkg" ]; then
+    [ "$(id -u)" = 0 ] && sudo= || sudo=sudo
+    say "installing: ${missing[*]} $fashion_pkg"
+    $sudo apt-get update -qq
+    if [ ${#missing[@]} -gt 0 ]; then
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || die "apt-get could not install ${missing[*]}"
+    fi
+    if [ -n "$fashion_pkg" ]; then
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$fashion_pkg" >/dev/null \
+            || say "warning: could not install $fashion_pkg; configs/fashion.yaml will not find its data"
+    fi
+fi
+
+# ---- 2. build ---------------------------------------------------------------
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+    say "autoreconf"
+    autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+fi
+if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
+    say "configure"
+    ./configure -q
+fi
+say "make"
+make -s -j"$(nproc)"
+
+# ---- 3. data ----------------------------------------------------------------
+data=${NNTRAIN_DATA:-data}
+mnist_files=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz
+             t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
+# SHA-256 of the canonical files, as the public mirrors publish them.
+declare -A mnist_sha=(
+    [train-images-idx3-ubyte.gz]=440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609
+    [train-labels-idx1-ubyte.gz]=3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c
+    [t10k-images-idx3-ubyte.gz]=8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6
+    [t10k-labels-idx1-ubyte.gz]=f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6
+)
+mirrors=(https://ossci-datasets.s3.amazonaws.com/mnist
+         https://storage.googleapis.com/cvdf-datasets/mnist)
+
+mkdir -p "$data/mnist"
+source_dir=${MNIST_SOURCE:-}
+if [ -z "$source_dir" ] && [ -d ../shared/data/mnist ]; then
+    source_dir=../shared/data/mnist
+fi
+for f in "${mnist_files[@]}"; do
+    dest="$data/mnist/$f"
+    [ -s "$dest" ] && continue
+    if [ -n "$source_dir" ] && [ -f "$source_dir/$f" ]; then
+        say "copying $f from $source_dir"
+        cp "$source_dir/$f" "$dest.part"
+    else
+        got=
+        for m in "${mirrors[@]}"; do
+            say "downloading $m/$f"
+            if command -v curl >/dev/null; then
+                curl -fsSL --retry 2 -o "$dest.part" "$m/$f" && got=1 && break
+            elif command -v wget >/dev/null; then
+                wget -q -O "$dest.part" "$m/$f" && got=1 && break
+            else
+                die "neither curl nor wget is installed to download MNIST"
+            fi
+        done
+        [ -n "$got" ] || die "could not download $f; put the four MNIST files in $data/mnist or set MNIST_SOURCE"
+        sum=$(sha256sum "$dest.part" | cut -d' ' -f1)
+        [ "$sum" = "${mnist_sha[$f]}" ] || say "warning: $f has SHA-256 $sum, not the published ${mnist_sha[$f]}"
+    fi
+    gzip -t "$dest.part" || die "$dest: not a valid gzip file"
+    mv "$dest.part" "$dest"
+done
+
+if [ -d /usr/share/datasets/fashion-mnist ] && [ ! -e "$data/fashion" ]; then
+    ln -s /usr/share/datasets/fashion-mnist "$data/fashion"
+fi
+say "ready: ./nntrain -c configs/mnist.yaml"

@@ -1,0 +1,468 @@
+/* nntrain: the command line. Composes the modules; knows how none of them
+ * work. Every error is printed here, once, and picks the exit code:
+ * 0 done, 1 runtime failure, 2 bad usage, config, data or model file. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "cfg.h"
+#include "eval.h"
+#include "idx.h"
+#include "kernels.h"
+#include "model.h"
+#include "net.h"
+#include "pgm.h"
+#include "report.h"
+#include "train.h"
+
+#define MAX_OVERRIDES 256
+
+static const char usage_text[] =
+    "Usage: nntrain [train] -c CONFIG [-s KEY=VALUE]... [--data-dir DIR] [-q]\n"
+    "       nntrain eval -m MODEL [-c CONFIG] [-s KEY=VALUE]... [--images F --labels F]\n"
+    "       nntrain predict -m MODEL FILE...\n"
+    "       nntrain --help | --version\n";
+
+static const char help_text[] =
+    "Train fully connected neural networks (multi-layer perceptrons) with\n"
+    "mini-batch SGD, data-parallel over every core (OpenMP).\n"
+    "\n"
+    "Commands:\n"
+    "  train (default)  train as CONFIG says; print one line per epoch and the\n"
+    "                   final test accuracy; save the model and metrics if the\n"
+    "                   config names output paths\n"
+    "  eval             accuracy and 10x10 confusion matrix of a saved model on\n"
+    "                   the config's test set (or --images/--labels)\n"
+    "  predict          the predicted class and the output activations of each\n"
+    "                   image of an IDX file or a PGM image\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE    YAML config (reference: configs/README.md)\n"
+    "  -s, --set KEY=VALUE  override one config value, e.g. -s train.learning_rate=0.5\n"
+    "                       or -s network.sizes=[784,100,10]; repeatable, applied in order\n"
+    "      --data-dir DIR   directory with the data files (same as -s data.dir=DIR);\n"
+    "                       relative data dirs are looked up under $NNTRAIN_DATA,\n"
+    "                       else under ./data\n"
+    "  -m, --model FILE     model file written by training (eval, predict)\n"
+    "      --images FILE    IDX images to evaluate on (eval)\n"
+    "      --labels FILE    IDX labels to evaluate on (eval)\n"
+    "  -q, --quiet          no progress bar or per-epoch lines\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        version\n"
+    "\n"
+    "Environment:\n"
+    "  NNTRAIN_DATA         root for relative data.dir values (default ./data)\n"
+    "  OMP_NUM_THREADS      ignored: set train.threads instead (0 = every core)\n"
+    "\n"
+    "Exit status: 0 done, 1 runtime failure (I/O, memory, divergence),\n"
+    "2 bad usage, config, data or model file.\n"
+    "\n"
+    "Example:\n"
+    "  nntrain -c configs/mnist.yaml -s train.epochs=5\n";
+
+typedef struct {
+    const char *config;
+    const char *model;
+    const char *data_dir;
+    const char *images, *labels;
+    const char *overrides[MAX_OVERRIDES];
+    int n_overrides;
+    int quiet;
+    char **files;
+    int n_files;
+} options;
+
+static int fail(const err_t *e)
+{
+    fprintf(stderr, "nntrain: %s\n", e->msg);
+    return e->code == ERR_RUNTIME ? 1 : 2;
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "nntrain: %s\n%s", msg, usage_text);
+    return 2;
+}
+
+/* Creates the parent directories of path, like mkdir -p $(dirname path). */
+static int make_parent_dirs(const char *path, err_t *err)
+{
+    char buf[CFG_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return err_set(err, ERR_RUNTIME, "%s: cannot create directory %s: %s", path, buf,
+                           strerror(errno));
+        *p = '/';
+    }
+    return 0;
+}
+
+/* Config: defaults, file, overrides, --data-dir; then validated. */
+static int load_config(const options *o, cfg_t *c, err_t *err)
+{
+    if (o->config) {
+        if (cfg_load(o->config, c, err) != 0)
+            return -1;
+    } else {
+        cfg_defaults(c);
+    }
+    for (int i = 0; i < o->n_overrides; i++)
+        if (cfg_set(c, o->overrides[i], err) != 0)
+            return -1;
+    if (o->data_dir)
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
+    return cfg_validate(c, err);
+}
+
+static int load_data(const cfg_t *c, const char *images, const char *labels, int limit,
+                     idx_dataset *d, err_t *err)
+{
+    char ip[CFG_PATH_MAX * 2], lp[CFG_PATH_MAX * 2];
+    cfg_data_path(c, images, ip, sizeof ip);
+    cfg_data_path(c, labels, lp, sizeof lp);
+    if (idx_load_dataset(ip, lp, limit, d, err) != 0) {
+        /* Point a first-time user at the fix. */
+        size_t len = strlen(err->msg);
+        if (strstr(err->msg, "No such file") && len + 80 < sizeof err->msg)
+            snprintf(err->msg + len, sizeof err->msg - len,
+                     " (run ./setup.sh, or set NNTRAIN_DATA or --data-dir)");
+        return -1;
+    }
+    return 0;
+}
+
+static void describe(const net_t *net, char *buf, size_t n)
+{
+    int w = 0;
+    for (int i = 0; i <= net->n_layers && (size_t)w < n; i++)
+        w += snprintf(buf + w, n - w, "%s%d", i ? "-" : "", net->sizes[i]);
+    for (int l = 0; l < net->n_layers && (size_t)w < n; l++)
+        w += snprintf(buf + w, n - w, "%s%s", l ? "," : " ", net_act_name(net->act[l]));
+    if ((size_t)w < n)
+        snprintf(buf + w, n - w, " %s", net_cost_name(net->cost));
+}
+
+static int cmd_train(const options *o)
+{
+    err_t err;
+    err_clear(&err);
+    cfg_t *c = malloc(sizeof *c);
+    if (!c) {
+        fprintf(stderr, "nntrain: out of memory\n");
+        return 1;
+    }
+    net_t net = {0};
+    idx_dataset train = {0}, test = {0};
+    int rc = 0;
+    report_t rep = {0};
+    char where[CFG_PATH_MAX + 64], desc[512];
+
+    if (load_config(o, c, &err) != 0)
+        goto fail;
+    if (load_data(c, c->train_images, c->train_labels, c->train_limit, &train, &err) != 0 ||
+        load_data(c, c->test_images, c->test_labels, 0, &test, &err) != 0)
+        goto fail;
+    if (c->sizes[0] != train.rows * train.cols) {
+        cfg_where(c, "network.sizes", where, sizeof where);
+        err_set(&err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but the images are %dx%d = %d pixels",
+                where, c->sizes[0], train.rows, train.cols, train.rows * train.cols);
+        goto fail;
+    }
+    if (c->validation >= train.n) {
+        cfg_where(c, "data.validation", where, sizeof where);
+        err_set(&err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none of the %d to train on",
+                where, c->validation, train.n);
+        goto fail;
+    }
+    /* The hold-out is the tail of the training file: a view, not a copy. */
+    idx_dataset fit = train, val = train;
+    fit.n = train.n - c->validation;
+    val.n = c->validation;
+    val.images = train.images + (size_t)fit.n * train.rows * train.cols;
+    val.labels = train.labels + fit.n;
+    const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
+
+    if (net_create(&net, c->n_layers, c->sizes, c->act, c->cost, &err) != 0) {
+        cfg_where(c, "network.sizes", where, sizeof where);
+        char m[sizeof err.msg];
+        snprintf(m, sizeof m, "%s", err.msg);
+        err_set(&err, err.code, "%s: %s", where, m);
+        goto fail;
+    }
+    rng_t init_rng;
+    rng_seed(&init_rng, c->seed ^ 0x5851f42d4c957f2dULL);
+    net_init_params(&net, c->init, &init_rng);
+
+    train_opts opts = {c->learning_rate, c->batch_size, c->epochs, c->seed, c->threads,
+                       c->shards, c->deterministic};
+    int T = train_resolve_threads(c->threads);
+    int B = c->batch_size < fit.n ? c->batch_size : fit.n;
+    int shards = !c->deterministic ? T : c->shards > 0 ? c->shards : train_auto_shards(B, net.n_params);
+    describe(&net, desc, sizeof desc);
+    if (!o->quiet) {
+        printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net.n_params);
+        printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
+               fit.n, eval_set->n, c->validation > 0 ? "validation" : "test", c->batch_size,
+               c->learning_rate, c->epochs, (unsigned long long)c->seed);
+        printf("threads %d, shards %d%s, kernels %s\n", T, shards > B ? B : shards,
+               c->deterministic ? " (deterministic)" : " (one per thread, not deterministic)",
+               kern_isa());
+        fflush(stdout);
+    }
+    if (c->metrics_path[0] && make_parent_dirs(c->metrics_path, &err) != 0)
+        goto fail;
+    if (report_open(&rep, c->metrics_path, o->quiet, &err) != 0)
+        goto fail;
+    train_hooks hooks = {report_progress, report_epoch, &rep};
+    if (train_run(&net, &fit, eval_set, &opts, &hooks, &err) != 0)
+        goto fail;
+    if (report_close(&rep, &err) != 0)
+        goto fail;
+
+    eval_result r;
+    if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
+        goto fail;
+    printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
+    if (c->model_path[0]) {
+        if (make_parent_dirs(c->model_path, &err) != 0 || model_save(c->model_path, &net, &err) != 0)
+            goto fail;
+        if (!o->quiet)
+            printf("model saved to %s\n", c->model_path);
+    }
+    goto done;
+fail:
+    rc = fail(&err);
+    if (rep.metrics)
+        report_close(&rep, NULL);
+done:
+    net_free(&net);
+    idx_dataset_free(&train);
+    idx_dataset_free(&test);
+    free(c);
+    return rc;
+}
+
+static void print_confusion(const eval_result *r)
+{
+    int n = r->n_classes;
+    printf("confusion matrix (rows: true class, columns: predicted)\n     ");
+    for (int j = 0; j < n; j++)
+        printf(" %5d", j);
+    printf("\n");
+    for (int i = 0; i < n; i++) {
+        printf("%5d", i);
+        for (int j = 0; j < n; j++)
+            printf(" %5lld", r->confusion[(size_t)i * n + j]);
+        printf("\n");
+    }
+}
+
+static int cmd_eval(const options *o)
+{
+    err_t err;
+    err_clear(&err);
+    if (!o->model)
+        return usage_error("eval needs -m MODEL");
+    if (!o->images != !o->labels)
+        return usage_error("--images and --labels go together");
+    cfg_t *c = malloc(sizeof *c);
+    net_t net = {0};
+    idx_dataset d = {0};
+    eval_result r = {0};
+    int rc = 0;
+    if (!c) {
+        fprintf(stderr, "nntrain: out of memory\n");
+        return 1;
+    }
+    if (load_config(o, c, &err) != 0 || model_load(o->model, &net, &err) != 0)
+        goto fail;
+    if (o->images ? idx_load_dataset(o->images, o->labels, 0, &d, &err)
+                  : load_data(c, c->test_images, c->test_labels, 0, &d, &err))
+        goto fail;
+    if (eval_dataset(&net, &d, c->threads, 1, &r, &err) != 0)
+        goto fail;
+    printf("accuracy: %.2f%% (%d/%d), mean cost %.4f\n", 100.0 * r.accuracy, r.correct, r.n,
+           r.mean_cost);
+    if (r.n_classes <= 20)
+        print_confusion(&r);
+    goto done;
+fail:
+    rc = fail(&err);
+done:
+    eval_result_free(&r);
+    net_free(&net);
+    idx_dataset_free(&d);
+    free(c);
+    return rc;
+}
+
+static void print_prediction(const char *name, long long i, const net_t *net, const float *out)
+{
+    int n = net->sizes[net->n_layers];
+    if (i >= 0)
+        printf("%s[%lld]: %d ", name, i, eval_argmax(out, n));
+    else
+        printf("%s: %d ", name, eval_argmax(out, n));
+    for (int j = 0; j < n; j++)
+        printf(" %.4f", out[j]);
+    printf("\n");
+}
+
+/* One file: a PGM image (starts with 'P') or an IDX file of images. */
+static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path, err_t *err)
+{
+    int n_in = net->sizes[0];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, ERR_INPUT, "%s: %s", path, strerror(errno));
+    int first = fgetc(f);
+    fclose(f);
+    if (first == 'P') {
+        int rows, cols;
+        uint8_t *px;
+        if (pgm_read(path, &rows, &cols, &px, err) != 0)
+            return -1;
+        if (rows * cols != n_in) {
+            free(px);
+            return err_set(err, ERR_INPUT, "%s: image is %dx%d = %d pixels; the model takes %d inputs",
+                           path, rows, cols, rows * cols, n_in);
+        }
+        eval_scale_pixels(px, n_in, x);
+        free(px);
+        net_forward(net, ws, x, 1);
+        print_prediction(path, -1, net, net_output(net, ws));
+        return 0;
+    }
+    idx_array a;
+    if (idx_read(path, &a, err) != 0)
+        return -1;
+    long long per = a.ndims > 1 ? a.count / a.dims[0] : a.count;
+    if (per != n_in) {
+        idx_array_free(&a);
+        return err_set(err, ERR_INPUT, "%s: each image has %lld values; the model takes %d inputs",
+                       path, per, n_in);
+    }
+    long long n = a.ndims > 1 ? a.dims[0] : 1;
+    for (long long i = 0; i < n; i++) {
+        eval_scale_pixels(a.data + i * n_in, n_in, x);
+        net_forward(net, ws, x, 1);
+        print_prediction(path, i, net, net_output(net, ws));
+    }
+    idx_array_free(&a);
+    return 0;
+}
+
+static int cmd_predict(const options *o)
+{
+    err_t err;
+    err_clear(&err);
+    if (!o->model)
+        return usage_error("predict needs -m MODEL");
+    if (o->n_files == 0)
+        return usage_error("predict needs at least one IDX or PGM file");
+    net_t net = {0};
+    net_ws ws = {0};
+    float *x = NULL;
+    int rc = 0;
+    if (model_load(o->model, &net, &err) != 0 || net_ws_create(&ws, &net, 1, &err) != 0)
+        goto fail;
+    x = malloc((size_t)net.sizes[0] * sizeof *x);
+    if (!x) {
+        err_set(&err, ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < o->n_files; i++)
+        if (predict_file(&net, &ws, x, o->files[i], &err) != 0)
+            goto fail;
+    goto done;
+fail:
+    rc = fail(&err);
+done:
+    free(x);
+    net_ws_free(&ws);
+    net_free(&net);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"model", required_argument, NULL, 'm'},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"images", required_argument, NULL, OPT_IMAGES},
+        {"labels", required_argument, NULL, OPT_LABELS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    options o = {0};
+    const char *cmd = "train";
+    if (argc > 1 && argv[1][0] != '-') {
+        cmd = argv[1];
+        argv++;
+        argc--;
+    }
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":c:s:m:qhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o.config = optarg; break;
+        case 'm': o.model = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case OPT_DATA_DIR: o.data_dir = optarg; break;
+        case OPT_IMAGES: o.images = optarg; break;
+        case OPT_LABELS: o.labels = optarg; break;
+        case 's':
+            if (o.n_overrides == MAX_OVERRIDES)
+                return usage_error("too many -s overrides");
+            o.overrides[o.n_overrides++] = optarg;
+            break;
+        case 'h':
+            printf("%s\n%s", usage_text, help_text);
+            return 0;
+        case 'V':
+            printf("nntrain %s (kernels: %s)\n", PACKAGE_VERSION, kern_isa());
+            return 0;
+        case ':': {
+            char m[128];
+            snprintf(m, sizeof m, "option %s needs a value", argv[optind - 1]);
+            return usage_error(m);
+        }
+        default: {
+            char m[128];
+            snprintf(m, sizeof m, "unknown option %s", argv[optind - 1]);
+            return usage_error(m);
+        }
+        }
+    }
+    o.files = argv + optind;
+    o.n_files = argc - optind;
+    if (strcmp(cmd, "train") == 0) {
+        if (!o.config)
+            return usage_error("train needs -c CONFIG (try configs/mnist.yaml)");
+        if (o.n_files > 0)
+            return usage_error("train takes no file arguments");
+        return cmd_train(&o);
+    }
+    if (strcmp(cmd, "eval") == 0) {
+        if (o.n_files > 0)
+            return usage_error("eval takes no file arguments");
+        return cmd_eval(&o);
+    }
+    if (strcmp(cmd, "predict") == 0)
+        return cmd_predict(&o);
+    char m[256];
+    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict)", cmd);
+    return usage_error(m);
+}

@@ -1,0 +1,369 @@
+/* model: see include/model.h for the file layout.
+ *
+ * Every multi-byte value is written byte by byte with shifts, so a model
+ * saved on one machine loads bitwise-identically on any other, whatever its
+ * endianness. Parameters stream through a small buffer in both directions:
+ * saving or loading never needs a second copy of a large network. */
+#define _POSIX_C_SOURCE 200809L /* fsync, fileno, fseeko, getpid */
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MODEL_MAGIC_LEN 8
+#define CHUNK_FLOATS 4096 /* params converted per fwrite/fread (16 KB of stack) */
+
+/* ---- little-endian encoding -------------------------------------------- */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+/* Header bytes (everything before params) for L layers. */
+static size_t header_len(int L)
+{
+    return MODEL_MAGIC_LEN + 4 + 4 + 4 * (size_t)(L + 1) + 4 * (size_t)L + 4 + 8;
+}
+
+/* Encodes the header into h (header_len(L) bytes). */
+static void encode_header(unsigned char *h, const net_t *net)
+{
+    int L = net->n_layers;
+    memcpy(h, MODEL_MAGIC, MODEL_MAGIC_LEN);
+    unsigned char *p = h + MODEL_MAGIC_LEN;
+    put_u32(p, MODEL_VERSION);
+    put_u32(p + 4, (uint32_t)L);
+    p += 8;
+    for (int i = 0; i <= L; i++, p += 4)
+        put_u32(p, (uint32_t)net->sizes[i]);
+    for (int l = 0; l < L; l++, p += 4)
+        put_u32(p, (uint32_t)net->act[l]);
+    put_u32(p, (uint32_t)net->cost);
+    put_u64(p + 4, (uint64_t)net->n_params);
+}
+
+/* ---- saving -------------------------------------------------------------- */
+
+/* Writes the whole file to f. Returns 0, or -1 with errno set. */
+static int write_model(FILE *f, const net_t *net)
+{
+    unsigned char h[256];
+    size_t hl = header_len(net->n_layers);
+    encode_header(h, net);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, h, (uInt)hl);
+    if (fwrite(h, 1, hl, f) != hl)
+        return -1;
+
+    unsigned char buf[4 * CHUNK_FLOATS];
+    for (size_t done = 0; done < net->n_params;) {
+        size_t n = net->n_params - done;
+        if (n > CHUNK_FLOATS)
+            n = CHUNK_FLOATS;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &net->params[done + i], 4); /* the float's exact bits */
+            put_u32(buf + 4 * i, bits);
+        }
+        crc = crc32(crc, buf, (uInt)(4 * n));
+        if (fwrite(buf, 1, 4 * n, f) != 4 * n)
+            return -1;
+        done += n;
+    }
+    unsigned char tail[4];
+    put_u32(tail, (uint32_t)crc);
+    return fwrite(tail, 1, 4, f) == 4 ? 0 : -1;
+}
+
+/* After the rename, fsync the directory so the new name itself survives a
+ * crash. Best effort: some file systems refuse fsync on a directory, and
+ * the data is already safely in the file. */
+static void sync_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int model_save(const char *path, const net_t *net, err_t *err)
+{
+    if (net->n_layers < 1 || net->n_layers > NET_MAX_LAYERS || !net->params)
+        return err_set(err, ERR_RUNTIME, "%s: cannot save: the network is not set up", path);
+
+    /* The temporary file sits next to path so that rename() stays within one
+     * file system and is atomic. */
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return err_set(err, ERR_INPUT, "%s: path too long", path);
+
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return err_set(err, ERR_RUNTIME, "%s: cannot save model: cannot create %s: %s",
+                       path, tmp, strerror(errno));
+
+    const char *step = "write";
+    if (write_model(f, net) < 0)
+        goto fail;
+    step = "flush";
+    if (fflush(f) != 0)
+        goto fail;
+    step = "fsync";
+    if (fsync(fileno(f)) != 0)
+        goto fail;
+    step = "close";
+    int rc = fclose(f);
+    f = NULL;
+    if (rc != 0)
+        goto fail;
+    step = "rename";
+    if (rename(tmp, path) != 0)
+        goto fail;
+    sync_dir(path);
+    return 0;
+
+fail: {
+    int saved = errno;
+    if (f)
+        fclose(f);
+    unlink(tmp);
+    return err_set(err, ERR_RUNTIME, "%s: cannot save model: %s of %s failed: %s",
+                   path, step, tmp, strerror(saved));
+}
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+/* The header's fields, decoded and range-checked. */
+typedef struct {
+    int n_layers;
+    int sizes[NET_MAX_LAYERS + 1];
+    net_act act[NET_MAX_LAYERS];
+    net_cost cost;
+    uint64_t n_params;
+} header;
+
+/* "784-30-10", for messages. */
+static void sizes_str(char *buf, size_t cap, const int *sizes, int L)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i <= L && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, i ? "-%d" : "%d", sizes[i]);
+}
+
+static int truncated_header(const char *path, long long size, err_t *err)
+{
+    return err_set(err, ERR_INPUT, "%s: truncated: the file is %lld bytes and ends inside the header",
+                   path, size);
+}
+
+/* Decodes and checks the header from the first have bytes of the file (have
+ * is all of it when the file is shorter than the longest header). */
+static int parse_header(const char *path, const unsigned char *b, size_t have,
+                        long long size, header *hd, err_t *err)
+{
+    size_t magic_have = have < MODEL_MAGIC_LEN ? have : MODEL_MAGIC_LEN;
+    if (memcmp(b, MODEL_MAGIC, magic_have) != 0)
+        return err_set(err, ERR_INPUT, "%s: not an nntrain model (bad magic)", path);
+    if (have < MODEL_MAGIC_LEN + 8)
+        return truncated_header(path, size, err);
+
+    uint32_t version = get_u32(b + 8);
+    if (version > MODEL_VERSION)
+        return err_set(err, ERR_INPUT,
+                       "%s: model format version %u is newer than this nntrain reads (%d)",
+                       path, version, MODEL_VERSION);
+    if (version != MODEL_VERSION)
+        return err_set(err, ERR_INPUT, "%s: model format version %u is invalid (expected %d)",
+                       path, version, MODEL_VERSION);
+
+    uint32_t L = get_u32(b + 12);
+    if (L < 1 || L > NET_MAX_LAYERS)
+        return err_set(err, ERR_INPUT, "%s: the model has %u layers; expected 1 to %d",
+                       path, L, NET_MAX_LAYERS);
+    hd->n_layers = (int)L;
+    size_t hl = header_len((int)L);
+    if (have < hl)
+        return truncated_header(path, size, err);
+
+    const unsigned char *p = b + 16;
+    for (uint32_t i = 0; i <= L; i++, p += 4) {
+        uint32_t s = get_u32(p);
+        if (s < 1 || s > NET_MAX_UNITS)
+            return err_set(err, ERR_INPUT, "%s: layer size %u is %u; expected 1 to %d",
+                           path, i, s, NET_MAX_UNITS);
+        hd->sizes[i] = (int)s;
+    }
+    for (uint32_t l = 0; l < L; l++, p += 4) {
+        uint32_t a = get_u32(p);
+        if (a >= ACT_COUNT)
+            return err_set(err, ERR_INPUT, "%s: layer %u has unknown activation %u (expected 0 to %d)",
+                           path, l + 1, a, ACT_COUNT - 1);
+        hd->act[l] = (net_act)a;
+    }
+    uint32_t c = get_u32(p);
+    p += 4;
+    if (c >= COST_COUNT)
+        return err_set(err, ERR_INPUT, "%s: unknown cost %u (expected 0 to %d)",
+                       path, c, COST_COUNT - 1);
+    hd->cost = (net_cost)c;
+
+    /* Sizes are <= NET_MAX_UNITS and there are <= NET_MAX_LAYERS of them:
+     * this sum cannot overflow 64 bits. */
+    uint64_t want = 0;
+    for (int l = 0; l < hd->n_layers; l++)
+        want += (uint64_t)hd->sizes[l + 1] * ((uint64_t)hd->sizes[l] + 1);
+    hd->n_params = get_u64(p);
+    if (hd->n_params != want) {
+        char ss[256];
+        sizes_str(ss, sizeof ss, hd->sizes, hd->n_layers);
+        return err_set(err, ERR_INPUT, "%s: n_params is %llu but layer sizes %s need %llu",
+                       path, (unsigned long long)hd->n_params, ss, (unsigned long long)want);
+    }
+    return 0;
+}
+
+/* Reads n bytes at the current position into crc. Returns 0, or -1 on a
+ * short read. */
+static int crc_stream(FILE *f, long long n, uLong *crc)
+{
+    unsigned char buf[4 * CHUNK_FLOATS];
+    while (n > 0) {
+        size_t want = n > (long long)sizeof buf ? sizeof buf : (size_t)n;
+        if (fread(buf, 1, want, f) != want)
+            return -1;
+        *crc = crc32(*crc, buf, (uInt)want);
+        n -= (long long)want;
+    }
+    return 0;
+}
+
+/* Reads n_params little-endian floats at the current position. */
+static int read_params(FILE *f, float *params, size_t n_params)
+{
+    unsigned char buf[4 * CHUNK_FLOATS];
+    for (size_t done = 0; done < n_params;) {
+        size_t n = n_params - done;
+        if (n > CHUNK_FLOATS)
+            n = CHUNK_FLOATS;
+        if (fread(buf, 1, 4 * n, f) != 4 * n)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits = get_u32(buf + 4 * i);
+            memcpy(&params[done + i], &bits, 4);
+        }
+        done += n;
+    }
+    return 0;
+}
+
+int model_load(const char *path, net_t *net, err_t *err)
+{
+    memset(net, 0, sizeof *net);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        err_set(err, ERR_RUNTIME, "%s: cannot stat: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        err_set(err, ERR_INPUT, "%s: not a regular file (expected an nntrain model file)", path);
+        goto fail;
+    }
+    long long size = (long long)st.st_size;
+
+    /* The header is small: read all of it (or the whole file, if shorter)
+     * and check every field before any large allocation. */
+    unsigned char hb[256];
+    size_t hmax = header_len(NET_MAX_LAYERS);
+    size_t have = size < (long long)hmax ? (size_t)size : hmax;
+    if (fread(hb, 1, have, f) != have)
+        goto read_error;
+    header hd;
+    if (parse_header(path, hb, have, size, &hd, err) < 0)
+        goto fail;
+
+    /* The length must be exact: a short file is truncated, a long one has
+     * something appended, and both mean it is not what was saved. */
+    size_t hl = header_len(hd.n_layers);
+    long long want = (long long)hl + 4 * (long long)hd.n_params + 4;
+    if (size != want) {
+        err_set(err, ERR_INPUT, "%s: %s: header says %llu params = %lld bytes, file has %lld",
+                path, size < want ? "truncated" : "trailing bytes",
+                (unsigned long long)hd.n_params, want, size);
+        goto fail;
+    }
+
+    /* Checksum over everything before the stored crc, streamed. */
+    uLong crc = crc32(0L, Z_NULL, 0);
+    unsigned char tail[4];
+    if (fseeko(f, 0, SEEK_SET) != 0 || crc_stream(f, want - 4, &crc) < 0 ||
+        fread(tail, 1, 4, f) != 4)
+        goto read_error;
+    if ((uint32_t)crc != get_u32(tail)) {
+        err_set(err, ERR_INPUT, "%s: checksum mismatch (file is corrupt)", path);
+        goto fail;
+    }
+
+    /* Fields are each in range; net_create checks how they combine (e.g.
+     * softmax on a hidden layer). Its message gets the file name. */
+    err_t e;
+    err_clear(&e);
+    if (net_create(net, hd.n_layers, hd.sizes, hd.act, hd.cost, &e) < 0) {
+        err_set(err, e.code, "%s: %s", path, e.msg);
+        goto fail;
+    }
+    if (fseeko(f, (off_t)hl, SEEK_SET) != 0 || read_params(f, net->params, net->n_params) < 0)
+        goto read_error;
+    fclose(f);
+    return 0;
+
+read_error:
+    /* A short read here means the file changed while we read it. */
+    err_set(err, ERR_RUNTIME, "%s: cannot read: %s", path,
+            ferror(f) ? strerror(errno) : "file changed size while reading");
+fail:
+    fclose(f);
+    net_free(net);
+    memset(net, 0, sizeof *net);
+    return -1;
+}

@@ -1,0 +1,144 @@
+/* Suite kernels: every product against a double-precision reference, on
+ * shapes that hit every vector remainder, and bitwise independence from how
+ * rows are split (what makes training reproducible across threads). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "rng.h"
+#include "testutil.h"
+
+static float *rand_matrix(rng_t *r, int rows, int cols)
+{
+    float *m = malloc((size_t)rows * cols * sizeof *m + 4);
+    for (int i = 0; i < rows * cols; i++)
+        m[i] = (float)(2.0 * rng_uniform(r) - 1.0);
+    return m;
+}
+
+/* ref[i][j] = sum_k opA(i,k) * opB(k,j), in double. ta/tb: operand stored transposed. */
+static double ref_at(const float *A, const float *B, int i, int j, int M, int N, int K,
+                     int ta, int tb)
+{
+    double s = 0.0;
+    for (int k = 0; k < K; k++) {
+        double a = ta ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
+        double b = tb ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
+        s += a * b;
+    }
+    return s;
+}
+
+static const int shapes[][3] = {
+    {1, 1, 1}, {1, 10, 784}, {3, 5, 7}, {10, 30, 784}, {17, 33, 65}, {32, 129, 31},
+    {64, 10, 128}, {5, 1, 300}, {100, 100, 1}, {13, 48, 96},
+};
+#define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
+
+static void check_close(const float *C, const float *A, const float *B, const float *bias,
+                        int M, int N, int K, int ta, int tb)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double want = ref_at(A, B, i, j, M, N, K, ta, tb) + (bias ? bias[j] : 0.0);
+            double got = C[(size_t)i * N + j];
+            ck_assert_msg(fabs(got - want) <= 1e-5 * (1.0 + sqrt((double)K)),
+                          "M=%d N=%d K=%d C[%d][%d] = %.8g, want %.8g", M, N, K, i, j, got, want);
+        }
+}
+
+START_TEST(test_gemm_nt_matches_reference)
+{
+    rng_t r;
+    rng_seed(&r, 1);
+    for (int s = 0; s < N_SHAPES; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, N, K), *bias = rand_matrix(&r, 1, N);
+        float *C = malloc((size_t)M * N * sizeof *C);
+        kern_gemm_nt(M, N, K, A, B, bias, C);
+        check_close(C, A, B, bias, M, N, K, 0, 1);
+        kern_gemm_nt(M, N, K, A, B, NULL, C);
+        check_close(C, A, B, NULL, M, N, K, 0, 1);
+        free(A); free(B); free(bias); free(C);
+    }
+}
+END_TEST
+
+START_TEST(test_gemm_nn_matches_reference)
+{
+    rng_t r;
+    rng_seed(&r, 2);
+    for (int s = 0; s < N_SHAPES; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, K, N);
+        float *C = malloc((size_t)M * N * sizeof *C);
+        memset(C, 0x7f, (size_t)M * N * sizeof *C); /* garbage must be overwritten */
+        kern_gemm_nn(M, N, K, A, B, C);
+        check_close(C, A, B, NULL, M, N, K, 0, 0);
+        free(A); free(B); free(C);
+    }
+}
+END_TEST
+
+START_TEST(test_gemm_tn_matches_reference)
+{
+    rng_t r;
+    rng_seed(&r, 3);
+    for (int s = 0; s < N_SHAPES; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        float *A = rand_matrix(&r, K, M), *B = rand_matrix(&r, K, N);
+        float *C = malloc((size_t)M * N * sizeof *C);
+        memset(C, 0x7f, (size_t)M * N * sizeof *C);
+        kern_gemm_tn(M, N, K, A, B, C);
+        check_close(C, A, B, NULL, M, N, K, 1, 0);
+        free(A); free(B); free(C);
+    }
+}
+END_TEST
+
+/* Computing a product's rows in two calls must give the same bits as one
+ * call: the row split (= how examples are grouped) must not change sums. */
+START_TEST(test_row_split_is_bitwise_identical)
+{
+    rng_t r;
+    rng_seed(&r, 4);
+    int M = 37, N = 45, K = 70, cut = 13;
+    float *A = rand_matrix(&r, M, K), *Bt = rand_matrix(&r, N, K), *Bn = rand_matrix(&r, K, N);
+    float *bias = rand_matrix(&r, 1, N);
+    float *C1 = malloc((size_t)M * N * sizeof *C1), *C2 = malloc((size_t)M * N * sizeof *C2);
+    kern_gemm_nt(M, N, K, A, Bt, bias, C1);
+    kern_gemm_nt(cut, N, K, A, Bt, bias, C2);
+    kern_gemm_nt(M - cut, N, K, A + (size_t)cut * K, Bt, bias, C2 + (size_t)cut * N);
+    ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
+    kern_gemm_nn(M, N, K, A, Bn, C1);
+    kern_gemm_nn(cut, N, K, A, Bn, C2);
+    kern_gemm_nn(M - cut, N, K, A + (size_t)cut * K, Bn, C2 + (size_t)cut * N);
+    ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
+    free(A); free(Bt); free(Bn); free(bias); free(C1); free(C2);
+}
+END_TEST
+
+START_TEST(test_colsum_in_order)
+{
+    /* 1e8 + 1 - 1e8 is 0 in float when added in this order. */
+    float A[3] = {1e8f, 1.0f, -1e8f}, out[1];
+    kern_colsum(3, 1, A, out);
+    ck_assert(out[0] == (1e8f + 1.0f) + -1e8f);
+    float B[6] = {1, 2, 3, 4, 5, 6}, o2[2];
+    kern_colsum(3, 2, B, o2);
+    ck_assert(o2[0] == 9.0f && o2[1] == 12.0f);
+}
+END_TEST
+
+START_TEST(test_isa_named)
+{
+    const char *isa = kern_isa();
+    ck_assert(strcmp(isa, "avx512") == 0 || strcmp(isa, "avx2") == 0 || strcmp(isa, "portable") == 0);
+}
+END_TEST
+
+TU_MAIN("kernels", test_gemm_nt_matches_reference, test_gemm_nn_matches_reference,
+        test_gemm_tn_matches_reference, test_row_split_is_bitwise_identical,
+        test_colsum_in_order, test_isa_named)

@@ -1,0 +1,298 @@
+/* Suite net: backpropagation against finite differences for every
+ * activation x cost, plus shapes, names and initialisation. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "rng.h"
+#include "testutil.h"
+
+#define B_EX 3 /* examples per check */
+
+/* Cost sum of the network on (x, y), in double. */
+static double cost_at(net_t *net, net_ws *ws, const float *x, const float *y)
+{
+    net_forward(net, ws, x, B_EX);
+    return net_cost_sum(net, ws, y, B_EX);
+}
+
+/* Does any layer have a kink (relu, leaky_relu)? */
+static int has_kinks(int n_layers, const net_act *act)
+{
+    for (int l = 0; l < n_layers; l++)
+        if (act[l] == ACT_RELU || act[l] == ACT_LEAKY_RELU)
+            return 1;
+    return 0;
+}
+
+/* Bit pattern of "unit > 0" over every unit: relu and leaky_relu
+ * have kinks, where a finite difference across the kink means nothing. */
+static unsigned long long kink_pattern(const net_t *net, const net_ws *ws)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (int l = 0; l < net->n_layers; l++)
+        for (int i = 0; has_kinks(1, &net->act[l]) && i < B_EX * net->sizes[l + 1]; i++)
+            h = (h ^ (ws->act[l + 1][i] > 0.0f)) * 1099511628211ULL;
+    return h;
+}
+
+/* Central difference with actual (rounded) steps. */
+static double diff(net_t *net, net_ws *ws, const float *x, const float *y, size_t p, double h,
+                   int *crossed)
+{
+    float keep = net->params[p];
+    float xp = (float)(keep + h), xm = (float)(keep - h);
+    net->params[p] = keep;
+    cost_at(net, ws, x, y);
+    unsigned long long k0 = kink_pattern(net, ws);
+    net->params[p] = xp;
+    double fp = cost_at(net, ws, x, y);
+    *crossed |= kink_pattern(net, ws) != k0;
+    net->params[p] = xm;
+    double fm = cost_at(net, ws, x, y);
+    *crossed |= kink_pattern(net, ws) != k0;
+    net->params[p] = keep;
+    return (fp - fm) / ((double)xp - (double)xm);
+}
+
+/* Smooth networks allow a wide step (little float rounding in the
+ * difference) and a tight bound; networks with relu kinks need a narrow step
+ * so that few differences straddle a kink, and float rounding then bounds
+ * the accuracy. Either bound is far below the error of any real mistake
+ * (a wrong factor or sign gives errors of order 1). */
+#define TOL_SMOOTH 2e-4
+#define TOL_KINKED 1e-3
+
+static double tolerance(int n_layers, const net_act *act)
+{
+    return has_kinks(n_layers, act) ? TOL_KINKED : TOL_SMOOTH;
+}
+
+/* Largest error of backprop against Richardson-extrapolated central
+ * differences, relative to max(1, |gradient|), over every parameter. */
+static double grad_check(int n_layers, const int *sizes, const net_act *act, net_cost cost,
+                         uint64_t seed)
+{
+    net_t net;
+    net_ws ws;
+    err_t err;
+    ck_assert_msg(net_create(&net, n_layers, sizes, act, cost, &err) == 0, "%s", err.msg);
+    ck_assert(net_ws_create(&ws, &net, B_EX, &err) == 0);
+    rng_t r;
+    rng_seed(&r, seed);
+    net_init_params(&net, INIT_XAVIER, &r);
+    for (size_t i = 0; i < net.n_params; i++) /* biases non-zero too */
+        net.params[i] += (float)(0.3 * (rng_uniform(&r) - 0.5));
+    int n_in = sizes[0], n_out = sizes[n_layers];
+    float x[B_EX * 8], y[B_EX * 8];
+    for (int i = 0; i < B_EX * n_in; i++)
+        x[i] = (float)rng_uniform(&r);
+    int classify = act[n_layers - 1] == ACT_SOFTMAX || act[n_layers - 1] == ACT_SIGMOID;
+    for (int b = 0; b < B_EX; b++)
+        for (int j = 0; j < n_out; j++)
+            y[b * n_out + j] = classify ? (j == (b + 1) % n_out) : (float)(rng_uniform(&r) - 0.5);
+
+    float *grad = malloc(net.n_params * sizeof *grad);
+    cost_at(&net, &ws, x, y);
+    net_backward(&net, &ws, x, y, B_EX, grad);
+
+    double worst = 0.0, h = has_kinks(n_layers, act) ? 1.0 / 256 : 1.0 / 64;
+    int skipped = 0;
+    for (size_t p = 0; p < net.n_params; p++) {
+        int crossed = 0;
+        double d1 = diff(&net, &ws, x, y, p, h, &crossed);
+        double d2 = diff(&net, &ws, x, y, p, h / 2, &crossed);
+        if (crossed) {
+            skipped++;
+            continue;
+        }
+        double num = (4.0 * d2 - d1) / 3.0;
+        double e = fabs(num - grad[p]) / fmax(1.0, fabs(num));
+        if (e > worst)
+            worst = e;
+    }
+    if (getenv("GRADCHECK_VERBOSE")) fprintf(stderr, "%s/%s %s worst %.3g skipped %d\n", net_act_name(act[0]), net_act_name(act[n_layers-1]), net_cost_name(cost), worst, skipped);
+    ck_assert_msg(skipped <= (int)net.n_params / 5, "too many kinks crossed (%d)", skipped);
+    free(grad);
+    net_ws_free(&ws);
+    net_free(&net);
+    return worst;
+}
+
+START_TEST(test_gradients_every_activation_and_cost)
+{
+    const net_act hidden[] = {ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_LINEAR};
+    const net_act output[] = {ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_LINEAR, ACT_SOFTMAX};
+    int checked = 0;
+    for (int c = 0; c < COST_COUNT; c++)
+        for (size_t h = 0; h < sizeof hidden / sizeof hidden[0]; h++)
+            for (size_t o = 0; o < sizeof output / sizeof output[0]; o++) {
+                net_act out = output[o];
+                if (c == COST_CROSS_ENTROPY && out != ACT_SIGMOID && out != ACT_SOFTMAX)
+                    continue;
+                int sizes2[] = {6, 5, 4}, sizes3[] = {5, 4, 3, 4};
+                net_act a2[] = {hidden[h], out}, a3[] = {hidden[h], hidden[(h + 1) % 5], out};
+                double e2 = grad_check(2, sizes2, a2, (net_cost)c, 11 + h * 7 + o);
+                double e3 = grad_check(3, sizes3, a3, (net_cost)c, 99 + h * 7 + o);
+                ck_assert_msg(e2 < tolerance(2, a2) && e3 < tolerance(3, a3), "%s/%s/%s: relative error %.3g, %.3g",
+                              net_act_name(hidden[h]), net_act_name(out),
+                              net_cost_name((net_cost)c), e2, e3);
+                checked++;
+            }
+    ck_assert_int_eq(checked, 5 * 6 + 5 * 2); /* quadratic: 6 outputs; cross_entropy: 2 */
+}
+END_TEST
+
+START_TEST(test_single_layer_gradient)
+{
+    int sizes[] = {7, 3};
+    net_act a[] = {ACT_SOFTMAX};
+    ck_assert(grad_check(1, sizes, a, COST_CROSS_ENTROPY, 5) < TOL_SMOOTH);
+    net_act b[] = {ACT_SIGMOID};
+    ck_assert(grad_check(1, sizes, b, COST_QUADRATIC, 6) < TOL_SMOOTH);
+}
+END_TEST
+
+/* The checker must be able to fail: a wrong gradient is caught. */
+START_TEST(test_checker_catches_a_wrong_gradient)
+{
+    int sizes[] = {4, 3, 2};
+    net_act a[] = {ACT_SIGMOID, ACT_SIGMOID};
+    net_t net;
+    net_ws ws;
+    ck_assert(net_create(&net, 2, sizes, a, COST_QUADRATIC, NULL) == 0);
+    ck_assert(net_ws_create(&ws, &net, B_EX, NULL) == 0);
+    rng_t r;
+    rng_seed(&r, 9);
+    net_init_params(&net, INIT_NIELSEN, &r);
+    float x[B_EX * 4], y[B_EX * 2] = {1, 0, 0, 1, 1, 0};
+    for (int i = 0; i < B_EX * 4; i++)
+        x[i] = (float)rng_uniform(&r);
+    float *g = malloc(net.n_params * sizeof *g);
+    cost_at(&net, &ws, x, y);
+    net_backward(&net, &ws, x, y, B_EX, g);
+    int crossed = 0;
+    double num = diff(&net, &ws, x, y, net.w_off[1], 1.0 / 128, &crossed);
+    ck_assert(fabs(num - g[net.w_off[1]]) < 1e-3);
+    ck_assert(fabs(num - 2 * g[net.w_off[1]]) > 1e-3); /* a factor 2 off would show */
+    free(g);
+    net_ws_free(&ws);
+    net_free(&net);
+}
+END_TEST
+
+START_TEST(test_layout_and_param_count)
+{
+    int sizes[] = {784, 30, 10};
+    net_act a[] = {ACT_SIGMOID, ACT_SIGMOID};
+    net_t net;
+    ck_assert(net_create(&net, 2, sizes, a, COST_QUADRATIC, NULL) == 0);
+    ck_assert_uint_eq(net.n_params, 784 * 30 + 30 + 30 * 10 + 10);
+    ck_assert_uint_eq(net.w_off[0], 0);
+    ck_assert_uint_eq(net.b_off[0], 784 * 30);
+    ck_assert_uint_eq(net.w_off[1], 784 * 30 + 30);
+    ck_assert_uint_eq(net.b_off[1], 784 * 30 + 30 + 300);
+    net_free(&net);
+}
+END_TEST
+
+START_TEST(test_create_rejects_bad_shapes)
+{
+    net_t net;
+    err_t err;
+    int sizes[] = {4, 0, 2};
+    net_act a[] = {ACT_RELU, ACT_SOFTMAX};
+    ck_assert_int_eq(net_create(&net, 2, sizes, a, COST_CROSS_ENTROPY, &err), -1);
+    ck_assert(strstr(err.msg, "size") != NULL);
+    int ok[] = {4, 3, 2};
+    net_act hidden_softmax[] = {ACT_SOFTMAX, ACT_SOFTMAX};
+    ck_assert_int_eq(net_create(&net, 2, ok, hidden_softmax, COST_CROSS_ENTROPY, &err), -1);
+    ck_assert(strstr(err.msg, "softmax") != NULL);
+    net_act relu_out[] = {ACT_RELU, ACT_RELU};
+    ck_assert_int_eq(net_create(&net, 2, ok, relu_out, COST_CROSS_ENTROPY, &err), -1);
+    ck_assert(strstr(err.msg, "cross_entropy") != NULL);
+    ck_assert_int_eq(net_create(&net, 0, ok, a, COST_QUADRATIC, &err), -1);
+    ck_assert_int_eq(net_create(&net, NET_MAX_LAYERS + 1, ok, a, COST_QUADRATIC, &err), -1);
+}
+END_TEST
+
+START_TEST(test_names_round_trip)
+{
+    for (int i = 0; i < ACT_COUNT; i++) {
+        net_act a;
+        ck_assert_int_eq(net_act_parse(net_act_name((net_act)i), &a), 0);
+        ck_assert_int_eq(a, i);
+    }
+    for (int i = 0; i < COST_COUNT; i++) {
+        net_cost c;
+        ck_assert_int_eq(net_cost_parse(net_cost_name((net_cost)i), &c), 0);
+        ck_assert_int_eq(c, i);
+    }
+    for (int i = 0; i < INIT_COUNT; i++) {
+        net_init_kind k;
+        ck_assert_int_eq(net_init_parse(net_init_name((net_init_kind)i), &k), 0);
+        ck_assert_int_eq(k, i);
+    }
+    net_act a;
+    ck_assert_int_eq(net_act_parse("Sigmoid", &a), -1);
+    ck_assert_int_eq(net_act_parse("", &a), -1);
+}
+END_TEST
+
+/* Weight spread follows the scheme: std of W1 for a 400-wide input. */
+START_TEST(test_init_scales)
+{
+    int sizes[] = {400, 300, 10};
+    net_act a[] = {ACT_RELU, ACT_SOFTMAX};
+    const net_init_kind kinds[] = {INIT_NIELSEN, INIT_XAVIER, INIT_HE};
+    const double want[] = {1.0 / sqrt(400.0), sqrt(6.0 / 700.0) / sqrt(3.0), sqrt(2.0 / 400.0)};
+    for (int k = 0; k < 3; k++) {
+        net_t net;
+        ck_assert(net_create(&net, 2, sizes, a, COST_CROSS_ENTROPY, NULL) == 0);
+        rng_t r;
+        rng_seed(&r, 1);
+        net_init_params(&net, kinds[k], &r);
+        double s2 = 0;
+        size_t n = 400 * 300;
+        for (size_t i = 0; i < n; i++)
+            s2 += (double)net.params[i] * net.params[i];
+        double sd = sqrt(s2 / n);
+        ck_assert_msg(fabs(sd / want[k] - 1.0) < 0.02, "%s: sd %g want %g",
+                      net_init_name(kinds[k]), sd, want[k]);
+        net_free(&net);
+    }
+}
+END_TEST
+
+START_TEST(test_softmax_outputs_sum_to_one)
+{
+    int sizes[] = {3, 5};
+    net_act a[] = {ACT_SOFTMAX};
+    net_t net;
+    net_ws ws;
+    ck_assert(net_create(&net, 1, sizes, a, COST_CROSS_ENTROPY, NULL) == 0);
+    ck_assert(net_ws_create(&ws, &net, 2, NULL) == 0);
+    for (size_t i = 0; i < net.n_params; i++)
+        net.params[i] = (float)(i % 7) * 30.0f; /* large logits: no overflow */
+    float x[6] = {1, 1, 1, 0.5f, 0, 1};
+    net_forward(&net, &ws, x, 2);
+    for (int b = 0; b < 2; b++) {
+        double s = 0;
+        for (int j = 0; j < 5; j++) {
+            ck_assert(isfinite(net_output(&net, &ws)[b * 5 + j]));
+            s += net_output(&net, &ws)[b * 5 + j];
+        }
+        ck_assert(fabs(s - 1.0) < 1e-5);
+    }
+    net_ws_free(&ws);
+    net_free(&net);
+}
+END_TEST
+
+TU_MAIN("net", test_gradients_every_activation_and_cost, test_single_layer_gradient,
+        test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
+        test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
+        test_softmax_outputs_sum_to_one)
