@@ -1,0 +1,887 @@
+/* cfg: see include/cfg.h. The schema is documented in configs/README.md.
+ *
+ * The YAML is read with libyaml's document API (the whole tree in memory;
+ * configs are tiny) and then walked against one table, KEYS[], which lists
+ * every section.key with its kind, its field in cfg_t and its range. The same
+ * table drives error messages ("train keys: ...") and cfg_write_yaml, so a key
+ * added there is parsed, checked, listed and written back without more code.
+ *
+ * Scalars are read by their text, whatever their YAML style: "10" (quoted)
+ * is the integer 10 for an integer key, and a plain 123 is the string "123"
+ * for a path key. That keeps files and -s overrides consistent, since a shell
+ * user cannot easily tell which quotes reach us. */
+#include "cfg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define CFG_MAX_BATCH 1000000
+#define CFG_MAX_EPOCHS 100000
+#define CFG_MAX_THREADS 1024
+#define CFG_MAX_SHARDS 4096
+#define CFG_MAX_FILE (1 << 20) /* a config is a few hundred bytes; refuse junk */
+
+/* ---- the schema ---------------------------------------------------------- */
+
+typedef enum {
+    K_STR,    /* string; "" allowed (data.dir, output paths) */
+    K_FILE,   /* string; must not be "" (data file names) */
+    K_INT,    /* int in [lo, hi] */
+    K_U64,    /* uint64_t, full range */
+    K_RATE,   /* double, finite, > 0 */
+    K_BOOL,   /* int 0/1 */
+    K_SIZES,  /* network.sizes: sets sizes[] and n_layers */
+    K_HIDDEN, /* network.activation: sets hidden_act[] and n_hidden_act */
+    K_OUTPUT, /* net_act, softmax allowed */
+    K_COST,   /* net_cost */
+    K_INIT    /* net_init_kind */
+} key_kind;
+
+typedef struct {
+    const char *section;
+    const char *name;
+    key_kind kind;
+    size_t off;       /* field in cfg_t (unused for K_SIZES, K_HIDDEN) */
+    long long lo, hi; /* K_INT range */
+} key_spec;
+
+#define F(field) offsetof(cfg_t, field)
+static const key_spec KEYS[] = {
+    {"data", "dir", K_STR, F(data_dir), 0, 0},
+    {"data", "train_images", K_FILE, F(train_images), 0, 0},
+    {"data", "train_labels", K_FILE, F(train_labels), 0, 0},
+    {"data", "test_images", K_FILE, F(test_images), 0, 0},
+    {"data", "test_labels", K_FILE, F(test_labels), 0, 0},
+    {"data", "validation", K_INT, F(validation), 0, INT_MAX},
+    {"data", "train_limit", K_INT, F(train_limit), 0, INT_MAX},
+    {"network", "sizes", K_SIZES, 0, 0, 0},
+    {"network", "activation", K_HIDDEN, 0, 0, 0},
+    {"network", "output", K_OUTPUT, F(output_act), 0, 0},
+    {"network", "cost", K_COST, F(cost), 0, 0},
+    {"network", "init", K_INIT, F(init), 0, 0},
+    {"train", "learning_rate", K_RATE, F(learning_rate), 0, 0},
+    {"train", "batch_size", K_INT, F(batch_size), 1, CFG_MAX_BATCH},
+    {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS},
+    {"train", "seed", K_U64, F(seed), 0, 0},
+    {"train", "threads", K_INT, F(threads), 0, CFG_MAX_THREADS},
+    {"train", "shards", K_INT, F(shards), 0, CFG_MAX_SHARDS},
+    {"train", "deterministic", K_BOOL, F(deterministic), 0, 0},
+    {"output", "model", K_STR, F(model_path), 0, 0},
+    {"output", "metrics", K_STR, F(metrics_path), 0, 0},
+};
+#undef F
+#define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+
+static const char *const SECTIONS[] = {"data", "network", "train", "output"};
+#define N_SECTIONS 4
+#define SECTION_LIST "data, network, train, output"
+
+static int find_section(const char *name)
+{
+    for (int i = 0; i < N_SECTIONS; i++)
+        if (strcmp(SECTIONS[i], name) == 0) return i;
+    return -1;
+}
+
+static int find_key(const char *section, const char *name)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (strcmp(KEYS[i].section, section) == 0 && strcmp(KEYS[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static const char *first_key(const char *section)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (strcmp(KEYS[i].section, section) == 0) return KEYS[i].name;
+    return "";
+}
+
+/* "learning_rate, batch_size, ..." for messages about unknown keys. */
+static void key_list(const char *section, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < N_KEYS && len < n; i++) {
+        if (strcmp(KEYS[i].section, section) != 0) continue;
+        len += snprintf(buf + len, n - len, "%s%s", len ? ", " : "", KEYS[i].name);
+    }
+}
+
+/* ---- names of activations, costs and inits (tables live in net.c) ------- */
+
+typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT } name_list;
+
+static int list_count(name_list l)
+{
+    return l == L_COST ? COST_COUNT : l == L_INIT ? INIT_COUNT : ACT_COUNT;
+}
+
+static const char *list_name(name_list l, int i)
+{
+    if (l == L_COST) return net_cost_name((net_cost)i);
+    if (l == L_INIT) return net_init_name((net_init_kind)i);
+    return net_act_name((net_act)i);
+}
+
+/* "one of sigmoid, tanh, ..." (softmax left out for hidden layers). */
+static void expected_names(name_list l, char *buf, size_t n)
+{
+    size_t len = (size_t)snprintf(buf, n, "one of");
+    for (int i = 0; i < list_count(l) && len < n; i++) {
+        if (l == L_HIDDEN && i == ACT_SOFTMAX) continue;
+        len += snprintf(buf + len, n - len, "%s %s", i ? "," : "", list_name(l, i));
+    }
+}
+
+static int parse_name(name_list l, const char *s, int *out)
+{
+    int rc;
+    if (l == L_COST) {
+        net_cost v;
+        rc = net_cost_parse(s, &v);
+        *out = (int)v;
+    } else if (l == L_INIT) {
+        net_init_kind v;
+        rc = net_init_parse(s, &v);
+        *out = (int)v;
+    } else {
+        net_act v;
+        rc = net_act_parse(s, &v);
+        *out = (int)v;
+    }
+    return rc;
+}
+
+/* ---- scalar parsing (pure functions of the text) ------------------------- */
+
+/* Decimal digits with an optional sign, nothing else: no hex, no "1e3",
+ * no spaces, no "10.0". strtoll alone would accept " 0x1f" or "12abc". */
+static int is_decimal(const char *s, int allow_minus)
+{
+    if (*s == '+' || (allow_minus && *s == '-')) s++;
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+static int parse_ll(const char *s, long long *out)
+{
+    if (!is_decimal(s, 1)) return -1;
+    errno = 0;
+    *out = strtoll(s, NULL, 10);
+    return errno == ERANGE ? -1 : 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (!is_decimal(s, 0)) return -1; /* strtoull would wrap "-1" silently */
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE || v > UINT64_MAX) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    /* strtod skips leading spaces; YAML already trimmed plain scalars, so
+     * a space here came from quotes and is junk. */
+    if (!*s || *s == ' ' || *s == '\t') return -1;
+    errno = 0;
+    *out = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(*out)) return -1;
+    return 0;
+}
+
+/* YAML 1.1 booleans, minus the one-letter y/n forms (too easy to mistype). */
+static int parse_bool(const char *s, int *out)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(s, yes[i]) == 0) return *out = 1, 0;
+        if (strcmp(s, no[i]) == 0) return *out = 0, 0;
+    }
+    return -1;
+}
+
+/* ---- walking the YAML tree ----------------------------------------------- */
+
+/* Where the values being applied come from: a YAML file, or one -s. */
+typedef struct {
+    cfg_t *c;
+    yaml_document_t *doc;
+    const char *file;   /* file name for messages; NULL for an override */
+    const char *assign; /* the whole "key=value" of an override */
+} src_t;
+
+static const char *text(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+
+/* A plain empty scalar, `~` or `null`: what YAML gives for `key:` alone. */
+static int is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return 0;
+    const char *s = text(n);
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+/* "file:line:col" of a node (libyaml counts from 0), or "-s key=value". */
+static void where(const src_t *s, const yaml_node_t *n, char *buf, size_t len)
+{
+    if (s->file)
+        snprintf(buf, len, "%s:%lu:%lu", s->file, (unsigned long)n->start_mark.line + 1,
+                 (unsigned long)n->start_mark.column + 1);
+    else
+        snprintf(buf, len, "-s %s", s->assign);
+}
+
+/* What a node holds, as a message says it: "ten" (quoted), a sequence... */
+static const char *describe(const yaml_node_t *n, char *buf, size_t len)
+{
+    if (n->type == YAML_SEQUENCE_NODE) return "a sequence";
+    if (n->type == YAML_MAPPING_NODE) return "a mapping";
+    if (is_null(n) && !*text(n)) return "nothing";
+    snprintf(buf, len, "\"%.64s%s\"", text(n), strlen(text(n)) > 64 ? "..." : "");
+    return buf;
+}
+
+static int bad_value(const src_t *s, const yaml_node_t *n, const char *key,
+                     const char *expected, err_t *err)
+{
+    char at[CFG_PATH_MAX + 64], got[80];
+    where(s, n, at, sizeof at);
+    return err_set(err, ERR_INPUT, "%s: %s: expected %s, got %s", at, key, expected,
+                   describe(n, got, sizeof got));
+}
+
+/* Records (or, for a later override, moves) where key's value came from. */
+static void loc_record(cfg_t *c, const char *key, int line, int col)
+{
+    int i = 0;
+    while (i < c->n_locs && strcmp(c->locs[i].key, key) != 0) i++;
+    if (i == CFG_MAX_KEYS) return; /* cannot happen: KEYS has fewer entries */
+    if (i == c->n_locs) {
+        snprintf(c->locs[i].key, sizeof c->locs[i].key, "%s", key);
+        c->n_locs++;
+    }
+    c->locs[i].line = line;
+    c->locs[i].col = col;
+}
+
+static int apply_string(const src_t *s, const key_spec *k, const char *key,
+                        const yaml_node_t *n, err_t *err)
+{
+    const char *expected = k->kind == K_FILE ? "a file name" : "a path (or \"\" for none)";
+    if (n->type != YAML_SCALAR_NODE) return bad_value(s, n, key, expected, err);
+    /* A bare `model:` means "no path"; a quoted "~" is a real file name. */
+    const char *v = is_null(n) ? "" : text(n);
+    if (k->kind == K_FILE && !*v) return bad_value(s, n, key, expected, err);
+    if (strlen(v) >= CFG_PATH_MAX) {
+        char at[CFG_PATH_MAX + 64];
+        where(s, n, at, sizeof at);
+        return err_set(err, ERR_INPUT, "%s: %s: path is %zu bytes long, the limit is %d", at,
+                       key, strlen(v), CFG_PATH_MAX - 1);
+    }
+    memcpy((char *)s->c + k->off, v, strlen(v) + 1);
+    return 0;
+}
+
+static int apply_int(const src_t *s, const key_spec *k, const char *key,
+                     const yaml_node_t *n, err_t *err)
+{
+    char expected[80];
+    long long v;
+    if (k->hi == INT_MAX)
+        snprintf(expected, sizeof expected, "an integer >= %lld", k->lo);
+    else
+        snprintf(expected, sizeof expected, "an integer from %lld to %lld", k->lo, k->hi);
+    if (n->type != YAML_SCALAR_NODE || parse_ll(text(n), &v) || v < k->lo || v > k->hi)
+        return bad_value(s, n, key, expected, err);
+    *(int *)((char *)s->c + k->off) = (int)v;
+    return 0;
+}
+
+static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
+                        const yaml_node_t *n, err_t *err)
+{
+    void *p = (char *)s->c + k->off;
+    int scalar = n->type == YAML_SCALAR_NODE;
+    switch (k->kind) {
+    case K_U64: {
+        uint64_t v;
+        if (!scalar || parse_u64(text(n), &v))
+            return bad_value(s, n, key, "an integer from 0 to 18446744073709551615", err);
+        *(uint64_t *)p = v;
+        return 0;
+    }
+    case K_RATE: {
+        double v;
+        if (!scalar || parse_double(text(n), &v) || !(v > 0))
+            return bad_value(s, n, key, "a finite number > 0", err);
+        *(double *)p = v;
+        return 0;
+    }
+    case K_BOOL: {
+        int v;
+        if (!scalar || parse_bool(text(n), &v))
+            return bad_value(s, n, key, "true or false (or yes/no, on/off)", err);
+        *(int *)p = v;
+        return 0;
+    }
+    default: { /* K_OUTPUT, K_COST, K_INIT: a name */
+        name_list l = k->kind == K_COST ? L_COST : k->kind == K_INIT ? L_INIT : L_OUTPUT;
+        char expected[160];
+        int v;
+        expected_names(l, expected, sizeof expected);
+        if (!scalar || parse_name(l, text(n), &v)) return bad_value(s, n, key, expected, err);
+        if (l == L_OUTPUT) *(net_act *)p = (net_act)v;
+        if (l == L_COST) *(net_cost *)p = (net_cost)v;
+        if (l == L_INIT) *(net_init_kind *)p = (net_init_kind)v;
+        return 0;
+    }
+    }
+}
+
+static int apply_sizes(const src_t *s, const char *key, const yaml_node_t *n, err_t *err)
+{
+    int sizes[NET_MAX_LAYERS + 1];
+    char expected[80], at[CFG_PATH_MAX + 64];
+    snprintf(expected, sizeof expected, "a sequence of 2 to %d layer sizes, e.g. [784, 30, 10]",
+             NET_MAX_LAYERS + 1);
+    if (n->type != YAML_SEQUENCE_NODE) return bad_value(s, n, key, expected, err);
+    int count = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (count < 2 || count > NET_MAX_LAYERS + 1) {
+        where(s, n, at, sizeof at);
+        return err_set(err, ERR_INPUT, "%s: %s: expected 2 to %d layer sizes (at most %d weight layers), got %d",
+                       at, key, NET_MAX_LAYERS + 1, NET_MAX_LAYERS, count);
+    }
+    for (int i = 0; i < count; i++) {
+        yaml_node_t *item = yaml_document_get_node(s->doc, n->data.sequence.items.start[i]);
+        long long v;
+        if (item->type != YAML_SCALAR_NODE || parse_ll(text(item), &v) || v < 1 || v > NET_MAX_UNITS) {
+            char ikey[80];
+            snprintf(ikey, sizeof ikey, "%s[%d]", key, i);
+            snprintf(expected, sizeof expected, "an integer from 1 to %d", NET_MAX_UNITS);
+            return bad_value(s, item, ikey, expected, err);
+        }
+        sizes[i] = (int)v;
+    }
+    /* Commit only now, and clear the tail, so structs compare equal. */
+    memset(s->c->sizes, 0, sizeof s->c->sizes);
+    memcpy(s->c->sizes, sizes, (size_t)count * sizeof sizes[0]);
+    s->c->n_layers = count - 1;
+    return 0;
+}
+
+/* One hidden activation name, at node n (key names it in messages). */
+static int hidden_name(const src_t *s, const char *key, const yaml_node_t *n, net_act *out,
+                       err_t *err)
+{
+    char expected[160];
+    int v;
+    expected_names(L_HIDDEN, expected, sizeof expected);
+    if (n->type != YAML_SCALAR_NODE || parse_name(L_HIDDEN, text(n), &v))
+        return bad_value(s, n, key, expected, err);
+    if (v == ACT_SOFTMAX) {
+        char at[CFG_PATH_MAX + 64];
+        where(s, n, at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: %s: softmax is only allowed for the output layer (network.output); "
+                       "hidden layers take %s", at, key, expected);
+    }
+    *out = (net_act)v;
+    return 0;
+}
+
+static int apply_hidden(const src_t *s, const char *key, const yaml_node_t *n, err_t *err)
+{
+    net_act acts[NET_MAX_LAYERS];
+    int count = 1;
+    if (n->type == YAML_SCALAR_NODE) {
+        if (hidden_name(s, key, n, &acts[0], err)) return -1;
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        count = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+        if (count < 1 || count > NET_MAX_LAYERS) {
+            char at[CFG_PATH_MAX + 64];
+            where(s, n, at, sizeof at);
+            return err_set(err, ERR_INPUT, "%s: %s: expected 1 to %d activation names, got %d", at,
+                           key, NET_MAX_LAYERS, count);
+        }
+        for (int i = 0; i < count; i++) {
+            char ikey[80];
+            snprintf(ikey, sizeof ikey, "%s[%d]", key, i);
+            yaml_node_t *item = yaml_document_get_node(s->doc, n->data.sequence.items.start[i]);
+            if (hidden_name(s, ikey, item, &acts[i], err)) return -1;
+        }
+    } else {
+        return bad_value(s, n, key, "an activation name or a sequence of them", err);
+    }
+    memset(s->c->hidden_act, 0, sizeof s->c->hidden_act);
+    memcpy(s->c->hidden_act, acts, (size_t)count * sizeof acts[0]);
+    s->c->n_hidden_act = count;
+    return 0;
+}
+
+/* Checks and stores one key's value, then records where it came from. */
+static int apply_value(const src_t *s, const key_spec *k, const yaml_node_t *n, err_t *err)
+{
+    char key[sizeof ((cfg_loc *)0)->key]; /* "section.name" fits: names are short */
+    int rc;
+    snprintf(key, sizeof key, "%s.%s", k->section, k->name);
+    switch (k->kind) {
+    case K_STR:
+    case K_FILE: rc = apply_string(s, k, key, n, err); break;
+    case K_INT: rc = apply_int(s, k, key, n, err); break;
+    case K_SIZES: rc = apply_sizes(s, key, n, err); break;
+    case K_HIDDEN: rc = apply_hidden(s, key, n, err); break;
+    default: rc = apply_scalar(s, k, key, n, err); break;
+    }
+    if (rc) return rc;
+    if (s->file)
+        loc_record(s->c, key, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1);
+    else
+        loc_record(s->c, key, 0, 0);
+    return 0;
+}
+
+/* libyaml keeps "\0" escapes inside scalars; C strings cannot, so refuse
+ * them once for the whole document instead of at every use. */
+static int check_nul(const src_t *s, err_t *err)
+{
+    for (yaml_node_t *n = s->doc->nodes.start; n < s->doc->nodes.top; n++) {
+        if (n->type == YAML_SCALAR_NODE && strlen(text(n)) != n->data.scalar.length) {
+            char at[CFG_PATH_MAX + 64];
+            where(s, n, at, sizeof at);
+            return err_set(err, ERR_INPUT, "%s: a value cannot contain a NUL character", at);
+        }
+    }
+    return 0;
+}
+
+static int apply_section(const src_t *s, int sec, const yaml_node_t *map, int *seen_line,
+                         err_t *err)
+{
+    const char *section = SECTIONS[sec];
+    char at[CFG_PATH_MAX + 64], keys[256];
+    key_list(section, keys, sizeof keys);
+    if (is_null(map)) return 0; /* `train:` with every key commented out */
+    if (map->type != YAML_MAPPING_NODE) {
+        char expected[320];
+        snprintf(expected, sizeof expected, "a mapping of %s keys (%s)", section, keys);
+        return bad_value(s, map, section, expected, err);
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(s->doc, p->key);
+        yaml_node_t *vn = yaml_document_get_node(s->doc, p->value);
+        where(s, kn, at, sizeof at);
+        if (kn->type != YAML_SCALAR_NODE)
+            return err_set(err, ERR_INPUT, "%s: expected a key name in section '%s' (%s keys: %s)",
+                           at, section, section, keys);
+        int k = find_key(section, text(kn));
+        if (k < 0)
+            return err_set(err, ERR_INPUT, "%s: unknown key '%s.%.64s' (%s keys: %s)", at, section,
+                           text(kn), section, keys);
+        if (seen_line[k])
+            return err_set(err, ERR_INPUT, "%s: duplicate key '%s.%s' (first at line %d)", at,
+                           section, KEYS[k].name, seen_line[k]);
+        seen_line[k] = (int)kn->start_mark.line + 1;
+        if (apply_value(s, &KEYS[k], vn, err)) return -1;
+    }
+    return 0;
+}
+
+/* The top level: a mapping of sections, each a mapping of keys. */
+static int apply_document(const src_t *s, err_t *err)
+{
+    yaml_node_t *root = yaml_document_get_root_node(s->doc);
+    char at[CFG_PATH_MAX + 64];
+    int seen_section[N_SECTIONS] = {0}, seen_key[N_KEYS];
+    memset(seen_key, 0, sizeof seen_key);
+    if (!root)
+        return err_set(err, ERR_INPUT,
+                       "%s: empty config: expected a mapping with sections " SECTION_LIST, s->file);
+    if (check_nul(s, err)) return -1;
+    if (root->type != YAML_MAPPING_NODE) {
+        char got[80];
+        where(s, root, at, sizeof at);
+        return err_set(err, ERR_INPUT, "%s: expected a mapping with sections " SECTION_LIST ", got %s",
+                       at, describe(root, got, sizeof got));
+    }
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(s->doc, p->key);
+        yaml_node_t *vn = yaml_document_get_node(s->doc, p->value);
+        where(s, kn, at, sizeof at);
+        int sec = kn->type == YAML_SCALAR_NODE ? find_section(text(kn)) : -1;
+        if (kn->type != YAML_SCALAR_NODE)
+            return err_set(err, ERR_INPUT, "%s: expected a section name (" SECTION_LIST ")", at);
+        if (sec < 0)
+            return err_set(err, ERR_INPUT, "%s: unknown section '%.64s' (sections: " SECTION_LIST ")",
+                           at, text(kn));
+        if (seen_section[sec])
+            return err_set(err, ERR_INPUT, "%s: duplicate section '%s' (first at line %d)", at,
+                           SECTIONS[sec], seen_section[sec]);
+        seen_section[sec] = (int)kn->start_mark.line + 1;
+        if (apply_section(s, sec, vn, seen_key, err)) return -1;
+    }
+    return 0;
+}
+
+/* libyaml's own words, placed at file:line:col (or in the -s value). */
+static int yaml_error(const yaml_parser_t *p, const char *file, const char *assign, err_t *err)
+{
+    char at[CFG_PATH_MAX + 64], ctx[160] = "";
+    if (p->error == YAML_MEMORY_ERROR) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    const char *problem = p->problem ? p->problem : "unknown error";
+    if (p->error == YAML_READER_ERROR) { /* bad encoding: libyaml only knows the byte */
+        if (file)
+            return err_set(err, ERR_INPUT, "%s: invalid YAML: %s at byte %zu", file, problem,
+                           p->problem_offset);
+        return err_set(err, ERR_INPUT, "-s %s: invalid YAML value: %s", assign, problem);
+    }
+    if (p->context)
+        snprintf(ctx, sizeof ctx, " (%s at line %lu, column %lu)", p->context,
+                 (unsigned long)p->context_mark.line + 1, (unsigned long)p->context_mark.column + 1);
+    if (file) {
+        snprintf(at, sizeof at, "%s:%lu:%lu", file, (unsigned long)p->problem_mark.line + 1,
+                 (unsigned long)p->problem_mark.column + 1);
+        return err_set(err, ERR_INPUT, "%s: invalid YAML: %s%s", at, problem, ctx);
+    }
+    /* Past the end of a one-line value libyaml's mark is on a line of its
+     * own; a column is only worth giving inside the value. */
+    if (p->problem_mark.line == 0)
+        return err_set(err, ERR_INPUT, "-s %s: invalid YAML value: %s at column %lu", assign,
+                       problem, (unsigned long)p->problem_mark.column + 1);
+    return err_set(err, ERR_INPUT, "-s %s: invalid YAML value: %s (%s)", assign, problem,
+                   p->context ? p->context : "at its end");
+}
+
+/* A config is one document: a second one is almost surely a mistake. */
+static int expect_end(yaml_parser_t *p, const char *file, const char *assign, err_t *err)
+{
+    yaml_document_t doc;
+    if (!yaml_parser_load(p, &doc)) return yaml_error(p, file, assign, err);
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc = 0;
+    if (root && file)
+        rc = err_set(err, ERR_INPUT, "%s:%lu:%lu: only one YAML document is allowed in a config",
+                     file, (unsigned long)root->start_mark.line + 1,
+                     (unsigned long)root->start_mark.column + 1);
+    else if (root)
+        rc = err_set(err, ERR_INPUT, "-s %s: the value must be a single YAML value", assign);
+    yaml_document_delete(&doc);
+    return rc;
+}
+
+/* Parses len bytes of YAML into c (which the caller has filled already). */
+static int load_memory(const char *yaml, size_t len, const char *name, cfg_t *c, err_t *err)
+{
+    yaml_parser_t p;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    int rc;
+    if (!yaml_parser_load(&p, &doc)) {
+        rc = yaml_error(&p, name, "", err); /* libyaml has freed doc */
+    } else {
+        src_t s = {c, &doc, name, ""};
+        rc = apply_document(&s, err);
+        yaml_document_delete(&doc);
+        if (rc == 0) rc = expect_end(&p, name, "", err);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+static int set_source(cfg_t *c, const char *name, err_t *err)
+{
+    if (strlen(name) >= sizeof c->source)
+        return err_set(err, ERR_INPUT, "config path is too long (%zu bytes, the limit is %zu)",
+                       strlen(name), sizeof c->source - 1);
+    memcpy(c->source, name, strlen(name) + 1);
+    return 0;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+void cfg_defaults(cfg_t *c)
+{
+    /* Zero everything first: unused array tails then compare equal. */
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "mnist");
+    snprintf(c->train_images, sizeof c->train_images, "train-images-idx3-ubyte.gz");
+    snprintf(c->train_labels, sizeof c->train_labels, "train-labels-idx1-ubyte.gz");
+    snprintf(c->test_images, sizeof c->test_images, "t10k-images-idx3-ubyte.gz");
+    snprintf(c->test_labels, sizeof c->test_labels, "t10k-labels-idx1-ubyte.gz");
+    c->validation = 0;
+    c->train_limit = 0;
+
+    c->n_layers = 2;
+    c->sizes[0] = 784;
+    c->sizes[1] = 30;
+    c->sizes[2] = 10;
+    c->n_hidden_act = 1;
+    c->hidden_act[0] = ACT_SIGMOID;
+    c->output_act = ACT_SIGMOID;
+    c->act[0] = ACT_SIGMOID;
+    c->act[1] = ACT_SIGMOID;
+    c->cost = COST_QUADRATIC;
+    c->init = INIT_NIELSEN;
+
+    c->learning_rate = 3.0;
+    c->batch_size = 10;
+    c->epochs = 30;
+    c->seed = 1;
+    c->threads = 0;
+    c->shards = 0;
+    c->deterministic = 1;
+    /* model_path, metrics_path: "" (not written) */
+}
+
+int cfg_load(const char *path, cfg_t *c, err_t *err)
+{
+    cfg_defaults(c);
+    if (set_source(c, path, err)) return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, ERR_INPUT, "%s: cannot open config: %s", path, strerror(errno));
+    /* Read it all ourselves: read errors (a directory, EIO) then get
+     * strerror instead of libyaml's bare "input error". */
+    char *buf = malloc(CFG_MAX_FILE + 1);
+    if (!buf) {
+        fclose(f);
+        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
+    }
+    size_t len = fread(buf, 1, CFG_MAX_FILE + 1, f);
+    int rc = 0;
+    if (ferror(f))
+        rc = err_set(err, ERR_INPUT, "%s: cannot read config: %s", path, strerror(errno));
+    else if (len > CFG_MAX_FILE)
+        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes", path, CFG_MAX_FILE);
+    fclose(f);
+    if (rc == 0) rc = load_memory(buf, len, path, c, err);
+    free(buf);
+    return rc;
+}
+
+int cfg_load_string(const char *yaml, const char *name, cfg_t *c, err_t *err)
+{
+    cfg_defaults(c);
+    if (set_source(c, name, err)) return -1;
+    return load_memory(yaml, strlen(yaml), name, c, err);
+}
+
+int cfg_set(cfg_t *c, const char *assignment, err_t *err)
+{
+    const char *eq = strchr(assignment, '=');
+    char key[64], section[64], keys[256];
+    if (!eq || eq == assignment)
+        return err_set(err, ERR_INPUT, "-s %s: expected key=value, e.g. -s train.epochs=10",
+                       assignment);
+    size_t klen = (size_t)(eq - assignment);
+    while (klen > 0 && (assignment[klen - 1] == ' ' || assignment[klen - 1] == '\t')) klen--;
+    if (klen >= sizeof key)
+        return err_set(err, ERR_INPUT, "-s %s: unknown key (sections: " SECTION_LIST ")", assignment);
+    memcpy(key, assignment, klen);
+    key[klen] = '\0';
+
+    const char *dot = strchr(key, '.');
+    size_t slen = dot ? (size_t)(dot - key) : klen;
+    memcpy(section, key, slen);
+    section[slen] = '\0';
+    int sec = find_section(section);
+    if (sec < 0)
+        return err_set(err, ERR_INPUT, "-s %s: unknown key '%s' (sections: " SECTION_LIST ")",
+                       assignment, key);
+    key_list(section, keys, sizeof keys);
+    if (!dot)
+        return err_set(err, ERR_INPUT,
+                       "-s %s: '%s' is a section; set one of its keys, e.g. -s %s.%s=... (%s keys: %s)",
+                       assignment, section, section, first_key(section), section, keys);
+    int k = find_key(section, dot + 1);
+    if (k < 0)
+        return err_set(err, ERR_INPUT, "-s %s: unknown key '%s' (%s keys: %s)", assignment, key,
+                       section, keys);
+
+    yaml_parser_t p;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)(eq + 1), strlen(eq + 1));
+    int rc;
+    if (!yaml_parser_load(&p, &doc)) {
+        rc = yaml_error(&p, NULL, assignment, err);
+    } else {
+        src_t s = {c, &doc, NULL, assignment};
+        /* "key=" parses to no document at all; read it as an empty value
+         * (a plain empty scalar), the same as `key:` in a file. */
+        if (!yaml_document_get_root_node(&doc))
+            yaml_document_add_scalar(&doc, NULL, (yaml_char_t *)"", 0, YAML_PLAIN_SCALAR_STYLE);
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (!root)
+            rc = err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+        else if ((rc = check_nul(&s, err)) == 0)
+            rc = apply_value(&s, &KEYS[k], root, err);
+        yaml_document_delete(&doc);
+        if (rc == 0) rc = expect_end(&p, NULL, assignment, err);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+int cfg_validate(cfg_t *c, err_t *err)
+{
+    char at[CFG_PATH_MAX + 64];
+    int hidden = c->n_layers - 1;
+    if (c->n_layers < 1 || c->n_layers > NET_MAX_LAYERS) {
+        cfg_where(c, "network.sizes", at, sizeof at);
+        return err_set(err, ERR_INPUT, "%s: network.sizes: expected 2 to %d layer sizes, got %d", at,
+                       NET_MAX_LAYERS + 1, c->n_layers + 1);
+    }
+    /* With one weight layer there are no hidden layers and activation is
+     * simply unused, so any count is fine then. */
+    if (hidden > 0 && c->n_hidden_act != 1 && c->n_hidden_act != hidden) {
+        cfg_where(c, "network.activation", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: network.activation: %d names given for %d hidden layer%s "
+                       "(network.sizes has %d entries); give one name for every hidden layer, "
+                       "or a single name for all of them",
+                       at, c->n_hidden_act, hidden, hidden == 1 ? "" : "s", c->n_layers + 1);
+    }
+    for (int l = 0; l < hidden && l < c->n_hidden_act; l++) {
+        if (c->hidden_act[l] == ACT_SOFTMAX) { /* only possible if set by hand */
+            cfg_where(c, "network.activation", at, sizeof at);
+            return err_set(err, ERR_INPUT,
+                           "%s: network.activation: softmax is only allowed for the output layer", at);
+        }
+    }
+    if (c->cost == COST_CROSS_ENTROPY && c->output_act != ACT_SIGMOID && c->output_act != ACT_SOFTMAX) {
+        cfg_where(c, "network.cost", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: network.cost: cross_entropy needs a sigmoid or softmax output layer, "
+                       "but network.output is %s (set network.output: softmax, or use cost: quadratic)",
+                       at, net_act_name(c->output_act));
+    }
+    if (c->shards > c->batch_size) {
+        cfg_where(c, "train.shards", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.shards: %d shards cannot split a mini-batch of %d examples "
+                       "(train.batch_size); use at most %d, or 0 for automatic",
+                       at, c->shards, c->batch_size, c->batch_size);
+    }
+    memset(c->act, 0, sizeof c->act);
+    for (int l = 0; l < hidden; l++) c->act[l] = c->hidden_act[c->n_hidden_act == 1 ? 0 : l];
+    c->act[c->n_layers - 1] = c->output_act;
+    return 0;
+}
+
+void cfg_where(const cfg_t *c, const char *key, char *buf, size_t n)
+{
+    if (n == 0) return;
+    for (int i = 0; i < c->n_locs; i++) {
+        if (strcmp(c->locs[i].key, key) != 0) continue;
+        if (c->locs[i].line > 0)
+            snprintf(buf, n, "%s:%d:%d", c->source, c->locs[i].line, c->locs[i].col);
+        else
+            snprintf(buf, n, "-s %s", key);
+        return;
+    }
+    /* Defaulted: the file (which did not set it) is the best we can say. */
+    snprintf(buf, n, "%s", c->source[0] ? c->source : "(defaults)");
+}
+
+/* A double-quoted YAML string: safe for spaces, colons, '#', quotes, "". */
+static void write_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\x%02X", *p);
+        else fputc(*p, f); /* UTF-8 bytes pass through: libyaml read them */
+    }
+    fputc('"', f);
+}
+
+static void write_value(FILE *f, const cfg_t *c, const key_spec *k)
+{
+    const char *p = (const char *)c + k->off;
+    switch (k->kind) {
+    case K_STR:
+    case K_FILE: write_quoted(f, p); break;
+    case K_INT: fprintf(f, "%d", *(const int *)p); break;
+    case K_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
+    case K_RATE: fprintf(f, "%.17g", *(const double *)p); break; /* exact round trip */
+    case K_BOOL: fputs(*(const int *)p ? "true" : "false", f); break;
+    case K_SIZES:
+        fputc('[', f);
+        for (int i = 0; i <= c->n_layers; i++) fprintf(f, "%s%d", i ? ", " : "", c->sizes[i]);
+        fputc(']', f);
+        break;
+    case K_HIDDEN:
+        if (c->n_hidden_act == 1) {
+            fputs(net_act_name(c->hidden_act[0]), f);
+            break;
+        }
+        fputc('[', f);
+        for (int i = 0; i < c->n_hidden_act; i++)
+            fprintf(f, "%s%s", i ? ", " : "", net_act_name(c->hidden_act[i]));
+        fputc(']', f);
+        break;
+    case K_OUTPUT: fputs(net_act_name(*(const net_act *)p), f); break;
+    case K_COST: fputs(net_cost_name(*(const net_cost *)p), f); break;
+    case K_INIT: fputs(net_init_name(*(const net_init_kind *)p), f); break;
+    }
+}
+
+int cfg_write_yaml(const cfg_t *c, FILE *f)
+{
+    const char *section = "";
+    fputs("# nntrain configuration, every key resolved (see configs/README.md)\n", f);
+    for (int i = 0; i < N_KEYS; i++) {
+        if (strcmp(section, KEYS[i].section) != 0) {
+            section = KEYS[i].section;
+            fprintf(f, "%s:\n", section);
+        }
+        fprintf(f, "  %s: ", KEYS[i].name);
+        write_value(f, c, &KEYS[i]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* Appends "/part" to buf (no doubled slash), truncating to n. */
+static void path_append(char *buf, size_t n, const char *part)
+{
+    size_t len = strlen(buf);
+    if (!part[0]) return;
+    if (len > 0 && buf[len - 1] != '/' && len + 1 < n) {
+        buf[len++] = '/';
+        buf[len] = '\0';
+    }
+    snprintf(buf + len, n - len, "%s", part);
+}
+
+void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n)
+{
+    if (n == 0) return;
+    buf[0] = '\0';
+    if (file[0] == '/') {
+        snprintf(buf, n, "%s", file);
+        return;
+    }
+    if (c->data_dir[0] != '/') {
+        const char *root = getenv("NNTRAIN_DATA");
+        path_append(buf, n, root && *root ? root : "data");
+    }
+    path_append(buf, n, c->data_dir);
+    path_append(buf, n, file);
+}

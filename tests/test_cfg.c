@@ -1,0 +1,1024 @@
+/* Tests for cfg: every accepted form, defaults, every rejected form (with
+ * the message's file, line:col and key), overrides, round trip, data paths. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, setenv, fdopen, open_memstream */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+#define ck_assert_has(msg, needle) \
+    ck_assert_msg(strstr((msg), (needle)) != NULL, "expected \"%s\" in \"%s\"", (needle), (msg))
+
+/* Writes text to a fresh file under /tmp; path receives its name. */
+static void write_tmp(const char *text, char *path, size_t n)
+{
+    snprintf(path, n, "/tmp/test_cfg_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+    size_t len = strlen(text);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
+
+/* Loads yaml as "x.yaml" and insists it works. */
+static void load_ok(const char *yaml, cfg_t *c)
+{
+    err_t err;
+    err_clear(&err);
+    int rc = cfg_load_string(yaml, "x.yaml", c, &err);
+    ck_assert_msg(rc == 0, "unexpected error: %s", err.msg);
+}
+
+/* Loads yaml as "x.yaml", insists it fails with ERR_INPUT; returns the message. */
+static const char *load_err(const char *yaml, err_t *err)
+{
+    cfg_t c;
+    err_clear(err);
+    ck_assert_int_eq(cfg_load_string(yaml, "x.yaml", &c, err), -1);
+    ck_assert_int_eq(err->code, ERR_INPUT);
+    ck_assert_str_ne(err->msg, "");
+    return err->msg;
+}
+
+/* Loads yaml (must work), then cfg_validate must fail; returns the message. */
+static const char *validate_err(const char *yaml, err_t *err)
+{
+    cfg_t c;
+    load_ok(yaml, &c);
+    err_clear(err);
+    ck_assert_int_eq(cfg_validate(&c, err), -1);
+    ck_assert_int_eq(err->code, ERR_INPUT);
+    return err->msg;
+}
+
+static void set_ok(cfg_t *c, const char *assignment)
+{
+    err_t err;
+    err_clear(&err);
+    int rc = cfg_set(c, assignment, &err);
+    ck_assert_msg(rc == 0, "cfg_set(%s): %s", assignment, err.msg);
+}
+
+static const char *set_err(cfg_t *c, const char *assignment, err_t *err)
+{
+    err_clear(err);
+    ck_assert_int_eq(cfg_set(c, assignment, err), -1);
+    ck_assert_int_eq(err->code, ERR_INPUT);
+    return err->msg;
+}
+
+static const char *FULL =
+    "data:\n"
+    "  dir: /srv/mnist\n"
+    "  train_images: a.gz\n"
+    "  train_labels: b.gz\n"
+    "  test_images: c.gz\n"
+    "  test_labels: d.gz\n"
+    "  validation: 10000\n"
+    "  train_limit: 50000\n"
+    "network:\n"
+    "  sizes: [784, 100, 50, 10]\n"
+    "  activation: [relu, tanh]\n"
+    "  output: softmax\n"
+    "  cost: cross_entropy\n"
+    "  init: he\n"
+    "train:\n"
+    "  learning_rate: 0.1\n"
+    "  batch_size: 32\n"
+    "  epochs: 5\n"
+    "  seed: 18446744073709551615\n"
+    "  threads: 8\n"
+    "  shards: 16\n"
+    "  deterministic: no\n"
+    "output:\n"
+    "  model: out/model.bin\n"
+    "  metrics: out/metrics.csv\n";
+
+/* Every field that a YAML file can set, compared one by one. */
+static void assert_same(const cfg_t *a, const cfg_t *b)
+{
+    ck_assert_str_eq(a->data_dir, b->data_dir);
+    ck_assert_str_eq(a->train_images, b->train_images);
+    ck_assert_str_eq(a->train_labels, b->train_labels);
+    ck_assert_str_eq(a->test_images, b->test_images);
+    ck_assert_str_eq(a->test_labels, b->test_labels);
+    ck_assert_int_eq(a->validation, b->validation);
+    ck_assert_int_eq(a->train_limit, b->train_limit);
+    ck_assert_int_eq(a->n_layers, b->n_layers);
+    for (int i = 0; i <= NET_MAX_LAYERS; i++) ck_assert_int_eq(a->sizes[i], b->sizes[i]);
+    ck_assert_int_eq(a->n_hidden_act, b->n_hidden_act);
+    for (int i = 0; i < NET_MAX_LAYERS; i++) {
+        ck_assert_int_eq(a->hidden_act[i], b->hidden_act[i]);
+        ck_assert_int_eq(a->act[i], b->act[i]);
+    }
+    ck_assert_int_eq(a->output_act, b->output_act);
+    ck_assert_int_eq(a->cost, b->cost);
+    ck_assert_int_eq(a->init, b->init);
+    ck_assert_msg(memcmp(&a->learning_rate, &b->learning_rate, sizeof(double)) == 0,
+                  "learning_rate %.17g != %.17g", a->learning_rate, b->learning_rate);
+    ck_assert_int_eq(a->batch_size, b->batch_size);
+    ck_assert_int_eq(a->epochs, b->epochs);
+    ck_assert_uint_eq(a->seed, b->seed);
+    ck_assert_int_eq(a->threads, b->threads);
+    ck_assert_int_eq(a->shards, b->shards);
+    ck_assert_int_eq(a->deterministic, b->deterministic);
+    ck_assert_str_eq(a->model_path, b->model_path);
+    ck_assert_str_eq(a->metrics_path, b->metrics_path);
+}
+
+/* Writes c as YAML to a temp file, loads it back into out, validates both. */
+static void round_trip(cfg_t *c, cfg_t *out)
+{
+    char path[64];
+    err_t err;
+    snprintf(path, sizeof path, "/tmp/test_cfg_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(cfg_write_yaml(c, f), 0);
+    fclose(f);
+    int rc = cfg_load(path, out, &err);
+    unlink(path);
+    ck_assert_msg(rc == 0, "reloading the written YAML: %s", err.msg);
+    ck_assert_int_eq(cfg_validate(c, &err), 0);
+    ck_assert_int_eq(cfg_validate(out, &err), 0);
+    assert_same(c, out);
+}
+
+/* ---- accepted forms ------------------------------------------------------ */
+
+START_TEST(test_defaults)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    ck_assert_str_eq(c.source, "");
+    ck_assert_str_eq(c.data_dir, "mnist");
+    ck_assert_str_eq(c.train_images, "train-images-idx3-ubyte.gz");
+    ck_assert_str_eq(c.train_labels, "train-labels-idx1-ubyte.gz");
+    ck_assert_str_eq(c.test_images, "t10k-images-idx3-ubyte.gz");
+    ck_assert_str_eq(c.test_labels, "t10k-labels-idx1-ubyte.gz");
+    ck_assert_int_eq(c.validation, 0);
+    ck_assert_int_eq(c.train_limit, 0);
+    ck_assert_int_eq(c.n_layers, 2);
+    ck_assert_int_eq(c.sizes[0], 784);
+    ck_assert_int_eq(c.sizes[1], 30);
+    ck_assert_int_eq(c.sizes[2], 10);
+    ck_assert_int_eq(c.n_hidden_act, 1);
+    ck_assert_int_eq(c.hidden_act[0], ACT_SIGMOID);
+    ck_assert_int_eq(c.output_act, ACT_SIGMOID);
+    ck_assert_int_eq(c.cost, COST_QUADRATIC);
+    ck_assert_int_eq(c.init, INIT_NIELSEN);
+    ck_assert(c.learning_rate == 3.0);
+    ck_assert_int_eq(c.batch_size, 10);
+    ck_assert_int_eq(c.epochs, 30);
+    ck_assert_uint_eq(c.seed, 1);
+    ck_assert_int_eq(c.threads, 0);
+    ck_assert_int_eq(c.shards, 0);
+    ck_assert_int_eq(c.deterministic, 1);
+    ck_assert_str_eq(c.model_path, "");
+    ck_assert_str_eq(c.metrics_path, "");
+    ck_assert_int_eq(c.n_locs, 0);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(c.act[0], ACT_SIGMOID);
+    ck_assert_int_eq(c.act[1], ACT_SIGMOID);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+    char path[64], where[256], expect[128];
+    cfg_t c;
+    err_t err;
+    write_tmp(FULL, path, sizeof path);
+    int rc = cfg_load(path, &c, &err);
+    unlink(path);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_str_eq(c.source, path);
+    ck_assert_str_eq(c.data_dir, "/srv/mnist");
+    ck_assert_str_eq(c.train_images, "a.gz");
+    ck_assert_str_eq(c.train_labels, "b.gz");
+    ck_assert_str_eq(c.test_images, "c.gz");
+    ck_assert_str_eq(c.test_labels, "d.gz");
+    ck_assert_int_eq(c.validation, 10000);
+    ck_assert_int_eq(c.train_limit, 50000);
+    ck_assert_int_eq(c.n_layers, 3);
+    ck_assert_int_eq(c.sizes[0], 784);
+    ck_assert_int_eq(c.sizes[1], 100);
+    ck_assert_int_eq(c.sizes[2], 50);
+    ck_assert_int_eq(c.sizes[3], 10);
+    ck_assert_int_eq(c.n_hidden_act, 2);
+    ck_assert_int_eq(c.hidden_act[0], ACT_RELU);
+    ck_assert_int_eq(c.hidden_act[1], ACT_TANH);
+    ck_assert_int_eq(c.output_act, ACT_SOFTMAX);
+    ck_assert_int_eq(c.cost, COST_CROSS_ENTROPY);
+    ck_assert_int_eq(c.init, INIT_HE);
+    ck_assert(c.learning_rate == 0.1);
+    ck_assert_int_eq(c.batch_size, 32);
+    ck_assert_int_eq(c.epochs, 5);
+    ck_assert_uint_eq(c.seed, UINT64_MAX);
+    ck_assert_int_eq(c.threads, 8);
+    ck_assert_int_eq(c.shards, 16);
+    ck_assert_int_eq(c.deterministic, 0);
+    ck_assert_str_eq(c.model_path, "out/model.bin");
+    ck_assert_str_eq(c.metrics_path, "out/metrics.csv");
+
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(c.act[0], ACT_RELU);
+    ck_assert_int_eq(c.act[1], ACT_TANH);
+    ck_assert_int_eq(c.act[2], ACT_SOFTMAX);
+
+    /* Locations point at the value: "  batch_size: 32" is line 17, col 15. */
+    cfg_where(&c, "train.batch_size", where, sizeof where);
+    snprintf(expect, sizeof expect, "%s:17:15", path);
+    ck_assert_str_eq(where, expect);
+    cfg_where(&c, "network.sizes", where, sizeof where);
+    snprintf(expect, sizeof expect, "%s:10:10", path);
+    ck_assert_str_eq(where, expect);
+}
+END_TEST
+
+START_TEST(test_minimal_one_section)
+{
+    cfg_t c, d;
+    char where[64];
+    load_ok("train:\n  epochs: 3\n", &c);
+    cfg_defaults(&d);
+    d.epochs = 3;
+    ck_assert_int_eq(c.epochs, 3);
+    ck_assert_str_eq(c.source, "x.yaml");
+    assert_same(&c, &d);
+    /* A defaulted key is placed at the file; a set one at its line:col. */
+    cfg_where(&c, "data.dir", where, sizeof where);
+    ck_assert_str_eq(where, "x.yaml");
+    cfg_where(&c, "train.epochs", where, sizeof where);
+    ck_assert_str_eq(where, "x.yaml:2:11");
+}
+END_TEST
+
+START_TEST(test_empty_section)
+{
+    cfg_t c;
+    load_ok("train:\noutput:\n  model: m.bin\n", &c);
+    ck_assert_int_eq(c.epochs, 30);
+    ck_assert_str_eq(c.model_path, "m.bin");
+}
+END_TEST
+
+START_TEST(test_activation_scalar)
+{
+    cfg_t c;
+    err_t err;
+    load_ok("network:\n  sizes: [2, 3, 4, 5]\n  activation: relu\n  output: linear\n", &c);
+    ck_assert_int_eq(c.n_layers, 3);
+    ck_assert_int_eq(c.n_hidden_act, 1);
+    ck_assert_int_eq(c.hidden_act[0], ACT_RELU);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(c.act[0], ACT_RELU);
+    ck_assert_int_eq(c.act[1], ACT_RELU);
+    ck_assert_int_eq(c.act[2], ACT_LINEAR);
+}
+END_TEST
+
+START_TEST(test_activation_list)
+{
+    cfg_t c;
+    err_t err;
+    load_ok("network:\n  sizes: [2, 3, 4, 5, 6]\n"
+            "  activation:\n    - leaky_relu\n    - linear\n    - sigmoid\n"
+            "  output: tanh\n", &c);
+    ck_assert_int_eq(c.n_hidden_act, 3);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(c.act[0], ACT_LEAKY_RELU);
+    ck_assert_int_eq(c.act[1], ACT_LINEAR);
+    ck_assert_int_eq(c.act[2], ACT_SIGMOID);
+    ck_assert_int_eq(c.act[3], ACT_TANH);
+}
+END_TEST
+
+START_TEST(test_one_layer_ignores_activation)
+{
+    /* No hidden layers: activation's count cannot be wrong. */
+    cfg_t c;
+    err_t err;
+    load_ok("network:\n  sizes: [784, 10]\n  activation: [relu, relu, relu]\n  output: softmax\n", &c);
+    ck_assert_int_eq(c.n_layers, 1);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(c.act[0], ACT_SOFTMAX);
+}
+END_TEST
+
+START_TEST(test_bools)
+{
+    static const struct { const char *text; int value; } cases[] = {
+        {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}, {"True", 1}, {"FALSE", 0},
+        {"Yes", 1}, {"NO", 0}, {"on", 1}, {"off", 0}, {"\"yes\"", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[128];
+        cfg_t c;
+        snprintf(yaml, sizeof yaml, "train:\n  deterministic: %s\n", cases[i].text);
+        load_ok(yaml, &c);
+        ck_assert_msg(c.deterministic == cases[i].value, "%s", cases[i].text);
+    }
+}
+END_TEST
+
+START_TEST(test_bool_rejected)
+{
+    err_t err;
+    const char *m = load_err("train:\n  deterministic: maybe\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:18: train.deterministic: expected true or false "
+                        "(or yes/no, on/off), got \"maybe\"");
+    load_err("train:\n  deterministic: 1\n", &err);
+    load_err("train:\n  deterministic: y\n", &err);
+}
+END_TEST
+
+START_TEST(test_quoted_scalars)
+{
+    /* Scalars are read by their text whatever the quoting. */
+    cfg_t c;
+    load_ok("train:\n  batch_size: \"12\"\n  learning_rate: '0.5'\n"
+            "data:\n  dir: 123\n  train_images: 'my file: #1.gz'\n"
+            "output:\n  model: ~\n  metrics:\n", &c);
+    ck_assert_int_eq(c.batch_size, 12);
+    ck_assert(c.learning_rate == 0.5);
+    ck_assert_str_eq(c.data_dir, "123");
+    ck_assert_str_eq(c.train_images, "my file: #1.gz");
+    ck_assert_str_eq(c.model_path, "");   /* plain ~ is YAML's null: no path */
+    ck_assert_str_eq(c.metrics_path, "");
+    load_ok("output:\n  model: \"~\"\n", &c); /* quoted: a real name */
+    ck_assert_str_eq(c.model_path, "~");
+}
+END_TEST
+
+START_TEST(test_numbers_accepted)
+{
+    cfg_t c;
+    load_ok("train:\n  learning_rate: 1e-3\n  seed: 0\n  threads: 1024\n  shards: +4\n"
+            "  epochs: 100000\n  batch_size: 1000000\n", &c);
+    ck_assert(c.learning_rate == 1e-3);
+    ck_assert_uint_eq(c.seed, 0);
+    ck_assert_int_eq(c.threads, 1024);
+    ck_assert_int_eq(c.shards, 4);
+    ck_assert_int_eq(c.epochs, 100000);
+    ck_assert_int_eq(c.batch_size, 1000000);
+    load_ok("train:\n  learning_rate: 3\n", &c); /* an integer is a fine float */
+    ck_assert(c.learning_rate == 3.0);
+}
+END_TEST
+
+/* ---- -s overrides -------------------------------------------------------- */
+
+START_TEST(test_set_each_type)
+{
+    cfg_t c;
+    err_t err;
+    char where[64];
+    cfg_defaults(&c);
+    set_ok(&c, "data.dir=/abs/dir");
+    set_ok(&c, "data.train_images=x y.gz");
+    set_ok(&c, "data.validation=5000");
+    set_ok(&c, "network.sizes=[784,100,10]");
+    set_ok(&c, "network.activation=relu");
+    set_ok(&c, "network.output=softmax");
+    set_ok(&c, "network.cost=cross_entropy");
+    set_ok(&c, "network.init=xavier");
+    set_ok(&c, "train.learning_rate=0.5");
+    set_ok(&c, "train.seed=12345678901234567890");
+    set_ok(&c, "train.deterministic=false");
+    set_ok(&c, "output.model='out dir/m.bin'");
+    ck_assert_str_eq(c.data_dir, "/abs/dir");
+    ck_assert_str_eq(c.train_images, "x y.gz");
+    ck_assert_int_eq(c.validation, 5000);
+    ck_assert_int_eq(c.n_layers, 2);
+    ck_assert_int_eq(c.sizes[1], 100);
+    ck_assert_int_eq(c.hidden_act[0], ACT_RELU);
+    ck_assert_int_eq(c.output_act, ACT_SOFTMAX);
+    ck_assert_int_eq(c.cost, COST_CROSS_ENTROPY);
+    ck_assert_int_eq(c.init, INIT_XAVIER);
+    ck_assert(c.learning_rate == 0.5);
+    ck_assert_uint_eq(c.seed, 12345678901234567890ULL);
+    ck_assert_int_eq(c.deterministic, 0);
+    ck_assert_str_eq(c.model_path, "out dir/m.bin");
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    cfg_where(&c, "train.learning_rate", where, sizeof where);
+    ck_assert_str_eq(where, "-s train.learning_rate");
+}
+END_TEST
+
+START_TEST(test_set_sequences)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    set_ok(&c, "network.sizes=[784, 100, 50, 10]");
+    set_ok(&c, "network.activation=[relu, tanh]");
+    ck_assert_int_eq(c.n_layers, 3);
+    ck_assert_int_eq(c.sizes[3], 10);
+    ck_assert_int_eq(c.n_hidden_act, 2);
+    ck_assert_int_eq(c.hidden_act[1], ACT_TANH);
+    /* A shorter list afterwards clears what the longer one left behind. */
+    set_ok(&c, "network.sizes=[4,2]");
+    set_ok(&c, "network.activation=[linear]");
+    ck_assert_int_eq(c.n_layers, 1);
+    ck_assert_int_eq(c.sizes[2], 0);
+    ck_assert_int_eq(c.sizes[3], 0);
+    ck_assert_int_eq(c.n_hidden_act, 1);
+    ck_assert_int_eq(c.hidden_act[1], ACT_SIGMOID);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+}
+END_TEST
+
+START_TEST(test_set_order)
+{
+    cfg_t c;
+    char where[64];
+    load_ok("train:\n  learning_rate: 2.0\n  epochs: 7\n", &c);
+    set_ok(&c, "train.learning_rate=0.5");
+    set_ok(&c, "train.learning_rate=0.25");
+    ck_assert(c.learning_rate == 0.25); /* the last override wins */
+    ck_assert_int_eq(c.epochs, 7);      /* the file still counts for the rest */
+    cfg_where(&c, "train.learning_rate", where, sizeof where);
+    ck_assert_str_eq(where, "-s train.learning_rate");
+    cfg_where(&c, "train.epochs", where, sizeof where);
+    ck_assert_str_eq(where, "x.yaml:3:11");
+}
+END_TEST
+
+START_TEST(test_set_empty_value)
+{
+    cfg_t c;
+    err_t err;
+    load_ok("output:\n  model: m.bin\n", &c);
+    set_ok(&c, "output.model=");
+    ck_assert_str_eq(c.model_path, "");
+    const char *m = set_err(&c, "train.epochs=", &err);
+    ck_assert_str_eq(m, "-s train.epochs=: train.epochs: expected an integer from 1 to 100000, got nothing");
+    set_err(&c, "data.train_images=", &err);
+}
+END_TEST
+
+START_TEST(test_set_unknown_key)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    const char *m = set_err(&c, "train.lr=0.5", &err);
+    ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
+    ck_assert_has(m, "deterministic)");
+    m = set_err(&c, "bogus.x=1", &err);
+    ck_assert_has(m, "unknown key 'bogus.x'");
+    ck_assert_has(m, "data, network, train, output");
+    m = set_err(&c, "epochs=1", &err);
+    ck_assert_has(m, "unknown key 'epochs'");
+    m = set_err(&c, "train.epochs.x=1", &err);
+    ck_assert_has(m, "unknown key 'train.epochs.x'");
+}
+END_TEST
+
+START_TEST(test_set_section)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    const char *m = set_err(&c, "train=3", &err);
+    ck_assert_has(m, "-s train=3: 'train' is a section");
+    ck_assert_has(m, "learning_rate");
+}
+END_TEST
+
+START_TEST(test_set_missing_equals)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    const char *m = set_err(&c, "train.epochs", &err);
+    ck_assert_has(m, "-s train.epochs: expected key=value");
+    set_err(&c, "=5", &err);
+}
+END_TEST
+
+START_TEST(test_set_bad_values)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    const char *m = set_err(&c, "train.batch_size=ten", &err);
+    ck_assert_str_eq(m, "-s train.batch_size=ten: train.batch_size: expected an integer "
+                        "from 1 to 1000000, got \"ten\"");
+    m = set_err(&c, "network.sizes=[784,30", &err);
+    ck_assert_has(m, "-s network.sizes=[784,30: invalid YAML value: ");
+    m = set_err(&c, "network.sizes=784", &err);
+    ck_assert_has(m, "network.sizes: expected a sequence");
+    m = set_err(&c, "network.activation=[relu, softmax]", &err);
+    ck_assert_has(m, "network.activation[1]: softmax is only allowed for the output layer");
+    /* A failed override leaves the value as it was. */
+    ck_assert_int_eq(c.batch_size, 10);
+    ck_assert_int_eq(c.n_layers, 2);
+    ck_assert_int_eq(c.n_hidden_act, 1);
+}
+END_TEST
+
+/* ---- rejected files ------------------------------------------------------ */
+
+START_TEST(test_unknown_section)
+{
+    err_t err;
+    const char *m = load_err("train:\n  epochs: 3\ntraining:\n  epochs: 4\n", &err);
+    ck_assert_str_eq(m, "x.yaml:3:1: unknown section 'training' (sections: data, network, train, output)");
+}
+END_TEST
+
+START_TEST(test_unknown_key)
+{
+    err_t err;
+    const char *m = load_err("train:\n  epochs: 3\n  lr: 0.5\n", &err);
+    ck_assert_has(m, "x.yaml:3:3: unknown key 'train.lr' (train keys: learning_rate, batch_size, epochs");
+    m = load_err("network:\n  layers: [1, 2]\n", &err);
+    ck_assert_has(m, "x.yaml:2:3: unknown key 'network.layers' (network keys: sizes, activation, output, cost, init)");
+}
+END_TEST
+
+START_TEST(test_unknown_key_real_file)
+{
+    char path[64], expect[128];
+    cfg_t c;
+    err_t err;
+    write_tmp("data:\n  dir: mnist\n  images: x.gz\n", path, sizeof path);
+    ck_assert_int_eq(cfg_load(path, &c, &err), -1);
+    unlink(path);
+    snprintf(expect, sizeof expect, "%s:3:3: unknown key 'data.images'", path);
+    ck_assert_has(err.msg, expect);
+}
+END_TEST
+
+START_TEST(test_duplicate_key)
+{
+    err_t err;
+    const char *m = load_err("train:\n  epochs: 3\n  seed: 2\n  epochs: 4\n", &err);
+    ck_assert_str_eq(m, "x.yaml:4:3: duplicate key 'train.epochs' (first at line 2)");
+    m = load_err("train:\n  epochs: 3\ndata:\n  dir: d\ntrain:\n  seed: 1\n", &err);
+    ck_assert_str_eq(m, "x.yaml:5:1: duplicate section 'train' (first at line 1)");
+}
+END_TEST
+
+START_TEST(test_string_for_int)
+{
+    err_t err;
+    const char *m = load_err("train:\n  batch_size: ten\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:15: train.batch_size: expected an integer from 1 to 1000000, got \"ten\"");
+}
+END_TEST
+
+START_TEST(test_float_for_int)
+{
+    err_t err;
+    const char *m = load_err("train:\n  epochs: 2.5\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:11: train.epochs: expected an integer from 1 to 100000, got \"2.5\"");
+    load_err("train:\n  epochs: 1e3\n", &err);
+    load_err("train:\n  epochs: 0x10\n", &err);
+    load_err("train:\n  epochs: 10abc\n", &err);
+    load_err("train:\n  epochs: \" 10\"\n", &err);
+}
+END_TEST
+
+START_TEST(test_negative)
+{
+    err_t err;
+    const char *m = load_err("train:\n  threads: -1\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:12: train.threads: expected an integer from 0 to 1024, got \"-1\"");
+    m = load_err("train:\n  seed: -1\n", &err);
+    ck_assert_has(m, "x.yaml:2:9: train.seed: expected an integer from 0 to 18446744073709551615, got \"-1\"");
+    m = load_err("data:\n  validation: -5\n", &err);
+    ck_assert_has(m, "x.yaml:2:15: data.validation: expected an integer >= 0, got \"-5\"");
+}
+END_TEST
+
+START_TEST(test_overflow)
+{
+    err_t err;
+    const char *m = load_err("train:\n  batch_size: 99999999999999999999\n", &err);
+    ck_assert_has(m, "x.yaml:2:15: train.batch_size: expected an integer from 1 to 1000000");
+    m = load_err("train:\n  seed: 18446744073709551616\n", &err);
+    ck_assert_has(m, "x.yaml:2:9: train.seed:");
+    m = load_err("data:\n  train_limit: 2147483648\n", &err);
+    ck_assert_has(m, "x.yaml:2:16: data.train_limit:");
+    load_err("train:\n  threads: 1025\n", &err);
+    load_err("train:\n  shards: 4097\n", &err);
+    load_err("train:\n  epochs: 100001\n", &err);
+}
+END_TEST
+
+START_TEST(test_list_for_scalar)
+{
+    err_t err;
+    const char *m = load_err("train:\n  learning_rate: [1, 2]\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:18: train.learning_rate: expected a finite number > 0, got a sequence");
+    m = load_err("output:\n  model: {a: 1}\n", &err);
+    ck_assert_has(m, "x.yaml:2:10: output.model: expected a path");
+    ck_assert_has(m, "got a mapping");
+    m = load_err("network:\n  output: [softmax]\n", &err);
+    ck_assert_has(m, "x.yaml:2:11: network.output: expected one of sigmoid, tanh, relu, "
+                     "leaky_relu, linear, softmax, got a sequence");
+}
+END_TEST
+
+START_TEST(test_mapping_for_list)
+{
+    err_t err;
+    const char *m = load_err("network:\n  sizes: {a: 1}\n", &err);
+    ck_assert_has(m, "x.yaml:2:10: network.sizes: expected a sequence of 2 to 17 layer sizes");
+    ck_assert_has(m, "got a mapping");
+    m = load_err("network:\n  sizes: 784\n", &err);
+    ck_assert_has(m, "got \"784\"");
+    m = load_err("network:\n  sizes: [784, [30], 10]\n", &err);
+    ck_assert_has(m, "x.yaml:2:16: network.sizes[1]: expected an integer from 1 to 1000000, got a sequence");
+    m = load_err("train: 3\n", &err);
+    ck_assert_has(m, "x.yaml:1:8: train: expected a mapping of train keys (learning_rate, ");
+}
+END_TEST
+
+START_TEST(test_layer_size_zero)
+{
+    err_t err;
+    const char *m = load_err("network:\n  sizes: [784, 0, 10]\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:16: network.sizes[1]: expected an integer from 1 to 1000000, got \"0\"");
+    load_err("network:\n  sizes: [784, 1000001]\n", &err);
+}
+END_TEST
+
+START_TEST(test_batch_zero)
+{
+    err_t err;
+    const char *m = load_err("train:\n  batch_size: 0\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:15: train.batch_size: expected an integer from 1 to 1000000, got \"0\"");
+    load_err("train:\n  epochs: 0\n", &err);
+}
+END_TEST
+
+START_TEST(test_layer_count)
+{
+    err_t err;
+    char yaml[256];
+    size_t len = (size_t)snprintf(yaml, sizeof yaml, "network:\n  sizes: [1");
+    for (int i = 1; i < NET_MAX_LAYERS + 2; i++) /* 18 entries: one too many */
+        len += (size_t)snprintf(yaml + len, sizeof yaml - len, ", 1");
+    snprintf(yaml + len, sizeof yaml - len, "]\n");
+    const char *m = load_err(yaml, &err);
+    ck_assert_has(m, "x.yaml:2:10: network.sizes: expected 2 to 17 layer sizes");
+    ck_assert_has(m, "got 18");
+    m = load_err("network:\n  sizes: [784]\n", &err);
+    ck_assert_has(m, "got 1");
+    /* Exactly 17 entries (16 weight layers) is fine. */
+    cfg_t c;
+    yaml[len - 3] = '\0'; /* drop the last ", 1" */
+    strcat(yaml, "]\n");
+    load_ok(yaml, &c);
+    ck_assert_int_eq(c.n_layers, NET_MAX_LAYERS);
+}
+END_TEST
+
+START_TEST(test_learning_rate_bad)
+{
+    err_t err;
+    const char *m = load_err("train:\n  learning_rate: 0\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:18: train.learning_rate: expected a finite number > 0, got \"0\"");
+    load_err("train:\n  learning_rate: -0.5\n", &err);
+    load_err("train:\n  learning_rate: nan\n", &err);
+    load_err("train:\n  learning_rate: .nan\n", &err);
+    load_err("train:\n  learning_rate: inf\n", &err);
+    load_err("train:\n  learning_rate: 1e400\n", &err);
+    load_err("train:\n  learning_rate: 0.5x\n", &err);
+    load_err("train:\n  learning_rate:\n", &err);
+}
+END_TEST
+
+START_TEST(test_bad_names)
+{
+    err_t err;
+    const char *m = load_err("network:\n  cost: mse\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:9: network.cost: expected one of quadratic, cross_entropy, got \"mse\"");
+    m = load_err("network:\n  init: glorot\n", &err);
+    ck_assert_has(m, "expected one of nielsen, xavier, he, got \"glorot\"");
+    m = load_err("network:\n  activation: gelu\n", &err);
+    ck_assert_has(m, "x.yaml:2:15: network.activation: expected one of sigmoid, tanh, relu, "
+                     "leaky_relu, linear, got \"gelu\"");
+    m = load_err("network:\n  activation: []\n", &err);
+    ck_assert_has(m, "expected 1 to 16 activation names, got 0");
+    m = load_err("data:\n  train_images: \"\"\n", &err);
+    ck_assert_has(m, "x.yaml:2:17: data.train_images: expected a file name");
+}
+END_TEST
+
+START_TEST(test_softmax_hidden)
+{
+    err_t err;
+    const char *m = load_err("network:\n  activation: softmax\n", &err);
+    ck_assert_has(m, "x.yaml:2:15: network.activation: softmax is only allowed for the output layer");
+    m = load_err("network:\n  sizes: [4, 3, 3, 2]\n  activation: [relu, softmax]\n", &err);
+    ck_assert_has(m, "x.yaml:3:22: network.activation[1]: softmax is only allowed");
+}
+END_TEST
+
+START_TEST(test_malformed_yaml)
+{
+    err_t err;
+    const char *m = load_err("network:\n  sizes: [784, 30\ntrain:\n  epochs: 3\n", &err);
+    ck_assert_has(m, "x.yaml:");
+    ck_assert_has(m, "invalid YAML: ");
+    ck_assert_has(m, "flow sequence at line 2, column 10");
+    m = load_err("train:\n  epochs: 3\n   seed: 1\n", &err);
+    ck_assert_has(m, "x.yaml:3:");
+    ck_assert_has(m, "invalid YAML: mapping values are not allowed");
+    m = load_err("train:\n\tepochs: 3\n", &err);
+    ck_assert_has(m, "x.yaml:2:");
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+    err_t err;
+    const char *m = load_err("", &err);
+    ck_assert_str_eq(m, "x.yaml: empty config: expected a mapping with sections data, network, train, output");
+    m = load_err("# nothing but a comment\n", &err);
+    ck_assert_has(m, "empty config");
+    m = load_err("just a string\n", &err);
+    ck_assert_str_eq(m, "x.yaml:1:1: expected a mapping with sections data, network, train, output, "
+                        "got \"just a string\"");
+    m = load_err("- train\n", &err);
+    ck_assert_has(m, "got a sequence");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+    cfg_t c;
+    err_t err;
+    const char *path = "/tmp/test_cfg_no_such_dir/none.yaml";
+    ck_assert_int_eq(cfg_load(path, &c, &err), -1);
+    ck_assert_int_eq(err.code, ERR_INPUT);
+    ck_assert_has(err.msg, path);
+    ck_assert_has(err.msg, strerror(ENOENT));
+    ck_assert_int_eq(cfg_load("/tmp", &c, &err), -1); /* a directory */
+    ck_assert_has(err.msg, "/tmp");
+}
+END_TEST
+
+START_TEST(test_two_documents)
+{
+    err_t err;
+    const char *m = load_err("train:\n  epochs: 3\n---\ntrain:\n  epochs: 4\n", &err);
+    ck_assert_has(m, "x.yaml:4:1: only one YAML document");
+}
+END_TEST
+
+START_TEST(test_nul_in_string)
+{
+    err_t err;
+    const char *m = load_err("output:\n  model: \"a\\0b\"\n", &err);
+    ck_assert_has(m, "x.yaml:2:10: a value cannot contain a NUL character");
+}
+END_TEST
+
+START_TEST(test_path_too_long)
+{
+    err_t err;
+    char *yaml = malloc(CFG_PATH_MAX + 64);
+    ck_assert_ptr_nonnull(yaml);
+    size_t len = (size_t)snprintf(yaml, CFG_PATH_MAX + 64, "output:\n  model: ");
+    memset(yaml + len, 'a', CFG_PATH_MAX);
+    strcpy(yaml + len + CFG_PATH_MAX, "\n");
+    const char *m = load_err(yaml, &err);
+    free(yaml);
+    ck_assert_has(m, "x.yaml:2:10: output.model: path is 1024 bytes long, the limit is 1023");
+}
+END_TEST
+
+/* ---- cfg_validate -------------------------------------------------------- */
+
+START_TEST(test_activation_count_mismatch)
+{
+    err_t err;
+    const char *m = validate_err("network:\n  sizes: [4, 3, 3, 2]\n  activation: [relu, relu, relu]\n", &err);
+    ck_assert_has(m, "x.yaml:3:15: network.activation: 3 names given for 2 hidden layers");
+    /* Found even when the sizes come later, from -s. */
+    cfg_t c;
+    load_ok("network:\n  activation: [relu, tanh]\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), -1);
+    ck_assert_has(err.msg, "x.yaml:2:15: network.activation: 2 names given for 1 hidden layer ");
+    set_ok(&c, "network.sizes=[4,3,3,2]");
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(c.act[1], ACT_TANH);
+}
+END_TEST
+
+START_TEST(test_cross_entropy_relu)
+{
+    err_t err;
+    const char *m = validate_err("network:\n  output: relu\n  cost: cross_entropy\n", &err);
+    ck_assert_has(m, "x.yaml:3:9: network.cost: cross_entropy needs a sigmoid or softmax output layer");
+    ck_assert_has(m, "network.output is relu");
+    ck_assert_has(m, "network.output: softmax");
+    cfg_t c;
+    load_ok("network:\n  output: sigmoid\n  cost: cross_entropy\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+}
+END_TEST
+
+START_TEST(test_shards_over_batch)
+{
+    err_t err;
+    const char *m = validate_err("train:\n  batch_size: 8\n  shards: 9\n", &err);
+    ck_assert_has(m, "x.yaml:3:11: train.shards: 9 shards cannot split a mini-batch of 8 examples");
+    cfg_t c;
+    load_ok("train:\n  batch_size: 8\n  shards: 8\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    set_ok(&c, "train.shards=16");
+    ck_assert_int_eq(cfg_validate(&c, &err), -1);
+    ck_assert_has(err.msg, "-s train.shards: train.shards: 16 shards");
+}
+END_TEST
+
+/* ---- cfg_write_yaml ------------------------------------------------------ */
+
+START_TEST(test_round_trip_full)
+{
+    cfg_t a, b;
+    load_ok(FULL, &a);
+    round_trip(&a, &b);
+}
+END_TEST
+
+START_TEST(test_round_trip_defaults)
+{
+    cfg_t a, b;
+    cfg_defaults(&a);
+    round_trip(&a, &b);
+}
+END_TEST
+
+START_TEST(test_round_trip_tricky)
+{
+    /* Strings YAML could misread, and a float with no short decimal form. */
+    cfg_t a, b;
+    cfg_defaults(&a);
+    set_ok(&a, "data.dir='with space/and: colon #hash'");
+    set_ok(&a, "data.train_images=\"quote\\\" and back\\\\slash\"");
+    set_ok(&a, "data.train_labels='- dash'");
+    set_ok(&a, "data.test_images=\"tab\\there\"");
+    set_ok(&a, "data.test_labels='yes'");
+    set_ok(&a, "output.model=\"\"");
+    set_ok(&a, "output.metrics='~'");
+    set_ok(&a, "train.learning_rate=0.30000000000000004");
+    set_ok(&a, "network.sizes=[3, 5, 4, 2]");
+    set_ok(&a, "network.activation=[leaky_relu, linear]");
+    set_ok(&a, "network.init=he");
+    ck_assert_str_eq(a.train_images, "quote\" and back\\slash");
+    ck_assert_str_eq(a.test_images, "tab\there");
+    round_trip(&a, &b);
+    set_ok(&a, "train.learning_rate=1e-300");
+    round_trip(&a, &b);
+}
+END_TEST
+
+START_TEST(test_write_layout)
+{
+    /* Sections in schema order, two-space keys, a scalar activation. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cfg_t c;
+    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_write_yaml(&c, f), 0);
+    fclose(f);
+    ck_assert_has(text, "data:\n  dir: \"mnist\"\n");
+    ck_assert_has(text, "network:\n  sizes: [784, 30, 10]\n  activation: sigmoid\n");
+    ck_assert_has(text, "train:\n  learning_rate: 3\n");
+    ck_assert_has(text, "  deterministic: true\noutput:\n  model: \"\"\n  metrics: \"\"\n");
+    free(text);
+}
+END_TEST
+
+/* ---- cfg_data_path ------------------------------------------------------- */
+
+START_TEST(test_data_path)
+{
+    cfg_t c;
+    char buf[256];
+    cfg_defaults(&c);
+    unsetenv("NNTRAIN_DATA");
+    cfg_data_path(&c, "a.gz", buf, sizeof buf);
+    ck_assert_str_eq(buf, "data/mnist/a.gz");
+    cfg_data_path(&c, "/abs/a.gz", buf, sizeof buf);
+    ck_assert_str_eq(buf, "/abs/a.gz");
+
+    setenv("NNTRAIN_DATA", "/srv/data/", 1);
+    cfg_data_path(&c, "a.gz", buf, sizeof buf);
+    ck_assert_str_eq(buf, "/srv/data/mnist/a.gz");
+    setenv("NNTRAIN_DATA", "rel", 1);
+    cfg_data_path(&c, "sub/a.gz", buf, sizeof buf);
+    ck_assert_str_eq(buf, "rel/mnist/sub/a.gz");
+    setenv("NNTRAIN_DATA", "", 1); /* empty counts as unset */
+    cfg_data_path(&c, "a.gz", buf, sizeof buf);
+    ck_assert_str_eq(buf, "data/mnist/a.gz");
+
+    setenv("NNTRAIN_DATA", "/srv/data", 1);
+    set_ok(&c, "data.dir=/opt/fashion/");
+    cfg_data_path(&c, "a.gz", buf, sizeof buf); /* absolute dir ignores the root */
+    ck_assert_str_eq(buf, "/opt/fashion/a.gz");
+    set_ok(&c, "data.dir=''");
+    cfg_data_path(&c, "a.gz", buf, sizeof buf);
+    ck_assert_str_eq(buf, "/srv/data/a.gz");
+    unsetenv("NNTRAIN_DATA");
+
+    cfg_data_path(&c, "a.gz", buf, 5); /* truncates, still terminated */
+    ck_assert_str_eq(buf, "data");
+}
+END_TEST
+
+START_TEST(test_where_defaults_only)
+{
+    cfg_t c;
+    char where[64];
+    cfg_defaults(&c);
+    cfg_where(&c, "train.epochs", where, sizeof where);
+    ck_assert_str_eq(where, "(defaults)");
+}
+END_TEST
+
+static Suite *cfg_suite(void)
+{
+    Suite *s = suite_create("cfg");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_full_file);
+    tcase_add_test(tc, test_minimal_one_section);
+    tcase_add_test(tc, test_empty_section);
+    tcase_add_test(tc, test_activation_scalar);
+    tcase_add_test(tc, test_activation_list);
+    tcase_add_test(tc, test_one_layer_ignores_activation);
+    tcase_add_test(tc, test_bools);
+    tcase_add_test(tc, test_bool_rejected);
+    tcase_add_test(tc, test_quoted_scalars);
+    tcase_add_test(tc, test_numbers_accepted);
+    tcase_add_test(tc, test_set_each_type);
+    tcase_add_test(tc, test_set_sequences);
+    tcase_add_test(tc, test_set_order);
+    tcase_add_test(tc, test_set_empty_value);
+    tcase_add_test(tc, test_set_unknown_key);
+    tcase_add_test(tc, test_set_section);
+    tcase_add_test(tc, test_set_missing_equals);
+    tcase_add_test(tc, test_set_bad_values);
+    tcase_add_test(tc, test_unknown_section);
+    tcase_add_test(tc, test_unknown_key);
+    tcase_add_test(tc, test_unknown_key_real_file);
+    tcase_add_test(tc, test_duplicate_key);
+    tcase_add_test(tc, test_string_for_int);
+    tcase_add_test(tc, test_float_for_int);
+    tcase_add_test(tc, test_negative);
+    tcase_add_test(tc, test_overflow);
+    tcase_add_test(tc, test_list_for_scalar);
+    tcase_add_test(tc, test_mapping_for_list);
+    tcase_add_test(tc, test_layer_size_zero);
+    tcase_add_test(tc, test_batch_zero);
+    tcase_add_test(tc, test_layer_count);
+    tcase_add_test(tc, test_learning_rate_bad);
+    tcase_add_test(tc, test_bad_names);
+    tcase_add_test(tc, test_softmax_hidden);
+    tcase_add_test(tc, test_malformed_yaml);
+    tcase_add_test(tc, test_empty_file);
+    tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_two_documents);
+    tcase_add_test(tc, test_nul_in_string);
+    tcase_add_test(tc, test_path_too_long);
+    tcase_add_test(tc, test_activation_count_mismatch);
+    tcase_add_test(tc, test_cross_entropy_relu);
+    tcase_add_test(tc, test_shards_over_batch);
+    tcase_add_test(tc, test_round_trip_full);
+    tcase_add_test(tc, test_round_trip_defaults);
+    tcase_add_test(tc, test_round_trip_tricky);
+    tcase_add_test(tc, test_write_layout);
+    tcase_add_test(tc, test_data_path);
+    tcase_add_test(tc, test_where_defaults_only);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cfg_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed != 0;
+}
