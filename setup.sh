@@ -78,7 +78,7 @@ for f in "${mnist_files[@]}"; do
     [ -s "$dest" ] && continue
     if [ -n "$source_dir" ] && [ -f "$source_dir/$f" ]; then
         say "copying $f from $source_dir"
-        cp "$source_dir/$f" "$dest.part"
+        cp "$source_dir/$f" "$dest.part" && chmod u+w "$dest.part"
     else
         got=
         for m in "${mirrors[@]}"; do

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End-to-end tests of the nntrain binary: exit codes, messages, and a tiny
+# training run on data this script writes itself (no MNIST needed).
+set -u
+NNTRAIN=${NNTRAIN:-./nntrain}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# expect CODE PATTERN -- command...: exit code and a pattern in stdout+stderr.
+expect() {
+    local code=$1 pattern=$2; shift 3
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" != "$code" ]; then
+        bad "$* exited $rc, expected $code; output: $out"
+    elif ! grep -qE -- "$pattern" <<<"$out"; then
+        bad "$*: output lacks /$pattern/: $out"
+    else
+        ok
+    fi
+}
+
+be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
+
+# A tiny 2-class set of 2x2 images: class 0 lights the top row, class 1 the
+# bottom row, with a little variation. n examples.
+write_set() {
+    local dir=$1 n=$2 i v
+    mkdir -p "$dir"
+    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 2; be32 2
+      for ((i = 0; i < n; i++)); do
+          v=$(printf %02x $((200 + i % 50)))
+          if ((i % 2 == 0)); then printf "\\x$v\\x$v\\x00\\x10"; else printf "\\x10\\x00\\x$v\\x$v"; fi
+      done; } > "$dir/images.idx"
+    { printf '\x00\x00\x08\x01'; be32 "$n"
+      for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$dir/labels.idx"
+    gzip -c "$dir/images.idx" > "$dir/images.idx.gz"
+}
+
+write_set "$tmp/data" 64
+cat > "$tmp/tiny.yaml" <<YAML
+data:
+  dir: $tmp/data
+  train_images: images.idx.gz
+  train_labels: labels.idx
+  test_images: images.idx
+  test_labels: labels.idx
+network:
+  sizes: [4, 6, 2]
+  activation: tanh
+  output: softmax
+  cost: cross_entropy
+  init: xavier
+train:
+  learning_rate: 0.5
+  batch_size: 8
+  epochs: 20
+  seed: 3
+  threads: 2
+output:
+  model: $tmp/out/tiny.model
+  metrics: $tmp/out/tiny.csv
+YAML
+
+# --- usage -------------------------------------------------------------------
+expect 0 'Usage: nntrain' -- "$NNTRAIN" --help
+expect 0 '^nntrain [0-9]+\.[0-9]+' -- "$NNTRAIN" --version
+expect 2 'needs -c CONFIG' -- "$NNTRAIN"
+expect 2 'unknown option --bogus' -- "$NNTRAIN" --bogus
+expect 2 'unknown command' -- "$NNTRAIN" frobnicate
+expect 2 'needs a value' -- "$NNTRAIN" -c
+expect 2 'eval needs -m' -- "$NNTRAIN" eval
+expect 2 'predict needs' -- "$NNTRAIN" predict -m x.model
+
+# --- config errors: file:line:col and exit 2 ---------------------------------
+expect 2 'nope.yaml' -- "$NNTRAIN" -c "$tmp/nope.yaml"
+printf 'train:\n  batch_size: [1, 2\n' > "$tmp/broken.yaml"
+expect 2 'broken.yaml:[0-9]+:[0-9]+' -- "$NNTRAIN" -c "$tmp/broken.yaml"
+printf 'train:\n  learning_rat: 0.1\n' > "$tmp/unknown.yaml"
+expect 2 'unknown.yaml:2:3.*learning_rat' -- "$NNTRAIN" -c "$tmp/unknown.yaml"
+printf 'train:\n  batch_size: 0\n' > "$tmp/zero.yaml"
+expect 2 'zero.yaml:2:15.*batch_size' -- "$NNTRAIN" -c "$tmp/zero.yaml"
+expect 2 'learning_rat' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.learning_rat=1
+expect 2 'network.sizes' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s 'network.sizes=[5,6,2]'
+
+# --- data errors ---------------------------------------------------------------
+expect 2 'missing.idx' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s data.train_images=missing.idx
+head -c 30 "$tmp/data/images.idx" > "$tmp/data/short.idx"
+expect 2 'short.idx.*truncated' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s data.train_images=short.idx
+
+# --- a real run: trains, reports, saves -----------------------------------------
+expect 0 'test accuracy: 100\.00%' -- "$NNTRAIN" -c "$tmp/tiny.yaml"
+[ -s "$tmp/out/tiny.model" ] && ok || bad "no model file written"
+[ "$(wc -l < "$tmp/out/tiny.csv")" = 21 ] && ok || bad "metrics file should have a header and 20 rows"
+head -1 "$tmp/out/tiny.csv" | grep -q '^epoch,train_loss' && ok || bad "metrics header"
+expect 0 'epoch 20/20' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model=
+# Same seed, other thread count: the same model, byte for byte.
+cp "$tmp/out/tiny.model" "$tmp/two.model"
+"$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model="$tmp/one.model" >/dev/null
+cmp -s "$tmp/one.model" "$tmp/two.model" && ok || bad "1 and 2 threads gave different models"
+# --data-dir and NNTRAIN_DATA find relative data dirs.
+mkdir -p "$tmp/root" && ln -s "$tmp/data" "$tmp/root/tinyset"
+expect 0 'test accuracy' -- "$NNTRAIN" -q -c "$tmp/tiny.yaml" --data-dir "$tmp/root/tinyset" -s output.model=
+expect 0 'test accuracy' -- env NNTRAIN_DATA="$tmp/root" "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s data.dir=tinyset -s output.model=
+
+# --- eval and predict -------------------------------------------------------------
+expect 0 'accuracy: 100\.00% \(64/64\)' -- "$NNTRAIN" eval -m "$tmp/out/tiny.model" --images "$tmp/data/images.idx" --labels "$tmp/data/labels.idx"
+expect 0 'confusion matrix' -- "$NNTRAIN" eval -m "$tmp/out/tiny.model" -c "$tmp/tiny.yaml"
+expect 0 'images.idx\[1\]: 1 ' -- "$NNTRAIN" predict -m "$tmp/out/tiny.model" "$tmp/data/images.idx"
+printf 'P2\n2 2\n255\n0 16\n220 220\n' > "$tmp/digit.pgm"
+expect 0 'digit.pgm: 1 ' -- "$NNTRAIN" predict -m "$tmp/out/tiny.model" "$tmp/digit.pgm"
+printf 'P2\n3 1\n255\n0 16 2\n' > "$tmp/wrong.pgm"
+expect 2 'wrong.pgm.*3x1|wrong.pgm.*1x3' -- "$NNTRAIN" predict -m "$tmp/out/tiny.model" "$tmp/wrong.pgm"
+
+# --- corrupt model files -----------------------------------------------------------
+cp "$tmp/out/tiny.model" "$tmp/corrupt.model"
+printf '\xff' | dd of="$tmp/corrupt.model" bs=1 seek=60 conv=notrunc 2>/dev/null
+expect 2 'corrupt.model' -- "$NNTRAIN" eval -m "$tmp/corrupt.model" -c "$tmp/tiny.yaml"
+echo 'hello' > "$tmp/foreign.model"
+expect 2 'foreign.model' -- "$NNTRAIN" predict -m "$tmp/foreign.model" "$tmp/data/images.idx"
+
+# --- runtime failure: exit 1 ---------------------------------------------------------
+expect 1 'diverged' -- "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s network.output=linear -s network.activation=linear -s network.cost=quadratic -s train.learning_rate=1e6 -s output.model=
+
+printf '%d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" = 0 ]

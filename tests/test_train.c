@@ -1,0 +1,231 @@
+/* Suite train: learning happens where it must (XOR, a separable set), and
+ * the trained weights are bitwise identical for 1, 2, 3 and 4 threads. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "train.h"
+#include "testutil.h"
+
+/* A 2-class set of 4x4 images: class 0 has its ink on the left half,
+ * class 1 on the right, with noise. Linearly separable. */
+static void make_halves(idx_dataset *d, int n, uint64_t seed)
+{
+    rng_t r;
+    rng_seed(&r, seed);
+    d->n = n;
+    d->rows = d->cols = 4;
+    d->images = malloc((size_t)n * 16);
+    d->labels = malloc((size_t)n);
+    for (int i = 0; i < n; i++) {
+        int c = (int)rng_below(&r, 2);
+        d->labels[i] = (uint8_t)c;
+        for (int p = 0; p < 16; p++) {
+            int left = (p % 4) < 2;
+            int ink = (left == (c == 0)) ? 150 : 0;
+            d->images[i * 16 + p] = (uint8_t)(ink + rng_below(&r, 100));
+        }
+    }
+}
+
+static void free_set(idx_dataset *d)
+{
+    free(d->images);
+    free(d->labels);
+}
+
+typedef struct {
+    double first_loss, last_loss, last_acc;
+    int epochs_seen;
+} history;
+
+static int record(void *user, const train_epoch_stats *s)
+{
+    history *h = user;
+    if (s->epoch == 1)
+        h->first_loss = s->train_loss;
+    h->last_loss = s->train_loss;
+    h->last_acc = s->eval_accuracy;
+    h->epochs_seen++;
+    return 0;
+}
+
+static void make_net(net_t *net, int n_layers, const int *sizes, const net_act *act,
+                     net_cost cost, net_init_kind init, uint64_t seed)
+{
+    err_t err;
+    ck_assert_msg(net_create(net, n_layers, sizes, act, cost, &err) == 0, "%s", err.msg);
+    rng_t r;
+    rng_seed(&r, seed);
+    net_init_params(net, init, &r);
+}
+
+START_TEST(test_learns_xor)
+{
+    /* 1x2 "images": XOR of two pixels, each 0 or 255. */
+    uint8_t img[8] = {0, 0, 0, 255, 255, 0, 255, 255}, lab[4] = {0, 1, 1, 0};
+    idx_dataset d = {4, 1, 2, img, lab};
+    int sizes[] = {2, 8, 2};
+    net_act act[] = {ACT_TANH, ACT_SOFTMAX};
+    net_t net;
+    make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 3);
+    train_opts o = {.learning_rate = 0.5, .batch_size = 4, .epochs = 1500, .seed = 1,
+                    .threads = 1, .shards = 0, .deterministic = 1};
+    history h = {0};
+    train_hooks hooks = {NULL, record, &h};
+    err_t err;
+    ck_assert_msg(train_run(&net, &d, &d, &o, &hooks, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(h.epochs_seen, 1500);
+    ck_assert_msg(h.last_loss < 0.05 && h.last_loss < h.first_loss / 10, "loss %g -> %g",
+                  h.first_loss, h.last_loss);
+    ck_assert(h.last_acc == 1.0);
+    net_free(&net);
+}
+END_TEST
+
+START_TEST(test_loss_falls_accuracy_rises_on_separable_set)
+{
+    idx_dataset tr, te;
+    make_halves(&tr, 400, 1);
+    make_halves(&te, 200, 2);
+    int sizes[] = {16, 10, 2};
+    net_act act[] = {ACT_SIGMOID, ACT_SIGMOID};
+    net_t net;
+    make_net(&net, 2, sizes, act, COST_QUADRATIC, INIT_NIELSEN, 4);
+    eval_result before;
+    ck_assert(eval_dataset(&net, &te, 1, 0, &before, NULL) == 0);
+    train_opts o = {.learning_rate = 3.0, .batch_size = 10, .epochs = 10, .seed = 7,
+                    .threads = 2, .deterministic = 1};
+    history h = {0};
+    train_hooks hooks = {NULL, record, &h};
+    ck_assert(train_run(&net, &tr, &te, &o, &hooks, NULL) == 0);
+    ck_assert_msg(h.last_loss < h.first_loss * 0.5, "loss %g -> %g", h.first_loss, h.last_loss);
+    ck_assert_msg(h.last_acc >= 0.97 && h.last_acc > before.accuracy, "accuracy %g -> %g",
+                  before.accuracy, h.last_acc);
+    net_free(&net);
+    free_set(&tr);
+    free_set(&te);
+}
+END_TEST
+
+/* Trains a few epochs with `threads` threads; returns a copy of the weights. */
+static float *train_copy(int threads, int shards, int deterministic, net_cost cost,
+                         const net_act *act, size_t *n)
+{
+    idx_dataset tr;
+    make_halves(&tr, 203, 11); /* 203: the last batch is short */
+    int sizes[] = {16, 12, 7, 2};
+    net_t net;
+    make_net(&net, 3, sizes, act, cost, INIT_HE, 5);
+    train_opts o = {.learning_rate = 0.2, .batch_size = 24, .epochs = 3, .seed = 9,
+                    .threads = threads, .shards = shards, .deterministic = deterministic};
+    ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
+    float *w = malloc(net.n_params * sizeof *w);
+    memcpy(w, net.params, net.n_params * sizeof *w);
+    *n = net.n_params;
+    net_free(&net);
+    free_set(&tr);
+    return w;
+}
+
+START_TEST(test_bitwise_identical_for_any_thread_count)
+{
+    net_act relu_sm[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
+    net_act sig[] = {ACT_SIGMOID, ACT_SIGMOID, ACT_SIGMOID};
+    for (int shards = 0; shards <= 5; shards += 5) { /* automatic, and 5 */
+        size_t n;
+        float *ref = train_copy(1, shards, 1, COST_CROSS_ENTROPY, relu_sm, &n);
+        for (int t = 2; t <= 4; t++) {
+            size_t m;
+            float *w = train_copy(t, shards, 1, COST_CROSS_ENTROPY, relu_sm, &m);
+            ck_assert_uint_eq(n, m);
+            ck_assert_msg(memcmp(ref, w, n * sizeof *w) == 0, "%d threads, %d shards differ", t, shards);
+            free(w);
+        }
+        free(ref);
+        ref = train_copy(1, shards, 1, COST_QUADRATIC, sig, &n);
+        float *w = train_copy(3, shards, 1, COST_QUADRATIC, sig, &n);
+        ck_assert(memcmp(ref, w, n * sizeof *w) == 0);
+        free(w);
+        free(ref);
+    }
+}
+END_TEST
+
+/* The invariance test must be able to fail: a different shard count gives
+ * different bits (the sum is grouped differently). */
+START_TEST(test_shard_count_changes_bits)
+{
+    net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
+    size_t n;
+    float *a = train_copy(1, 1, 1, COST_CROSS_ENTROPY, act, &n);
+    float *b = train_copy(1, 6, 1, COST_CROSS_ENTROPY, act, &n);
+    ck_assert(memcmp(a, b, n * sizeof *a) != 0);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_auto_shards_depends_on_batch_and_size_only)
+{
+    ck_assert_int_eq(train_auto_shards(10, 24000), 2);
+    ck_assert_int_eq(train_auto_shards(64, 100000), 8);
+    ck_assert_int_eq(train_auto_shards(1, 100), 1);
+    ck_assert_int_eq(train_auto_shards(1024, 100), 16);
+    /* Huge networks: fewer shards, so the gradient buffers stay small. */
+    ck_assert_int_le(train_auto_shards(128, 1863690), 4);
+    ck_assert_int_ge(train_auto_shards(128, 1863690), 1);
+}
+END_TEST
+
+START_TEST(test_rejects_mismatched_data)
+{
+    idx_dataset tr;
+    make_halves(&tr, 20, 1);
+    int sizes[] = {9, 2}; /* images have 16 pixels */
+    net_act act[] = {ACT_SOFTMAX};
+    net_t net;
+    make_net(&net, 1, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 1);
+    train_opts o = {.learning_rate = 0.1, .batch_size = 4, .epochs = 1, .seed = 1, .threads = 1,
+                    .deterministic = 1};
+    err_t err;
+    ck_assert_int_eq(train_run(&net, &tr, NULL, &o, NULL, &err), -1);
+    ck_assert_int_eq(err.code, ERR_INPUT);
+    ck_assert(strstr(err.msg, "16") && strstr(err.msg, "9"));
+    net_free(&net);
+
+    int sizes1[] = {16, 1}; /* labels 0 and 1 need 2 outputs */
+    net_act sig[] = {ACT_SIGMOID};
+    make_net(&net, 1, sizes1, sig, COST_QUADRATIC, INIT_HE, 1);
+    ck_assert_int_eq(train_run(&net, &tr, NULL, &o, NULL, &err), -1);
+    ck_assert(strstr(err.msg, "label") != NULL);
+    net_free(&net);
+    free_set(&tr);
+}
+END_TEST
+
+START_TEST(test_divergence_is_an_error)
+{
+    idx_dataset tr;
+    make_halves(&tr, 100, 1);
+    int sizes[] = {16, 8, 2};
+    net_act act[] = {ACT_LINEAR, ACT_LINEAR};
+    net_t net;
+    make_net(&net, 2, sizes, act, COST_QUADRATIC, INIT_HE, 1);
+    train_opts o = {.learning_rate = 1e4, .batch_size = 5, .epochs = 5, .seed = 1, .threads = 1,
+                    .deterministic = 1};
+    err_t err;
+    ck_assert_int_eq(train_run(&net, &tr, NULL, &o, NULL, &err), -1);
+    ck_assert_int_eq(err.code, ERR_RUNTIME);
+    ck_assert(strstr(err.msg, "learning rate") != NULL);
+    net_free(&net);
+    free_set(&tr);
+}
+END_TEST
+
+TU_MAIN("train", test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
+        test_bitwise_identical_for_any_thread_count, test_shard_count_changes_bits,
+        test_auto_shards_depends_on_batch_and_size_only, test_rejects_mismatched_data,
+        test_divergence_is_an_error)
