@@ -1,0 +1,63 @@
+/* kernels_bench: GFLOP/s of each matrix product at the shapes training uses.
+ * Build: make bench/kernels_bench (or see bench/README.md). Run by hand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "kernels.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static float *mat(size_t n)
+{
+    float *m = malloc(n * sizeof *m);
+    for (size_t i = 0; i < n; i++)
+        m[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+    return m;
+}
+
+/* Runs product `form` on (M,N,K) for ~0.3 s; returns GFLOP/s. */
+static double run(char form, int M, int N, int K)
+{
+    float *A = mat((size_t)M * K), *B = mat((size_t)N * K), *C = mat((size_t)M * N);
+    float *bias = mat((size_t)N);
+    long reps = 0;
+    double t0 = now(), t;
+    do {
+        for (int r = 0; r < 10; r++) {
+            if (form == 't')
+                kern_gemm_nt(M, N, K, A, B, bias, C);
+            else if (form == 'n')
+                kern_gemm_nn(M, N, K, A, B, C);
+            else
+                kern_gemm_tn(M, N, K, A, B, C);
+        }
+        reps += 10;
+        t = now() - t0;
+    } while (t < 0.3);
+    free(A); free(B); free(C); free(bias);
+    return 2.0 * M * N * K * reps / t / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    static const int shapes[][3] = {
+        {32, 1024, 784}, {32, 1024, 1024}, {32, 10, 1024},   /* forward (d), shard 32 */
+        {5, 30, 784}, {32, 128, 784},                        /* forward (a), (c) */
+    };
+    (void)argc; (void)argv;
+    printf("kernels: %s\n", kern_isa());
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        printf("nt  C(%4d,%4d) = A(%4d,%4d) B(%4d,%4d)^T  %6.1f GFLOP/s\n", M, N, M, K, N, K, run('t', M, N, K));
+        /* backward: da = dz W is nn (M, K) = (M, N) (N, K); dW = dz^T a is tn (N, K) over M */
+        printf("nn  C(%4d,%4d) = A(%4d,%4d) B(%4d,%4d)    %6.1f GFLOP/s\n", M, K, M, N, N, K, run('n', M, K, N));
+        printf("tn  C(%4d,%4d) = A(%4d,%4d)^T B(%4d,%4d)  %6.1f GFLOP/s\n", N, K, M, N, M, K, run('m', N, K, M));
+    }
+    return 0;
+}
