@@ -31,11 +31,11 @@ static double run(char form, int M, int N, int K)
     do {
         for (int r = 0; r < 10; r++) {
             if (form == 't')
-                kern_gemm_nt(M, N, K, A, B, bias, C);
+                kern_gemm_nt(M, N, K, A, B, bias, KERN_RELU, C);
             else if (form == 'n')
-                kern_gemm_nn(M, N, K, A, B, C);
+                kern_gemm_nn(M, N, K, A, B, KERN_RELU, C, C);
             else
-                kern_gemm_tn(M, N, K, A, B, C);
+                kern_gemm_tn(M, N, K, A, M, B, C);
         }
         reps += 10;
         t = now() - t0;

@@ -50,7 +50,8 @@ typedef struct {
     int epochs;
     uint64_t seed;
     int threads;                     /* 0 = every core */
-    int shards;                      /* mini-batch split; 0 = automatic (never from threads) */
+    int shard_buffers;               /* train.reduce: "fused" (0) or "shards" (1) */
+    int shards;                      /* shards mode: the split; 0 = automatic (never from threads) */
     int deterministic;               /* 1: bitwise identical for any thread count */
 
     /* output: */

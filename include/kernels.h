@@ -1,28 +1,55 @@
 /* kernels: the dense matrix products and activations the network runs on.
  *
  * All matrices are row-major float32. Every product's summation order over
- * k is fixed by the shapes alone (never by threads or alignment), so the
- * same inputs give the same bits on every run. Single-threaded: parallelism
- * lives one level up, across shards. */
+ * k is fixed by the shapes alone (never by threads, alignment or how rows
+ * are grouped), so the same inputs give the same bits on every run.
+ * Single-threaded: parallelism lives one level up, across shards.
+ * Knows nothing of layers: only matrices and elementwise functions. */
 #ifndef NNTRAIN_KERNELS_H
 #define NNTRAIN_KERNELS_H
 
-/* C = A . B^T (+ bias broadcast over rows, if bias != NULL).
- * A is (M, K), B is (N, K), bias is (N), C is (M, N). Forward: z = a W^T + b. */
+#include <stddef.h>
+
+/* Elementwise functions that can be fused into a product. */
+typedef enum {
+    KERN_LINEAR,     /* f(z) = z */
+    KERN_SIGMOID,    /* 1 / (1 + e^-z) */
+    KERN_TANH,
+    KERN_RELU,       /* max(z, 0) */
+    KERN_LEAKY_RELU  /* z > 0 ? z : KERN_LEAKY_SLOPE z */
+} kern_act;
+
+#define KERN_LEAKY_SLOPE 0.01f
+
+/* C = f(A . B^T + bias). A is (M, K), B is (N, K), bias is (N) or NULL,
+ * C is (M, N). The forward pass of a layer: a = f(a_prev W^T + b). */
 void kern_gemm_nt(int M, int N, int K, const float *A, const float *B,
-                  const float *bias, float *C);
+                  const float *bias, kern_act f, float *C);
 
-/* C = A . B.  A is (M, K), B is (K, N), C is (M, N). Backward: da = dz W. */
-void kern_gemm_nn(int M, int N, int K, const float *A, const float *B, float *C);
+/* C = (A . B) * f'(Y), elementwise, where f' is written in terms of f's
+ * output Y (M, N) (sigmoid: y(1-y), tanh: 1-y^2, relu: y>0...). Y may be
+ * NULL with f = KERN_LINEAR. A is (M, K), B is (K, N), C is (M, N).
+ * The backward step to the layer below: d_prev = (d W) * f'(a_prev). */
+void kern_gemm_nn(int M, int N, int K, const float *A, const float *B,
+                  kern_act f, const float *Y, float *C);
 
-/* C = A^T . B.  A is (K, M), B is (K, N), C is (M, N).
- * Backward: dW = dz^T a_prev, summed over the K examples in order. */
-void kern_gemm_tn(int M, int N, int K, const float *A, const float *B, float *C);
+/* C = A^T . B.  A is (K, M) with rows lda >= M floats apart (so A can be a
+ * column range of a wider matrix), B is (K, N), C is (M, N); the sum runs
+ * over k = 0..K-1 in order. The weight gradient: dW = d^T a_prev summed
+ * over the K examples of a mini-batch. */
+void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, float *C);
 
-/* out[j] = sum over i < rows of A[i][j], i in order. A is (rows, cols). */
-void kern_colsum(int rows, int cols, const float *A, float *out);
+/* out[j] = sum over i < rows of A[i][j], i in order, for j < cols; A's rows
+ * are lda floats apart. The bias gradient: db = column sums of d. */
+void kern_colsum(int rows, int cols, const float *A, int lda, float *out);
 
-/* Name of the code path in use ("avx512", "avx2" or "portable"). */
+/* x[i] = f(x[i]) for i < n. */
+void kern_act_forward(kern_act f, float *x, size_t n);
+
+/* d[i] *= f'(y[i]) for i < n, with y = f's output. */
+void kern_act_backward(kern_act f, const float *y, float *d, size_t n);
+
+/* Name of the code path in use: "avx512" or "portable". */
 const char *kern_isa(void);
 
 #endif

@@ -76,17 +76,22 @@ void net_free(net_t *net);
 /* Fills params from rng according to the scheme. */
 void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng);
 
-/* Per-shard scratch memory, made once per run and reused: activations and
- * deltas for up to max_b examples. One allocation. */
+/* Scratch memory for forward and backward over up to max_b examples, made
+ * once per run and reused: each layer's activations and deltas. One
+ * allocation. A view (net_ws_rows) addresses a range of its rows, so that
+ * threads can each run their own rows of one mini-batch. */
 typedef struct {
     int max_b;
-    float *act[NET_MAX_LAYERS + 1]; /* act[l+1] is (B, sizes[l+1]); act[0] unused */
-    float *delta[2];                /* two (B, max_size) ping-pong buffers */
-    float *mem;
+    float *act[NET_MAX_LAYERS + 1]; /* act[l+1] is (max_b, sizes[l+1]); act[0] unused */
+    float *delta[NET_MAX_LAYERS];   /* delta[l] = dC/dz of layer l, (max_b, sizes[l+1]) */
+    float *mem;                     /* NULL in a view */
 } net_ws;
 
 int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err);
 void net_ws_free(net_ws *ws);
+
+/* view = rows [lo, lo + n) of ws (n <= ws->max_b - lo). Not to be freed. */
+void net_ws_rows(const net_t *net, const net_ws *ws, int lo, int n, net_ws *view);
 
 /* Forward pass. in is (B, sizes[0]); afterwards ws->act[l+1] holds layer
  * l's output (B, sizes[l+1]) and net_output() the network's. B <= max_b. */
@@ -97,9 +102,24 @@ const float *net_output(const net_t *net, const net_ws *ws);
  * Call after net_forward. Returned in double for accurate epoch sums. */
 double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B);
 
-/* Backward pass, after net_forward on the same in. y is (B, sizes[L]).
- * grad (n_params, same layout as params) is overwritten with the SUM over
- * the B examples of dC/dparams (the caller divides by the batch size). */
+/* Backward, part 1, after net_forward: every layer's delta (dC/dz) for the
+ * B examples, from the targets y (B, sizes[L]). Rows are independent, so
+ * views of different rows may run on different threads. */
+void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B);
+
+/* Backward, part 2, after part 1 on all B rows: the parameter gradients of
+ * the output units [unit_lo, unit_hi), counting units across layers (layer
+ * 0's first, then layer 1's...; net_units() in all). For each unit, its
+ * weight row and bias in grad (n_params, params' layout) are overwritten
+ * with the SUM over the B examples, added in example order. Disjoint unit
+ * ranges may run on different threads, and the result never depends on
+ * how the units were split. in is (B, sizes[0]). */
+void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
+                     int unit_lo, int unit_hi, float *grad);
+int net_units(const net_t *net);
+
+/* Both parts over all units: grad = sum over the B examples of dC/dparams
+ * (the caller divides by the batch size). */
 void net_backward(const net_t *net, net_ws *ws, const float *in,
                   const float *y, int B, float *grad);
 

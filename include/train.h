@@ -1,12 +1,20 @@
 /* train: mini-batch SGD over a data set, data-parallel with OpenMP.
  *
- * Each epoch shuffles the training examples with the run's seeded rng. Each
- * mini-batch of B examples is split into a fixed number of shards; each
- * shard's forward+backward writes its gradient sum into its own buffer
- * (threads take shards); reduce_sum adds the buffers in shard order; then
- * one SGD step. The shard count comes from the config and batch size, never
- * from the thread count, so the weights after training are bitwise the same
- * for 1, 2, 3... threads. No allocation happens inside the loop. */
+ * Each epoch shuffles the training examples with the run's seeded rng; each
+ * mini-batch's mean gradient makes one SGD step. The gradient is computed
+ * in one of two ways, both bitwise the same for 1, 2, 3... threads:
+ *
+ *   fused (default): the threads split the batch's rows for the forward
+ *     pass and the deltas, then split the network's units for the weight
+ *     gradients, each summed over the whole batch in example order inside
+ *     the matrix product. No per-thread buffers, no reduction pass; the
+ *     result does not even depend on the shard count.
+ *   shards: the batch is split into a fixed number of shards (from the
+ *     config and batch size, never the thread count); each shard's gradient
+ *     goes to its own buffer; reduce_sum adds the buffers in shard order.
+ *     The classic data-parallel shape, and the one MPI ranks will take.
+ *
+ * No allocation happens inside the training loop. */
 #ifndef NNTRAIN_TRAIN_H
 #define NNTRAIN_TRAIN_H
 
@@ -22,7 +30,8 @@ typedef struct {
     uint64_t seed;   /* shuffling */
     int threads;     /* 0 = every core */
     int shards;      /* 0 = automatic: train_auto_shards() */
-    int deterministic; /* 0: one shard per thread (results then depend on threads) */
+    int shard_buffers; /* 1: shards mode; 0: fused mode (see above) */
+    int deterministic; /* shards mode, 0: one shard per thread (results then depend on threads) */
 } train_opts;
 
 /* What one epoch did, handed to the on_epoch hook. */
@@ -48,6 +57,10 @@ typedef struct {
 /* The shard count used when opts->shards is 0: a function of the batch size
  * and network size only. */
 int train_auto_shards(int batch_size, size_t n_params);
+
+/* How many parts a batch of batch_size is split into: shards (shards mode)
+ * or threads (fused mode, or shards mode without determinism). */
+int train_parts(const train_opts *o, int batch_size, size_t n_params);
 
 /* Trains net (already initialised) on train; after each epoch evaluates on
  * eval_set (may be NULL). Input images are scaled to 0..1; targets are

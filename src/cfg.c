@@ -40,7 +40,8 @@ typedef enum {
     K_HIDDEN, /* network.activation: sets hidden_act[] and n_hidden_act */
     K_OUTPUT, /* net_act, softmax allowed */
     K_COST,   /* net_cost */
-    K_INIT    /* net_init_kind */
+    K_INIT,   /* net_init_kind */
+    K_REDUCE  /* train.reduce: "fused" or "shards", stored as int 0/1 */
 } key_kind;
 
 typedef struct {
@@ -70,6 +71,7 @@ static const key_spec KEYS[] = {
     {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS},
     {"train", "seed", K_U64, F(seed), 0, 0},
     {"train", "threads", K_INT, F(threads), 0, CFG_MAX_THREADS},
+    {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0},
     {"train", "shards", K_INT, F(shards), 0, CFG_MAX_SHARDS},
     {"train", "deterministic", K_BOOL, F(deterministic), 0, 0},
     {"output", "model", K_STR, F(model_path), 0, 0},
@@ -117,17 +119,20 @@ static void key_list(const char *section, char *buf, size_t n)
 
 /* ---- names of activations, costs and inits (tables live in net.c) ------- */
 
-typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT } name_list;
+typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE } name_list;
+
+static const char *const REDUCE_NAMES[] = {"fused", "shards"};
 
 static int list_count(name_list l)
 {
-    return l == L_COST ? COST_COUNT : l == L_INIT ? INIT_COUNT : ACT_COUNT;
+    return l == L_COST ? COST_COUNT : l == L_INIT ? INIT_COUNT : l == L_REDUCE ? 2 : ACT_COUNT;
 }
 
 static const char *list_name(name_list l, int i)
 {
     if (l == L_COST) return net_cost_name((net_cost)i);
     if (l == L_INIT) return net_init_name((net_init_kind)i);
+    if (l == L_REDUCE) return REDUCE_NAMES[i];
     return net_act_name((net_act)i);
 }
 
@@ -144,7 +149,14 @@ static void expected_names(name_list l, char *buf, size_t n)
 static int parse_name(name_list l, const char *s, int *out)
 {
     int rc;
-    if (l == L_COST) {
+    if (l == L_REDUCE) {
+        rc = -1;
+        for (int i = 0; i < 2; i++)
+            if (strcmp(s, REDUCE_NAMES[i]) == 0) {
+                *out = i;
+                rc = 0;
+            }
+    } else if (l == L_COST) {
         net_cost v;
         rc = net_cost_parse(s, &v);
         *out = (int)v;
@@ -338,8 +350,11 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         *(int *)p = v;
         return 0;
     }
-    default: { /* K_OUTPUT, K_COST, K_INIT: a name */
-        name_list l = k->kind == K_COST ? L_COST : k->kind == K_INIT ? L_INIT : L_OUTPUT;
+    default: { /* K_OUTPUT, K_COST, K_INIT, K_REDUCE: a name */
+        name_list l = k->kind == K_COST     ? L_COST
+                      : k->kind == K_INIT   ? L_INIT
+                      : k->kind == K_REDUCE ? L_REDUCE
+                                            : L_OUTPUT;
         char expected[160];
         int v;
         expected_names(l, expected, sizeof expected);
@@ -347,6 +362,7 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         if (l == L_OUTPUT) *(net_act *)p = (net_act)v;
         if (l == L_COST) *(net_cost *)p = (net_cost)v;
         if (l == L_INIT) *(net_init_kind *)p = (net_init_kind)v;
+        if (l == L_REDUCE) *(int *)p = v;
         return 0;
     }
     }
@@ -642,6 +658,7 @@ void cfg_defaults(cfg_t *c)
     c->epochs = 30;
     c->seed = 1;
     c->threads = 0;
+    c->shard_buffers = 0;
     c->shards = 0;
     c->deterministic = 1;
     /* model_path, metrics_path: "" (not written) */
@@ -839,6 +856,7 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k)
     case K_OUTPUT: fputs(net_act_name(*(const net_act *)p), f); break;
     case K_COST: fputs(net_cost_name(*(const net_cost *)p), f); break;
     case K_INIT: fputs(net_init_name(*(const net_init_kind *)p), f); break;
+    case K_REDUCE: fputs(REDUCE_NAMES[*(const int *)p != 0], f); break;
     }
 }
 

@@ -202,19 +202,22 @@ static int cmd_train(const options *o)
     net_init_params(&net, c->init, &init_rng);
 
     train_opts opts = {c->learning_rate, c->batch_size, c->epochs, c->seed, c->threads,
-                       c->shards, c->deterministic};
+                       c->shards, c->shard_buffers, c->deterministic};
     int T = train_resolve_threads(c->threads);
     int B = c->batch_size < fit.n ? c->batch_size : fit.n;
-    int shards = !c->deterministic ? T : c->shards > 0 ? c->shards : train_auto_shards(B, net.n_params);
+    int parts = train_parts(&opts, B, net.n_params);
     describe(&net, desc, sizeof desc);
     if (!o->quiet) {
         printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net.n_params);
         printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
                fit.n, eval_set->n, c->validation > 0 ? "validation" : "test", c->batch_size,
                c->learning_rate, c->epochs, (unsigned long long)c->seed);
-        printf("threads %d, shards %d%s, kernels %s\n", T, shards > B ? B : shards,
-               c->deterministic ? " (deterministic)" : " (one per thread, not deterministic)",
-               kern_isa());
+        if (c->shard_buffers)
+            printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T, parts,
+                   c->deterministic ? " (deterministic)" : " (one per thread, not deterministic)",
+                   kern_isa());
+        else
+            printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
         fflush(stdout);
     }
     if (c->metrics_path[0] && make_parent_dirs(c->metrics_path, &err) != 0)

@@ -146,27 +146,20 @@ void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng)
 int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err)
 {
     memset(ws, 0, sizeof *ws);
-    size_t total = 0, max_size = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-        total += (size_t)max_b * net->sizes[l + 1];
-        if ((size_t)net->sizes[l + 1] > max_size)
-            max_size = net->sizes[l + 1];
-        if ((size_t)net->sizes[l] > max_size)
-            max_size = net->sizes[l];
-    }
-    total += 2 * (size_t)max_b * max_size;
-    ws->mem = malloc(total * sizeof(float));
+    size_t units = (size_t)net_units(net);
+    /* Activations and deltas: two floats per unit per example. */
+    ws->mem = malloc(2 * units * (size_t)max_b * sizeof(float));
     if (!ws->mem)
         return err_set(err, ERR_RUNTIME, "out of memory for a %d-example workspace (%.1f MB)",
-                       max_b, total * 4.0 / 1e6);
+                       max_b, 2.0 * units * max_b * 4.0 / 1e6);
     ws->max_b = max_b;
     float *p = ws->mem;
     for (int l = 0; l < net->n_layers; l++) {
         ws->act[l + 1] = p;
         p += (size_t)max_b * net->sizes[l + 1];
+        ws->delta[l] = p;
+        p += (size_t)max_b * net->sizes[l + 1];
     }
-    ws->delta[0] = p;
-    ws->delta[1] = p + (size_t)max_b * max_size;
     return 0;
 }
 
@@ -176,77 +169,56 @@ void net_ws_free(net_ws *ws)
     ws->mem = NULL;
 }
 
-/* ---- activations ------------------------------------------------------- */
-
-/* z (B, n) -> act(z), in place. */
-static void act_forward(net_act a, float *z, int B, int n)
+void net_ws_rows(const net_t *net, const net_ws *ws, int lo, int n, net_ws *view)
 {
-    size_t len = (size_t)B * n;
-    switch (a) {
-    case ACT_SIGMOID:
-        for (size_t i = 0; i < len; i++)
-            z[i] = 1.0f / (1.0f + expf(-z[i]));
-        break;
-    case ACT_TANH:
-        for (size_t i = 0; i < len; i++)
-            z[i] = tanhf(z[i]);
-        break;
-    case ACT_RELU:
-        for (size_t i = 0; i < len; i++)
-            z[i] = z[i] > 0.0f ? z[i] : 0.0f;
-        break;
-    case ACT_LEAKY_RELU:
-        for (size_t i = 0; i < len; i++)
-            z[i] = z[i] > 0.0f ? z[i] : NET_LEAKY_SLOPE * z[i];
-        break;
-    case ACT_SOFTMAX:
-        for (int r = 0; r < B; r++) {
-            float *v = z + (size_t)r * n;
-            /* Subtracting the max keeps expf from overflowing. */
-            float m = v[0];
-            for (int j = 1; j < n; j++)
-                m = v[j] > m ? v[j] : m;
-            float s = 0.0f;
-            for (int j = 0; j < n; j++) {
-                v[j] = expf(v[j] - m);
-                s += v[j];
-            }
-            float inv = 1.0f / s;
-            for (int j = 0; j < n; j++)
-                v[j] *= inv;
-        }
-        break;
-    case ACT_LINEAR:
-    default:
-        break;
+    memset(view, 0, sizeof *view);
+    view->max_b = n;
+    for (int l = 0; l < net->n_layers; l++) {
+        view->act[l + 1] = ws->act[l + 1] + (size_t)lo * net->sizes[l + 1];
+        view->delta[l] = ws->delta[l] + (size_t)lo * net->sizes[l + 1];
     }
 }
 
-/* d (B, n) *= act'(z), where act' is written in terms of the output a:
- * sigmoid a(1-a), tanh 1-a^2, relu [a>0], leaky [a>0 ? 1 : slope].
- * Not for softmax (its Jacobian is not diagonal; see output_delta). */
-static void act_backward(net_act act, const float *a, float *d, int B, int n)
+int net_units(const net_t *net)
 {
-    size_t len = (size_t)B * n;
-    switch (act) {
-    case ACT_SIGMOID:
-        for (size_t i = 0; i < len; i++)
-            d[i] *= a[i] * (1.0f - a[i]);
-        break;
-    case ACT_TANH:
-        for (size_t i = 0; i < len; i++)
-            d[i] *= 1.0f - a[i] * a[i];
-        break;
-    case ACT_RELU:
-        for (size_t i = 0; i < len; i++)
-            d[i] = a[i] > 0.0f ? d[i] : 0.0f;
-        break;
-    case ACT_LEAKY_RELU:
-        for (size_t i = 0; i < len; i++)
-            d[i] = a[i] > 0.0f ? d[i] : NET_LEAKY_SLOPE * d[i];
-        break;
-    default:
-        break;
+    int u = 0;
+    for (int l = 0; l < net->n_layers; l++)
+        u += net->sizes[l + 1];
+    return u;
+}
+
+/* ---- activations ------------------------------------------------------- */
+
+/* The kernels' name for a layer's elementwise function (softmax is not
+ * elementwise: it is applied here, after a linear product). */
+static kern_act kact(net_act a)
+{
+    switch (a) {
+    case ACT_SIGMOID: return KERN_SIGMOID;
+    case ACT_TANH: return KERN_TANH;
+    case ACT_RELU: return KERN_RELU;
+    case ACT_LEAKY_RELU: return KERN_LEAKY_RELU;
+    default: return KERN_LINEAR;
+    }
+}
+
+/* z (B, n) -> softmax(z) row by row, in place. */
+static void softmax_rows(float *z, int B, int n)
+{
+    for (int r = 0; r < B; r++) {
+        float *v = z + (size_t)r * n;
+        /* Subtracting the max keeps expf from overflowing. */
+        float m = v[0];
+        for (int j = 1; j < n; j++)
+            m = v[j] > m ? v[j] : m;
+        float s = 0.0f;
+        for (int j = 0; j < n; j++) {
+            v[j] = expf(v[j] - m);
+            s += v[j];
+        }
+        float inv = 1.0f / s;
+        for (int j = 0; j < n; j++)
+            v[j] *= inv;
     }
 }
 
@@ -258,9 +230,12 @@ void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
     for (int l = 0; l < net->n_layers; l++) {
         int n_in = net->sizes[l], n_out = net->sizes[l + 1];
         float *z = ws->act[l + 1];
+        /* The activation is applied inside the product, as each output is
+         * finished, except softmax, which needs the whole row. */
         kern_gemm_nt(B, n_out, n_in, a, net->params + net->w_off[l],
-                     net->params + net->b_off[l], z);
-        act_forward(net->act[l], z, B, n_out);
+                     net->params + net->b_off[l], kact(net->act[l]), z);
+        if (net->act[l] == ACT_SOFTMAX)
+            softmax_rows(z, B, n_out);
         a = z;
     }
 }
@@ -319,29 +294,45 @@ static void output_delta(const net_t *net, const float *a, const float *y,
                 g[j] = ar[j] * (g[j] - dot);
         }
     } else {
-        act_backward(act, a, d, B, n);
+        kern_act_backward(kact(act), a, d, len);
+    }
+}
+
+void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B)
+{
+    int L = net->n_layers;
+    output_delta(net, ws->act[L], y, ws->delta[L - 1], B, net->sizes[L]);
+    for (int l = L - 1; l > 0; l--) {
+        /* delta[l-1] (B, n_in) = delta[l] (B, n_out) . W_l (n_out, n_in) * f'(a_prev). */
+        kern_gemm_nn(B, net->sizes[l], net->sizes[l + 1], ws->delta[l],
+                     net->params + net->w_off[l], kact(net->act[l - 1]), ws->act[l],
+                     ws->delta[l - 1]);
+    }
+}
+
+void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
+                     int unit_lo, int unit_hi, float *grad)
+{
+    int first = 0; /* global index of layer l's first unit */
+    for (int l = 0; l < net->n_layers; l++) {
+        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        int lo = unit_lo - first > 0 ? unit_lo - first : 0;
+        int hi = unit_hi - first < n_out ? unit_hi - first : n_out;
+        first += n_out;
+        if (lo >= hi)
+            continue;
+        const float *a_prev = l > 0 ? ws->act[l] : in;
+        const float *d = ws->delta[l] + lo; /* columns lo..hi of (B, n_out) */
+        /* dW rows lo..hi (hi-lo, n_in) = d^T (hi-lo, B) . a_prev (B, n_in). */
+        kern_gemm_tn(hi - lo, n_in, B, d, n_out, a_prev,
+                     grad + net->w_off[l] + (size_t)lo * n_in);
+        kern_colsum(B, hi - lo, d, n_out, grad + net->b_off[l] + lo);
     }
 }
 
 void net_backward(const net_t *net, net_ws *ws, const float *in,
                   const float *y, int B, float *grad)
 {
-    int L = net->n_layers;
-    float *d = ws->delta[0], *d_prev = ws->delta[1];
-    output_delta(net, ws->act[L], y, d, B, net->sizes[L]);
-    for (int l = L - 1; l >= 0; l--) {
-        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
-        const float *a_prev = l > 0 ? ws->act[l] : in;
-        /* dW (n_out, n_in) = d^T (n_out, B) . a_prev (B, n_in); db = column sums of d. */
-        kern_gemm_tn(n_out, n_in, B, d, a_prev, grad + net->w_off[l]);
-        kern_colsum(B, n_out, d, grad + net->b_off[l]);
-        if (l > 0) {
-            /* d_prev (B, n_in) = d (B, n_out) . W (n_out, n_in), then * act'. */
-            kern_gemm_nn(B, n_in, n_out, d, net->params + net->w_off[l], d_prev);
-            act_backward(net->act[l - 1], a_prev, d_prev, B, n_in);
-            float *t = d;
-            d = d_prev;
-            d_prev = t;
-        }
-    }
+    net_backward_deltas(net, ws, y, B);
+    net_param_grads(net, ws, in, B, 0, net_units(net), grad);
 }

@@ -57,9 +57,9 @@ START_TEST(test_gemm_nt_matches_reference)
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
         float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, N, K), *bias = rand_matrix(&r, 1, N);
         float *C = malloc((size_t)M * N * sizeof *C);
-        kern_gemm_nt(M, N, K, A, B, bias, C);
+        kern_gemm_nt(M, N, K, A, B, bias, KERN_LINEAR, C);
         check_close(C, A, B, bias, M, N, K, 0, 1);
-        kern_gemm_nt(M, N, K, A, B, NULL, C);
+        kern_gemm_nt(M, N, K, A, B, NULL, KERN_LINEAR, C);
         check_close(C, A, B, NULL, M, N, K, 0, 1);
         free(A); free(B); free(bias); free(C);
     }
@@ -75,7 +75,7 @@ START_TEST(test_gemm_nn_matches_reference)
         float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, K, N);
         float *C = malloc((size_t)M * N * sizeof *C);
         memset(C, 0x7f, (size_t)M * N * sizeof *C); /* garbage must be overwritten */
-        kern_gemm_nn(M, N, K, A, B, C);
+        kern_gemm_nn(M, N, K, A, B, KERN_LINEAR, NULL, C);
         check_close(C, A, B, NULL, M, N, K, 0, 0);
         free(A); free(B); free(C);
     }
@@ -91,7 +91,7 @@ START_TEST(test_gemm_tn_matches_reference)
         float *A = rand_matrix(&r, K, M), *B = rand_matrix(&r, K, N);
         float *C = malloc((size_t)M * N * sizeof *C);
         memset(C, 0x7f, (size_t)M * N * sizeof *C);
-        kern_gemm_tn(M, N, K, A, B, C);
+        kern_gemm_tn(M, N, K, A, M, B, C);
         check_close(C, A, B, NULL, M, N, K, 1, 0);
         free(A); free(B); free(C);
     }
@@ -108,15 +108,71 @@ START_TEST(test_row_split_is_bitwise_identical)
     float *A = rand_matrix(&r, M, K), *Bt = rand_matrix(&r, N, K), *Bn = rand_matrix(&r, K, N);
     float *bias = rand_matrix(&r, 1, N);
     float *C1 = malloc((size_t)M * N * sizeof *C1), *C2 = malloc((size_t)M * N * sizeof *C2);
-    kern_gemm_nt(M, N, K, A, Bt, bias, C1);
-    kern_gemm_nt(cut, N, K, A, Bt, bias, C2);
-    kern_gemm_nt(M - cut, N, K, A + (size_t)cut * K, Bt, bias, C2 + (size_t)cut * N);
+    kern_gemm_nt(M, N, K, A, Bt, bias, KERN_TANH, C1);
+    kern_gemm_nt(cut, N, K, A, Bt, bias, KERN_TANH, C2);
+    kern_gemm_nt(M - cut, N, K, A + (size_t)cut * K, Bt, bias, KERN_TANH, C2 + (size_t)cut * N);
     ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
-    kern_gemm_nn(M, N, K, A, Bn, C1);
-    kern_gemm_nn(cut, N, K, A, Bn, C2);
-    kern_gemm_nn(M - cut, N, K, A + (size_t)cut * K, Bn, C2 + (size_t)cut * N);
+    float *Y = rand_matrix(&r, M, N);
+    kern_gemm_nn(M, N, K, A, Bn, KERN_SIGMOID, Y, C1);
+    kern_gemm_nn(cut, N, K, A, Bn, KERN_SIGMOID, Y, C2);
+    kern_gemm_nn(M - cut, N, K, A + (size_t)cut * K, Bn, KERN_SIGMOID, Y + (size_t)cut * N,
+                 C2 + (size_t)cut * N);
     ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
-    free(A); free(Bt); free(Bn); free(bias); free(C1); free(C2);
+    free(A); free(Bt); free(Bn); free(bias); free(C1); free(C2); free(Y);
+}
+END_TEST
+
+static double f_ref(kern_act f, double z)
+{
+    switch (f) {
+    case KERN_SIGMOID: return 1.0 / (1.0 + exp(-z));
+    case KERN_TANH: return tanh(z);
+    case KERN_RELU: return z > 0 ? z : 0;
+    case KERN_LEAKY_RELU: return z > 0 ? z : KERN_LEAKY_SLOPE * z;
+    default: return z;
+    }
+}
+
+static double df_ref(kern_act f, double y)
+{
+    switch (f) {
+    case KERN_SIGMOID: return y * (1 - y);
+    case KERN_TANH: return 1 - y * y;
+    case KERN_RELU: return y > 0;
+    case KERN_LEAKY_RELU: return y > 0 ? 1 : KERN_LEAKY_SLOPE;
+    default: return 1;
+    }
+}
+
+/* The fused activation (forward) and derivative (backward) epilogues. */
+START_TEST(test_fused_activations)
+{
+    rng_t r;
+    rng_seed(&r, 6);
+    int M = 11, N = 37, K = 19;
+    float *A = rand_matrix(&r, M, K), *Bt = rand_matrix(&r, N, K), *Bn = rand_matrix(&r, K, N);
+    float *bias = rand_matrix(&r, 1, N), *Y = rand_matrix(&r, M, N);
+    float *C = malloc((size_t)M * N * sizeof *C);
+    for (int f = KERN_LINEAR; f <= KERN_LEAKY_RELU; f++) {
+        kern_gemm_nt(M, N, K, A, Bt, bias, (kern_act)f, C);
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                double want = f_ref((kern_act)f, ref_at(A, Bt, i, j, M, N, K, 0, 1) + bias[j]);
+                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nt f=%d", f);
+            }
+        kern_gemm_nn(M, N, K, A, Bn, (kern_act)f, Y, C);
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                double want = ref_at(A, Bn, i, j, M, N, K, 0, 0) * df_ref((kern_act)f, Y[i * N + j]);
+                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nn f=%d", f);
+            }
+    }
+    float x[4] = {-2, 0.5f, 3, -0.25f}, d[4] = {1, 1, 1, 1};
+    kern_act_forward(KERN_RELU, x, 4);
+    ck_assert(x[0] == 0 && x[1] == 0.5f && x[2] == 3 && x[3] == 0);
+    kern_act_backward(KERN_RELU, x, d, 4);
+    ck_assert(d[0] == 0 && d[1] == 1 && d[2] == 1 && d[3] == 0);
+    free(A); free(Bt); free(Bn); free(bias); free(Y); free(C);
 }
 END_TEST
 
@@ -124,10 +180,10 @@ START_TEST(test_colsum_in_order)
 {
     /* 1e8 + 1 - 1e8 is 0 in float when added in this order. */
     float A[3] = {1e8f, 1.0f, -1e8f}, out[1];
-    kern_colsum(3, 1, A, out);
+    kern_colsum(3, 1, A, 1, out);
     ck_assert(out[0] == (1e8f + 1.0f) + -1e8f);
     float B[6] = {1, 2, 3, 4, 5, 6}, o2[2];
-    kern_colsum(3, 2, B, o2);
+    kern_colsum(3, 2, B, 2, o2);
     ck_assert(o2[0] == 9.0f && o2[1] == 12.0f);
 }
 END_TEST
@@ -141,4 +197,4 @@ END_TEST
 
 TU_MAIN("kernels", test_gemm_nt_matches_reference, test_gemm_nn_matches_reference,
         test_gemm_tn_matches_reference, test_row_split_is_bitwise_identical,
-        test_colsum_in_order, test_isa_named)
+        test_fused_activations, test_colsum_in_order, test_isa_named)

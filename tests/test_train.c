@@ -110,7 +110,8 @@ START_TEST(test_loss_falls_accuracy_rises_on_separable_set)
 }
 END_TEST
 
-/* Trains a few epochs with `threads` threads; returns a copy of the weights. */
+/* Trains a few epochs with `threads` threads; returns a copy of the weights.
+ * shards < 0: fused mode; else shards mode with that many shards (0 = auto). */
 static float *train_copy(int threads, int shards, int deterministic, net_cost cost,
                          const net_act *act, size_t *n)
 {
@@ -120,7 +121,8 @@ static float *train_copy(int threads, int shards, int deterministic, net_cost co
     net_t net;
     make_net(&net, 3, sizes, act, cost, INIT_HE, 5);
     train_opts o = {.learning_rate = 0.2, .batch_size = 24, .epochs = 3, .seed = 9,
-                    .threads = threads, .shards = shards, .deterministic = deterministic};
+                    .threads = threads, .shards = shards < 0 ? 0 : shards,
+                    .shard_buffers = shards >= 0, .deterministic = deterministic};
     ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
     float *w = malloc(net.n_params * sizeof *w);
     memcpy(w, net.params, net.n_params * sizeof *w);
@@ -134,7 +136,9 @@ START_TEST(test_bitwise_identical_for_any_thread_count)
 {
     net_act relu_sm[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
     net_act sig[] = {ACT_SIGMOID, ACT_SIGMOID, ACT_SIGMOID};
-    for (int shards = 0; shards <= 5; shards += 5) { /* automatic, and 5 */
+    const int modes[] = {-1, 0, 5}; /* fused; shards mode with auto and 5 shards */
+    for (int m = 0; m < 3; m++) {
+        int shards = modes[m];
         size_t n;
         float *ref = train_copy(1, shards, 1, COST_CROSS_ENTROPY, relu_sm, &n);
         for (int t = 2; t <= 4; t++) {
@@ -154,17 +158,22 @@ START_TEST(test_bitwise_identical_for_any_thread_count)
 }
 END_TEST
 
-/* The invariance test must be able to fail: a different shard count gives
- * different bits (the sum is grouped differently). */
+/* The invariance test must be able to fail: in shards mode a different
+ * shard count groups the sum differently and gives different bits, while
+ * fused mode sums every example in order and equals shards mode with one
+ * shard. */
 START_TEST(test_shard_count_changes_bits)
 {
     net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
     size_t n;
     float *a = train_copy(1, 1, 1, COST_CROSS_ENTROPY, act, &n);
     float *b = train_copy(1, 6, 1, COST_CROSS_ENTROPY, act, &n);
+    float *f = train_copy(2, -1, 1, COST_CROSS_ENTROPY, act, &n);
     ck_assert(memcmp(a, b, n * sizeof *a) != 0);
+    ck_assert(memcmp(a, f, n * sizeof *a) == 0);
     free(a);
     free(b);
+    free(f);
 }
 END_TEST
 
