@@ -18,6 +18,10 @@
 /* gzread/gzwrite take an unsigned length; stay well below its limit. */
 #define IDX_CHUNK (1u << 30)
 
+/* The data buffer starts at this size (or the whole array, if smaller) and
+ * doubles while data keeps coming. */
+#define IDX_FIRST_ALLOC (1LL << 20)
+
 /* Formats dims as "60000x28x28" for messages. */
 static void dims_str(char *buf, size_t cap, int ndims, const long long *dims)
 {
@@ -184,14 +188,29 @@ int idx_read(const char *path, idx_array *out, err_t *err)
     if (read_header(f, path, out, err) < 0)
         goto fail;
 
-    out->data = malloc((size_t)out->count);
-    if (!out->data) {
-        err_set(err, ERR_RUNTIME, "%s: out of memory for %lld data bytes", path, out->count);
-        goto fail;
+    /* The header's size is only a claim: the buffer grows as the data
+     * arrives, so a corrupt or cut-off file is reported as truncated after
+     * allocating about what it holds, never the (up to 2 GiB) claim. */
+    long long cap = out->count < IDX_FIRST_ALLOC ? out->count : IDX_FIRST_ALLOC;
+    long long got = 0;
+    out->data = malloc((size_t)cap);
+    for (;;) {
+        if (!out->data) {
+            err_set(err, ERR_RUNTIME, "%s: out of memory for %lld data bytes", path, cap);
+            goto fail;
+        }
+        long long r = gz_read_full(f, path, out->data + got, cap - got, err);
+        if (r < 0)
+            goto fail;
+        got += r;
+        if (got < cap || cap == out->count)
+            break; /* the end of the data, or all of it */
+        cap = cap > out->count / 2 ? out->count : 2 * cap;
+        uint8_t *p = realloc(out->data, (size_t)cap);
+        if (!p)
+            free(out->data);
+        out->data = p;
     }
-    long long got = gz_read_full(f, path, out->data, out->count, err);
-    if (got < 0)
-        goto fail;
     char ds[128];
     long long dl[IDX_MAX_DIMS];
     for (int i = 0; i < out->ndims; i++)

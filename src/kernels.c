@@ -82,11 +82,13 @@ static void nt_portable(int M, int N, int K, const float *A, const float *B,
     }
 }
 
-/* C (M,N) = sum over k of A(i,k) B(k,:), times f'(Y) when Y != NULL, with
- * A(i,k) = A[i*rs + k*cs]: rs = K, cs = 1 is A stored (M,K) (the nn
- * product); rs = 1, cs = lda is A stored (K,M) (the tn product). */
+/* C (M,N) = sum over k of A(i,k) B(k,:), with A(i,k) = A[i*rs + k*cs]:
+ * rs = K, cs = 1 is A stored (M,K) (the nn product); rs = 1, cs = lda is A
+ * stored (K,M) (the tn product). Then the epilogue: times f'(Y) when Y is
+ * given (backward), else f(C + bias) (forward; bias may be NULL). */
 static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_t cs,
-                           const float *B, kern_act f, const float *Y, float *C)
+                           const float *B, const float *bias, kern_act f, const float *Y,
+                           float *C)
 {
     for (int i = 0; i < M; i++) {
         float *c = C + (size_t)i * N;
@@ -97,9 +99,26 @@ static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_
             for (int j = 0; j < N; j++)
                 c[j] += a * b[j];
         }
-        if (Y)
+        if (Y) {
             kern_act_backward(f, Y + (size_t)i * N, c, (size_t)N);
+        } else {
+            if (bias)
+                for (int j = 0; j < N; j++)
+                    c[j] += bias[j];
+            kern_act_forward(f, c, (size_t)N);
+        }
     }
+}
+
+static void transpose_portable(int rows, int cols, const float *A, int lda, float *T, int ldt)
+{
+    /* 8x8 blocks: few enough lines on each side that rows 4 KB apart
+     * (which share cache sets) do not evict each other mid-block. */
+    for (int i0 = 0; i0 < rows; i0 += 8)
+        for (int j0 = 0; j0 < cols; j0 += 8)
+            for (int j = j0; j < j0 + 8 && j < cols; j++)
+                for (int i = i0; i < i0 + 8 && i < rows; i++)
+                    T[(size_t)j * ldt + i] = A[(size_t)i * lda + j];
 }
 
 /* ---- avx512 ------------------------------------------------------------ */
@@ -207,24 +226,53 @@ INLINE_AVX512 __m512 times_dact(kern_act f, __m512 c, __m512 y)
     }
 }
 
-/* Stores one vector of a bcast tile, times f'(Y) when Y is given. */
-INLINE_AVX512 void bcast_store(float *C, const float *Y, __mmask16 m, kern_act f, __m512 c)
+/* Stores one vector of a bcast tile through the epilogue: times f'(Y) when
+ * Y is given (backward), else f(c + bias) (forward; bias may be NULL). */
+INLINE_AVX512 void bcast_store(float *C, const float *Y, const float *bias, __mmask16 m,
+                               kern_act f, __m512 c)
 {
-    if (Y)
-        c = times_dact(f, c, _mm512_maskz_loadu_ps(m, Y));
+    if (Y) {
+        _mm512_mask_storeu_ps(C, m, times_dact(f, c, _mm512_maskz_loadu_ps(m, Y)));
+        return;
+    }
+    if (bias)
+        c = _mm512_add_ps(c, _mm512_maskz_loadu_ps(m, bias));
+    if (f == KERN_RELU)
+        c = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_GT_OQ), c);
     _mm512_mask_storeu_ps(C, m, c);
+    if (f != KERN_LINEAR && f != KERN_RELU) /* the rest in scalar: expf, tanhf */
+        for (int e = 0; e < 16; e++)
+            if (m >> e & 1)
+                C[e] = act_f(f, C[e]);
 }
 
-/* A full bcast tile: 8 rows of C by 32 columns, one FMA chain over k per
- * element, 16 accumulators in registers. */
-INLINE_AVX512 void bcast_tile8(int K, const float *A, size_t rs, size_t cs, const float *B,
-                               int N, kern_act f, const float *Y, float *C)
+/* The bcast tiles compute C rows of 8 by 32 columns, one FMA chain over k
+ * per element. K is cut into blocks of KC: the chain of a block starts from
+ * C as the block before left it (zero for the first), so the sum is the
+ * same single chain k = 0..K-1 whatever the blocking. The epilogue runs
+ * after the last block. B comes in rows ldb floats apart: the packed panel
+ * (ldb = 32) or, when there is no reuse to pay for packing, B itself. */
+#define KC 256
+
+typedef struct {
+    const float *bias; /* forward epilogue: f(c + bias) */
+    kern_act f;
+    const float *Y;    /* backward epilogue: c * f'(Y); Y's rows are ldc apart */
+} epilogue;
+
+/* Full tile: 8 rows, 32 columns, 16 accumulators in registers. */
+INLINE_AVX512 void bcast_tile8(int kc, const float *A, size_t rs, size_t cs, const float *B,
+                               size_t ldb, float *C, size_t ldc, int first, int last,
+                               const epilogue *e)
 {
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
-           c61 = c00, c70 = c00, c71 = c00;
-    for (int k = 0; k < K; k++) {
-        const float *bk = B + (size_t)k * N, *ak = A + k * cs;
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+#define INIT(r)                                                             \
+    c##r##0 = first ? _mm512_setzero_ps() : _mm512_loadu_ps(C + (r) * ldc); \
+    c##r##1 = first ? _mm512_setzero_ps() : _mm512_loadu_ps(C + (r) * ldc + 16);
+    INIT(0) INIT(1) INIT(2) INIT(3) INIT(4) INIT(5) INIT(6) INIT(7)
+#undef INIT
+    for (int k = 0; k < kc; k++) {
+        const float *bk = B + (size_t)k * ldb, *ak = A + k * cs;
         __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16), a;
 #define ROW(r)                                          \
         a = _mm512_set1_ps(ak[(r) * rs]);               \
@@ -233,23 +281,32 @@ INLINE_AVX512 void bcast_tile8(int K, const float *A, size_t rs, size_t cs, cons
         ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
 #undef ROW
     }
-#define STORE(r)                                                                     \
-    bcast_store(C + (size_t)(r) * N, Y ? Y + (size_t)(r) * N : NULL, 0xffff, f, c##r##0); \
-    bcast_store(C + (size_t)(r) * N + 16, Y ? Y + (size_t)(r) * N + 16 : NULL, 0xffff, f, c##r##1);
+#define STORE(r)                                                                          \
+    if (last) {                                                                           \
+        bcast_store(C + (r) * ldc, e->Y ? e->Y + (r) * ldc : NULL, e->bias, 0xffff, e->f, \
+                    c##r##0);                                                             \
+        bcast_store(C + (r) * ldc + 16, e->Y ? e->Y + (r) * ldc + 16 : NULL,              \
+                    e->bias ? e->bias + 16 : NULL, 0xffff, e->f, c##r##1);                \
+    } else {                                                                              \
+        _mm512_storeu_ps(C + (r) * ldc, c##r##0);                                         \
+        _mm512_storeu_ps(C + (r) * ldc + 16, c##r##1);                                    \
+    }
     STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
 #undef STORE
 }
 
-/* An edge tile: ni (< 8) rows and/or columns masked by m0, m1. */
-INLINE_AVX512 void bcast_edge(int ni, int K, const float *A, size_t rs, size_t cs,
-                              const float *B, int N, kern_act f, const float *Y, float *C,
-                              __mmask16 m0, __mmask16 m1)
+/* Edge tile: ni (<= 8) rows; columns masked by m0, m1. The same chain. */
+INLINE_AVX512 void bcast_edge(int ni, int kc, const float *A, size_t rs, size_t cs,
+                              const float *B, size_t ldb, float *C, size_t ldc, int first,
+                              int last, const epilogue *e, __mmask16 m0, __mmask16 m1)
 {
     __m512 acc0[8], acc1[8];
-    for (int r = 0; r < 8; r++)
-        acc0[r] = acc1[r] = _mm512_setzero_ps();
-    for (int k = 0; k < K; k++) {
-        const float *bk = B + (size_t)k * N, *ak = A + k * cs;
+    for (int r = 0; r < 8; r++) {
+        acc0[r] = first || r >= ni ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m0, C + r * ldc);
+        acc1[r] = first || r >= ni ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, C + r * ldc + 16);
+    }
+    for (int k = 0; k < kc; k++) {
+        const float *bk = B + (size_t)k * ldb, *ak = A + k * cs;
         __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16);
         for (int r = 0; r < ni; r++) {
             __m512 a = _mm512_set1_ps(ak[r * rs]);
@@ -258,30 +315,109 @@ INLINE_AVX512 void bcast_edge(int ni, int K, const float *A, size_t rs, size_t c
         }
     }
     for (int r = 0; r < ni; r++) {
-        bcast_store(C + (size_t)r * N, Y ? Y + (size_t)r * N : NULL, m0, f, acc0[r]);
-        bcast_store(C + (size_t)r * N + 16, Y ? Y + (size_t)r * N + 16 : NULL, m1, f, acc1[r]);
+        if (last) {
+            bcast_store(C + r * ldc, e->Y ? e->Y + r * ldc : NULL, e->bias, m0, e->f, acc0[r]);
+            bcast_store(C + r * ldc + 16, e->Y ? e->Y + r * ldc + 16 : NULL,
+                        e->bias ? e->bias + 16 : NULL, m1, e->f, acc1[r]);
+        } else {
+            _mm512_mask_storeu_ps(C + r * ldc, m0, acc0[r]);
+            _mm512_mask_storeu_ps(C + r * ldc + 16, m1, acc1[r]);
+        }
+    }
+}
+
+/* Copies B rows k0..k0+kc, columns j..j+nj into a dense (kc, 32) panel,
+ * zero-filled past nj: rows N floats apart in B (often 4 KB apart, which
+ * maps them all to the same cache sets) become 128 bytes apart. */
+AVX512 static void pack_panel(int kc, int nj, const float *B, size_t N, float *P)
+{
+    __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
+    __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
+    for (int k = 0; k < kc; k++) {
+        _mm512_store_ps(P + k * 32, _mm512_maskz_loadu_ps(m0, B + k * N));
+        _mm512_store_ps(P + k * 32 + 16, _mm512_maskz_loadu_ps(m1, B + k * N + 16));
     }
 }
 
 AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, size_t cs,
-                                const float *B, kern_act f, const float *Y, float *C)
+                                const float *B, const float *bias, kern_act f, const float *Y,
+                                float *C)
 {
-    /* Column panels outermost: a panel of B (K x 32) stays in L1/L2 while
-     * every row tile of A passes over it. */
+    _Alignas(64) static _Thread_local float panel[KC * 32];
+    /* One row tile reads each panel once: packing would only add a copy. */
+    int pack = M > 8;
     for (int j = 0; j < N; j += 32) {
         int nj = N - j < 32 ? N - j : 32;
         __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
         __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
-        for (int i = 0; i < M; i += 8) {
-            const float *a = A + (size_t)i * rs;
-            const float *y = Y ? Y + (size_t)i * N + j : NULL;
-            float *c = C + (size_t)i * N + j;
-            if (M - i >= 8 && nj == 32)
-                bcast_tile8(K, a, rs, cs, B + j, N, f, y, c);
-            else
-                bcast_edge(M - i < 8 ? M - i : 8, K, a, rs, cs, B + j, N, f, y, c, m0, m1);
+        epilogue e = {bias ? bias + j : NULL, f, NULL};
+        for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
+            int kc = K - k0 < KC ? K - k0 : KC;
+            int first = k0 == 0, last = k0 + kc >= K;
+            const float *bp = B + (size_t)k0 * N + j;
+            size_t ldb = (size_t)N;
+            if (pack) {
+                pack_panel(kc, nj, bp, (size_t)N, panel);
+                bp = panel;
+                ldb = 32;
+            }
+            for (int i = 0; i < M; i += 8) {
+                const float *a = A + (size_t)i * rs + (size_t)k0 * cs;
+                float *c = C + (size_t)i * N + j;
+                e.Y = Y ? Y + (size_t)i * N + j : NULL;
+                if (M - i >= 8 && nj == 32)
+                    bcast_tile8(kc, a, rs, cs, bp, ldb, c, (size_t)N, first, last, &e);
+                else
+                    bcast_edge(M - i < 8 ? M - i : 8, kc, a, rs, cs, bp, ldb, c, (size_t)N,
+                               first, last, &e, m0, m1);
+            }
+            if (K == 0)
+                break;
         }
     }
+}
+/* 16x16 blocks transposed in registers: three rounds of shuffles (pairs
+ * of floats, of doubles, then 128-bit lanes twice). Edge blocks go scalar. */
+AVX512 static void transpose_avx512(int rows, int cols, const float *A, int lda, float *T,
+                                    int ldt)
+{
+    int R = rows & ~15, Cn = cols & ~15;
+    for (int i0 = 0; i0 < R; i0 += 16)
+        for (int j0 = 0; j0 < Cn; j0 += 16) {
+            __m512 r[16], t[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = _mm512_loadu_ps(A + (size_t)(i0 + i) * lda + j0);
+            for (int i = 0; i < 16; i += 2) {
+                t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 16; i += 4) {
+#define PD(x) _mm512_castps_pd(x)
+#define PS(x) _mm512_castpd_ps(x)
+                r[i] = PS(_mm512_unpacklo_pd(PD(t[i]), PD(t[i + 2])));
+                r[i + 1] = PS(_mm512_unpackhi_pd(PD(t[i]), PD(t[i + 2])));
+                r[i + 2] = PS(_mm512_unpacklo_pd(PD(t[i + 1]), PD(t[i + 3])));
+                r[i + 3] = PS(_mm512_unpackhi_pd(PD(t[i + 1]), PD(t[i + 3])));
+#undef PD
+#undef PS
+            }
+            for (int h = 0; h < 16; h += 8)
+                for (int i = 0; i < 4; i++) {
+                    t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+                    t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+                }
+            for (int i = 0; i < 8; i++) {
+                r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+                r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+            }
+            for (int j = 0; j < 16; j++)
+                _mm512_storeu_ps(T + (size_t)(j0 + j) * ldt + i0, r[j]);
+        }
+    /* The right strip (all rows) and the bottom strip (full column blocks). */
+    if (Cn < cols)
+        transpose_portable(rows, cols - Cn, A + Cn, lda, T + (size_t)Cn * ldt, ldt);
+    if (R < rows)
+        transpose_portable(rows - R, Cn, A + (size_t)R * lda, lda, T + R, ldt);
 }
 #endif
 
@@ -290,13 +426,15 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
 typedef struct {
     const char *name;
     void (*nt)(int, int, int, const float *, const float *, const float *, kern_act, float *);
-    void (*bcast)(int, int, int, const float *, size_t, size_t, const float *, kern_act,
-                  const float *, float *);
+    void (*bcast)(int, int, int, const float *, size_t, size_t, const float *, const float *,
+                  kern_act, const float *, float *);
+    void (*transpose)(int, int, const float *, int, float *, int);
 } kern_impl;
 
-static const kern_impl portable_impl = {"portable", nt_portable, bcast_portable};
+static const kern_impl portable_impl = {"portable", nt_portable, bcast_portable,
+                                        transpose_portable};
 #ifdef HAVE_AVX512_PATH
-static const kern_impl avx512_impl = {"avx512", nt_avx512, bcast_avx512};
+static const kern_impl avx512_impl = {"avx512", nt_avx512, bcast_avx512, transpose_avx512};
 #endif
 
 /* Chosen once; if two threads race here they store the same pointer. */
@@ -331,12 +469,24 @@ void kern_gemm_nt(int M, int N, int K, const float *A, const float *B,
 void kern_gemm_nn(int M, int N, int K, const float *A, const float *B,
                   kern_act f, const float *Y, float *C)
 {
-    get()->bcast(M, N, K, A, (size_t)K, 1, B, f, Y, C);
+    get()->bcast(M, N, K, A, (size_t)K, 1, B, NULL, f, Y, C);
+}
+
+void kern_gemm_nn_bias(int M, int N, int K, const float *A, const float *B,
+                       const float *bias, kern_act f, float *C)
+{
+    get()->bcast(M, N, K, A, (size_t)K, 1, B, bias, f, NULL, C);
+}
+
+
+void kern_transpose(int rows, int cols, const float *A, int lda, float *T, int ldt)
+{
+    get()->transpose(rows, cols, A, lda, T, ldt);
 }
 
 void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, float *C)
 {
-    get()->bcast(M, N, K, A, 1, (size_t)lda, B, KERN_LINEAR, NULL, C);
+    get()->bcast(M, N, K, A, 1, (size_t)lda, B, NULL, KERN_LINEAR, NULL, C);
 }
 
 void kern_colsum(int rows, int cols, const float *A, int lda, float *out)

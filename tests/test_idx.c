@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -316,6 +317,100 @@ START_TEST(test_truncated_gz)
 }
 END_TEST
 
+/* The data buffer grows while data arrives (from 1 MiB, doubling): arrays
+ * ending just below, at and just past a growth step read back intact. */
+START_TEST(test_round_trip_growth)
+{
+    const int sizes[] = {(1 << 20) - 1, 1 << 20, (1 << 20) + 1, (5 << 20) / 2};
+    uint8_t *data = malloc((size_t)sizes[3]);
+    ck_assert_ptr_nonnull(data);
+    fill_noise(data, (size_t)sizes[3], 11);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (int gz = 0; gz <= (i == 3); gz++) {
+            const char *p = tpath(0, gz ? "g.idx.gz" : "g.idx");
+            err_t err;
+            idx_array a;
+            ck_assert_msg(idx_write(p, 1, &sizes[i], data, gz, &err) == 0, "%s", err.msg);
+            ck_assert_msg(idx_read(p, &a, &err) == 0, "%s", err.msg);
+            ck_assert_int_eq(a.count, sizes[i]);
+            ck_assert_int_eq(memcmp(a.data, data, (size_t)sizes[i]), 0);
+            idx_array_free(&a);
+        }
+    }
+    free(data);
+}
+END_TEST
+
+/* Cut exactly where the buffer would grow: still "truncated", with the
+ * right count. */
+START_TEST(test_truncated_at_growth_step)
+{
+    const char *p = tpath(0, "step.idx");
+    int dims[1] = {4 << 20};
+    uint8_t *data = calloc((size_t)dims[0], 1);
+    ck_assert_ptr_nonnull(data);
+    err_t err;
+    ck_assert_msg(idx_write(p, 1, dims, data, 0, &err) == 0, "%s", err.msg);
+    free(data);
+    ck_assert_int_eq(truncate(p, 8 + (2 << 20)), 0);
+    expect_fail(p, "truncated", "= 4194304 data bytes, file has 2097152");
+}
+END_TEST
+
+/* Bytes of address space in use now, from /proc; -1 if unknown. */
+static long long vm_size(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long pages = -1;
+    if (f) {
+        if (fscanf(f, "%lld", &pages) != 1)
+            pages = -1;
+        fclose(f);
+    }
+    return pages < 0 ? -1 : pages * sysconf(_SC_PAGESIZE);
+}
+
+/* A 26-byte file whose header claims 40000x40000 = 1.6 GB must fail as
+ * truncated (ERR_INPUT) having allocated about what it holds. Reading used
+ * to allocate the claim first, which on a small machine failed as "out of
+ * memory" (ERR_RUNTIME) instead. An address-space limit 512 MB above what
+ * is in use makes such an allocation fail here too (it is lifted again
+ * before any check can fail). Raw and gzipped. */
+START_TEST(test_truncated_huge_claim)
+{
+    const unsigned char b[] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0x9c, 0x40, 0, 0, 0x9c, 0x40,
+                               1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    const char *paths[2] = {tpath(0, "huge.idx"), tpath(1, "huge.idx.gz")};
+    write_bytes(paths[0], b, sizeof b);
+    write_gz_bytes(paths[1], b, sizeof b);
+    for (int i = 0; i < 2; i++) {
+        struct rlimit old, lim;
+        ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
+        long long vm = vm_size();
+        int limited = 0;
+        if (vm > 0) {
+            lim = old;
+            rlim_t cap = (rlim_t)vm + ((rlim_t)512 << 20);
+            if (old.rlim_cur == RLIM_INFINITY || cap < old.rlim_cur)
+                lim.rlim_cur = cap;
+            limited = setrlimit(RLIMIT_AS, &lim) == 0;
+        }
+        idx_array a;
+        err_t err;
+        err_clear(&err);
+        int rc = idx_read(paths[i], &a, &err);
+        if (limited)
+            ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+        ck_assert_int_eq(rc, -1);
+        ck_assert_msg(err.code == ERR_INPUT, "code %d: %s", err.code, err.msg);
+        ck_assert_msg(strstr(err.msg, "truncated"), "%s", err.msg);
+        ck_assert_msg(strstr(err.msg, "1x40000x40000 = 1600000000 data bytes, file has 10"), "%s",
+                      err.msg);
+        ck_assert_ptr_null(a.data);
+    }
+}
+END_TEST
+
 START_TEST(test_trailing)
 {
     const char *p = tpath(0, "tr.idx");
@@ -444,6 +539,9 @@ static Suite *idx_suite(void)
     tcase_add_test(tc, test_too_large);
     tcase_add_test(tc, test_truncated_raw);
     tcase_add_test(tc, test_truncated_gz);
+    tcase_add_test(tc, test_round_trip_growth);
+    tcase_add_test(tc, test_truncated_at_growth_step);
+    tcase_add_test(tc, test_truncated_huge_claim);
     tcase_add_test(tc, test_trailing);
     tcase_add_test(tc, test_corrupt_gz);
     tcase_add_test(tc, test_missing_file);

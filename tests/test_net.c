@@ -292,7 +292,34 @@ START_TEST(test_softmax_outputs_sum_to_one)
 }
 END_TEST
 
+/* The forward pass through transposed weights matches the direct one. */
+START_TEST(test_transposed_forward_matches)
+{
+    int sizes[] = {20, 33, 17, 5};
+    net_act a[] = {ACT_RELU, ACT_SIGMOID, ACT_SOFTMAX};
+    net_t net;
+    net_ws ws;
+    ck_assert(net_create(&net, 3, sizes, a, COST_CROSS_ENTROPY, NULL) == 0);
+    ck_assert(net_ws_create(&ws, &net, 9, NULL) == 0);
+    rng_t r;
+    rng_seed(&r, 12);
+    net_init_params(&net, INIT_HE, &r);
+    float x[9 * 20], direct[9 * 5];
+    for (int i = 0; i < 9 * 20; i++)
+        x[i] = (float)rng_uniform(&r);
+    net_forward(&net, &ws, x, 9);
+    memcpy(direct, net_output(&net, &ws), sizeof direct);
+    ck_assert(net_enable_transposed(&net, NULL) == 0);
+    ck_assert_int_eq(net.fwd_transposed, 1);
+    net_forward(&net, &ws, x, 9);
+    for (int i = 0; i < 9 * 5; i++)
+        ck_assert(fabsf(direct[i] - net_output(&net, &ws)[i]) < 1e-5f);
+    net_ws_free(&ws);
+    net_free(&net);
+}
+END_TEST
+
 TU_MAIN("net", test_gradients_every_activation_and_cost, test_single_layer_gradient,
         test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
         test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
-        test_softmax_outputs_sum_to_one)
+        test_softmax_outputs_sum_to_one, test_transposed_forward_matches)

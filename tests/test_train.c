@@ -112,15 +112,15 @@ END_TEST
 
 /* Trains a few epochs with `threads` threads; returns a copy of the weights.
  * shards < 0: fused mode; else shards mode with that many shards (0 = auto). */
-static float *train_copy(int threads, int shards, int deterministic, net_cost cost,
-                         const net_act *act, size_t *n)
+static float *train_copy_b(int threads, int shards, int deterministic, net_cost cost,
+                           const net_act *act, int batch, size_t *n)
 {
     idx_dataset tr;
     make_halves(&tr, 203, 11); /* 203: the last batch is short */
     int sizes[] = {16, 12, 7, 2};
     net_t net;
     make_net(&net, 3, sizes, act, cost, INIT_HE, 5);
-    train_opts o = {.learning_rate = 0.2, .batch_size = 24, .epochs = 3, .seed = 9,
+    train_opts o = {.learning_rate = 0.2, .batch_size = batch, .epochs = 3, .seed = 9,
                     .threads = threads, .shards = shards < 0 ? 0 : shards,
                     .shard_buffers = shards >= 0, .deterministic = deterministic};
     ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
@@ -131,6 +131,31 @@ static float *train_copy(int threads, int shards, int deterministic, net_cost co
     free_set(&tr);
     return w;
 }
+
+/* Batch 24: the forward pass reads W directly; batch 40 (>= 32): it reads the
+ * transposed copy refreshed after each step. */
+static float *train_copy(int threads, int shards, int deterministic, net_cost cost,
+                         const net_act *act, size_t *n)
+{
+    return train_copy_b(threads, shards, deterministic, cost, act, 24, n);
+}
+
+START_TEST(test_bitwise_identical_with_transposed_forward)
+{
+    net_act act[] = {ACT_RELU, ACT_LEAKY_RELU, ACT_SOFTMAX};
+    const int modes[] = {-1, 4};
+    for (int m = 0; m < 2; m++) {
+        size_t n;
+        float *ref = train_copy_b(1, modes[m], 1, COST_CROSS_ENTROPY, act, 40, &n);
+        for (int t = 2; t <= 3; t++) {
+            float *w = train_copy_b(t, modes[m], 1, COST_CROSS_ENTROPY, act, 40, &n);
+            ck_assert_msg(memcmp(ref, w, n * sizeof *w) == 0, "%d threads differ", t);
+            free(w);
+        }
+        free(ref);
+    }
+}
+END_TEST
 
 START_TEST(test_bitwise_identical_for_any_thread_count)
 {
@@ -235,6 +260,7 @@ START_TEST(test_divergence_is_an_error)
 END_TEST
 
 TU_MAIN("train", test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
-        test_bitwise_identical_for_any_thread_count, test_shard_count_changes_bits,
+        test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_transposed_forward,
+        test_shard_count_changes_bits,
         test_auto_shards_depends_on_batch_and_size_only, test_rejects_mismatched_data,
         test_divergence_is_an_error)
