@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "mem.h"
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -93,7 +94,7 @@ int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
     for (int i = 0; i <= n_layers; i++)
         net->sizes[i] = sizes[i];
     net->n_params = off;
-    net->params = calloc(off, sizeof(float));
+    net->params = mem_floats(off);
     if (!net->params)
         return err_set(err, ERR_RUNTIME, "out of memory for %zu parameters (%.1f MB)",
                        off, off * 4.0 / 1e6);
@@ -102,8 +103,8 @@ int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
 
 void net_free(net_t *net)
 {
-    free(net->params);
-    free(net->wt);
+    mem_free(net->params);
+    mem_free(net->wt);
     net->params = net->wt = NULL;
     net->fwd_transposed = 0;
 }
@@ -111,7 +112,7 @@ void net_free(net_t *net)
 int net_enable_transposed(net_t *net, err_t *err)
 {
     if (!net->wt) {
-        net->wt = malloc(net->n_params * sizeof(float));
+        net->wt = mem_floats(net->n_params);
         if (!net->wt)
             return err_set(err, ERR_RUNTIME, "out of memory for transposed weights (%.1f MB)",
                            net->n_params * 4.0 / 1e6);
@@ -184,7 +185,7 @@ int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err)
     memset(ws, 0, sizeof *ws);
     size_t units = (size_t)net_units(net);
     /* Activations and deltas: two floats per unit per example. */
-    ws->mem = malloc(2 * units * (size_t)max_b * sizeof(float));
+    ws->mem = mem_floats(2 * units * (size_t)max_b);
     if (!ws->mem)
         return err_set(err, ERR_RUNTIME, "out of memory for a %d-example workspace (%.1f MB)",
                        max_b, 2.0 * units * max_b * 4.0 / 1e6);
@@ -201,7 +202,7 @@ int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err)
 
 void net_ws_free(net_ws *ws)
 {
-    free(ws->mem);
+    mem_free(ws->mem);
     ws->mem = NULL;
 }
 

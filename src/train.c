@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "mem.h"
 #include "optim.h"
 #include "reduce.h"
 
@@ -83,7 +84,7 @@ static void trainer_free(trainer *t)
     free(t->ws);
     free(t->in);
     free(t->y);
-    free(t->grad_mem);
+    mem_free(t->grad_mem);
     free(t->grad);
     free(t->loss);
     free(t->perm);
@@ -135,7 +136,7 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     t->ws = calloc((size_t)n_ws, sizeof *t->ws);
     t->in = malloc((size_t)batch_size * n_in * sizeof(float));
     t->y = malloc((size_t)batch_size * n_out * sizeof(float));
-    t->grad_mem = aligned_alloc(64, (size_t)n_grads * t->grad_stride * sizeof(float));
+    t->grad_mem = mem_floats((size_t)n_grads * t->grad_stride);
     t->grad = malloc((size_t)n_grads * sizeof *t->grad);
     t->loss = calloc((size_t)batch_size, sizeof *t->loss);
     t->perm = malloc((size_t)n_train * sizeof *t->perm);
