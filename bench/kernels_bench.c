@@ -33,7 +33,7 @@ static double run(char form, int M, int N, int K)
             if (form == 't')
                 kern_gemm_nt(M, N, K, A, B, bias, KERN_RELU, C);
             else if (form == 'f')
-                kern_gemm_nn_bias(M, N, K, A, B, bias, KERN_RELU, C);
+                kern_gemm_nt_packed(M, N, K, A, B, bias, KERN_RELU, C);
             else if (form == 'n')
                 kern_gemm_nn(M, N, K, A, B, KERN_RELU, C, C);
             else
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
         printf("nt  C(%4d,%4d) = A(%4d,%4d) B(%4d,%4d)^T  %6.1f GFLOP/s\n", M, N, M, K, N, K, run('t', M, N, K));
-        printf("nnb C(%4d,%4d) = A(%4d,%4d) B(%4d,%4d)    %6.1f GFLOP/s\n", M, N, M, K, K, N, run('f', M, N, K));
+        printf("ntp C(%4d,%4d) = A(%4d,%4d) B(%4d,%4d)^T  %6.1f GFLOP/s\n", M, N, M, K, N, K, run('f', M, N, K));
         /* backward: da = dz W is nn (M, K) = (M, N) (N, K); dW = dz^T a is tn (N, K) over M */
         printf("nn  C(%4d,%4d) = A(%4d,%4d) B(%4d,%4d)    %6.1f GFLOP/s\n", M, K, M, N, N, K, run('n', M, K, N));
         printf("tn  C(%4d,%4d) = A(%4d,%4d)^T B(%4d,%4d)  %6.1f GFLOP/s\n", N, K, M, N, M, K, run('m', N, K, M));

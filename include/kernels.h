@@ -33,15 +33,12 @@ void kern_gemm_nt(int M, int N, int K, const float *A, const float *B,
 void kern_gemm_nn(int M, int N, int K, const float *A, const float *B,
                   kern_act f, const float *Y, float *C);
 
-/* C = f(A . B + bias). A is (M, K), B is (K, N), bias is (N) or NULL,
- * C is (M, N). The forward pass with transposed weights (B = W^T):
- * a = f(a_prev W^T + b), each output one FMA chain over k in order. */
-void kern_gemm_nn_bias(int M, int N, int K, const float *A, const float *B,
-                       const float *bias, kern_act f, float *C);
-
-/* T = A^T: T[j][i] = A[i][j] for A (rows, cols) with rows lda floats
- * apart, T (cols, rows) with rows ldt floats apart. */
-void kern_transpose(int rows, int cols, const float *A, int lda, float *T, int ldt);
+/* The same product as kern_gemm_nt, computed as a broadcast product over
+ * panels of B transposed on the fly: faster from a few dozen rows of A on,
+ * each output one FMA chain over k. Its low bits differ from kern_gemm_nt's,
+ * so a caller picks one of the two for a whole run, never by M. */
+void kern_gemm_nt_packed(int M, int N, int K, const float *A, const float *B,
+                         const float *bias, kern_act f, float *C);
 
 /* C = A^T . B.  A is (K, M) with rows lda >= M floats apart (so A can be a
  * column range of a wider matrix), B is (K, N), C is (M, N); the sum runs

@@ -64,12 +64,11 @@ typedef struct {
     size_t w_off[NET_MAX_LAYERS];   /* offset of W_l in params */
     size_t b_off[NET_MAX_LAYERS];   /* offset of b_l in params */
     float *params;                  /* n_params floats, one allocation */
-    /* Optional: every W transposed, W_l^T (sizes[l], sizes[l+1]) at w_off[l]
-     * (biases unused). The forward pass then reads weights as a broadcast
-     * product does best. Only read while fwd_transposed is set, which the
-     * owner sets after net_transpose_weights() made wt current. */
-    float *wt;
-    int fwd_transposed;
+    /* Forward products: 0 = kern_gemm_nt, 1 = kern_gemm_nt_packed (faster
+     * on many rows; see kernels.h). Both are exact to float rounding, but
+     * their bits differ: the owner fixes this for a whole run, from the
+     * batch size, never from the number of rows a thread gets. */
+    int fwd_packed;
 } net_t;
 
 /* Checks the shape (1..NET_MAX_LAYERS layers, sizes 1..NET_MAX_UNITS,
@@ -78,13 +77,6 @@ typedef struct {
 int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
                net_cost cost, err_t *err);
 void net_free(net_t *net);
-
-/* Allocates wt (once) and sets fwd_transposed after filling it. */
-int net_enable_transposed(net_t *net, err_t *err);
-
-/* Copies every W into wt, transposed. An orphaned `omp for`: inside a
- * parallel region the threads share the layers' row blocks. */
-void net_transpose_weights(net_t *net);
 
 /* Fills params from rng according to the scheme. */
 void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng);

@@ -9,9 +9,10 @@
  *
  * Reproducibility: in both, each output element's sum over k runs in an
  * order fixed by K alone. nt keeps 16 lane sums (lane l adds k = l, l+16,
- * ...) and adds them up in a fixed tree at the end; nn and tn run one FMA
- * chain over k = 0..K-1. Tiles at the matrix edges do the very same
- * arithmetic as full tiles, so how rows are grouped never changes a bit. */
+ * ...) and adds them up in a fixed tree at the end; nt_packed, nn and tn
+ * run one FMA chain over k = 0..K-1. Tiles at the matrix edges do the very
+ * same arithmetic as full tiles, so how rows are grouped never changes a
+ * bit. */
 #include "kernels.h"
 
 #include <math.h>
@@ -82,22 +83,29 @@ static void nt_portable(int M, int N, int K, const float *A, const float *B,
     }
 }
 
-/* C (M,N) = sum over k of A(i,k) B(k,:), with A(i,k) = A[i*rs + k*cs]:
+/* C (M,N) = sum over k of A(i,k) B(k,j), with A(i,k) = A[i*rs + k*cs]:
  * rs = K, cs = 1 is A stored (M,K) (the nn product); rs = 1, cs = lda is A
- * stored (K,M) (the tn product). Then the epilogue: times f'(Y) when Y is
- * given (backward), else f(C + bias) (forward; bias may be NULL). */
+ * stored (K,M) (the tn product). B(k,j) is B[k*N + j], or B[j*K + k] when
+ * bt (B stored transposed, (N,K): the packed nt product). Then the
+ * epilogue: times f'(Y) when Y is given (backward), else f(C + bias)
+ * (forward; bias may be NULL). */
 static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_t cs,
-                           const float *B, const float *bias, kern_act f, const float *Y,
-                           float *C)
+                           const float *B, int bt, const float *bias, kern_act f,
+                           const float *Y, float *C)
 {
     for (int i = 0; i < M; i++) {
         float *c = C + (size_t)i * N;
         memset(c, 0, (size_t)N * sizeof *c);
         for (int k = 0; k < K; k++) {
             float a = A[i * rs + k * cs];
-            const float *b = B + (size_t)k * N;
-            for (int j = 0; j < N; j++)
-                c[j] += a * b[j];
+            if (bt) {
+                for (int j = 0; j < N; j++)
+                    c[j] += a * B[(size_t)j * K + k];
+            } else {
+                const float *b = B + (size_t)k * N;
+                for (int j = 0; j < N; j++)
+                    c[j] += a * b[j];
+            }
         }
         if (Y) {
             kern_act_backward(f, Y + (size_t)i * N, c, (size_t)N);
@@ -110,16 +118,6 @@ static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_
     }
 }
 
-static void transpose_portable(int rows, int cols, const float *A, int lda, float *T, int ldt)
-{
-    /* 8x8 blocks: few enough lines on each side that rows 4 KB apart
-     * (which share cache sets) do not evict each other mid-block. */
-    for (int i0 = 0; i0 < rows; i0 += 8)
-        for (int j0 = 0; j0 < cols; j0 += 8)
-            for (int j = j0; j < j0 + 8 && j < cols; j++)
-                for (int i = i0; i < i0 + 8 && i < rows; i++)
-                    T[(size_t)j * ldt + i] = A[(size_t)i * lda + j];
-}
 
 /* ---- avx512 ------------------------------------------------------------ */
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -339,13 +337,62 @@ AVX512 static void pack_panel(int kc, int nj, const float *B, size_t N, float *P
     }
 }
 
+/* r[0..16) <- its transpose: three rounds of shuffles (pairs of floats,
+ * pairs of doubles, then 128-bit lanes twice). */
+INLINE_AVX512 void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+#define PD(x) _mm512_castps_pd(x)
+#define PS(x) _mm512_castpd_ps(x)
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = PS(_mm512_unpacklo_pd(PD(t[i]), PD(t[i + 2])));
+        r[i + 1] = PS(_mm512_unpackhi_pd(PD(t[i]), PD(t[i + 2])));
+        r[i + 2] = PS(_mm512_unpacklo_pd(PD(t[i + 1]), PD(t[i + 3])));
+        r[i + 3] = PS(_mm512_unpackhi_pd(PD(t[i + 1]), PD(t[i + 3])));
+    }
+#undef PD
+#undef PS
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+/* The panel of a transposed B: P (kc, 32) = rows j..j+nj of B (N, ldk),
+ * columns k0..k0+kc, transposed 16x16 at a time; zero past nj. */
+AVX512 static void pack_panel_t(int kc, int nj, const float *B, size_t ldk, float *P)
+{
+    for (int h = 0; h < 32; h += 16)
+        for (int k = 0; k < kc; k += 16) {
+            int nk = kc - k < 16 ? kc - k : 16;
+            __mmask16 mk = (__mmask16)(nk == 16 ? 0xffff : (1u << nk) - 1);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = h + i < nj ? _mm512_maskz_loadu_ps(mk, B + (size_t)(h + i) * ldk + k)
+                                  : _mm512_setzero_ps();
+            transpose16(r);
+            for (int i = 0; i < nk; i++)
+                _mm512_store_ps(P + (size_t)(k + i) * 32 + h, r[i]);
+        }
+}
+
 AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, size_t cs,
-                                const float *B, const float *bias, kern_act f, const float *Y,
-                                float *C)
+                                const float *B, int bt, const float *bias, kern_act f,
+                                const float *Y, float *C)
 {
     _Alignas(64) static _Thread_local float panel[KC * 32];
-    /* One row tile reads each panel once: packing would only add a copy. */
-    int pack = M > 8;
+    /* One row tile reads each panel once: packing would only add a copy,
+     * unless B comes transposed and must be turned around anyway. */
+    int pack = M > 8 || bt;
     for (int j = 0; j < N; j += 32) {
         int nj = N - j < 32 ? N - j : 32;
         __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
@@ -356,8 +403,11 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
             int first = k0 == 0, last = k0 + kc >= K;
             const float *bp = B + (size_t)k0 * N + j;
             size_t ldb = (size_t)N;
-            if (pack) {
+            if (bt)
+                pack_panel_t(kc, nj, B + (size_t)j * K + k0, (size_t)K, panel);
+            else if (pack)
                 pack_panel(kc, nj, bp, (size_t)N, panel);
+            if (pack) {
                 bp = panel;
                 ldb = 32;
             }
@@ -376,49 +426,6 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
         }
     }
 }
-/* 16x16 blocks transposed in registers: three rounds of shuffles (pairs
- * of floats, of doubles, then 128-bit lanes twice). Edge blocks go scalar. */
-AVX512 static void transpose_avx512(int rows, int cols, const float *A, int lda, float *T,
-                                    int ldt)
-{
-    int R = rows & ~15, Cn = cols & ~15;
-    for (int i0 = 0; i0 < R; i0 += 16)
-        for (int j0 = 0; j0 < Cn; j0 += 16) {
-            __m512 r[16], t[16];
-            for (int i = 0; i < 16; i++)
-                r[i] = _mm512_loadu_ps(A + (size_t)(i0 + i) * lda + j0);
-            for (int i = 0; i < 16; i += 2) {
-                t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-                t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-            }
-            for (int i = 0; i < 16; i += 4) {
-#define PD(x) _mm512_castps_pd(x)
-#define PS(x) _mm512_castpd_ps(x)
-                r[i] = PS(_mm512_unpacklo_pd(PD(t[i]), PD(t[i + 2])));
-                r[i + 1] = PS(_mm512_unpackhi_pd(PD(t[i]), PD(t[i + 2])));
-                r[i + 2] = PS(_mm512_unpacklo_pd(PD(t[i + 1]), PD(t[i + 3])));
-                r[i + 3] = PS(_mm512_unpackhi_pd(PD(t[i + 1]), PD(t[i + 3])));
-#undef PD
-#undef PS
-            }
-            for (int h = 0; h < 16; h += 8)
-                for (int i = 0; i < 4; i++) {
-                    t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
-                    t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
-                }
-            for (int i = 0; i < 8; i++) {
-                r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-                r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-            }
-            for (int j = 0; j < 16; j++)
-                _mm512_storeu_ps(T + (size_t)(j0 + j) * ldt + i0, r[j]);
-        }
-    /* The right strip (all rows) and the bottom strip (full column blocks). */
-    if (Cn < cols)
-        transpose_portable(rows, cols - Cn, A + Cn, lda, T + (size_t)Cn * ldt, ldt);
-    if (R < rows)
-        transpose_portable(rows - R, Cn, A + (size_t)R * lda, lda, T + R, ldt);
-}
 #endif
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -426,15 +433,13 @@ AVX512 static void transpose_avx512(int rows, int cols, const float *A, int lda,
 typedef struct {
     const char *name;
     void (*nt)(int, int, int, const float *, const float *, const float *, kern_act, float *);
-    void (*bcast)(int, int, int, const float *, size_t, size_t, const float *, const float *,
-                  kern_act, const float *, float *);
-    void (*transpose)(int, int, const float *, int, float *, int);
+    void (*bcast)(int, int, int, const float *, size_t, size_t, const float *, int,
+                  const float *, kern_act, const float *, float *);
 } kern_impl;
 
-static const kern_impl portable_impl = {"portable", nt_portable, bcast_portable,
-                                        transpose_portable};
+static const kern_impl portable_impl = {"portable", nt_portable, bcast_portable};
 #ifdef HAVE_AVX512_PATH
-static const kern_impl avx512_impl = {"avx512", nt_avx512, bcast_avx512, transpose_avx512};
+static const kern_impl avx512_impl = {"avx512", nt_avx512, bcast_avx512};
 #endif
 
 /* Chosen once; if two threads race here they store the same pointer. */
@@ -469,24 +474,18 @@ void kern_gemm_nt(int M, int N, int K, const float *A, const float *B,
 void kern_gemm_nn(int M, int N, int K, const float *A, const float *B,
                   kern_act f, const float *Y, float *C)
 {
-    get()->bcast(M, N, K, A, (size_t)K, 1, B, NULL, f, Y, C);
+    get()->bcast(M, N, K, A, (size_t)K, 1, B, 0, NULL, f, Y, C);
 }
 
-void kern_gemm_nn_bias(int M, int N, int K, const float *A, const float *B,
-                       const float *bias, kern_act f, float *C)
+void kern_gemm_nt_packed(int M, int N, int K, const float *A, const float *B,
+                         const float *bias, kern_act f, float *C)
 {
-    get()->bcast(M, N, K, A, (size_t)K, 1, B, bias, f, NULL, C);
-}
-
-
-void kern_transpose(int rows, int cols, const float *A, int lda, float *T, int ldt)
-{
-    get()->transpose(rows, cols, A, lda, T, ldt);
+    get()->bcast(M, N, K, A, (size_t)K, 1, B, 1, bias, f, NULL, C);
 }
 
 void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, float *C)
 {
-    get()->bcast(M, N, K, A, 1, (size_t)lda, B, NULL, KERN_LINEAR, NULL, C);
+    get()->bcast(M, N, K, A, 1, (size_t)lda, B, 0, NULL, KERN_LINEAR, NULL, C);
 }
 
 void kern_colsum(int rows, int cols, const float *A, int lda, float *out)

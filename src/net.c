@@ -104,43 +104,7 @@ int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
 void net_free(net_t *net)
 {
     mem_free(net->params);
-    mem_free(net->wt);
-    net->params = net->wt = NULL;
-    net->fwd_transposed = 0;
-}
-
-int net_enable_transposed(net_t *net, err_t *err)
-{
-    if (!net->wt) {
-        net->wt = mem_floats(net->n_params);
-        if (!net->wt)
-            return err_set(err, ERR_RUNTIME, "out of memory for transposed weights (%.1f MB)",
-                           net->n_params * 4.0 / 1e6);
-    }
-    net_transpose_weights(net);
-    net->fwd_transposed = 1;
-    return 0;
-}
-
-#define TRANSPOSE_ROWS 64 /* rows of W per work item */
-
-void net_transpose_weights(net_t *net)
-{
-    int blocks[NET_MAX_LAYERS + 1] = {0}; /* prefix sums of row blocks per layer */
-    for (int l = 0; l < net->n_layers; l++)
-        blocks[l + 1] = blocks[l] + (net->sizes[l + 1] + TRANSPOSE_ROWS - 1) / TRANSPOSE_ROWS;
-#pragma omp for schedule(static)
-    for (int b = 0; b < blocks[net->n_layers]; b++) {
-        int l = 0;
-        while (b >= blocks[l + 1])
-            l++;
-        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
-        int r0 = (b - blocks[l]) * TRANSPOSE_ROWS;
-        int rows = n_out - r0 < TRANSPOSE_ROWS ? n_out - r0 : TRANSPOSE_ROWS;
-        /* W rows r0.. (rows, n_in) -> columns r0.. of W^T (n_in, n_out). */
-        kern_transpose(rows, n_in, net->params + net->w_off[l] + (size_t)r0 * n_in, n_in,
-                       net->wt + net->w_off[l] + r0, n_out);
-    }
+    net->params = NULL;
 }
 
 void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng)
@@ -269,9 +233,11 @@ void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
         float *z = ws->act[l + 1];
         /* The activation is applied inside the product, as each output is
          * finished, except softmax, which needs the whole row. */
-        if (net->fwd_transposed)
-            kern_gemm_nn_bias(B, n_out, n_in, a, net->wt + net->w_off[l],
-                              net->params + net->b_off[l], kact(net->act[l]), z);
+        /* Narrow layers (the output, usually) stay on the dot-product
+         * kernel: a 32-wide panel would be mostly padding. */
+        if (net->fwd_packed && n_out >= 16)
+            kern_gemm_nt_packed(B, n_out, n_in, a, net->params + net->w_off[l],
+                                net->params + net->b_off[l], kact(net->act[l]), z);
         else
             kern_gemm_nt(B, n_out, n_in, a, net->params + net->w_off[l],
                          net->params + net->b_off[l], kact(net->act[l]), z);

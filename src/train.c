@@ -11,11 +11,10 @@
 #include "optim.h"
 #include "reduce.h"
 
-/* From this batch size on, the training forward pass reads transposed
- * weights (wt), refreshed after every step: the refresh costs about one pass
- * over the weights, paid back by the faster product on 32+ rows. Smaller
- * batches keep the dot-product forward and refresh wt only for evaluation. */
-#define TRANSPOSED_MIN_BATCH 32
+/* From this batch size on, the training forward pass uses the packed
+ * product (net.h, fwd_packed), whose per-call packing is paid back by many
+ * rows. Evaluation always does (batches of 256). */
+#define PACKED_MIN_BATCH 32
 
 #define AUTO_MAX_SHARDS 16
 #define AUTO_MIN_SHARD 8                      /* examples, when the batch allows */
@@ -252,11 +251,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     trainer t;
     if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0)
         return -1;
-    if (net_enable_transposed(net, err) != 0) {
-        trainer_free(&t);
-        return -1;
-    }
-    int wt_train = B >= TRANSPOSED_MIN_BATCH;
+    int packed_train = B >= PACKED_MIN_BATCH;
     rng_t rng;
     rng_seed(&rng, o->seed);
     int n_batches = (train->n + B - 1) / B;
@@ -265,7 +260,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     for (int epoch = 1; epoch <= o->epochs && rc == 0; epoch++) {
         rng_shuffle(&rng, t.perm, train->n);
         double t0 = omp_get_wtime(), loss_sum = 0.0;
-        net->fwd_transposed = wt_train;
+        net->fwd_packed = packed_train;
 
 #pragma omp parallel num_threads(T)
         for (int b = 0; b < n_batches; b++) {
@@ -273,8 +268,6 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
             int Bb = train->n - first < B ? train->n - first : B;
             batch_gradient(net, &t, train, t.perm + first, Bb);
             optim_sgd(net->params, t.grad[0], net->n_params, (float)(o->learning_rate / Bb));
-            if (wt_train)
-                net_transpose_weights(net);
 #pragma omp master
             {
                 for (int i = 0; i < Bb; i++)
@@ -288,9 +281,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
 #pragma omp barrier
         }
 
-        if (!wt_train)
-            net_transpose_weights(net);
-        net->fwd_transposed = 1; /* evaluation, here and after training */
+        net->fwd_packed = 1; /* evaluation, here and after training */
 
         train_epoch_stats st = {0};
         st.epoch = epoch;

@@ -61,6 +61,8 @@ START_TEST(test_gemm_nt_matches_reference)
         check_close(C, A, B, bias, M, N, K, 0, 1);
         kern_gemm_nt(M, N, K, A, B, NULL, KERN_LINEAR, C);
         check_close(C, A, B, NULL, M, N, K, 0, 1);
+        kern_gemm_nt_packed(M, N, K, A, B, bias, KERN_LINEAR, C);
+        check_close(C, A, B, bias, M, N, K, 0, 1);
         free(A); free(B); free(bias); free(C);
     }
 }
@@ -113,9 +115,10 @@ START_TEST(test_row_split_is_bitwise_identical)
     kern_gemm_nt(M - cut, N, K, A + (size_t)cut * K, Bt, bias, KERN_TANH, C2 + (size_t)cut * N);
     ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
     float *Y = rand_matrix(&r, M, N);
-    kern_gemm_nn_bias(M, N, K, A, Bn, bias, KERN_RELU, C1);
-    kern_gemm_nn_bias(cut, N, K, A, Bn, bias, KERN_RELU, C2);
-    kern_gemm_nn_bias(M - cut, N, K, A + (size_t)cut * K, Bn, bias, KERN_RELU, C2 + (size_t)cut * N);
+    kern_gemm_nt_packed(M, N, K, A, Bt, bias, KERN_RELU, C1);
+    kern_gemm_nt_packed(cut, N, K, A, Bt, bias, KERN_RELU, C2);
+    kern_gemm_nt_packed(M - cut, N, K, A + (size_t)cut * K, Bt, bias, KERN_RELU,
+                        C2 + (size_t)cut * N);
     ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
     kern_gemm_nn(M, N, K, A, Bn, KERN_SIGMOID, Y, C1);
     kern_gemm_nn(cut, N, K, A, Bn, KERN_SIGMOID, Y, C2);
@@ -170,11 +173,11 @@ START_TEST(test_fused_activations)
                 double want = ref_at(A, Bn, i, j, M, N, K, 0, 0) * df_ref((kern_act)f, Y[i * N + j]);
                 ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nn f=%d", f);
             }
-        kern_gemm_nn_bias(M, N, K, A, Bn, bias, (kern_act)f, C);
+        kern_gemm_nt_packed(M, N, K, A, Bt, bias, (kern_act)f, C);
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++) {
-                double want = f_ref((kern_act)f, ref_at(A, Bn, i, j, M, N, K, 0, 0) + bias[j]);
-                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nn_bias f=%d", f);
+                double want = f_ref((kern_act)f, ref_at(A, Bt, i, j, M, N, K, 0, 1) + bias[j]);
+                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nt_packed f=%d", f);
             }
     }
     float x[4] = {-2, 0.5f, 3, -0.25f}, d[4] = {1, 1, 1, 1};
@@ -183,24 +186,6 @@ START_TEST(test_fused_activations)
     kern_act_backward(KERN_RELU, x, d, 4);
     ck_assert(d[0] == 0 && d[1] == 1 && d[2] == 1 && d[3] == 0);
     free(A); free(Bt); free(Bn); free(bias); free(Y); free(C);
-}
-END_TEST
-
-START_TEST(test_transpose)
-{
-    rng_t r;
-    rng_seed(&r, 8);
-    int rows = 37, cols = 21, ldt = 40;
-    float *A = rand_matrix(&r, rows, cols), *T = calloc((size_t)cols * ldt, sizeof *T);
-    kern_transpose(rows, cols, A, cols, T, ldt);
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++)
-            ck_assert(T[j * ldt + i] == A[i * cols + j]);
-    for (int j = 0; j < cols; j++)
-        for (int i = rows; i < ldt; i++)
-            ck_assert(T[j * ldt + i] == 0.0f); /* nothing written past the rows */
-    free(A);
-    free(T);
 }
 END_TEST
 
@@ -225,4 +210,4 @@ END_TEST
 
 TU_MAIN("kernels", test_gemm_nt_matches_reference, test_gemm_nn_matches_reference,
         test_gemm_tn_matches_reference, test_row_split_is_bitwise_identical,
-        test_fused_activations, test_transpose, test_colsum_in_order, test_isa_named)
+        test_fused_activations, test_colsum_in_order, test_isa_named)

@@ -132,8 +132,8 @@ static float *train_copy_b(int threads, int shards, int deterministic, net_cost 
     return w;
 }
 
-/* Batch 24: the forward pass reads W directly; batch 40 (>= 32): it reads the
- * transposed copy refreshed after each step. */
+/* Batch 24: the forward pass uses the dot-product kernel; batch 40 (>= 32):
+ * the packed one. */
 static float *train_copy(int threads, int shards, int deterministic, net_cost cost,
                          const net_act *act, size_t *n)
 {
