@@ -30,12 +30,11 @@ static double run(char form, int M, int N, int K)
     double t0 = now(), t;
     do {
         for (int r = 0; r < 10; r++) {
-            if (form == 't')
-                kern_gemm_nt(M, N, K, A, B, bias, KERN_RELU, C);
-            else if (form == 'f')
-                kern_gemm_nt_packed(M, N, K, A, B, bias, KERN_RELU, C);
+            kern_epi e = {bias, KERN_RELU, NULL};
+            if (form == 't' || form == 'f')
+                kern_gemm_nt(M, N, K, A, B, form == 'f', &e, C);
             else if (form == 'n')
-                kern_gemm_nn(M, N, K, A, B, KERN_RELU, C, C);
+                kern_gemm_nn(M, N, K, A, B, &e, C);
             else
                 kern_gemm_tn(M, N, K, A, M, B, C);
         }

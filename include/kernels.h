@@ -21,24 +21,29 @@ typedef enum {
 
 #define KERN_LEAKY_SLOPE 0.01f
 
-/* C = f(A . B^T + bias). A is (M, K), B is (N, K), bias is (N) or NULL,
- * C is (M, N). The forward pass of a layer: a = f(a_prev W^T + b). */
-void kern_gemm_nt(int M, int N, int K, const float *A, const float *B,
-                  const float *bias, kern_act f, float *C);
+/* What becomes of each output c[i][j] of a product as it is finished:
+ *   forward (y == NULL):  c = f(c + bias[j])   (bias may be NULL)
+ *   backward (y != NULL): c = c * f'(y[i][j])  (y: f's outputs, shaped like C)
+ * A NULL kern_epi leaves c as it is. Fusing this saves a pass over C. */
+typedef struct {
+    const float *bias;
+    kern_act f;
+    const float *y;
+} kern_epi;
 
-/* C = (A . B) * f'(Y), elementwise, where f' is written in terms of f's
- * output Y (M, N) (sigmoid: y(1-y), tanh: 1-y^2, relu: y>0...). Y may be
- * NULL with f = KERN_LINEAR. A is (M, K), B is (K, N), C is (M, N).
- * The backward step to the layer below: d_prev = (d W) * f'(a_prev). */
-void kern_gemm_nn(int M, int N, int K, const float *A, const float *B,
-                  kern_act f, const float *Y, float *C);
+/* C = e(A . B). A is (M, K), B is (K, N), C is (M, N).
+ * The forward pass: a = f(a_prev W + b), W stored (n_in, n_out). */
+void kern_gemm_nn(int M, int N, int K, const float *A, const float *B, const kern_epi *e,
+                  float *C);
 
-/* The same product as kern_gemm_nt, computed as a broadcast product over
- * panels of B transposed on the fly: faster from a few dozen rows of A on,
- * each output one FMA chain over k. Its low bits differ from kern_gemm_nt's,
- * so a caller picks one of the two for a whole run, never by M. */
-void kern_gemm_nt_packed(int M, int N, int K, const float *A, const float *B,
-                         const float *bias, kern_act f, float *C);
+/* C = e(A . B^T). A is (M, K), B is (N, K), C is (M, N). The backward step to
+ * the layer below: d_prev = (d W^T) * f'(a_prev). Two algorithms: packed = 0
+ * keeps 16 lane sums per output along k (good for few rows); packed = 1
+ * turns panels of B around and runs one FMA chain per output (good for many
+ * rows). Their low bits differ: a caller picks one for a whole run, never
+ * by M, so that how rows are split never changes a result. */
+void kern_gemm_nt(int M, int N, int K, const float *A, const float *B, int packed,
+                  const kern_epi *e, float *C);
 
 /* C = A^T . B.  A is (K, M) with rows lda >= M floats apart (so A can be a
  * column range of a wider matrix), B is (K, N), C is (M, N); the sum runs

@@ -1,8 +1,10 @@
 /* net: a fully connected network (multi-layer perceptron).
  *
  * Layer l (0 <= l < n_layers) maps sizes[l] inputs to sizes[l+1] outputs:
- *     z = a_prev . W^T + b,   a = act(z)
- * with W (sizes[l+1], sizes[l]) row-major and b (sizes[l+1]).
+ *     z = a_prev . W + b,   a = act(z)
+ * with W (sizes[l], sizes[l+1]) row-major: row i holds input i's weights to
+ * every unit, so the forward product streams W row by row. (The textbook's
+ * W_jk, unit j from input k, is W[k][j] here.) b is (sizes[l+1]).
  *
  * All parameters live in one float buffer, params, laid out
  *     W0 b0 W1 b1 ...          (w_off[l], b_off[l] index into it)
@@ -64,11 +66,11 @@ typedef struct {
     size_t w_off[NET_MAX_LAYERS];   /* offset of W_l in params */
     size_t b_off[NET_MAX_LAYERS];   /* offset of b_l in params */
     float *params;                  /* n_params floats, one allocation */
-    /* Forward products: 0 = kern_gemm_nt, 1 = kern_gemm_nt_packed (faster
-     * on many rows; see kernels.h). Both are exact to float rounding, but
-     * their bits differ: the owner fixes this for a whole run, from the
-     * batch size, never from the number of rows a thread gets. */
-    int fwd_packed;
+    /* The algorithm of the backward d W^T products (kern_gemm_nt's packed
+     * argument). Both are exact to float rounding but their bits differ:
+     * the owner fixes it for a whole run from the batch size, never from
+     * the number of rows a thread gets. */
+    int packed;
 } net_t;
 
 /* Checks the shape (1..NET_MAX_LAYERS layers, sizes 1..NET_MAX_UNITS,
@@ -112,15 +114,16 @@ double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B);
  * views of different rows may run on different threads. */
 void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B);
 
-/* Backward, part 2, after part 1 on all B rows: the parameter gradients of
- * the output units [unit_lo, unit_hi), counting units across layers (layer
- * 0's first, then layer 1's...; net_units() in all). For each unit, its
- * weight row and bias in grad (n_params, params' layout) are overwritten
- * with the SUM over the B examples, added in example order. Disjoint unit
- * ranges may run on different threads, and the result never depends on
- * how the units were split. in is (B, sizes[0]). */
+/* Backward, part 2, after part 1 on all B rows: the gradients of the weight
+ * rows [row_lo, row_hi), counting rows across layers (layer 0's sizes[0]
+ * rows first, then layer 1's...; net_weight_rows() in all); a layer's bias
+ * goes with its row 0. Each is overwritten in grad (n_params, params'
+ * layout) with the SUM over the B examples, added in example order.
+ * Disjoint row ranges may run on different threads, and the result never
+ * depends on how the rows were split. in is (B, sizes[0]). */
 void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
-                     int unit_lo, int unit_hi, float *grad);
+                     int row_lo, int row_hi, float *grad);
+int net_weight_rows(const net_t *net);
 int net_units(const net_t *net);
 
 /* Both parts over all units: grad = sum over the B examples of dC/dparams

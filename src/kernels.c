@@ -67,8 +67,19 @@ void kern_act_backward(kern_act f, const float *y, float *d, size_t n)
 
 /* ---- portable ---------------------------------------------------------- */
 
+/* What becomes of a finished sum c at row i, column j: f(c + bias[j])
+ * forward, c * f'(y[i][j]) backward (y's rows are ldy apart). */
+static inline float epi_scalar(const kern_epi *e, float c, size_t i, size_t j, size_t ldy)
+{
+    if (!e)
+        return c;
+    if (e->y)
+        return c * act_d(e->f, e->y[i * ldy + j]);
+    return act_f(e->f, c + (e->bias ? e->bias[j] : 0.0f));
+}
+
 static void nt_portable(int M, int N, int K, const float *A, const float *B,
-                        const float *bias, kern_act f, float *C)
+                        const kern_epi *e, float *C)
 {
     for (int i = 0; i < M; i++) {
         const float *a = A + (size_t)i * K;
@@ -78,7 +89,7 @@ static void nt_portable(int M, int N, int K, const float *A, const float *B,
             float s = 0.0f;
             for (int k = 0; k < K; k++)
                 s += a[k] * b[k];
-            c[j] = act_f(f, s + (bias ? bias[j] : 0.0f));
+            c[j] = epi_scalar(e, s, (size_t)i, (size_t)j, (size_t)N);
         }
     }
 }
@@ -87,11 +98,9 @@ static void nt_portable(int M, int N, int K, const float *A, const float *B,
  * rs = K, cs = 1 is A stored (M,K) (the nn product); rs = 1, cs = lda is A
  * stored (K,M) (the tn product). B(k,j) is B[k*N + j], or B[j*K + k] when
  * bt (B stored transposed, (N,K): the packed nt product). Then the
- * epilogue: times f'(Y) when Y is given (backward), else f(C + bias)
- * (forward; bias may be NULL). */
+ * epilogue e, if any. */
 static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_t cs,
-                           const float *B, int bt, const float *bias, kern_act f,
-                           const float *Y, float *C)
+                           const float *B, int bt, const kern_epi *e, float *C)
 {
     for (int i = 0; i < M; i++) {
         float *c = C + (size_t)i * N;
@@ -107,14 +116,8 @@ static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_
                     c[j] += a * b[j];
             }
         }
-        if (Y) {
-            kern_act_backward(f, Y + (size_t)i * N, c, (size_t)N);
-        } else {
-            if (bias)
-                for (int j = 0; j < N; j++)
-                    c[j] += bias[j];
-            kern_act_forward(f, c, (size_t)N);
-        }
+        for (int j = 0; j < N && e; j++)
+            c[j] = epi_scalar(e, c[j], (size_t)i, (size_t)j, (size_t)N);
     }
 }
 
@@ -130,7 +133,7 @@ static void bcast_portable(int M, int N, int K, const float *A, size_t rs, size_
  * accumulators each. Full tiles pass the constant 4, 4 so the loops unroll
  * into registers; edge tiles do the same arithmetic on fewer elements. */
 INLINE_AVX512 void nt_tile(int ni, int nj, int K, const float *A, const float *B,
-                           const float *bias, kern_act f, float *C, int ldc)
+                           const kern_epi *e, size_t i0, size_t j0, float *C, int ldc)
 {
     __m512 acc[4][4];
 #pragma GCC unroll 4
@@ -173,34 +176,28 @@ INLINE_AVX512 void nt_tile(int ni, int nj, int K, const float *A, const float *B
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++)
             sum[r][c] = _mm512_reduce_add_ps(acc[r][c]);
-    for (int r = 0; r < ni; r++) {
-        float *cr = C + (size_t)r * ldc;
+    for (int r = 0; r < ni; r++)
         for (int c = 0; c < nj; c++)
-            cr[c] = sum[r][c] + (bias ? bias[c] : 0.0f);
-        if (f != KERN_LINEAR)
-            for (int c = 0; c < nj; c++)
-                cr[c] = act_f(f, cr[c]);
-    }
+            C[(size_t)r * ldc + c] = epi_scalar(e, sum[r][c], i0 + r, j0 + c, (size_t)ldc);
 }
 
 #define NT_ROW_BLOCK 64 /* rows of A kept hot in L2 while B's rows stream past */
 
 AVX512 static void nt_avx512(int M, int N, int K, const float *A, const float *B,
-                             const float *bias, kern_act f, float *C)
+                             const kern_epi *e, float *C)
 {
     for (int i1 = 0; i1 < M; i1 += NT_ROW_BLOCK) {
         int i_end = i1 + NT_ROW_BLOCK < M ? i1 + NT_ROW_BLOCK : M;
         for (int j = 0; j < N; j += 4) {
             int nj = N - j < 4 ? N - j : 4;
             const float *b = B + (size_t)j * K;
-            const float *bi = bias ? bias + j : NULL;
             for (int i = i1; i < i_end; i += 4) {
                 int ni = i_end - i < 4 ? i_end - i : 4;
                 float *c = C + (size_t)i * N + j;
                 if (ni == 4 && nj == 4)
-                    nt_tile(4, 4, K, A + (size_t)i * K, b, bi, f, c, N);
+                    nt_tile(4, 4, K, A + (size_t)i * K, b, e, i, j, c, N);
                 else
-                    nt_tile(ni, nj, K, A + (size_t)i * K, b, bi, f, c, N);
+                    nt_tile(ni, nj, K, A + (size_t)i * K, b, e, i, j, c, N);
             }
         }
     }
@@ -252,16 +249,10 @@ INLINE_AVX512 void bcast_store(float *C, const float *Y, const float *bias, __mm
  * (ldb = 32) or, when there is no reuse to pay for packing, B itself. */
 #define KC 256
 
-typedef struct {
-    const float *bias; /* forward epilogue: f(c + bias) */
-    kern_act f;
-    const float *Y;    /* backward epilogue: c * f'(Y); Y's rows are ldc apart */
-} epilogue;
-
 /* Full tile: 8 rows, 32 columns, 16 accumulators in registers. */
 INLINE_AVX512 void bcast_tile8(int kc, const float *A, size_t rs, size_t cs, const float *B,
                                size_t ldb, float *C, size_t ldc, int first, int last,
-                               const epilogue *e)
+                               const kern_epi *e)
 {
     __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
 #define INIT(r)                                                             \
@@ -281,9 +272,9 @@ INLINE_AVX512 void bcast_tile8(int kc, const float *A, size_t rs, size_t cs, con
     }
 #define STORE(r)                                                                          \
     if (last) {                                                                           \
-        bcast_store(C + (r) * ldc, e->Y ? e->Y + (r) * ldc : NULL, e->bias, 0xffff, e->f, \
+        bcast_store(C + (r) * ldc, e->y ? e->y + (r) * ldc : NULL, e->bias, 0xffff, e->f, \
                     c##r##0);                                                             \
-        bcast_store(C + (r) * ldc + 16, e->Y ? e->Y + (r) * ldc + 16 : NULL,              \
+        bcast_store(C + (r) * ldc + 16, e->y ? e->y + (r) * ldc + 16 : NULL,              \
                     e->bias ? e->bias + 16 : NULL, 0xffff, e->f, c##r##1);                \
     } else {                                                                              \
         _mm512_storeu_ps(C + (r) * ldc, c##r##0);                                         \
@@ -296,26 +287,36 @@ INLINE_AVX512 void bcast_tile8(int kc, const float *A, size_t rs, size_t cs, con
 /* Edge tile: ni (<= 8) rows; columns masked by m0, m1. The same chain. */
 INLINE_AVX512 void bcast_edge(int ni, int kc, const float *A, size_t rs, size_t cs,
                               const float *B, size_t ldb, float *C, size_t ldc, int first,
-                              int last, const epilogue *e, __mmask16 m0, __mmask16 m1)
+                              int last, const kern_epi *e, __mmask16 m0, __mmask16 m1)
 {
     __m512 acc0[8], acc1[8];
     for (int r = 0; r < 8; r++) {
         acc0[r] = first || r >= ni ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m0, C + r * ldc);
         acc1[r] = first || r >= ni ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, C + r * ldc + 16);
     }
-    for (int k = 0; k < kc; k++) {
-        const float *bk = B + (size_t)k * ldb, *ak = A + k * cs;
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16);
-        for (int r = 0; r < ni; r++) {
-            __m512 a = _mm512_set1_ps(ak[r * rs]);
-            acc0[r] = _mm512_fmadd_ps(a, b0, acc0[r]);
-            acc1[r] = _mm512_fmadd_ps(a, b1, acc1[r]);
+    if (m1) {
+        for (int k = 0; k < kc; k++) {
+            const float *bk = B + (size_t)k * ldb, *ak = A + k * cs;
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16);
+            for (int r = 0; r < ni; r++) {
+                __m512 a = _mm512_set1_ps(ak[r * rs]);
+                acc0[r] = _mm512_fmadd_ps(a, b0, acc0[r]);
+                acc1[r] = _mm512_fmadd_ps(a, b1, acc1[r]);
+            }
+        }
+    } else { /* 16 columns or fewer (an output layer): half the work */
+        for (int k = 0; k < kc; k++) {
+            const float *bk = B + (size_t)k * ldb, *ak = A + k * cs;
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, bk);
+#pragma GCC unroll 8
+            for (int r = 0; r < ni; r++)
+                acc0[r] = _mm512_fmadd_ps(_mm512_set1_ps(ak[r * rs]), b0, acc0[r]);
         }
     }
     for (int r = 0; r < ni; r++) {
         if (last) {
-            bcast_store(C + r * ldc, e->Y ? e->Y + r * ldc : NULL, e->bias, m0, e->f, acc0[r]);
-            bcast_store(C + r * ldc + 16, e->Y ? e->Y + r * ldc + 16 : NULL,
+            bcast_store(C + r * ldc, e->y ? e->y + r * ldc : NULL, e->bias, m0, e->f, acc0[r]);
+            bcast_store(C + r * ldc + 16, e->y ? e->y + r * ldc + 16 : NULL,
                         e->bias ? e->bias + 16 : NULL, m1, e->f, acc1[r]);
         } else {
             _mm512_mask_storeu_ps(C + r * ldc, m0, acc0[r]);
@@ -386,8 +387,7 @@ AVX512 static void pack_panel_t(int kc, int nj, const float *B, size_t ldk, floa
 }
 
 AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, size_t cs,
-                                const float *B, int bt, const float *bias, kern_act f,
-                                const float *Y, float *C)
+                                const float *B, int bt, const kern_epi *epi, float *C)
 {
     _Alignas(64) static _Thread_local float panel[KC * 32];
     /* One row tile reads each panel once: packing would only add a copy,
@@ -397,7 +397,8 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
         int nj = N - j < 32 ? N - j : 32;
         __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
         __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
-        epilogue e = {bias ? bias + j : NULL, f, NULL};
+        /* The tiles see the epilogue from their own corner. */
+        kern_epi e = {epi && epi->bias ? epi->bias + j : NULL, epi ? epi->f : KERN_LINEAR, NULL};
         for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
             int kc = K - k0 < KC ? K - k0 : KC;
             int first = k0 == 0, last = k0 + kc >= K;
@@ -414,7 +415,7 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
             for (int i = 0; i < M; i += 8) {
                 const float *a = A + (size_t)i * rs + (size_t)k0 * cs;
                 float *c = C + (size_t)i * N + j;
-                e.Y = Y ? Y + (size_t)i * N + j : NULL;
+                e.y = epi && epi->y ? epi->y + (size_t)i * N + j : NULL;
                 if (M - i >= 8 && nj == 32)
                     bcast_tile8(kc, a, rs, cs, bp, ldb, c, (size_t)N, first, last, &e);
                 else
@@ -432,9 +433,9 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
 
 typedef struct {
     const char *name;
-    void (*nt)(int, int, int, const float *, const float *, const float *, kern_act, float *);
+    void (*nt)(int, int, int, const float *, const float *, const kern_epi *, float *);
     void (*bcast)(int, int, int, const float *, size_t, size_t, const float *, int,
-                  const float *, kern_act, const float *, float *);
+                  const kern_epi *, float *);
 } kern_impl;
 
 static const kern_impl portable_impl = {"portable", nt_portable, bcast_portable};
@@ -465,27 +466,24 @@ static inline const kern_impl *get(void)
     return impl;
 }
 
-void kern_gemm_nt(int M, int N, int K, const float *A, const float *B,
-                  const float *bias, kern_act f, float *C)
+void kern_gemm_nn(int M, int N, int K, const float *A, const float *B, const kern_epi *e,
+                  float *C)
 {
-    get()->nt(M, N, K, A, B, bias, f, C);
+    get()->bcast(M, N, K, A, (size_t)K, 1, B, 0, e, C);
 }
 
-void kern_gemm_nn(int M, int N, int K, const float *A, const float *B,
-                  kern_act f, const float *Y, float *C)
+void kern_gemm_nt(int M, int N, int K, const float *A, const float *B, int packed,
+                  const kern_epi *e, float *C)
 {
-    get()->bcast(M, N, K, A, (size_t)K, 1, B, 0, NULL, f, Y, C);
-}
-
-void kern_gemm_nt_packed(int M, int N, int K, const float *A, const float *B,
-                         const float *bias, kern_act f, float *C)
-{
-    get()->bcast(M, N, K, A, (size_t)K, 1, B, 1, bias, f, NULL, C);
+    if (packed)
+        get()->bcast(M, N, K, A, (size_t)K, 1, B, 1, e, C);
+    else
+        get()->nt(M, N, K, A, B, e, C);
 }
 
 void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, float *C)
 {
-    get()->bcast(M, N, K, A, 1, (size_t)lda, B, 0, NULL, KERN_LINEAR, NULL, C);
+    get()->bcast(M, N, K, A, 1, (size_t)lda, B, 0, NULL, C);
 }
 
 void kern_colsum(int rows, int cols, const float *A, int lda, float *out)

@@ -287,7 +287,6 @@ static int cmd_eval(const options *o)
     }
     if (load_config(o, c, &err) != 0 || model_load(o->model, &net, &err) != 0)
         goto fail;
-    net.fwd_packed = 1; /* as evaluation during training does */
     if (o->images ? idx_load_dataset(o->images, o->labels, 0, &d, &err)
                   : load_data(c, c->test_images, c->test_labels, 0, &d, &err))
         goto fail;
@@ -378,7 +377,6 @@ static int cmd_predict(const options *o)
     int rc = 0;
     if (model_load(o->model, &net, &err) != 0 || net_ws_create(&ws, &net, 1, &err) != 0)
         goto fail;
-    net.fwd_packed = 1; /* as evaluation does */
     x = malloc((size_t)net.sizes[0] * sizeof *x);
     if (!x) {
         err_set(&err, ERR_RUNTIME, "out of memory");

@@ -180,6 +180,14 @@ void net_ws_rows(const net_t *net, const net_ws *ws, int lo, int n, net_ws *view
     }
 }
 
+int net_weight_rows(const net_t *net)
+{
+    int r = 0;
+    for (int l = 0; l < net->n_layers; l++)
+        r += net->sizes[l];
+    return r;
+}
+
 int net_units(const net_t *net)
 {
     int u = 0;
@@ -233,14 +241,8 @@ void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
         float *z = ws->act[l + 1];
         /* The activation is applied inside the product, as each output is
          * finished, except softmax, which needs the whole row. */
-        /* Narrow layers (the output, usually) stay on the dot-product
-         * kernel: a 32-wide panel would be mostly padding. */
-        if (net->fwd_packed && n_out >= 16)
-            kern_gemm_nt_packed(B, n_out, n_in, a, net->params + net->w_off[l],
-                                net->params + net->b_off[l], kact(net->act[l]), z);
-        else
-            kern_gemm_nt(B, n_out, n_in, a, net->params + net->w_off[l],
-                         net->params + net->b_off[l], kact(net->act[l]), z);
+        kern_epi e = {net->params + net->b_off[l], kact(net->act[l]), NULL};
+        kern_gemm_nn(B, n_out, n_in, a, net->params + net->w_off[l], &e, z);
         if (net->act[l] == ACT_SOFTMAX)
             softmax_rows(z, B, n_out);
         a = z;
@@ -310,30 +312,31 @@ void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B)
     int L = net->n_layers;
     output_delta(net, ws->act[L], y, ws->delta[L - 1], B, net->sizes[L]);
     for (int l = L - 1; l > 0; l--) {
-        /* delta[l-1] (B, n_in) = delta[l] (B, n_out) . W_l (n_out, n_in) * f'(a_prev). */
-        kern_gemm_nn(B, net->sizes[l], net->sizes[l + 1], ws->delta[l],
-                     net->params + net->w_off[l], kact(net->act[l - 1]), ws->act[l],
-                     ws->delta[l - 1]);
+        /* delta[l-1] (B, n_in) = delta[l] (B, n_out) . W_l^T * f'(a_prev),
+         * W_l being (n_in, n_out). */
+        kern_epi e = {NULL, kact(net->act[l - 1]), ws->act[l]};
+        kern_gemm_nt(B, net->sizes[l], net->sizes[l + 1], ws->delta[l],
+                     net->params + net->w_off[l], net->packed, &e, ws->delta[l - 1]);
     }
 }
 
 void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
-                     int unit_lo, int unit_hi, float *grad)
+                     int row_lo, int row_hi, float *grad)
 {
-    int first = 0; /* global index of layer l's first unit */
+    int first = 0; /* global index of layer l's first weight row */
     for (int l = 0; l < net->n_layers; l++) {
         int n_in = net->sizes[l], n_out = net->sizes[l + 1];
-        int lo = unit_lo - first > 0 ? unit_lo - first : 0;
-        int hi = unit_hi - first < n_out ? unit_hi - first : n_out;
-        first += n_out;
+        int lo = row_lo - first > 0 ? row_lo - first : 0;
+        int hi = row_hi - first < n_in ? row_hi - first : n_in;
+        first += n_in;
         if (lo >= hi)
             continue;
         const float *a_prev = l > 0 ? ws->act[l] : in;
-        const float *d = ws->delta[l] + lo; /* columns lo..hi of (B, n_out) */
-        /* dW rows lo..hi (hi-lo, n_in) = d^T (hi-lo, B) . a_prev (B, n_in). */
-        kern_gemm_tn(hi - lo, n_in, B, d, n_out, a_prev,
-                     grad + net->w_off[l] + (size_t)lo * n_in);
-        kern_colsum(B, hi - lo, d, n_out, grad + net->b_off[l] + lo);
+        /* dW rows lo..hi (hi-lo, n_out) = a_prev[:, lo..hi]^T (hi-lo, B) . delta (B, n_out). */
+        kern_gemm_tn(hi - lo, n_out, B, a_prev + lo, n_in, ws->delta[l],
+                     grad + net->w_off[l] + (size_t)lo * n_out);
+        if (lo == 0)
+            kern_colsum(B, n_out, ws->delta[l], n_out, grad + net->b_off[l]);
     }
 }
 
@@ -341,5 +344,5 @@ void net_backward(const net_t *net, net_ws *ws, const float *in,
                   const float *y, int B, float *grad)
 {
     net_backward_deltas(net, ws, y, B);
-    net_param_grads(net, ws, in, B, 0, net_units(net), grad);
+    net_param_grads(net, ws, in, B, 0, net_weight_rows(net), grad);
 }

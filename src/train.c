@@ -11,9 +11,9 @@
 #include "optim.h"
 #include "reduce.h"
 
-/* From this batch size on, the training forward pass uses the packed
- * product (net.h, fwd_packed), whose per-call packing is paid back by many
- * rows. Evaluation always does (batches of 256). */
+/* From this batch size on, the backward d W^T products use the packed
+ * algorithm (net.h, packed), whose per-call packing is paid back by many
+ * rows. */
 #define PACKED_MIN_BATCH 32
 
 #define AUTO_MAX_SHARDS 16
@@ -91,8 +91,8 @@ static void trainer_free(trainer *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Splits the network's output units into ranges of about equal work for the
- * fused gradient products (a unit's weight row costs n_in per example).
+/* Splits the network's weight rows into ranges of about equal work for the
+ * fused gradient products (a row of layer l costs sizes[l+1] per example).
  * Results never depend on this split; only the balance between threads does. */
 static int plan_chunks(trainer *t, const net_t *net, int T)
 {
@@ -100,22 +100,22 @@ static int plan_chunks(trainer *t, const net_t *net, int T)
     for (int l = 0; l < net->n_layers; l++)
         total += (double)net->sizes[l + 1] * net->sizes[l];
     double target = total / (4.0 * T) + 1;
-    int max_chunks = net_units(net) / 8 + net->n_layers + 1;
+    int max_chunks = net_weight_rows(net) / 8 + net->n_layers + 1;
     t->chunks = malloc((size_t)max_chunks * sizeof *t->chunks);
     if (!t->chunks)
         return -1;
     int first = 0;
     t->n_chunks = 0;
     for (int l = 0; l < net->n_layers; l++) {
-        int n_out = net->sizes[l + 1];
-        int size = (int)(target / net->sizes[l]);
+        int rows = net->sizes[l];
+        int size = (int)(target / net->sizes[l + 1]);
         size = size < 8 ? 8 : (size + 7) / 8 * 8; /* whole 8-row tiles */
-        for (int u = 0; u < n_out; u += size) {
+        for (int u = 0; u < rows; u += size) {
             t->chunks[t->n_chunks][0] = first + u;
-            t->chunks[t->n_chunks][1] = first + (u + size < n_out ? u + size : n_out);
+            t->chunks[t->n_chunks][1] = first + (u + size < rows ? u + size : rows);
             t->n_chunks++;
         }
-        first += n_out;
+        first += rows;
     }
     return 0;
 }
@@ -216,7 +216,7 @@ static void batch_gradient(const net_t *net, trainer *t, const idx_dataset *d,
         int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
         rows_forward_deltas(net, t, &t->ws[s], d, idx + lo, lo, n);
         net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, 0,
-                        net_units(net), t->grad[s]);
+                        net_weight_rows(net), t->grad[s]);
     }
     reduce_sum(t->grad, active, net->n_params, t->grad[0]);
 }
@@ -251,7 +251,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     trainer t;
     if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0)
         return -1;
-    int packed_train = B >= PACKED_MIN_BATCH;
+    net->packed = B >= PACKED_MIN_BATCH;
     rng_t rng;
     rng_seed(&rng, o->seed);
     int n_batches = (train->n + B - 1) / B;
@@ -260,7 +260,6 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     for (int epoch = 1; epoch <= o->epochs && rc == 0; epoch++) {
         rng_shuffle(&rng, t.perm, train->n);
         double t0 = omp_get_wtime(), loss_sum = 0.0;
-        net->fwd_packed = packed_train;
 
 #pragma omp parallel num_threads(T)
         for (int b = 0; b < n_batches; b++) {
@@ -281,7 +280,6 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
 #pragma omp barrier
         }
 
-        net->fwd_packed = 1; /* evaluation, here and after training */
 
         train_epoch_stats st = {0};
         st.epoch = epoch;

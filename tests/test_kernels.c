@@ -33,7 +33,7 @@ static double ref_at(const float *A, const float *B, int i, int j, int M, int N,
 
 static const int shapes[][3] = {
     {1, 1, 1}, {1, 10, 784}, {3, 5, 7}, {10, 30, 784}, {17, 33, 65}, {32, 129, 31},
-    {64, 10, 128}, {5, 1, 300}, {100, 100, 1}, {13, 48, 96},
+    {64, 10, 128}, {5, 1, 300}, {100, 100, 1}, {13, 48, 96}, {40, 50, 600},
 };
 #define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
 
@@ -55,15 +55,14 @@ START_TEST(test_gemm_nt_matches_reference)
     rng_seed(&r, 1);
     for (int s = 0; s < N_SHAPES; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-        float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, N, K), *bias = rand_matrix(&r, 1, N);
+        float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, N, K);
         float *C = malloc((size_t)M * N * sizeof *C);
-        kern_gemm_nt(M, N, K, A, B, bias, KERN_LINEAR, C);
-        check_close(C, A, B, bias, M, N, K, 0, 1);
-        kern_gemm_nt(M, N, K, A, B, NULL, KERN_LINEAR, C);
-        check_close(C, A, B, NULL, M, N, K, 0, 1);
-        kern_gemm_nt_packed(M, N, K, A, B, bias, KERN_LINEAR, C);
-        check_close(C, A, B, bias, M, N, K, 0, 1);
-        free(A); free(B); free(bias); free(C);
+        for (int packed = 0; packed <= 1; packed++) {
+            memset(C, 0x7f, (size_t)M * N * sizeof *C); /* garbage must be overwritten */
+            kern_gemm_nt(M, N, K, A, B, packed, NULL, C);
+            check_close(C, A, B, NULL, M, N, K, 0, 1);
+        }
+        free(A); free(B); free(C);
     }
 }
 END_TEST
@@ -74,12 +73,15 @@ START_TEST(test_gemm_nn_matches_reference)
     rng_seed(&r, 2);
     for (int s = 0; s < N_SHAPES; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-        float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, K, N);
+        float *A = rand_matrix(&r, M, K), *B = rand_matrix(&r, K, N), *bias = rand_matrix(&r, 1, N);
         float *C = malloc((size_t)M * N * sizeof *C);
-        memset(C, 0x7f, (size_t)M * N * sizeof *C); /* garbage must be overwritten */
-        kern_gemm_nn(M, N, K, A, B, KERN_LINEAR, NULL, C);
+        memset(C, 0x7f, (size_t)M * N * sizeof *C);
+        kern_gemm_nn(M, N, K, A, B, NULL, C);
         check_close(C, A, B, NULL, M, N, K, 0, 0);
-        free(A); free(B); free(C);
+        kern_epi e = {bias, KERN_LINEAR, NULL};
+        kern_gemm_nn(M, N, K, A, B, &e, C);
+        check_close(C, A, B, bias, M, N, K, 0, 0);
+        free(A); free(B); free(bias); free(C);
     }
 }
 END_TEST
@@ -101,31 +103,44 @@ START_TEST(test_gemm_tn_matches_reference)
 END_TEST
 
 /* Computing a product's rows in two calls must give the same bits as one
- * call: the row split (= how examples are grouped) must not change sums. */
+ * call: the row split (= how examples are grouped) must not change sums.
+ * Likewise tn's rows (= weight rows) computed in two calls, from a column
+ * range of A. */
 START_TEST(test_row_split_is_bitwise_identical)
 {
     rng_t r;
     rng_seed(&r, 4);
     int M = 37, N = 45, K = 70, cut = 13;
     float *A = rand_matrix(&r, M, K), *Bt = rand_matrix(&r, N, K), *Bn = rand_matrix(&r, K, N);
-    float *bias = rand_matrix(&r, 1, N);
+    float *bias = rand_matrix(&r, 1, N), *Y = rand_matrix(&r, M, N);
     float *C1 = malloc((size_t)M * N * sizeof *C1), *C2 = malloc((size_t)M * N * sizeof *C2);
-    kern_gemm_nt(M, N, K, A, Bt, bias, KERN_TANH, C1);
-    kern_gemm_nt(cut, N, K, A, Bt, bias, KERN_TANH, C2);
-    kern_gemm_nt(M - cut, N, K, A + (size_t)cut * K, Bt, bias, KERN_TANH, C2 + (size_t)cut * N);
+    for (int packed = 0; packed <= 1; packed++) {
+        kern_epi e = {bias, KERN_TANH, NULL};
+        kern_gemm_nt(M, N, K, A, Bt, packed, &e, C1);
+        kern_gemm_nt(cut, N, K, A, Bt, packed, &e, C2);
+        kern_gemm_nt(M - cut, N, K, A + (size_t)cut * K, Bt, packed, &e, C2 + (size_t)cut * N);
+        ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
+    }
+    kern_epi fwd = {bias, KERN_RELU, NULL};
+    kern_gemm_nn(M, N, K, A, Bn, &fwd, C1);
+    kern_gemm_nn(cut, N, K, A, Bn, &fwd, C2);
+    kern_gemm_nn(M - cut, N, K, A + (size_t)cut * K, Bn, &fwd, C2 + (size_t)cut * N);
     ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
-    float *Y = rand_matrix(&r, M, N);
-    kern_gemm_nt_packed(M, N, K, A, Bt, bias, KERN_RELU, C1);
-    kern_gemm_nt_packed(cut, N, K, A, Bt, bias, KERN_RELU, C2);
-    kern_gemm_nt_packed(M - cut, N, K, A + (size_t)cut * K, Bt, bias, KERN_RELU,
-                        C2 + (size_t)cut * N);
+    kern_epi bwd = {NULL, KERN_SIGMOID, Y};
+    kern_gemm_nn(M, N, K, A, Bn, &bwd, C1);
+    kern_gemm_nn(cut, N, K, A, Bn, &bwd, C2);
+    kern_epi bwd2 = {NULL, KERN_SIGMOID, Y + (size_t)cut * N};
+    kern_gemm_nn(M - cut, N, K, A + (size_t)cut * K, Bn, &bwd2, C2 + (size_t)cut * N);
     ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
-    kern_gemm_nn(M, N, K, A, Bn, KERN_SIGMOID, Y, C1);
-    kern_gemm_nn(cut, N, K, A, Bn, KERN_SIGMOID, Y, C2);
-    kern_gemm_nn(M - cut, N, K, A + (size_t)cut * K, Bn, KERN_SIGMOID, Y + (size_t)cut * N,
-                 C2 + (size_t)cut * N);
-    ck_assert(memcmp(C1, C2, (size_t)M * N * sizeof *C1) == 0);
+    /* tn: A (K=M rows of examples, K cols), C rows = columns of A. */
+    float *T1 = malloc((size_t)K * N * sizeof *T1), *T2 = malloc((size_t)K * N * sizeof *T2);
+    float *Bm = rand_matrix(&r, M, N);
+    kern_gemm_tn(K, N, M, A, K, Bm, T1);
+    kern_gemm_tn(cut, N, M, A, K, Bm, T2);
+    kern_gemm_tn(K - cut, N, M, A + cut, K, Bm, T2 + (size_t)cut * N);
+    ck_assert(memcmp(T1, T2, (size_t)K * N * sizeof *T1) == 0);
     free(A); free(Bt); free(Bn); free(bias); free(C1); free(C2); free(Y);
+    free(T1); free(T2); free(Bm);
 }
 END_TEST
 
@@ -151,7 +166,8 @@ static double df_ref(kern_act f, double y)
     }
 }
 
-/* The fused activation (forward) and derivative (backward) epilogues. */
+/* The fused activation (forward) and derivative (backward) epilogues, on
+ * shapes with full and edge tiles. */
 START_TEST(test_fused_activations)
 {
     rng_t r;
@@ -161,24 +177,27 @@ START_TEST(test_fused_activations)
     float *bias = rand_matrix(&r, 1, N), *Y = rand_matrix(&r, M, N);
     float *C = malloc((size_t)M * N * sizeof *C);
     for (int f = KERN_LINEAR; f <= KERN_LEAKY_RELU; f++) {
-        kern_gemm_nt(M, N, K, A, Bt, bias, (kern_act)f, C);
+        kern_epi fwd = {bias, (kern_act)f, NULL}, bwd = {NULL, (kern_act)f, Y};
+        kern_gemm_nn(M, N, K, A, Bn, &fwd, C);
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++) {
-                double want = f_ref((kern_act)f, ref_at(A, Bt, i, j, M, N, K, 0, 1) + bias[j]);
-                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nt f=%d", f);
+                double want = f_ref((kern_act)f, ref_at(A, Bn, i, j, M, N, K, 0, 0) + bias[j]);
+                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nn forward f=%d", f);
             }
-        kern_gemm_nn(M, N, K, A, Bn, (kern_act)f, Y, C);
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) {
-                double want = ref_at(A, Bn, i, j, M, N, K, 0, 0) * df_ref((kern_act)f, Y[i * N + j]);
-                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nn f=%d", f);
-            }
-        kern_gemm_nt_packed(M, N, K, A, Bt, bias, (kern_act)f, C);
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) {
-                double want = f_ref((kern_act)f, ref_at(A, Bt, i, j, M, N, K, 0, 1) + bias[j]);
-                ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nt_packed f=%d", f);
-            }
+        for (int packed = 0; packed <= 1; packed++) {
+            kern_gemm_nt(M, N, K, A, Bt, packed, &bwd, C);
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++) {
+                    double want = ref_at(A, Bt, i, j, M, N, K, 0, 1) * df_ref((kern_act)f, Y[i * N + j]);
+                    ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nt backward f=%d packed=%d", f, packed);
+                }
+            kern_gemm_nt(M, N, K, A, Bt, packed, &fwd, C);
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++) {
+                    double want = f_ref((kern_act)f, ref_at(A, Bt, i, j, M, N, K, 0, 1) + bias[j]);
+                    ck_assert_msg(fabs(C[i * N + j] - want) < 1e-5, "nt forward f=%d packed=%d", f, packed);
+                }
+        }
     }
     float x[4] = {-2, 0.5f, 3, -0.25f}, d[4] = {1, 1, 1, 1};
     kern_act_forward(KERN_RELU, x, 4);
