@@ -325,19 +325,6 @@ INLINE_AVX512 void bcast_edge(int ni, int kc, const float *A, size_t rs, size_t 
     }
 }
 
-/* Copies B rows k0..k0+kc, columns j..j+nj into a dense (kc, 32) panel,
- * zero-filled past nj: rows N floats apart in B (often 4 KB apart, which
- * maps them all to the same cache sets) become 128 bytes apart. */
-AVX512 static void pack_panel(int kc, int nj, const float *B, size_t N, float *P)
-{
-    __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
-    __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
-    for (int k = 0; k < kc; k++) {
-        _mm512_store_ps(P + k * 32, _mm512_maskz_loadu_ps(m0, B + k * N));
-        _mm512_store_ps(P + k * 32 + 16, _mm512_maskz_loadu_ps(m1, B + k * N + 16));
-    }
-}
-
 /* r[0..16) <- its transpose: three rounds of shuffles (pairs of floats,
  * pairs of doubles, then 128-bit lanes twice). */
 INLINE_AVX512 void transpose16(__m512 r[16])
@@ -386,41 +373,65 @@ AVX512 static void pack_panel_t(int kc, int nj, const float *B, size_t ldk, floa
         }
 }
 
+#define NC 256 /* columns of B packed per block: KC x NC floats = 256 KB, in L2 */
+
+/* Packs B rows k0..k0+kc, columns j0..j0+nc into nc/32 dense (kc, 32)
+ * panels, zero-filled past nc. Reads each row of B as one contiguous run,
+ * which the hardware prefetcher follows; panel by panel would walk down
+ * columns, one page per row. */
+AVX512 static void pack_block(int kc, int nc, const float *B, size_t N, float *P)
+{
+    for (int k = 0; k < kc; k++)
+        for (int p = 0; p * 32 < nc; p++) {
+            int nj = nc - p * 32 < 32 ? nc - p * 32 : 32;
+            __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
+            __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
+            const float *src = B + (size_t)k * N + p * 32;
+            float *dst = P + (size_t)p * KC * 32 + (size_t)k * 32;
+            _mm512_store_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+            _mm512_store_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+        }
+}
+
 AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, size_t cs,
                                 const float *B, int bt, const kern_epi *epi, float *C)
 {
-    _Alignas(64) static _Thread_local float panel[KC * 32];
+    _Alignas(64) static _Thread_local float block[KC * NC];
     /* One row tile reads each panel once: packing would only add a copy,
      * unless B comes transposed and must be turned around anyway. */
     int pack = M > 8 || bt;
-    for (int j = 0; j < N; j += 32) {
-        int nj = N - j < 32 ? N - j : 32;
-        __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
-        __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
-        /* The tiles see the epilogue from their own corner. */
-        kern_epi e = {epi && epi->bias ? epi->bias + j : NULL, epi ? epi->f : KERN_LINEAR, NULL};
+    for (int j0 = 0; j0 < N; j0 += NC) {
+        int nc = N - j0 < NC ? N - j0 : NC;
         for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
             int kc = K - k0 < KC ? K - k0 : KC;
             int first = k0 == 0, last = k0 + kc >= K;
-            const float *bp = B + (size_t)k0 * N + j;
-            size_t ldb = (size_t)N;
             if (bt)
-                pack_panel_t(kc, nj, B + (size_t)j * K + k0, (size_t)K, panel);
+                for (int p = 0; p * 32 < nc; p++)
+                    pack_panel_t(kc, nc - p * 32 < 32 ? nc - p * 32 : 32,
+                                 B + (size_t)(j0 + p * 32) * K + k0, (size_t)K,
+                                 block + (size_t)p * KC * 32);
             else if (pack)
-                pack_panel(kc, nj, bp, (size_t)N, panel);
-            if (pack) {
-                bp = panel;
-                ldb = 32;
-            }
+                pack_block(kc, nc, B + (size_t)k0 * N + j0, (size_t)N, block);
             for (int i = 0; i < M; i += 8) {
                 const float *a = A + (size_t)i * rs + (size_t)k0 * cs;
-                float *c = C + (size_t)i * N + j;
-                e.y = epi && epi->y ? epi->y + (size_t)i * N + j : NULL;
-                if (M - i >= 8 && nj == 32)
-                    bcast_tile8(kc, a, rs, cs, bp, ldb, c, (size_t)N, first, last, &e);
-                else
-                    bcast_edge(M - i < 8 ? M - i : 8, kc, a, rs, cs, bp, ldb, c, (size_t)N,
-                               first, last, &e, m0, m1);
+                for (int j = j0; j < j0 + nc; j += 32) {
+                    int nj = j0 + nc - j < 32 ? j0 + nc - j : 32;
+                    __mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
+                    __mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
+                    const float *bp = pack ? block + (size_t)(j - j0) / 32 * KC * 32
+                                           : B + (size_t)k0 * N + j;
+                    size_t ldb = pack ? 32 : (size_t)N;
+                    float *c = C + (size_t)i * N + j;
+                    /* The tiles see the epilogue from their own corner. */
+                    kern_epi e = {epi && epi->bias ? epi->bias + j : NULL,
+                                  epi ? epi->f : KERN_LINEAR,
+                                  epi && epi->y ? epi->y + (size_t)i * N + j : NULL};
+                    if (M - i >= 8 && nj == 32)
+                        bcast_tile8(kc, a, rs, cs, bp, ldb, c, (size_t)N, first, last, &e);
+                    else
+                        bcast_edge(M - i < 8 ? M - i : 8, kc, a, rs, cs, bp, ldb, c,
+                                   (size_t)N, first, last, &e, m0, m1);
+                }
             }
             if (K == 0)
                 break;
