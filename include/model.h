@@ -15,6 +15,8 @@
 #ifndef NNTRAIN_MODEL_H
 #define NNTRAIN_MODEL_H
 
+#include <stdint.h>
+#include <stdio.h>
 #include "err.h"
 #include "net.h"
 
@@ -24,5 +26,28 @@
 int model_save(const char *path, const net_t *net, err_t *err);
 /* Creates *net (net_create) from the file; on error nothing is allocated. */
 int model_load(const char *path, net_t *net, err_t *err);
+
+/* ---- for files that embed a model (checkpoints, src/ckpt.c) ---- */
+
+/* The atomic write under model_save, for any file: write(f, user) fills a
+ * temporary file next to path (returning 0, or -1 with errno set), which is
+ * then flushed, fsynced and renamed over path. On any failure the temporary
+ * file is removed and path is untouched. `what` names the file in messages
+ * ("model", "checkpoint"). */
+int model_save_atomic(const char *path, const char *what,
+                      int (*write)(FILE *f, const void *user), const void *user, err_t *err);
+
+/* Writes the model's whole file image (the layout above) to f. If outer_crc
+ * is not NULL, every byte written is also added to that running crc32.
+ * Returns 0, or -1 with errno set. */
+int model_write(FILE *f, const net_t *net, uint32_t *outer_crc);
+
+/* Bytes model_write writes for net. */
+long long model_file_size(const net_t *net);
+
+/* Reads a model image of exactly size bytes at f's current position, with
+ * every check model_load makes (messages name path); leaves f just after it.
+ * On error nothing is allocated. */
+int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err);
 
 #endif

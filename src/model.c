@@ -70,15 +70,24 @@ static void encode_header(unsigned char *h, const net_t *net)
 
 /* ---- saving -------------------------------------------------------------- */
 
-/* Writes the whole file to f. Returns 0, or -1 with errno set. */
-static int write_model(FILE *f, const net_t *net)
+/* Writes bytes to f, adding them to the running checksums crc[0..n_crc). */
+static int put(FILE *f, const void *b, size_t n, uLong *crc, int n_crc)
 {
+    for (int i = 0; i < n_crc; i++)
+        crc[i] = crc32(crc[i], b, (uInt)n);
+    return fwrite(b, 1, n, f) == n ? 0 : -1;
+}
+
+int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
+{
+    /* crc[0] is the model's own checksum; crc[1], when asked for, that of
+     * an enclosing file (a checkpoint), which covers the tail too. */
+    uLong crc[2] = {crc32(0L, Z_NULL, 0), outer_crc ? *outer_crc : 0};
+    int n_crc = outer_crc ? 2 : 1;
     unsigned char h[256];
     size_t hl = header_len(net->n_layers);
     encode_header(h, net);
-    uLong crc = crc32(0L, Z_NULL, 0);
-    crc = crc32(crc, h, (uInt)hl);
-    if (fwrite(h, 1, hl, f) != hl)
+    if (put(f, h, hl, crc, n_crc) != 0)
         return -1;
 
     unsigned char buf[4 * CHUNK_FLOATS];
@@ -91,14 +100,22 @@ static int write_model(FILE *f, const net_t *net)
             memcpy(&bits, &net->params[done + i], 4); /* the float's exact bits */
             put_u32(buf + 4 * i, bits);
         }
-        crc = crc32(crc, buf, (uInt)(4 * n));
-        if (fwrite(buf, 1, 4 * n, f) != 4 * n)
+        if (put(f, buf, 4 * n, crc, n_crc) != 0)
             return -1;
         done += n;
     }
     unsigned char tail[4];
-    put_u32(tail, (uint32_t)crc);
-    return fwrite(tail, 1, 4, f) == 4 ? 0 : -1;
+    put_u32(tail, (uint32_t)crc[0]);
+    if (fwrite(tail, 1, 4, f) != 4)
+        return -1;
+    if (outer_crc)
+        *outer_crc = (uint32_t)crc32(crc[1], tail, 4);
+    return 0;
+}
+
+long long model_file_size(const net_t *net)
+{
+    return (long long)header_len(net->n_layers) + 4 * (long long)net->n_params + 4;
 }
 
 /* After the rename, fsync the directory so the new name itself survives a
@@ -121,11 +138,9 @@ static void sync_dir(const char *path)
     }
 }
 
-int model_save(const char *path, const net_t *net, err_t *err)
+int model_save_atomic(const char *path, const char *what,
+                      int (*write)(FILE *f, const void *user), const void *user, err_t *err)
 {
-    if (net->n_layers < 1 || net->n_layers > NET_MAX_LAYERS || !net->params)
-        return err_set(err, ERR_RUNTIME, "%s: cannot save: the network is not set up", path);
-
     /* The temporary file sits next to path so that rename() stays within one
      * file system and is atomic. */
     char tmp[4200];
@@ -134,11 +149,12 @@ int model_save(const char *path, const net_t *net, err_t *err)
 
     FILE *f = fopen(tmp, "wb");
     if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot save model: cannot create %s: %s",
-                       path, tmp, strerror(errno));
+        return err_set(err, ERR_RUNTIME, "%s: cannot save %s: cannot create %s: %s",
+                       path, what, tmp, strerror(errno));
 
     const char *step = "write";
-    if (write_model(f, net) < 0)
+    errno = 0;
+    if (write(f, user) < 0)
         goto fail;
     step = "flush";
     if (fflush(f) != 0)
@@ -162,9 +178,21 @@ fail: {
     if (f)
         fclose(f);
     unlink(tmp);
-    return err_set(err, ERR_RUNTIME, "%s: cannot save model: %s of %s failed: %s",
-                   path, step, tmp, strerror(saved));
+    return err_set(err, ERR_RUNTIME, "%s: cannot save %s: %s of %s failed: %s",
+                   path, what, step, tmp, saved ? strerror(saved) : "unknown error");
 }
+}
+
+static int write_whole_model(FILE *f, const void *net)
+{
+    return model_write(f, net, NULL);
+}
+
+int model_save(const char *path, const net_t *net, err_t *err)
+{
+    if (net->n_layers < 1 || net->n_layers > NET_MAX_LAYERS || !net->params)
+        return err_set(err, ERR_RUNTIME, "%s: cannot save: the network is not set up", path);
+    return model_save_atomic(path, "model", write_whole_model, net, err);
 }
 
 /* ---- loading ------------------------------------------------------------- */
@@ -293,25 +321,14 @@ static int read_params(FILE *f, float *params, size_t n_params)
     return 0;
 }
 
-int model_load(const char *path, net_t *net, err_t *err)
+int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err)
 {
     memset(net, 0, sizeof *net);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(err, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    off_t base = ftello(f);
+    if (base < 0)
+        return err_set(err, ERR_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
 
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        err_set(err, ERR_RUNTIME, "%s: cannot stat: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        err_set(err, ERR_INPUT, "%s: not a regular file (expected an nntrain model file)", path);
-        goto fail;
-    }
-    long long size = (long long)st.st_size;
-
-    /* The header is small: read all of it (or the whole file, if shorter)
+    /* The header is small: read all of it (or the whole image, if shorter)
      * and check every field before any large allocation. */
     unsigned char hb[256];
     size_t hmax = header_len(NET_MAX_LAYERS);
@@ -336,7 +353,7 @@ int model_load(const char *path, net_t *net, err_t *err)
     /* Checksum over everything before the stored crc, streamed. */
     uLong crc = crc32(0L, Z_NULL, 0);
     unsigned char tail[4];
-    if (fseeko(f, 0, SEEK_SET) != 0 || crc_stream(f, want - 4, &crc) < 0 ||
+    if (fseeko(f, base, SEEK_SET) != 0 || crc_stream(f, want - 4, &crc) < 0 ||
         fread(tail, 1, 4, f) != 4)
         goto read_error;
     if ((uint32_t)crc != get_u32(tail)) {
@@ -352,9 +369,9 @@ int model_load(const char *path, net_t *net, err_t *err)
         err_set(err, e.code, "%s: %s", path, e.msg);
         goto fail;
     }
-    if (fseeko(f, (off_t)hl, SEEK_SET) != 0 || read_params(f, net->params, net->n_params) < 0)
+    if (fseeko(f, base + (off_t)hl, SEEK_SET) != 0 || read_params(f, net->params, net->n_params) < 0 ||
+        fseeko(f, base + (off_t)want, SEEK_SET) != 0)
         goto read_error;
-    fclose(f);
     return 0;
 
 read_error:
@@ -362,8 +379,26 @@ read_error:
     err_set(err, ERR_RUNTIME, "%s: cannot read: %s", path,
             ferror(f) ? strerror(errno) : "file changed size while reading");
 fail:
-    fclose(f);
     net_free(net);
     memset(net, 0, sizeof *net);
     return -1;
+}
+
+int model_load(const char *path, net_t *net, err_t *err)
+{
+    memset(net, 0, sizeof *net);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+
+    struct stat st;
+    int rc = -1;
+    if (fstat(fileno(f), &st) != 0)
+        err_set(err, ERR_RUNTIME, "%s: cannot stat: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        err_set(err, ERR_INPUT, "%s: not a regular file (expected an nntrain model file)", path);
+    else
+        rc = model_read(f, path, (long long)st.st_size, net, err);
+    fclose(f);
+    return rc;
 }
