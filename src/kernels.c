@@ -16,6 +16,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -454,8 +455,9 @@ static const kern_impl portable_impl = {"portable", nt_portable, bcast_portable}
 static const kern_impl avx512_impl = {"avx512", nt_avx512, bcast_avx512};
 #endif
 
-/* Chosen once; if two threads race here they store the same pointer. */
-static const kern_impl *impl;
+/* Chosen on first use. Atomic because the first use may come from several
+ * threads at once (they all store the same pointer). */
+static _Atomic(const kern_impl *) impl;
 
 static const kern_impl *choose(void)
 {
@@ -472,9 +474,12 @@ static const kern_impl *choose(void)
 
 static inline const kern_impl *get(void)
 {
-    if (!impl)
-        impl = choose();
-    return impl;
+    const kern_impl *p = atomic_load_explicit(&impl, memory_order_relaxed);
+    if (!p) {
+        p = choose();
+        atomic_store_explicit(&impl, p, memory_order_relaxed);
+    }
+    return p;
 }
 
 void kern_gemm_nn(int M, int N, int K, const float *A, const float *B, const kern_epi *e,
