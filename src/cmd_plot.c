@@ -1,0 +1,418 @@
+/* cmd_plot: the `nntrain plot` command (declared in include/plot.h).
+ *
+ *   nntrain plot curves    -o OUT.svg METRICS.csv...
+ *   nntrain plot weights   -m MODEL -o OUT.png [--rows N --cols N] [--scale N] [--global]
+ *   nntrain plot confusion -m MODEL -o OUT.png [-c CONFIG] [-s KEY=VALUE]... [data options]
+ *   nntrain plot errors    -m MODEL -o OUT.png [--max N] [--scale N] [-c CONFIG] ...
+ *
+ * confusion and errors evaluate the model on the config's test set (or
+ * --images/--labels), loaded as `nntrain eval` loads it. Like main(), this
+ * is a top level: it prints every error, once, and returns the exit status
+ * (0 done, 1 runtime failure, 2 bad usage or input). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "curves.h"
+#include "eval.h"
+#include "idx.h"
+#include "image.h"
+#include "model.h"
+#include "net.h"
+#include "plot.h"
+
+#define PLOT_MAX_OVERRIDES 256
+
+static const char plot_usage[] =
+    "Usage: nntrain plot curves -o OUT.svg METRICS.csv...\n"
+    "       nntrain plot weights -m MODEL -o OUT.png [--rows N --cols N] [--scale N] [--global]\n"
+    "       nntrain plot confusion -m MODEL -o OUT.png [-c CONFIG] [-s KEY=VALUE]...\n"
+    "                              [--data-dir DIR] [--images F --labels F]\n"
+    "       nntrain plot errors -m MODEL -o OUT.png [--max N] [--scale N] [-c CONFIG] ...\n";
+
+static const char plot_help[] =
+    "Pictures of training runs and trained models.\n"
+    "\n"
+    "  curves     SVG learning curves of one or more metrics CSV files (output.metrics):\n"
+    "             training and evaluation loss, and evaluation accuracy, per epoch\n"
+    "  weights    PNG of each first-layer unit's incoming weights as a rows x cols\n"
+    "             image: blue positive, red negative, scaled per unit (--global: per layer)\n"
+    "  confusion  PNG of the confusion matrix on the test set (rows: true class)\n"
+    "  errors     PNG sheet of misclassified test images, with predicted (P) and\n"
+    "             true (T) labels\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE    the picture to write (required)\n"
+    "  -m, --model FILE     model file written by training\n"
+    "  -c, --config FILE    YAML config naming the test set (default: built-in defaults)\n"
+    "  -s, --set KEY=VALUE  override one config value; repeatable\n"
+    "      --data-dir DIR   directory with the data files\n"
+    "      --images FILE    IDX images to evaluate on instead of the test set\n"
+    "      --labels FILE    IDX labels that go with --images\n"
+    "      --rows N, --cols N  image shape for weights (default: square, from the input size)\n"
+    "      --scale N        pixels per weight or image pixel (weights 3, errors 2)\n"
+    "      --global         weights: one colour scale for the whole layer\n"
+    "      --max N          errors: at most N images (default 100)\n"
+    "  -q, --quiet          print nothing on success\n";
+
+typedef struct {
+    const char *what;
+    const char *output;
+    const char *model;
+    const char *config;
+    const char *data_dir;
+    const char *images, *labels;
+    const char *overrides[PLOT_MAX_OVERRIDES];
+    int n_overrides;
+    int rows, cols, scale, max_images, global, quiet;
+    char **files;
+    int n_files;
+} plot_opts;
+
+static int fail(const err_t *e)
+{
+    fprintf(stderr, "nntrain: %s\n", e->msg);
+    return e->code == ERR_RUNTIME ? 1 : 2;
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "nntrain: plot: %s\n%s", msg, plot_usage);
+    return 2;
+}
+
+/* A whole number in lo..hi, or -1 after printing why. */
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < lo || v > hi) {
+        char m[160];
+        snprintf(m, sizeof m, "%s '%s': expected a whole number %d..%d", opt, s, lo, hi);
+        usage_error(m);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* ---- data, as `nntrain eval` loads it ------------------------------------- */
+
+static int load_config(const plot_opts *o, cfg_t *c, err_t *err)
+{
+    if (o->config) {
+        if (cfg_load(o->config, c, err) != 0)
+            return -1;
+    } else {
+        cfg_defaults(c);
+    }
+    for (int i = 0; i < o->n_overrides; i++)
+        if (cfg_set(c, o->overrides[i], err) != 0)
+            return -1;
+    if (o->data_dir)
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
+    return cfg_validate(c, err);
+}
+
+/* The model and the test set (or --images/--labels). */
+static int load_model_and_data(const plot_opts *o, net_t *net, idx_dataset *d, int *threads,
+                               err_t *err)
+{
+    cfg_t *c = malloc(sizeof *c);
+    if (!c)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int rc = -1;
+    if (load_config(o, c, err) != 0 || model_load(o->model, net, err) != 0)
+        goto done;
+    *threads = c->threads;
+    if (o->images) {
+        rc = idx_load_dataset(o->images, o->labels, 0, d, err);
+        goto done;
+    }
+    char ip[CFG_PATH_MAX * 2], lp[CFG_PATH_MAX * 2];
+    cfg_data_path(c, c->test_images, ip, sizeof ip);
+    cfg_data_path(c, c->test_labels, lp, sizeof lp);
+    rc = idx_load_dataset(ip, lp, 0, d, err);
+    if (rc != 0 && strstr(err->msg, "No such file")) {
+        size_t len = strlen(err->msg);
+        if (len + 80 < sizeof err->msg)
+            snprintf(err->msg + len, sizeof err->msg - len,
+                     " (run ./setup.sh, or set NNTRAIN_DATA or --data-dir)");
+    }
+done:
+    free(c);
+    return rc;
+}
+
+/* ---- the four pictures ---------------------------------------------------- */
+
+static int write_png(const plot_opts *o, const img_t *im, const char *what, err_t *err)
+{
+    if (img_write_png(o->output, im, err) != 0)
+        return -1;
+    if (!o->quiet)
+        printf("%s: %s, %dx%d PNG\n", o->output, what, im->w, im->h);
+    return 0;
+}
+
+static int plot_curves_cmd(const plot_opts *o)
+{
+    err_t err;
+    err_clear(&err);
+    if (o->n_files < 1)
+        return usage_error("curves needs at least one metrics CSV file");
+    if (o->n_files > CURVES_MAX_RUNS) {
+        char m[96];
+        snprintf(m, sizeof m, "curves takes at most %d metrics files", CURVES_MAX_RUNS);
+        return usage_error(m);
+    }
+    curves_run *runs = calloc((size_t)o->n_files, sizeof *runs);
+    if (!runs) {
+        err_set(&err, ERR_RUNTIME, "out of memory");
+        return fail(&err);
+    }
+    int rc = 0, n = 0;
+    for (; n < o->n_files; n++)
+        if (curves_read_csv(o->files[n], &runs[n], &err) != 0)
+            break;
+    if (n < o->n_files || curves_write_svg(o->output, runs, n, &err) != 0)
+        rc = fail(&err);
+    else if (!o->quiet)
+        printf("%s: learning curves of %d run%s, SVG\n", o->output, n, n == 1 ? "" : "s");
+    for (int k = 0; k < n; k++)
+        curves_run_free(&runs[k]);
+    free(runs);
+    return rc;
+}
+
+static int plot_weights_cmd(const plot_opts *o)
+{
+    err_t err;
+    err_clear(&err);
+    net_t net = {0};
+    img_t im = {0};
+    int rc = 0, rows = o->rows, cols = o->cols;
+    if (model_load(o->model, &net, &err) != 0)
+        goto fail;
+    int n_in = net.sizes[0];
+    if (!rows && !cols) { /* square images, as MNIST's 28x28 */
+        int s = (int)lround(sqrt((double)n_in));
+        if (s * s != n_in) {
+            err_set(&err, ERR_INPUT, "%s: %d inputs is not a square image: give --rows and --cols",
+                    o->model, n_in);
+            goto fail;
+        }
+        rows = cols = s;
+    } else if (!rows || !cols) {
+        int given = rows ? rows : cols;
+        if (n_in % given != 0) {
+            err_set(&err, ERR_INPUT, "%s: %d inputs are not a whole number of rows of %d",
+                    o->model, n_in, given);
+            goto fail;
+        }
+        if (!rows)
+            rows = n_in / cols;
+        else
+            cols = n_in / rows;
+    }
+    if (plot_weights(&net, rows, cols, o->scale ? o->scale : 3, o->global, &im, &err) != 0) {
+        char m[sizeof err.msg];
+        snprintf(m, sizeof m, "%s", err.msg);
+        err_set(&err, err.code, "%s: %s", o->model, m);
+        goto fail;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "weights of %d units (%dx%d)", net.sizes[1], rows, cols);
+    if (write_png(o, &im, what, &err) != 0)
+        goto fail;
+    goto done;
+fail:
+    rc = fail(&err);
+done:
+    img_free(&im);
+    net_free(&net);
+    return rc;
+}
+
+static int plot_confusion_cmd(const plot_opts *o)
+{
+    err_t err;
+    err_clear(&err);
+    net_t net = {0};
+    idx_dataset d = {0};
+    eval_result r = {0};
+    img_t im = {0};
+    int rc = 0, threads = 0;
+    if (load_model_and_data(o, &net, &d, &threads, &err) != 0 ||
+        eval_dataset(&net, &d, threads, 1, &r, &err) != 0 ||
+        plot_confusion(r.confusion, r.n_classes, &im, &err) != 0)
+        goto fail;
+    char what[96];
+    snprintf(what, sizeof what, "confusion matrix, accuracy %.2f%% (%d/%d)", 100.0 * r.accuracy,
+             r.correct, r.n);
+    if (write_png(o, &im, what, &err) != 0)
+        goto fail;
+    goto done;
+fail:
+    rc = fail(&err);
+done:
+    img_free(&im);
+    eval_result_free(&r);
+    idx_dataset_free(&d);
+    net_free(&net);
+    return rc;
+}
+
+static int plot_errors_cmd(const plot_opts *o)
+{
+    err_t err;
+    err_clear(&err);
+    net_t net = {0};
+    idx_dataset d = {0};
+    img_t im = {0};
+    int *pred = NULL;
+    int rc = 0, threads = 0;
+    if (load_model_and_data(o, &net, &d, &threads, &err) != 0)
+        goto fail;
+    pred = malloc(((size_t)d.n + 1) * sizeof *pred);
+    if (!pred) {
+        err_set(&err, ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    if (plot_predict(&net, &d, pred, &err) != 0 ||
+        plot_errors(&d, pred, o->max_images ? o->max_images : 100, o->scale ? o->scale : 2, &im,
+                    &err) != 0)
+        goto fail;
+    int wrong = 0;
+    for (int i = 0; i < d.n; i++)
+        wrong += pred[i] != d.labels[i];
+    char what[96];
+    snprintf(what, sizeof what, "%d of %d examples misclassified", wrong, d.n);
+    if (write_png(o, &im, what, &err) != 0)
+        goto fail;
+    goto done;
+fail:
+    rc = fail(&err);
+done:
+    free(pred);
+    img_free(&im);
+    idx_dataset_free(&d);
+    net_free(&net);
+    return rc;
+}
+
+/* ---- options -------------------------------------------------------------- */
+
+int cmd_plot(int argc, char **argv)
+{
+    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_ROWS, OPT_COLS, OPT_SCALE, OPT_GLOBAL,
+           OPT_MAX };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"model", required_argument, NULL, 'm'},
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"images", required_argument, NULL, OPT_IMAGES},
+        {"labels", required_argument, NULL, OPT_LABELS},
+        {"rows", required_argument, NULL, OPT_ROWS},
+        {"cols", required_argument, NULL, OPT_COLS},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"global", no_argument, NULL, OPT_GLOBAL},
+        {"max", required_argument, NULL, OPT_MAX},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    plot_opts o = {0};
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+            printf("%s\n%s", plot_usage, plot_help);
+            return 0;
+        }
+        return usage_error("which picture? curves, weights, confusion or errors");
+    }
+    o.what = argv[1];
+    argc--;
+    argv++; /* argv[0] is now WHAT, as getopt expects a program name there */
+
+    optind = 0; /* GNU: start afresh, whatever getopt parsed before */
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":o:m:c:s:qh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': o.output = optarg; break;
+        case 'm': o.model = optarg; break;
+        case 'c': o.config = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case OPT_DATA_DIR: o.data_dir = optarg; break;
+        case OPT_IMAGES: o.images = optarg; break;
+        case OPT_LABELS: o.labels = optarg; break;
+        case OPT_GLOBAL: o.global = 1; break;
+        case OPT_ROWS:
+            if (parse_int("--rows", optarg, 1, NET_MAX_UNITS, &o.rows) != 0)
+                return 2;
+            break;
+        case OPT_COLS:
+            if (parse_int("--cols", optarg, 1, NET_MAX_UNITS, &o.cols) != 0)
+                return 2;
+            break;
+        case OPT_SCALE:
+            if (parse_int("--scale", optarg, 1, 64, &o.scale) != 0)
+                return 2;
+            break;
+        case OPT_MAX:
+            if (parse_int("--max", optarg, 1, 100000, &o.max_images) != 0)
+                return 2;
+            break;
+        case 's':
+            if (o.n_overrides == PLOT_MAX_OVERRIDES)
+                return usage_error("too many -s overrides");
+            o.overrides[o.n_overrides++] = optarg;
+            break;
+        case 'h':
+            printf("%s\n%s", plot_usage, plot_help);
+            return 0;
+        case ':': {
+            char m[128];
+            snprintf(m, sizeof m, "option %s needs a value", argv[optind - 1]);
+            return usage_error(m);
+        }
+        default: {
+            char m[128];
+            snprintf(m, sizeof m, "unknown option %s", argv[optind - 1]);
+            return usage_error(m);
+        }
+        }
+    }
+    o.files = argv + optind;
+    o.n_files = argc - optind;
+
+    int is_curves = strcmp(o.what, "curves") == 0;
+    if (!is_curves && strcmp(o.what, "weights") != 0 && strcmp(o.what, "confusion") != 0 &&
+        strcmp(o.what, "errors") != 0) {
+        char m[160];
+        snprintf(m, sizeof m, "unknown picture '%.64s' (curves, weights, confusion, errors)", o.what);
+        return usage_error(m);
+    }
+    if (!o.output)
+        return usage_error("-o OUTPUT is required");
+    if (is_curves)
+        return plot_curves_cmd(&o);
+    if (o.n_files > 0)
+        return usage_error("only curves takes file arguments");
+    if (!o.model) {
+        char m[64];
+        snprintf(m, sizeof m, "%s needs -m MODEL", o.what);
+        return usage_error(m);
+    }
+    if (!o.images != !o.labels)
+        return usage_error("--images and --labels go together");
+    if (strcmp(o.what, "weights") == 0)
+        return plot_weights_cmd(&o);
+    if (strcmp(o.what, "confusion") == 0)
+        return plot_confusion_cmd(&o);
+    return plot_errors_cmd(&o);
+}
