@@ -76,6 +76,8 @@ static const key_spec KEYS[] = {
     {"train", "deterministic", K_BOOL, F(deterministic), 0, 0},
     {"output", "model", K_STR, F(model_path), 0, 0},
     {"output", "metrics", K_STR, F(metrics_path), 0, 0},
+    {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0},
+    {"output", "checkpoint_every", K_INT, F(checkpoint_every), 0, CFG_MAX_EPOCHS},
 };
 #undef F
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
@@ -537,6 +539,10 @@ static int apply_document(const src_t *s, err_t *err)
         yaml_node_t *kn = yaml_document_get_node(s->doc, p->key);
         yaml_node_t *vn = yaml_document_get_node(s->doc, p->value);
         where(s, kn, at, sizeof at);
+        /* The sweep section belongs to the sweep module (sweep.h), which
+         * reads the same file; a run's own values are in the other four. */
+        if (kn->type == YAML_SCALAR_NODE && strcmp(text(kn), "sweep") == 0)
+            continue;
         int sec = kn->type == YAML_SCALAR_NODE ? find_section(text(kn)) : -1;
         if (kn->type != YAML_SCALAR_NODE)
             return err_set(err, ERR_INPUT, "%s: expected a section name (" SECTION_LIST ")", at);
@@ -661,7 +667,8 @@ void cfg_defaults(cfg_t *c)
     c->shard_buffers = 0;
     c->shards = 0;
     c->deterministic = 1;
-    /* model_path, metrics_path: "" (not written) */
+    /* model_path, metrics_path, checkpoint_path: "" (not written) */
+    c->checkpoint_every = 1;
 }
 
 int cfg_load(const char *path, cfg_t *c, err_t *err)

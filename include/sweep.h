@@ -1,0 +1,92 @@
+/* sweep: hyperparameter sweeps described in a config's `sweep:` section.
+ *
+ *   sweep:
+ *     dir: runs/sweep-mnist        # one sub-directory per trial, plus the tables
+ *     method: grid                 # grid (every combination) or random
+ *     samples: 20                  # random: how many trials
+ *     seed: 1                      # random: the sampling seed
+ *     params:
+ *       train.learning_rate: [0.05, 0.1, 0.2]      # candidate values
+ *       network.sizes: [[784, 100, 10], [784, 300, 10]]
+ *       train.batch_size: {min: 8, max: 64, int: true}           # random only
+ *       train.learning_rate: {min: 0.01, max: 1, scale: log}     # random only
+ *
+ * A trial is the base config (the file's other sections) with one value per
+ * swept key applied as `-s key=value` would be. Every trial is checked
+ * before any runs. sweep knows nothing of training: the caller passes a
+ * function that runs one trial. */
+#ifndef NNTRAIN_SWEEP_H
+#define NNTRAIN_SWEEP_H
+
+#include <stdint.h>
+#include "cfg.h"
+#include "err.h"
+
+#define SWEEP_MAX_KEYS 16
+#define SWEEP_MAX_VALUES 64
+#define SWEEP_MAX_TRIALS 10000
+#define SWEEP_VALUE_MAX 256
+
+typedef struct {
+    char key[48];                                  /* dotted config key */
+    int line, col;                                 /* where the key is, for messages */
+    int n_values;                                  /* candidates (0 for a range) */
+    char values[SWEEP_MAX_VALUES][SWEEP_VALUE_MAX]; /* each as YAML text */
+    int is_range;                                  /* {min, max}: random only */
+    double lo, hi;
+    int log_scale, integer;
+} sweep_param;
+
+typedef struct {
+    char source[CFG_PATH_MAX];
+    char dir[CFG_PATH_MAX];
+    int random;        /* 0 grid, 1 random */
+    int samples;       /* random */
+    uint64_t seed;     /* random */
+    int n_params;
+    sweep_param params[SWEEP_MAX_KEYS];
+} sweep_spec;
+
+/* One trial: a value (YAML text) for each of the spec's params, in order. */
+typedef struct {
+    char values[SWEEP_MAX_KEYS][SWEEP_VALUE_MAX];
+} sweep_trial;
+
+/* What running one trial produced (filled by the caller's run function). */
+typedef struct {
+    double eval_accuracy;  /* final validation (or test) accuracy */
+    double best_accuracy;  /* best over the epochs */
+    int best_epoch;
+    double final_loss;     /* training loss of the last epoch */
+    double test_accuracy;
+    double seconds;
+} sweep_result;
+
+/* Reads the `sweep:` section of the YAML file at path. *found is 0 (and
+ * nothing else happens) when the file has none. */
+int sweep_load(const char *path, sweep_spec *s, int *found, err_t *err);
+
+/* The trials: every combination (grid) or `samples` draws (random, from the
+ * spec's seed). Each is applied to a copy of base and validated; errors name
+ * the sweep entry's file:line:col. Allocates *trials (free()). */
+int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, int *n,
+                 err_t *err);
+
+/* base with trial t's values applied (and validated). */
+int sweep_apply(const sweep_spec *s, const sweep_trial *t, const cfg_t *base, cfg_t *out,
+                err_t *err);
+
+/* Runs one trial whose config is c, writing in dir; fills r. */
+typedef int (*sweep_run_fn)(const cfg_t *c, const char *dir, sweep_result *r, void *user,
+                            err_t *err);
+
+/* Runs every trial not yet finished (a trial is finished when its
+ * directory holds result.csv: an interrupted sweep resumes), then writes
+ * dir/results.csv and dir/results.md (sorted by validation accuracy, best
+ * first) and dir/best.yaml, the best trial's whole config. Each trial's
+ * directory gets config.yaml, and output.model / output.metrics point into
+ * it. *n_run counts the trials run now (the rest were done before). */
+int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
+              int *n_run, err_t *err);
+
+#endif

@@ -1,0 +1,503 @@
+/* sweep: see include/sweep.h. */
+#include "sweep.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "rng.h"
+
+#define SWEEP_DIR_MAX 900 /* leaves room for "/trial-NNN/metrics.csv" in a path */
+
+/* ---- reading the sweep section ------------------------------------------ */
+
+typedef struct {
+    const char *file;
+    yaml_document_t *doc;
+} doc_t;
+
+static const char *text(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+
+static yaml_node_t *node(const doc_t *d, int id) { return yaml_document_get_node(d->doc, id); }
+
+static int fail_at(const doc_t *d, const yaml_node_t *n, err_t *err, const char *what)
+{
+    return err_set(err, ERR_INPUT, "%s:%lu:%lu: sweep: %s", d->file,
+                   (unsigned long)n->start_mark.line + 1, (unsigned long)n->start_mark.column + 1,
+                   what);
+}
+
+/* A node back to YAML flow text: a scalar as is, a sequence as [a, b, ...]
+ * (nested). Enough for every config value (numbers, names, lists). */
+static int to_text(const doc_t *d, const yaml_node_t *n, char *buf, size_t len, err_t *err)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        /* Single-quoted (quotes doubled inside) so that the text reaches
+         * cfg_set unchanged; cfg reads a value by its text. */
+        size_t w = 0;
+        buf[w++] = '\'';
+        for (const char *c = text(n); *c; c++) {
+            if (w + 4 >= len)
+                return fail_at(d, n, err, "value too long");
+            if (*c == '\'')
+                buf[w++] = '\'';
+            buf[w++] = *c;
+        }
+        buf[w++] = '\'';
+        buf[w] = '\0';
+        return 0;
+    }
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, n, err, "expected a value or a list of values, not a mapping");
+    size_t w = (size_t)snprintf(buf, len, "[");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        char item[SWEEP_VALUE_MAX];
+        if (to_text(d, node(d, *it), item, sizeof item, err))
+            return -1;
+        if (w + strlen(item) + 3 >= len)
+            return fail_at(d, n, err, "value too long");
+        w += (size_t)snprintf(buf + w, len - w, "%s%s", it == n->data.sequence.items.start ? "" : ", ",
+                              item);
+    }
+    snprintf(buf + w, len - w, "]");
+    return 0;
+}
+
+static int scalar_number(const doc_t *d, const yaml_node_t *n, double *out, err_t *err)
+{
+    char *end;
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(d, n, err, "expected a number");
+    errno = 0;
+    *out = strtod(text(n), &end);
+    if (end == text(n) || *end || errno || !isfinite(*out))
+        return fail_at(d, n, err, "expected a number");
+    return 0;
+}
+
+/* {min: A, max: B, scale: log|linear, int: true|false} */
+static int read_range(const doc_t *d, const yaml_node_t *n, sweep_param *p, err_t *err)
+{
+    int have_min = 0, have_max = 0;
+    p->is_range = 1;
+    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
+        yaml_node_t *k = node(d, q->key), *v = node(d, q->value);
+        const char *name = k->type == YAML_SCALAR_NODE ? text(k) : "";
+        if (!strcmp(name, "min")) {
+            if (scalar_number(d, v, &p->lo, err)) return -1;
+            have_min = 1;
+        } else if (!strcmp(name, "max")) {
+            if (scalar_number(d, v, &p->hi, err)) return -1;
+            have_max = 1;
+        } else if (!strcmp(name, "scale") && v->type == YAML_SCALAR_NODE &&
+                   (!strcmp(text(v), "log") || !strcmp(text(v), "linear"))) {
+            p->log_scale = !strcmp(text(v), "log");
+        } else if (!strcmp(name, "int") && v->type == YAML_SCALAR_NODE &&
+                   (!strcmp(text(v), "true") || !strcmp(text(v), "false"))) {
+            p->integer = !strcmp(text(v), "true");
+        } else {
+            return fail_at(d, k, err, "a range takes min, max, scale (log or linear), int (true or false)");
+        }
+    }
+    if (!have_min || !have_max || p->lo > p->hi)
+        return fail_at(d, n, err, "a range needs min <= max");
+    if (p->log_scale && p->lo <= 0)
+        return fail_at(d, n, err, "a log-scale range needs min > 0");
+    return 0;
+}
+
+static int read_params(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_t *err)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(d, n, err, "params: expected a mapping of config keys to values");
+    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
+        yaml_node_t *k = node(d, q->key), *v = node(d, q->value);
+        if (k->type != YAML_SCALAR_NODE || strlen(text(k)) >= sizeof s->params[0].key)
+            return fail_at(d, k, err, "params: expected a config key such as train.learning_rate");
+        if (s->n_params == SWEEP_MAX_KEYS)
+            return fail_at(d, k, err, "too many swept keys");
+        for (int i = 0; i < s->n_params; i++)
+            if (!strcmp(s->params[i].key, text(k)))
+                return fail_at(d, k, err, "key swept twice");
+        sweep_param *p = &s->params[s->n_params++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->key, sizeof p->key, "%s", text(k));
+        p->line = (int)k->start_mark.line + 1;
+        p->col = (int)k->start_mark.column + 1;
+        if (v->type == YAML_MAPPING_NODE) {
+            if (read_range(d, v, p, err)) return -1;
+            continue;
+        }
+        if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.start == v->data.sequence.items.top)
+            return fail_at(d, v, err, "expected a list of candidate values or {min, max}");
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            if (p->n_values == SWEEP_MAX_VALUES)
+                return fail_at(d, v, err, "too many candidate values");
+            if (to_text(d, node(d, *it), p->values[p->n_values++], SWEEP_VALUE_MAX, err))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int read_sweep(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_t *err)
+{
+    int have_params = 0;
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(d, n, err, "expected a mapping (dir, method, samples, seed, params)");
+    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
+        yaml_node_t *k = node(d, q->key), *v = node(d, q->value);
+        const char *name = k->type == YAML_SCALAR_NODE ? text(k) : "";
+        double num;
+        if (!strcmp(name, "params")) {
+            if (read_params(d, v, s, err)) return -1;
+            have_params = 1;
+        } else if (!strcmp(name, "dir") && v->type == YAML_SCALAR_NODE && *text(v) &&
+                   strlen(text(v)) <= SWEEP_DIR_MAX) {
+            snprintf(s->dir, sizeof s->dir, "%s", text(v));
+        } else if (!strcmp(name, "method") && v->type == YAML_SCALAR_NODE &&
+                   (!strcmp(text(v), "grid") || !strcmp(text(v), "random"))) {
+            s->random = !strcmp(text(v), "random");
+        } else if (!strcmp(name, "samples")) {
+            if (scalar_number(d, v, &num, err)) return -1;
+            if (num < 1 || num > SWEEP_MAX_TRIALS || num != floor(num))
+                return fail_at(d, v, err, "samples: expected an integer from 1 to 10000");
+            s->samples = (int)num;
+        } else if (!strcmp(name, "seed")) {
+            if (v->type != YAML_SCALAR_NODE) return fail_at(d, v, err, "seed: expected an integer");
+            char *end;
+            errno = 0;
+            s->seed = strtoull(text(v), &end, 10);
+            if (end == text(v) || *end || errno || text(v)[0] == '-')
+                return fail_at(d, v, err, "seed: expected an integer >= 0");
+        } else {
+            return fail_at(d, k, err,
+                           "unknown key or bad value (sweep keys: dir (a path), method (grid or "
+                           "random), samples, seed, params)");
+        }
+    }
+    if (!have_params || s->n_params == 0)
+        return fail_at(d, n, err, "params: nothing to sweep");
+    for (int i = 0; i < s->n_params; i++)
+        if (s->params[i].is_range && !s->random)
+            return err_set(err, ERR_INPUT, "%s:%d:%d: sweep: %s: a {min, max} range needs method: random",
+                           d->file, s->params[i].line, s->params[i].col, s->params[i].key);
+    return 0;
+}
+
+int sweep_load(const char *path, sweep_spec *s, int *found, err_t *err)
+{
+    memset(s, 0, sizeof *s);
+    *found = 0;
+    snprintf(s->source, sizeof s->source, "%s", path);
+    snprintf(s->dir, sizeof s->dir, "runs/sweep");
+    s->samples = 10;
+    s->seed = 1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, ERR_INPUT, "%s: %s", path, strerror(errno));
+    yaml_parser_t p;
+    yaml_document_t ydoc;
+    int rc = 0;
+    if (!yaml_parser_initialize(&p)) {
+        fclose(f);
+        return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    }
+    yaml_parser_set_input_file(&p, f);
+    if (!yaml_parser_load(&p, &ydoc)) {
+        /* cfg_load reads the same file and reports YAML errors in detail. */
+        rc = err_set(err, ERR_INPUT, "%s:%lu: invalid YAML: %s", path,
+                     (unsigned long)p.problem_mark.line + 1, p.problem ? p.problem : "error");
+    } else {
+        doc_t d = {path, &ydoc};
+        yaml_node_t *root = yaml_document_get_root_node(&ydoc);
+        if (root && root->type == YAML_MAPPING_NODE)
+            for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
+                 q < root->data.mapping.pairs.top && rc == 0; q++) {
+                yaml_node_t *k = node(&d, q->key);
+                if (k->type == YAML_SCALAR_NODE && !strcmp(text(k), "sweep")) {
+                    *found = 1;
+                    rc = read_sweep(&d, node(&d, q->value), s, err);
+                }
+            }
+        yaml_document_delete(&ydoc);
+    }
+    yaml_parser_delete(&p);
+    fclose(f);
+    return rc;
+}
+
+/* ---- trials --------------------------------------------------------------- */
+
+int sweep_apply(const sweep_spec *s, const sweep_trial *t, const cfg_t *base, cfg_t *out,
+                err_t *err)
+{
+    *out = *base;
+    for (int i = 0; i < s->n_params; i++) {
+        char assign[SWEEP_VALUE_MAX + 64];
+        snprintf(assign, sizeof assign, "%s=%s", s->params[i].key, t->values[i]);
+        if (cfg_set(out, assign, err)) {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "%s", err->msg);
+            return err_set(err, ERR_INPUT, "%s:%d:%d: sweep: %s", s->source, s->params[i].line,
+                           s->params[i].col, m);
+        }
+    }
+    if (cfg_validate(out, err)) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        return err_set(err, ERR_INPUT, "%s: sweep: a trial is invalid: %s", s->source, m);
+    }
+    return 0;
+}
+
+/* A draw from a range: uniform, or uniform in log space (learning rates). */
+static void draw(const sweep_param *p, rng_t *r, char *buf, size_t len)
+{
+    double u = rng_uniform(r);
+    double v = p->log_scale ? exp(log(p->lo) + u * (log(p->hi) - log(p->lo)))
+                            : p->lo + u * (p->hi - p->lo);
+    if (p->integer)
+        snprintf(buf, len, "%lld", (long long)llround(v));
+    else
+        snprintf(buf, len, "%.6g", v);
+}
+
+int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, int *n,
+                 err_t *err)
+{
+    long long count = 1;
+    if (s->random) {
+        count = s->samples;
+    } else {
+        for (int i = 0; i < s->n_params; i++) {
+            count *= s->params[i].n_values;
+            if (count > SWEEP_MAX_TRIALS)
+                return err_set(err, ERR_INPUT, "%s: sweep: the grid has more than %d trials",
+                               s->source, SWEEP_MAX_TRIALS);
+        }
+    }
+    sweep_trial *t = calloc((size_t)count, sizeof *t);
+    if (!t)
+        return err_set(err, ERR_RUNTIME, "out of memory for %lld sweep trials", count);
+    rng_t r;
+    rng_seed(&r, s->seed);
+    for (long long i = 0; i < count; i++) {
+        long long rest = i; /* grid: trial i's digits, last key fastest */
+        for (int k = s->n_params - 1; k >= 0; k--) {
+            const sweep_param *p = &s->params[k];
+            if (!s->random) {
+                snprintf(t[i].values[k], SWEEP_VALUE_MAX, "%s", p->values[rest % p->n_values]);
+                rest /= p->n_values;
+            }
+        }
+        for (int k = 0; s->random && k < s->n_params; k++) {
+            const sweep_param *p = &s->params[k];
+            if (p->is_range)
+                draw(p, &r, t[i].values[k], SWEEP_VALUE_MAX);
+            else
+                snprintf(t[i].values[k], SWEEP_VALUE_MAX, "%s",
+                         p->values[rng_below(&r, (uint64_t)p->n_values)]);
+        }
+        cfg_t c;
+        if (sweep_apply(s, &t[i], base, &c, err)) {
+            free(t);
+            return -1;
+        }
+    }
+    *trials = t;
+    *n = (int)count;
+    return 0;
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static int make_dirs(const char *path, err_t *err)
+{
+    char buf[CFG_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s/", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return err_set(err, ERR_RUNTIME, "%s: cannot create directory: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    return 0;
+}
+
+#define RESULT_HEADER "eval_accuracy,best_accuracy,best_epoch,final_loss,test_accuracy,seconds"
+
+static int write_result(const char *path, const sweep_result *r, err_t *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_set(err, ERR_RUNTIME, "%s: %s", path, strerror(errno));
+    fprintf(f, RESULT_HEADER "\n%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
+            r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
+    if ((ferror(f) | fclose(f)) != 0)
+        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
+    return 0;
+}
+
+/* 1 and *r filled if path holds a finished trial's result, else 0. */
+static int read_result(const char *path, sweep_result *r)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    int ok = fgets(line, sizeof line, f) && !strncmp(line, RESULT_HEADER, strlen(RESULT_HEADER)) &&
+             fscanf(f, "%lf,%lf,%d,%lf,%lf,%lf", &r->eval_accuracy, &r->best_accuracy,
+                    &r->best_epoch, &r->final_loss, &r->test_accuracy, &r->seconds) == 6;
+    fclose(f);
+    return ok;
+}
+
+typedef struct {
+    int trial;
+    sweep_result r;
+} ranked;
+
+static int by_accuracy(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->r.eval_accuracy != y->r.eval_accuracy)
+        return x->r.eval_accuracy < y->r.eval_accuracy ? 1 : -1;
+    return x->trial - y->trial; /* ties: the earlier trial first */
+}
+
+static void trial_dir(const sweep_spec *s, int i, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.900s/trial-%03d", s->dir, i + 1);
+}
+
+/* The trial's config with its outputs inside its directory. */
+static int trial_config(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
+                        const char *dir, cfg_t *c, err_t *err)
+{
+    if (sweep_apply(s, t, base, c, err))
+        return -1;
+    snprintf(c->model_path, sizeof c->model_path, "%.960s/model", dir);
+    snprintf(c->metrics_path, sizeof c->metrics_path, "%.960s/metrics.csv", dir);
+    return 0;
+}
+
+static int write_yaml(const char *path, const cfg_t *c, err_t *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_set(err, ERR_RUNTIME, "%s: %s", path, strerror(errno));
+    int bad = cfg_write_yaml(c, f);
+    if ((bad | ferror(f) | fclose(f)) != 0)
+        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
+    return 0;
+}
+
+/* results.csv, results.md, best.yaml from the finished trials. */
+static int write_tables(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
+                        ranked *rk, int n, err_t *err)
+{
+    char path[CFG_PATH_MAX + 32];
+    qsort(rk, (size_t)n, sizeof *rk, by_accuracy);
+    snprintf(path, sizeof path, "%s/results.csv", s->dir);
+    FILE *csv = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/results.md", s->dir);
+    FILE *md = fopen(path, "w");
+    if (!csv || !md) {
+        if (csv) fclose(csv);
+        if (md) fclose(md);
+        return err_set(err, ERR_RUNTIME, "%s: cannot write the results: %s", s->dir, strerror(errno));
+    }
+    fprintf(csv, "rank,trial");
+    fprintf(md, "| rank | trial |");
+    for (int k = 0; k < s->n_params; k++) {
+        fprintf(csv, ",%s", s->params[k].key);
+        fprintf(md, " %s |", s->params[k].key);
+    }
+    fprintf(csv, ",%s\n", RESULT_HEADER);
+    fprintf(md, " accuracy | best (epoch) | final loss | test accuracy | seconds |\n|---|---|");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(md, "---|");
+    fprintf(md, "---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        const sweep_result *r = &rk[i].r;
+        fprintf(csv, "%d,%d", i + 1, rk[i].trial + 1);
+        fprintf(md, "| %d | %d |", i + 1, rk[i].trial + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            /* Values are kept quoted for cfg_set; tables show them bare. */
+            char v[SWEEP_VALUE_MAX];
+            size_t w = 0;
+            for (const char *p = t[rk[i].trial].values[k]; *p && w + 1 < sizeof v; p++)
+                if (*p != '\'')
+                    v[w++] = *p;
+            v[w] = '\0';
+            fprintf(csv, ",\"%s\"", v);
+            fprintf(md, " %s |", v);
+        }
+        fprintf(csv, ",%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
+                r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
+        fprintf(md, " %.2f%% | %.2f%% (%d) | %.4f | %.2f%% | %.1f |\n", 100 * r->eval_accuracy,
+                100 * r->best_accuracy, r->best_epoch, r->final_loss, 100 * r->test_accuracy,
+                r->seconds);
+    }
+    int bad = (ferror(csv) | fclose(csv)) | (ferror(md) | fclose(md));
+    if (bad)
+        return err_set(err, ERR_RUNTIME, "%s: writing the results failed", s->dir);
+    if (n == 0)
+        return 0;
+    /* The best trial's whole config: `nntrain -c best.yaml` trains it again,
+     * the same bits (its outputs go to the trial's directory). */
+    char dir[CFG_PATH_MAX];
+    cfg_t c;
+    trial_dir(s, rk[0].trial, dir, sizeof dir);
+    if (trial_config(s, &t[rk[0].trial], base, dir, &c, err))
+        return -1;
+    snprintf(path, sizeof path, "%s/best.yaml", s->dir);
+    return write_yaml(path, &c, err);
+}
+
+int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
+              int *n_run, err_t *err)
+{
+    sweep_trial *t;
+    int n;
+    *n_run = 0;
+    if (sweep_expand(s, base, &t, &n, err))
+        return -1;
+    ranked *rk = calloc((size_t)n, sizeof *rk);
+    int rc = rk ? make_dirs(s->dir, err) : err_set(err, ERR_RUNTIME, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char dir[CFG_PATH_MAX], path[CFG_PATH_MAX + 32];
+        cfg_t c;
+        trial_dir(s, i, dir, sizeof dir);
+        snprintf(path, sizeof path, "%s/result.csv", dir);
+        rk[i].trial = i;
+        if (read_result(path, &rk[i].r))
+            continue; /* finished in an earlier run of this sweep */
+        char cfg_path[CFG_PATH_MAX + 32];
+        snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", dir);
+        rc = trial_config(s, &t[i], base, dir, &c, err);
+        if (rc == 0)
+            rc = make_dirs(dir, err);
+        if (rc == 0)
+            rc = write_yaml(cfg_path, &c, err);
+        if (rc == 0)
+            rc = run(&c, dir, &rk[i].r, user, err);
+        /* The result file last: its presence means "finished". */
+        if (rc == 0)
+            rc = write_result(path, &rk[i].r, err);
+        if (rc == 0)
+            ++*n_run;
+    }
+    if (rc == 0)
+        rc = write_tables(s, t, base, rk, n, err);
+    free(rk);
+    free(t);
+    return rc;
+}
