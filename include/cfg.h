@@ -57,6 +57,8 @@ typedef struct {
     /* output: */
     char model_path[CFG_PATH_MAX];   /* "" = do not save */
     char metrics_path[CFG_PATH_MAX]; /* "" = do not write */
+    char checkpoint_path[CFG_PATH_MAX]; /* "" = no checkpoints */
+    int checkpoint_every;            /* epochs between checkpoints; 0 = only on SIGINT/SIGTERM */
 
     int n_locs;
     cfg_loc locs[CFG_MAX_KEYS];

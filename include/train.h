@@ -14,10 +14,19 @@
  *     goes to its own buffer; reduce_sum adds the buffers in shard order.
  *     The classic data-parallel shape, and the one MPI ranks will take.
  *
- * No allocation happens inside the training loop. */
+ * No allocation happens inside the training loop.
+ *
+ * Checkpoints and resuming: the whole state of a run between two
+ * mini-batches is the weights, the rng, the current epoch's permutation and
+ * the position in it (train_state). train_run hands that state to the
+ * on_checkpoint hook every checkpoint_every epochs and when *stop becomes
+ * non-zero (a signal); given it back as opts->resume, it continues exactly
+ * where it left off: the final weights are bitwise those of an
+ * uninterrupted run, for any thread count. */
 #ifndef NNTRAIN_TRAIN_H
 #define NNTRAIN_TRAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "err.h"
 #include "idx.h"
@@ -32,7 +41,36 @@ typedef struct {
     int shards;      /* 0 = automatic: train_auto_shards() */
     int shard_buffers; /* 1: shards mode; 0: fused mode (see above) */
     int deterministic; /* shards mode, 0: one shard per thread (results then depend on threads) */
+
+    /* Checkpointing (all optional, zero = off). */
+    int checkpoint_every; /* call on_checkpoint after every N-th epoch; 0 = never */
+    /* Polled between mini-batches (by one thread): when non-zero, training
+     * stops after the current mini-batch, calls on_checkpoint and returns
+     * TRAIN_STOPPED. NULL = never. Set it from a signal handler. */
+    const volatile sig_atomic_t *stop;
+    const struct train_state *resume; /* continue from here; NULL = start afresh */
+    /* Called with the state to save (see train_state); the weights are
+     * finite. Returns 0, or -1 with err filled: training stops with it. */
+    int (*on_checkpoint)(void *user, const net_t *net, const struct train_state *s, err_t *err);
+    void *ckpt_user;
 } train_opts;
+
+/* Where a run stands between two mini-batches: with the weights, all that
+ * decides the rest of the run. */
+typedef struct train_state {
+    int epoch;        /* 1-based epoch in progress, whose shuffle is done */
+    int step;         /* its mini-batches done, 0..n_batches (n_batches: epoch complete) */
+    int n_batches;    /* mini-batches per epoch */
+    int epochs;       /* the run's train.epochs, for messages */
+    uint64_t rng;     /* the shuffling rng's state after this epoch's shuffle */
+    int n_train;
+    int *perm;        /* (n_train) this epoch's order; the next epoch shuffles it in place */
+    double loss_sum;  /* the epoch's example costs summed so far (for its report) */
+    int stopping;     /* 1: saved because *stop was set; 0: every checkpoint_every epochs */
+} train_state;
+
+/* train_run's return value when *opts->stop ended it. */
+#define TRAIN_STOPPED 1
 
 /* What one epoch did, handed to the on_epoch hook. */
 typedef struct {
@@ -62,11 +100,26 @@ int train_auto_shards(int batch_size, size_t n_params);
  * or threads (fused mode, or shards mode without determinism). */
 int train_parts(const train_opts *o, int batch_size, size_t n_params);
 
-/* Trains net (already initialised) on train; after each epoch evaluates on
- * eval_set (may be NULL). Input images are scaled to 0..1; targets are
- * one-hot of the labels (labels must be < the output size). */
+/* Trains net (already initialised, or loaded from a checkpoint with
+ * opts->resume) on train; after each epoch evaluates on eval_set (may be
+ * NULL). Input images are scaled to 0..1; targets are one-hot of the labels
+ * (labels must be < the output size). Returns 0 when done, TRAIN_STOPPED
+ * when *opts->stop stopped it (after on_checkpoint), -1 with err filled on
+ * an error. A mini-batch loss or weight that is not finite stops training
+ * with an error naming the epoch and step; no checkpoint is written then. */
 int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
               const train_opts *opts, const train_hooks *hooks, err_t *err);
+
+/* Estimated bytes of memory training needs beyond the loaded data: the
+ * parameters, gradient buffers, workspaces and batch buffers. Computed in
+ * double, so absurd sizes give a large number rather than overflowing. */
+double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, int n_train);
+
+/* Refuses (ERR_INPUT, with the estimate) sizes whose memory cannot be
+ * allocated: more than size_t can address, or more than this machine's
+ * physical memory together with data_bytes already loaded. */
+int train_check_memory(int n_layers, const int *sizes, const train_opts *o, int n_train,
+                       double data_bytes, err_t *err);
 
 /* Threads that `threads` (0 = all) means on this machine. */
 int train_resolve_threads(int threads);

@@ -3,13 +3,16 @@
  * 0 done, 1 runtime failure, 2 bad usage, config, data or model file. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cfg.h"
+#include "ckpt.h"
 #include "eval.h"
 #include "idx.h"
 #include "kernels.h"
@@ -22,7 +25,7 @@
 #define MAX_OVERRIDES 256
 
 static const char usage_text[] =
-    "Usage: nntrain [train] -c CONFIG [-s KEY=VALUE]... [--data-dir DIR] [-q]\n"
+    "Usage: nntrain [train] -c CONFIG [-s KEY=VALUE]... [--data-dir DIR] [--resume CKPT] [-q]\n"
     "       nntrain eval -m MODEL [-c CONFIG] [-s KEY=VALUE]... [--images F --labels F]\n"
     "       nntrain predict -m MODEL FILE...\n"
     "       nntrain --help | --version\n";
@@ -44,6 +47,11 @@ static const char help_text[] =
     "  -c, --config FILE    YAML config (reference: configs/README.md)\n"
     "  -s, --set KEY=VALUE  override one config value, e.g. -s train.learning_rate=0.5\n"
     "                       or -s network.sizes=[784,100,10]; repeatable, applied in order\n"
+    "      --resume CKPT    continue training from a checkpoint (output.checkpoint),\n"
+    "                       or from the newest *.ckpt in a directory; the config\n"
+    "                       must be the one it was made with (epochs, threads and\n"
+    "                       output.* may change). The result is bitwise the same as\n"
+    "                       an uninterrupted run's\n"
     "      --data-dir DIR   directory with the data files (same as -s data.dir=DIR);\n"
     "                       relative data dirs are looked up under $NNTRAIN_DATA,\n"
     "                       else under ./data\n"
@@ -58,8 +66,13 @@ static const char help_text[] =
     "  NNTRAIN_DATA         root for relative data.dir values (default ./data)\n"
     "  OMP_NUM_THREADS      ignored: set train.threads instead (0 = every core)\n"
     "\n"
+    "Signals: SIGINT (Ctrl-C) or SIGTERM stops training after the current\n"
+    "mini-batch, writes a checkpoint if output.checkpoint is set and prints how\n"
+    "to resume; a second one quits at once.\n"
+    "\n"
     "Exit status: 0 done, 1 runtime failure (I/O, memory, divergence),\n"
-    "2 bad usage, config, data or model file.\n"
+    "2 bad usage, config, data, model or checkpoint file,\n"
+    "130 stopped by SIGINT, 143 stopped by SIGTERM.\n"
     "\n"
     "Example:\n"
     "  nntrain -c configs/mnist.yaml -s train.epochs=5\n";
@@ -69,6 +82,7 @@ typedef struct {
     const char *model;
     const char *data_dir;
     const char *images, *labels;
+    const char *resume;
     const char *overrides[MAX_OVERRIDES];
     int n_overrides;
     int quiet;
@@ -150,6 +164,165 @@ static void describe(const net_t *net, char *buf, size_t n)
         snprintf(buf + w, n - w, " %s", net_cost_name(net->cost));
 }
 
+/* Makes sure files can be created in path's directory (creating it if
+ * missing) before any work is done, so that a read-only or impossible
+ * output path fails at once and leaves nothing behind. key names the
+ * config key in messages. */
+static int check_output(const char *key, const char *path, err_t *err)
+{
+    if (!path[0])
+        return 0;
+    if (make_parent_dirs(path, err) != 0) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        return err_set(err, err->code, "%s: %s", key, m);
+    }
+    char probe[CFG_PATH_MAX + 64];
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path) + 1 : 0;
+    snprintf(probe, sizeof probe, "%.*s.nntrain-probe.%ld", dir_len, path, (long)getpid());
+    FILE *f = fopen(probe, "wb");
+    if (!f)
+        return err_set(err, ERR_RUNTIME, "%s: %s: cannot write in %s: %s", key, path,
+                       dir_len ? "its directory" : "the current directory", strerror(errno));
+    fclose(f);
+    unlink(probe);
+    return 0;
+}
+
+/* ---- signals: stop after the current mini-batch ------------------------- */
+
+static volatile sig_atomic_t stop_signal; /* the signal number, 0 if none */
+
+static void on_stop_signal(int sig)
+{
+    static const char msg[] =
+        "\nnntrain: stopping after this mini-batch (again to quit at once)\n";
+    stop_signal = sig;
+    /* write() is async-signal-safe; printf is not. */
+    ssize_t rc = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)rc;
+}
+
+/* SA_RESETHAND: the first signal asks politely, a second one kills. */
+static void catch_stop_signals(int on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sa.sa_flags = on ? SA_RESETHAND : 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+typedef struct {
+    char path[CFG_PATH_MAX + 32]; /* "" = none */
+    const char *config;           /* the run's config text (ckpt_config_text) */
+    int epoch, step;              /* the last position handed over */
+    int saved;                    /* a checkpoint exists at path (this run or resumed) */
+} ckpt_ctx;
+
+static int save_checkpoint(void *user, const net_t *net, const train_state *st, err_t *err)
+{
+    ckpt_ctx *k = user;
+    k->epoch = st->epoch;
+    k->step = st->step;
+    if (!k->path[0])
+        return 0;
+    if (ckpt_save(k->path, k->config, st, net, CKPT_OPTIM_SGD, NULL, 0, err) != 0)
+        return -1;
+    k->saved = 1;
+    return 0;
+}
+
+/* A directory (an existing one, or a path ending in '/') holds the
+ * checkpoint as checkpoint.ckpt. */
+static void checkpoint_file(const char *cfg_path, char *out, size_t n)
+{
+    struct stat sb;
+    size_t len = strlen(cfg_path);
+    if (len && (cfg_path[len - 1] == '/' || (stat(cfg_path, &sb) == 0 && S_ISDIR(sb.st_mode))))
+        snprintf(out, n, "%s%scheckpoint%s", cfg_path, cfg_path[len - 1] == '/' ? "" : "/",
+                 CKPT_SUFFIX);
+    else
+        snprintf(out, n, "%s", cfg_path);
+}
+
+/* Appends s to buf as one shell word, quoted when it needs to be. */
+static void add_shell_word(char *buf, size_t n, const char *s)
+{
+    size_t len = strlen(buf);
+    int plain = s[0] != '\0';
+    for (const char *p = s; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/=:+@%", *p))
+            plain = 0;
+    if (plain) {
+        snprintf(buf + len, n - len, " %s", s);
+        return;
+    }
+    if (len + 3 < n)
+        buf[len++] = ' ', buf[len++] = '\'';
+    for (const char *p = s; *p && len + 6 < n; p++) {
+        if (*p == '\'') {
+            memcpy(buf + len, "'\\''", 4); /* close, escaped quote, reopen */
+            len += 4;
+        } else {
+            buf[len++] = *p;
+        }
+    }
+    if (len + 1 < n)
+        buf[len++] = '\'';
+    buf[len] = '\0';
+}
+
+/* The message for a run stopped by a signal, with the command to resume. */
+static void print_stopped(const options *o, const ckpt_ctx *k, int sig)
+{
+    if (!k->saved || !k->path[0]) {
+        fprintf(stderr,
+                "nntrain: interrupted by %s at epoch %d step %d; no checkpoint written "
+                "(set output.checkpoint to be able to resume)\n",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT", k->epoch, k->step);
+        return;
+    }
+    char cmd[8192] = "nntrain -c";
+    add_shell_word(cmd, sizeof cmd, o->config);
+    for (int i = 0; i < o->n_overrides; i++) {
+        strncat(cmd, " -s", sizeof cmd - strlen(cmd) - 1);
+        add_shell_word(cmd, sizeof cmd, o->overrides[i]);
+    }
+    if (o->data_dir) {
+        strncat(cmd, " --data-dir", sizeof cmd - strlen(cmd) - 1);
+        add_shell_word(cmd, sizeof cmd, o->data_dir);
+    }
+    strncat(cmd, " --resume", sizeof cmd - strlen(cmd) - 1);
+    add_shell_word(cmd, sizeof cmd, k->path);
+    fprintf(stderr, "nntrain: interrupted by %s at epoch %d step %d; checkpoint saved to %s; "
+            "resume with: %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", k->epoch, k->step,
+            k->path, cmd);
+}
+
+/* Loads the checkpoint to resume from into *ck and its weights into net
+ * (created from the config, which the checkpoint must match). */
+static int load_resume(const char *arg, const char *config, net_t *net, ckpt_t *ck,
+                       char *path, size_t n, err_t *err)
+{
+    if (ckpt_resolve(arg, path, n, err) != 0 || ckpt_load(path, config, ck, err) != 0)
+        return -1;
+    /* Same config text means the same shape; a file that passes every check
+     * but still differs has been tampered with. */
+    int same = ck->net.n_layers == net->n_layers && ck->net.cost == net->cost;
+    for (int i = 0; same && i <= net->n_layers; i++)
+        same = ck->net.sizes[i] == net->sizes[i] && (i == net->n_layers || ck->net.act[i] == net->act[i]);
+    if (!same)
+        return err_set(err, ERR_INPUT, "%s: the network inside does not match its config text", path);
+    memcpy(net->params, ck->net.params, net->n_params * sizeof *net->params);
+    return 0;
+}
+
 static int cmd_train(const options *o)
 {
     err_t err;
@@ -164,6 +337,9 @@ static int cmd_train(const options *o)
     int rc = 0;
     report_t rep = {0};
     char where[CFG_PATH_MAX + 64], desc[512];
+    char *config_text = NULL;
+    ckpt_t ck = {0};
+    ckpt_ctx k = {{0}, NULL, 0, 0, 0};
 
     if (load_config(o, c, &err) != 0)
         goto fail;
@@ -190,6 +366,34 @@ static int cmd_train(const options *o)
     val.labels = train.labels + fit.n;
     const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
 
+    train_opts opts = {.learning_rate = c->learning_rate, .batch_size = c->batch_size,
+                       .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
+                       .shards = c->shards, .shard_buffers = c->shard_buffers,
+                       .deterministic = c->deterministic,
+                       .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
+                       .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
+    /* Before any allocation that size decides, and before any output file. */
+    double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
+                        ((double)test.n * test.rows * test.cols + test.n);
+    if (train_check_memory(c->n_layers, c->sizes, &opts, fit.n, data_bytes, &err) != 0) {
+        cfg_where(c, "network.sizes", where, sizeof where);
+        char m[sizeof err.msg];
+        snprintf(m, sizeof m, "%s", err.msg);
+        err_set(&err, err.code, "%s: %s", where, m);
+        goto fail;
+    }
+    checkpoint_file(c->checkpoint_path, k.path, sizeof k.path);
+    if (check_output("output.model", c->model_path, &err) != 0 ||
+        check_output("output.metrics", c->metrics_path, &err) != 0 ||
+        check_output("output.checkpoint", k.path, &err) != 0)
+        goto fail;
+    config_text = malloc(CKPT_CONFIG_MAX);
+    if (!config_text || ckpt_config_text(c, &fit, config_text, CKPT_CONFIG_MAX) != 0) {
+        err_set(&err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
+        goto fail;
+    }
+    k.config = config_text;
+
     if (net_create(&net, c->n_layers, c->sizes, c->act, c->cost, &err) != 0) {
         cfg_where(c, "network.sizes", where, sizeof where);
         char m[sizeof err.msg];
@@ -197,12 +401,19 @@ static int cmd_train(const options *o)
         err_set(&err, err.code, "%s: %s", where, m);
         goto fail;
     }
-    rng_t init_rng;
-    rng_seed(&init_rng, c->seed ^ 0x5851f42d4c957f2dULL);
-    net_init_params(&net, c->init, &init_rng);
+    char resume_path[CFG_PATH_MAX * 2];
+    if (o->resume) {
+        if (load_resume(o->resume, config_text, &net, &ck, resume_path, sizeof resume_path, &err) != 0)
+            goto fail;
+        opts.resume = &ck.st;
+        /* Until this run writes its own, the one resumed from is the last good one. */
+        k.saved = strcmp(resume_path, k.path) == 0;
+    } else {
+        rng_t init_rng;
+        rng_seed(&init_rng, c->seed ^ 0x5851f42d4c957f2dULL);
+        net_init_params(&net, c->init, &init_rng);
+    }
 
-    train_opts opts = {c->learning_rate, c->batch_size, c->epochs, c->seed, c->threads,
-                       c->shards, c->shard_buffers, c->deterministic};
     int T = train_resolve_threads(c->threads);
     int B = c->batch_size < fit.n ? c->batch_size : fit.n;
     int parts = train_parts(&opts, B, net.n_params);
@@ -218,15 +429,34 @@ static int cmd_train(const options *o)
                    kern_isa());
         else
             printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
+        if (o->resume)
+            printf("resuming from %s: epoch %d, %d of %d mini-batches done\n", resume_path,
+                   ck.st.epoch, ck.st.step, ck.st.n_batches);
         fflush(stdout);
     }
-    if (c->metrics_path[0] && make_parent_dirs(c->metrics_path, &err) != 0)
-        goto fail;
     if (report_open(&rep, c->metrics_path, o->quiet, &err) != 0)
         goto fail;
     train_hooks hooks = {report_progress, report_epoch, &rep};
-    if (train_run(&net, &fit, eval_set, &opts, &hooks, &err) != 0)
+    catch_stop_signals(1);
+    int trc = train_run(&net, &fit, eval_set, &opts, &hooks, &err);
+    catch_stop_signals(0); /* from here on, the model is about to be saved */
+    if (trc == TRAIN_STOPPED) {
+        report_close(&rep, NULL);
+        print_stopped(o, &k, stop_signal);
+        rc = 128 + stop_signal;
+        goto done;
+    }
+    if (trc != 0) {
+        if (k.saved) {
+            /* Truncation only shortens the message; the error still stands. */
+            char m[sizeof err.msg];
+            snprintf(m, sizeof m, "%s", err.msg);
+            int room = (int)(sizeof err.msg / 2);
+            err_set(&err, err.code, "%.*s; the last checkpoint, %.*s, is unchanged", room, m,
+                    room - 40, k.path);
+        }
         goto fail;
+    }
     if (report_close(&rep, &err) != 0)
         goto fail;
 
@@ -235,7 +465,7 @@ static int cmd_train(const options *o)
         goto fail;
     printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
     if (c->model_path[0]) {
-        if (make_parent_dirs(c->model_path, &err) != 0 || model_save(c->model_path, &net, &err) != 0)
+        if (model_save(c->model_path, &net, &err) != 0)
             goto fail;
         if (!o->quiet)
             printf("model saved to %s\n", c->model_path);
@@ -246,6 +476,8 @@ fail:
     if (rep.metrics)
         report_close(&rep, NULL);
 done:
+    ckpt_free(&ck);
+    free(config_text);
     net_free(&net);
     idx_dataset_free(&train);
     idx_dataset_free(&test);
@@ -397,7 +629,7 @@ done:
 
 int main(int argc, char **argv)
 {
-    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS };
+    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_RESUME };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 's'},
@@ -405,6 +637,7 @@ int main(int argc, char **argv)
         {"data-dir", required_argument, NULL, OPT_DATA_DIR},
         {"images", required_argument, NULL, OPT_IMAGES},
         {"labels", required_argument, NULL, OPT_LABELS},
+        {"resume", required_argument, NULL, OPT_RESUME},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -426,6 +659,7 @@ int main(int argc, char **argv)
         case OPT_DATA_DIR: o.data_dir = optarg; break;
         case OPT_IMAGES: o.images = optarg; break;
         case OPT_LABELS: o.labels = optarg; break;
+        case OPT_RESUME: o.resume = optarg; break;
         case 's':
             if (o.n_overrides == MAX_OVERRIDES)
                 return usage_error("too many -s overrides");
@@ -458,6 +692,8 @@ int main(int argc, char **argv)
             return usage_error("train takes no file arguments");
         return cmd_train(&o);
     }
+    if (o.resume)
+        return usage_error("--resume is for training");
     if (strcmp(cmd, "eval") == 0) {
         if (o.n_files > 0)
             return usage_error("eval takes no file arguments");

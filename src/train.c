@@ -4,7 +4,9 @@
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eval.h"
 #include "mem.h"
@@ -234,6 +236,44 @@ static int check_data(const net_t *net, const idx_dataset *d, const char *what, 
     return 0;
 }
 
+/* Whether every parameter is a finite number. */
+static int params_finite(const net_t *net)
+{
+    for (size_t i = 0; i < net->n_params; i++)
+        if (!isfinite(net->params[i]))
+            return 0;
+    return 1;
+}
+
+static int diverged(err_t *err, const train_opts *o, int epoch, int step, const char *what, double v)
+{
+    return err_set(err, ERR_RUNTIME,
+                   "training diverged at epoch %d step %d (%s is %g): try a lower learning rate "
+                   "(train.learning_rate is %g)",
+                   epoch, step, what, v, o->learning_rate);
+}
+
+/* Sets up t->perm and *rng from a checkpointed state. Returns the epoch to
+ * continue (its shuffle already done when *mid_epoch). */
+static int restore(trainer *t, rng_t *rng, const train_state *r, int n_train, int n_batches,
+                   int *mid_epoch, err_t *err)
+{
+    if (r->n_train != n_train || r->n_batches != n_batches || r->step < 0 ||
+        r->step > n_batches || r->epoch < 1)
+        return err_set(err, ERR_INPUT,
+                       "the checkpoint is for %d examples in %d mini-batches (at step %d), "
+                       "this run has %d in %d", r->n_train, r->n_batches, r->step, n_train, n_batches);
+    memcpy(t->perm, r->perm, (size_t)n_train * sizeof *t->perm);
+    rng->state = r->rng;
+    *mid_epoch = r->step < n_batches;
+    return *mid_epoch ? r->epoch : r->epoch + 1;
+}
+
+static int checkpoint(const net_t *net, const train_opts *o, const train_state *st, err_t *err)
+{
+    return o->on_checkpoint ? o->on_checkpoint(o->ckpt_user, net, st, err) : 0;
+}
+
 int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
               const train_opts *o, const train_hooks *hooks, err_t *err)
 {
@@ -255,44 +295,96 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     rng_t rng;
     rng_seed(&rng, o->seed);
     int n_batches = (train->n + B - 1) / B;
+    int first_epoch = 1, mid_epoch = 0;
+    if (o->resume) {
+        first_epoch = restore(&t, &rng, o->resume, train->n, n_batches, &mid_epoch, err);
+        if (first_epoch < 0) {
+            trainer_free(&t);
+            return -1;
+        }
+    }
+    train_state st = {0, 0, n_batches, o->epochs, 0, train->n, t.perm, 0.0, 0};
     int rc = 0;
 
-    for (int epoch = 1; epoch <= o->epochs && rc == 0; epoch++) {
-        rng_shuffle(&rng, t.perm, train->n);
+    for (int epoch = first_epoch; epoch <= o->epochs && rc == 0; epoch++) {
+        int b0 = 0;
         double t0 = omp_get_wtime(), loss_sum = 0.0;
+        if (mid_epoch && epoch == first_epoch) {
+            b0 = o->resume->step; /* the permutation came with the checkpoint */
+            loss_sum = o->resume->loss_sum;
+        } else {
+            rng_shuffle(&rng, t.perm, train->n);
+        }
+        /* Set by the master between batches; every thread reads them after
+         * the barrier that ends the batch, so all leave the loop together. */
+        int stop_at = 0, bad_at = 0;
+        double bad_loss = 0.0;
 
 #pragma omp parallel num_threads(T)
-        for (int b = 0; b < n_batches; b++) {
+        for (int b = b0; b < n_batches; b++) {
             int first = b * B;
             int Bb = train->n - first < B ? train->n - first : B;
             batch_gradient(net, &t, train, t.perm + first, Bb);
             optim_sgd(net->params, t.grad[0], net->n_params, (float)(o->learning_rate / Bb));
 #pragma omp master
             {
+                double batch_loss = 0.0;
                 for (int i = 0; i < Bb; i++)
-                    loss_sum += t.loss[i];
+                    batch_loss += t.loss[i];
+                /* A cheap per-step check: the loss is already summed, and a
+                 * diverging run is stopped near where it went wrong. */
+                if (!isfinite(batch_loss)) {
+                    bad_at = b + 1;
+                    bad_loss = batch_loss;
+                }
+                loss_sum += batch_loss;
                 if (hooks && hooks->on_progress)
                     hooks->on_progress(hooks->user, epoch, (long long)first + Bb, train->n,
                                        loss_sum / (first + Bb));
+                if (o->stop && *o->stop && b + 1 < n_batches)
+                    stop_at = b + 1;
             }
             /* The master's read of t.loss must finish before the next
-             * batch overwrites it. */
+             * batch overwrites it, and its flags must be seen by all. */
 #pragma omp barrier
+            if (bad_at || stop_at)
+                break;
         }
 
-
-        train_epoch_stats st = {0};
         st.epoch = epoch;
-        st.epochs = o->epochs;
-        st.seconds = omp_get_wtime() - t0;
-        st.n_examples = train->n;
-        st.examples_per_s = st.seconds > 0 ? train->n / st.seconds : 0.0;
-        st.train_loss = loss_sum / train->n;
-        st.eval_loss = st.eval_accuracy = -1.0;
-        if (!isfinite(st.train_loss)) {
-            rc = err_set(err, ERR_RUNTIME,
-                         "training diverged in epoch %d (loss is %g): try a lower learning rate",
-                         epoch, st.train_loss);
+        st.rng = rng.state;
+        st.loss_sum = loss_sum;
+        if (bad_at) {
+            rc = diverged(err, o, epoch, bad_at, "the mini-batch loss", bad_loss);
+            break;
+        }
+        if (stop_at) {
+            /* Mid-epoch: save where we are; the epoch's report is for the
+             * resumed run to print. */
+            st.step = stop_at;
+            st.stopping = 1;
+            if (!params_finite(net))
+                rc = diverged(err, o, epoch, stop_at, "a weight", NAN);
+            else
+                rc = checkpoint(net, o, &st, err) != 0 ? -1 : TRAIN_STOPPED;
+            break;
+        }
+        st.step = n_batches;
+
+        train_epoch_stats es = {0};
+        es.epoch = epoch;
+        es.epochs = o->epochs;
+        es.seconds = omp_get_wtime() - t0;
+        es.n_examples = train->n;
+        es.examples_per_s = es.seconds > 0 ? train->n / es.seconds : 0.0;
+        es.train_loss = loss_sum / train->n;
+        es.eval_loss = es.eval_accuracy = -1.0;
+        if (!isfinite(es.train_loss)) {
+            rc = diverged(err, o, epoch, n_batches, "the epoch's mean loss", es.train_loss);
+            break;
+        }
+        if (!params_finite(net)) {
+            rc = diverged(err, o, epoch, n_batches, "a weight", NAN);
             break;
         }
         if (eval_set) {
@@ -301,12 +393,85 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
                 rc = -1;
                 break;
             }
-            st.eval_loss = r.mean_cost;
-            st.eval_accuracy = r.accuracy;
+            es.eval_loss = r.mean_cost;
+            es.eval_accuracy = r.accuracy;
         }
-        if (hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, &st) != 0)
+        int early = hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, &es) != 0;
+        /* A signal during the last epoch's evaluation just lets the run
+         * finish: the model is about to be saved anyway. */
+        st.stopping = o->stop && *o->stop && epoch < o->epochs && !early;
+        if (st.stopping || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
+            if (checkpoint(net, o, &st, err) != 0) {
+                rc = -1;
+                break;
+            }
+        }
+        if (st.stopping) {
+            rc = TRAIN_STOPPED;
+            break;
+        }
+        if (early)
             break;
     }
     trainer_free(&t);
     return rc;
+}
+
+/* ---- memory estimate ----------------------------------------------------- */
+
+double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, int n_train)
+{
+    double n_params = 0, units = 0;
+    for (int l = 0; l < n_layers; l++) {
+        n_params += (double)sizes[l + 1] * ((double)sizes[l] + 1);
+        units += sizes[l + 1];
+    }
+    int B = o->batch_size < n_train ? o->batch_size : n_train;
+    if (B < 1)
+        B = 1;
+    /* train_parts wants a size_t: clamp, it only matters for small nets. */
+    size_t np = n_params < 1e15 ? (size_t)n_params : (size_t)1e15;
+    int parts = train_parts(o, B, np);
+    double n_grads = o->shard_buffers ? parts : 1;
+    double n_ws = o->shard_buffers ? parts : 1;
+    double ws_rows = o->shard_buffers ? (B + parts - 1) / parts : B;
+    double f = sizeof(float);
+    double bytes = n_params * f                      /* the weights */
+                   + n_grads * (n_params + 16) * f   /* gradient buffers */
+                   + n_ws * ws_rows * 2 * units * f  /* activations and deltas */
+                   + (double)B * (sizes[0] + sizes[n_layers]) * f + B * 8.0 /* batch */
+                   + (double)n_train * sizeof(int);  /* the permutation */
+    /* Evaluation: one workspace of 64 rows per thread, at most. */
+    bytes += (double)train_resolve_threads(o->threads) * 64 * 2 * (units + sizes[0]) * f;
+    return bytes;
+}
+
+/* Physical memory in bytes, or 0 when the system will not say. */
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+}
+
+int train_check_memory(int n_layers, const int *sizes, const train_opts *o, int n_train,
+                       double data_bytes, err_t *err)
+{
+    double need = train_memory_bytes(n_layers, sizes, o, n_train);
+    double n_params = 0;
+    for (int l = 0; l < n_layers; l++)
+        n_params += (double)sizes[l + 1] * ((double)sizes[l] + 1);
+    if (n_params * sizeof(float) >= (double)SIZE_MAX / 4 || need >= (double)SIZE_MAX / 4)
+        return err_set(err, ERR_INPUT,
+                       "network.sizes: %.0f parameters need about %.3g GB, more than this "
+                       "machine can address", n_params, need / 1e9);
+    double have = physical_memory();
+    if (have > 0 && need + data_bytes > have)
+        return err_set(err, ERR_INPUT,
+                       "network.sizes, train.batch_size: training needs about %.2f GB "
+                       "(%.0f parameters: %.2f GB of weights; gradients, workspaces and "
+                       "%.2f GB of data besides), but this machine has %.2f GB of memory: "
+                       "use smaller layers or a smaller batch",
+                       (need + data_bytes) / 1e9, n_params, n_params * 4 / 1e9, data_bytes / 1e9,
+                       have / 1e9);
+    return 0;
 }

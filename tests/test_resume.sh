@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# End-to-end tests of checkpoints and --resume: a run killed with SIGKILL at
+# a random moment, or stopped with SIGINT/SIGTERM, and resumed (with another
+# thread count) ends with a model byte for byte the same as the
+# uninterrupted run's. Also: damaged or foreign checkpoints, another config,
+# divergence, unwritable outputs, impossible sizes. Writes its own data.
+set -u
+NNTRAIN=${NNTRAIN:-./nntrain}
+tmp=$(mktemp -d)
+child=
+trap '[ -n "$child" ] && kill -9 "$child" 2>/dev/null; rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# expect CODE PATTERN -- command...: exit code and a pattern in stdout+stderr.
+expect() {
+    local code=$1 pattern=$2; shift 3
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" != "$code" ]; then
+        bad "$* exited $rc, expected $code; output: $out"
+    elif ! grep -qE -- "$pattern" <<<"$out"; then
+        bad "$*: output lacks /$pattern/: $out"
+    else
+        ok
+    fi
+}
+
+be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
+
+# The 2-class set of 2x2 images of test_cli.sh.
+write_set() {
+    local dir=$1 n=$2 i v
+    mkdir -p "$dir"
+    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 2; be32 2
+      for ((i = 0; i < n; i++)); do
+          v=$(printf %02x $((200 + i % 50)))
+          if ((i % 2 == 0)); then printf "\\x$v\\x$v\\x00\\x10"; else printf "\\x10\\x00\\x$v\\x$v"; fi
+      done; } > "$dir/images.idx"
+    { printf '\x00\x00\x08\x01'; be32 "$n"
+      for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$dir/labels.idx"
+}
+
+write_set "$tmp/data" 100
+# Tiny data, but a wide enough network and enough epochs (about a second)
+# that a kill lands mid-run. 13 mini-batches per epoch.
+EPOCHS=400
+cat > "$tmp/run.yaml" <<YAML
+data:
+  dir: $tmp/data
+  train_images: images.idx
+  train_labels: labels.idx
+  test_images: images.idx
+  test_labels: labels.idx
+network:
+  sizes: [4, 128, 128, 2]
+  activation: tanh
+  output: softmax
+  cost: cross_entropy
+  init: xavier
+train:
+  learning_rate: 0.05
+  batch_size: 8
+  epochs: $EPOCHS
+  seed: 3
+  threads: 2
+output:
+  checkpoint_every: 1
+YAML
+RUN=("$NNTRAIN" -q -c "$tmp/run.yaml")
+run() { "${RUN[@]}" "$@"; }  # not for '&': $! must be nntrain itself
+
+# --- the reference: uninterrupted ---------------------------------------------
+start=$(date +%s%N)
+run -s output.model="$tmp/ref.model" >/dev/null || bad "reference run failed"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ -s "$tmp/ref.model" ] && ok || bad "no reference model"
+
+# A random delay in ms, between a tenth and two thirds of the run's time.
+rand_delay() { echo $((ms / 10 + RANDOM % (ms * 2 / 3 - ms / 10 + 1))); }
+sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
+
+# --- SIGKILL at a random moment, resume from the last checkpoint --------------
+# Loops until the kill lands after the first checkpoint and before the end.
+killed=0
+for attempt in 1 2 3 4 5 6 7 8; do
+    rm -rf "$tmp/k"; mkdir -p "$tmp/k"
+    "${RUN[@]}" -s output.checkpoint="$tmp/k/run.ckpt" -s output.model="$tmp/k/final.model" >/dev/null 2>&1 &
+    child=$!
+    d=$(rand_delay)
+    sleep_ms "$d"
+    kill -9 "$child" 2>/dev/null
+    wait "$child" 2>/dev/null
+    child=
+    if [ -e "$tmp/k/final.model" ]; then ms=$((ms / 2 + 1)); continue; fi  # finished first
+    if [ -e "$tmp/k/run.ckpt" ]; then killed=1; break; fi
+done
+if [ "$killed" = 1 ]; then
+    ok
+    # Resume from the directory (newest *.ckpt) with one thread instead of two.
+    out=$(run -s output.checkpoint="$tmp/k/run.ckpt" -s output.model="$tmp/k/final.model" \
+              -s train.threads=1 --resume "$tmp/k" 2>&1) || bad "resume after SIGKILL failed: $out"
+    if cmp -s "$tmp/k/final.model" "$tmp/ref.model"; then
+        ok; echo "SIGKILL after ${d} ms (attempt $attempt), resumed with 1 thread: identical model"
+    else
+        bad "model after SIGKILL at ${d} ms + resume differs from the uninterrupted run's"
+    fi
+else
+    bad "could not kill the run between its first checkpoint and its end in 8 tries"
+fi
+
+# --- SIGINT mid-epoch: message, exit 130, the printed command resumes exactly ----
+got=0
+for attempt in 1 2 3 4 5 6 7 8; do
+    rm -rf "$tmp/i"; mkdir -p "$tmp/i"
+    # checkpoint_every 0: the only checkpoint is the one the signal writes.
+    "${RUN[@]}" -s output.checkpoint="$tmp/i/run.ckpt" -s output.checkpoint_every=0 \
+        -s output.model="$tmp/i/final.model" >/dev/null 2>"$tmp/i/err" &
+    child=$!
+    sleep_ms "$(rand_delay)"
+    kill -INT "$child" 2>/dev/null
+    wait "$child"; rc=$?
+    child=
+    if [ "$rc" = 0 ]; then ms=$((ms / 2 + 1)); continue; fi
+    got=1; break
+done
+msg=$(cat "$tmp/i/err")
+if [ "$got" = 1 ]; then
+    [ "$rc" = 130 ] && ok || bad "SIGINT: exit $rc, expected 130: $msg"
+    grep -qE "interrupted by SIGINT at epoch [0-9]+ step [0-9]+; checkpoint saved to $tmp/i/run.ckpt; resume with: nntrain -c" <<<"$msg" \
+        && ok || bad "SIGINT message: $msg"
+    [ ! -e "$tmp/i/final.model" ] && ok || bad "SIGINT: a final model was written"
+    # Run the printed command (with this build's binary), on 3 threads.
+    cmd=${msg##*resume with: nntrain }
+    out=$(eval "\"\$NNTRAIN\" $cmd -q -s train.threads=3" 2>&1) || bad "printed resume command failed: $cmd: $out"
+    cmp -s "$tmp/i/final.model" "$tmp/ref.model" && ok || bad "SIGINT + resume on 3 threads differs from the uninterrupted run"
+else
+    bad "SIGINT never landed before the run ended: $msg"
+fi
+
+# --- SIGTERM: exit 143 -------------------------------------------------------------
+rm -rf "$tmp/t"; mkdir -p "$tmp/t"
+"${RUN[@]}" -s output.checkpoint="$tmp/t/" -s train.epochs=100000 >/dev/null 2>"$tmp/t/err" &
+child=$!
+sleep 0.3
+kill -TERM "$child"
+wait "$child"; rc=$?
+child=
+[ "$rc" = 143 ] && ok || bad "SIGTERM: exit $rc, expected 143"
+grep -q "interrupted by SIGTERM at epoch [0-9]* step [0-9]*; checkpoint saved to $tmp/t/checkpoint.ckpt" "$tmp/t/err" \
+    && ok || bad "SIGTERM message: $(cat "$tmp/t/err")"
+
+# --- refused checkpoints: exit 2 ------------------------------------------------------
+ck=$tmp/t/checkpoint.ckpt
+expect 2 'different config.*train\.learning_rate is 0\.05 in the checkpoint, 0\.06 here' -- \
+    run -s train.learning_rate=0.06 --resume "$ck"
+expect 2 'network\.sizes is \[4,128,128,2\] in the checkpoint, \[4,64,2\] here' -- \
+    run -s 'network.sizes=[4,64,2]' --resume "$ck"
+cp "$ck" "$tmp/corrupt.ckpt"
+size=$(wc -c < "$ck")
+printf '\xff' | dd of="$tmp/corrupt.ckpt" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
+expect 2 'corrupt\.ckpt.*corrupt' -- run --resume "$tmp/corrupt.ckpt"
+head -c $((size / 2)) "$ck" > "$tmp/short.ckpt"
+expect 2 'short\.ckpt.*truncated' -- run --resume "$tmp/short.ckpt"
+expect 2 'ref\.model: this is a model file, not a checkpoint' -- run --resume "$tmp/ref.model"
+echo hello > "$tmp/foreign.ckpt"
+expect 2 'foreign\.ckpt: not an nntrain checkpoint' -- run --resume "$tmp/foreign.ckpt"
+expect 2 'nope\.ckpt' -- run --resume "$tmp/nope.ckpt"
+mkdir -p "$tmp/empty"
+expect 2 'no checkpoint' -- run --resume "$tmp/empty"
+expect 2 'resume is for training' -- "$NNTRAIN" eval -m "$tmp/ref.model" --resume "$ck"
+# Epochs may grow on resume: more training from the same point.
+expect 0 'resuming from .*checkpoint\.ckpt' -- "$NNTRAIN" -c "$tmp/run.yaml" -s train.epochs=100000 \
+    -s output.checkpoint_every=0 -s train.epochs=1 --resume "$ck"
+
+# --- divergence: exit 1, epoch and step named, the old checkpoint untouched ---------
+rm -rf "$tmp/n"; mkdir -p "$tmp/n"
+run -s train.epochs=2 -s output.checkpoint="$tmp/n/run.ckpt" >/dev/null
+cp "$tmp/n/run.ckpt" "$tmp/n/before.ckpt"
+expect 1 'diverged at epoch 1 step [0-9]+ .*lower learning rate' -- \
+    run -s network.output=linear -s network.activation=linear -s network.cost=quadratic \
+        -s train.learning_rate=1e30 -s output.checkpoint="$tmp/n/run.ckpt" -s output.model="$tmp/n/m.model"
+cmp -s "$tmp/n/run.ckpt" "$tmp/n/before.ckpt" && ok || bad "divergence changed the last checkpoint"
+[ ! -e "$tmp/n/m.model" ] && ok || bad "divergence wrote a model"
+
+# --- unwritable outputs: exit 1 before any work, nothing left behind -----------------
+touch "$tmp/afile"
+expect 1 'output\.model.*/proc/nntrain-test' -- run -s output.model=/proc/nntrain-test/x.model \
+    -s output.metrics="$tmp/w/m.csv"
+[ ! -e "$tmp/w/m.csv" ] && ok || bad "a metrics file was left by a run that could not save"
+expect 1 'output\.checkpoint.*afile' -- run -s output.checkpoint="$tmp/afile/x.ckpt"
+expect 1 'output\.model.*/proc' -- run -s output.model=/proc/x.model
+
+# --- sizes beyond memory: refused with the estimate, exit 2 --------------------------
+expect 2 'network\.sizes.*[0-9.]+ GB' -- run -s 'network.sizes=[4,1000000,1000000,2]'
+
+printf '%d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" = 0 ]
