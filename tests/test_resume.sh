@@ -144,7 +144,9 @@ fi
 rm -rf "$tmp/t"; mkdir -p "$tmp/t"
 "${RUN[@]}" -s output.checkpoint="$tmp/t/" -s train.epochs=100000 >/dev/null 2>"$tmp/t/err" &
 child=$!
-sleep 0.3
+# Once the first checkpoint exists, the handler is surely installed.
+w=0
+while [ ! -e "$tmp/t/checkpoint.ckpt" ] && [ $((w += 1)) -le 200 ]; do sleep 0.05; done
 kill -TERM "$child"
 wait "$child"; rc=$?
 child=
