@@ -13,13 +13,16 @@
 #include "config.h"
 #include "cfg.h"
 #include "ckpt.h"
+#include "curves.h"
 #include "eval.h"
 #include "idx.h"
 #include "kernels.h"
 #include "model.h"
 #include "net.h"
 #include "pgm.h"
+#include "plot.h"
 #include "report.h"
+#include "sweep.h"
 #include "train.h"
 
 #define MAX_OVERRIDES 256
@@ -28,6 +31,7 @@ static const char usage_text[] =
     "Usage: nntrain [train] -c CONFIG [-s KEY=VALUE]... [--data-dir DIR] [--resume CKPT] [-q]\n"
     "       nntrain eval -m MODEL [-c CONFIG] [-s KEY=VALUE]... [--images F --labels F]\n"
     "       nntrain predict -m MODEL FILE...\n"
+    "       nntrain plot curves|weights|confusion|errors ... (nntrain plot --help)\n"
     "       nntrain --help | --version\n";
 
 static const char help_text[] =
@@ -323,15 +327,37 @@ static int load_resume(const char *arg, const char *config, net_t *net, ckpt_t *
     return 0;
 }
 
-static int cmd_train(const options *o)
+/* What one training run reached, for sweeps' results tables. */
+typedef struct {
+    report_t *rep;          /* epoch lines and metrics go on to it */
+    double best_accuracy;
+    int best_epoch;
+    double final_loss, final_accuracy;
+} run_summary;
+
+static int summary_epoch(void *user, const train_epoch_stats *st)
+{
+    run_summary *s = user;
+    if (st->eval_accuracy > s->best_accuracy || s->best_epoch == 0) {
+        s->best_accuracy = st->eval_accuracy;
+        s->best_epoch = st->epoch;
+    }
+    s->final_loss = st->train_loss;
+    s->final_accuracy = st->eval_accuracy;
+    return report_epoch(s->rep, st);
+}
+
+static void summary_progress(void *user, int epoch, long long done, long long total, double loss)
+{
+    report_progress(((run_summary *)user)->rep, epoch, done, total, loss);
+}
+
+/* Trains as c says (already loaded and validated); prints, saves; fills
+ * *sum and *test_acc when given. Returns the exit code, the error printed. */
+static int train_config(const options *o, const cfg_t *c, run_summary *sum, double *test_acc)
 {
     err_t err;
     err_clear(&err);
-    cfg_t *c = malloc(sizeof *c);
-    if (!c) {
-        fprintf(stderr, "nntrain: out of memory\n");
-        return 1;
-    }
     net_t net = {0};
     idx_dataset train = {0}, test = {0};
     int rc = 0;
@@ -340,9 +366,11 @@ static int cmd_train(const options *o)
     char *config_text = NULL;
     ckpt_t ck = {0};
     ckpt_ctx k = {{0}, NULL, 0, 0, 0};
+    run_summary own = {0};
+    if (!sum)
+        sum = &own;
+    sum->rep = &rep;
 
-    if (load_config(o, c, &err) != 0)
-        goto fail;
     if (load_data(c, c->train_images, c->train_labels, c->train_limit, &train, &err) != 0 ||
         load_data(c, c->test_images, c->test_labels, 0, &test, &err) != 0)
         goto fail;
@@ -436,7 +464,7 @@ static int cmd_train(const options *o)
     }
     if (report_open(&rep, c->metrics_path, o->quiet, &err) != 0)
         goto fail;
-    train_hooks hooks = {report_progress, report_epoch, &rep};
+    train_hooks hooks = {summary_progress, summary_epoch, sum};
     catch_stop_signals(1);
     int trc = train_run(&net, &fit, eval_set, &opts, &hooks, &err);
     catch_stop_signals(0); /* from here on, the model is about to be saved */
@@ -464,6 +492,8 @@ static int cmd_train(const options *o)
     if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
         goto fail;
     printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
+    if (test_acc)
+        *test_acc = r.accuracy;
     if (c->model_path[0]) {
         if (model_save(c->model_path, &net, &err) != 0)
             goto fail;
@@ -481,6 +511,106 @@ done:
     net_free(&net);
     idx_dataset_free(&train);
     idx_dataset_free(&test);
+    return rc;
+}
+
+/* One trial of a sweep (sweep_run_fn): a quiet training run in its dir. */
+typedef struct {
+    const options *o;
+    int done, total;
+} sweep_ctx;
+
+static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *user, err_t *err)
+{
+    sweep_ctx *x = user;
+    options quiet = *x->o;
+    quiet.quiet = 1;
+    quiet.resume = NULL;
+    run_summary sum = {0};
+    printf("%s: ", dir);
+    fflush(stdout);
+    double t0 = report_now();
+    int rc = train_config(&quiet, c, &sum, &r->test_accuracy);
+    if (rc >= 128)
+        return err_set(err, ERR_RUNTIME, "%s: interrupted; run the sweep again to go on "
+                       "(finished trials are kept)", dir);
+    if (rc != 0)
+        return err_set(err, rc == 1 ? ERR_RUNTIME : ERR_INPUT, "%s: the trial failed (see above)", dir);
+    r->seconds = report_now() - t0;
+    r->eval_accuracy = sum.final_accuracy;
+    r->best_accuracy = sum.best_accuracy;
+    r->best_epoch = sum.best_epoch;
+    r->final_loss = sum.final_loss;
+    return 0;
+}
+
+/* nntrain -c FILE where FILE has a sweep: section. */
+static int cmd_sweep(const options *o, const cfg_t *base, const sweep_spec *spec)
+{
+    err_t err;
+    err_clear(&err);
+    if (o->resume)
+        return usage_error("--resume is for a single run; run the sweep again to resume it "
+                           "(finished trials are skipped)");
+    sweep_ctx x = {o, 0, 0};
+    int n_run;
+    if (sweep_run(spec, base, run_trial, &x, &n_run, &err) != 0)
+        return fail(&err);
+    /* Everyone's learning curves on one chart. */
+    char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
+    snprintf(md, sizeof md, "%s/results.md", spec->dir);
+    snprintf(path, sizeof path, "%s/curves.svg", spec->dir);
+    sweep_trial *t;
+    int n;
+    if (sweep_expand(spec, base, &t, &n, &err) != 0)
+        return fail(&err);
+    curves_run *runs = calloc((size_t)n, sizeof *runs);
+    int n_runs = 0, rc = 0;
+    for (int i = 0; runs && i < n && n_runs < CURVES_MAX_RUNS; i++) {
+        char csv[CFG_PATH_MAX + 64];
+        snprintf(csv, sizeof csv, "%.900s/trial-%03d/metrics.csv", spec->dir, i + 1);
+        if (curves_read_csv(csv, &runs[n_runs], &err) == 0) {
+            snprintf(runs[n_runs].name, sizeof runs[n_runs].name, "trial %d", i + 1);
+            n_runs++;
+        }
+    }
+    if (n_runs > 0 && curves_write_svg(path, runs, n_runs, &err) != 0)
+        rc = fail(&err);
+    for (int i = 0; i < n_runs; i++)
+        curves_run_free(&runs[i]);
+    free(runs);
+    free(t);
+    printf("sweep: %d trials (%d run now, %d done before); results in %s, best config in "
+           "%s/best.yaml, learning curves in %s\n", n, n_run, n - n_run, md, spec->dir, path);
+    FILE *f = fopen(md, "r");
+    char line[4096];
+    for (int i = 0; f && i < 8 && fgets(line, sizeof line, f); i++)
+        fputs(line, stdout); /* the header and the top of the table */
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+static int cmd_train(const options *o)
+{
+    err_t err;
+    err_clear(&err);
+    cfg_t *c = malloc(sizeof *c);
+    sweep_spec *spec = malloc(sizeof *spec);
+    int rc, found = 0;
+    if (!c || !spec) {
+        free(c);
+        free(spec);
+        fprintf(stderr, "nntrain: out of memory\n");
+        return 1;
+    }
+    if (load_config(o, c, &err) != 0 || sweep_load(o->config, spec, &found, &err) != 0)
+        rc = fail(&err);
+    else if (found)
+        rc = cmd_sweep(o, c, spec);
+    else
+        rc = train_config(o, c, NULL, NULL);
+    free(spec);
     free(c);
     return rc;
 }
@@ -642,6 +772,9 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
+    /* plot has options of its own: it parses its whole command line. */
+    if (argc > 1 && strcmp(argv[1], "plot") == 0)
+        return cmd_plot(argc - 1, argv + 1);
     options o = {0};
     const char *cmd = "train";
     if (argc > 1 && argv[1][0] != '-') {
@@ -702,6 +835,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "predict") == 0)
         return cmd_predict(&o);
     char m[256];
-    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict)", cmd);
+    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, plot)", cmd);
     return usage_error(m);
 }

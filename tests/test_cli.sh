@@ -126,5 +126,31 @@ expect 2 'foreign.model' -- "$NNTRAIN" predict -m "$tmp/foreign.model" "$tmp/dat
 # --- runtime failure: exit 1 ---------------------------------------------------------
 expect 1 'diverged' -- "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s network.output=linear -s network.activation=linear -s network.cost=quadratic -s train.learning_rate=1e6 -s output.model=
 
+# --- sweeps ---------------------------------------------------------------------------
+{ sed '/^output:/,$d' "$tmp/tiny.yaml"
+  cat <<YAML
+sweep:
+  dir: $tmp/sweep
+  params:
+    train.learning_rate: [0.05, 0.5]
+    network.activation: [tanh, relu]
+YAML
+} > "$tmp/sweep.yaml"
+expect 0 'sweep: 4 trials \(4 run now, 0 done before\)' -- "$NNTRAIN" -c "$tmp/sweep.yaml"
+[ -s "$tmp/sweep/results.md" ] && [ -s "$tmp/sweep/results.csv" ] && [ -s "$tmp/sweep/curves.svg" ] \
+    && ok || bad "sweep tables or curves missing"
+[ "$(grep -c '^| [0-9]' "$tmp/sweep/results.md")" = 4 ] && ok || bad "results.md should rank 4 trials"
+# best.yaml trains the best trial again: the same model, byte for byte.
+best_model=$(sed -n 's/^  model: "\(.*\)"$/\1/p' "$tmp/sweep/best.yaml")
+cp "$best_model" "$tmp/best-before.model"
+expect 0 'test accuracy' -- "$NNTRAIN" -q -c "$tmp/sweep/best.yaml"
+cmp -s "$best_model" "$tmp/best-before.model" && ok || bad "best.yaml did not reproduce its trial"
+# Run again: everything is done; remove one result and only it runs.
+rm "$tmp/sweep/trial-002/result.csv"
+expect 0 '\(1 run now, 3 done before\)' -- "$NNTRAIN" -c "$tmp/sweep.yaml"
+printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml"
+cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
+expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" = 0 ]
