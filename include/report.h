@@ -17,8 +17,10 @@ typedef struct {
     double epoch_start;
 } report_t;
 
-/* Opens the metrics CSV (path "" = none) and writes its header. */
-int report_open(report_t *r, const char *metrics_path, int quiet, err_t *err);
+/* Opens the metrics CSV (path "" = none) and writes its header. With
+ * append (a resumed run), rows go after those already there, and the
+ * header is written only if the file is new or empty. */
+int report_open(report_t *r, const char *metrics_path, int quiet, int append, err_t *err);
 int report_close(report_t *r, err_t *err);
 
 /* train_hooks callbacks; user is a report_t *. */

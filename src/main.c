@@ -462,7 +462,7 @@ static int train_config(const options *o, const cfg_t *c, run_summary *sum, doub
                    ck.st.epoch, ck.st.step, ck.st.n_batches);
         fflush(stdout);
     }
-    if (report_open(&rep, c->metrics_path, o->quiet, &err) != 0)
+    if (report_open(&rep, c->metrics_path, o->quiet, o->resume != NULL, &err) != 0)
         goto fail;
     train_hooks hooks = {summary_progress, summary_epoch, sum};
     catch_stop_signals(1);

@@ -37,17 +37,18 @@ void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n)
         snprintf(buf + w, n - w, "  %.1f s  %.0f ex/s", s->seconds, s->examples_per_s);
 }
 
-int report_open(report_t *r, const char *metrics_path, int quiet, err_t *err)
+int report_open(report_t *r, const char *metrics_path, int quiet, int append, err_t *err)
 {
     memset(r, 0, sizeof *r);
     r->quiet = quiet;
     r->progress = !quiet && isatty(STDERR_FILENO);
     if (metrics_path && metrics_path[0]) {
-        r->metrics = fopen(metrics_path, "w");
+        r->metrics = fopen(metrics_path, append ? "a" : "w");
         if (!r->metrics)
             return err_set(err, ERR_RUNTIME, "%s: cannot write the metrics file: %s",
                            metrics_path, strerror(errno));
-        fprintf(r->metrics, "%s\n", report_csv_header());
+        if (ftell(r->metrics) == 0) /* "a" starts at the end: 0 means empty */
+            fprintf(r->metrics, "%s\n", report_csv_header());
         fflush(r->metrics);
     }
     return 0;

@@ -42,7 +42,7 @@ START_TEST(test_metrics_file)
     close(fd);
     report_t r;
     err_t err;
-    ck_assert(report_open(&r, path, 1, &err) == 0);
+    ck_assert(report_open(&r, path, 1, 0, &err) == 0);
     ck_assert_int_eq(r.progress, 0); /* quiet: no bar */
     train_epoch_stats s = sample();
     report_epoch(&r, &s);
@@ -59,6 +59,20 @@ START_TEST(test_metrics_file)
     ck_assert(strncmp(line, "4,", 2) == 0);
     ck_assert(fgets(line, sizeof line, f) == NULL);
     fclose(f);
+    /* A resumed run appends its rows, under the one header. */
+    ck_assert(report_open(&r, path, 1, 1, &err) == 0);
+    s.epoch = 5;
+    report_epoch(&r, &s);
+    ck_assert(report_close(&r, &err) == 0);
+    f = fopen(path, "r");
+    int lines = 0, headers = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        headers += strncmp(line, "epoch,", 6) == 0;
+    }
+    fclose(f);
+    ck_assert_int_eq(lines, 4);
+    ck_assert_int_eq(headers, 1);
     unlink(path);
 }
 END_TEST
@@ -67,7 +81,7 @@ START_TEST(test_unwritable_metrics_path)
 {
     report_t r;
     err_t err;
-    ck_assert_int_eq(report_open(&r, "/nonexistent-dir/m.csv", 1, &err), -1);
+    ck_assert_int_eq(report_open(&r, "/nonexistent-dir/m.csv", 1, 0, &err), -1);
     ck_assert(strstr(err.msg, "/nonexistent-dir/m.csv") != NULL);
     ck_assert_int_eq(err.code, ERR_RUNTIME);
 }
