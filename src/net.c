@@ -188,6 +188,19 @@ int net_weight_rows(const net_t *net)
     return r;
 }
 
+void net_rows_span(const net_t *net, int row_lo, int row_hi, size_t *begin, size_t *end)
+{
+    int l = 0, first = 0;
+    while (l + 1 < net->n_layers && row_lo >= first + net->sizes[l]) {
+        first += net->sizes[l];
+        l++;
+    }
+    int n_in = net->sizes[l], n_out = net->sizes[l + 1];
+    *begin = net->w_off[l] + (size_t)(row_lo - first) * n_out;
+    *end = row_hi - first >= n_in ? net->b_off[l] + n_out
+                                  : net->w_off[l] + (size_t)(row_hi - first) * n_out;
+}
+
 int net_units(const net_t *net)
 {
     int u = 0;
@@ -335,7 +348,7 @@ void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
         /* dW rows lo..hi (hi-lo, n_out) = a_prev[:, lo..hi]^T (hi-lo, B) . delta (B, n_out). */
         kern_gemm_tn(hi - lo, n_out, B, a_prev + lo, n_in, ws->delta[l],
                      grad + net->w_off[l] + (size_t)lo * n_out);
-        if (lo == 0)
+        if (hi == n_in)
             kern_colsum(B, n_out, ws->delta[l], n_out, grad + net->b_off[l]);
     }
 }

