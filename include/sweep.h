@@ -5,6 +5,7 @@
  *     method: grid                 # grid (every combination) or random
  *     samples: 20                  # random: how many trials
  *     seed: 1                      # random: the sampling seed
+ *     parallel: 0                  # trials at once (0: one per core), threads shared out
  *     params:
  *       train.learning_rate: [0.05, 0.1, 0.2]      # candidate values
  *       network.sizes: [[784, 100, 10], [784, 300, 10]]
@@ -43,6 +44,9 @@ typedef struct {
     int random;        /* 0 grid, 1 random */
     int samples;       /* random */
     uint64_t seed;     /* random */
+    int parallel;      /* trials at once (0: one per core), each in its own
+                        * process with its share of the threads (results
+                        * never depend on it) */
     int n_params;
     sweep_param params[SWEEP_MAX_KEYS];
 } sweep_spec;

@@ -90,6 +90,7 @@ typedef struct {
     const char *overrides[MAX_OVERRIDES];
     int n_overrides;
     int quiet;
+    int silent; /* not even the final accuracy line (sweep trials) */
     char **files;
     int n_files;
 } options;
@@ -491,7 +492,8 @@ static int train_config(const options *o, const cfg_t *c, run_summary *sum, doub
     eval_result r;
     if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
         goto fail;
-    printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
+    if (!o->silent)
+        printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
     if (test_acc)
         *test_acc = r.accuracy;
     if (c->model_path[0]) {
@@ -524,11 +526,9 @@ static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *use
 {
     sweep_ctx *x = user;
     options quiet = *x->o;
-    quiet.quiet = 1;
+    quiet.quiet = quiet.silent = 1;
     quiet.resume = NULL;
     run_summary sum = {0};
-    printf("%s: ", dir);
-    fflush(stdout);
     double t0 = report_now();
     int rc = train_config(&quiet, c, &sum, &r->test_accuracy);
     if (rc >= 128)
@@ -541,6 +541,11 @@ static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *use
     r->best_accuracy = sum.best_accuracy;
     r->best_epoch = sum.best_epoch;
     r->final_loss = sum.final_loss;
+    /* One whole line per trial: trials may run in parallel processes. */
+    printf("%s: %s accuracy %.2f%% (best %.2f%%, epoch %d), test %.2f%%, %.1f s\n", dir,
+           c->validation > 0 ? "validation" : "test", 100 * r->eval_accuracy,
+           100 * r->best_accuracy, r->best_epoch, 100 * r->test_accuracy, r->seconds);
+    fflush(stdout);
     return 0;
 }
 

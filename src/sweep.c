@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "rng.h"
@@ -167,6 +169,11 @@ static int read_sweep(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_t
             if (num < 1 || num > SWEEP_MAX_TRIALS || num != floor(num))
                 return fail_at(d, v, err, "samples: expected an integer from 1 to 10000");
             s->samples = (int)num;
+        } else if (!strcmp(name, "parallel")) {
+            if (scalar_number(d, v, &num, err)) return -1;
+            if (num < 0 || num > 256 || num != floor(num))
+                return fail_at(d, v, err, "parallel: expected an integer from 0 (one per core) to 256");
+            s->parallel = (int)num;
         } else if (!strcmp(name, "seed")) {
             if (v->type != YAML_SCALAR_NODE) return fail_at(d, v, err, "seed: expected an integer");
             char *end;
@@ -177,7 +184,7 @@ static int read_sweep(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_t
         } else {
             return fail_at(d, k, err,
                            "unknown key or bad value (sweep keys: dir (a path), method (grid or "
-                           "random), samples, seed, params)");
+                           "random), samples, seed, parallel, params)");
         }
     }
     if (!have_params || s->n_params == 0)
@@ -197,6 +204,7 @@ int sweep_load(const char *path, sweep_spec *s, int *found, err_t *err)
     snprintf(s->dir, sizeof s->dir, "runs/sweep");
     s->samples = 10;
     s->seed = 1;
+    s->parallel = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return err_set(err, ERR_INPUT, "%s: %s", path, strerror(errno));
@@ -462,6 +470,75 @@ static int write_tables(const sweep_spec *s, const sweep_trial *t, const cfg_t *
     return write_yaml(path, &c, err);
 }
 
+/* Prepares trial i (its directory and config.yaml) and runs it; writes
+ * result.csv last, so that its presence means "finished". threads > 0
+ * overrides the trial's thread count for this run only: results do not
+ * depend on it, and config.yaml keeps the base's. */
+static int run_one(const sweep_spec *s, const sweep_trial *t, const cfg_t *base, int i,
+                   int threads, sweep_run_fn run, void *user, sweep_result *r, err_t *err)
+{
+    char dir[CFG_PATH_MAX], path[CFG_PATH_MAX + 32];
+    cfg_t c;
+    trial_dir(s, i, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    if (trial_config(s, t, base, dir, &c, err) || make_dirs(dir, err) || write_yaml(path, &c, err))
+        return -1;
+    if (threads > 0)
+        c.threads = threads;
+    if (run(&c, dir, r, user, err))
+        return -1;
+    snprintf(path, sizeof path, "%s/result.csv", dir);
+    return write_result(path, r, err);
+}
+
+/* Trials in child processes, `parallel` at a time, each with its share of
+ * the threads. The parent starts no OpenMP threads of its own, so forking
+ * is safe; each child reports through its result.csv and exit status. */
+static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
+                      const int *todo, int n_todo, int parallel, sweep_run_fn run, void *user,
+                      int *n_run, err_t *err)
+{
+    int threads = base->threads > 0 ? base->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    threads = threads / parallel > 0 ? threads / parallel : 1;
+    int running = 0, failed = -1;
+    fflush(NULL); /* nothing buffered may be written twice */
+    for (int k = 0; k < n_todo || running > 0;) {
+        if (k < n_todo && running < parallel && failed < 0) {
+            pid_t pid = fork();
+            if (pid < 0)
+                return err_set(err, ERR_RUNTIME, "fork: %s", strerror(errno));
+            if (pid == 0) {
+                sweep_result r;
+                err_t e;
+                err_clear(&e);
+                int rc = run_one(s, &t[todo[k]], base, todo[k], threads, run, user, &r, &e);
+                if (rc)
+                    fprintf(stderr, "nntrain: %s\n", e.msg);
+                fflush(NULL);
+                _exit(rc ? 1 : 0);
+            }
+            running++;
+            k++;
+            continue;
+        }
+        if (running == 0)
+            break; /* a failure stopped new starts and everyone is done */
+        int status;
+        pid_t pid = wait(&status);
+        if (pid < 0)
+            return err_set(err, ERR_RUNTIME, "wait: %s", strerror(errno));
+        running--;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            ++*n_run;
+        else if (failed < 0)
+            failed = (int)pid;
+    }
+    if (failed >= 0)
+        return err_set(err, ERR_RUNTIME, "%s: a trial failed (see above); run the sweep again "
+                       "to go on (finished trials are kept)", s->dir);
+    return 0;
+}
+
 int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
               int *n_run, err_t *err)
 {
@@ -471,32 +548,38 @@ int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *us
     if (sweep_expand(s, base, &t, &n, err))
         return -1;
     ranked *rk = calloc((size_t)n, sizeof *rk);
-    int rc = rk ? make_dirs(s->dir, err) : err_set(err, ERR_RUNTIME, "out of memory");
+    int *todo = calloc((size_t)n, sizeof *todo);
+    int n_todo = 0;
+    int rc = rk && todo ? make_dirs(s->dir, err) : err_set(err, ERR_RUNTIME, "out of memory");
     for (int i = 0; rc == 0 && i < n; i++) {
-        char dir[CFG_PATH_MAX], path[CFG_PATH_MAX + 32];
-        cfg_t c;
-        trial_dir(s, i, dir, sizeof dir);
-        snprintf(path, sizeof path, "%s/result.csv", dir);
+        char path[CFG_PATH_MAX + 32];
+        trial_dir(s, i, path, sizeof path);
+        strcat(path, "/result.csv");
         rk[i].trial = i;
-        if (read_result(path, &rk[i].r))
-            continue; /* finished in an earlier run of this sweep */
-        char cfg_path[CFG_PATH_MAX + 32];
-        snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", dir);
-        rc = trial_config(s, &t[i], base, dir, &c, err);
-        if (rc == 0)
-            rc = make_dirs(dir, err);
-        if (rc == 0)
-            rc = write_yaml(cfg_path, &c, err);
-        if (rc == 0)
-            rc = run(&c, dir, &rk[i].r, user, err);
-        /* The result file last: its presence means "finished". */
-        if (rc == 0)
-            rc = write_result(path, &rk[i].r, err);
-        if (rc == 0)
-            ++*n_run;
+        if (!read_result(path, &rk[i].r))
+            todo[n_todo++] = i; /* not finished in an earlier run of this sweep */
+    }
+    int parallel = s->parallel > 0 ? s->parallel : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (parallel > n_todo)
+        parallel = n_todo;
+    if (rc == 0 && parallel > 1) {
+        rc = run_forked(s, t, base, todo, n_todo, parallel, run, user, n_run, err);
+        for (int k = 0; rc == 0 && k < n_todo; k++) {
+            char path[CFG_PATH_MAX + 32];
+            trial_dir(s, todo[k], path, sizeof path);
+            strcat(path, "/result.csv");
+            if (!read_result(path, &rk[todo[k]].r))
+                rc = err_set(err, ERR_RUNTIME, "%s: no result", path);
+        }
+    } else {
+        for (int k = 0; rc == 0 && k < n_todo; k++) {
+            rc = run_one(s, &t[todo[k]], base, todo[k], 0, run, user, &rk[todo[k]].r, err);
+            *n_run += rc == 0;
+        }
     }
     if (rc == 0)
         rc = write_tables(s, t, base, rk, n, err);
+    free(todo);
     free(rk);
     free(t);
     return rc;

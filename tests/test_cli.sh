@@ -148,6 +148,12 @@ cmp -s "$best_model" "$tmp/best-before.model" && ok || bad "best.yaml did not re
 # Run again: everything is done; remove one result and only it runs.
 rm "$tmp/sweep/trial-002/result.csv"
 expect 0 '\(1 run now, 3 done before\)' -- "$NNTRAIN" -c "$tmp/sweep.yaml"
+# Two trials at a time, in processes of one thread each: the same table.
+sed "s|dir: $tmp/sweep|dir: $tmp/sweep2\n  parallel: 2|" "$tmp/sweep.yaml" > "$tmp/sweep2.yaml"
+expect 0 'sweep: 4 trials \(4 run now' -- "$NNTRAIN" -c "$tmp/sweep2.yaml"
+cut -d, -f1-9 "$tmp/sweep/results.csv" > "$tmp/seq.csv"
+cut -d, -f1-9 "$tmp/sweep2/results.csv" > "$tmp/par.csv"
+cmp -s "$tmp/seq.csv" "$tmp/par.csv" && ok || bad "parallel sweep results differ from sequential ones"
 printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml"
 cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
 expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"

@@ -171,6 +171,7 @@ START_TEST(test_run_tables_resume_and_best)
     cfg_t base;
     err_t err;
     ck_assert(load(GRID, &s, &base, &err) == 0);
+    s.parallel = 1; /* in this process, so that calls can be counted */
     int ran;
     calls = 0;
     ck_assert_msg(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0, "%s", err.msg);
@@ -204,6 +205,57 @@ START_TEST(test_run_tables_resume_and_best)
 }
 END_TEST
 
+/* Trials in 3 child processes at a time give the very same tables. */
+START_TEST(test_parallel_matches_sequential)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    int ran;
+    char a[8192], b[8192], path[256];
+    ck_assert(load(GRID, &s, &base, &err) == 0);
+    s.parallel = 1;
+    ck_assert(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0);
+    snprintf(path, sizeof path, "%s/out/results.csv", dir);
+    snprintf(a, sizeof a, "%s", slurp(path));
+    snprintf(s.dir, sizeof s.dir, "%s/par", dir);
+    s.parallel = 3;
+    ck_assert_msg(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(ran, 6);
+    snprintf(path, sizeof path, "%s/par/results.csv", dir);
+    snprintf(b, sizeof b, "%s", slurp(path));
+    ck_assert_str_eq(a, b);
+}
+END_TEST
+
+static int failing_run(const cfg_t *c, const char *tdir, sweep_result *r, void *user, err_t *err)
+{
+    if (c->learning_rate == 0.5)
+        return err_set(err, ERR_RUNTIME, "trial broke");
+    return fake_run(c, tdir, r, user, err);
+}
+
+/* A failed trial stops the sweep with an error, in a process or not; the
+ * trials that finished keep their results. */
+START_TEST(test_failed_trial)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    int ran;
+    ck_assert(load(GRID, &s, &base, &err) == 0);
+    for (int p = 1; p <= 2; p++) {
+        s.parallel = p;
+        snprintf(s.dir, sizeof s.dir, "%s/fail%d", dir, p);
+        ck_assert_int_eq(sweep_run(&s, &base, failing_run, NULL, &ran, &err), -1);
+        ck_assert_msg(strstr(err.msg, p == 1 ? "trial broke" : "a trial failed") != NULL, "%s", err.msg);
+        char path[256];
+        snprintf(path, sizeof path, "%s/fail%d/trial-001/result.csv", dir, p);
+        ck_assert_int_eq(access(path, F_OK), 0);
+    }
+}
+END_TEST
+
 START_TEST(test_no_sweep_section)
 {
     const char *path = write_file("plain.yaml", "train:\n  epochs: 1\n");
@@ -224,6 +276,8 @@ int main(void)
     tcase_add_test(tc, test_random_is_seeded_and_in_range);
     tcase_add_test(tc, test_rejects_bad_keys_and_values);
     tcase_add_test(tc, test_run_tables_resume_and_best);
+    tcase_add_test(tc, test_parallel_matches_sequential);
+    tcase_add_test(tc, test_failed_trial);
     tcase_add_test(tc, test_no_sweep_section);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
