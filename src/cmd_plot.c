@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "curves.h"
 #include "eval.h"
 #include "idx.h"
@@ -72,11 +73,6 @@ typedef struct {
     int n_files;
 } plot_opts;
 
-static int fail(const err_t *e)
-{
-    fprintf(stderr, "nntrain: %s\n", e->msg);
-    return e->code == ERR_RUNTIME ? 1 : 2;
-}
 
 static int usage_error(const char *msg)
 {
@@ -101,22 +97,6 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 
 /* ---- data, as `nntrain eval` loads it ------------------------------------- */
 
-static int load_config(const plot_opts *o, cfg_t *c, err_t *err)
-{
-    if (o->config) {
-        if (cfg_load(o->config, c, err) != 0)
-            return -1;
-    } else {
-        cfg_defaults(c);
-    }
-    for (int i = 0; i < o->n_overrides; i++)
-        if (cfg_set(c, o->overrides[i], err) != 0)
-            return -1;
-    if (o->data_dir)
-        snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
-    return cfg_validate(c, err);
-}
-
 /* The model and the test set (or --images/--labels). */
 static int load_model_and_data(const plot_opts *o, net_t *net, idx_dataset *d, int *threads,
                                err_t *err)
@@ -125,23 +105,15 @@ static int load_model_and_data(const plot_opts *o, net_t *net, idx_dataset *d, i
     if (!c)
         return err_set(err, ERR_RUNTIME, "out of memory");
     int rc = -1;
-    if (load_config(o, c, err) != 0 || model_load(o->model, net, err) != 0)
+    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, err) != 0 ||
+        model_load(o->model, net, err) != 0)
         goto done;
     *threads = c->threads;
     if (o->images) {
         rc = idx_load_dataset(o->images, o->labels, 0, d, err);
         goto done;
     }
-    char ip[CFG_PATH_MAX * 2], lp[CFG_PATH_MAX * 2];
-    cfg_data_path(c, c->test_images, ip, sizeof ip);
-    cfg_data_path(c, c->test_labels, lp, sizeof lp);
-    rc = idx_load_dataset(ip, lp, 0, d, err);
-    if (rc != 0 && strstr(err->msg, "No such file")) {
-        size_t len = strlen(err->msg);
-        if (len + 80 < sizeof err->msg)
-            snprintf(err->msg + len, sizeof err->msg - len,
-                     " (run ./setup.sh, or set NNTRAIN_DATA or --data-dir)");
-    }
+    rc = cli_load_data(c, c->test_images, c->test_labels, 0, d, err);
 done:
     free(c);
     return rc;
@@ -172,14 +144,14 @@ static int plot_curves_cmd(const plot_opts *o)
     curves_run *runs = calloc((size_t)o->n_files, sizeof *runs);
     if (!runs) {
         err_set(&err, ERR_RUNTIME, "out of memory");
-        return fail(&err);
+        return cli_fail(&err);
     }
     int rc = 0, n = 0;
     for (; n < o->n_files; n++)
         if (curves_read_csv(o->files[n], &runs[n], &err) != 0)
             break;
     if (n < o->n_files || curves_write_svg(o->output, runs, n, &err) != 0)
-        rc = fail(&err);
+        rc = cli_fail(&err);
     else if (!o->quiet)
         printf("%s: learning curves of %d run%s, SVG\n", o->output, n, n == 1 ? "" : "s");
     for (int k = 0; k < n; k++)
@@ -230,7 +202,7 @@ static int plot_weights_cmd(const plot_opts *o)
         goto fail;
     goto done;
 fail:
-    rc = fail(&err);
+    rc = cli_fail(&err);
 done:
     img_free(&im);
     net_free(&net);
@@ -257,7 +229,7 @@ static int plot_confusion_cmd(const plot_opts *o)
         goto fail;
     goto done;
 fail:
-    rc = fail(&err);
+    rc = cli_fail(&err);
 done:
     img_free(&im);
     eval_result_free(&r);
@@ -295,7 +267,7 @@ static int plot_errors_cmd(const plot_opts *o)
         goto fail;
     goto done;
 fail:
-    rc = fail(&err);
+    rc = cli_fail(&err);
 done:
     free(pred);
     img_free(&im);

@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "cfg.h"
+#include "cli.h"
+#include "fsx.h"
 #include "ckpt.h"
 #include "curves.h"
 #include "eval.h"
@@ -95,11 +97,6 @@ typedef struct {
     int n_files;
 } options;
 
-static int fail(const err_t *e)
-{
-    fprintf(stderr, "nntrain: %s\n", e->msg);
-    return e->code == ERR_RUNTIME ? 1 : 2;
-}
 
 static int usage_error(const char *msg)
 {
@@ -107,55 +104,16 @@ static int usage_error(const char *msg)
     return 2;
 }
 
-/* Creates the parent directories of path, like mkdir -p $(dirname path). */
-static int make_parent_dirs(const char *path, err_t *err)
-{
-    char buf[CFG_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return err_set(err, ERR_RUNTIME, "%s: cannot create directory %s: %s", path, buf,
-                           strerror(errno));
-        *p = '/';
-    }
-    return 0;
-}
-
 /* Config: defaults, file, overrides, --data-dir; then validated. */
 static int load_config(const options *o, cfg_t *c, err_t *err)
 {
-    if (o->config) {
-        if (cfg_load(o->config, c, err) != 0)
-            return -1;
-    } else {
-        cfg_defaults(c);
-    }
-    for (int i = 0; i < o->n_overrides; i++)
-        if (cfg_set(c, o->overrides[i], err) != 0)
-            return -1;
-    if (o->data_dir)
-        snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
-    return cfg_validate(c, err);
+    return cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, err);
 }
 
 static int load_data(const cfg_t *c, const char *images, const char *labels, int limit,
                      idx_dataset *d, err_t *err)
 {
-    char ip[CFG_PATH_MAX * 2], lp[CFG_PATH_MAX * 2];
-    cfg_data_path(c, images, ip, sizeof ip);
-    cfg_data_path(c, labels, lp, sizeof lp);
-    if (idx_load_dataset(ip, lp, limit, d, err) != 0) {
-        /* Point a first-time user at the fix. */
-        size_t len = strlen(err->msg);
-        if (strstr(err->msg, "No such file") && len + 80 < sizeof err->msg)
-            snprintf(err->msg + len, sizeof err->msg - len,
-                     " (run ./setup.sh, or set NNTRAIN_DATA or --data-dir)");
-        return -1;
-    }
-    return 0;
+    return cli_load_data(c, images, labels, limit, d, err);
 }
 
 static void describe(const net_t *net, char *buf, size_t n)
@@ -177,7 +135,7 @@ static int check_output(const char *key, const char *path, err_t *err)
 {
     if (!path[0])
         return 0;
-    if (make_parent_dirs(path, err) != 0) {
+    if (fsx_make_parents(path, err) != 0) {
         char m[sizeof err->msg];
         snprintf(m, sizeof m, "%s", err->msg);
         return err_set(err, err->code, "%s: %s", key, m);
@@ -504,7 +462,7 @@ static int train_config(const options *o, const cfg_t *c, run_summary *sum, doub
     }
     goto done;
 fail:
-    rc = fail(&err);
+    rc = cli_fail(&err);
     if (rep.metrics)
         report_close(&rep, NULL);
 done:
@@ -560,7 +518,7 @@ static int cmd_sweep(const options *o, const cfg_t *base, const sweep_spec *spec
     sweep_ctx x = {o, 0, 0};
     int n_run;
     if (sweep_run(spec, base, run_trial, &x, &n_run, &err) != 0)
-        return fail(&err);
+        return cli_fail(&err);
     /* Everyone's learning curves on one chart. */
     char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
     snprintf(md, sizeof md, "%s/results.md", spec->dir);
@@ -568,7 +526,7 @@ static int cmd_sweep(const options *o, const cfg_t *base, const sweep_spec *spec
     sweep_trial *t;
     int n;
     if (sweep_expand(spec, base, &t, &n, &err) != 0)
-        return fail(&err);
+        return cli_fail(&err);
     curves_run *runs = calloc((size_t)n, sizeof *runs);
     int n_runs = 0, rc = 0;
     for (int i = 0; runs && i < n && n_runs < CURVES_MAX_RUNS; i++) {
@@ -580,7 +538,7 @@ static int cmd_sweep(const options *o, const cfg_t *base, const sweep_spec *spec
         }
     }
     if (n_runs > 0 && curves_write_svg(path, runs, n_runs, &err) != 0)
-        rc = fail(&err);
+        rc = cli_fail(&err);
     for (int i = 0; i < n_runs; i++)
         curves_run_free(&runs[i]);
     free(runs);
@@ -610,7 +568,7 @@ static int cmd_train(const options *o)
         return 1;
     }
     if (load_config(o, c, &err) != 0 || sweep_load(o->config, spec, &found, &err) != 0)
-        rc = fail(&err);
+        rc = cli_fail(&err);
     else if (found)
         rc = cmd_sweep(o, c, spec);
     else
@@ -665,7 +623,7 @@ static int cmd_eval(const options *o)
         print_confusion(&r);
     goto done;
 fail:
-    rc = fail(&err);
+    rc = cli_fail(&err);
 done:
     eval_result_free(&r);
     net_free(&net);
@@ -754,7 +712,7 @@ static int cmd_predict(const options *o)
             goto fail;
     goto done;
 fail:
-    rc = fail(&err);
+    rc = cli_fail(&err);
 done:
     free(x);
     net_ws_free(&ws);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "fsx.h"
 #include "rng.h"
 
 #define SWEEP_DIR_MAX 900 /* leaves room for "/trial-NNN/metrics.csv" in a path */
@@ -324,19 +325,12 @@ int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, i
 
 /* ---- running ---------------------------------------------------------------- */
 
+/* mkdir -p path */
 static int make_dirs(const char *path, err_t *err)
 {
-    char buf[CFG_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s/", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return err_set(err, ERR_RUNTIME, "%s: cannot create directory: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    return 0;
+    char dir[CFG_PATH_MAX + 2];
+    snprintf(dir, sizeof dir, "%s/", path);
+    return fsx_make_parents(dir, err);
 }
 
 #define RESULT_HEADER "eval_accuracy,best_accuracy,best_epoch,final_loss,test_accuracy,seconds"

@@ -1,0 +1,45 @@
+/* cli: see include/cli.h. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cli_load_config(const char *file, const char *const *overrides, int n_overrides,
+                    const char *data_dir, cfg_t *c, err_t *err)
+{
+    if (file) {
+        if (cfg_load(file, c, err) != 0)
+            return -1;
+    } else {
+        cfg_defaults(c);
+    }
+    for (int i = 0; i < n_overrides; i++)
+        if (cfg_set(c, overrides[i], err) != 0)
+            return -1;
+    if (data_dir)
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", data_dir);
+    return cfg_validate(c, err);
+}
+
+int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
+                  idx_dataset *d, err_t *err)
+{
+    char ip[CFG_PATH_MAX * 2], lp[CFG_PATH_MAX * 2];
+    cfg_data_path(c, images, ip, sizeof ip);
+    cfg_data_path(c, labels, lp, sizeof lp);
+    if (idx_load_dataset(ip, lp, limit, d, err) != 0) {
+        /* Point a first-time user at the fix. */
+        size_t len = strlen(err->msg);
+        if (strstr(err->msg, "No such file") && len + 80 < sizeof err->msg)
+            snprintf(err->msg + len, sizeof err->msg - len,
+                     " (run ./setup.sh, or set NNTRAIN_DATA or --data-dir)");
+        return -1;
+    }
+    return 0;
+}
+
+int cli_fail(const err_t *e)
+{
+    fprintf(stderr, "nntrain: %s\n", e->msg);
+    return e->code == ERR_RUNTIME ? 1 : 2;
+}
