@@ -1,12 +1,34 @@
-/* cli: what the commands of the program share (main.c, cmd_plot.c): the
- * config as the command line resolves it, data with a hint for first-time
- * users, and printing an error once with its exit code. */
+/* cli: what the commands of the program share (main.c, cmd_train.c,
+ * cmd_plot.c): the parsed command line, the config as it resolves it, data
+ * with a hint for first-time users, and printing an error once with its
+ * exit code. */
 #ifndef NNTRAIN_CLI_H
 #define NNTRAIN_CLI_H
 
 #include "cfg.h"
 #include "err.h"
 #include "idx.h"
+
+#define CLI_MAX_OVERRIDES 256
+
+/* The command line of train, eval and predict, as main() parsed it. */
+typedef struct {
+    const char *config;          /* -c */
+    const char *model;           /* -m */
+    const char *data_dir;        /* --data-dir */
+    const char *images, *labels; /* --images, --labels */
+    const char *resume;          /* --resume */
+    const char *overrides[CLI_MAX_OVERRIDES]; /* -s, in order */
+    int n_overrides;
+    int quiet;                   /* -q */
+    int silent;                  /* not even the final accuracy line (sweep trials) */
+    char **files;                /* operands */
+    int n_files;
+} cli_options;
+
+/* nntrain [train] -c CONFIG: one training run, or a sweep when the config
+ * has a sweep: section (src/cmd_train.c). Returns the exit code. */
+int cmd_train(const cli_options *o);
 
 /* Defaults, then the file (NULL: none), then each "key=value" override in
  * order, then data_dir (NULL: none) as data.dir; then validated. */

@@ -1,21 +1,16 @@
-/* nntrain: the command line. Composes the modules; knows how none of them
- * work. Every error is printed here, once, and picks the exit code:
- * 0 done, 1 runtime failure, 2 bad usage, config, data or model file. */
+/* nntrain: the command line: options, help, and the eval and predict
+ * commands; train lives in cmd_train.c, plot in cmd_plot.c. Every error is
+ * printed once, and picks the exit code: 0 done, 1 runtime failure, 2 bad
+ * usage, config, data or model file, 130/143 stopped by SIGINT/SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "cfg.h"
 #include "cli.h"
-#include "fsx.h"
-#include "ckpt.h"
-#include "curves.h"
 #include "eval.h"
 #include "idx.h"
 #include "kernels.h"
@@ -23,11 +18,7 @@
 #include "net.h"
 #include "pgm.h"
 #include "plot.h"
-#include "report.h"
-#include "sweep.h"
-#include "train.h"
 
-#define MAX_OVERRIDES 256
 
 static const char usage_text[] =
     "Usage: nntrain [train] -c CONFIG [-s KEY=VALUE]... [--data-dir DIR] [--resume CKPT] [-q]\n"
@@ -83,19 +74,6 @@ static const char help_text[] =
     "Example:\n"
     "  nntrain -c configs/mnist.yaml -s train.epochs=5\n";
 
-typedef struct {
-    const char *config;
-    const char *model;
-    const char *data_dir;
-    const char *images, *labels;
-    const char *resume;
-    const char *overrides[MAX_OVERRIDES];
-    int n_overrides;
-    int quiet;
-    int silent; /* not even the final accuracy line (sweep trials) */
-    char **files;
-    int n_files;
-} options;
 
 
 static int usage_error(const char *msg)
@@ -105,7 +83,7 @@ static int usage_error(const char *msg)
 }
 
 /* Config: defaults, file, overrides, --data-dir; then validated. */
-static int load_config(const options *o, cfg_t *c, err_t *err)
+static int load_config(const cli_options *o, cfg_t *c, err_t *err)
 {
     return cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, err);
 }
@@ -114,468 +92,6 @@ static int load_data(const cfg_t *c, const char *images, const char *labels, int
                      idx_dataset *d, err_t *err)
 {
     return cli_load_data(c, images, labels, limit, d, err);
-}
-
-static void describe(const net_t *net, char *buf, size_t n)
-{
-    int w = 0;
-    for (int i = 0; i <= net->n_layers && (size_t)w < n; i++)
-        w += snprintf(buf + w, n - w, "%s%d", i ? "-" : "", net->sizes[i]);
-    for (int l = 0; l < net->n_layers && (size_t)w < n; l++)
-        w += snprintf(buf + w, n - w, "%s%s", l ? "," : " ", net_act_name(net->act[l]));
-    if ((size_t)w < n)
-        snprintf(buf + w, n - w, " %s", net_cost_name(net->cost));
-}
-
-/* Makes sure files can be created in path's directory (creating it if
- * missing) before any work is done, so that a read-only or impossible
- * output path fails at once and leaves nothing behind. key names the
- * config key in messages. */
-static int check_output(const char *key, const char *path, err_t *err)
-{
-    if (!path[0])
-        return 0;
-    if (fsx_make_parents(path, err) != 0) {
-        char m[sizeof err->msg];
-        snprintf(m, sizeof m, "%s", err->msg);
-        return err_set(err, err->code, "%s: %s", key, m);
-    }
-    char probe[CFG_PATH_MAX + 64];
-    const char *slash = strrchr(path, '/');
-    int dir_len = slash ? (int)(slash - path) + 1 : 0;
-    snprintf(probe, sizeof probe, "%.*s.nntrain-probe.%ld", dir_len, path, (long)getpid());
-    FILE *f = fopen(probe, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s: cannot write in %s: %s", key, path,
-                       dir_len ? "its directory" : "the current directory", strerror(errno));
-    fclose(f);
-    unlink(probe);
-    return 0;
-}
-
-/* ---- signals: stop after the current mini-batch ------------------------- */
-
-static volatile sig_atomic_t stop_signal; /* the signal number, 0 if none */
-
-static void on_stop_signal(int sig)
-{
-    static const char msg[] =
-        "\nnntrain: stopping after this mini-batch (again to quit at once)\n";
-    stop_signal = sig;
-    /* write() is async-signal-safe; printf is not. */
-    ssize_t rc = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)rc;
-}
-
-/* SA_RESETHAND: the first signal asks politely, a second one kills. */
-static void catch_stop_signals(int on)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
-    sa.sa_flags = on ? SA_RESETHAND : 0;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-/* ---- checkpoints ---------------------------------------------------------- */
-
-typedef struct {
-    char path[CFG_PATH_MAX + 32]; /* "" = none */
-    const char *config;           /* the run's config text (ckpt_config_text) */
-    int epoch, step;              /* the last position handed over */
-    int saved;                    /* a checkpoint exists at path (this run or resumed) */
-} ckpt_ctx;
-
-static int save_checkpoint(void *user, const net_t *net, const train_state *st, err_t *err)
-{
-    ckpt_ctx *k = user;
-    k->epoch = st->epoch;
-    k->step = st->step;
-    if (!k->path[0])
-        return 0;
-    if (ckpt_save(k->path, k->config, st, net, CKPT_OPTIM_SGD, NULL, 0, err) != 0)
-        return -1;
-    k->saved = 1;
-    return 0;
-}
-
-/* A directory (an existing one, or a path ending in '/') holds the
- * checkpoint as checkpoint.ckpt. */
-static void checkpoint_file(const char *cfg_path, char *out, size_t n)
-{
-    struct stat sb;
-    size_t len = strlen(cfg_path);
-    if (len && (cfg_path[len - 1] == '/' || (stat(cfg_path, &sb) == 0 && S_ISDIR(sb.st_mode))))
-        snprintf(out, n, "%s%scheckpoint%s", cfg_path, cfg_path[len - 1] == '/' ? "" : "/",
-                 CKPT_SUFFIX);
-    else
-        snprintf(out, n, "%s", cfg_path);
-}
-
-/* Appends s to buf as one shell word, quoted when it needs to be. */
-static void add_shell_word(char *buf, size_t n, const char *s)
-{
-    size_t len = strlen(buf);
-    int plain = s[0] != '\0';
-    for (const char *p = s; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/=:+@%", *p))
-            plain = 0;
-    if (plain) {
-        snprintf(buf + len, n - len, " %s", s);
-        return;
-    }
-    if (len + 3 < n)
-        buf[len++] = ' ', buf[len++] = '\'';
-    for (const char *p = s; *p && len + 6 < n; p++) {
-        if (*p == '\'') {
-            memcpy(buf + len, "'\\''", 4); /* close, escaped quote, reopen */
-            len += 4;
-        } else {
-            buf[len++] = *p;
-        }
-    }
-    if (len + 1 < n)
-        buf[len++] = '\'';
-    buf[len] = '\0';
-}
-
-/* The message for a run stopped by a signal, with the command to resume. */
-static void print_stopped(const options *o, const ckpt_ctx *k, int sig)
-{
-    if (!k->saved || !k->path[0]) {
-        fprintf(stderr,
-                "nntrain: interrupted by %s at epoch %d step %d; no checkpoint written "
-                "(set output.checkpoint to be able to resume)\n",
-                sig == SIGTERM ? "SIGTERM" : "SIGINT", k->epoch, k->step);
-        return;
-    }
-    char cmd[8192] = "nntrain -c";
-    add_shell_word(cmd, sizeof cmd, o->config);
-    for (int i = 0; i < o->n_overrides; i++) {
-        strncat(cmd, " -s", sizeof cmd - strlen(cmd) - 1);
-        add_shell_word(cmd, sizeof cmd, o->overrides[i]);
-    }
-    if (o->data_dir) {
-        strncat(cmd, " --data-dir", sizeof cmd - strlen(cmd) - 1);
-        add_shell_word(cmd, sizeof cmd, o->data_dir);
-    }
-    strncat(cmd, " --resume", sizeof cmd - strlen(cmd) - 1);
-    add_shell_word(cmd, sizeof cmd, k->path);
-    fprintf(stderr, "nntrain: interrupted by %s at epoch %d step %d; checkpoint saved to %s; "
-            "resume with: %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", k->epoch, k->step,
-            k->path, cmd);
-}
-
-/* Loads the checkpoint to resume from into *ck and its weights into net
- * (created from the config, which the checkpoint must match). */
-static int load_resume(const char *arg, const char *config, net_t *net, ckpt_t *ck,
-                       char *path, size_t n, err_t *err)
-{
-    if (ckpt_resolve(arg, path, n, err) != 0 || ckpt_load(path, config, ck, err) != 0)
-        return -1;
-    /* Same config text means the same shape; a file that passes every check
-     * but still differs has been tampered with. */
-    int same = ck->net.n_layers == net->n_layers && ck->net.cost == net->cost;
-    for (int i = 0; same && i <= net->n_layers; i++)
-        same = ck->net.sizes[i] == net->sizes[i] && (i == net->n_layers || ck->net.act[i] == net->act[i]);
-    if (!same)
-        return err_set(err, ERR_INPUT, "%s: the network inside does not match its config text", path);
-    memcpy(net->params, ck->net.params, net->n_params * sizeof *net->params);
-    return 0;
-}
-
-/* What one training run reached, for sweeps' results tables. */
-typedef struct {
-    report_t *rep;          /* epoch lines and metrics go on to it */
-    double best_accuracy;
-    int best_epoch;
-    double final_loss, final_accuracy;
-} run_summary;
-
-static int summary_epoch(void *user, const train_epoch_stats *st)
-{
-    run_summary *s = user;
-    if (st->eval_accuracy > s->best_accuracy || s->best_epoch == 0) {
-        s->best_accuracy = st->eval_accuracy;
-        s->best_epoch = st->epoch;
-    }
-    s->final_loss = st->train_loss;
-    s->final_accuracy = st->eval_accuracy;
-    return report_epoch(s->rep, st);
-}
-
-static void summary_progress(void *user, int epoch, long long done, long long total, double loss)
-{
-    report_progress(((run_summary *)user)->rep, epoch, done, total, loss);
-}
-
-/* Trains as c says (already loaded and validated); prints, saves; fills
- * *sum and *test_acc when given. Returns the exit code, the error printed. */
-static int train_config(const options *o, const cfg_t *c, run_summary *sum, double *test_acc)
-{
-    err_t err;
-    err_clear(&err);
-    net_t net = {0};
-    idx_dataset train = {0}, test = {0};
-    int rc = 0;
-    report_t rep = {0};
-    char where[CFG_PATH_MAX + 64], desc[512];
-    char *config_text = NULL;
-    ckpt_t ck = {0};
-    ckpt_ctx k = {{0}, NULL, 0, 0, 0};
-    run_summary own = {0};
-    if (!sum)
-        sum = &own;
-    sum->rep = &rep;
-
-    if (load_data(c, c->train_images, c->train_labels, c->train_limit, &train, &err) != 0 ||
-        load_data(c, c->test_images, c->test_labels, 0, &test, &err) != 0)
-        goto fail;
-    if (c->sizes[0] != train.rows * train.cols) {
-        cfg_where(c, "network.sizes", where, sizeof where);
-        err_set(&err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but the images are %dx%d = %d pixels",
-                where, c->sizes[0], train.rows, train.cols, train.rows * train.cols);
-        goto fail;
-    }
-    if (c->validation >= train.n) {
-        cfg_where(c, "data.validation", where, sizeof where);
-        err_set(&err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none of the %d to train on",
-                where, c->validation, train.n);
-        goto fail;
-    }
-    /* The hold-out is the tail of the training file: a view, not a copy. */
-    idx_dataset fit = train, val = train;
-    fit.n = train.n - c->validation;
-    val.n = c->validation;
-    val.images = train.images + (size_t)fit.n * train.rows * train.cols;
-    val.labels = train.labels + fit.n;
-    const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
-
-    train_opts opts = {.learning_rate = c->learning_rate, .batch_size = c->batch_size,
-                       .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
-                       .shards = c->shards, .shard_buffers = c->shard_buffers,
-                       .deterministic = c->deterministic,
-                       .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
-                       .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
-    /* Before any allocation that size decides, and before any output file. */
-    double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
-                        ((double)test.n * test.rows * test.cols + test.n);
-    if (train_check_memory(c->n_layers, c->sizes, &opts, fit.n, data_bytes, &err) != 0) {
-        cfg_where(c, "network.sizes", where, sizeof where);
-        char m[sizeof err.msg];
-        snprintf(m, sizeof m, "%s", err.msg);
-        err_set(&err, err.code, "%s: %s", where, m);
-        goto fail;
-    }
-    checkpoint_file(c->checkpoint_path, k.path, sizeof k.path);
-    if (check_output("output.model", c->model_path, &err) != 0 ||
-        check_output("output.metrics", c->metrics_path, &err) != 0 ||
-        check_output("output.checkpoint", k.path, &err) != 0)
-        goto fail;
-    config_text = malloc(CKPT_CONFIG_MAX);
-    if (!config_text || ckpt_config_text(c, &fit, config_text, CKPT_CONFIG_MAX) != 0) {
-        err_set(&err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
-        goto fail;
-    }
-    k.config = config_text;
-
-    if (net_create(&net, c->n_layers, c->sizes, c->act, c->cost, &err) != 0) {
-        cfg_where(c, "network.sizes", where, sizeof where);
-        char m[sizeof err.msg];
-        snprintf(m, sizeof m, "%s", err.msg);
-        err_set(&err, err.code, "%s: %s", where, m);
-        goto fail;
-    }
-    char resume_path[CFG_PATH_MAX * 2];
-    if (o->resume) {
-        if (load_resume(o->resume, config_text, &net, &ck, resume_path, sizeof resume_path, &err) != 0)
-            goto fail;
-        opts.resume = &ck.st;
-        /* Until this run writes its own, the one resumed from is the last good one. */
-        k.saved = strcmp(resume_path, k.path) == 0;
-    } else {
-        rng_t init_rng;
-        rng_seed(&init_rng, c->seed ^ 0x5851f42d4c957f2dULL);
-        net_init_params(&net, c->init, &init_rng);
-    }
-
-    int T = train_resolve_threads(c->threads);
-    int B = c->batch_size < fit.n ? c->batch_size : fit.n;
-    int parts = train_parts(&opts, B, net.n_params);
-    describe(&net, desc, sizeof desc);
-    if (!o->quiet) {
-        printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net.n_params);
-        printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
-               fit.n, eval_set->n, c->validation > 0 ? "validation" : "test", c->batch_size,
-               c->learning_rate, c->epochs, (unsigned long long)c->seed);
-        if (c->shard_buffers)
-            printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T, parts,
-                   c->deterministic ? " (deterministic)" : " (one per thread, not deterministic)",
-                   kern_isa());
-        else
-            printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
-        if (o->resume)
-            printf("resuming from %s: epoch %d, %d of %d mini-batches done\n", resume_path,
-                   ck.st.epoch, ck.st.step, ck.st.n_batches);
-        fflush(stdout);
-    }
-    if (report_open(&rep, c->metrics_path, o->quiet, o->resume != NULL, &err) != 0)
-        goto fail;
-    train_hooks hooks = {summary_progress, summary_epoch, sum};
-    catch_stop_signals(1);
-    int trc = train_run(&net, &fit, eval_set, &opts, &hooks, &err);
-    catch_stop_signals(0); /* from here on, the model is about to be saved */
-    if (trc == TRAIN_STOPPED) {
-        report_close(&rep, NULL);
-        print_stopped(o, &k, stop_signal);
-        rc = 128 + stop_signal;
-        goto done;
-    }
-    if (trc != 0) {
-        if (k.saved) {
-            /* Truncation only shortens the message; the error still stands. */
-            char m[sizeof err.msg];
-            snprintf(m, sizeof m, "%s", err.msg);
-            int room = (int)(sizeof err.msg / 2);
-            err_set(&err, err.code, "%.*s; the last checkpoint, %.*s, is unchanged", room, m,
-                    room - 40, k.path);
-        }
-        goto fail;
-    }
-    if (report_close(&rep, &err) != 0)
-        goto fail;
-
-    eval_result r;
-    if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
-        goto fail;
-    if (!o->silent)
-        printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
-    if (test_acc)
-        *test_acc = r.accuracy;
-    if (c->model_path[0]) {
-        if (model_save(c->model_path, &net, &err) != 0)
-            goto fail;
-        if (!o->quiet)
-            printf("model saved to %s\n", c->model_path);
-    }
-    goto done;
-fail:
-    rc = cli_fail(&err);
-    if (rep.metrics)
-        report_close(&rep, NULL);
-done:
-    ckpt_free(&ck);
-    free(config_text);
-    net_free(&net);
-    idx_dataset_free(&train);
-    idx_dataset_free(&test);
-    return rc;
-}
-
-/* One trial of a sweep (sweep_run_fn): a quiet training run in its dir. */
-typedef struct {
-    const options *o;
-    int done, total;
-} sweep_ctx;
-
-static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *user, err_t *err)
-{
-    sweep_ctx *x = user;
-    options quiet = *x->o;
-    quiet.quiet = quiet.silent = 1;
-    quiet.resume = NULL;
-    run_summary sum = {0};
-    double t0 = report_now();
-    int rc = train_config(&quiet, c, &sum, &r->test_accuracy);
-    if (rc >= 128)
-        return err_set(err, ERR_RUNTIME, "%s: interrupted; run the sweep again to go on "
-                       "(finished trials are kept)", dir);
-    if (rc != 0)
-        return err_set(err, rc == 1 ? ERR_RUNTIME : ERR_INPUT, "%s: the trial failed (see above)", dir);
-    r->seconds = report_now() - t0;
-    r->eval_accuracy = sum.final_accuracy;
-    r->best_accuracy = sum.best_accuracy;
-    r->best_epoch = sum.best_epoch;
-    r->final_loss = sum.final_loss;
-    /* One whole line per trial: trials may run in parallel processes. */
-    printf("%s: %s accuracy %.2f%% (best %.2f%%, epoch %d), test %.2f%%, %.1f s\n", dir,
-           c->validation > 0 ? "validation" : "test", 100 * r->eval_accuracy,
-           100 * r->best_accuracy, r->best_epoch, 100 * r->test_accuracy, r->seconds);
-    fflush(stdout);
-    return 0;
-}
-
-/* nntrain -c FILE where FILE has a sweep: section. */
-static int cmd_sweep(const options *o, const cfg_t *base, const sweep_spec *spec)
-{
-    err_t err;
-    err_clear(&err);
-    if (o->resume)
-        return usage_error("--resume is for a single run; run the sweep again to resume it "
-                           "(finished trials are skipped)");
-    sweep_ctx x = {o, 0, 0};
-    int n_run;
-    if (sweep_run(spec, base, run_trial, &x, &n_run, &err) != 0)
-        return cli_fail(&err);
-    /* Everyone's learning curves on one chart. */
-    char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
-    snprintf(md, sizeof md, "%s/results.md", spec->dir);
-    snprintf(path, sizeof path, "%s/curves.svg", spec->dir);
-    sweep_trial *t;
-    int n;
-    if (sweep_expand(spec, base, &t, &n, &err) != 0)
-        return cli_fail(&err);
-    curves_run *runs = calloc((size_t)n, sizeof *runs);
-    int n_runs = 0, rc = 0;
-    for (int i = 0; runs && i < n && n_runs < CURVES_MAX_RUNS; i++) {
-        char csv[CFG_PATH_MAX + 64];
-        snprintf(csv, sizeof csv, "%.900s/trial-%03d/metrics.csv", spec->dir, i + 1);
-        if (curves_read_csv(csv, &runs[n_runs], &err) == 0) {
-            snprintf(runs[n_runs].name, sizeof runs[n_runs].name, "trial %d", i + 1);
-            n_runs++;
-        }
-    }
-    if (n_runs > 0 && curves_write_svg(path, runs, n_runs, &err) != 0)
-        rc = cli_fail(&err);
-    for (int i = 0; i < n_runs; i++)
-        curves_run_free(&runs[i]);
-    free(runs);
-    free(t);
-    printf("sweep: %d trials (%d run now, %d done before); results in %s, best config in "
-           "%s/best.yaml, learning curves in %s\n", n, n_run, n - n_run, md, spec->dir, path);
-    FILE *f = fopen(md, "r");
-    char line[4096];
-    for (int i = 0; f && i < 8 && fgets(line, sizeof line, f); i++)
-        fputs(line, stdout); /* the header and the top of the table */
-    if (f)
-        fclose(f);
-    return rc;
-}
-
-static int cmd_train(const options *o)
-{
-    err_t err;
-    err_clear(&err);
-    cfg_t *c = malloc(sizeof *c);
-    sweep_spec *spec = malloc(sizeof *spec);
-    int rc, found = 0;
-    if (!c || !spec) {
-        free(c);
-        free(spec);
-        fprintf(stderr, "nntrain: out of memory\n");
-        return 1;
-    }
-    if (load_config(o, c, &err) != 0 || sweep_load(o->config, spec, &found, &err) != 0)
-        rc = cli_fail(&err);
-    else if (found)
-        rc = cmd_sweep(o, c, spec);
-    else
-        rc = train_config(o, c, NULL, NULL);
-    free(spec);
-    free(c);
-    return rc;
 }
 
 static void print_confusion(const eval_result *r)
@@ -593,7 +109,7 @@ static void print_confusion(const eval_result *r)
     }
 }
 
-static int cmd_eval(const options *o)
+static int cmd_eval(const cli_options *o)
 {
     err_t err;
     err_clear(&err);
@@ -688,7 +204,7 @@ static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path
     return 0;
 }
 
-static int cmd_predict(const options *o)
+static int cmd_predict(const cli_options *o)
 {
     err_t err;
     err_clear(&err);
@@ -738,7 +254,7 @@ int main(int argc, char **argv)
     /* plot has options of its own: it parses its whole command line. */
     if (argc > 1 && strcmp(argv[1], "plot") == 0)
         return cmd_plot(argc - 1, argv + 1);
-    options o = {0};
+    cli_options o = {0};
     const char *cmd = "train";
     if (argc > 1 && argv[1][0] != '-') {
         cmd = argv[1];
@@ -757,7 +273,7 @@ int main(int argc, char **argv)
         case OPT_LABELS: o.labels = optarg; break;
         case OPT_RESUME: o.resume = optarg; break;
         case 's':
-            if (o.n_overrides == MAX_OVERRIDES)
+            if (o.n_overrides == CLI_MAX_OVERRIDES)
                 return usage_error("too many -s overrides");
             o.overrides[o.n_overrides++] = optarg;
             break;
