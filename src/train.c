@@ -73,7 +73,7 @@ typedef struct {
     float **grad;        /* grad[s] = grad_mem + s * grad_stride */
     double *loss;        /* (max_b) each example's cost, summed in order */
     int *perm;           /* (n_train) this epoch's order */
-    int n_chunks;        /* fused mode: unit ranges for the gradient products */
+    int n_chunks;        /* fused mode: weight-row ranges for the gradient products */
     int (*chunks)[2];
 } trainer;
 
@@ -455,8 +455,8 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
                    + n_ws * ws_rows * 2 * units * f  /* activations and deltas */
                    + (double)B * (sizes[0] + sizes[n_layers]) * f + B * 8.0 /* batch */
                    + (double)n_train * sizeof(int);  /* the permutation */
-    /* Evaluation: one workspace of 64 rows per thread, at most. */
-    bytes += (double)train_resolve_threads(o->threads) * 64 * 2 * (units + sizes[0]) * f;
+    /* Evaluation: one workspace of 256 rows per thread, at most. */
+    bytes += (double)train_resolve_threads(o->threads) * 256 * 2 * (units + sizes[0]) * f;
     return bytes;
 }
 
