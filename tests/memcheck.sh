@@ -215,22 +215,8 @@ nntrain="$build/nntrain"
 data="$work/data"
 mkdir -p "$data" "$work/out"
 
-be32() {
-    printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
-    printf "\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"
-}
-write_set() {
-    local n=$1 i v
-    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 2; be32 2
-      for ((i = 0; i < n; i++)); do
-          v=$(printf %02x $((200 + i % 50)))
-          if ((i % 2 == 0)); then printf "\\x$v\\x$v\\x00\\x10"; else printf "\\x10\\x00\\x$v\\x$v"; fi
-      done; } > "$data/images.idx"
-    { printf '\x00\x00\x08\x01'; be32 "$n"
-      for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$data/labels.idx"
-    gzip -c "$data/images.idx" > "$data/images.idx.gz"
-}
-write_set 96
+. "$(dirname "$0")/testlib.sh" # be32, write_set
+write_set "$data" 96
 printf 'P2\n2 2\n255\n0 16\n220 220\n' > "$work/digit.pgm"
 head -c 30 "$data/images.idx" > "$data/short.idx"
 

@@ -3,43 +3,8 @@
 # training run on data this script writes itself (no MNIST needed).
 set -u
 NNTRAIN=${NNTRAIN:-./nntrain}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
-
-# expect CODE PATTERN -- command...: exit code and a pattern in stdout+stderr.
-expect() {
-    local code=$1 pattern=$2; shift 3
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" != "$code" ]; then
-        bad "$* exited $rc, expected $code; output: $out"
-    elif ! grep -qE -- "$pattern" <<<"$out"; then
-        bad "$*: output lacks /$pattern/: $out"
-    else
-        ok
-    fi
-}
-
-be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
-
-# A tiny 2-class set of 2x2 images: class 0 lights the top row, class 1 the
-# bottom row, with a little variation. n examples.
-write_set() {
-    local dir=$1 n=$2 i v
-    mkdir -p "$dir"
-    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 2; be32 2
-      for ((i = 0; i < n; i++)); do
-          v=$(printf %02x $((200 + i % 50)))
-          if ((i % 2 == 0)); then printf "\\x$v\\x$v\\x00\\x10"; else printf "\\x10\\x00\\x$v\\x$v"; fi
-      done; } > "$dir/images.idx"
-    { printf '\x00\x00\x08\x01'; be32 "$n"
-      for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$dir/labels.idx"
-    gzip -c "$dir/images.idx" > "$dir/images.idx.gz"
-}
+. "$(dirname "$0")/testlib.sh"
+start_test
 
 write_set "$tmp/data" 64
 cat > "$tmp/tiny.yaml" <<YAML
@@ -158,5 +123,4 @@ printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml
 cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
 expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"
 
-printf '%d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" = 0 ]
+finish

@@ -6,42 +6,10 @@
 # divergence, unwritable outputs, impossible sizes. Writes its own data.
 set -u
 NNTRAIN=${NNTRAIN:-./nntrain}
-tmp=$(mktemp -d)
+. "$(dirname "$0")/testlib.sh"
+start_test
 child=
-trap '[ -n "$child" ] && kill -9 "$child" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
-
-# expect CODE PATTERN -- command...: exit code and a pattern in stdout+stderr.
-expect() {
-    local code=$1 pattern=$2; shift 3
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" != "$code" ]; then
-        bad "$* exited $rc, expected $code; output: $out"
-    elif ! grep -qE -- "$pattern" <<<"$out"; then
-        bad "$*: output lacks /$pattern/: $out"
-    else
-        ok
-    fi
-}
-
-be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
-
-# The 2-class set of 2x2 images of test_cli.sh.
-write_set() {
-    local dir=$1 n=$2 i v
-    mkdir -p "$dir"
-    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 2; be32 2
-      for ((i = 0; i < n; i++)); do
-          v=$(printf %02x $((200 + i % 50)))
-          if ((i % 2 == 0)); then printf "\\x$v\\x$v\\x00\\x10"; else printf "\\x10\\x00\\x$v\\x$v"; fi
-      done; } > "$dir/images.idx"
-    { printf '\x00\x00\x08\x01'; be32 "$n"
-      for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$dir/labels.idx"
-}
+cleanup_hooks='[ -n "$child" ] && kill -9 "$child" 2>/dev/null'
 
 write_set "$tmp/data" 100
 # Tiny data, but a wide enough network and enough epochs (about a second)
@@ -198,5 +166,4 @@ expect 1 'output\.model.*/proc' -- run -s output.model=/proc/x.model
 # --- sizes beyond memory: refused with the estimate, exit 2 --------------------------
 expect 2 'network\.sizes.*[0-9.]+ GB' -- run -s 'network.sizes=[4,1000000,1000000,2]'
 
-printf '%d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" = 0 ]
+finish
