@@ -188,7 +188,8 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
 #define SGD_BLOCK 16384 /* floats per work item of a shared SGD pass */
 
 /* One mini-batch: its gradient SUM into t->grad[0], then the SGD step
- * params -= scale * grad; called by every thread of a parallel region.
+ * params -= scale * grad; called by every thread of a parallel region,
+ * which must pass a barrier before the next step reads the parameters.
  * Fused mode: threads run the forward and deltas of their own rows, then the
  * weight gradients of their own weight rows, each summed over the whole
  * batch in example order, and step those rows at once, while their gradient
@@ -208,7 +209,8 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
             if (hi > lo)
                 rows_forward_deltas(net, t, &view, d, idx + lo, lo, hi - lo);
         }
-#pragma omp for schedule(dynamic, 1)
+        /* nowait: the caller's barrier ends the step. */
+#pragma omp for schedule(dynamic, 1) nowait
         for (int c = 0; c < t->n_chunks; c++) {
             size_t begin, end;
             net_param_grads(net, &t->ws[0], t->in, Bb, t->chunks[c][0], t->chunks[c][1],
@@ -230,7 +232,7 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
     }
     reduce_sum(t->grad, active, net->n_params, t->grad[0]);
     long long blocks = (long long)((net->n_params + SGD_BLOCK - 1) / SGD_BLOCK);
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
     for (long long b = 0; b < blocks; b++) {
         size_t begin = (size_t)b * SGD_BLOCK;
         size_t n = net->n_params - begin < SGD_BLOCK ? net->n_params - begin : SGD_BLOCK;
