@@ -250,20 +250,21 @@ INLINE_AVX512 void bcast_store(float *C, const float *Y, const float *bias, __mm
  * (ldb = 32) or, when there is no reuse to pay for packing, B itself. */
 #define KC 256
 
-/* Full tile: 8 rows, 32 columns, 16 accumulators in registers. */
+/* Full tile: 8 rows, up to 32 columns (m0, m1 mask the columns at the
+ * right edge), 16 accumulators in registers. */
 INLINE_AVX512 void bcast_tile8(int kc, const float *A, size_t rs, size_t cs, const float *B,
                                size_t ldb, float *C, size_t ldc, int first, int last,
-                               const kern_epi *e)
+                               const kern_epi *e, __mmask16 m0, __mmask16 m1)
 {
     __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-#define INIT(r)                                                             \
-    c##r##0 = first ? _mm512_setzero_ps() : _mm512_loadu_ps(C + (r) * ldc); \
-    c##r##1 = first ? _mm512_setzero_ps() : _mm512_loadu_ps(C + (r) * ldc + 16);
+#define INIT(r)                                                                         \
+    c##r##0 = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m0, C + (r) * ldc);   \
+    c##r##1 = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, C + (r) * ldc + 16);
     INIT(0) INIT(1) INIT(2) INIT(3) INIT(4) INIT(5) INIT(6) INIT(7)
 #undef INIT
     for (int k = 0; k < kc; k++) {
         const float *bk = B + (size_t)k * ldb, *ak = A + k * cs;
-        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16), a;
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16), a;
 #define ROW(r)                                          \
         a = _mm512_set1_ps(ak[(r) * rs]);               \
         c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);      \
@@ -271,15 +272,15 @@ INLINE_AVX512 void bcast_tile8(int kc, const float *A, size_t rs, size_t cs, con
         ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
 #undef ROW
     }
-#define STORE(r)                                                                          \
-    if (last) {                                                                           \
-        bcast_store(C + (r) * ldc, e->y ? e->y + (r) * ldc : NULL, e->bias, 0xffff, e->f, \
-                    c##r##0);                                                             \
-        bcast_store(C + (r) * ldc + 16, e->y ? e->y + (r) * ldc + 16 : NULL,              \
-                    e->bias ? e->bias + 16 : NULL, 0xffff, e->f, c##r##1);                \
-    } else {                                                                              \
-        _mm512_storeu_ps(C + (r) * ldc, c##r##0);                                         \
-        _mm512_storeu_ps(C + (r) * ldc + 16, c##r##1);                                    \
+#define STORE(r)                                                                       \
+    if (last) {                                                                        \
+        bcast_store(C + (r) * ldc, e->y ? e->y + (r) * ldc : NULL, e->bias, m0, e->f,   \
+                    c##r##0);                                                          \
+        bcast_store(C + (r) * ldc + 16, e->y ? e->y + (r) * ldc + 16 : NULL,           \
+                    e->bias ? e->bias + 16 : NULL, m1, e->f, c##r##1);                 \
+    } else {                                                                           \
+        _mm512_mask_storeu_ps(C + (r) * ldc, m0, c##r##0);                              \
+        _mm512_mask_storeu_ps(C + (r) * ldc + 16, m1, c##r##1);                         \
     }
     STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
 #undef STORE
@@ -427,8 +428,11 @@ AVX512 static void bcast_avx512(int M, int N, int K, const float *A, size_t rs, 
                     kern_epi e = {epi && epi->bias ? epi->bias + j : NULL,
                                   epi ? epi->f : KERN_LINEAR,
                                   epi && epi->y ? epi->y + (size_t)i * N + j : NULL};
-                    if (M - i >= 8 && nj == 32)
-                        bcast_tile8(kc, a, rs, cs, bp, ldb, c, (size_t)N, first, last, &e);
+                    /* Narrow right edges (16 columns or fewer) waste half a
+                     * full tile: the edge code does them with one vector. */
+                    if (M - i >= 8 && nj > 16)
+                        bcast_tile8(kc, a, rs, cs, bp, ldb, c, (size_t)N, first, last, &e,
+                                    m0, m1);
                     else
                         bcast_edge(M - i < 8 ? M - i : 8, kc, a, rs, cs, bp, ldb, c,
                                    (size_t)N, first, last, &e, m0, m1);
