@@ -93,4 +93,8 @@ typedef int (*sweep_run_fn)(const cfg_t *c, const char *dir, sweep_result *r, vo
 int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
               int *n_run, err_t *err);
 
+/* The signal (SIGINT, SIGTERM) that stopped the last sweep_run of
+ * parallel trials, or 0. */
+int sweep_stop_signal(void);
+
 #endif

@@ -71,20 +71,23 @@ static void on_stop_signal(int sig)
 {
     static const char msg[] =
         "\nnntrain: stopping after this mini-batch (again to quit at once)\n";
+    int saved = errno; /* the interrupted code may be about to read it */
     stop_signal = sig;
     /* write() is async-signal-safe; printf is not. */
     ssize_t rc = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)rc;
+    errno = saved;
 }
 
-/* SA_RESETHAND: the first signal asks politely, a second one kills. */
+/* SA_RESETHAND: the first signal asks politely, a second one kills.
+ * SA_RESTART: writes to a pipe are not cut short by the signal. */
 static void catch_stop_signals(int on)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on ? on_stop_signal : SIG_DFL;
-    sa.sa_flags = on ? SA_RESETHAND : 0;
+    sa.sa_flags = on ? SA_RESETHAND | SA_RESTART : 0;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
@@ -429,8 +432,11 @@ static int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *
     }
     sweep_ctx x = {o, 0, 0};
     int n_run;
-    if (sweep_run(spec, base, run_trial, &x, &n_run, &err) != 0)
-        return cli_fail(&err);
+    if (sweep_run(spec, base, run_trial, &x, &n_run, &err) != 0) {
+        int rc = cli_fail(&err);
+        int sig = sweep_stop_signal() ? sweep_stop_signal() : stop_signal;
+        return sig ? 128 + sig : rc;
+    }
     /* Everyone's learning curves on one chart. */
     char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
     snprintf(md, sizeof md, "%s/results.md", spec->dir);

@@ -1,8 +1,11 @@
 /* sweep: see include/sweep.h. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "sweep.h"
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +390,8 @@ static int trial_config(const sweep_spec *s, const sweep_trial *t, const cfg_t *
         return -1;
     snprintf(c->model_path, sizeof c->model_path, "%.960s/model", dir);
     snprintf(c->metrics_path, sizeof c->metrics_path, "%.960s/metrics.csv", dir);
+    if (c->checkpoint_path[0]) /* one per trial: trials may run at once */
+        snprintf(c->checkpoint_path, sizeof c->checkpoint_path, "%.960s/checkpoint.ckpt", dir);
     return 0;
 }
 
@@ -485,23 +490,73 @@ static int run_one(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
     return write_result(path, r, err);
 }
 
+/* SIGINT/SIGTERM reaching the parent of forked trials: remembered here,
+ * then passed on to the trials, which stop as a single run does. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+int sweep_stop_signal(void)
+{
+    return stop_signal;
+}
+
+/* CPUs this process may run on (a container's cpuset may allow fewer than
+ * the machine has). */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 /* Trials in child processes, `parallel` at a time, each with its share of
  * the threads. The parent starts no OpenMP threads of its own, so forking
- * is safe; each child reports through its result.csv and exit status. */
+ * is safe; each child reports through its result.csv and exit status
+ * (2: bad input, 1: any other failure). */
 static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
                       const int *todo, int n_todo, int parallel, sweep_run_fn run, void *user,
                       int *n_run, err_t *err)
 {
-    int threads = base->threads > 0 ? base->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = base->threads > 0 ? base->threads : usable_cpus();
     threads = threads / parallel > 0 ? threads / parallel : 1;
-    int running = 0, failed = -1;
+    int running = 0, failed = 0, forwarded = 0;
+    pid_t *pids = calloc((size_t)parallel, sizeof *pids);
+    if (!pids)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop; /* no SA_RESTART: wait() returns to look */
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     fflush(NULL); /* nothing buffered may be written twice */
     for (int k = 0; k < n_todo || running > 0;) {
-        if (k < n_todo && running < parallel && failed < 0) {
+        if (stop_signal && !forwarded) {
+            for (int i = 0; i < parallel; i++)
+                if (pids[i] > 0)
+                    kill(pids[i], stop_signal);
+            forwarded = 1;
+        }
+        if (k < n_todo && running < parallel && !failed && !stop_signal) {
             pid_t pid = fork();
-            if (pid < 0)
-                return err_set(err, ERR_RUNTIME, "fork: %s", strerror(errno));
+            if (pid < 0) {
+                failed = ERR_RUNTIME;
+                break;
+            }
             if (pid == 0) {
+                /* A group of its own: Ctrl-C at a terminal reaches only the
+                 * parent, which passes it on once (a second SIGINT would
+                 * make the trial quit without its checkpoint). */
+                setpgid(0, 0);
+                sigaction(SIGINT, &old_int, NULL);
+                sigaction(SIGTERM, &old_term, NULL);
                 sweep_result r;
                 err_t e;
                 err_clear(&e);
@@ -509,26 +564,45 @@ static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *ba
                 if (rc)
                     fprintf(stderr, "nntrain: %s\n", e.msg);
                 fflush(NULL);
-                _exit(rc ? 1 : 0);
+                _exit(rc ? (e.code == ERR_INPUT ? 2 : 1) : 0);
             }
+            for (int i = 0; i < parallel; i++)
+                if (pids[i] == 0) {
+                    pids[i] = pid;
+                    break;
+                }
             running++;
             k++;
             continue;
         }
         if (running == 0)
-            break; /* a failure stopped new starts and everyone is done */
+            break; /* a failure or a signal stopped new starts, and everyone is done */
         int status;
         pid_t pid = wait(&status);
-        if (pid < 0)
-            return err_set(err, ERR_RUNTIME, "wait: %s", strerror(errno));
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue; /* a signal: pass it on, above */
+            failed = ERR_RUNTIME;
+            break;
+        }
+        for (int i = 0; i < parallel; i++)
+            if (pids[i] == pid)
+                pids[i] = 0;
         running--;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
             ++*n_run;
-        else if (failed < 0)
-            failed = (int)pid;
+        else if (!failed)
+            failed = WIFEXITED(status) && WEXITSTATUS(status) == 2 ? ERR_INPUT : ERR_RUNTIME;
     }
-    if (failed >= 0)
-        return err_set(err, ERR_RUNTIME, "%s: a trial failed (see above); run the sweep again "
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(pids);
+    if (stop_signal)
+        return err_set(err, ERR_RUNTIME, "%s: interrupted by %s; run the sweep again to go on "
+                       "(finished trials are kept)", s->dir,
+                       stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (failed)
+        return err_set(err, failed, "%s: a trial failed (see above); run the sweep again "
                        "to go on (finished trials are kept)", s->dir);
     return 0;
 }
@@ -553,7 +627,7 @@ int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *us
         if (!read_result(path, &rk[i].r))
             todo[n_todo++] = i; /* not finished in an earlier run of this sweep */
     }
-    int parallel = s->parallel > 0 ? s->parallel : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int parallel = s->parallel > 0 ? s->parallel : usable_cpus();
     if (parallel > n_todo)
         parallel = n_todo;
     if (rc == 0 && parallel > 1) {
