@@ -199,6 +199,30 @@ static int load_resume(const char *arg, const char *config, net_t *net, ckpt_t *
     return 0;
 }
 
+/* Before any training: the set's images must fit network.sizes' input
+ * layer and its labels its output layer. Errors name the file and the
+ * config line. */
+static int check_set(const cfg_t *c, const idx_dataset *d, const char *images,
+                     const char *labels, err_t *err)
+{
+    char where[CFG_PATH_MAX + 64], path[CFG_PATH_MAX * 2];
+    int n_out = c->sizes[c->n_layers];
+    cfg_where(c, "network.sizes", where, sizeof where);
+    if (c->sizes[0] != d->rows * d->cols) {
+        cfg_data_path(c, images, path, sizeof path);
+        return err_set(err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but the "
+                       "images of %s are %dx%d = %d pixels", where, c->sizes[0], path, d->rows,
+                       d->cols, d->rows * d->cols);
+    }
+    for (int i = 0; i < d->n; i++)
+        if (d->labels[i] >= n_out) {
+            cfg_data_path(c, labels, path, sizeof path);
+            return err_set(err, ERR_INPUT, "%s: network.sizes: the output layer has %d units but "
+                           "%s has label %d (example %d)", where, n_out, path, d->labels[i], i);
+        }
+    return 0;
+}
+
 /* What one training run reached, for sweeps' results tables. */
 typedef struct {
     report_t *rep;          /* epoch lines and metrics go on to it */
@@ -246,12 +270,9 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, &train, &err) != 0 ||
         cli_load_data(c, c->test_images, c->test_labels, 0, &test, &err) != 0)
         goto fail;
-    if (c->sizes[0] != train.rows * train.cols) {
-        cfg_where(c, "network.sizes", where, sizeof where);
-        err_set(&err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but the images are %dx%d = %d pixels",
-                where, c->sizes[0], train.rows, train.cols, train.rows * train.cols);
+    if (check_set(c, &train, c->train_images, c->train_labels, &err) != 0 ||
+        check_set(c, &test, c->test_images, c->test_labels, &err) != 0)
         goto fail;
-    }
     if (c->validation >= train.n) {
         cfg_where(c, "data.validation", where, sizeof where);
         err_set(&err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none of the %d to train on",

@@ -7,7 +7,6 @@
 
 #include "train.h"
 
-#define EVAL_BATCH 256
 
 int eval_argmax(const float *v, int n)
 {
@@ -30,83 +29,117 @@ void eval_result_free(eval_result *r)
     r->confusion = NULL;
 }
 
-int eval_dataset(const net_t *net, const idx_dataset *d, int threads,
-                 int want_confusion, eval_result *r, err_t *err)
+int eval_check_data(const net_t *net, const idx_dataset *d, const char *what, err_t *err)
 {
-    memset(r, 0, sizeof *r);
-    err_clear(err);
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     if (d->rows * d->cols != n_in)
-        return err_set(err, ERR_INPUT, "the network takes %d inputs but the images have %dx%d = %d pixels",
-                       n_in, d->rows, d->cols, d->rows * d->cols);
+        return err_set(err, ERR_INPUT, "%s: the images have %dx%d = %d pixels but the network "
+                       "takes %d inputs", what, d->rows, d->cols, d->rows * d->cols, n_in);
     for (int i = 0; i < d->n; i++)
         if (d->labels[i] >= n_out)
-            return err_set(err, ERR_INPUT, "label %d of example %d does not fit the network's %d outputs",
-                           d->labels[i], i, n_out);
+            return err_set(err, ERR_INPUT, "%s: label %d (example %d) does not fit the "
+                           "network's %d outputs", what, d->labels[i], i, n_out);
+    return 0;
+}
 
-    int n_batches = (d->n + EVAL_BATCH - 1) / EVAL_BATCH;
+void eval_ctx_free(eval_ctx *x)
+{
+    if (x->ws)
+        for (int t = 0; t < x->threads; t++)
+            net_ws_free(&x->ws[t]);
+    free(x->ws);
+    free(x->in);
+    free(x->y);
+    free(x->pred);
+    free(x->cost);
+    memset(x, 0, sizeof *x);
+}
+
+int eval_ctx_create(eval_ctx *x, const net_t *net, int threads, int max_n, err_t *err)
+{
+    memset(x, 0, sizeof *x);
+    int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
+    int n_batches = (max_n + EVAL_BATCH - 1) / EVAL_BATCH;
     int T = train_resolve_threads(threads);
-    if (T > n_batches)
-        T = n_batches > 0 ? n_batches : 1;
-    /* Per-thread scratch; per-example predictions and per-batch costs so the
-     * totals are summed in example order whatever the thread count. */
-    net_ws *ws = calloc((size_t)T, sizeof *ws);
-    float *in = malloc((size_t)T * EVAL_BATCH * n_in * sizeof *in);
-    float *y = malloc((size_t)T * EVAL_BATCH * n_out * sizeof *y);
-    int *pred = malloc(((size_t)d->n + 1) * sizeof *pred);
-    double *cost = malloc(((size_t)n_batches + 1) * sizeof *cost);
-    int ok = ws && in && y && pred && cost;
-    for (int t = 0; ok && t < T; t++)
-        if (net_ws_create(&ws[t], net, EVAL_BATCH, err) != 0)
-            ok = 0;
-    if (!ok) {
-        if (ws)
-            for (int t = 0; t < T; t++)
-                net_ws_free(&ws[t]);
-        free(ws); free(in); free(y); free(pred); free(cost);
-        if (!err || err->code == ERR_OK) /* net_ws_create has not said why */
-            err_set(err, ERR_RUNTIME, "out of memory for evaluation");
-        return -1;
+    x->threads = T < n_batches ? T : n_batches > 0 ? n_batches : 1;
+    x->max_n = max_n;
+    x->ws = calloc((size_t)x->threads, sizeof *x->ws);
+    x->in = malloc((size_t)x->threads * EVAL_BATCH * n_in * sizeof *x->in);
+    x->y = malloc((size_t)x->threads * EVAL_BATCH * n_out * sizeof *x->y);
+    x->pred = malloc(((size_t)max_n + 1) * sizeof *x->pred);
+    x->cost = malloc(((size_t)n_batches + 1) * sizeof *x->cost);
+    if (!x->ws || !x->in || !x->y || !x->pred || !x->cost) {
+        eval_ctx_free(x);
+        return err_set(err, ERR_RUNTIME, "out of memory for evaluation");
     }
+    for (int t = 0; t < x->threads; t++)
+        if (net_ws_create(&x->ws[t], net, EVAL_BATCH, err) != 0) {
+            eval_ctx_free(x);
+            return -1;
+        }
+    return 0;
+}
 
-#pragma omp parallel for num_threads(T) schedule(dynamic)
+int eval_run(eval_ctx *x, const net_t *net, const idx_dataset *d, int want_confusion,
+             eval_result *r, err_t *err)
+{
+    memset(r, 0, sizeof *r);
+    int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
+    if (eval_check_data(net, d, "evaluation data", err) != 0)
+        return -1;
+    if (d->n > x->max_n)
+        return err_set(err, ERR_RUNTIME, "evaluation: %d examples, room for %d", d->n, x->max_n);
+    if (want_confusion && n_out > EVAL_MAX_CLASSES)
+        return err_set(err, ERR_INPUT, "a confusion matrix needs at most %d classes; the network "
+                       "has %d outputs", EVAL_MAX_CLASSES, n_out);
+    int n_batches = (d->n + EVAL_BATCH - 1) / EVAL_BATCH;
+
+#pragma omp parallel for num_threads(x->threads) schedule(dynamic)
     for (int bi = 0; bi < n_batches; bi++) {
         int t = omp_get_thread_num();
         int start = bi * EVAL_BATCH;
         int B = d->n - start < EVAL_BATCH ? d->n - start : EVAL_BATCH;
-        float *x = in + (size_t)t * EVAL_BATCH * n_in;
-        float *yt = y + (size_t)t * EVAL_BATCH * n_out;
-        eval_scale_pixels(d->images + (size_t)start * n_in, B * n_in, x);
-        memset(yt, 0, (size_t)B * n_out * sizeof *yt);
+        float *in = x->in + (size_t)t * EVAL_BATCH * n_in;
+        float *y = x->y + (size_t)t * EVAL_BATCH * n_out;
+        eval_scale_pixels(d->images + (size_t)start * n_in, B * n_in, in);
+        memset(y, 0, (size_t)B * n_out * sizeof *y);
         for (int i = 0; i < B; i++)
-            yt[(size_t)i * n_out + d->labels[start + i]] = 1.0f;
-        net_forward(net, &ws[t], x, B);
-        const float *out = net_output(net, &ws[t]);
+            y[(size_t)i * n_out + d->labels[start + i]] = 1.0f;
+        net_forward(net, &x->ws[t], in, B);
+        const float *out = net_output(net, &x->ws[t]);
         for (int i = 0; i < B; i++)
-            pred[start + i] = eval_argmax(out + (size_t)i * n_out, n_out);
-        cost[bi] = net_cost_sum(net, &ws[t], yt, B);
+            x->pred[start + i] = eval_argmax(out + (size_t)i * n_out, n_out);
+        x->cost[bi] = net_cost_sum(net, &x->ws[t], y, B);
     }
 
     r->n = d->n;
     r->n_classes = n_out;
     double total = 0.0;
     for (int bi = 0; bi < n_batches; bi++)
-        total += cost[bi];
+        total += x->cost[bi];
     for (int i = 0; i < d->n; i++)
-        r->correct += pred[i] == d->labels[i];
+        r->correct += x->pred[i] == d->labels[i];
     r->accuracy = d->n ? (double)r->correct / d->n : 0.0;
     r->mean_cost = d->n ? total / d->n : 0.0;
-    int rc = 0;
     if (want_confusion) {
         r->confusion = calloc((size_t)n_out * n_out, sizeof *r->confusion);
         if (!r->confusion)
-            rc = err_set(err, ERR_RUNTIME, "out of memory for the confusion matrix");
-        else
-            for (int i = 0; i < d->n; i++)
-                r->confusion[(size_t)d->labels[i] * n_out + pred[i]]++;
+            return err_set(err, ERR_RUNTIME, "out of memory for the confusion matrix");
+        for (int i = 0; i < d->n; i++)
+            r->confusion[(size_t)d->labels[i] * n_out + x->pred[i]]++;
     }
-    for (int t = 0; t < T; t++)
-        net_ws_free(&ws[t]);
-    free(ws); free(in); free(y); free(pred); free(cost);
+    return 0;
+}
+
+int eval_dataset(const net_t *net, const idx_dataset *d, int threads,
+                 int want_confusion, eval_result *r, err_t *err)
+{
+    eval_ctx x;
+    memset(r, 0, sizeof *r);
+    if (eval_check_data(net, d, "evaluation data", err) != 0 ||
+        eval_ctx_create(&x, net, threads, d->n, err) != 0)
+        return -1;
+    int rc = eval_run(&x, net, d, want_confusion, r, err);
+    eval_ctx_free(&x);
     return rc;
 }

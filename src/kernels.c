@@ -233,8 +233,9 @@ INLINE_AVX512 void bcast_store(float *C, const float *Y, const float *bias, __mm
     }
     if (bias)
         c = _mm512_add_ps(c, _mm512_maskz_loadu_ps(m, bias));
-    if (f == KERN_RELU)
-        c = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_GT_OQ), c);
+    if (f == KERN_RELU) /* c <= 0: c * 0, so a NaN stays NaN, as in act_f */
+        c = _mm512_mask_mul_ps(c, _mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_LE_OQ), c,
+                               _mm512_setzero_ps());
     _mm512_mask_storeu_ps(C, m, c);
     if (f != KERN_LINEAR && f != KERN_RELU) /* the rest in scalar: expf, tanhf */
         for (int e = 0; e < 16; e++)

@@ -240,18 +240,6 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
     }
 }
 
-static int check_data(const net_t *net, const idx_dataset *d, const char *what, err_t *err)
-{
-    int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
-    if (d->rows * d->cols != n_in)
-        return err_set(err, ERR_INPUT, "the network takes %d inputs but the %s images have %dx%d = %d pixels",
-                       n_in, what, d->rows, d->cols, d->rows * d->cols);
-    for (int i = 0; i < d->n; i++)
-        if (d->labels[i] >= n_out)
-            return err_set(err, ERR_INPUT, "%s label %d (example %d) does not fit the network's %d outputs",
-                           what, d->labels[i], i, n_out);
-    return 0;
-}
 
 /* Whether every parameter is a finite number. */
 static int params_finite(const net_t *net)
@@ -294,9 +282,9 @@ static int checkpoint(const net_t *net, const train_opts *o, const train_state *
 int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
               const train_opts *o, const train_hooks *hooks, err_t *err)
 {
-    if (check_data(net, train, "training", err) != 0)
+    if (eval_check_data(net, train, "training data", err) != 0)
         return -1;
-    if (eval_set && check_data(net, eval_set, "evaluation", err) != 0)
+    if (eval_set && eval_check_data(net, eval_set, "evaluation data", err) != 0)
         return -1;
     if (train->n < 1)
         return err_set(err, ERR_INPUT, "no training examples");
@@ -308,6 +296,11 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     trainer t;
     if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0)
         return -1;
+    eval_ctx ev = {0};
+    if (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0) {
+        trainer_free(&t);
+        return -1;
+    }
     net->packed = B >= PACKED_MIN_BATCH;
     rng_t rng;
     rng_seed(&rng, o->seed);
@@ -317,6 +310,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         first_epoch = restore(&t, &rng, o->resume, train->n, n_batches, &mid_epoch, err);
         if (first_epoch < 0) {
             trainer_free(&t);
+            eval_ctx_free(&ev);
             return -1;
         }
     }
@@ -405,7 +399,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         }
         if (eval_set) {
             eval_result r;
-            if (eval_dataset(net, eval_set, o->threads, 0, &r, err) != 0) {
+            if (eval_run(&ev, net, eval_set, 0, &r, err) != 0) {
                 rc = -1;
                 break;
             }
@@ -430,6 +424,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
             break;
     }
     trainer_free(&t);
+    eval_ctx_free(&ev);
     return rc;
 }
 

@@ -53,6 +53,8 @@ expect 2 'learning_rat' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.learning_rat=
 expect 2 'network.sizes' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s 'network.sizes=[5,6,2]'
 
 # --- data errors ---------------------------------------------------------------
+# Labels 0 and 1 need two outputs: refused before training, naming the file.
+expect 2 'output layer has 1 units but .*labels.idx has label 1' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s 'network.sizes=[4,6,1]' -s network.output=sigmoid
 expect 2 'missing.idx' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s data.train_images=missing.idx
 head -c 30 "$tmp/data/images.idx" > "$tmp/data/short.idx"
 expect 2 'short.idx.*truncated' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s data.train_images=short.idx

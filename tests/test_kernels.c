@@ -199,6 +199,14 @@ START_TEST(test_fused_activations)
                 }
         }
     }
+    /* relu keeps a NaN (training must see it to stop), in both code paths. */
+    float An[2 * 3] = {1, 2, NAN, 1, -1, 1}, Wn[3 * 20] = {0}, Cn[2 * 20];
+    for (int i = 0; i < 60; i++)
+        Wn[i] = 0.1f;
+    kern_epi relu = {NULL, KERN_RELU, NULL};
+    kern_gemm_nn(2, 20, 3, An, Wn, &relu, Cn);
+    ck_assert(isnan(Cn[0]) && isnan(Cn[19]));
+    ck_assert(Cn[20] == 0.1f && Cn[39] == 0.1f);
     float x[4] = {-2, 0.5f, 3, -0.25f}, d[4] = {1, 1, 1, 1};
     kern_act_forward(KERN_RELU, x, 4);
     ck_assert(x[0] == 0 && x[1] == 0.5f && x[2] == 3 && x[3] == 0);
