@@ -11,6 +11,7 @@
 
 typedef struct {
     FILE *metrics;     /* CSV, NULL if none */
+    char metrics_path[1024]; /* its name, for messages */
     int progress;      /* draw the bar (stderr is a terminal and not quiet) */
     int quiet;         /* no per-epoch lines */
     double last_draw;  /* time of the last bar drawn, to rate-limit */

@@ -16,8 +16,12 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
     for (int i = 0; i < n_overrides; i++)
         if (cfg_set(c, overrides[i], err) != 0)
             return -1;
-    if (data_dir)
+    if (data_dir) {
+        if (strlen(data_dir) >= sizeof c->data_dir)
+            return err_set(err, ERR_INPUT, "--data-dir: a path of at most %zu bytes expected",
+                           sizeof c->data_dir - 1);
         snprintf(c->data_dir, sizeof c->data_dir, "%s", data_dir);
+    }
     return cfg_validate(c, err);
 }
 

@@ -43,6 +43,7 @@ int report_open(report_t *r, const char *metrics_path, int quiet, int append, er
     r->quiet = quiet;
     r->progress = !quiet && isatty(STDERR_FILENO);
     if (metrics_path && metrics_path[0]) {
+        snprintf(r->metrics_path, sizeof r->metrics_path, "%s", metrics_path);
         r->metrics = fopen(metrics_path, append ? "a" : "w");
         if (!r->metrics)
             return err_set(err, ERR_RUNTIME, "%s: cannot write the metrics file: %s",
@@ -57,8 +58,14 @@ int report_open(report_t *r, const char *metrics_path, int quiet, int append, er
 int report_close(report_t *r, err_t *err)
 {
     int rc = 0;
-    if (r->metrics && (ferror(r->metrics) | fclose(r->metrics)) != 0)
-        rc = err_set(err, ERR_RUNTIME, "writing the metrics file failed: %s", strerror(errno));
+    if (r->metrics) {
+        errno = 0;
+        int failed = ferror(r->metrics);
+        failed |= fclose(r->metrics);
+        if (failed)
+            rc = err_set(err, ERR_RUNTIME, "%s: writing the metrics file failed%s%s",
+                         r->metrics_path, errno ? ": " : "", errno ? strerror(errno) : "");
+    }
     r->metrics = NULL;
     return rc;
 }

@@ -110,7 +110,8 @@ static int plan_chunks(trainer *t, const net_t *net, int T)
     t->n_chunks = 0;
     for (int l = 0; l < net->n_layers; l++) {
         int rows = net->sizes[l];
-        int size = (int)(target / net->sizes[l + 1]);
+        double want = target / net->sizes[l + 1];
+        int size = want < rows ? (int)want : rows; /* in double: huge layers overflow int */
         size = size < 8 ? 8 : (size + 7) / 8 * 8; /* whole 8-row tiles */
         for (int u = 0; u < rows; u += size) {
             t->chunks[t->n_chunks][0] = first + u;
@@ -386,7 +387,9 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         es.epochs = o->epochs;
         es.seconds = omp_get_wtime() - t0;
         es.n_examples = train->n;
-        es.examples_per_s = es.seconds > 0 ? train->n / es.seconds : 0.0;
+        /* A resumed epoch only ran its remaining mini-batches. */
+        int done = train->n - (b0 * B < train->n ? b0 * B : train->n);
+        es.examples_per_s = es.seconds > 0 ? done / es.seconds : 0.0;
         es.train_loss = loss_sum / train->n;
         es.eval_loss = es.eval_accuracy = -1.0;
         if (!isfinite(es.train_loss)) {
