@@ -26,7 +26,7 @@ typedef struct {
     char source[CFG_PATH_MAX]; /* the YAML file ("" when none) */
 
     /* data: */
-    char data_dir[CFG_PATH_MAX];     /* relative: to $NNTRAIN_DATA, else to cwd */
+    char data_dir[CFG_PATH_MAX];     /* relative: to $NNTRAIN_DATA, else to ./data */
     char train_images[CFG_PATH_MAX]; /* relative: to data_dir */
     char train_labels[CFG_PATH_MAX];
     char test_images[CFG_PATH_MAX];

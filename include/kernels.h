@@ -3,7 +3,8 @@
  * All matrices are row-major float32. Every product's summation order over
  * k is fixed by the shapes alone (never by threads, alignment or how rows
  * are grouped), so the same inputs give the same bits on every run.
- * Single-threaded: parallelism lives one level up, across shards.
+ * Single-threaded: parallelism lives one level up (train.c splits rows,
+ * weight rows or shards across threads).
  * Knows nothing of layers: only matrices and elementwise functions. */
 #ifndef NNTRAIN_KERNELS_H
 #define NNTRAIN_KERNELS_H

@@ -140,7 +140,7 @@ static float *train_copy(int threads, int shards, int deterministic, net_cost co
     return train_copy_b(threads, shards, deterministic, cost, act, 24, n);
 }
 
-START_TEST(test_bitwise_identical_with_transposed_forward)
+START_TEST(test_bitwise_identical_with_packed_backward)
 {
     net_act act[] = {ACT_RELU, ACT_LEAKY_RELU, ACT_SOFTMAX};
     const int modes[] = {-1, 4};
@@ -260,7 +260,7 @@ START_TEST(test_divergence_is_an_error)
 END_TEST
 
 TU_MAIN("train", test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
-        test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_transposed_forward,
+        test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_packed_backward,
         test_shard_count_changes_bits,
         test_auto_shards_depends_on_batch_and_size_only, test_rejects_mismatched_data,
         test_divergence_is_an_error)
