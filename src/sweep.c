@@ -85,6 +85,24 @@ static int scalar_number(const doc_t *d, const yaml_node_t *n, double *out, err_
     return 0;
 }
 
+/* A whole number written as decimal digits only (as cfg reads integers:
+ * no sign, exponent or fraction), at most max. */
+static int scalar_count(const doc_t *d, const yaml_node_t *n, uint64_t max, uint64_t *out,
+                        const char *what, err_t *err)
+{
+    const char *t = n->type == YAML_SCALAR_NODE ? text(n) : "";
+    uint64_t v = 0;
+    int ok = *t != '\0';
+    for (; ok && *t; t++) {
+        ok = *t >= '0' && *t <= '9' && v <= (UINT64_MAX - (uint64_t)(*t - '0')) / 10;
+        v = v * 10 + (uint64_t)(*t - '0');
+    }
+    if (!ok || v > max)
+        return fail_at(d, n, err, what);
+    *out = v;
+    return 0;
+}
+
 /* {min: A, max: B, scale: log|linear, int: true|false} */
 static int read_range(const doc_t *d, const yaml_node_t *n, sweep_param *p, err_t *err)
 {
@@ -158,7 +176,7 @@ static int read_sweep(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_t
     for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
         yaml_node_t *k = node(d, q->key), *v = node(d, q->value);
         const char *name = k->type == YAML_SCALAR_NODE ? text(k) : "";
-        double num;
+        uint64_t num = 0;
         if (!strcmp(name, "params")) {
             if (read_params(d, v, s, err)) return -1;
             have_params = 1;
@@ -169,22 +187,21 @@ static int read_sweep(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_t
                    (!strcmp(text(v), "grid") || !strcmp(text(v), "random"))) {
             s->random = !strcmp(text(v), "random");
         } else if (!strcmp(name, "samples")) {
-            if (scalar_number(d, v, &num, err)) return -1;
-            if (num < 1 || num > SWEEP_MAX_TRIALS || num != floor(num))
-                return fail_at(d, v, err, "samples: expected an integer from 1 to 10000");
+            const char *want = "samples: expected an integer from 1 to 10000";
+            if (scalar_count(d, v, SWEEP_MAX_TRIALS, &num, want, err))
+                return -1;
+            if (num < 1)
+                return fail_at(d, v, err, want);
             s->samples = (int)num;
         } else if (!strcmp(name, "parallel")) {
-            if (scalar_number(d, v, &num, err)) return -1;
-            if (num < 0 || num > 256 || num != floor(num))
-                return fail_at(d, v, err, "parallel: expected an integer from 0 (one per core) to 256");
+            if (scalar_count(d, v, 256, &num, "parallel: expected an integer from 0 (one per "
+                             "core) to 256", err))
+                return -1;
             s->parallel = (int)num;
         } else if (!strcmp(name, "seed")) {
-            if (v->type != YAML_SCALAR_NODE) return fail_at(d, v, err, "seed: expected an integer");
-            char *end;
-            errno = 0;
-            s->seed = strtoull(text(v), &end, 10);
-            if (end == text(v) || *end || errno || text(v)[0] == '-')
-                return fail_at(d, v, err, "seed: expected an integer >= 0");
+            if (scalar_count(d, v, UINT64_MAX, &s->seed, "seed: expected an integer from 0 to "
+                             "18446744073709551615", err))
+                return -1;
         } else {
             return fail_at(d, k, err,
                            "unknown key or bad value (sweep keys: dir (a path), method (grid or "

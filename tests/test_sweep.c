@@ -152,6 +152,16 @@ START_TEST(test_rejects_bad_keys_and_values)
     ck_assert_msg(strstr(err.msg, "random") != NULL, "%s", err.msg);
     ck_assert_int_eq(load("sweep:\n  method: random\n  params:\n    train.learning_rate: {min: 0, max: 2, scale: log}\n", &s, &base, &err), -1);
     ck_assert_int_eq(load("sweep:\n  params: {}\n", &s, &base, &err), -1);
+    /* Counts are plain decimal integers, as cfg reads them. */
+    const char *bad_counts[] = {"samples: 1e1", "samples: 0", "samples: 10.0", "seed: -1",
+                                "seed: +3", "parallel: 300", "parallel: two"};
+    for (size_t i = 0; i < sizeof bad_counts / sizeof bad_counts[0]; i++) {
+        char yaml[256];
+        snprintf(yaml, sizeof yaml, "sweep:\n  method: random\n  %s\n  params:\n"
+                 "    train.epochs: [1]\n", bad_counts[i]);
+        ck_assert_msg(load(yaml, &s, &base, &err) == -1, "%s accepted", bad_counts[i]);
+        ck_assert_msg(strstr(err.msg, "sweep.yaml:3:") != NULL, "%s", err.msg);
+    }
 }
 END_TEST
 
