@@ -23,6 +23,11 @@ typedef struct {
 int err_set(err_t *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Puts a printf-style prefix and ": " before e's message (e.g. the file or
+ * config line a lower-level message is about), keeping its code; returns
+ * -1 like err_set. */
+int err_prefix(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Clears e to "no error". */
 void err_clear(err_t *e);
 

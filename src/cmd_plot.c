@@ -191,9 +191,7 @@ static int plot_weights_cmd(const plot_opts *o)
             cols = n_in / rows;
     }
     if (plot_weights(&net, rows, cols, o->scale ? o->scale : 3, o->global, &im, &err) != 0) {
-        char m[sizeof err.msg];
-        snprintf(m, sizeof m, "%s", err.msg);
-        err_set(&err, err.code, "%s: %s", o->model, m);
+        err_prefix(&err, "%s", o->model);
         goto fail;
     }
     char what[96];

@@ -46,9 +46,7 @@ static int check_output(const char *key, const char *path, err_t *err)
     if (!path[0])
         return 0;
     if (fsx_make_parents(path, err) != 0) {
-        char m[sizeof err->msg];
-        snprintf(m, sizeof m, "%s", err->msg);
-        return err_set(err, err->code, "%s: %s", key, m);
+        return err_prefix(err, "%s", key);
     }
     char probe[CFG_PATH_MAX + 64];
     const char *slash = strrchr(path, '/');
@@ -298,9 +296,7 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
                         ((double)test.n * test.rows * test.cols + test.n);
     if (train_check_memory(c->n_layers, c->sizes, &opts, fit.n, data_bytes, &err) != 0) {
         cfg_where(c, "network.sizes", where, sizeof where);
-        char m[sizeof err.msg];
-        snprintf(m, sizeof m, "%s", err.msg);
-        err_set(&err, err.code, "%s: %s", where, m);
+        err_prefix(&err, "%s", where);
         goto fail;
     }
     checkpoint_file(c->checkpoint_path, k.path, sizeof k.path);
@@ -317,9 +313,7 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
 
     if (net_create(&net, c->n_layers, c->sizes, c->act, c->cost, &err) != 0) {
         cfg_where(c, "network.sizes", where, sizeof where);
-        char m[sizeof err.msg];
-        snprintf(m, sizeof m, "%s", err.msg);
-        err_set(&err, err.code, "%s: %s", where, m);
+        err_prefix(&err, "%s", where);
         goto fail;
     }
     char resume_path[CFG_PATH_MAX * 2];

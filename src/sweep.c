@@ -270,16 +270,14 @@ int sweep_apply(const sweep_spec *s, const sweep_trial *t, const cfg_t *base, cf
         char assign[SWEEP_VALUE_MAX + 64];
         snprintf(assign, sizeof assign, "%s=%s", s->params[i].key, t->values[i]);
         if (cfg_set(out, assign, err)) {
-            char m[sizeof err->msg];
-            snprintf(m, sizeof m, "%s", err->msg);
-            return err_set(err, ERR_INPUT, "%s:%d:%d: sweep: %s", s->source, s->params[i].line,
-                           s->params[i].col, m);
+            err->code = ERR_INPUT;
+            return err_prefix(err, "%s:%d:%d: sweep", s->source, s->params[i].line,
+                              s->params[i].col);
         }
     }
     if (cfg_validate(out, err)) {
-        char m[sizeof err->msg];
-        snprintf(m, sizeof m, "%s", err->msg);
-        return err_set(err, ERR_INPUT, "%s: sweep: a trial is invalid: %s", s->source, m);
+        err->code = ERR_INPUT;
+        return err_prefix(err, "%s: sweep: a trial is invalid", s->source);
     }
     return 0;
 }

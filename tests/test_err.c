@@ -29,4 +29,15 @@ START_TEST(test_set_null_and_truncation)
 }
 END_TEST
 
-TU_MAIN("err", test_set_formats_and_returns_minus_one, test_set_null_and_truncation)
+START_TEST(test_prefix_keeps_code)
+{
+    err_t e;
+    err_set(&e, ERR_RUNTIME, "disk full");
+    ck_assert_int_eq(err_prefix(&e, "%s:%d", "out/m.model", 3), -1);
+    ck_assert_str_eq(e.msg, "out/m.model:3: disk full");
+    ck_assert_int_eq(e.code, ERR_RUNTIME);
+    ck_assert_int_eq(err_prefix(NULL, "x"), -1);
+}
+END_TEST
+
+TU_MAIN("err", test_set_formats_and_returns_minus_one, test_set_null_and_truncation, test_prefix_keeps_code)
