@@ -221,6 +221,52 @@ static int check_set(const cfg_t *c, const idx_dataset *d, const char *images,
     return 0;
 }
 
+/* The run's data: training and test sets read and checked against the
+ * network's sizes; fit and val are views of the training set, val its last
+ * data.validation examples. */
+static int load_run_data(const cfg_t *c, idx_dataset *train, idx_dataset *test,
+                         idx_dataset *fit, idx_dataset *val, err_t *err)
+{
+    if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, train, err) != 0 ||
+        cli_load_data(c, c->test_images, c->test_labels, 0, test, err) != 0 ||
+        check_set(c, train, c->train_images, c->train_labels, err) != 0 ||
+        check_set(c, test, c->test_images, c->test_labels, err) != 0)
+        return -1;
+    if (c->validation >= train->n) {
+        char where[CFG_PATH_MAX + 64];
+        cfg_where(c, "data.validation", where, sizeof where);
+        return err_set(err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none "
+                       "of the %d to train on", where, c->validation, train->n);
+    }
+    *fit = *val = *train;
+    fit->n = train->n - c->validation;
+    val->n = c->validation;
+    val->images = train->images + (size_t)fit->n * train->rows * train->cols;
+    val->labels = train->labels + fit->n;
+    return 0;
+}
+
+/* What is about to run, in three lines. */
+static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opts, int n_fit,
+                         int n_eval)
+{
+    char desc[512];
+    int T = train_resolve_threads(c->threads);
+    int B = c->batch_size < n_fit ? c->batch_size : n_fit;
+    describe(net, desc, sizeof desc);
+    printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net->n_params);
+    printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
+           n_fit, n_eval, c->validation > 0 ? "validation" : "test", c->batch_size,
+           c->learning_rate, c->epochs, (unsigned long long)c->seed);
+    if (c->shard_buffers)
+        printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T,
+               train_parts(opts, B, net->n_params),
+               c->deterministic ? " (deterministic)" : " (one per thread, not deterministic)",
+               kern_isa());
+    else
+        printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
+}
+
 /* What one training run reached, for sweeps' results tables. */
 typedef struct {
     report_t *rep;          /* epoch lines and metrics go on to it */
@@ -256,7 +302,7 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     idx_dataset train = {0}, test = {0};
     int rc = 0;
     report_t rep = {0};
-    char where[CFG_PATH_MAX + 64], desc[512];
+    char where[CFG_PATH_MAX + 64];
     char *config_text = NULL;
     ckpt_t ck = {0};
     ckpt_ctx k = {{0}, NULL, 0, 0, 0};
@@ -265,24 +311,9 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         sum = &own;
     sum->rep = &rep;
 
-    if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, &train, &err) != 0 ||
-        cli_load_data(c, c->test_images, c->test_labels, 0, &test, &err) != 0)
+    idx_dataset fit, val;
+    if (load_run_data(c, &train, &test, &fit, &val, &err) != 0)
         goto fail;
-    if (check_set(c, &train, c->train_images, c->train_labels, &err) != 0 ||
-        check_set(c, &test, c->test_images, c->test_labels, &err) != 0)
-        goto fail;
-    if (c->validation >= train.n) {
-        cfg_where(c, "data.validation", where, sizeof where);
-        err_set(&err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none of the %d to train on",
-                where, c->validation, train.n);
-        goto fail;
-    }
-    /* The hold-out is the tail of the training file: a view, not a copy. */
-    idx_dataset fit = train, val = train;
-    fit.n = train.n - c->validation;
-    val.n = c->validation;
-    val.images = train.images + (size_t)fit.n * train.rows * train.cols;
-    val.labels = train.labels + fit.n;
     const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
 
     train_opts opts = {.learning_rate = c->learning_rate, .batch_size = c->batch_size,
@@ -329,21 +360,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         net_init_params(&net, c->init, &init_rng);
     }
 
-    int T = train_resolve_threads(c->threads);
-    int B = c->batch_size < fit.n ? c->batch_size : fit.n;
-    int parts = train_parts(&opts, B, net.n_params);
-    describe(&net, desc, sizeof desc);
     if (!o->quiet) {
-        printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net.n_params);
-        printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
-               fit.n, eval_set->n, c->validation > 0 ? "validation" : "test", c->batch_size,
-               c->learning_rate, c->epochs, (unsigned long long)c->seed);
-        if (c->shard_buffers)
-            printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T, parts,
-                   c->deterministic ? " (deterministic)" : " (one per thread, not deterministic)",
-                   kern_isa());
-        else
-            printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
+        print_banner(c, &net, &opts, fit.n, eval_set->n);
         if (o->resume)
             printf("resuming from %s: epoch %d, %d of %d mini-batches done\n", resume_path,
                    ck.st.epoch, ck.st.step, ck.st.n_batches);
