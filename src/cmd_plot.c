@@ -25,7 +25,6 @@
 #include "net.h"
 #include "plot.h"
 
-#define PLOT_MAX_OVERRIDES 256
 
 static const char plot_usage[] =
     "Usage: nntrain plot curves -o OUT.svg METRICS.csv...\n"
@@ -66,7 +65,7 @@ typedef struct {
     const char *config;
     const char *data_dir;
     const char *images, *labels;
-    const char *overrides[PLOT_MAX_OVERRIDES];
+    const char *overrides[CLI_MAX_OVERRIDES];
     int n_overrides;
     int rows, cols, scale, max_images, global, quiet;
     char **files;
@@ -338,7 +337,7 @@ int cmd_plot(int argc, char **argv)
                 return 2;
             break;
         case 's':
-            if (o.n_overrides == PLOT_MAX_OVERRIDES)
+            if (o.n_overrides == CLI_MAX_OVERRIDES)
                 return usage_error("too many -s overrides");
             o.overrides[o.n_overrides++] = optarg;
             break;

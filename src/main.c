@@ -88,18 +88,6 @@ static int usage_error(const char *msg)
     return 2;
 }
 
-/* Config: defaults, file, overrides, --data-dir; then validated. */
-static int load_config(const cli_options *o, cfg_t *c, err_t *err)
-{
-    return cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, err);
-}
-
-static int load_data(const cfg_t *c, const char *images, const char *labels, int limit,
-                     idx_dataset *d, err_t *err)
-{
-    return cli_load_data(c, images, labels, limit, d, err);
-}
-
 static void print_confusion(const eval_result *r)
 {
     int n = r->n_classes;
@@ -132,10 +120,11 @@ static int cmd_eval(const cli_options *o)
         fprintf(stderr, "nntrain: out of memory\n");
         return 1;
     }
-    if (load_config(o, c, &err) != 0 || model_load(o->model, &net, &err) != 0)
+    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, &err) != 0 ||
+        model_load(o->model, &net, &err) != 0)
         goto fail;
     if (o->images ? idx_load_dataset(o->images, o->labels, 0, &d, &err)
-                  : load_data(c, c->test_images, c->test_labels, 0, &d, &err))
+                  : cli_load_data(c, c->test_images, c->test_labels, 0, &d, &err))
         goto fail;
     if (eval_dataset(&net, &d, c->threads, 1, &r, &err) != 0)
         goto fail;
