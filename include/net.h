@@ -117,10 +117,11 @@ void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B);
 /* Backward, part 2, after part 1 on all B rows: the gradients of the weight
  * rows [row_lo, row_hi), counting rows across layers (layer 0's sizes[0]
  * rows first, then layer 1's...; net_weight_rows() in all); a layer's bias
- * goes with its last row (it follows that row in params). Each is overwritten in grad (n_params, params'
- * layout) with the SUM over the B examples, added in example order.
- * Disjoint row ranges may run on different threads, and the result never
- * depends on how the rows were split. in is (B, sizes[0]). */
+ * goes with its last row (it follows that row in params). Each is
+ * overwritten in grad (n_params, params' layout) with the SUM over the B
+ * examples, added in example order. Disjoint row ranges may run on
+ * different threads, and the result never depends on how the rows were
+ * split. in is (B, sizes[0]). */
 void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
                      int row_lo, int row_hi, float *grad);
 int net_weight_rows(const net_t *net);
@@ -129,10 +130,13 @@ int net_weight_rows(const net_t *net);
  * the bias when the last row is among them): params[*begin .. *end), one
  * contiguous run. */
 void net_rows_span(const net_t *net, int row_lo, int row_hi, size_t *begin, size_t *end);
+
+/* Units (outputs) of all layers together: sizes[1] + ... + sizes[L]. */
 int net_units(const net_t *net);
 
-/* Both parts over all units: grad = sum over the B examples of dC/dparams
- * (the caller divides by the batch size). */
+/* Both parts over all weight rows: grad = sum over the B examples of
+ * dC/dparams (the caller divides by the batch size). The whole backward
+ * pass of one thread; the gradient checks in tests/test_net.c use it. */
 void net_backward(const net_t *net, net_ws *ws, const float *in,
                   const float *y, int B, float *grad);
 
