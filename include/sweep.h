@@ -76,6 +76,10 @@ int sweep_load(const char *path, sweep_spec *s, int *found, err_t *err);
 int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, int *n,
                  err_t *err);
 
+/* How many trials the spec makes; -1 when a grid has more than
+ * SWEEP_MAX_TRIALS. */
+int sweep_trial_count(const sweep_spec *s);
+
 /* base with trial t's values applied (and validated). */
 int sweep_apply(const sweep_spec *s, const sweep_trial *t, const cfg_t *base, cfg_t *out,
                 err_t *err);

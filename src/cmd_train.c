@@ -474,13 +474,14 @@ static int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *
     char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
     snprintf(md, sizeof md, "%s/results.md", spec->dir);
     snprintf(path, sizeof path, "%s/curves.svg", spec->dir);
-    sweep_trial *t;
-    int n;
-    if (sweep_expand(spec, base, &t, &n, &err) != 0)
+    int n = sweep_trial_count(spec), n_runs = 0, rc = 0;
+    /* A chart shows at most CURVES_MAX_RUNS runs: the first trials. */
+    curves_run *runs = calloc(CURVES_MAX_RUNS, sizeof *runs);
+    if (!runs) {
+        err_set(&err, ERR_RUNTIME, "out of memory for the learning curves");
         return cli_fail(&err);
-    curves_run *runs = calloc((size_t)n, sizeof *runs);
-    int n_runs = 0, rc = 0;
-    for (int i = 0; runs && i < n && n_runs < CURVES_MAX_RUNS; i++) {
+    }
+    for (int i = 0; i < n && n_runs < CURVES_MAX_RUNS; i++) {
         char csv[CFG_PATH_MAX + 64];
         snprintf(csv, sizeof csv, "%.900s/trial-%03d/metrics.csv", spec->dir, i + 1);
         if (curves_read_csv(csv, &runs[n_runs], &err) == 0) {
@@ -493,7 +494,6 @@ static int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *
     for (int i = 0; i < n_runs; i++)
         curves_run_free(&runs[i]);
     free(runs);
-    free(t);
     printf("sweep: %d trials (%d run now, %d done before); results in %s, best config in "
            "%s/best.yaml, learning curves in %s\n", n, n_run, n - n_run, md, spec->dir, path);
     FILE *f = fopen(md, "r");

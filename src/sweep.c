@@ -294,26 +294,29 @@ static void draw(const sweep_param *p, rng_t *r, char *buf, size_t len)
         snprintf(buf, len, "%.6g", v);
 }
 
+int sweep_trial_count(const sweep_spec *s)
+{
+    if (s->random)
+        return s->samples;
+    long long count = 1;
+    for (int i = 0; i < s->n_params && count <= SWEEP_MAX_TRIALS; i++)
+        count *= s->params[i].n_values;
+    return count <= SWEEP_MAX_TRIALS ? (int)count : -1;
+}
+
 int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, int *n,
                  err_t *err)
 {
-    long long count = 1;
-    if (s->random) {
-        count = s->samples;
-    } else {
-        for (int i = 0; i < s->n_params; i++) {
-            count *= s->params[i].n_values;
-            if (count > SWEEP_MAX_TRIALS)
-                return err_set(err, ERR_INPUT, "%s: sweep: the grid has more than %d trials",
-                               s->source, SWEEP_MAX_TRIALS);
-        }
-    }
+    int count = sweep_trial_count(s);
+    if (count < 0)
+        return err_set(err, ERR_INPUT, "%s: sweep: the grid has more than %d trials",
+                       s->source, SWEEP_MAX_TRIALS);
     sweep_trial *t = calloc((size_t)count, sizeof *t);
     if (!t)
         return err_set(err, ERR_RUNTIME, "out of memory for %lld sweep trials", count);
     rng_t r;
     rng_seed(&r, s->seed);
-    for (long long i = 0; i < count; i++) {
+    for (int i = 0; i < count; i++) {
         long long rest = i; /* grid: trial i's digits, last key fastest */
         for (int k = s->n_params - 1; k >= 0; k--) {
             const sweep_param *p = &s->params[k];
@@ -337,7 +340,7 @@ int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, i
         }
     }
     *trials = t;
-    *n = (int)count;
+    *n = count;
     return 0;
 }
 
