@@ -313,7 +313,7 @@ int sweep_expand(const sweep_spec *s, const cfg_t *base, sweep_trial **trials, i
                        s->source, SWEEP_MAX_TRIALS);
     sweep_trial *t = calloc((size_t)count, sizeof *t);
     if (!t)
-        return err_set(err, ERR_RUNTIME, "out of memory for %lld sweep trials", count);
+        return err_set(err, ERR_RUNTIME, "out of memory for %d sweep trials", count);
     rng_t r;
     rng_seed(&r, s->seed);
     for (int i = 0; i < count; i++) {
