@@ -830,7 +830,17 @@ static void write_quoted(FILE *f, const char *s)
         else if (*p == '\n') fputs("\\n", f);
         else if (*p == '\t') fputs("\\t", f);
         else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\x%02X", *p);
-        else fputc(*p, f); /* UTF-8 bytes pass through: libyaml read them */
+        /* Escapes ("\x85", "\uFFFE") can put characters in a value that
+         * libyaml refuses raw (U+0080..U+009F, U+FFFE, U+FFFF) or reads as
+         * line breaks and folds (NEL U+0085, U+2028, U+2029): escape them. */
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) fprintf(f, "\\x%02X", *++p);
+        else if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+            fprintf(f, "\\uFF%02X", 0xC0 + (p[2] - 0x80));
+            p += 2;
+        } else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+            fprintf(f, "\\u20%02X", 0x28 + (p[2] - 0xA8));
+            p += 2;
+        } else fputc(*p, f); /* other UTF-8 bytes pass through: libyaml read them */
     }
     fputc('"', f);
 }

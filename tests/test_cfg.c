@@ -891,6 +891,24 @@ START_TEST(test_round_trip_tricky)
 }
 END_TEST
 
+START_TEST(test_round_trip_escaped_unicode)
+{
+    /* Found by tests/fuzz/fuzz_cfg.c: escapes can put characters in a value
+     * that libyaml refuses raw (C1 controls, U+FFFE, U+FFFF) or reads as a
+     * line break (NEL, U+0085); cfg_write_yaml must write them escaped. */
+    cfg_t a, b;
+    cfg_defaults(&a);
+    set_ok(&a, "data.dir=\"a\\x80b\\x9F\"");
+    set_ok(&a, "output.model=\"line\\x85next\"");
+    set_ok(&a, "output.metrics=\"x\\uFFFEy\\uFFFF\"");
+    set_ok(&a, "data.train_images=\"caf\\xE9 \\u2028 \\U0001F600\"");
+    ck_assert_str_eq(a.data_dir, "a\xC2\x80" "b\xC2\x9F");
+    ck_assert_str_eq(a.model_path, "line\xC2\x85next");
+    ck_assert_str_eq(a.metrics_path, "x\xEF\xBF\xBEy\xEF\xBF\xBF");
+    round_trip(&a, &b);
+}
+END_TEST
+
 START_TEST(test_write_layout)
 {
     /* Sections in schema order, two-space keys, a scalar activation. */
@@ -1007,6 +1025,7 @@ static Suite *cfg_suite(void)
     tcase_add_test(tc, test_round_trip_full);
     tcase_add_test(tc, test_round_trip_defaults);
     tcase_add_test(tc, test_round_trip_tricky);
+    tcase_add_test(tc, test_round_trip_escaped_unicode);
     tcase_add_test(tc, test_write_layout);
     tcase_add_test(tc, test_data_path);
     tcase_add_test(tc, test_where_defaults_only);
