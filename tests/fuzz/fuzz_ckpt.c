@@ -103,6 +103,12 @@ static int fixup(uint8_t *b, size_t size)
     return 1;
 }
 
+static void cleanup(void)
+{
+    unlink(file);
+    rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
@@ -111,6 +117,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
              (long)getpid());
     mkdir(dir, 0700);
     snprintf(file, sizeof file, "%s/run.ckpt", dir);
+    atexit(cleanup);
     return 0;
 }
 
