@@ -65,6 +65,15 @@ for t in $targets; do
 done
 [ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
+# Reproducers of harness $1 in tests/fuzz/crashes/.
+count_crashes() {
+    n=0
+    for f in "$fz/crashes/$1-"*; do
+        [ -e "$f" ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
 summary=""
 found=0
 for t in $targets; do
@@ -75,14 +84,14 @@ for t in $targets; do
     dict=""
     [ "$t" = cfg ] && dict="-dict=$fz/yaml.dict"
     log=$build/fuzz_$t.log
-    before=$(ls "$fz/crashes" | grep -c "^$t-" || true)
+    before=$(count_crashes "$t")
     echo "fuzz: running fuzz_$t for ${secs}s (log: $log)"
     rc=0
     # shellcheck disable=SC2086
     (cd "$build" && "./fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \
         -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$fz/crashes/$t-" $dict ${FUZZ_FLAGS:-} "$work") >"$log" 2>&1 || rc=$?
-    after=$(ls "$fz/crashes" | grep -c "^$t-" || true)
+    after=$(count_crashes "$t")
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | sed 's/cov: //')
     new=$((after - before))
