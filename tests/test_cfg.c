@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -974,70 +975,20 @@ START_TEST(test_where_defaults_only)
 }
 END_TEST
 
-static Suite *cfg_suite(void)
-{
-    Suite *s = suite_create("cfg");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_defaults);
-    tcase_add_test(tc, test_full_file);
-    tcase_add_test(tc, test_minimal_one_section);
-    tcase_add_test(tc, test_empty_section);
-    tcase_add_test(tc, test_activation_scalar);
-    tcase_add_test(tc, test_activation_list);
-    tcase_add_test(tc, test_one_layer_ignores_activation);
-    tcase_add_test(tc, test_bools);
-    tcase_add_test(tc, test_bool_rejected);
-    tcase_add_test(tc, test_quoted_scalars);
-    tcase_add_test(tc, test_numbers_accepted);
-    tcase_add_test(tc, test_set_each_type);
-    tcase_add_test(tc, test_set_sequences);
-    tcase_add_test(tc, test_set_order);
-    tcase_add_test(tc, test_set_empty_value);
-    tcase_add_test(tc, test_set_unknown_key);
-    tcase_add_test(tc, test_set_section);
-    tcase_add_test(tc, test_set_missing_equals);
-    tcase_add_test(tc, test_set_bad_values);
-    tcase_add_test(tc, test_unknown_section);
-    tcase_add_test(tc, test_unknown_key);
-    tcase_add_test(tc, test_unknown_key_real_file);
-    tcase_add_test(tc, test_duplicate_key);
-    tcase_add_test(tc, test_string_for_int);
-    tcase_add_test(tc, test_float_for_int);
-    tcase_add_test(tc, test_negative);
-    tcase_add_test(tc, test_overflow);
-    tcase_add_test(tc, test_list_for_scalar);
-    tcase_add_test(tc, test_mapping_for_list);
-    tcase_add_test(tc, test_layer_size_zero);
-    tcase_add_test(tc, test_batch_zero);
-    tcase_add_test(tc, test_layer_count);
-    tcase_add_test(tc, test_learning_rate_bad);
-    tcase_add_test(tc, test_bad_names);
-    tcase_add_test(tc, test_softmax_hidden);
-    tcase_add_test(tc, test_malformed_yaml);
-    tcase_add_test(tc, test_empty_file);
-    tcase_add_test(tc, test_missing_file);
-    tcase_add_test(tc, test_two_documents);
-    tcase_add_test(tc, test_nul_in_string);
-    tcase_add_test(tc, test_path_too_long);
-    tcase_add_test(tc, test_activation_count_mismatch);
-    tcase_add_test(tc, test_cross_entropy_relu);
-    tcase_add_test(tc, test_shards_over_batch);
-    tcase_add_test(tc, test_round_trip_full);
-    tcase_add_test(tc, test_round_trip_defaults);
-    tcase_add_test(tc, test_round_trip_tricky);
-    tcase_add_test(tc, test_round_trip_escaped_unicode);
-    tcase_add_test(tc, test_write_layout);
-    tcase_add_test(tc, test_data_path);
-    tcase_add_test(tc, test_where_defaults_only);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(cfg_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
-}
+TU_MAIN("cfg", test_defaults, test_full_file, test_minimal_one_section,
+        test_empty_section, test_activation_scalar, test_activation_list,
+        test_one_layer_ignores_activation, test_bools, test_bool_rejected,
+        test_quoted_scalars, test_numbers_accepted, test_set_each_type,
+        test_set_sequences, test_set_order, test_set_empty_value,
+        test_set_unknown_key, test_set_section, test_set_missing_equals,
+        test_set_bad_values, test_unknown_section, test_unknown_key,
+        test_unknown_key_real_file, test_duplicate_key, test_string_for_int,
+        test_float_for_int, test_negative, test_overflow,
+        test_list_for_scalar, test_mapping_for_list, test_layer_size_zero,
+        test_batch_zero, test_layer_count, test_learning_rate_bad,
+        test_bad_names, test_softmax_hidden, test_malformed_yaml,
+        test_empty_file, test_missing_file, test_two_documents,
+        test_nul_in_string, test_path_too_long, test_activation_count_mismatch,
+        test_cross_entropy_relu, test_shards_over_batch, test_round_trip_full,
+        test_round_trip_defaults, test_round_trip_tricky, test_round_trip_escaped_unicode,
+        test_write_layout, test_data_path, test_where_defaults_only)

@@ -22,31 +22,7 @@
 
 static const char CONFIG[] = "network.sizes=[3,5,2]\ntrain.learning_rate=0.5\ntrain.batch_size=4\n";
 
-static char tmpdir[256];
 static char pathbuf[512];
-
-static void make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_ckpt.XXXXXX", base && base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void rm_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[768];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(tmpdir);
-}
 
 static const char *tpath(const char *name)
 {
@@ -110,7 +86,7 @@ static void save_fixture(const char *name, net_t *net, train_state *st, int *per
 
 START_TEST(round_trip_exact)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -136,13 +112,13 @@ START_TEST(round_trip_exact)
     ck_assert_int_eq(ckpt_load(tpath("a.ckpt"), NULL, &ck, &err), 0);
     ckpt_free(&ck);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(every_flipped_byte_is_refused)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -171,13 +147,13 @@ START_TEST(every_flipped_byte_is_refused)
     ck_assert_msg(strstr(err.msg, "corrupt") != NULL, "%s", err.msg);
     free(good);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(every_truncation_is_refused)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -205,13 +181,13 @@ START_TEST(every_truncation_is_refused)
     free(longer);
     free(good);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(other_config_is_named)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -228,13 +204,13 @@ START_TEST(other_config_is_named)
     ck_assert_msg(strstr(err.msg, "train.seed is unset in the checkpoint, 9 here"), "%s", err.msg);
     ck_assert_msg(strstr(err.msg, "batch_size") == NULL, "%s", err.msg);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(foreign_files_are_refused)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -251,7 +227,7 @@ START_TEST(foreign_files_are_refused)
     ck_assert_int_eq(err.code, ERR_INPUT);
     ck_assert_int_eq(ckpt_load(tmpdir, CONFIG, &ck, &err), -1);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 
@@ -259,7 +235,7 @@ END_TEST
  * leaves the previous checkpoint byte for byte, and no temporary file. */
 START_TEST(failed_save_keeps_the_old_checkpoint)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -292,13 +268,13 @@ START_TEST(failed_save_keeps_the_old_checkpoint)
     free(before);
     free(after);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(resume_dir_picks_the_latest)
 {
-    make_tmpdir();
+    tmpdir_setup();
     net_t net;
     train_state st;
     int perm[13];
@@ -323,7 +299,7 @@ START_TEST(resume_dir_picks_the_latest)
     ck_assert_int_eq(ckpt_resolve(tmpdir, out, sizeof out, &err), -1);
     ck_assert_msg(strstr(err.msg, "no checkpoint"), "%s", err.msg);
     net_free(&net);
-    rm_tmpdir();
+    tmpdir_teardown();
 }
 END_TEST
 

@@ -11,33 +11,9 @@
 #include <zlib.h>
 
 #include "idx.h"
+#include "testutil.h"
 
-static char tmpdir[256];
 static char pathbuf[4][512];
-
-static void setup(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_idx.XXXXXX", base && base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[768];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
 
 /* A path inside tmpdir; slot keeps up to 4 alive at once. */
 static const char *tpath(int slot, const char *name)
@@ -523,40 +499,10 @@ START_TEST(test_write_errors)
 }
 END_TEST
 
-static Suite *idx_suite(void)
-{
-    Suite *s = suite_create("idx");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_round_trip_raw);
-    tcase_add_test(tc, test_round_trip_gz);
-    tcase_add_test(tc, test_dataset_good);
-    tcase_add_test(tc, test_dataset_max_n);
-    tcase_add_test(tc, test_bad_magic);
-    tcase_add_test(tc, test_wrong_type);
-    tcase_add_test(tc, test_zero_dim);
-    tcase_add_test(tc, test_dims_count);
-    tcase_add_test(tc, test_too_large);
-    tcase_add_test(tc, test_truncated_raw);
-    tcase_add_test(tc, test_truncated_gz);
-    tcase_add_test(tc, test_round_trip_growth);
-    tcase_add_test(tc, test_truncated_at_growth_step);
-    tcase_add_test(tc, test_truncated_huge_claim);
-    tcase_add_test(tc, test_trailing);
-    tcase_add_test(tc, test_corrupt_gz);
-    tcase_add_test(tc, test_missing_file);
-    tcase_add_test(tc, test_count_mismatch);
-    tcase_add_test(tc, test_images_1dim);
-    tcase_add_test(tc, test_write_errors);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(idx_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN_TMPDIR("idx", test_round_trip_raw, test_round_trip_gz, test_dataset_good,
+        test_dataset_max_n, test_bad_magic, test_wrong_type,
+        test_zero_dim, test_dims_count, test_too_large,
+        test_truncated_raw, test_truncated_gz, test_round_trip_growth,
+        test_truncated_at_growth_step, test_truncated_huge_claim, test_trailing,
+        test_corrupt_gz, test_missing_file, test_count_mismatch,
+        test_images_1dim, test_write_errors)

@@ -15,44 +15,9 @@
 
 #include "model.h"
 #include "rng.h"
+#include "testutil.h"
 
-static char tmpdir[256];
 static char pathbuf[2][512];
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[768];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            chmod(p, 0700);
-            rm_tree(p);
-        } else {
-            unlink(p);
-        }
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static void setup(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_model.XXXXXX", base && base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    rm_tree(tmpdir);
-}
 
 static const char *tpath(int slot, const char *name)
 {
@@ -498,30 +463,7 @@ START_TEST(test_overwrite)
 }
 END_TEST
 
-static Suite *model_suite(void)
-{
-    Suite *s = suite_create("model");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_round_trip);
-    tcase_add_test(tc, test_exact_layout);
-    tcase_add_test(tc, test_flipped_byte);
-    tcase_add_test(tc, test_truncated);
-    tcase_add_test(tc, test_bad_magic_and_version);
-    tcase_add_test(tc, test_bad_fields);
-    tcase_add_test(tc, test_missing_and_not_regular);
-    tcase_add_test(tc, test_save_failures);
-    tcase_add_test(tc, test_old_file_survives);
-    tcase_add_test(tc, test_overwrite);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(model_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN_TMPDIR("model", test_round_trip, test_exact_layout, test_flipped_byte,
+        test_truncated, test_bad_magic_and_version, test_bad_fields,
+        test_missing_and_not_regular, test_save_failures, test_old_file_survives,
+        test_overwrite)

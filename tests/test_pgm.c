@@ -9,33 +9,9 @@
 #include <unistd.h>
 
 #include "pgm.h"
+#include "testutil.h"
 
-static char tmpdir[256];
 static char pathbuf[512];
-
-static void setup(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_pgm.XXXXXX", base && base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[768];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
 
 /* Writes n bytes to tmpdir/name; returns the path. */
 static const char *put(const char *name, const void *buf, size_t n)
@@ -210,28 +186,6 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-static Suite *pgm_suite(void)
-{
-    Suite *s = suite_create("pgm");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_p5);
-    tcase_add_test(tc, test_p2_comments);
-    tcase_add_test(tc, test_maxval_scaling);
-    tcase_add_test(tc, test_truncated);
-    tcase_add_test(tc, test_bad_magic);
-    tcase_add_test(tc, test_bad_size);
-    tcase_add_test(tc, test_missing);
-    tcase_add_test(tc, test_round_trip);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(pgm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN_TMPDIR("pgm", test_p5, test_p2_comments, test_maxval_scaling,
+        test_truncated, test_bad_magic, test_bad_size,
+        test_missing, test_round_trip)

@@ -15,32 +15,8 @@
 #include "model.h"
 #include "net.h"
 #include "plot.h"
+#include "testutil.h"
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_plot.XXXXXX", base && base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[768];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
 
 /* tmpdir/name, in a buffer of its own per call site (up to 4 at a time). */
 static const char *tmp_path(const char *name)
@@ -579,26 +555,7 @@ START_TEST(test_cmd_plot)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("plot");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_png_round_trip);
-    tcase_add_test(tc, test_png_errors);
-    tcase_add_test(tc, test_font);
-    tcase_add_test(tc, test_weights_png);
-    tcase_add_test(tc, test_weights_bad_shape);
-    tcase_add_test(tc, test_confusion_png);
-    tcase_add_test(tc, test_errors_png);
-    tcase_add_test(tc, test_predict);
-    tcase_add_test(tc, test_curves_svg);
-    tcase_add_test(tc, test_curves_bad_csv);
-    tcase_add_test(tc, test_cmd_plot);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN_TMPDIR("plot", test_png_round_trip, test_png_errors, test_font,
+        test_weights_png, test_weights_bad_shape, test_confusion_png,
+        test_errors_png, test_predict, test_curves_svg,
+        test_curves_bad_csv, test_cmd_plot)

@@ -11,26 +11,11 @@
 #include "sweep.h"
 #include "testutil.h"
 
-static char dir[64];
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/nntrain_sweep_XXXXXX");
-    ck_assert(mkdtemp(dir) != NULL);
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Writes text to dir/name; returns the path (static buffer). */
+/* Writes text to tmpdir/name; returns the path (static buffer). */
 static const char *write_file(const char *name, const char *text)
 {
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
     FILE *f = fopen(path, "w");
     ck_assert(f != NULL);
     fputs(text, f);
@@ -47,7 +32,7 @@ static int load(const char *yaml, sweep_spec *s, cfg_t *base, err_t *err)
     if (sweep_load(path, s, &found, err))
         return -1;
     ck_assert_int_eq(found, 1);
-    snprintf(s->dir, sizeof s->dir, "%s/out", dir);
+    snprintf(s->dir, sizeof s->dir, "%s/out", tmpdir);
     return 0;
 }
 
@@ -188,19 +173,19 @@ START_TEST(test_run_tables_resume_and_best)
     ck_assert_msg(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(ran, 6);
     ck_assert_int_eq(calls, 6);
-    char path[256];
-    snprintf(path, sizeof path, "%s/out/results.csv", dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/results.csv", tmpdir);
     char *csv = slurp(path);
     /* Best first: learning rate 2 with the 100-unit layer (trial 6). */
     ck_assert_msg(strstr(csv, "\n1,6,\"2\",\"[784, 100, 10]\",0.701000") != NULL, "%s", csv);
     ck_assert(strstr(csv, "\n6,1,\"0.1\"") != NULL);
-    snprintf(path, sizeof path, "%s/out/results.md", dir);
+    snprintf(path, sizeof path, "%s/out/results.md", tmpdir);
     ck_assert(strstr(slurp(path), "| 1 | 6 | 2 | [784, 100, 10] | 70.10% |") != NULL);
-    snprintf(path, sizeof path, "%s/out/trial-003/config.yaml", dir);
+    snprintf(path, sizeof path, "%s/out/trial-003/config.yaml", tmpdir);
     ck_assert(strstr(slurp(path), "learning_rate: 0.5") != NULL);
 
     /* Resume: finished trials are skipped; a removed result runs again. */
-    snprintf(path, sizeof path, "%s/out/trial-004/result.csv", dir);
+    snprintf(path, sizeof path, "%s/out/trial-004/result.csv", tmpdir);
     ck_assert_int_eq(unlink(path), 0);
     calls = 0;
     ck_assert(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0);
@@ -208,7 +193,7 @@ START_TEST(test_run_tables_resume_and_best)
     ck_assert_int_eq(calls, 1);
 
     /* best.yaml is the best trial's whole config. */
-    snprintf(path, sizeof path, "%s/out/best.yaml", dir);
+    snprintf(path, sizeof path, "%s/out/best.yaml", tmpdir);
     cfg_t best;
     ck_assert_msg(cfg_load(path, &best, &err) == 0 && cfg_validate(&best, &err) == 0, "%s", err.msg);
     ck_assert(best.learning_rate == 2.0 && best.sizes[1] == 100 && best.epochs == 2);
@@ -223,17 +208,17 @@ START_TEST(test_parallel_matches_sequential)
     cfg_t base;
     err_t err;
     int ran;
-    char a[8192], b[8192], path[256];
+    char a[8192], b[8192], path[512];
     ck_assert(load(GRID, &s, &base, &err) == 0);
     s.parallel = 1;
     ck_assert(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0);
-    snprintf(path, sizeof path, "%s/out/results.csv", dir);
+    snprintf(path, sizeof path, "%s/out/results.csv", tmpdir);
     snprintf(a, sizeof a, "%s", slurp(path));
-    snprintf(s.dir, sizeof s.dir, "%s/par", dir);
+    snprintf(s.dir, sizeof s.dir, "%s/par", tmpdir);
     s.parallel = 3;
     ck_assert_msg(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(ran, 6);
-    snprintf(path, sizeof path, "%s/par/results.csv", dir);
+    snprintf(path, sizeof path, "%s/par/results.csv", tmpdir);
     snprintf(b, sizeof b, "%s", slurp(path));
     ck_assert_str_eq(a, b);
 }
@@ -257,11 +242,11 @@ START_TEST(test_failed_trial)
     ck_assert(load(GRID, &s, &base, &err) == 0);
     for (int p = 1; p <= 2; p++) {
         s.parallel = p;
-        snprintf(s.dir, sizeof s.dir, "%s/fail%d", dir, p);
+        snprintf(s.dir, sizeof s.dir, "%s/fail%d", tmpdir, p);
         ck_assert_int_eq(sweep_run(&s, &base, failing_run, NULL, &ran, &err), -1);
         ck_assert_msg(strstr(err.msg, p == 1 ? "trial broke" : "a trial failed") != NULL, "%s", err.msg);
-        char path[256];
-        snprintf(path, sizeof path, "%s/fail%d/trial-001/result.csv", dir, p);
+        char path[512];
+        snprintf(path, sizeof path, "%s/fail%d/trial-001/result.csv", tmpdir, p);
         ck_assert_int_eq(access(path, F_OK), 0);
     }
 }
@@ -278,22 +263,6 @@ START_TEST(test_no_sweep_section)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("sweep");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_grid_counts_and_order);
-    tcase_add_test(tc, test_random_is_seeded_and_in_range);
-    tcase_add_test(tc, test_rejects_bad_keys_and_values);
-    tcase_add_test(tc, test_run_tables_resume_and_best);
-    tcase_add_test(tc, test_parallel_matches_sequential);
-    tcase_add_test(tc, test_failed_trial);
-    tcase_add_test(tc, test_no_sweep_section);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN_TMPDIR("sweep", test_grid_counts_and_order, test_random_is_seeded_and_in_range, test_rejects_bad_keys_and_values,
+        test_run_tables_resume_and_best, test_parallel_matches_sequential, test_failed_trial,
+        test_no_sweep_section)

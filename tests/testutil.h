@@ -3,7 +3,12 @@
 #define NNTRAIN_TESTUTIL_H
 
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Runs the given tests as one suite; returns the process exit status. */
 static inline int tu_run(const char *name, const TTest *const *tests, size_t n)
@@ -26,6 +31,73 @@ static inline int tu_run(const char *name, const TTest *const *tests, size_t n)
     {                                                                   \
         const TTest *tests[] = {__VA_ARGS__};                           \
         return tu_run(name, tests, sizeof tests / sizeof tests[0]);     \
+    }
+
+/* ---- a temporary directory per test ---------------------------------------- */
+
+/* The current test's directory, under $TMPDIR (default /tmp). */
+static char tmpdir[256] __attribute__((unused));
+
+/* Removes dir and everything in it (making read-only subdirectories
+ * writable first, as tests of unwritable outputs leave them). */
+static inline void tu_rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%.700s/%.255s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            chmod(p, 0700);
+            tu_rm_tree(p);
+        } else {
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* A Check fixture: tmpdir_setup makes tmpdir, tmpdir_teardown removes it. */
+static inline void tmpdir_setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/nntrain_test.XXXXXX", base && base[0] ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static inline void tmpdir_teardown(void)
+{
+    tu_rm_tree(tmpdir);
+}
+
+/* Runs the given tests as one suite, each in a fresh tmpdir. */
+static inline int tu_run_tmpdir(const char *name, const TTest *const *tests, size_t n)
+{
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    for (size_t i = 0; i < n; i++)
+        tcase_add_test(tc, tests[i]);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* main() for a suite whose tests each get a fresh tmpdir. */
+#define TU_MAIN_TMPDIR(name, ...)                                       \
+    int main(void)                                                      \
+    {                                                                   \
+        const TTest *tests[] = {__VA_ARGS__};                           \
+        return tu_run_tmpdir(name, tests, sizeof tests / sizeof tests[0]); \
     }
 
 #endif
