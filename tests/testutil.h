@@ -10,11 +10,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Runs the given tests as one suite; returns the process exit status. */
-static inline int tu_run(const char *name, const TTest *const *tests, size_t n)
+/* The fixture of TU_MAIN_TMPDIR suites (defined below). */
+static inline void tmpdir_setup(void);
+static inline void tmpdir_teardown(void);
+
+/* Runs the given tests as one suite, each in a fresh tmpdir if asked;
+ * returns the process exit status. */
+static inline int tu_run(const char *name, const TTest *const *tests, size_t n, int with_tmpdir)
 {
     Suite *s = suite_create(name);
     TCase *tc = tcase_create("core");
+    if (with_tmpdir)
+        tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     for (size_t i = 0; i < n; i++)
         tcase_add_test(tc, tests[i]);
     suite_add_tcase(s, tc);
@@ -30,7 +37,7 @@ static inline int tu_run(const char *name, const TTest *const *tests, size_t n)
     int main(void)                                                      \
     {                                                                   \
         const TTest *tests[] = {__VA_ARGS__};                           \
-        return tu_run(name, tests, sizeof tests / sizeof tests[0]);     \
+        return tu_run(name, tests, sizeof tests / sizeof tests[0], 0);  \
     }
 
 /* ---- a temporary directory per test ---------------------------------------- */
@@ -76,28 +83,12 @@ static inline void tmpdir_teardown(void)
     tu_rm_tree(tmpdir);
 }
 
-/* Runs the given tests as one suite, each in a fresh tmpdir. */
-static inline int tu_run_tmpdir(const char *name, const TTest *const *tests, size_t n)
-{
-    Suite *s = suite_create(name);
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
-    for (size_t i = 0; i < n; i++)
-        tcase_add_test(tc, tests[i]);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
 /* main() for a suite whose tests each get a fresh tmpdir. */
 #define TU_MAIN_TMPDIR(name, ...)                                       \
     int main(void)                                                      \
     {                                                                   \
         const TTest *tests[] = {__VA_ARGS__};                           \
-        return tu_run_tmpdir(name, tests, sizeof tests / sizeof tests[0]); \
+        return tu_run(name, tests, sizeof tests / sizeof tests[0], 1);  \
     }
 
 #endif
