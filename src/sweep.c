@@ -573,6 +573,7 @@ static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *ba
                  * parent, which passes it on once (a second SIGINT would
                  * make the trial quit without its checkpoint). */
                 setpgid(0, 0);
+                free(pids); /* the parent's bookkeeping */
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGTERM, &old_term, NULL);
                 sweep_result r;
