@@ -41,6 +41,10 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
 int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
                   idx_dataset *d, err_t *err);
 
+/* For getopt_long's ':' (missing value) and '?' (unknown option) answers:
+ * prints which option was wrong, then usage; returns exit code 2. */
+int cli_option_error(int ch, const char *option, const char *usage);
+
 /* Prints "nntrain: MESSAGE" on stderr; returns the exit code: 1 for a
  * runtime failure, 2 for bad input. */
 int cli_fail(const err_t *e);

@@ -42,6 +42,15 @@ int cli_load_data(const cfg_t *c, const char *images, const char *labels, int li
     return 0;
 }
 
+int cli_option_error(int ch, const char *option, const char *usage)
+{
+    if (ch == ':')
+        fprintf(stderr, "nntrain: option %s needs a value\n%s", option, usage);
+    else
+        fprintf(stderr, "nntrain: unknown option %s\n%s", option, usage);
+    return 2;
+}
+
 int cli_fail(const err_t *e)
 {
     fprintf(stderr, "nntrain: %s\n", e->msg);

@@ -344,16 +344,8 @@ int cmd_plot(int argc, char **argv)
         case 'h':
             printf("%s\n%s", plot_usage, plot_help);
             return 0;
-        case ':': {
-            char m[128];
-            snprintf(m, sizeof m, "option %s needs a value", argv[optind - 1]);
-            return usage_error(m);
-        }
-        default: {
-            char m[128];
-            snprintf(m, sizeof m, "unknown option %s", argv[optind - 1]);
-            return usage_error(m);
-        }
+        default:
+            return cli_option_error(ch, argv[optind - 1], plot_usage);
         }
     }
     o.files = argv + optind;

@@ -278,16 +278,8 @@ int main(int argc, char **argv)
         case 'V':
             printf("nntrain %s (kernels: %s)\n", PACKAGE_VERSION, kern_isa());
             return 0;
-        case ':': {
-            char m[128];
-            snprintf(m, sizeof m, "option %s needs a value", argv[optind - 1]);
-            return usage_error(m);
-        }
-        default: {
-            char m[128];
-            snprintf(m, sizeof m, "unknown option %s", argv[optind - 1]);
-            return usage_error(m);
-        }
+        default:
+            return cli_option_error(ch, argv[optind - 1], usage_text);
         }
     }
     o.files = argv + optind;
