@@ -19,33 +19,10 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "le.h"
 #include "model.h"
 
 #define MAGIC_LEN 8
-
-/* ---- little-endian encoding -------------------------------------------- */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
 
 /* ---- the config text ----------------------------------------------------- */
 
@@ -190,14 +167,14 @@ static int put(FILE *f, const void *b, size_t n, uint32_t *crc)
 static int put32(FILE *f, uint32_t v, uint32_t *crc)
 {
     unsigned char b[4];
-    put_u32(b, v);
+    le_put_u32(b, v);
     return put(f, b, 4, crc);
 }
 
 static int put64(FILE *f, uint64_t v, uint32_t *crc)
 {
     unsigned char b[8];
-    put_u64(b, v);
+    le_put_u64(b, v);
     return put(f, b, 8, crc);
 }
 
@@ -211,7 +188,7 @@ static int put_words(FILE *f, const void *words, uint64_t n, uint32_t *crc)
         for (size_t i = 0; i < k; i++) {
             uint32_t v;
             memcpy(&v, src + 4 * (done + i), 4);
-            put_u32(buf + 4 * i, v);
+            le_put_u32(buf + 4 * i, v);
         }
         if (put(f, buf, 4 * k, crc) != 0)
             return -1;
@@ -241,7 +218,7 @@ static int write_ckpt(FILE *f, const void *user)
         model_write(f, a->net, &crc) != 0)
         return -1;
     unsigned char tail[4];
-    put_u32(tail, crc);
+    le_put_u32(tail, crc);
     return fwrite(tail, 1, 4, f) == 4 ? 0 : -1;
 }
 
@@ -284,7 +261,7 @@ static int get32(reader *r, uint32_t *v, const char *what)
     unsigned char b[4];
     if (get(r, b, 4, what) != 0)
         return -1;
-    *v = get_u32(b);
+    *v = le_get_u32(b);
     return 0;
 }
 
@@ -293,7 +270,7 @@ static int get64(reader *r, uint64_t *v, const char *what)
     unsigned char b[8];
     if (get(r, b, 8, what) != 0)
         return -1;
-    *v = get_u64(b);
+    *v = le_get_u64(b);
     return 0;
 }
 
@@ -308,7 +285,7 @@ static int get_words(reader *r, void *words, uint64_t n, const char *what)
         if (get(r, buf, 4 * k, what) != 0)
             return -1;
         for (size_t i = 0; i < k; i++) {
-            uint32_t v = get_u32(buf + 4 * i);
+            uint32_t v = le_get_u32(buf + 4 * i);
             memcpy(dst + 4 * (done + i), &v, 4);
         }
         done += k;
@@ -447,7 +424,7 @@ static int load_open(FILE *f, const char *path, const char *config, ckpt_t *ck, 
             return -1;
     if (fread(tail, 1, 4, f) != 4)
         return err_set(err, ERR_RUNTIME, "%s: cannot read: file changed size while reading", path);
-    if ((uint32_t)r.crc != get_u32(tail))
+    if ((uint32_t)r.crc != le_get_u32(tail))
         return err_set(err, ERR_INPUT, "%s: checksum mismatch (the checkpoint is corrupt)", path);
     if (check_perm(ck, path, err) || (config && check_config(ck, path, config, err)))
         return -1;
@@ -489,9 +466,9 @@ static int peek_position(const char *path, uint32_t *epoch, uint32_t *step)
     unsigned char h[24], pos[8];
     int rc = -1;
     if (fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, CKPT_MAGIC, MAGIC_LEN) == 0 &&
-        fseeko(f, (off_t)get_u32(h + 20), SEEK_CUR) == 0 && fread(pos, 1, 8, f) == 8) {
-        *epoch = get_u32(pos);
-        *step = get_u32(pos + 4);
+        fseeko(f, (off_t)le_get_u32(h + 20), SEEK_CUR) == 0 && fread(pos, 1, 8, f) == 8) {
+        *epoch = le_get_u32(pos);
+        *step = le_get_u32(pos + 4);
         rc = 0;
     }
     fclose(f);

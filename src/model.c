@@ -16,34 +16,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "le.h"
+
 #define MODEL_MAGIC_LEN 8
 #define CHUNK_FLOATS 4096 /* params converted per fwrite/fread (16 KB of stack) */
-
-/* ---- little-endian encoding -------------------------------------------- */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
 
 /* Header bytes (everything before params) for L layers. */
 static size_t header_len(int L)
@@ -57,15 +33,15 @@ static void encode_header(unsigned char *h, const net_t *net)
     int L = net->n_layers;
     memcpy(h, MODEL_MAGIC, MODEL_MAGIC_LEN);
     unsigned char *p = h + MODEL_MAGIC_LEN;
-    put_u32(p, MODEL_VERSION);
-    put_u32(p + 4, (uint32_t)L);
+    le_put_u32(p, MODEL_VERSION);
+    le_put_u32(p + 4, (uint32_t)L);
     p += 8;
     for (int i = 0; i <= L; i++, p += 4)
-        put_u32(p, (uint32_t)net->sizes[i]);
+        le_put_u32(p, (uint32_t)net->sizes[i]);
     for (int l = 0; l < L; l++, p += 4)
-        put_u32(p, (uint32_t)net->act[l]);
-    put_u32(p, (uint32_t)net->cost);
-    put_u64(p + 4, (uint64_t)net->n_params);
+        le_put_u32(p, (uint32_t)net->act[l]);
+    le_put_u32(p, (uint32_t)net->cost);
+    le_put_u64(p + 4, (uint64_t)net->n_params);
 }
 
 /* ---- saving -------------------------------------------------------------- */
@@ -98,14 +74,14 @@ int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
         for (size_t i = 0; i < n; i++) {
             uint32_t bits;
             memcpy(&bits, &net->params[done + i], 4); /* the float's exact bits */
-            put_u32(buf + 4 * i, bits);
+            le_put_u32(buf + 4 * i, bits);
         }
         if (put(f, buf, 4 * n, crc, n_crc) != 0)
             return -1;
         done += n;
     }
     unsigned char tail[4];
-    put_u32(tail, (uint32_t)crc[0]);
+    le_put_u32(tail, (uint32_t)crc[0]);
     if (fwrite(tail, 1, 4, f) != 4)
         return -1;
     if (outer_crc)
@@ -232,7 +208,7 @@ static int parse_header(const char *path, const unsigned char *b, size_t have,
     if (have < MODEL_MAGIC_LEN + 8)
         return truncated_header(path, size, err);
 
-    uint32_t version = get_u32(b + 8);
+    uint32_t version = le_get_u32(b + 8);
     if (version > MODEL_VERSION)
         return err_set(err, ERR_INPUT,
                        "%s: model format version %u is newer than this nntrain reads (%d)",
@@ -241,7 +217,7 @@ static int parse_header(const char *path, const unsigned char *b, size_t have,
         return err_set(err, ERR_INPUT, "%s: model format version %u is invalid (expected %d)",
                        path, version, MODEL_VERSION);
 
-    uint32_t L = get_u32(b + 12);
+    uint32_t L = le_get_u32(b + 12);
     if (L < 1 || L > NET_MAX_LAYERS)
         return err_set(err, ERR_INPUT, "%s: the model has %u layers; expected 1 to %d",
                        path, L, NET_MAX_LAYERS);
@@ -252,20 +228,20 @@ static int parse_header(const char *path, const unsigned char *b, size_t have,
 
     const unsigned char *p = b + 16;
     for (uint32_t i = 0; i <= L; i++, p += 4) {
-        uint32_t s = get_u32(p);
+        uint32_t s = le_get_u32(p);
         if (s < 1 || s > NET_MAX_UNITS)
             return err_set(err, ERR_INPUT, "%s: layer size %u is %u; expected 1 to %d",
                            path, i, s, NET_MAX_UNITS);
         hd->sizes[i] = (int)s;
     }
     for (uint32_t l = 0; l < L; l++, p += 4) {
-        uint32_t a = get_u32(p);
+        uint32_t a = le_get_u32(p);
         if (a >= ACT_COUNT)
             return err_set(err, ERR_INPUT, "%s: layer %u has unknown activation %u (expected 0 to %d)",
                            path, l + 1, a, ACT_COUNT - 1);
         hd->act[l] = (net_act)a;
     }
-    uint32_t c = get_u32(p);
+    uint32_t c = le_get_u32(p);
     p += 4;
     if (c >= COST_COUNT)
         return err_set(err, ERR_INPUT, "%s: unknown cost %u (expected 0 to %d)",
@@ -277,7 +253,7 @@ static int parse_header(const char *path, const unsigned char *b, size_t have,
     uint64_t want = 0;
     for (int l = 0; l < hd->n_layers; l++)
         want += (uint64_t)hd->sizes[l + 1] * ((uint64_t)hd->sizes[l] + 1);
-    hd->n_params = get_u64(p);
+    hd->n_params = le_get_u64(p);
     if (hd->n_params != want) {
         char ss[256];
         sizes_str(ss, sizeof ss, hd->sizes, hd->n_layers);
@@ -313,7 +289,7 @@ static int read_params(FILE *f, float *params, size_t n_params)
         if (fread(buf, 1, 4 * n, f) != 4 * n)
             return -1;
         for (size_t i = 0; i < n; i++) {
-            uint32_t bits = get_u32(buf + 4 * i);
+            uint32_t bits = le_get_u32(buf + 4 * i);
             memcpy(&params[done + i], &bits, 4);
         }
         done += n;
@@ -356,7 +332,7 @@ int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err
     if (fseeko(f, base, SEEK_SET) != 0 || crc_stream(f, want - 4, &crc) < 0 ||
         fread(tail, 1, 4, f) != 4)
         goto read_error;
-    if ((uint32_t)crc != get_u32(tail)) {
+    if ((uint32_t)crc != le_get_u32(tail)) {
         err_set(err, ERR_INPUT, "%s: checksum mismatch (file is corrupt)", path);
         goto fail;
     }
