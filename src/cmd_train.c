@@ -380,6 +380,9 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         goto done;
     }
     if (trc != 0) {
+        /* Bad input now can only be the checkpoint not fitting this run. */
+        if (o->resume && err.code == ERR_INPUT)
+            err_prefix(&err, "%s", resume_path);
         if (k.saved) {
             /* Truncation only shortens the message; the error still stands. */
             char m[sizeof err.msg];
