@@ -280,6 +280,53 @@ static int checkpoint(const net_t *net, const train_opts *o, const train_state *
     return o->on_checkpoint ? o->on_checkpoint(o->ckpt_user, net, st, err) : 0;
 }
 
+/* How run_steps ended: the epoch's loss so far, and the step after which
+ * a stop signal (stop_at) or a non-finite loss (bad_at) ended it early. */
+typedef struct {
+    double loss_sum;
+    int stop_at, bad_at;
+    double bad_loss;
+} steps_out;
+
+/* Mini-batches b0.. of one epoch, all T threads together: each step is
+ * batch_step, then the master sums the batch's loss, checks it, reports
+ * progress and looks at the stop flag. The flags are read by every thread
+ * after the barrier that ends the step, so all leave the loop together. */
+static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const train_opts *o,
+                      const train_hooks *hooks, int epoch, int b0, int n_batches, int B, int T,
+                      steps_out *out)
+{
+#pragma omp parallel num_threads(T)
+    for (int b = b0; b < n_batches; b++) {
+        int first = b * B;
+        int Bb = train->n - first < B ? train->n - first : B;
+        batch_step(net, t, train, t->perm + first, Bb, (float)(o->learning_rate / Bb));
+#pragma omp master
+        {
+            double batch_loss = 0.0;
+            for (int i = 0; i < Bb; i++)
+                batch_loss += t->loss[i];
+            /* A cheap per-step check: the loss is already summed, and a
+             * diverging run is stopped near where it went wrong. */
+            if (!isfinite(batch_loss)) {
+                out->bad_at = b + 1;
+                out->bad_loss = batch_loss;
+            }
+            out->loss_sum += batch_loss;
+            if (hooks && hooks->on_progress)
+                hooks->on_progress(hooks->user, epoch, (long long)first + Bb, train->n,
+                                   out->loss_sum / (first + Bb));
+            if (o->stop && *o->stop && b + 1 < n_batches)
+                out->stop_at = b + 1;
+        }
+        /* The master's read of t->loss must finish before the next batch
+         * overwrites it, and its flags must be seen by all. */
+#pragma omp barrier
+        if (out->bad_at || out->stop_at)
+            break;
+    }
+}
+
 int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
               const train_opts *o, const train_hooks *hooks, err_t *err)
 {
@@ -327,40 +374,11 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         } else {
             rng_shuffle(&rng, t.perm, train->n);
         }
-        /* Set by the master between batches; every thread reads them after
-         * the barrier that ends the batch, so all leave the loop together. */
-        int stop_at = 0, bad_at = 0;
-        double bad_loss = 0.0;
-
-#pragma omp parallel num_threads(T)
-        for (int b = b0; b < n_batches; b++) {
-            int first = b * B;
-            int Bb = train->n - first < B ? train->n - first : B;
-            batch_step(net, &t, train, t.perm + first, Bb, (float)(o->learning_rate / Bb));
-#pragma omp master
-            {
-                double batch_loss = 0.0;
-                for (int i = 0; i < Bb; i++)
-                    batch_loss += t.loss[i];
-                /* A cheap per-step check: the loss is already summed, and a
-                 * diverging run is stopped near where it went wrong. */
-                if (!isfinite(batch_loss)) {
-                    bad_at = b + 1;
-                    bad_loss = batch_loss;
-                }
-                loss_sum += batch_loss;
-                if (hooks && hooks->on_progress)
-                    hooks->on_progress(hooks->user, epoch, (long long)first + Bb, train->n,
-                                       loss_sum / (first + Bb));
-                if (o->stop && *o->stop && b + 1 < n_batches)
-                    stop_at = b + 1;
-            }
-            /* The master's read of t.loss must finish before the next
-             * batch overwrites it, and its flags must be seen by all. */
-#pragma omp barrier
-            if (bad_at || stop_at)
-                break;
-        }
+        steps_out out = {loss_sum, 0, 0, 0.0};
+        run_steps(net, &t, train, o, hooks, epoch, b0, n_batches, B, T, &out);
+        loss_sum = out.loss_sum;
+        int stop_at = out.stop_at, bad_at = out.bad_at;
+        double bad_loss = out.bad_loss;
 
         st.epoch = epoch;
         st.rng = rng.state;
