@@ -8,6 +8,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "idx.h"
+#include "net.h"
 
 #define CLI_MAX_OVERRIDES 256
 
@@ -40,6 +41,14 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
  * how to get the data. */
 int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
                   idx_dataset *d, err_t *err);
+
+/* What eval and plot work on: the model file, and the config's test set,
+ * or images/labels when given (both or neither). *threads gets the
+ * config's train.threads. On error nothing stays allocated. */
+int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
+                            const char *data_dir, const char *model, const char *images,
+                            const char *labels, net_t *net, idx_dataset *d, int *threads,
+                            err_t *err);
 
 /* For getopt_long's ':' (missing value) and '?' (unknown option) answers:
  * prints which option was wrong, then usage; returns exit code 2. */

@@ -2,7 +2,10 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "model.h"
 
 int cli_load_config(const char *file, const char *const *overrides, int n_overrides,
                     const char *data_dir, cfg_t *c, err_t *err)
@@ -40,6 +43,28 @@ int cli_load_data(const cfg_t *c, const char *images, const char *labels, int li
         return -1;
     }
     return 0;
+}
+
+int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
+                            const char *data_dir, const char *model, const char *images,
+                            const char *labels, net_t *net, idx_dataset *d, int *threads,
+                            err_t *err)
+{
+    cfg_t *c = malloc(sizeof *c);
+    if (!c)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int rc = cli_load_config(config, overrides, n_overrides, data_dir, c, err);
+    if (rc == 0)
+        rc = model_load(model, net, err);
+    if (rc == 0) {
+        *threads = c->threads;
+        rc = images ? idx_load_dataset(images, labels, 0, d, err)
+                    : cli_load_data(c, c->test_images, c->test_labels, 0, d, err);
+        if (rc != 0)
+            net_free(net);
+    }
+    free(c);
+    return rc;
 }
 
 int cli_option_error(int ch, const char *option, const char *usage)

@@ -94,28 +94,12 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-/* ---- data, as `nntrain eval` loads it ------------------------------------- */
-
-/* The model and the test set (or --images/--labels). */
+/* The model and the test set (or --images/--labels), as `nntrain eval`. */
 static int load_model_and_data(const plot_opts *o, net_t *net, idx_dataset *d, int *threads,
                                err_t *err)
 {
-    cfg_t *c = malloc(sizeof *c);
-    if (!c)
-        return err_set(err, ERR_RUNTIME, "out of memory");
-    int rc = -1;
-    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, err) != 0 ||
-        model_load(o->model, net, err) != 0)
-        goto done;
-    *threads = c->threads;
-    if (o->images) {
-        rc = idx_load_dataset(o->images, o->labels, 0, d, err);
-        goto done;
-    }
-    rc = cli_load_data(c, c->test_images, c->test_labels, 0, d, err);
-done:
-    free(c);
-    return rc;
+    return cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir,
+                                   o->model, o->images, o->labels, net, d, threads, err);
 }
 
 /* ---- the four pictures ---------------------------------------------------- */

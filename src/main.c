@@ -111,22 +111,13 @@ static int cmd_eval(const cli_options *o)
         return usage_error("eval needs -m MODEL");
     if (!o->images != !o->labels)
         return usage_error("--images and --labels go together");
-    cfg_t *c = malloc(sizeof *c);
     net_t net = {0};
     idx_dataset d = {0};
     eval_result r = {0};
-    int rc = 0;
-    if (!c) {
-        fprintf(stderr, "nntrain: out of memory\n");
-        return 1;
-    }
-    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, &err) != 0 ||
-        model_load(o->model, &net, &err) != 0)
-        goto fail;
-    if (o->images ? idx_load_dataset(o->images, o->labels, 0, &d, &err)
-                  : cli_load_data(c, c->test_images, c->test_labels, 0, &d, &err))
-        goto fail;
-    if (eval_dataset(&net, &d, c->threads, 1, &r, &err) != 0)
+    int rc = 0, threads = 0;
+    if (cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir, o->model,
+                                o->images, o->labels, &net, &d, &threads, &err) != 0 ||
+        eval_dataset(&net, &d, threads, 1, &r, &err) != 0)
         goto fail;
     printf("accuracy: %.2f%% (%d/%d), mean cost %.4f\n", 100.0 * r.accuracy, r.correct, r.n,
            r.mean_cost);
@@ -139,7 +130,6 @@ done:
     eval_result_free(&r);
     net_free(&net);
     idx_dataset_free(&d);
-    free(c);
     return rc;
 }
 
