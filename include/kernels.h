@@ -1,8 +1,10 @@
 /* kernels: the dense matrix products and activations the network runs on.
  *
  * All matrices are row-major float32. Every product's summation order over
- * k is fixed by the shapes alone (never by threads, alignment or how rows
- * are grouped), so the same inputs give the same bits on every run.
+ * k is fixed by the shapes alone (never by threads, alignment, how rows
+ * are grouped or the CPU), and the elementwise functions are the project's
+ * own polynomials, so the same inputs give the same bits on every run and
+ * on every kernel path: avx512, avx2, neon or portable (src/kernels/).
  * Single-threaded: parallelism lives one level up (train.c splits rows,
  * weight rows or shards across threads).
  * Knows nothing of layers: only matrices and elementwise functions. */
@@ -10,6 +12,7 @@
 #define NNTRAIN_KERNELS_H
 
 #include <stddef.h>
+#include "err.h"
 
 /* Elementwise functions that can be fused into a product. */
 typedef enum {
@@ -39,10 +42,12 @@ void kern_gemm_nn(int M, int N, int K, const float *A, const float *B, const ker
 
 /* C = e(A . B^T). A is (M, K), B is (N, K), C is (M, N). The backward step to
  * the layer below: d_prev = (d W^T) * f'(a_prev). Two algorithms: packed = 0
- * keeps 16 lane sums per output along k (good for few rows); packed = 1
- * turns panels of B around and runs one FMA chain per output (good for many
- * rows). Their low bits differ: a caller picks one for a whole run, never
- * by M, so that how rows are split never changes a result. */
+ * keeps 16 lane sums per output along k (lane l adds k = l, l+16, ...; the
+ * 16 are added in one fixed tree, in every path, whatever its vector
+ * width), good for few rows; packed = 1 turns panels of B around and runs
+ * one FMA chain per output, good for many rows. Their low bits differ: a
+ * caller picks one for a whole run, never by M, so that how rows are split
+ * never changes a result. */
 void kern_gemm_nt(int M, int N, int K, const float *A, const float *B, int packed,
                   const kern_epi *e, float *C);
 
@@ -62,7 +67,35 @@ void kern_act_forward(kern_act f, float *x, size_t n);
 /* d[i] *= f'(y[i]) for i < n, with y = f's output. */
 void kern_act_backward(kern_act f, const float *y, float *d, size_t n);
 
-/* Name of the code path in use: "avx512" or "portable". */
+/* x[i] = e^x[i] for i < n: the polynomial under sigmoid, tanh and softmax
+ * (clamped to [-103.97, 88.72]; accuracy in src/kernels/README.md). */
+void kern_exp(float *x, size_t n);
+
+/* z (B, n) -> softmax of each row, in place: e^(z - max) / sum, the max
+ * and sum taken over the row in order. */
+void kern_softmax_rows(float *z, int B, int n);
+
+/* ---- kernel paths ----------------------------------------------------------
+ * The best path the CPU runs is used unless NNTRAIN_KERNELS names one. */
+
+/* Chooses the path from NNTRAIN_KERNELS (avx512, avx2, neon or portable) or,
+ * unset, the best this CPU runs. A path that is unknown, not built for this
+ * architecture or not run by this CPU is an ERR_INPUT error (never replaced
+ * by another). Call it first: a kernel used before it chooses the same way
+ * and, on such an error, prints it and exits with status 2. */
+int kern_use_env(err_t *err);
+
+/* Switches to the named path; -1 and err as kern_use_env. Not while other
+ * threads run kernels. */
+int kern_use(const char *name, err_t *err);
+
+/* The path in use: "avx512", "avx2", "neon" or "portable". */
 const char *kern_isa(void);
+
+/* The paths this CPU runs, best first: i in 0..kern_path_count()-1;
+ * kern_available() lists them as "avx512, avx2, portable". */
+int kern_path_count(void);
+const char *kern_path_name(int i);
+const char *kern_available(void);
 
 #endif

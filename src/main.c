@@ -236,6 +236,13 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
+    /* The kernel path first: NNTRAIN_KERNELS naming a path this machine
+     * cannot run is refused before any work, never replaced by another. */
+    err_t kerr;
+    if (kern_use_env(&kerr) != 0) {
+        fprintf(stderr, "nntrain: %s\n", kerr.msg);
+        return 2;
+    }
     /* plot has options of its own: it parses its whole command line. */
     if (argc > 1 && strcmp(argv[1], "plot") == 0)
         return cmd_plot(argc - 1, argv + 1);

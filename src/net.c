@@ -224,26 +224,6 @@ static kern_act kact(net_act a)
     }
 }
 
-/* z (B, n) -> softmax(z) row by row, in place. */
-static void softmax_rows(float *z, int B, int n)
-{
-    for (int r = 0; r < B; r++) {
-        float *v = z + (size_t)r * n;
-        /* Subtracting the max keeps expf from overflowing. */
-        float m = v[0];
-        for (int j = 1; j < n; j++)
-            m = v[j] > m ? v[j] : m;
-        float s = 0.0f;
-        for (int j = 0; j < n; j++) {
-            v[j] = expf(v[j] - m);
-            s += v[j];
-        }
-        float inv = 1.0f / s;
-        for (int j = 0; j < n; j++)
-            v[j] *= inv;
-    }
-}
-
 /* ---- forward, cost, backward ------------------------------------------ */
 
 void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
@@ -257,7 +237,7 @@ void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
         kern_epi e = {net->params + net->b_off[l], kact(net->act[l]), NULL};
         kern_gemm_nn(B, n_out, n_in, a, net->params + net->w_off[l], &e, z);
         if (net->act[l] == ACT_SOFTMAX)
-            softmax_rows(z, B, n_out);
+            kern_softmax_rows(z, B, n_out);
         a = z;
     }
 }
