@@ -4,11 +4,14 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "kernels.h"
 
 /* The fixture of TU_MAIN_TMPDIR suites (defined below). */
 static inline void tmpdir_setup(void);
@@ -81,6 +84,33 @@ static inline void tmpdir_setup(void)
 static inline void tmpdir_teardown(void)
 {
     tu_rm_tree(tmpdir);
+}
+
+/* ---- every kernel path ------------------------------------------------------
+ * TU_FOREACH_PATH(path) { ... } runs the block once per kernel path this CPU
+ * runs (avx512, avx2, neon, portable; best first), with that path in use
+ * and its name in path, so one test checks one behaviour on every path. */
+static inline const char *tu_use_path(int i)
+{
+    const char *name = kern_path_name(i);
+    err_t err;
+    ck_assert_msg(name && kern_use(name, &err) == 0, "kernel path %d: %s", i,
+                  name ? err.msg : "none");
+    return name;
+}
+
+#define TU_FOREACH_PATH(path)                                                    \
+    for (int tu_p_ = 0; tu_p_ < kern_path_count(); tu_p_++)                      \
+        for (const char *path = tu_use_path(tu_p_); path; path = NULL)
+
+/* FNV-1a over n bytes: the digest golden values are pinned as. */
+static inline uint64_t tu_fnv1a(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
 }
 
 /* main() for a suite whose tests each get a fresh tmpdir. */

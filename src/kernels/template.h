@@ -43,12 +43,12 @@
 /* e^x. Range reduction x = n ln2 + r, |r| <= ln2/2 (ln2 in two parts,
  * Cody-Waite); e^r by Cephes' degree-7 polynomial (1 + r + r^2 P(r));
  * times 2^n as two powers of two, so results from 2^-150 (0) to FLT_MAX
- * round once, at the end. Inputs are clamped to [-103.97, 88.72]: below,
+ * round once, at the end. Inputs are clamped to [-104, 88.72]: below,
  * 0; above, FLT_MAX's neighbourhood (never inf). NaN stays NaN. Max error:
  * src/kernels/README.md (bench/kmath_ulp). */
 KFN vf v_exp(vf x)
 {
-    const vf lo = v_set1(-103.972076f), hi = v_set1(88.7228317f);
+    const vf lo = v_set1(-104.0f), hi = v_set1(88.7228317f);
     const vf shift = v_set1(12582912.0f); /* 1.5 * 2^23: adding it rounds to an integer */
     x = v_sel(v_lt(x, lo), lo, x);
     x = v_sel(v_gt(x, hi), hi, x);
@@ -71,11 +71,14 @@ KFN vf v_exp(vf x)
     return v_mul(v_mul(p, s1), s2);
 }
 
-/* 1 / (1 + e^-z). */
+/* 1 / (1 + e^-z), as e^-|z| / (1 + e^-|z|) for z < 0: e^-|z| <= 1 never
+ * overflows, and tiny sigmoids keep their precision. */
 KFN vf v_sigmoid(vf z)
 {
-    const vf one = v_set1(1.0f);
-    return v_div(one, v_add(one, v_exp(v_sub(v_zero(), z))));
+    const vf one = v_set1(1.0f), zero = v_zero();
+    vm is_neg = v_lt(z, zero);
+    vf e = v_exp(v_sel(is_neg, z, v_sub(zero, z))); /* e^-|z| */
+    return v_div(v_sel(is_neg, e, one), v_add(one, e));
 }
 
 /* tanh z: for |z| < 0.625, Cephes' odd polynomial z + z^3 P(z^2); else
