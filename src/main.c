@@ -273,7 +273,8 @@ int main(int argc, char **argv)
             printf("%s\n%s", usage_text, help_text);
             return 0;
         case 'V':
-            printf("nntrain %s (kernels: %s)\n", PACKAGE_VERSION, kern_isa());
+            printf("nntrain %s (kernels: %s; this CPU runs %s)\n", PACKAGE_VERSION, kern_isa(),
+                   kern_available());
             return 0;
         default:
             return cli_option_error(ch, argv[optind - 1], usage_text);

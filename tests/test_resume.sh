@@ -79,6 +79,33 @@ else
     bad "could not kill the run between its first checkpoint and its end in 8 tries"
 fi
 
+# --- a checkpoint written on one kernel path, resumed on another ---------------------
+# Every path gives the same bits, so where a run stopped and went on changes
+# nothing. The reference ran on the best path; the checkpoint is written on
+# the last one (portable), and, with three or more paths, on the second.
+paths=$("$NNTRAIN" --version | sed -n 's/.*this CPU runs \(.*\))$/\1/p' | tr -d ,)
+read -r -a path_list <<<"$paths"
+n_paths=${#path_list[@]}
+[ "$n_paths" -ge 1 ] && ok || bad "--version lists no kernel paths: $("$NNTRAIN" --version)"
+cross() {  # cross WRITER RESUMER
+    rm -rf "$tmp/x"; mkdir -p "$tmp/x"
+    NNTRAIN_KERNELS=$1 run -s train.epochs=$((EPOCHS / 3)) -s output.checkpoint="$tmp/x/run.ckpt" \
+        -s output.model="$tmp/x/half.model" >/dev/null || bad "$1: first third failed"
+    NNTRAIN_KERNELS=$2 run -s output.checkpoint="$tmp/x/run.ckpt" -s output.model="$tmp/x/final.model" \
+        --resume "$tmp/x" >/dev/null 2>&1 || bad "$2: resume failed"
+    if cmp -s "$tmp/x/final.model" "$tmp/ref.model"; then
+        ok; echo "checkpoint written on $1, resumed on $2: identical model"
+    else
+        bad "checkpoint written on $1, resumed on $2: the model differs"
+    fi
+}
+if [ "$n_paths" -ge 2 ]; then
+    cross "${path_list[n_paths - 1]}" "${path_list[0]}"
+    [ "$n_paths" -ge 3 ] && cross "${path_list[1]}" "${path_list[n_paths - 1]}"
+else
+    echo "one kernel path here (${paths}): no cross-path resume"
+fi
+
 # --- SIGINT mid-epoch: message, exit 130, the printed command resumes exactly ----
 got=0
 for attempt in 1 2 3 4 5 6 7 8; do
