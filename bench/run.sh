@@ -350,5 +350,5 @@ cp -r "$raw" "$results/latest"
 cp -r "$raw" "$results/$kernels"
 say "table written to bench/results/latest.md and bench/results/$kernels.md; raw runs in bench/results/latest/ and bench/results/$kernels/"
 if [ -s "$raw/blas_warnings.txt" ]; then
-    die "torch did not run on OpenBLAS in some runs (see above): its figures are not a fair comparison"
+    die "torch did not run on OpenBLAS, or not on the expected core ($openblas_used), in some runs (see above): its figures are not a fair comparison"
 fi

@@ -156,7 +156,7 @@ def main():
     ]
     warn = read(os.path.join(raw, "blas_warnings.txt"))
     if warn:
-        notes.append("WARNING: torch did not run on OpenBLAS in: " + "; ".join(warn.splitlines()))
+        notes.append("WARNING: torch did not run on OpenBLAS (or on the expected core) in: " + "; ".join(warn.splitlines()))
 
     # plain text to stdout
     def text_table(hdr, body):
