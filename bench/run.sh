@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# bench/run.sh NNTRAIN_BINARY: nntrain against PyTorch (on OpenBLAS), side by
-# side, on four MLPs at 1 and 2 threads. `make bench` runs it. See
-# bench/README.md for what it measures and the environment variables.
+# bench/run.sh [--kernels PATH] NNTRAIN_BINARY: nntrain against PyTorch (on
+# OpenBLAS), side by side, on four MLPs at 1 and 2 threads, for one of
+# nntrain's kernel paths (avx512, avx2, neon, portable; default: the one
+# nntrain picks). `make bench` runs it. See bench/README.md for what it
+# measures and the environment variables.
 set -euo pipefail
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -9,8 +11,43 @@ die() {
     printf 'bench: error: %s\n' "$*" >&2
     exit 1
 }
+# The kernel path asked for is not available (nntrain refused it): exit 2, so
+# a script running every path can tell "not here" from a failure.
+refuse() {
+    printf 'bench: %s\n' "$*" >&2
+    exit 2
+}
 
-[ $# -eq 1 ] || die "usage: bench/run.sh NNTRAIN_BINARY   (e.g. bench/run.sh ./nntrain, or make bench)"
+usage="usage: bench/run.sh [--kernels avx512|avx2|neon|portable] NNTRAIN_BINARY   (e.g. bench/run.sh ./nntrain, or make bench)"
+kernels=${BENCH_KERNELS:-}
+while [ $# -gt 0 ]; do
+    case $1 in
+    -k | --kernels)
+        [ $# -ge 2 ] || die "$usage"
+        kernels=$2
+        shift 2
+        ;;
+    --kernels=*)
+        kernels=${1#--kernels=}
+        shift
+        ;;
+    -h | --help)
+        printf '%s\n' "$usage"
+        exit 0
+        ;;
+    --)
+        shift
+        break
+        ;;
+    -*) die "unknown option '$1'; $usage" ;;
+    *) break ;;
+    esac
+done
+[ $# -eq 1 ] || die "$usage"
+case $kernels in
+'' | avx512 | avx2 | neon | portable) ;;
+*) die "unknown kernel path '$kernels' (BENCH_KERNELS or --kernels: avx512, avx2, neon or portable; empty = nntrain's own choice)" ;;
+esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -22,6 +59,36 @@ case $nntrain in
 esac
 [ -e "$nntrain" ] || die "nntrain binary '$1' not found: build it first (./configure && make)"
 { [ -f "$nntrain" ] && [ -x "$nntrain" ]; } || die "'$1' is not an executable file"
+
+# ---- nntrain's kernel path ----------------------------------------------------
+# Asked for one: NNTRAIN_KERNELS=PATH, and nntrain must report that very path
+# (`nntrain --version` prints "nntrain 0.1.0 (kernels: NAME)"); it exits 2 when
+# the path is not available. Asked for none: whatever nntrain picks in this
+# environment, which every run below then asks for by name.
+version_kernels() { sed -n 's/.*(kernels: \([^)]*\)).*/\1/p' <<<"$1" | head -n1; }
+if [ -n "$kernels" ]; then
+    kernels_chosen="asked for (NNTRAIN_KERNELS=$kernels)"
+    rc=0
+    version=$(NNTRAIN_KERNELS=$kernels "$nntrain" --version 2>&1) || rc=$?
+    [ "$rc" -ne 2 ] || refuse "kernel path '$kernels' is not available: NNTRAIN_KERNELS=$kernels $1 --version exits 2 (${version//$'\n'/; }); nothing measured"
+    [ "$rc" -eq 0 ] || die "NNTRAIN_KERNELS=$kernels $1 --version failed (exit $rc): $version"
+    got=$(version_kernels "$version")
+    [ -n "$got" ] || die "cannot read the kernel path from $1 --version: '$version'"
+    [ "$got" = "$kernels" ] || refuse "kernel path '$kernels' is not available: asked for it, $1 reports 'kernels: $got' (this build has no $kernels path, or ignores NNTRAIN_KERNELS); nothing measured"
+else
+    rc=0
+    version=$("$nntrain" --version 2>&1) || rc=$?
+    [ "$rc" -eq 0 ] || die "$1 --version failed (exit $rc): $version"
+    kernels=$(version_kernels "$version")
+    [ -n "$kernels" ] || die "cannot read the kernel path from $1 --version: '$version'"
+    kernels_chosen="nntrain's own choice${NNTRAIN_KERNELS:+ (the environment has NNTRAIN_KERNELS=$NNTRAIN_KERNELS)}"
+    case $kernels in
+    avx512 | avx2 | neon | portable) ;;
+    *) die "$1 picks kernel path '$kernels', which this script cannot match on the torch side (known: avx512 avx2 neon portable)" ;;
+    esac
+fi
+export NNTRAIN_KERNELS=$kernels
+say "nntrain kernel path: $kernels, $kernels_chosen: $version"
 
 cd "$root"
 
@@ -101,17 +168,45 @@ fi
 # Debian's torch calls sgemm_ from libblas.so.3, which the alternatives system
 # may point at the slow reference BLAS. Putting the OpenMP OpenBLAS directory
 # (its own libblas.so.3, liblapack.so.3 and libopenblas.so.0) first on
-# LD_LIBRARY_PATH makes the torch command alone load OpenBLAS. On an AVX-512
-# CPU, ask for OpenBLAS's AVX-512 kernels whatever the environment says (some
-# export OPENBLAS_CORETYPE=Haswell: AVX2 only), and drop any L2 size override.
-torch_env=(env)
-avx512=0
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
-    avx512=1
-    torch_env+=(-u OPENBLAS_L2_SIZE)
-fi
+# LD_LIBRARY_PATH makes the torch command alone load OpenBLAS.
+#
+# OpenBLAS's kernels get the vector width of the nntrain path measured,
+# whatever the environment says (some export OPENBLAS_CORETYPE or
+# OPENBLAS_L2_SIZE globally): avx2 -> OPENBLAS_CORETYPE=Haswell (AVX2+FMA
+# kernels), avx512 -> SkylakeX (AVX-512); portable and neon have no matching
+# OpenBLAS core, so OpenBLAS's own choice (OPENBLAS_CORETYPE unset). The L2
+# size override is always dropped.
+case $kernels in
+avx512) torch_core=SkylakeX ;;
+avx2) torch_core=Haswell ;;
+*) torch_core= ;;
+esac
+torch_env=(env -u OPENBLAS_L2_SIZE)
+[ -n "$torch_core" ] || torch_env+=(-u OPENBLAS_CORETYPE)
 torch_env+=("LD_LIBRARY_PATH=$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
-[ "$avx512" -eq 0 ] || torch_env+=(OPENBLAS_CORETYPE=SkylakeX)
+[ -z "$torch_core" ] || torch_env+=("OPENBLAS_CORETYPE=$torch_core")
+
+# Which core OpenBLAS runs, asked of libopenblas.so.0 itself
+# (openblas_get_corename) without torch: under the torch command's
+# environment, and left entirely to itself (for the record).
+openblas_core() { # env arguments...
+    "$@" "$py" -c 'import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+lib.openblas_get_corename.restype = ctypes.c_char_p
+print(lib.openblas_get_corename().decode().strip())' "$openblas_dir/libopenblas.so.0"
+}
+openblas_own=$(openblas_core env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE) ||
+    die "cannot ask $openblas_dir/libopenblas.so.0 for its core (openblas_get_corename)"
+openblas_used=$(openblas_core "${torch_env[@]}") ||
+    die "cannot ask $openblas_dir/libopenblas.so.0 for its core under: ${torch_env[*]}"
+if [ -n "$torch_core" ]; then
+    [ "$openblas_used" = "$torch_core" ] ||
+        die "OpenBLAS runs core '$openblas_used' under OPENBLAS_CORETYPE=$torch_core (this OpenBLAS or CPU cannot run it): no $kernels-width match for torch"
+    torch_match="OPENBLAS_CORETYPE=$torch_core forced to match nntrain's $kernels (OpenBLAS's own choice here: $openblas_own)"
+else
+    torch_match="no OpenBLAS core matches nntrain's $kernels path: OpenBLAS's own choice, $openblas_own (OPENBLAS_CORETYPE unset)"
+fi
+say "torch side: $torch_match"
 
 # ---- work space -------------------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nntrain-bench.XXXXXX")
@@ -124,10 +219,15 @@ mkdir -p "$results"
 # ---- FMA peak ------------------------------------------------------------------------
 peak_file=$raw/peak.txt
 : >"$peak_file"
+# The FMA width of the path measured (fma_peak --path: avx512 -> AVX-512,
+# avx2 -> AVX2, neon -> NEON, portable -> AVX2 where the CPU has it).
 if gcc -O2 -fopenmp bench/fma_peak.c -o "$tmp/fma_peak" 2>"$tmp/fma_peak.log"; then
-    say "measuring the fp32 FMA peak (fma_peak $threads_list)"
+    say "measuring the fp32 FMA peak (fma_peak --path $kernels $threads_list)"
     # shellcheck disable=SC2086 # one argument per thread count
-    "$tmp/fma_peak" $threads_list >"$peak_file" || say "warning: fma_peak failed; no peak figures"
+    "$tmp/fma_peak" --path "$kernels" $threads_list >"$peak_file" 2>"$tmp/fma_peak.err" || {
+        say "warning: fma_peak --path $kernels failed; no peak figures"
+        sed 's/^/bench:   /' "$tmp/fma_peak.err" >&2
+    }
     sed 's/^/bench:   /' "$peak_file" | grep -v checksum >&2 || true
 else
     say "warning: could not compile bench/fma_peak.c; no peak figures"
@@ -146,16 +246,26 @@ metrics_rates() {
 
 run_nntrain() { # case threads rep
     local c=$1 t=$2 rep=$3 limit log=$raw/$1.$2.nntrain.$3.log csv=$raw/$1.$2.nntrain.$3.csv
-    local args=(-q -c "bench/configs/$c.yaml" -s "train.threads=$t" -s "train.epochs=$epochs"
+    # Not -q: the banner's "kernels NAME" shows the path this very run used.
+    local args=(-c "bench/configs/$c.yaml" -s "train.threads=$t" -s "train.epochs=$epochs"
         -s "output.metrics=$csv")
     limit=$(case_limit "$c")
     [ "$limit" -eq 0 ] || args+=(-s "data.train_limit=$limit")
-    printf '%q ' "$nntrain" "${args[@]}" >"$log"
+    printf 'NNTRAIN_KERNELS=%q ' "$NNTRAIN_KERNELS" >"$log"
+    printf '%q ' "$nntrain" "${args[@]}" >>"$log"
     printf '\n' >>"$log"
-    if ! "$nntrain" "${args[@]}" >>"$log" 2>&1; then
+    local rc=0
+    "$nntrain" "${args[@]}" >>"$log" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
         sed 's/^/bench:   /' "$log" >&2
-        die "nntrain failed on case $c, $t thread(s) (output above)"
+        [ "$rc" -ne 2 ] || refuse "nntrain refused case $c, $t thread(s) with NNTRAIN_KERNELS=$NNTRAIN_KERNELS (exit 2, output above)"
+        die "nntrain failed on case $c, $t thread(s) (exit $rc, output above)"
     fi
+    local used
+    used=$(sed -n 's/.*, kernels \([^ ,]*\).*/\1/p' "$log" | head -n1)
+    [ "$used" = "$NNTRAIN_KERNELS" ] ||
+        die "nntrain ran kernels '${used:-?}' on case $c, $t thread(s), not $NNTRAIN_KERNELS (banner in $log)"
+    printf '%s %s %s %s\n' "$c" "$t" "$rep" "$used" >>"$raw/nntrain_kernels.txt"
     [ -s "$csv" ] || die "nntrain wrote no metrics file $csv on case $c, $t thread(s)"
     metrics_rates "$csv" >"$raw/$c.$t.nntrain.$rep.rates" ||
         die "nntrain's metrics CSV has no examples_per_s column (header: $(head -n1 "$csv"))"
@@ -190,11 +300,20 @@ run_torch() { # case threads rep
         echo "case $c threads $t: ${blas#blas }" >>"$raw/blas_warnings.txt"
         ;;
     esac
+    local core tpc
+    core=$(sed -n 's/.* corename=\([^ ]*\).*/\1/p' <<<"$blas")
+    tpc=$(sed -n 's/.* threadpoolctl=\([^ ]*\).*/\1/p' <<<"$blas")
+    printf '%s %s %s %s %s\n' "$c" "$t" "$rep" "${core:-?}" "${tpc:-?}" >>"$raw/torch_cores.txt"
+    if [ "${core:-?}" != "$openblas_used" ]; then
+        say "WARNING: torch's OpenBLAS ran core '${core:-?}' on case $c, $t thread(s), not $openblas_used"
+        echo "case $c threads $t: OpenBLAS core ${core:-?}, expected $openblas_used" >>"$raw/blas_warnings.txt"
+    fi
 }
 
 median() { sort -g "$@" | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ---- the cases: nntrain and torch alternately ------------------------------------------
+say "kernels: nntrain $kernels, torch OpenBLAS $openblas_used"
 say "cases: $cases; threads: $threads_list; $repeats repeat(s) x $epochs epoch(s) each; case d limited to $limit_d examples/epoch (0 = all)"
 : >"$raw/cases.txt"
 for c in $cases; do
@@ -211,16 +330,25 @@ done
 # ---- table ---------------------------------------------------------------------------------
 {
     echo "date $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "cpu $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cpus)"
+    cpu_field() { grep -m1 "^$1[[:space:]]*:" /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'; }
+    echo "cpu $(cpu_field 'model name') (family $(cpu_field 'cpu family') model $(cpu_field model), $(nproc) cpus)"
     echo "nntrain $nntrain"
     echo "epochs $epochs"
     echo "repeats $repeats"
     echo "torch_env ${torch_env[*]}"
+    echo "kernels $kernels"
+    echo "kernels_chosen $kernels_chosen"
+    echo "nntrain_version $version"
+    echo "torch_core_expected $openblas_used"
+    echo "openblas_own_core $openblas_own"
+    echo "torch_match $torch_match"
 } >"$raw/meta.txt"
 "$py" bench/summarize.py "$raw" "$results/latest.md"
-rm -rf "$results/latest"
+cp "$results/latest.md" "$results/$kernels.md"
+rm -rf "$results/latest" "$results/${kernels:?}"
 cp -r "$raw" "$results/latest"
-say "table written to bench/results/latest.md; raw runs in bench/results/latest/"
+cp -r "$raw" "$results/$kernels"
+say "table written to bench/results/latest.md and bench/results/$kernels.md; raw runs in bench/results/latest/ and bench/results/$kernels/"
 if [ -s "$raw/blas_warnings.txt" ]; then
-    die "torch did not run on OpenBLAS in some runs (see above): its figures are not a fair comparison"
+    die "torch did not run on OpenBLAS, or not on the expected core ($openblas_used), in some runs (see above): its figures are not a fair comparison"
 fi

@@ -6,6 +6,8 @@ RAW_DIR holds what run.sh collected:
   <case>.<threads>.<nntrain|torch>.<repeat>.rates   examples/s, one epoch a line
   peak.txt                    fma_peak output ("peak_gflops threads=T G")
   blas.txt, torch_version.txt, meta.txt ("key value" lines)
+  nntrain_kernels.txt         "<case> <threads> <repeat> <kernels in nntrain's banner>"
+  torch_cores.txt             "<case> <threads> <repeat> <OpenBLAS core> <threadpoolctl>"
 Prints the table and writes it as Markdown to OUT.md. Standard library only.
 """
 
@@ -55,6 +57,16 @@ def rates(raw, case, threads, who):
     return vals
 
 
+def distinct(raw, name, col):
+    """The distinct values of column `col` of RAW/name, in order of appearance."""
+    seen = []
+    for line in read(os.path.join(raw, name)).splitlines():
+        fields = line.split()
+        if len(fields) > col and fields[col] not in seen:
+            seen.append(fields[col])
+    return seen
+
+
 def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
@@ -67,12 +79,22 @@ def main():
     peak = {int(m.group(1)): float(m.group(2)) for m in
             re.finditer(r"^peak_gflops threads=(\d+) ([0-9.]+)", read(os.path.join(raw, "peak.txt")), re.M)}
     isa = re.search(r"^isa (\S+)", read(os.path.join(raw, "peak.txt")), re.M)
+    isa = isa.group(1) if isa else None
     meta = dict(line.split(" ", 1) for line in read(os.path.join(raw, "meta.txt")).splitlines() if " " in line)
     threads = sorted({int(os.path.basename(p).split(".")[1]) for p in glob.glob(os.path.join(raw, "*.rates"))})
 
-    header = ["case", "network", "threads", "nntrain ex/s", "torch ex/s", "nntrain/torch",
-              "nntrain GFLOP/s", "torch GFLOP/s", "peak GFLOP/s", "nntrain % peak", "torch % peak",
-              "runs"]
+    # The paths really run: nntrain's banner and OpenBLAS's corename, per run.
+    nn_used = distinct(raw, "nntrain_kernels.txt", 3)
+    torch_used = distinct(raw, "torch_cores.txt", 3)
+    tpc_used = distinct(raw, "torch_cores.txt", 4)
+    nn_name = "+".join(nn_used) or meta.get("kernels", "?")
+    torch_name = "+".join(torch_used) or meta.get("torch_core_expected", "?")
+    title = (f"nntrain kernels: {nn_name} | torch: OpenBLAS {torch_name} | "
+             f"peak: {isa or 'none'} FMA")
+
+    header = ["case", "network", "threads", f"nntrain[{nn_name}] ex/s", f"torch[{torch_name}] ex/s",
+              "nntrain/torch", "nntrain GFLOP/s", "torch GFLOP/s", f"peak[{isa or '-'}] GFLOP/s",
+              "nntrain % peak", "torch % peak", "runs"]
     rows, med = [], {}
     for c in cases:
         for t in threads:
@@ -109,21 +131,32 @@ def main():
 
     tv = read(os.path.join(raw, "torch_version.txt")).split()
     torch_version = tv[1] if len(tv) > 1 else "?"
+    kernels = meta.get("kernels", "?")
+    if kernels == "portable":
+        peak_note = (f"portable has no vector width of its own (nntrain's plain loops, vectorised "
+                     f"only as far as the compiler flags allow): % peak is against the {isa or '?'} FMA peak")
+    else:
+        peak_note = f"% peak is against the {isa or '?'} FMA peak, the width of nntrain's {kernels} path"
     notes = [
-        f"Date: {meta.get('date', '?')}; CPU: {meta.get('cpu', '?')}; FMA kernel: {isa.group(1) if isa else '?'}.",
-        f"nntrain: {meta.get('nntrain', '?')}.",
+        f"Date: {meta.get('date', '?')}; CPU: {meta.get('cpu', '?')}.",
+        f"nntrain: {meta.get('nntrain', '?')}, `{meta.get('nntrain_version', '?')}`; "
+        f"kernel path {kernels}, {meta.get('kernels_chosen', '?')}; "
+        f"every run's banner said: kernels {nn_name}.",
         f"PyTorch {torch_version}, run as "
         f"`{meta.get('torch_env', '')} /usr/bin/python3 bench/torch_mlp.py ...`.",
+        f"Torch's OpenBLAS: {meta.get('torch_match', '?')}; every run's "
+        f"openblas_get_corename(): {torch_name}; threadpoolctl: {', '.join(tpc_used) or '?'}.",
         f"Torch BLAS: `{read(os.path.join(raw, 'blas.txt')).removeprefix('blas ') or '?'}`.",
         f"Each figure: median examples/s (training time only) over all epochs of "
         f"{meta.get('repeats', '?')} alternating runs x {meta.get('epochs', '?')} epochs "
         f"('runs' = epochs counted, nntrain/torch).",
         "GFLOP/s = 6 x parameters x examples/s / 1e9 (forward 2, backward 4 flops per weight "
-        "and example); % peak is against fma_peak's fp32 FMA peak at the same thread count.",
+        f"and example); {peak_note} (bench/fma_peak.c --path {kernels}, fp32, at the same "
+        "thread count).",
     ]
     warn = read(os.path.join(raw, "blas_warnings.txt"))
     if warn:
-        notes.append("WARNING: torch did not run on OpenBLAS in: " + "; ".join(warn.splitlines()))
+        notes.append("WARNING: torch did not run on OpenBLAS (or on the expected core) in: " + "; ".join(warn.splitlines()))
 
     # plain text to stdout
     def text_table(hdr, body):
@@ -134,6 +167,8 @@ def main():
             lines.append("  ".join(v.rjust(w) if i > 1 else v.ljust(w) for i, (v, w) in enumerate(zip(r, widths))))
         return "\n".join(lines)
 
+    print()
+    print(title)
     print()
     print(text_table(header, rows))
     if speed_rows:
@@ -150,14 +185,14 @@ def main():
         return "\n".join(lines)
 
     with open(out_md, "w") as f:
-        f.write("# nntrain vs PyTorch (OpenBLAS)\n\n")
+        f.write(f"# nntrain ({nn_name}) vs PyTorch (OpenBLAS {torch_name})\n\n{title}\n\n")
         f.write(md_table(header, rows) + "\n")
         if speed_rows:
             f.write("\n## Thread scaling (examples/s ratio)\n\n" + md_table(speed_header, speed_rows) + "\n")
         f.write("\n## Notes\n\n" + "".join(f"- {n}\n" for n in notes))
         peak_line = ", ".join(f"{t} thread(s): {g:.1f} GFLOP/s" for t, g in sorted(peak.items()))
         if peak_line:
-            f.write(f"- Measured fp32 FMA peak: {peak_line}.\n")
+            f.write(f"- Measured fp32 FMA peak ({isa}): {peak_line}.\n")
 
 
 if __name__ == "__main__":

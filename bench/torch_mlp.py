@@ -9,7 +9,7 @@ epoch is timed.  Output, one machine-readable line each:
     torch_version 1.13.1 threads 1 params 23860 train_examples 60000
     epoch 1 examples_per_s 74000.0 seconds 0.81 loss 0.09 cpu_per_wall 1.00
     ...
-    blas sgemm_=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ...
+    blas sgemm_=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 corename=Haswell ...
     test_accuracy 0.9512
 
 Costs follow Nielsen's conventions so the numbers match nntrain's:
@@ -130,9 +130,30 @@ def blas_report():
                 continue
             f.restype = ctypes.c_char_p
             parts.append(f"{fn[len('openblas_get_'):]}={f().decode().strip().replace(' ', '_')}")
+    parts.append(_threadpoolctl_report())
     mapped = _mapped(lambda p: any(k in os.path.basename(p) for k in ("blas", "lapack", "mkl")))
     parts.append("mapped=" + ",".join(mapped))
     return "blas " + " ".join(parts)
+
+
+def _threadpoolctl_report():
+    """threadpoolctl's view of the BLAS libraries loaded (python3-threadpoolctl;
+    optional): api:version:architecture:threads for each. For OpenBLAS the
+    architecture is again openblas_get_corename(), read through its own
+    lookup of the loaded library, so it cross-checks which library answered."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "threadpoolctl=unavailable"
+    try:
+        infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    except Exception as e:  # a threadpoolctl that cannot read this process
+        return f"threadpoolctl=error:{type(e).__name__}"
+    if not infos:
+        return "threadpoolctl=no_blas"
+    return "threadpoolctl=" + ",".join(
+        f"{i.get('internal_api')}:{i.get('version')}:{i.get('architecture', '?')}:"
+        f"{i.get('num_threads')}threads" for i in infos)
 
 
 def _mapped(pred):
