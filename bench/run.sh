@@ -62,10 +62,10 @@ esac
 
 # ---- nntrain's kernel path ----------------------------------------------------
 # Asked for one: NNTRAIN_KERNELS=PATH, and nntrain must report that very path
-# (`nntrain --version` prints "nntrain 0.1.0 (kernels: NAME)"); it exits 2 when
+# (`nntrain --version` prints "nntrain 0.1.0 (kernels: NAME; this CPU runs ...)"); it exits 2 when
 # the path is not available. Asked for none: whatever nntrain picks in this
 # environment, which every run below then asks for by name.
-version_kernels() { sed -n 's/.*(kernels: \([^)]*\)).*/\1/p' <<<"$1" | head -n1; }
+version_kernels() { sed -n 's/.*(kernels: \([^;)]*\)[;)].*/\1/p' <<<"$1" | head -n1; }
 if [ -n "$kernels" ]; then
     kernels_chosen="asked for (NNTRAIN_KERNELS=$kernels)"
     rc=0
