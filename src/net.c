@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detmath.h"
 #include "kernels.h"
 #include "mem.h"
 
@@ -261,12 +262,12 @@ double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B)
     } else if (net->act[net->n_layers - 1] == ACT_SOFTMAX) {
         for (size_t i = 0; i < len; i++)
             if (y[i] != 0.0f)
-                s -= y[i] * log(fmax(a[i], FLT_MIN));
+                s -= y[i] * dm_log(fmax(a[i], FLT_MIN));
     } else {
         /* Binary cross-entropy per output unit (Nielsen, chapter 3). */
         for (size_t i = 0; i < len; i++) {
             double ai = fmin(fmax(a[i], FLT_MIN), 1.0 - 1e-7);
-            s -= y[i] * log(ai) + (1.0 - y[i]) * log(1.0 - ai);
+            s -= y[i] * dm_log(ai) + (1.0 - y[i]) * dm_log(1.0 - ai);
         }
     }
     return s;

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "detmath.h"
+
 void rng_seed(rng_t *r, uint64_t seed)
 {
     r->state = seed;
@@ -34,10 +36,12 @@ double rng_uniform(rng_t *r)
 
 double rng_normal(rng_t *r)
 {
-    /* 1 - u is in (0, 1], so the log is finite. */
+    /* 1 - u is in (0, 1], so the log is finite. dm_log and dm_cos, not
+     * libm's, whose last bit differs between CPUs: the initial weights must
+     * be the same everywhere. sqrt is correctly rounded by IEEE-754. */
     double u1 = 1.0 - rng_uniform(r);
     double u2 = rng_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return sqrt(-2.0 * dm_log(u1)) * dm_cos(6.283185307179586 * u2);
 }
 
 void rng_shuffle(rng_t *r, int *idx, int n)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "detmath.h"
 #include "fsx.h"
 #include "rng.h"
 
@@ -282,11 +283,12 @@ int sweep_apply(const sweep_spec *s, const sweep_trial *t, const cfg_t *base, cf
     return 0;
 }
 
-/* A draw from a range: uniform, or uniform in log space (learning rates). */
+/* A draw from a range: uniform, or uniform in log space (learning rates).
+ * dm_exp/dm_log, not libm's: the same trials on every CPU. */
 static void draw(const sweep_param *p, rng_t *r, char *buf, size_t len)
 {
     double u = rng_uniform(r);
-    double v = p->log_scale ? exp(log(p->lo) + u * (log(p->hi) - log(p->lo)))
+    double v = p->log_scale ? dm_exp(dm_log(p->lo) + u * (dm_log(p->hi) - dm_log(p->lo)))
                             : p->lo + u * (p->hi - p->lo);
     if (p->integer)
         snprintf(buf, len, "%lld", (long long)llround(v));

@@ -29,7 +29,7 @@ build=$(cd "$build" && pwd)
 # Library sources per harness, compiled straight into it. None of them needs
 # OpenMP: the kernels (src/kernels/) are serial anyway, and
 # src/train.c is left out (fuzz_ckpt.c stubs the one function ckpt.c uses).
-core="src/err.c src/net.c src/kernels/*.c src/mem.c src/rng.c"
+core="src/err.c src/net.c src/kernels/*.c src/mem.c src/rng.c src/detmath.c"
 sources() {
     case $1 in
     cfg)   echo "src/cfg.c $core" ;;
