@@ -33,6 +33,7 @@
  * the compiler fuses or reorders nothing. */
 
 #define NR (NV * VW)
+#define NC (KERN_NC / NR * NR) /* columns packed per block: whole panels */
 #define NL (16 / VW) /* vectors per 16-lane sum */
 #define KFN static inline __attribute__((always_inline)) KATTR
 #define KOUT static KATTR
@@ -396,8 +397,8 @@ KOUT void bcast(int M, int N, int K, const float *A, size_t rs, size_t cs, const
     /* One row tile reads each panel once: packing would only add a copy,
      * unless B comes transposed and must be turned around anyway. */
     int pack = M > MR || bt;
-    for (int j0 = 0; j0 < N; j0 += KERN_NC) {
-        int nc = N - j0 < KERN_NC ? N - j0 : KERN_NC;
+    for (int j0 = 0; j0 < N; j0 += NC) {
+        int nc = N - j0 < NC ? N - j0 : NC;
         for (int k0 = 0; k0 < K || k0 == 0; k0 += KERN_KC) {
             int kc = K - k0 < KERN_KC ? K - k0 : KERN_KC;
             int first = k0 == 0, last = k0 + kc >= K;
