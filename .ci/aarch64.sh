@@ -162,16 +162,18 @@ timeout "${AARCH64_TIMEOUT:-2400}" make -s -j"$(nproc)" check \
     TESTS_ENVIRONMENT="NNTRAIN=$build/nntrain-qemu; export NNTRAIN;" >/dev/null 2>&1 || check_rc=$?
 t_test=$(($(now) - t0 - t_install - t_build))
 
-# Every suite's log: its summary line, its result and its time.
-# (A log without a .trs: the suite was still running at the timeout.)
-for log in tests/*.log; do
+# Every suite of the Makefile's TEST_LOGS: its result, its time and its
+# summary line. (No .trs: the suite did not finish before the timeout.)
+# shellcheck disable=SC2016 # $(TEST_LOGS) is make's
+test_logs=$(printf 'print-test-logs:\n\t@echo $(TEST_LOGS)\n' | make -s -f Makefile -f - print-test-logs)
+for log in $test_logs; do
     name=${log##*/}; name=${name%.log}
-    if [ -f "tests/$name.trs" ]; then
-        result=$(sed -n 's/^:test-result: //p' "tests/$name.trs")
+    if [ -f "${log%.log}.trs" ]; then
+        result=$(sed -n 's/^:test-result: //p' "${log%.log}.trs")
     else
-        result=KILL
+        result=UNFIN
     fi
-    line=$(grep -E '^[0-9]+%: Checks: |^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)
+    line=$(grep -sE '^[0-9]+%: Checks: |^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)
     ms=$(awk -v n="$name" '$1 == n || $1 == n ".sh" { print $2 }' suite-times 2>/dev/null | tail -1)
     printf '%-5s %-16s %6.1fs  %s\n' "$result" "$name" "$(awk -v m="${ms:-0}" 'BEGIN { print m / 1000 }')" \
         "${line:-(no summary line)}"
