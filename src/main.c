@@ -66,6 +66,8 @@ static const char help_text[] =
     "\n"
     "Environment:\n"
     "  NNTRAIN_DATA         root for relative data.dir values (default ./data)\n"
+    "  NNTRAIN_KERNELS      avx512, avx2, neon or portable (default: the best this CPU\n"
+    "                       runs; --version lists them); every path gives the same bits\n"
     "  OMP_NUM_THREADS      ignored: set train.threads instead (0 = every core)\n"
     "\n"
     "Signals: SIGINT (Ctrl-C) or SIGTERM stops training after the current\n"

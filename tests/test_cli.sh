@@ -33,7 +33,24 @@ YAML
 
 # --- usage -------------------------------------------------------------------
 expect 0 'Usage: nntrain' -- "$NNTRAIN" --help
-expect 0 '^nntrain [0-9]+\.[0-9]+' -- "$NNTRAIN" --version
+expect 0 '^nntrain [0-9.]+ \(kernels: [a-z0-9]+; this CPU runs [a-z0-9, ]*portable\)' -- "$NNTRAIN" --version
+# Kernel paths: each one this CPU runs can be forced and is named; others are
+# refused with exit 2 before any work, never replaced.
+for p in $("$NNTRAIN" --version | sed -n 's/.*this CPU runs \(.*\))$/\1/p' | tr -d ,); do
+    expect 0 "\\(kernels: $p;" -- env NNTRAIN_KERNELS=$p "$NNTRAIN" --version
+done
+expect 2 "NNTRAIN_KERNELS=sse9: unknown kernel path 'sse9' \\(one of avx512, avx2, neon, portable\\)" -- \
+    env NNTRAIN_KERNELS=sse9 "$NNTRAIN" --version
+expect 2 'NNTRAIN_KERNELS=: unknown kernel path' -- env NNTRAIN_KERNELS= "$NNTRAIN" -c nope.yaml
+# (The binary's own list tells its architecture: under qemu uname lies.)
+paths=$("$NNTRAIN" --version)
+if grep -q neon <<<"$paths"; then
+    expect 2 'NNTRAIN_KERNELS=avx2: kernel path avx2 is not built for this architecture' -- \
+        env NNTRAIN_KERNELS=avx2 "$NNTRAIN" --version
+else
+    expect 2 'NNTRAIN_KERNELS=neon: kernel path neon is not built for this architecture' -- \
+        env NNTRAIN_KERNELS=neon "$NNTRAIN" --version
+fi
 expect 2 'needs -c CONFIG' -- "$NNTRAIN"
 expect 2 'unknown option --bogus' -- "$NNTRAIN" --bogus
 expect 2 'unknown command' -- "$NNTRAIN" frobnicate
