@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bits.h"
 #include "kernels.h"
 
 /* Distance in ulps between got and the exact value want, in units of the
@@ -29,18 +30,6 @@ static double ulps(float got, double want)
     return fabs((double)got - want) / spacing;
 }
 
-static float from_bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-static uint32_t to_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
 
 enum { F_EXP, F_SIGMOID, F_TANH, F_COUNT };
 static const char *fname[F_COUNT] = {"exp", "sigmoid", "tanh"};
@@ -95,13 +84,13 @@ int main(int argc, char **argv)
             digest[p] = 1469598103934665603ULL;
             /* Walk negative floats from range lo down in magnitude to -0,
              * then positive floats from +0 up to hi. */
-            uint32_t neg_hi = to_bits(range[f][0]), pos_hi = to_bits(range[f][1]);
+            uint32_t neg_hi = f32_bits(range[f][0]), pos_hi = f32_bits(range[f][1]);
             for (int sign = 0; sign < 2; sign++) {
                 uint32_t top = sign ? pos_hi : neg_hi & 0x7fffffffu;
                 for (uint64_t u = 0; u <= top;) {
                     size_t n = 0;
                     for (; n < CHUNK && u <= top; u += step)
-                        in[n++] = from_bits((uint32_t)u | (sign ? 0 : 0x80000000u));
+                        in[n++] = f32_of((uint32_t)u | (sign ? 0 : 0x80000000u));
                     memcpy(out, in, n * sizeof *out);
                     apply(f, out, n);
                     for (size_t i = 0; i < n; i++) {
@@ -110,7 +99,7 @@ int main(int argc, char **argv)
                             worst[p] = e;
                             worst_x[p] = in[i];
                         }
-                        digest[p] = (digest[p] ^ to_bits(out[i])) * 1099511628211ULL;
+                        digest[p] = (digest[p] ^ f32_bits(out[i])) * 1099511628211ULL;
                     }
                 }
             }

@@ -53,6 +53,8 @@
  * Outside round-to-nearest (never set by this project) results degrade. */
 #include "detmath.h"
 
+#include "bits.h"
+
 #include <float.h>
 #include <stdint.h>
 #include <string.h>
@@ -66,24 +68,10 @@
 
 /* ---- bits ------------------------------------------------------------------ */
 
-static uint64_t bits_of(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static double double_of(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
 /* 2^k for -1022 <= k <= 1023, exactly. */
 static double pow2(int k)
 {
-    return double_of((uint64_t)(k + 1023) << 52);
+    return f64_of((uint64_t)(k + 1023) << 52);
 }
 
 #define EXP_MASK 0x7ff0000000000000ULL
@@ -107,19 +95,19 @@ static const double
 
 double dm_log(double x)
 {
-    uint64_t u = bits_of(x);
+    uint64_t u = f64_bits(x);
     if (x != x)
         return x; /* NaN */
     if ((u & ~(1ULL << 63)) == 0)
-        return double_of(NEG_INF); /* log(+-0) */
+        return f64_of(NEG_INF); /* log(+-0) */
     if (u >> 63)
-        return double_of(QNAN); /* x < 0 */
+        return f64_of(QNAN); /* x < 0 */
     if (u == POS_INF)
         return x;
 
     int k = 0;
     if ((u & EXP_MASK) == 0) { /* subnormal: scale up by 2^54 (exact) */
-        u = bits_of(x * 0x1p54);
+        u = f64_bits(x * 0x1p54);
         k = -54;
     }
     k += (int)(u >> 52) - 1023;
@@ -131,7 +119,7 @@ double dm_log(double x)
         ybits = m | 0x3fe0000000000000ULL;
         k += 1;
     }
-    double f = double_of(ybits) - 1.0; /* exact (Sterbenz), in [-0.293, 0.415) */
+    double f = f64_of(ybits) - 1.0; /* exact (Sterbenz), in [-0.293, 0.415) */
 
     double s = f / (2.0 + f);
     double z = s * s;
@@ -162,7 +150,7 @@ double dm_exp(double x)
     if (x != x)
         return x; /* NaN */
     if (x > EXP_OVER)
-        return double_of(POS_INF);
+        return f64_of(POS_INF);
     if (x < EXP_UNDER)
         return 0.0; /* also -inf */
     double ax = x < 0 ? -x : x;
@@ -248,7 +236,7 @@ static const double
 
 static int biased_exponent(double x)
 {
-    return (int)((bits_of(x) >> 52) & 0x7ff);
+    return (int)((f64_bits(x) >> 52) & 0x7ff);
 }
 
 /* Cody-Waite: x = n*pi/2 + y[0] + y[1], for 0 <= x < MEDIUM_MAX. Each
@@ -327,7 +315,7 @@ static void two_product(double a, double b, double *hi, double *lo)
  * for the bits of 2/pi past the window (worth < 2^-137). */
 static int reduce_large(double x, double y[2])
 {
-    uint64_t u = bits_of(x);
+    uint64_t u = f64_bits(x);
     uint64_t m = (u & MANT_MASK) | (1ULL << 52);
     int e = (int)(u >> 52) - 1075; /* >= -32 here */
     int i0 = e - 1 > 1 ? e - 1 : 1; /* first bit of 2/pi used (1 = 2^-1) */
@@ -398,10 +386,10 @@ static int reduce_large(double x, double y[2])
 
 double dm_cos(double x)
 {
-    uint64_t u = bits_of(x) & ~(1ULL << 63);
+    uint64_t u = f64_bits(x) & ~(1ULL << 63);
     if (u >= POS_INF)
-        return double_of(QNAN); /* inf or NaN */
-    x = double_of(u); /* |x|: cos is even */
+        return f64_of(QNAN); /* inf or NaN */
+    x = f64_of(u); /* |x|: cos is even */
     if (x <= PIO4)
         return kernel_cos(x, 0.0);
     double y[2];

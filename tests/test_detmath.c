@@ -12,23 +12,10 @@
 
 #include "detmath.h"
 #include "rng.h"
+#include "bits.h"
 #include "testutil.h"
 
 #define TWO_PI 6.283185307179586 /* the double nearest 2*pi, as rng.c uses */
-
-static uint64_t bits(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static double from_bits(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
 
 /* Doubles mapped to integers in the same order, so that the difference of
  * two is their distance in ulps (-0 and +0 are both 0). */
@@ -76,7 +63,7 @@ static void sweep_done(const sweep_t *s)
 static double random_positive(rng_t *r)
 {
     for (;;) {
-        double x = from_bits(rng_next(r) >> 1);
+        double x = f64_of(rng_next(r) >> 1);
         if (x > 0 && x <= DBL_MAX)
             return x;
     }
@@ -87,7 +74,7 @@ static double random_positive(rng_t *r)
 static double random_above_one(rng_t *r)
 {
     uint64_t exponent = 1023 + rng_below(r, 1024);
-    return from_bits((exponent << 52) | (rng_next(r) & 0x000fffffffffffffULL));
+    return f64_of((exponent << 52) | (rng_next(r) & 0x000fffffffffffffULL));
 }
 
 START_TEST(test_log_sweep)
@@ -177,14 +164,14 @@ END_TEST
 START_TEST(test_log_specials)
 {
     double inf = HUGE_VAL;
-    ck_assert_uint_eq(bits(dm_log(0.0)), bits(-inf));
-    ck_assert_uint_eq(bits(dm_log(-0.0)), bits(-inf));
+    ck_assert_uint_eq(f64_bits(dm_log(0.0)), f64_bits(-inf));
+    ck_assert_uint_eq(f64_bits(dm_log(-0.0)), f64_bits(-inf));
     ck_assert(isnan(dm_log(-1.0)));
     ck_assert(isnan(dm_log(-DBL_MIN)));
     ck_assert(isnan(dm_log(-inf)));
     ck_assert(isnan(dm_log(NAN)));
-    ck_assert_uint_eq(bits(dm_log(inf)), bits(inf));
-    ck_assert_uint_eq(bits(dm_log(1.0)), bits(0.0)); /* +0 */
+    ck_assert_uint_eq(f64_bits(dm_log(inf)), f64_bits(inf));
+    ck_assert_uint_eq(f64_bits(dm_log(1.0)), f64_bits(0.0)); /* +0 */
     /* ln 2, ln 2^-1074, ln DBL_MAX. */
     ck_near(dm_log(2.0), 0x1.62e42fefa39efp-1);
     ck_near(dm_log(0x1p-1074), -0x1.74385446d71c3p+9);
@@ -201,21 +188,21 @@ END_TEST
 START_TEST(test_exp_specials)
 {
     double inf = HUGE_VAL;
-    ck_assert_uint_eq(bits(dm_exp(0.0)), bits(1.0));
-    ck_assert_uint_eq(bits(dm_exp(-0.0)), bits(1.0));
-    ck_assert_uint_eq(bits(dm_exp(0x1p-1074)), bits(1.0));
-    ck_assert_uint_eq(bits(dm_exp(inf)), bits(inf));
-    ck_assert_uint_eq(bits(dm_exp(-inf)), bits(0.0));
+    ck_assert_uint_eq(f64_bits(dm_exp(0.0)), f64_bits(1.0));
+    ck_assert_uint_eq(f64_bits(dm_exp(-0.0)), f64_bits(1.0));
+    ck_assert_uint_eq(f64_bits(dm_exp(0x1p-1074)), f64_bits(1.0));
+    ck_assert_uint_eq(f64_bits(dm_exp(inf)), f64_bits(inf));
+    ck_assert_uint_eq(f64_bits(dm_exp(-inf)), f64_bits(0.0));
     ck_assert(isnan(dm_exp(NAN)));
-    ck_assert_uint_eq(bits(dm_exp(710.0)), bits(inf));
-    ck_assert_uint_eq(bits(dm_exp(1e300)), bits(inf));
-    ck_assert_uint_eq(bits(dm_exp(-746.0)), bits(0.0));
-    ck_assert_uint_eq(bits(dm_exp(-1e300)), bits(0.0));
+    ck_assert_uint_eq(f64_bits(dm_exp(710.0)), f64_bits(inf));
+    ck_assert_uint_eq(f64_bits(dm_exp(1e300)), f64_bits(inf));
+    ck_assert_uint_eq(f64_bits(dm_exp(-746.0)), f64_bits(0.0));
+    ck_assert_uint_eq(f64_bits(dm_exp(-1e300)), f64_bits(0.0));
     /* e (dm_exp(1) is the double above, 0.67 ulp off, as in fdlibm), the
      * largest finite result, the smallest subnormal. */
     ck_near(dm_exp(1.0), 0x1.5bf0a8b145769p+1);
     ck_near(dm_exp(0x1.62e42fefa39efp+9), 0x1.fffffffffff2ap+1023);
-    ck_assert_uint_eq(bits(dm_exp(-745.0)), bits(0x1p-1074));
+    ck_assert_uint_eq(f64_bits(dm_exp(-745.0)), f64_bits(0x1p-1074));
     /* Round trips through the log of exact values. */
     ck_near(dm_exp(dm_log(10.0)), 10.0);
     ck_near(dm_exp(-dm_log(3.0)), 1.0 / 3.0);
@@ -225,9 +212,9 @@ END_TEST
 START_TEST(test_cos_specials)
 {
     double inf = HUGE_VAL;
-    ck_assert_uint_eq(bits(dm_cos(0.0)), bits(1.0));
-    ck_assert_uint_eq(bits(dm_cos(-0.0)), bits(1.0));
-    ck_assert_uint_eq(bits(dm_cos(0x1p-1074)), bits(1.0));
+    ck_assert_uint_eq(f64_bits(dm_cos(0.0)), f64_bits(1.0));
+    ck_assert_uint_eq(f64_bits(dm_cos(-0.0)), f64_bits(1.0));
+    ck_assert_uint_eq(f64_bits(dm_cos(0x1p-1074)), f64_bits(1.0));
     ck_assert(isnan(dm_cos(inf)));
     ck_assert(isnan(dm_cos(-inf)));
     ck_assert(isnan(dm_cos(NAN)));
@@ -235,7 +222,7 @@ START_TEST(test_cos_specials)
      * 6381956970095103 * 2^797, the double closest to a multiple of pi/2
      * (Kahan-McDonald), where 61 bits cancel. */
     ck_near(dm_cos(0x1.921fb54442d18p+0), 0x1.1a62633145c07p-54);
-    ck_assert_uint_eq(bits(dm_cos(0x1.921fb54442d18p+1)), bits(-1.0));
+    ck_assert_uint_eq(f64_bits(dm_cos(0x1.921fb54442d18p+1)), f64_bits(-1.0));
     ck_near(dm_cos(1e22), 0x1.0be2cef01c8f4p-1);
     ck_near(dm_cos(0x1.6ac5b262ca1ffp+849), -0x1.14ae72e6ba22fp-61);
     /* Even, and never outside [-1, 1]. */
@@ -244,7 +231,7 @@ START_TEST(test_cos_specials)
     for (int i = 0; i < 10000; i++) {
         double x = random_positive(&r);
         double c = dm_cos(x);
-        ck_assert_uint_eq(bits(c), bits(dm_cos(-x)));
+        ck_assert_uint_eq(f64_bits(c), f64_bits(dm_cos(-x)));
         ck_assert(c >= -1.0 && c <= 1.0);
     }
 }
@@ -253,7 +240,7 @@ END_TEST
 /* FNV-1a 64 over the bytes of the results' bit patterns, low byte first. */
 static uint64_t fnv1a(uint64_t h, double v)
 {
-    uint64_t u = bits(v);
+    uint64_t u = f64_bits(v);
     for (int i = 0; i < 8; i++) {
         h ^= (u >> (8 * i)) & 0xff;
         h *= 0x100000001b3ULL;

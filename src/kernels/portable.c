@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bits.h"
 #include "impl.h"
 
 #define KATTR
@@ -30,18 +31,8 @@ static inline vf v_fma(vf a, vf b, vf c) { return fmaf(a, b, c); }
 static inline vm v_gt(vf a, vf b) { return a > b; }
 static inline vm v_lt(vf a, vf b) { return a < b; }
 static inline vf v_sel(vm m, vf a, vf b) { return m ? a : b; }
-static inline vi v_bits(vf x)
-{
-    vi i;
-    memcpy(&i, &x, sizeof i);
-    return i;
-}
-static inline vf v_float(vi i)
-{
-    vf x;
-    memcpy(&x, &i, sizeof x);
-    return x;
-}
+static inline vi v_bits(vf x) { return f32_bits(x); }
+static inline vf v_float(vi i) { return f32_of(i); }
 static inline vi v_iadd(vi a, vi b) { return a + b; }
 static inline vi v_isub(vi a, vi b) { return a - b; }
 static inline vi v_iset1(int x) { return (vi)x; }
