@@ -26,6 +26,7 @@
 #define CFG_MAX_THREADS 1024
 #define CFG_MAX_SHARDS 4096
 #define CFG_MAX_FILE (1 << 20) /* a config is a few hundred bytes; refuse junk */
+#define CFG_MAX_DEPTH 32       /* mappings and lists inside one another; a config needs 5 */
 
 /* ---- the schema ---------------------------------------------------------- */
 
@@ -587,6 +588,44 @@ static int yaml_error(const yaml_parser_t *p, const char *file, const char *assi
                    p->context ? p->context : "at its end");
 }
 
+/* libyaml's scanner does work in proportion to the flow nesting depth for
+ * every token, and its loader recurses once per level, so a file of 100000
+ * '[' took about 45 s to be refused (and a deep enough one would overflow
+ * the stack). This first pass reads only events, stops at the first one
+ * nested deeper than CFG_MAX_DEPTH, and so never builds or scans a deep
+ * tree; it also reports every syntax error, the same way the loader would. */
+static int check_depth(const char *yaml, size_t len, const char *file, const char *assign,
+                       err_t *err)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int depth = 0, rc = 0, done = 0;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    while (!done && rc == 0) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = yaml_error(&p, file, assign, err);
+            break;
+        }
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > CFG_MAX_DEPTH && file)
+                rc = err_set(err, ERR_INPUT,
+                             "%s:%lu:%lu: invalid config: nested more than %d levels deep",
+                             file, (unsigned long)ev.start_mark.line + 1,
+                             (unsigned long)ev.start_mark.column + 1, CFG_MAX_DEPTH);
+            else if (depth > CFG_MAX_DEPTH)
+                rc = err_set(err, ERR_INPUT, "-s %.60s%s: the value is nested more than %d levels deep",
+                             assign, strlen(assign) > 60 ? "..." : "", CFG_MAX_DEPTH);
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 /* A config is one document: a second one is almost surely a mistake. */
 static int expect_end(yaml_parser_t *p, const char *file, const char *assign, err_t *err)
 {
@@ -611,8 +650,10 @@ static int load_memory(const char *yaml, size_t len, const char *name, cfg_t *c,
     yaml_document_t doc;
     if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
     yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
-    int rc;
-    if (!yaml_parser_load(&p, &doc)) {
+    int rc = check_depth(yaml, len, name, "", err);
+    if (rc) {
+        /* reported */
+    } else if (!yaml_parser_load(&p, &doc)) {
         rc = yaml_error(&p, name, "", err); /* libyaml has freed doc */
     } else {
         src_t s = {c, &doc, name, ""};
@@ -689,7 +730,8 @@ int cfg_load(const char *path, cfg_t *c, err_t *err)
     if (ferror(f))
         rc = err_set(err, ERR_INPUT, "%s: cannot read config: %s", path, strerror(errno));
     else if (len > CFG_MAX_FILE)
-        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes", path, CFG_MAX_FILE);
+        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes (1 MiB), the limit",
+                     path, CFG_MAX_FILE);
     fclose(f);
     if (rc == 0) rc = load_memory(buf, len, path, c, err);
     free(buf);
@@ -739,8 +781,10 @@ int cfg_set(cfg_t *c, const char *assignment, err_t *err)
     yaml_document_t doc;
     if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
     yaml_parser_set_input_string(&p, (const unsigned char *)(eq + 1), strlen(eq + 1));
-    int rc;
-    if (!yaml_parser_load(&p, &doc)) {
+    int rc = check_depth(eq + 1, strlen(eq + 1), NULL, assignment, err);
+    if (rc) {
+        /* reported */
+    } else if (!yaml_parser_load(&p, &doc)) {
         rc = yaml_error(&p, NULL, assignment, err);
     } else {
         src_t s = {c, &doc, NULL, assignment};
