@@ -90,6 +90,13 @@ void cfg_where(const cfg_t *c, const char *key, char *buf, size_t n);
  * same struct. */
 int cfg_write_yaml(const cfg_t *c, FILE *f);
 
+/* Writes "section.key=value\n" for every key that decides the run's
+ * trajectory, as its row in the schema says (some only in some modes:
+ * train.shards only with reduce: shards...); c must be validated. The
+ * checkpoint's identity (ckpt.h). Returns 0, or -1 if it does not fit
+ * in n bytes. */
+int cfg_identity_text(const cfg_t *c, char *buf, size_t n);
+
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);
 
