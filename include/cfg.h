@@ -97,6 +97,16 @@ int cfg_write_yaml(const cfg_t *c, FILE *f);
  * in n bytes. */
 int cfg_identity_text(const cfg_t *c, char *buf, size_t n);
 
+/* What configs/README.md says of a key, from the schema: for its test. */
+typedef struct {
+    const char *section, *name; /* "train", "learning_rate" */
+    const char *type;           /* "integer", "number", "name", ... */
+    const char *dflt;           /* the default as YAML text: "3.0", "[784, 30, 10]" */
+} cfg_key_doc;
+
+/* Fills out with the i-th key of the schema and returns 1; 0 past the last. */
+int cfg_key_doc_at(int i, cfg_key_doc *out);
+
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);
 

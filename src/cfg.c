@@ -734,7 +734,33 @@ static void resolve_acts(cfg_t *c)
     if (c->n_layers >= 1) c->act[c->n_layers - 1] = c->output_act;
 }
 
+/* The Type column of configs/README.md, per kind. */
+static const char *kind_type(key_kind kind)
+{
+    switch (kind) {
+    case K_STR:
+    case K_FILE: return "string";
+    case K_INT:
+    case K_U64: return "integer";
+    case K_RATE: return "number";
+    case K_BOOL: return "boolean";
+    case K_SIZES: return "list of integers";
+    case K_HIDDEN: return "name, or list of names";
+    default: return "name";
+    }
+}
+
 /* ---- public -------------------------------------------------------------- */
+
+int cfg_key_doc_at(int i, cfg_key_doc *out)
+{
+    if (i < 0 || i >= N_KEYS) return 0;
+    out->section = KEYS[i].section;
+    out->name = KEYS[i].name;
+    out->type = kind_type(KEYS[i].kind);
+    out->dflt = KEYS[i].dflt;
+    return 1;
+}
 
 void cfg_defaults(cfg_t *c)
 {
