@@ -257,6 +257,7 @@ typedef struct {
     yaml_document_t *doc;
     const char *file;   /* file name for messages; NULL for an override */
     const char *assign; /* the whole "key=value" of an override */
+    const char *context; /* after file:line:col in messages: ": sweep", or NULL */
 } src_t;
 
 static const char *text(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
@@ -273,8 +274,8 @@ static int is_null(const yaml_node_t *n)
 static void where(const src_t *s, const yaml_node_t *n, char *buf, size_t len)
 {
     if (s->file)
-        snprintf(buf, len, "%s:%lu:%lu", s->file, (unsigned long)n->start_mark.line + 1,
-                 (unsigned long)n->start_mark.column + 1);
+        snprintf(buf, len, "%s:%lu:%lu%s", s->file, (unsigned long)n->start_mark.line + 1,
+                 (unsigned long)n->start_mark.column + 1, s->context ? s->context : "");
     else
         snprintf(buf, len, "-s %s", s->assign);
 }
@@ -662,25 +663,61 @@ static int expect_end(yaml_parser_t *p, const char *file, const char *assign, er
     return rc;
 }
 
+/* Parses len bytes of YAML into *doc (the caller deletes it): the depth
+ * cap, libyaml's errors placed at file:line:col, a single document. */
+static int parse_memory(const char *yaml, size_t len, const char *name, yaml_document_t *doc,
+                        err_t *err)
+{
+    yaml_parser_t p;
+    if (check_depth(yaml, len, name, "", err)) return -1;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    int rc = 0;
+    if (!yaml_parser_load(&p, doc)) {
+        rc = yaml_error(&p, name, "", err); /* libyaml has freed doc */
+    } else if (expect_end(&p, name, "", err)) {
+        yaml_document_delete(doc);
+        rc = -1;
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 /* Parses len bytes of YAML into c (which the caller has filled already). */
 static int load_memory(const char *yaml, size_t len, const char *name, cfg_t *c, err_t *err)
 {
-    yaml_parser_t p;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
-    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
-    int rc = check_depth(yaml, len, name, "", err);
-    if (rc) {
-        /* reported */
-    } else if (!yaml_parser_load(&p, &doc)) {
-        rc = yaml_error(&p, name, "", err); /* libyaml has freed doc */
-    } else {
-        src_t s = {c, &doc, name, ""};
-        rc = apply_document(&s, err);
-        yaml_document_delete(&doc);
-        if (rc == 0) rc = expect_end(&p, name, "", err);
+    if (parse_memory(yaml, len, name, &doc, err)) return -1;
+    src_t s = {c, &doc, name, "", NULL};
+    int rc = apply_document(&s, err);
+    yaml_document_delete(&doc);
+    return rc;
+}
+
+/* The whole file at path into a malloc'd buffer, at most CFG_MAX_FILE bytes.
+ * Read by us, not libyaml: read errors (a directory, EIO) then get strerror
+ * instead of libyaml's bare "input error". */
+static int read_file(const char *path, char **buf, size_t *len, err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, ERR_INPUT, "%s: cannot open config: %s", path, strerror(errno));
+    *buf = malloc(CFG_MAX_FILE + 1);
+    if (!*buf) {
+        fclose(f);
+        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
     }
-    yaml_parser_delete(&p);
+    *len = fread(*buf, 1, CFG_MAX_FILE + 1, f);
+    int rc = 0;
+    if (ferror(f))
+        rc = err_set(err, ERR_INPUT, "%s: cannot read config: %s", path, strerror(errno));
+    else if (*len > CFG_MAX_FILE)
+        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes (1 MiB), the limit",
+                     path, CFG_MAX_FILE);
+    fclose(f);
+    if (rc) {
+        free(*buf);
+        *buf = NULL;
+    }
     return rc;
 }
 
@@ -708,7 +745,7 @@ static int apply_text(cfg_t *c, const key_spec *k, const char *value, const char
     } else if (!yaml_parser_load(&p, &doc)) {
         rc = yaml_error(&p, NULL, assignment, err);
     } else {
-        src_t s = {c, &doc, NULL, assignment};
+        src_t s = {c, &doc, NULL, assignment, NULL};
         /* "key=" parses to no document at all; read it as an empty value
          * (a plain empty scalar), the same as `key:` in a file. */
         if (!yaml_document_get_root_node(&doc))
@@ -783,27 +820,50 @@ void cfg_defaults(cfg_t *c)
 
 int cfg_load(const char *path, cfg_t *c, err_t *err)
 {
+    char *buf;
+    size_t len;
     cfg_defaults(c);
-    if (set_source(c, path, err)) return -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, ERR_INPUT, "%s: cannot open config: %s", path, strerror(errno));
-    /* Read it all ourselves: read errors (a directory, EIO) then get
-     * strerror instead of libyaml's bare "input error". */
-    char *buf = malloc(CFG_MAX_FILE + 1);
-    if (!buf) {
-        fclose(f);
-        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
-    }
-    size_t len = fread(buf, 1, CFG_MAX_FILE + 1, f);
-    int rc = 0;
-    if (ferror(f))
-        rc = err_set(err, ERR_INPUT, "%s: cannot read config: %s", path, strerror(errno));
-    else if (len > CFG_MAX_FILE)
-        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes (1 MiB), the limit",
-                     path, CFG_MAX_FILE);
-    fclose(f);
-    if (rc == 0) rc = load_memory(buf, len, path, c, err);
+    if (set_source(c, path, err) || read_file(path, &buf, &len, err)) return -1;
+    int rc = load_memory(buf, len, path, c, err);
     free(buf);
+    return rc;
+}
+
+int cfg_parse_file(const char *path, yaml_document_t *doc, err_t *err)
+{
+    char *buf;
+    size_t len;
+    if (read_file(path, &buf, &len, err)) return -1;
+    int rc = parse_memory(buf, len, path, doc, err);
+    free(buf);
+    return rc;
+}
+
+int cfg_check_value(const char *file, yaml_document_t *doc, const yaml_node_t *key,
+                    const yaml_node_t *value, err_t *err)
+{
+    char section[64], keys[256];
+    const char *name = key->type == YAML_SCALAR_NODE ? text(key) : "";
+    const char *dot = strchr(name, '.');
+    size_t slen = dot ? (size_t)(dot - name) : strlen(name);
+    snprintf(section, sizeof section, "%.*s", (int)(slen < 63 ? slen : 63), name);
+    unsigned long line = (unsigned long)key->start_mark.line + 1;
+    unsigned long col = (unsigned long)key->start_mark.column + 1;
+    if (find_section(section) < 0 || !dot)
+        return err_set(err, ERR_INPUT, "%s:%lu:%lu: sweep: unknown key '%.64s' (expected "
+                       "section.key, sections: " SECTION_LIST ")", file, line, col, name);
+    int k = find_key(section, dot + 1);
+    if (k < 0) {
+        key_list(section, keys, sizeof keys);
+        return err_set(err, ERR_INPUT, "%s:%lu:%lu: sweep: unknown key '%.64s' (%s keys: %s)", file,
+                       line, col, name, section, keys);
+    }
+    cfg_t *scratch = malloc(sizeof *scratch); /* big: off the stack */
+    if (!scratch) return err_set(err, ERR_RUNTIME, "out of memory");
+    cfg_defaults(scratch);
+    src_t s = {scratch, doc, file, "", ": sweep"};
+    int rc = apply_value(&s, &KEYS[k], value, err);
+    free(scratch);
     return rc;
 }
 
