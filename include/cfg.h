@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <yaml.h>
 #include "err.h"
 #include "net.h"
 
@@ -89,6 +90,36 @@ void cfg_where(const cfg_t *c, const char *key, char *buf, size_t n);
 /* Writes the resolved configuration as YAML that cfg_load reads back to the
  * same struct. */
 int cfg_write_yaml(const cfg_t *c, FILE *f);
+
+/* Writes "section.key=value\n" for every key that decides the run's
+ * trajectory, as its row in the schema says (some only in some modes:
+ * train.shards only with reduce: shards...); c must be validated. The
+ * checkpoint's identity (ckpt.h). Returns 0, or -1 if it does not fit
+ * in n bytes. */
+int cfg_identity_text(const cfg_t *c, char *buf, size_t n);
+
+/* The YAML file at path as a libyaml document (the caller deletes it),
+ * read exactly as cfg_load reads it: the same size and nesting limits and
+ * the same file:line:col messages. For the sweep module, which reads its
+ * own section of the same file. */
+int cfg_parse_file(const char *path, yaml_document_t *doc, err_t *err);
+
+/* Checks value, a node of doc, as a value of the config key named by the
+ * scalar node key ("train.learning_rate"), by the key's own row of the
+ * schema: the same checks and messages as in the main config, placed at
+ * file:line:col of the value ("...: sweep: train.batch_size: expected ..."). */
+int cfg_check_value(const char *file, yaml_document_t *doc, const yaml_node_t *key,
+                    const yaml_node_t *value, err_t *err);
+
+/* What configs/README.md says of a key, from the schema: for its test. */
+typedef struct {
+    const char *section, *name; /* "train", "learning_rate" */
+    const char *type;           /* "integer", "number", "name", ... */
+    const char *dflt;           /* the default as YAML text: "3.0", "[784, 30, 10]" */
+} cfg_key_doc;
+
+/* Fills out with the i-th key of the schema and returns 1; 0 past the last. */
+int cfg_key_doc_at(int i, cfg_key_doc *out);
 
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);

@@ -30,7 +30,7 @@
 #include "train.h"
 
 #define CKPT_MAGIC "NNTRCKPT"
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2 /* 2: the config text is cfg_identity_text */
 #define CKPT_OPTIM_SGD 0
 #define CKPT_CONFIG_MAX 4096 /* bytes of config text */
 #define CKPT_SUFFIX ".ckpt"  /* what --resume DIR looks for */
@@ -45,8 +45,9 @@ typedef struct {
     net_t net;                    /* the weights */
 } ckpt_t;
 
-/* The config text of a run: network, train.* except threads and epochs,
- * and the training data's sizes and checksum (fit is the part trained on).
+/* The config text of a run: the keys that decide its trajectory
+ * (cfg_identity_text: cfg's schema says which), then the training data's
+ * sizes and checksum (fit is the part trained on).
  * Returns 0, or -1 if it does not fit in n bytes. */
 int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n);
 

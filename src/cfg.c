@@ -26,6 +26,7 @@
 #define CFG_MAX_THREADS 1024
 #define CFG_MAX_SHARDS 4096
 #define CFG_MAX_FILE (1 << 20) /* a config is a few hundred bytes; refuse junk */
+#define CFG_MAX_DEPTH 32       /* mappings and lists inside one another; a config needs 5 */
 
 /* ---- the schema ---------------------------------------------------------- */
 
@@ -44,40 +45,59 @@ typedef enum {
     K_REDUCE  /* train.reduce: "fused" or "shards", stored as int 0/1 */
 } key_kind;
 
+/* Whether a key decides the run's trajectory, so that a checkpoint made with
+ * another value must not be resumed (cfg_identity_text); NULL: it does not. */
+typedef int (*identity_fn)(const cfg_t *c);
+
+static int always(const cfg_t *c)
+{
+    (void)c;
+    return 1;
+}
+
+/* Only train.reduce: shards splits a batch by these. */
+static int in_shards_mode(const cfg_t *c) { return c->shard_buffers; }
+
+/* Without determinism the split, so every bit, follows the thread count. */
+static int threads_decide(const cfg_t *c) { return c->shard_buffers && !c->deterministic; }
+
+/* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
     const char *section;
     const char *name;
     key_kind kind;
-    size_t off;       /* field in cfg_t (unused for K_SIZES, K_HIDDEN) */
-    long long lo, hi; /* K_INT range */
+    size_t off;         /* field in cfg_t (unused for K_SIZES, K_HIDDEN) */
+    long long lo, hi;   /* K_INT range */
+    const char *dflt;   /* the default, as YAML text read like any value */
+    identity_fn identity;
 } key_spec;
 
 #define F(field) offsetof(cfg_t, field)
 static const key_spec KEYS[] = {
-    {"data", "dir", K_STR, F(data_dir), 0, 0},
-    {"data", "train_images", K_FILE, F(train_images), 0, 0},
-    {"data", "train_labels", K_FILE, F(train_labels), 0, 0},
-    {"data", "test_images", K_FILE, F(test_images), 0, 0},
-    {"data", "test_labels", K_FILE, F(test_labels), 0, 0},
-    {"data", "validation", K_INT, F(validation), 0, INT_MAX},
-    {"data", "train_limit", K_INT, F(train_limit), 0, INT_MAX},
-    {"network", "sizes", K_SIZES, 0, 0, 0},
-    {"network", "activation", K_HIDDEN, 0, 0, 0},
-    {"network", "output", K_OUTPUT, F(output_act), 0, 0},
-    {"network", "cost", K_COST, F(cost), 0, 0},
-    {"network", "init", K_INIT, F(init), 0, 0},
-    {"train", "learning_rate", K_RATE, F(learning_rate), 0, 0},
-    {"train", "batch_size", K_INT, F(batch_size), 1, CFG_MAX_BATCH},
-    {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS},
-    {"train", "seed", K_U64, F(seed), 0, 0},
-    {"train", "threads", K_INT, F(threads), 0, CFG_MAX_THREADS},
-    {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0},
-    {"train", "shards", K_INT, F(shards), 0, CFG_MAX_SHARDS},
-    {"train", "deterministic", K_BOOL, F(deterministic), 0, 0},
-    {"output", "model", K_STR, F(model_path), 0, 0},
-    {"output", "metrics", K_STR, F(metrics_path), 0, 0},
-    {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0},
-    {"output", "checkpoint_every", K_INT, F(checkpoint_every), 0, CFG_MAX_EPOCHS},
+    {"data", "dir", K_STR, F(data_dir), 0, 0, "mnist", NULL},
+    {"data", "train_images", K_FILE, F(train_images), 0, 0, "train-images-idx3-ubyte.gz", NULL},
+    {"data", "train_labels", K_FILE, F(train_labels), 0, 0, "train-labels-idx1-ubyte.gz", NULL},
+    {"data", "test_images", K_FILE, F(test_images), 0, 0, "t10k-images-idx3-ubyte.gz", NULL},
+    {"data", "test_labels", K_FILE, F(test_labels), 0, 0, "t10k-labels-idx1-ubyte.gz", NULL},
+    {"data", "validation", K_INT, F(validation), 0, INT_MAX, "0", always},
+    {"data", "train_limit", K_INT, F(train_limit), 0, INT_MAX, "0", always},
+    {"network", "sizes", K_SIZES, 0, 0, 0, "[784, 30, 10]", always},
+    {"network", "activation", K_HIDDEN, 0, 0, 0, "sigmoid", always},
+    {"network", "output", K_OUTPUT, F(output_act), 0, 0, "sigmoid", always},
+    {"network", "cost", K_COST, F(cost), 0, 0, "quadratic", always},
+    {"network", "init", K_INIT, F(init), 0, 0, "nielsen", always},
+    {"train", "learning_rate", K_RATE, F(learning_rate), 0, 0, "3.0", always},
+    {"train", "batch_size", K_INT, F(batch_size), 1, CFG_MAX_BATCH, "10", always},
+    {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS, "30", NULL},
+    {"train", "seed", K_U64, F(seed), 0, 0, "1", always},
+    {"train", "threads", K_INT, F(threads), 0, CFG_MAX_THREADS, "0", threads_decide},
+    {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0, "fused", always},
+    {"train", "shards", K_INT, F(shards), 0, CFG_MAX_SHARDS, "0", in_shards_mode},
+    {"train", "deterministic", K_BOOL, F(deterministic), 0, 0, "true", in_shards_mode},
+    {"output", "model", K_STR, F(model_path), 0, 0, "\"\"", NULL},
+    {"output", "metrics", K_STR, F(metrics_path), 0, 0, "\"\"", NULL},
+    {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0, "\"\"", NULL},
+    {"output", "checkpoint_every", K_INT, F(checkpoint_every), 0, CFG_MAX_EPOCHS, "1", NULL},
 };
 #undef F
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
@@ -237,6 +257,7 @@ typedef struct {
     yaml_document_t *doc;
     const char *file;   /* file name for messages; NULL for an override */
     const char *assign; /* the whole "key=value" of an override */
+    const char *context; /* after file:line:col in messages: ": sweep", or NULL */
 } src_t;
 
 static const char *text(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
@@ -253,8 +274,8 @@ static int is_null(const yaml_node_t *n)
 static void where(const src_t *s, const yaml_node_t *n, char *buf, size_t len)
 {
     if (s->file)
-        snprintf(buf, len, "%s:%lu:%lu", s->file, (unsigned long)n->start_mark.line + 1,
-                 (unsigned long)n->start_mark.column + 1);
+        snprintf(buf, len, "%s:%lu:%lu%s", s->file, (unsigned long)n->start_mark.line + 1,
+                 (unsigned long)n->start_mark.column + 1, s->context ? s->context : "");
     else
         snprintf(buf, len, "-s %s", s->assign);
 }
@@ -587,6 +608,44 @@ static int yaml_error(const yaml_parser_t *p, const char *file, const char *assi
                    p->context ? p->context : "at its end");
 }
 
+/* libyaml's scanner does work in proportion to the flow nesting depth for
+ * every token, and its loader recurses once per level, so a file of 100000
+ * '[' took about 45 s to be refused (and a deep enough one would overflow
+ * the stack). This first pass reads only events, stops at the first one
+ * nested deeper than CFG_MAX_DEPTH, and so never builds or scans a deep
+ * tree; it also reports every syntax error, the same way the loader would. */
+static int check_depth(const char *yaml, size_t len, const char *file, const char *assign,
+                       err_t *err)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int depth = 0, rc = 0, done = 0;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    while (!done && rc == 0) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = yaml_error(&p, file, assign, err);
+            break;
+        }
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > CFG_MAX_DEPTH && file)
+                rc = err_set(err, ERR_INPUT,
+                             "%s:%lu:%lu: invalid config: nested more than %d levels deep",
+                             file, (unsigned long)ev.start_mark.line + 1,
+                             (unsigned long)ev.start_mark.column + 1, CFG_MAX_DEPTH);
+            else if (depth > CFG_MAX_DEPTH)
+                rc = err_set(err, ERR_INPUT, "-s %.60s%s: the value is nested more than %d levels deep",
+                             assign, strlen(assign) > 60 ? "..." : "", CFG_MAX_DEPTH);
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 /* A config is one document: a second one is almost surely a mistake. */
 static int expect_end(yaml_parser_t *p, const char *file, const char *assign, err_t *err)
 {
@@ -604,23 +663,61 @@ static int expect_end(yaml_parser_t *p, const char *file, const char *assign, er
     return rc;
 }
 
+/* Parses len bytes of YAML into *doc (the caller deletes it): the depth
+ * cap, libyaml's errors placed at file:line:col, a single document. */
+static int parse_memory(const char *yaml, size_t len, const char *name, yaml_document_t *doc,
+                        err_t *err)
+{
+    yaml_parser_t p;
+    if (check_depth(yaml, len, name, "", err)) return -1;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    int rc = 0;
+    if (!yaml_parser_load(&p, doc)) {
+        rc = yaml_error(&p, name, "", err); /* libyaml has freed doc */
+    } else if (expect_end(&p, name, "", err)) {
+        yaml_document_delete(doc);
+        rc = -1;
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 /* Parses len bytes of YAML into c (which the caller has filled already). */
 static int load_memory(const char *yaml, size_t len, const char *name, cfg_t *c, err_t *err)
 {
-    yaml_parser_t p;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
-    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
-    int rc;
-    if (!yaml_parser_load(&p, &doc)) {
-        rc = yaml_error(&p, name, "", err); /* libyaml has freed doc */
-    } else {
-        src_t s = {c, &doc, name, ""};
-        rc = apply_document(&s, err);
-        yaml_document_delete(&doc);
-        if (rc == 0) rc = expect_end(&p, name, "", err);
+    if (parse_memory(yaml, len, name, &doc, err)) return -1;
+    src_t s = {c, &doc, name, "", NULL};
+    int rc = apply_document(&s, err);
+    yaml_document_delete(&doc);
+    return rc;
+}
+
+/* The whole file at path into a malloc'd buffer, at most CFG_MAX_FILE bytes.
+ * Read by us, not libyaml: read errors (a directory, EIO) then get strerror
+ * instead of libyaml's bare "input error". */
+static int read_file(const char *path, char **buf, size_t *len, err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, ERR_INPUT, "%s: cannot open config: %s", path, strerror(errno));
+    *buf = malloc(CFG_MAX_FILE + 1);
+    if (!*buf) {
+        fclose(f);
+        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
     }
-    yaml_parser_delete(&p);
+    *len = fread(*buf, 1, CFG_MAX_FILE + 1, f);
+    int rc = 0;
+    if (ferror(f))
+        rc = err_set(err, ERR_INPUT, "%s: cannot read config: %s", path, strerror(errno));
+    else if (*len > CFG_MAX_FILE)
+        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes (1 MiB), the limit",
+                     path, CFG_MAX_FILE);
+    fclose(f);
+    if (rc) {
+        free(*buf);
+        *buf = NULL;
+    }
     return rc;
 }
 
@@ -633,66 +730,140 @@ static int set_source(cfg_t *c, const char *name, err_t *err)
     return 0;
 }
 
+/* Reads value (YAML text) as key k's, the way -s does; assignment is the
+ * whole "key=value", for messages. */
+static int apply_text(cfg_t *c, const key_spec *k, const char *value, const char *assignment,
+                      err_t *err)
+{
+    yaml_parser_t p;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+    yaml_parser_set_input_string(&p, (const unsigned char *)value, strlen(value));
+    int rc = check_depth(value, strlen(value), NULL, assignment, err);
+    if (rc) {
+        /* reported */
+    } else if (!yaml_parser_load(&p, &doc)) {
+        rc = yaml_error(&p, NULL, assignment, err);
+    } else {
+        src_t s = {c, &doc, NULL, assignment, NULL};
+        /* "key=" parses to no document at all; read it as an empty value
+         * (a plain empty scalar), the same as `key:` in a file. */
+        if (!yaml_document_get_root_node(&doc))
+            yaml_document_add_scalar(&doc, NULL, (yaml_char_t *)"", 0, YAML_PLAIN_SCALAR_STYLE);
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (!root)
+            rc = err_set(err, ERR_RUNTIME, "out of memory reading YAML");
+        else if ((rc = check_nul(&s, err)) == 0)
+            rc = apply_value(&s, k, root, err);
+        yaml_document_delete(&doc);
+        if (rc == 0) rc = expect_end(&p, NULL, assignment, err);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+/* Resolves act[] (one activation per weight layer) from the hidden and
+ * output activations. */
+static void resolve_acts(cfg_t *c)
+{
+    memset(c->act, 0, sizeof c->act);
+    for (int l = 0; l < c->n_layers - 1; l++) c->act[l] = c->hidden_act[c->n_hidden_act == 1 ? 0 : l];
+    if (c->n_layers >= 1) c->act[c->n_layers - 1] = c->output_act;
+}
+
+/* The Type column of configs/README.md, per kind. */
+static const char *kind_type(key_kind kind)
+{
+    switch (kind) {
+    case K_STR:
+    case K_FILE: return "string";
+    case K_INT:
+    case K_U64: return "integer";
+    case K_RATE: return "number";
+    case K_BOOL: return "boolean";
+    case K_SIZES: return "list of integers";
+    case K_HIDDEN: return "name, or list of names";
+    default: return "name";
+    }
+}
+
 /* ---- public -------------------------------------------------------------- */
+
+int cfg_key_doc_at(int i, cfg_key_doc *out)
+{
+    if (i < 0 || i >= N_KEYS) return 0;
+    out->section = KEYS[i].section;
+    out->name = KEYS[i].name;
+    out->type = kind_type(KEYS[i].kind);
+    out->dflt = KEYS[i].dflt;
+    return 1;
+}
 
 void cfg_defaults(cfg_t *c)
 {
     /* Zero everything first: unused array tails then compare equal. */
     memset(c, 0, sizeof *c);
-    snprintf(c->data_dir, sizeof c->data_dir, "mnist");
-    snprintf(c->train_images, sizeof c->train_images, "train-images-idx3-ubyte.gz");
-    snprintf(c->train_labels, sizeof c->train_labels, "train-labels-idx1-ubyte.gz");
-    snprintf(c->test_images, sizeof c->test_images, "t10k-images-idx3-ubyte.gz");
-    snprintf(c->test_labels, sizeof c->test_labels, "t10k-labels-idx1-ubyte.gz");
-    c->validation = 0;
-    c->train_limit = 0;
-
-    c->n_layers = 2;
-    c->sizes[0] = 784;
-    c->sizes[1] = 30;
-    c->sizes[2] = 10;
-    c->n_hidden_act = 1;
-    c->hidden_act[0] = ACT_SIGMOID;
-    c->output_act = ACT_SIGMOID;
-    c->act[0] = ACT_SIGMOID;
-    c->act[1] = ACT_SIGMOID;
-    c->cost = COST_QUADRATIC;
-    c->init = INIT_NIELSEN;
-
-    c->learning_rate = 3.0;
-    c->batch_size = 10;
-    c->epochs = 30;
-    c->seed = 1;
-    c->threads = 0;
-    c->shard_buffers = 0;
-    c->shards = 0;
-    c->deterministic = 1;
-    /* model_path, metrics_path, checkpoint_path: "" (not written) */
-    c->checkpoint_every = 1;
+    for (int i = 0; i < N_KEYS; i++) {
+        err_t err;
+        if (apply_text(c, &KEYS[i], KEYS[i].dflt, KEYS[i].dflt, &err) != 0) {
+            /* A bad default is a bug in KEYS[] (test_cfg's test_defaults
+             * reads every one), or libyaml out of memory. */
+            fprintf(stderr, "nntrain: %s.%s: built-in default: %s\n", KEYS[i].section,
+                    KEYS[i].name, err.msg);
+            abort();
+        }
+    }
+    memset(c->locs, 0, sizeof c->locs); /* defaults come from nowhere */
+    c->n_locs = 0;
+    resolve_acts(c);
 }
 
 int cfg_load(const char *path, cfg_t *c, err_t *err)
 {
+    char *buf;
+    size_t len;
     cfg_defaults(c);
-    if (set_source(c, path, err)) return -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, ERR_INPUT, "%s: cannot open config: %s", path, strerror(errno));
-    /* Read it all ourselves: read errors (a directory, EIO) then get
-     * strerror instead of libyaml's bare "input error". */
-    char *buf = malloc(CFG_MAX_FILE + 1);
-    if (!buf) {
-        fclose(f);
-        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
-    }
-    size_t len = fread(buf, 1, CFG_MAX_FILE + 1, f);
-    int rc = 0;
-    if (ferror(f))
-        rc = err_set(err, ERR_INPUT, "%s: cannot read config: %s", path, strerror(errno));
-    else if (len > CFG_MAX_FILE)
-        rc = err_set(err, ERR_INPUT, "%s: config is larger than %d bytes", path, CFG_MAX_FILE);
-    fclose(f);
-    if (rc == 0) rc = load_memory(buf, len, path, c, err);
+    if (set_source(c, path, err) || read_file(path, &buf, &len, err)) return -1;
+    int rc = load_memory(buf, len, path, c, err);
     free(buf);
+    return rc;
+}
+
+int cfg_parse_file(const char *path, yaml_document_t *doc, err_t *err)
+{
+    char *buf;
+    size_t len;
+    if (read_file(path, &buf, &len, err)) return -1;
+    int rc = parse_memory(buf, len, path, doc, err);
+    free(buf);
+    return rc;
+}
+
+int cfg_check_value(const char *file, yaml_document_t *doc, const yaml_node_t *key,
+                    const yaml_node_t *value, err_t *err)
+{
+    char section[64], keys[256];
+    const char *name = key->type == YAML_SCALAR_NODE ? text(key) : "";
+    const char *dot = strchr(name, '.');
+    size_t slen = dot ? (size_t)(dot - name) : strlen(name);
+    snprintf(section, sizeof section, "%.*s", (int)(slen < 63 ? slen : 63), name);
+    unsigned long line = (unsigned long)key->start_mark.line + 1;
+    unsigned long col = (unsigned long)key->start_mark.column + 1;
+    if (find_section(section) < 0 || !dot)
+        return err_set(err, ERR_INPUT, "%s:%lu:%lu: sweep: unknown key '%.64s' (expected "
+                       "section.key, sections: " SECTION_LIST ")", file, line, col, name);
+    int k = find_key(section, dot + 1);
+    if (k < 0) {
+        key_list(section, keys, sizeof keys);
+        return err_set(err, ERR_INPUT, "%s:%lu:%lu: sweep: unknown key '%.64s' (%s keys: %s)", file,
+                       line, col, name, section, keys);
+    }
+    cfg_t *scratch = malloc(sizeof *scratch); /* big: off the stack */
+    if (!scratch) return err_set(err, ERR_RUNTIME, "out of memory");
+    cfg_defaults(scratch);
+    src_t s = {scratch, doc, file, "", ": sweep"};
+    int rc = apply_value(&s, &KEYS[k], value, err);
+    free(scratch);
     return rc;
 }
 
@@ -735,29 +906,7 @@ int cfg_set(cfg_t *c, const char *assignment, err_t *err)
         return err_set(err, ERR_INPUT, "-s %s: unknown key '%s' (%s keys: %s)", assignment, key,
                        section, keys);
 
-    yaml_parser_t p;
-    yaml_document_t doc;
-    if (!yaml_parser_initialize(&p)) return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
-    yaml_parser_set_input_string(&p, (const unsigned char *)(eq + 1), strlen(eq + 1));
-    int rc;
-    if (!yaml_parser_load(&p, &doc)) {
-        rc = yaml_error(&p, NULL, assignment, err);
-    } else {
-        src_t s = {c, &doc, NULL, assignment};
-        /* "key=" parses to no document at all; read it as an empty value
-         * (a plain empty scalar), the same as `key:` in a file. */
-        if (!yaml_document_get_root_node(&doc))
-            yaml_document_add_scalar(&doc, NULL, (yaml_char_t *)"", 0, YAML_PLAIN_SCALAR_STYLE);
-        yaml_node_t *root = yaml_document_get_root_node(&doc);
-        if (!root)
-            rc = err_set(err, ERR_RUNTIME, "out of memory reading YAML");
-        else if ((rc = check_nul(&s, err)) == 0)
-            rc = apply_value(&s, &KEYS[k], root, err);
-        yaml_document_delete(&doc);
-        if (rc == 0) rc = expect_end(&p, NULL, assignment, err);
-    }
-    yaml_parser_delete(&p);
-    return rc;
+    return apply_text(c, &KEYS[k], eq + 1, assignment, err);
 }
 
 int cfg_validate(cfg_t *c, err_t *err)
@@ -800,9 +949,7 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "(train.batch_size); use at most %d, or 0 for automatic",
                        at, c->shards, c->batch_size, c->batch_size);
     }
-    memset(c->act, 0, sizeof c->act);
-    for (int l = 0; l < hidden; l++) c->act[l] = c->hidden_act[c->n_hidden_act == 1 ? 0 : l];
-    c->act[c->n_layers - 1] = c->output_act;
+    resolve_acts(c);
     return 0;
 }
 
@@ -845,30 +992,56 @@ static void write_quoted(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void write_value(FILE *f, const cfg_t *c, const key_spec *k)
+/* How write_value writes: as YAML that reads back the same, or as the
+ * checkpoint identity's one-line text (lists without spaces; the hidden
+ * activations as they resolve, one per hidden layer, since `relu` and
+ * `[relu, relu]` train the same network). */
+typedef enum { AS_YAML, AS_IDENTITY } write_mode;
+
+/* The shortest %g text that reads back as the same double: 0.05 rather
+ * than 0.050000000000000003. */
+static void shortest_double(double v, char *buf, size_t n)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode mode)
 {
     const char *p = (const char *)c + k->off;
+    const char *sep = mode == AS_YAML ? ", " : ",";
+    char num[40];
     switch (k->kind) {
     case K_STR:
     case K_FILE: write_quoted(f, p); break;
     case K_INT: fprintf(f, "%d", *(const int *)p); break;
     case K_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
-    case K_RATE: fprintf(f, "%.17g", *(const double *)p); break; /* exact round trip */
+    case K_RATE: /* exact round trip */
+        shortest_double(*(const double *)p, num, sizeof num);
+        fputs(num, f);
+        break;
     case K_BOOL: fputs(*(const int *)p ? "true" : "false", f); break;
     case K_SIZES:
         fputc('[', f);
-        for (int i = 0; i <= c->n_layers; i++) fprintf(f, "%s%d", i ? ", " : "", c->sizes[i]);
+        for (int i = 0; i <= c->n_layers; i++) fprintf(f, "%s%d", i ? sep : "", c->sizes[i]);
         fputc(']', f);
         break;
     case K_HIDDEN:
-        if (c->n_hidden_act == 1) {
+        if (mode == AS_IDENTITY) {
+            fputc('[', f);
+            for (int l = 0; l < c->n_layers - 1; l++)
+                fprintf(f, "%s%s", l ? sep : "", net_act_name(c->act[l]));
+            fputc(']', f);
+        } else if (c->n_hidden_act == 1) {
             fputs(net_act_name(c->hidden_act[0]), f);
-            break;
+        } else {
+            fputc('[', f);
+            for (int i = 0; i < c->n_hidden_act; i++)
+                fprintf(f, "%s%s", i ? sep : "", net_act_name(c->hidden_act[i]));
+            fputc(']', f);
         }
-        fputc('[', f);
-        for (int i = 0; i < c->n_hidden_act; i++)
-            fprintf(f, "%s%s", i ? ", " : "", net_act_name(c->hidden_act[i]));
-        fputc(']', f);
         break;
     case K_OUTPUT: fputs(net_act_name(*(const net_act *)p), f); break;
     case K_COST: fputs(net_cost_name(*(const net_cost *)p), f); break;
@@ -887,10 +1060,30 @@ int cfg_write_yaml(const cfg_t *c, FILE *f)
             fprintf(f, "%s:\n", section);
         }
         fprintf(f, "  %s: ", KEYS[i].name);
-        write_value(f, c, &KEYS[i]);
+        write_value(f, c, &KEYS[i], AS_YAML);
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;
+}
+
+int cfg_identity_text(const cfg_t *c, char *buf, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return -1;
+    for (int i = 0; i < N_KEYS; i++) {
+        if (!KEYS[i].identity || !KEYS[i].identity(c)) continue;
+        fprintf(f, "%s.%s=", KEYS[i].section, KEYS[i].name);
+        write_value(f, c, &KEYS[i], AS_IDENTITY);
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    bad |= fclose(f);
+    int rc = !bad && text && len < n ? 0 : -1;
+    if (n > 0) snprintf(buf, n, "%s", rc == 0 ? text : "");
+    free(text);
+    return rc;
 }
 
 /* Appends "/part" to buf (no doubled slash), truncating to n. */

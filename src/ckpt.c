@@ -54,38 +54,14 @@ static int add(char *buf, size_t n, size_t *len, const char *fmt, ...)
 
 int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n)
 {
-    size_t len = 0;
-    int rc = 0;
-    if (n == 0)
+    /* The config's part is cfg's schema (cfg_identity_text); threads, when
+     * they decide the bits, are counted as this run will start them. */
+    cfg_t r = *c;
+    r.threads = train_resolve_threads(c->threads);
+    if (cfg_identity_text(&r, buf, n) != 0)
         return -1;
-    buf[0] = '\0';
-    rc |= add(buf, n, &len, "network.sizes=[");
-    for (int i = 0; i <= c->n_layers; i++)
-        rc |= add(buf, n, &len, "%s%d", i ? "," : "", c->sizes[i]);
-    rc |= add(buf, n, &len, "]\nnetwork.activations=");
-    for (int l = 0; l < c->n_layers; l++)
-        rc |= add(buf, n, &len, "%s%s", l ? "," : "", net_act_name(c->act[l]));
-    rc |= add(buf, n, &len, "\nnetwork.cost=%s\nnetwork.init=%s\n", net_cost_name(c->cost),
-              net_init_name(c->init));
-    /* The shortest text that reads back as the same double, so that
-     * messages show 0.05 rather than 0.050000000000000003. */
-    char lr[40];
-    for (int digits = 6; digits <= 17; digits++) {
-        snprintf(lr, sizeof lr, "%.*g", digits, c->learning_rate);
-        if (strtod(lr, NULL) == c->learning_rate)
-            break;
-    }
-    rc |= add(buf, n, &len, "train.learning_rate=%s\ntrain.batch_size=%d\ntrain.seed=%llu\n",
-              lr, c->batch_size, (unsigned long long)c->seed);
-    rc |= add(buf, n, &len, "train.reduce=%s\n", c->shard_buffers ? "shards" : "fused");
-    if (c->shard_buffers) {
-        /* Only shards mode splits batches by these; without determinism the
-         * split (and so every bit) follows the thread count. */
-        rc |= add(buf, n, &len, "train.shards=%d\ntrain.deterministic=%s\n", c->shards,
-                  c->deterministic ? "true" : "false");
-        if (!c->deterministic)
-            rc |= add(buf, n, &len, "train.threads=%d\n", train_resolve_threads(c->threads));
-    }
+    size_t len = strlen(buf);
+    int rc = 0;
     size_t n_px = (size_t)fit->rows * fit->cols;
     uLong crc = crc32(0L, Z_NULL, 0);
     /* zlib takes uInt lengths: feed big data sets in pieces. */
@@ -95,8 +71,6 @@ int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n
         off += k;
     }
     crc = crc32(crc, fit->labels, (uInt)fit->n);
-    rc |= add(buf, n, &len, "data.train_limit=%d\ndata.validation=%d\n", c->train_limit,
-              c->validation);
     rc |= add(buf, n, &len, "data.train_examples=%d\ndata.image=%dx%d\ndata.train_crc32=%08lx\n",
               fit->n, fit->rows, fit->cols, (unsigned long)crc);
     return rc ? -1 : 0;

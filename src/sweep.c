@@ -105,18 +105,22 @@ static int scalar_count(const doc_t *d, const yaml_node_t *n, uint64_t max, uint
 }
 
 /* {min: A, max: B, scale: log|linear, int: true|false} */
-static int read_range(const doc_t *d, const yaml_node_t *n, sweep_param *p, err_t *err)
+static int read_range(const doc_t *d, const yaml_node_t *key, const yaml_node_t *n, sweep_param *p,
+                      err_t *err)
 {
     int have_min = 0, have_max = 0;
     p->is_range = 1;
     for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
         yaml_node_t *k = node(d, q->key), *v = node(d, q->value);
         const char *name = k->type == YAML_SCALAR_NODE ? text(k) : "";
+        /* min and max must be values of the key, as cfg checks them. */
         if (!strcmp(name, "min")) {
-            if (scalar_number(d, v, &p->lo, err)) return -1;
+            if (cfg_check_value(d->file, d->doc, key, v, err) || scalar_number(d, v, &p->lo, err))
+                return -1;
             have_min = 1;
         } else if (!strcmp(name, "max")) {
-            if (scalar_number(d, v, &p->hi, err)) return -1;
+            if (cfg_check_value(d->file, d->doc, key, v, err) || scalar_number(d, v, &p->hi, err))
+                return -1;
             have_max = 1;
         } else if (!strcmp(name, "scale") && v->type == YAML_SCALAR_NODE &&
                    (!strcmp(text(v), "log") || !strcmp(text(v), "linear"))) {
@@ -154,7 +158,7 @@ static int read_params(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_
         p->line = (int)k->start_mark.line + 1;
         p->col = (int)k->start_mark.column + 1;
         if (v->type == YAML_MAPPING_NODE) {
-            if (read_range(d, v, p, err)) return -1;
+            if (read_range(d, k, v, p, err)) return -1;
             continue;
         }
         if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.start == v->data.sequence.items.top)
@@ -162,7 +166,10 @@ static int read_params(const doc_t *d, const yaml_node_t *n, sweep_spec *s, err_
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             if (p->n_values == SWEEP_MAX_VALUES)
                 return fail_at(d, v, err, "too many candidate values");
-            if (to_text(d, node(d, *it), p->values[p->n_values++], SWEEP_VALUE_MAX, err))
+            /* Each candidate is checked now by the key's own row of cfg's
+             * schema, at its own file:line:col, as in the main config. */
+            if (cfg_check_value(d->file, d->doc, k, node(d, *it), err) ||
+                to_text(d, node(d, *it), p->values[p->n_values++], SWEEP_VALUE_MAX, err))
                 return -1;
         }
     }
@@ -227,37 +234,23 @@ int sweep_load(const char *path, sweep_spec *s, int *found, err_t *err)
     s->samples = 10;
     s->seed = 1;
     s->parallel = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(err, ERR_INPUT, "%s: %s", path, strerror(errno));
-    yaml_parser_t p;
+    /* The same reader as cfg_load's: its limits and its messages. */
     yaml_document_t ydoc;
+    if (cfg_parse_file(path, &ydoc, err))
+        return -1;
+    doc_t d = {path, &ydoc};
+    yaml_node_t *root = yaml_document_get_root_node(&ydoc);
     int rc = 0;
-    if (!yaml_parser_initialize(&p)) {
-        fclose(f);
-        return err_set(err, ERR_RUNTIME, "out of memory reading YAML");
-    }
-    yaml_parser_set_input_file(&p, f);
-    if (!yaml_parser_load(&p, &ydoc)) {
-        /* cfg_load reads the same file and reports YAML errors in detail. */
-        rc = err_set(err, ERR_INPUT, "%s:%lu: invalid YAML: %s", path,
-                     (unsigned long)p.problem_mark.line + 1, p.problem ? p.problem : "error");
-    } else {
-        doc_t d = {path, &ydoc};
-        yaml_node_t *root = yaml_document_get_root_node(&ydoc);
-        if (root && root->type == YAML_MAPPING_NODE)
-            for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
-                 q < root->data.mapping.pairs.top && rc == 0; q++) {
-                yaml_node_t *k = node(&d, q->key);
-                if (k->type == YAML_SCALAR_NODE && !strcmp(text(k), "sweep")) {
-                    *found = 1;
-                    rc = read_sweep(&d, node(&d, q->value), s, err);
-                }
+    if (root && root->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
+             q < root->data.mapping.pairs.top && rc == 0; q++) {
+            yaml_node_t *k = node(&d, q->key);
+            if (k->type == YAML_SCALAR_NODE && !strcmp(text(k), "sweep")) {
+                *found = 1;
+                rc = read_sweep(&d, node(&d, q->value), s, err);
             }
-        yaml_document_delete(&ydoc);
-    }
-    yaml_parser_delete(&p);
-    fclose(f);
+        }
+    yaml_document_delete(&ydoc);
     return rc;
 }
 

@@ -805,6 +805,49 @@ START_TEST(test_path_too_long)
 }
 END_TEST
 
+/* 100000 '[' took libyaml about 45 s to refuse; the depth cap refuses it
+ * at the 33rd level, at once. */
+START_TEST(test_deep_nesting)
+{
+    enum { DEPTH = 100000 };
+    char path[64];
+    cfg_t c;
+    err_t err;
+    char *yaml = malloc(2 * DEPTH + 64);
+    ck_assert_ptr_nonnull(yaml);
+    size_t len = (size_t)snprintf(yaml, 64, "train:\n  epochs: ");
+    memset(yaml + len, '[', DEPTH);
+    memset(yaml + len + DEPTH, ']', DEPTH);
+    strcpy(yaml + len + 2 * DEPTH, "\n");
+    ck_assert_int_gt(strlen(yaml), 200000);
+    write_tmp(yaml, path, sizeof path);
+    ck_assert_int_eq(cfg_load(path, &c, &err), -1);
+    unlink(path);
+    ck_assert_int_eq(err.code, ERR_INPUT);
+    char expect[128];
+    snprintf(expect, sizeof expect, "%s:2:41: invalid config: nested more than 32 levels deep", path);
+    ck_assert_str_eq(err.msg, expect);
+    /* The same in an override, and in a mapping; 32 levels are fine. */
+    cfg_defaults(&c);
+    strcpy(yaml, "network.sizes=");
+    memset(yaml + 14, '[', DEPTH);
+    memset(yaml + 14 + DEPTH, ']', DEPTH);
+    yaml[14 + 2 * DEPTH] = '\0';
+    ck_assert_int_eq(cfg_set(&c, yaml, &err), -1);
+    ck_assert_has(err.msg, "the value is nested more than 32 levels deep");
+    len = 0;
+    for (int i = 0; i < 40; i++) len += (size_t)sprintf(yaml + len, "{a: ");
+    strcpy(yaml + len, "1");
+    ck_assert_has(load_err(yaml, &err), "x.yaml:1:129: invalid config: nested more than 32 levels deep");
+    len = (size_t)sprintf(yaml, "train:\n  epochs: ");
+    memset(yaml + len, '[', 30); /* 32 with the two mappings */
+    memset(yaml + len + 30, ']', 30);
+    yaml[len + 60] = '\0';
+    ck_assert_has(load_err(yaml, &err), "train.epochs: expected an integer");
+    free(yaml);
+}
+END_TEST
+
 /* ---- cfg_validate -------------------------------------------------------- */
 
 START_TEST(test_activation_count_mismatch)
@@ -975,6 +1018,57 @@ START_TEST(test_where_defaults_only)
 }
 END_TEST
 
+/* configs/README.md's "Every key" table lists exactly the schema's keys,
+ * each with its type and default. */
+START_TEST(test_readme_lists_every_key)
+{
+    const char *dir = getenv("NNTRAIN_SRCDIR");
+    char path[1024], line[4096];
+    snprintf(path, sizeof path, "%s/configs/README.md", dir && *dir ? dir : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    char doc_keys[CFG_MAX_KEYS][64];
+    int n_doc = 0, problems = 0;
+    while (fgets(line, sizeof line, f)) {
+        /* | `section.key` | type | `default` | allowed | meaning | */
+        char key[64], type[64], dflt[128];
+        if (sscanf(line, "| `%63[^`]` | %63[^|]| `%127[^`]` |", key, type, dflt) != 3) continue;
+        for (char *e = type + strlen(type); e > type && e[-1] == ' ';) *--e = '\0';
+        ck_assert_int_lt(n_doc, CFG_MAX_KEYS);
+        snprintf(doc_keys[n_doc++], sizeof doc_keys[0], "%s", key);
+        cfg_key_doc k;
+        int i = 0, found = 0;
+        char full[64];
+        while (!found && cfg_key_doc_at(i++, &k)) {
+            snprintf(full, sizeof full, "%s.%s", k.section, k.name);
+            found = strcmp(full, key) == 0;
+        }
+        if (!found) {
+            fprintf(stderr, "%s: %s is documented but not in cfg's schema\n", path, key);
+            problems++;
+        } else if (strcmp(k.type, type) != 0 || strcmp(k.dflt, dflt) != 0) {
+            fprintf(stderr, "%s: %s: documented as %s, default %s; the schema says %s, default %s\n",
+                    path, key, type, dflt, k.type, k.dflt);
+            problems++;
+        }
+    }
+    fclose(f);
+    cfg_key_doc k;
+    for (int i = 0; cfg_key_doc_at(i, &k); i++) {
+        char full[64];
+        int found = 0;
+        snprintf(full, sizeof full, "%s.%s", k.section, k.name);
+        for (int j = 0; j < n_doc && !found; j++) found = strcmp(doc_keys[j], full) == 0;
+        if (!found) {
+            fprintf(stderr, "%s: %s is in cfg's schema but not documented\n", path, full);
+            problems++;
+        }
+    }
+    ck_assert_int_gt(n_doc, 20); /* the table was found at all */
+    ck_assert_msg(problems == 0, "configs/README.md and cfg's schema differ (see above)");
+}
+END_TEST
+
 TU_MAIN("cfg", test_defaults, test_full_file, test_minimal_one_section,
         test_empty_section, test_activation_scalar, test_activation_list,
         test_one_layer_ignores_activation, test_bools, test_bool_rejected,
@@ -988,7 +1082,7 @@ TU_MAIN("cfg", test_defaults, test_full_file, test_minimal_one_section,
         test_batch_zero, test_layer_count, test_learning_rate_bad,
         test_bad_names, test_softmax_hidden, test_malformed_yaml,
         test_empty_file, test_missing_file, test_two_documents,
-        test_nul_in_string, test_path_too_long, test_activation_count_mismatch,
+        test_nul_in_string, test_path_too_long, test_deep_nesting, test_activation_count_mismatch,
         test_cross_entropy_relu, test_shards_over_batch, test_round_trip_full,
         test_round_trip_defaults, test_round_trip_tricky, test_round_trip_escaped_unicode,
-        test_write_layout, test_data_path, test_where_defaults_only)
+        test_write_layout, test_data_path, test_where_defaults_only, test_readme_lists_every_key)

@@ -319,8 +319,9 @@ START_TEST(config_text_covers_the_trajectory)
     ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
     ck_assert_str_eq(ta, tb);
     /* Part of it. */
-    const char *keys[] = {"learning_rate", "batch_size", "seed", "sizes", "data", "reduce"};
-    for (int i = 0; i < 6; i++) {
+    const char *keys[] = {"learning_rate", "batch_size", "seed", "sizes", "data", "reduce",
+                          "activation", "output", "cost", "init", "validation", "train_limit"};
+    for (int i = 0; i < 12; i++) {
         *b = *a;
         uint8_t lab2[2] = {1, 8};
         idx_dataset d2 = d;
@@ -331,10 +332,31 @@ START_TEST(config_text_covers_the_trajectory)
         case 3: b->sizes[1] = 31; break;
         case 4: d2.labels = lab2; break;
         case 5: b->shard_buffers = 1; break;
+        case 6: b->act[0] = ACT_RELU; break;
+        case 7: b->act[1] = ACT_SOFTMAX, b->output_act = ACT_SOFTMAX; break;
+        case 8: b->cost = COST_CROSS_ENTROPY; break;
+        case 9: b->init = INIT_HE; break;
+        case 10: b->validation = 1; break;
+        case 11: b->train_limit = 1; break;
         }
         ck_assert_int_eq(ckpt_config_text(b, &d2, tb, sizeof tb), 0);
         ck_assert_msg(strcmp(ta, tb) != 0, "%s does not change the config text", keys[i]);
     }
+    /* Shards and determinism count only in shards mode; threads only
+     * without determinism (cfg's schema says so, row by row). */
+    ck_assert_ptr_null(strstr(ta, "train.shards="));
+    ck_assert_ptr_null(strstr(ta, "train.deterministic="));
+    *b = *a;
+    b->shard_buffers = 1;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.shards=0\n") && strstr(tb, "train.deterministic=true\n"), "%s", tb);
+    ck_assert_ptr_null(strstr(tb, "train.threads="));
+    b->deterministic = 0;
+    b->threads = 3;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.threads=3\n") != NULL, "%s", tb);
+    ck_assert_msg(strstr(ta, "network.sizes=[784,30,10]\n") && strstr(ta, "train.learning_rate=3\n"),
+                  "%s", ta);
     ck_assert_int_eq(ckpt_config_text(a, &d, ta, 20), -1); /* too small */
     free(a);
     free(b);

@@ -125,12 +125,31 @@ START_TEST(test_rejects_bad_keys_and_values)
     err_t err;
     sweep_trial *t;
     int n;
-    ck_assert(load("sweep:\n  params:\n    train.learnin_rate: [0.1]\n", &s, &base, &err) == 0);
+    /* Keys and values are checked as the file is read, by cfg's schema,
+     * with the main config's messages, at the value's own place. */
+    ck_assert_int_eq(load("sweep:\n  params:\n    train.learnin_rate: [0.1]\n", &s, &base, &err), -1);
+    ck_assert_msg(strstr(err.msg, "sweep.yaml:3:5: sweep: unknown key 'train.learnin_rate' (train keys: "
+                          "learning_rate, batch_size"), "%s", err.msg);
+    ck_assert_int_eq(load("sweep:\n  params:\n    train.batch_size: [10, zero]\n", &s, &base, &err), -1);
+    ck_assert_msg(strstr(err.msg, "sweep.yaml:3:28: sweep: train.batch_size: expected an integer from 1 "
+                          "to 1000000, got \"zero\""), "%s", err.msg);
+    ck_assert_int_eq(load("sweep:\n  params:\n    train.learning_rate: [0.1, -1]\n", &s, &base, &err), -1);
+    ck_assert_msg(strstr(err.msg, "sweep.yaml:3:32: sweep: train.learning_rate: expected a finite number "
+                          "> 0, got \"-1\""), "%s", err.msg);
+    ck_assert_int_eq(load("sweep:\n  method: random\n  params:\n    train.batch_size: {min: 0, max: 8, int: true}\n",
+                          &s, &base, &err), -1);
+    ck_assert_msg(strstr(err.msg, "sweep.yaml:4:29: sweep: train.batch_size: expected an integer"), "%s", err.msg);
+    ck_assert_int_eq(load("sweep:\n  params:\n    network.sizes: [[784, 0, 10]]\n", &s, &base, &err), -1);
+    ck_assert_msg(strstr(err.msg, "sweep.yaml:3:27: sweep: network.sizes[1]: expected an integer from 1"), "%s", err.msg);
+    /* The main config's reader: its nesting limit too. */
+    char deep[256] = "sweep:\n  params:\n    network.sizes: ";
+    for (int i = 0; i < 40; i++) strcat(deep, "[");
+    ck_assert_int_eq(load(deep, &s, &base, &err), -1);
+    ck_assert_msg(strstr(err.msg, "nested more than 32 levels deep"), "%s", err.msg);
+    /* Cross-field checks still come when the trials are built. */
+    ck_assert(load("train:\n  batch_size: 4\nsweep:\n  params:\n    train.shards: [2, 8]\n", &s, &base, &err) == 0);
     ck_assert_int_eq(sweep_expand(&s, &base, &t, &n, &err), -1);
-    ck_assert_msg(strstr(err.msg, "sweep.yaml:3:5") && strstr(err.msg, "learnin_rate"), "%s", err.msg);
-    ck_assert(load("sweep:\n  params:\n    train.batch_size: [10, zero]\n", &s, &base, &err) == 0);
-    ck_assert_int_eq(sweep_expand(&s, &base, &t, &n, &err), -1);
-    ck_assert_msg(strstr(err.msg, "batch_size") != NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "8 shards cannot split"), "%s", err.msg);
     ck_assert_int_eq(load("sweep:\n  methd: grid\n  params:\n    train.epochs: [1]\n", &s, &base, &err), -1);
     ck_assert_msg(strstr(err.msg, "sweep.yaml:2:3") && strstr(err.msg, "unknown key"), "%s", err.msg);
     ck_assert_int_eq(load("sweep:\n  params:\n    train.learning_rate: {min: 1, max: 2}\n", &s, &base, &err), -1);
