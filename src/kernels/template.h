@@ -13,13 +13,14 @@
  *   v_gt(a, b) v_lt(a, b) (false when either is NaN), v_sel(m, a, b) = m ? a : b
  *   v_bits(vf) v_float(vi) (reinterpret), v_iadd v_isub v_iset1, v_isra1 (>> 1,
  *                         arithmetic), v_ishl23 (<< 23)
- *   v_sum16(acc)          acc[16/VW] holds lanes 0..15; returns the fixed tree
- *                         ((l0+l8)+(l4+l12)) + ((l2+l10)+(l6+l14)) + (odd lanes alike),
- *                         spelt out in KERN_SUM16_TREE below
+ *   v_sum16(acc)          acc[16/VW] holds lanes 0..15; returns them added in
+ *                         one fixed tree: t8[i] = l[i] + l[i+8], t4[i] = t8[i] +
+ *                         t8[i+4], t2[i] = t4[i] + t4[i+2], t2[0] + t2[1]
+ *                         (portable.c spells it out; the others match it)
  *   v_transpose(r)        r[VW] (VW rows of VW floats) becomes its transpose
  *   MR, NV                the register tile of the one-chain products: MR rows
  *                         by NV vectors (NR = NV * VW columns)
- *   NT_MI, NT_NJ          the tile of the lane-sum nt product (NT_NJ <= VW)
+ *   NT_MI, NT_NJ          the tile of the lane-sum nt product
  *   KIMPL, KNAME, KCPU_HAS  the kern_impl to define, its name, its CPU test
  *
  * Why the bits are the same in every path: each operation below is an IEEE
