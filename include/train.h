@@ -31,9 +31,11 @@
 #include "err.h"
 #include "idx.h"
 #include "net.h"
+#include "lrsched.h"
 
 typedef struct {
-    double learning_rate;
+    double learning_rate; /* the base rate; each step's is sched_rate(&sched, learning_rate, ...) */
+    sched_t sched;        /* zero: constant */
     int batch_size;
     int epochs;
     uint64_t seed;   /* shuffling */
@@ -79,6 +81,7 @@ typedef struct {
     double train_loss;    /* mean cost over the epoch's training examples */
     double eval_loss;     /* mean cost on the evaluation set (-1 if none) */
     double eval_accuracy; /* fraction correct on the evaluation set (-1 if none) */
+    double learning_rate; /* the rate of the epoch's last mini-batch (lrsched.h) */
     double seconds;       /* wall time of the training part of the epoch */
     double examples_per_s;
     int n_examples;

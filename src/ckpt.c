@@ -370,8 +370,8 @@ static int check_config(const ckpt_t *ck, const char *path, const char *config, 
     diff_keys(config, ck->config, 0, diff, sizeof diff, &len);
     return err_set(err, ERR_INPUT,
                    "%s: made by a different config (config hash %016llx, this run's %016llx): %s. "
-                   "Resume with the config it was made with (only train.epochs, train.threads "
-                   "and output.* may change)",
+                   "Resume with the config it was made with (only train.epochs, unless "
+                   "train.schedule is cosine, train.threads and output.* may change)",
                    path, (unsigned long long)ck->config_hash,
                    (unsigned long long)ckpt_hash(config), diff);
 }

@@ -246,6 +246,22 @@ static int load_run_data(const cfg_t *c, idx_dataset *train, idx_dataset *test,
     return 0;
 }
 
+/* " (cosine to 0, warm-up 2 epochs)", or "" for a constant rate. */
+static void describe_schedule(const cfg_t *c, char *buf, size_t n)
+{
+    int w = 0;
+    if (c->schedule == SCHED_STEP)
+        w = snprintf(buf, n, " (x%g every %d epochs", c->gamma, c->step_epochs);
+    else if (c->schedule == SCHED_EXPONENTIAL)
+        w = snprintf(buf, n, " (x%g every epoch", c->gamma);
+    else if (c->schedule == SCHED_COSINE)
+        w = snprintf(buf, n, " (cosine to %g", c->min_learning_rate);
+    if (c->warmup_epochs > 0 && w >= 0 && (size_t)w < n)
+        w += snprintf(buf + w, n - w, "%swarm-up %g epochs", w ? ", " : " (", c->warmup_epochs);
+    if (w > 0 && (size_t)w < n)
+        snprintf(buf + w, n - w, ")");
+}
+
 /* What is about to run, in three lines. */
 static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opts, int n_fit,
                          int n_eval)
@@ -255,9 +271,11 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
     int B = c->batch_size < n_fit ? c->batch_size : n_fit;
     describe(net, desc, sizeof desc);
     printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net->n_params);
-    printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
+    char sched[160] = "";
+    describe_schedule(c, sched, sizeof sched);
+    printf("data: %d training, %d %s examples; batch %d, learning rate %g%s, %d epochs, seed %llu\n",
            n_fit, n_eval, c->validation > 0 ? "validation" : "test", c->batch_size,
-           c->learning_rate, c->epochs, (unsigned long long)c->seed);
+           c->learning_rate, sched, c->epochs, (unsigned long long)c->seed);
     if (c->shard_buffers)
         printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T,
                train_parts(opts, B, net->n_params),
@@ -316,7 +334,11 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         goto fail;
     const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
 
-    train_opts opts = {.learning_rate = c->learning_rate, .batch_size = c->batch_size,
+    train_opts opts = {.learning_rate = c->learning_rate,
+                       .sched = {.kind = c->schedule, .step_epochs = c->step_epochs,
+                                 .gamma = c->gamma, .min_rate = c->min_learning_rate,
+                                 .warmup_epochs = c->warmup_epochs},
+                       .batch_size = c->batch_size,
                        .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
                        .shards = c->shards, .shard_buffers = c->shard_buffers,
                        .deterministic = c->deterministic,

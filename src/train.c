@@ -300,7 +300,9 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
     for (int b = b0; b < n_batches; b++) {
         int first = b * B;
         int Bb = train->n - first < B ? train->n - first : B;
-        batch_step(net, t, train, t->perm + first, Bb, (float)(o->learning_rate / Bb));
+        double lr = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
+                               (long long)(epoch - 1) * n_batches + b);
+        batch_step(net, t, train, t->perm + first, Bb, (float)(lr / Bb));
 #pragma omp master
         {
             double batch_loss = 0.0;
@@ -403,6 +405,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         train_epoch_stats es = {0};
         es.epoch = epoch;
         es.epochs = o->epochs;
+        es.learning_rate = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
+                                      (long long)epoch * n_batches - 1);
         es.seconds = omp_get_wtime() - t0;
         es.n_examples = train->n;
         /* A resumed epoch only ran its remaining mini-batches. */
