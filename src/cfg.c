@@ -71,6 +71,7 @@ static int threads_decide(const cfg_t *c) { return c->shard_buffers && !c->deter
 static int is_step(const cfg_t *c) { return c->schedule == SCHED_STEP; }
 static int uses_gamma(const cfg_t *c) { return c->schedule == SCHED_STEP || c->schedule == SCHED_EXPONENTIAL; }
 static int is_cosine(const cfg_t *c) { return c->schedule == SCHED_COSINE; }
+static int early_stopping(const cfg_t *c) { return c->patience > 0; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -105,6 +106,8 @@ static const key_spec KEYS[] = {
     {"train", "gamma", K_FRAC, F(gamma), 0, 0, "0.1", uses_gamma},
     {"train", "min_learning_rate", K_NONNEG, F(min_learning_rate), 0, 0, "0", is_cosine},
     {"train", "warmup_epochs", K_NONNEG, F(warmup_epochs), 0, 0, "0", always},
+    {"train", "patience", K_INT, F(patience), 0, CFG_MAX_EPOCHS, "0", always},
+    {"train", "monitor", K_MONITOR, F(monitor), 0, 0, "accuracy", early_stopping},
     {"train", "seed", K_U64, F(seed), 0, 0, "1", always},
     {"train", "threads", K_INT, F(threads), 0, CFG_MAX_THREADS, "0", threads_decide},
     {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0, "fused", always},
@@ -114,6 +117,7 @@ static const key_spec KEYS[] = {
     {"output", "metrics", K_STR, F(metrics_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint_every", K_INT, F(checkpoint_every), 0, CFG_MAX_EPOCHS, "1", NULL},
+    {"output", "save_last", K_BOOL, F(save_last), 0, 0, "false", NULL},
 };
 #undef F
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
@@ -1007,6 +1011,12 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "%s: train.patience: early stopping needs a validation set: set "
                        "data.validation to a number of held-out examples (it never looks at "
                        "the test set)", at);
+    }
+    if (c->save_last && !c->model_path[0]) {
+        cfg_where(c, "output.save_last", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: output.save_last: needs output.model (the last model is saved "
+                       "next to it, as output.model with .last appended)", at);
     }
     resolve_acts(c);
     return 0;

@@ -324,6 +324,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     char *config_text = NULL;
     ckpt_t ck = {0};
     ckpt_ctx k = {{0}, NULL, 0, 0, 0};
+    train_best best = {0};
+    char last_path[CFG_PATH_MAX + 8];
     run_summary own = {0};
     if (!sum)
         sum = &own;
@@ -342,6 +344,7 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
                        .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
                        .shards = c->shards, .shard_buffers = c->shard_buffers,
                        .deterministic = c->deterministic,
+                       .patience = c->patience, .monitor_loss = c->monitor == CFG_MONITOR_LOSS,
                        .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
                        .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
     /* Before any allocation that size decides, and before any output file. */
@@ -368,6 +371,14 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         cfg_where(c, "network.sizes", where, sizeof where);
         err_prefix(&err, "%s", where);
         goto fail;
+    }
+    if (c->patience > 0) {
+        best.params = malloc(net.n_params * sizeof *best.params);
+        if (!best.params) {
+            err_set(&err, ERR_RUNTIME, "out of memory for the best model (%zu weights)", net.n_params);
+            goto fail;
+        }
+        opts.best = &best;
     }
     char resume_path[CFG_PATH_MAX * 2];
     if (o->resume) {
@@ -418,6 +429,30 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     if (report_close(&rep, &err) != 0)
         goto fail;
 
+    if (best.params) {
+        /* The model chosen by validation, never by the test set; the last
+         * one only if asked for. */
+        if (!o->quiet) {
+            if (best.since >= c->patience)
+                printf("early stop: validation %s has not improved for %d epochs; ",
+                       c->monitor == CFG_MONITOR_LOSS ? "loss" : "accuracy", best.since);
+            if (c->monitor == CFG_MONITOR_LOSS)
+                printf("best validation loss %.4f at epoch %d\n", best.value, best.epoch);
+            else
+                printf("best validation accuracy %.2f%% at epoch %d\n", 100.0 * best.value,
+                       best.epoch);
+        }
+    }
+    if (c->save_last && c->model_path[0]) {
+        snprintf(last_path, sizeof last_path, "%s.last", c->model_path);
+        if (model_save(last_path, &net, &err) != 0)
+            goto fail;
+        if (!o->quiet)
+            printf("last model saved to %s\n", last_path);
+    }
+    if (best.params)
+        memcpy(net.params, best.params, net.n_params * sizeof *net.params);
+
     eval_result r;
     if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
         goto fail;
@@ -438,6 +473,7 @@ fail:
         report_close(&rep, NULL);
 done:
     ckpt_free(&ck);
+    free(best.params);
     free(config_text);
     net_free(&net);
     idx_dataset_free(&train);

@@ -66,6 +66,12 @@ printf 'train:\n  learning_rat: 0.1\n' > "$tmp/unknown.yaml"
 expect 2 'unknown.yaml:2:3.*learning_rat' -- "$NNTRAIN" -c "$tmp/unknown.yaml"
 printf 'train:\n  batch_size: 0\n' > "$tmp/zero.yaml"
 expect 2 'zero.yaml:2:15.*batch_size' -- "$NNTRAIN" -c "$tmp/zero.yaml"
+printf 'train:\n  patience: 3\n' > "$tmp/patience.yaml"
+expect 2 'patience.yaml:2:13: train.patience: early stopping needs a validation set: set data.validation' -- \
+    "$NNTRAIN" -c "$tmp/patience.yaml"
+printf 'train:\n  monitor: f1\n' > "$tmp/monitor.yaml"
+expect 2 'monitor.yaml:2:12: train.monitor: expected one of accuracy, loss, got "f1"' -- "$NNTRAIN" -c "$tmp/monitor.yaml"
+expect 2 'output.save_last: needs output.model' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s output.model= -s output.save_last=yes
 printf 'train:\n  schedule: cosine\n  gamma: 2\n' > "$tmp/gamma.yaml"
 expect 2 'gamma.yaml:3:10: train.gamma: expected a number > 0 and <= 1, got "2"' -- "$NNTRAIN" -c "$tmp/gamma.yaml"
 printf 'train:\n  epochs: 4\n  warmup_epochs: 4.5\n' > "$tmp/warm.yaml"

@@ -205,6 +205,38 @@ cmp -s "$tmp/s/step.model" "$tmp/s/step-ref.model" && ok || bad "step: 20 + 20 e
 expect 2 'train\.gamma is 0\.5 in the checkpoint, 0\.25 here' -- \
     run "${STEP[@]}" -s train.gamma=0.25 -s train.epochs=40 --resume "$tmp/s/step.ckpt"
 
+# --- early stopping: the best model and the counters are checkpointed --------------
+# Validation accuracy is 100% from epoch 1, so patience 10 stops after epoch 11
+# and the model kept is epoch 1's, exactly a 1-epoch run's; the last one is
+# saved to MODEL.last. Resumed from epoch 8 (every 4th) on 1 thread, and from
+# the checkpoint of the stopping epoch itself (nothing left to train): both
+# models byte for byte the uninterrupted run's.
+rm -rf "$tmp/e"; mkdir -p "$tmp/e"
+ES=(-s data.validation=30 -s train.patience=10 -s output.save_last=true)
+expect 0 'early stop: validation accuracy has not improved for 10 epochs; best validation accuracy 100\.00% at epoch 1' -- \
+    "$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s output.model="$tmp/e/ref.model"
+run -s data.validation=30 -s train.epochs=1 -s output.model="$tmp/e/one.model" >/dev/null || bad "1-epoch run failed"
+cmp -s "$tmp/e/ref.model" "$tmp/e/one.model" && ok || bad "early stopping did not keep epoch 1's model"
+run -s data.validation=30 -s train.epochs=11 -s output.model="$tmp/e/eleven.model" >/dev/null || bad "11-epoch run failed"
+cmp -s "$tmp/e/ref.model.last" "$tmp/e/eleven.model" && ok || bad "MODEL.last is not the last epoch's model"
+run "${ES[@]}" -s output.checkpoint_every=4 -s output.checkpoint="$tmp/e/run.ckpt" \
+    -s output.model="$tmp/e/first.model" >/dev/null || bad "early stopping run with checkpoints failed"
+expect 0 'resuming from .*run\.ckpt: epoch 8' -- "$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s train.threads=1 \
+    -s output.model="$tmp/e/resumed.model" --resume "$tmp/e/run.ckpt"
+cmp -s "$tmp/e/resumed.model" "$tmp/e/ref.model" && cmp -s "$tmp/e/resumed.model.last" "$tmp/e/ref.model.last" \
+    && ok || bad "early stopping: resumed from epoch 8, the models differ"
+run "${ES[@]}" -s output.checkpoint="$tmp/e/end.ckpt" -s output.model="$tmp/e/x.model" >/dev/null \
+    || bad "early stopping run with a checkpoint every epoch failed"
+out=$("$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s output.model="$tmp/e/done.model" --resume "$tmp/e/end.ckpt" 2>&1) \
+    || bad "resume after the stop failed: $out"
+grep -q 'resuming from .*end\.ckpt: epoch 11, 9 of 9' <<<"$out" && grep -q '^early stop: ' <<<"$out" \
+    && ! grep -q '^epoch ' <<<"$out" && ok || bad "resume after the stop trained on: $out"
+cmp -s "$tmp/e/done.model" "$tmp/e/ref.model" && cmp -s "$tmp/e/done.model.last" "$tmp/e/ref.model.last" \
+    && ok || bad "early stopping: resumed after the stop, the models differ"
+expect 2 'train\.patience is 10 in the checkpoint, 5 here' -- run "${ES[@]}" -s output.model="$tmp/e/y.model" -s train.patience=5 --resume "$tmp/e/run.ckpt"
+expect 2 'train\.monitor is accuracy in the checkpoint, loss here' -- \
+    run "${ES[@]}" -s output.model="$tmp/e/y.model" -s train.monitor=loss --resume "$tmp/e/run.ckpt"
+
 # --- divergence: exit 1, epoch and step named, the old checkpoint untouched ---------
 rm -rf "$tmp/n"; mkdir -p "$tmp/n"
 run -s train.epochs=2 -s output.checkpoint="$tmp/n/run.ckpt" >/dev/null
