@@ -450,8 +450,14 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         if (!o->quiet)
             printf("last model saved to %s\n", last_path);
     }
-    if (best.params)
+    if (best.params) {
         memcpy(net.params, best.params, net.n_params * sizeof *net.params);
+        /* A sweep ranks the model kept, not the last epoch's. */
+        eval_result v;
+        if (eval_dataset(&net, &val, c->threads, 0, &v, &err) != 0)
+            goto fail;
+        sum->final_accuracy = v.accuracy;
+    }
 
     eval_result r;
     if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
