@@ -45,7 +45,7 @@ typedef enum {
     K_REDUCE, /* train.reduce: "fused" or "shards", stored as int 0/1 */
     K_SCHED,  /* train.schedule: sched_kind */
     K_MONITOR, /* train.monitor: "accuracy" or "loss", stored as int 0/1 */
-    K_FRAC,   /* double in (0, 1] */
+    K_GAMMA,  /* double in (0, 1]: a decay factor */
     K_NONNEG  /* double, finite, >= 0 */
 } key_kind;
 
@@ -103,7 +103,7 @@ static const key_spec KEYS[] = {
     {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS, "30", is_cosine},
     {"train", "schedule", K_SCHED, F(schedule), 0, 0, "constant", always},
     {"train", "step_epochs", K_INT, F(step_epochs), 1, CFG_MAX_EPOCHS, "10", is_step},
-    {"train", "gamma", K_FRAC, F(gamma), 0, 0, "0.1", uses_gamma},
+    {"train", "gamma", K_GAMMA, F(gamma), 0, 0, "0.1", uses_gamma},
     {"train", "min_learning_rate", K_NONNEG, F(min_learning_rate), 0, 0, "0", is_cosine},
     {"train", "warmup_epochs", K_NONNEG, F(warmup_epochs), 0, 0, "0", always},
     {"train", "patience", K_INT, F(patience), 0, CFG_MAX_EPOCHS, "0", always},
@@ -394,10 +394,10 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         *(double *)p = v;
         return 0;
     }
-    case K_FRAC:
+    case K_GAMMA:
     case K_NONNEG: {
         double v;
-        int frac = k->kind == K_FRAC;
+        int frac = k->kind == K_GAMMA;
         if (!scalar || parse_double(text(n), &v) || (frac ? !(v > 0 && v <= 1) : !(v >= 0)))
             return bad_value(s, n, key, frac ? "a number > 0 and <= 1" : "a finite number >= 0", err);
         *(double *)p = v == 0 ? 0.0 : v; /* -0 reads as 0 */
@@ -820,7 +820,7 @@ static const char *kind_type(key_kind kind)
     case K_INT:
     case K_U64: return "integer";
     case K_RATE:
-    case K_FRAC:
+    case K_GAMMA:
     case K_NONNEG: return "number";
     case K_BOOL: return "boolean";
     case K_SIZES: return "list of integers";
@@ -1088,7 +1088,7 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_INT: fprintf(f, "%d", *(const int *)p); break;
     case K_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
     case K_RATE: /* exact round trip */
-    case K_FRAC:
+    case K_GAMMA:
     case K_NONNEG:
         shortest_double(*(const double *)p, num, sizeof num);
         fputs(num, f);
