@@ -13,9 +13,14 @@
 #include <yaml.h>
 #include "err.h"
 #include "net.h"
+#include "lrsched.h"
 
 #define CFG_PATH_MAX 1024
 #define CFG_MAX_KEYS 64
+
+/* train.monitor */
+#define CFG_MONITOR_ACCURACY 0
+#define CFG_MONITOR_LOSS 1
 
 /* Where a key's value came from, for error messages. */
 typedef struct {
@@ -54,12 +59,20 @@ typedef struct {
     int shard_buffers;               /* train.reduce: "fused" (0) or "shards" (1) */
     int shards;                      /* shards mode: the split; 0 = automatic (never from threads) */
     int deterministic;               /* 1: bitwise identical for any thread count */
+    sched_kind schedule;             /* train.schedule (lrsched.h) */
+    int step_epochs;                 /* step: epochs between decays */
+    double gamma;                    /* step, exponential: the decay factor */
+    double min_learning_rate;        /* cosine: the rate at the end */
+    double warmup_epochs;            /* linear warm-up, in epochs (fractional allowed) */
+    int patience;                    /* early stopping: epochs without improvement; 0 = off */
+    int monitor;                     /* CFG_MONITOR_*: what "improvement" means */
 
     /* output: */
     char model_path[CFG_PATH_MAX];   /* "" = do not save */
     char metrics_path[CFG_PATH_MAX]; /* "" = do not write */
     char checkpoint_path[CFG_PATH_MAX]; /* "" = no checkpoints */
     int checkpoint_every;            /* epochs between checkpoints; 0 = only on SIGINT/SIGTERM */
+    int save_last;                   /* with early stopping: also save the last model (MODEL.last) */
 
     int n_locs;
     cfg_loc locs[CFG_MAX_KEYS];

@@ -13,6 +13,9 @@
  *   u32 optimizer         0 = plain SGD (the only one today)
  *   u64 n_state, f32 state[n_state]      its state (momentum...); 0 for SGD
  *   u64 model_len, model image            a whole model file (model.h)
+ *   u32 has_best          1: early stopping's state follows; 0: none (patience 0)
+ *     u32 best_epoch, u32 since, u64 best_value (a double's bits)
+ *     u64 n, f32 best[n]  the best epoch's weights (n: the model's parameters)
  *   u32 crc32             zlib crc32 of every byte before it
  * Saving is atomic (model_save_atomic): a crash or a kill mid-write leaves
  * the previous checkpoint whole. Loading checks structure, length and crc
@@ -30,7 +33,7 @@
 #include "train.h"
 
 #define CKPT_MAGIC "NNTRCKPT"
-#define CKPT_VERSION 2 /* 2: the config text is cfg_identity_text */
+#define CKPT_VERSION 3 /* 2: the config text is cfg_identity_text; 3: early stopping's state */
 #define CKPT_OPTIM_SGD 0
 #define CKPT_CONFIG_MAX 4096 /* bytes of config text */
 #define CKPT_SUFFIX ".ckpt"  /* what --resume DIR looks for */
@@ -43,6 +46,8 @@ typedef struct {
     uint64_t n_optim_state;
     float *optim_state;           /* NULL when n_optim_state is 0 */
     net_t net;                    /* the weights */
+    train_best best;              /* st.best points here when the file has it; params owned */
+    uint64_t n_best;              /* floats in best.params */
 } ckpt_t;
 
 /* The config text of a run: the keys that decide its trajectory

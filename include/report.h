@@ -29,7 +29,8 @@ void report_progress(void *user, int epoch, long long done, long long total, dou
 int report_epoch(void *user, const train_epoch_stats *s);
 
 /* Formats one epoch line (no newline) into buf, e.g.
- * "epoch  3/30  loss 0.0812  accuracy 95.31%  12.4 s  48211 ex/s". */
+ * "epoch  3/30  loss 0.0812  accuracy 95.31%  lr 0.1  12.4 s  48211 ex/s"
+ * (lr: the learning rate of the epoch's last mini-batch). */
 void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n);
 
 /* The CSV header and one row, as written to the metrics file. */

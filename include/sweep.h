@@ -58,7 +58,7 @@ typedef struct {
 
 /* What running one trial produced (filled by the caller's run function). */
 typedef struct {
-    double eval_accuracy;  /* final validation (or test) accuracy */
+    double eval_accuracy;  /* final validation (or test) accuracy; with early stopping the kept model's */
     double best_accuracy;  /* best over the epochs */
     int best_epoch;
     double final_loss;     /* training loss of the last epoch */

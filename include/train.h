@@ -31,9 +31,11 @@
 #include "err.h"
 #include "idx.h"
 #include "net.h"
+#include "lrsched.h"
 
 typedef struct {
-    double learning_rate;
+    double learning_rate; /* the base rate; each step's is sched_rate(&sched, learning_rate, ...) */
+    sched_t sched;        /* zero: constant */
     int batch_size;
     int epochs;
     uint64_t seed;   /* shuffling */
@@ -49,11 +51,29 @@ typedef struct {
      * TRAIN_STOPPED. NULL = never. Set it from a signal handler. */
     const volatile sig_atomic_t *stop;
     const struct train_state *resume; /* continue from here; NULL = start afresh */
+
+    /* Early stopping (patience 0 = off): after each epoch the evaluation
+     * set's accuracy (or, monitor_loss, its mean cost) is compared with the
+     * best so far; the best epoch's weights are kept in *best, and training
+     * stops once `patience` epochs in a row have not improved on it (ties
+     * do not improve). Needs an evaluation set. net ends with the last
+     * epoch's weights: the caller chooses which to keep. */
+    int patience;
+    int monitor_loss;
+    struct train_best *best; /* patience > 0: the caller's, best->params of n_params floats */
     /* Called with the state to save (see train_state); the weights are
      * finite. Returns 0, or -1 with err filled: training stops with it. */
     int (*on_checkpoint)(void *user, const net_t *net, const struct train_state *s, err_t *err);
     void *ckpt_user;
 } train_opts;
+
+/* Early stopping's state: the best model so far and how long ago it was. */
+typedef struct train_best {
+    float *params;    /* (n_params) the weights after epoch `epoch` */
+    int epoch;        /* 1-based; 0: no epoch evaluated yet */
+    int since;        /* epochs evaluated after it, none better */
+    double value;     /* its evaluation accuracy (or mean cost, monitor_loss) */
+} train_best;
 
 /* Where a run stands between two mini-batches: with the weights, all that
  * decides the rest of the run. */
@@ -67,6 +87,7 @@ typedef struct train_state {
     int *perm;        /* (n_train) this epoch's order; the next epoch shuffles it in place */
     double loss_sum;  /* the epoch's example costs summed so far (for its report) */
     int stopping;     /* 1: saved because *stop was set; 0: every checkpoint_every epochs */
+    train_best *best; /* early stopping's state (checkpointed too); NULL when off */
 } train_state;
 
 /* train_run's return value when *opts->stop ended it. */
@@ -79,6 +100,7 @@ typedef struct {
     double train_loss;    /* mean cost over the epoch's training examples */
     double eval_loss;     /* mean cost on the evaluation set (-1 if none) */
     double eval_accuracy; /* fraction correct on the evaluation set (-1 if none) */
+    double learning_rate; /* the rate of the epoch's last mini-batch (lrsched.h) */
     double seconds;       /* wall time of the training part of the epoch */
     double examples_per_s;
     int n_examples;

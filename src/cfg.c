@@ -42,7 +42,11 @@ typedef enum {
     K_OUTPUT, /* net_act, softmax allowed */
     K_COST,   /* net_cost */
     K_INIT,   /* net_init_kind */
-    K_REDUCE  /* train.reduce: "fused" or "shards", stored as int 0/1 */
+    K_REDUCE, /* train.reduce: "fused" or "shards", stored as int 0/1 */
+    K_SCHED,  /* train.schedule: sched_kind */
+    K_MONITOR, /* train.monitor: "accuracy" or "loss", stored as int 0/1 */
+    K_GAMMA,  /* double in (0, 1]: a decay factor */
+    K_NONNEG  /* double, finite, >= 0 */
 } key_kind;
 
 /* Whether a key decides the run's trajectory, so that a checkpoint made with
@@ -60,6 +64,14 @@ static int in_shards_mode(const cfg_t *c) { return c->shard_buffers; }
 
 /* Without determinism the split, so every bit, follows the thread count. */
 static int threads_decide(const cfg_t *c) { return c->shard_buffers && !c->deterministic; }
+
+/* The schedule's own keys count only where the schedule reads them; the
+ * epoch count decides the trajectory only for cosine, which anneals over
+ * the whole run (elsewhere epochs may grow on resume). */
+static int is_step(const cfg_t *c) { return c->schedule == SCHED_STEP; }
+static int uses_gamma(const cfg_t *c) { return c->schedule == SCHED_STEP || c->schedule == SCHED_EXPONENTIAL; }
+static int is_cosine(const cfg_t *c) { return c->schedule == SCHED_COSINE; }
+static int early_stopping(const cfg_t *c) { return c->patience > 0; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -88,7 +100,14 @@ static const key_spec KEYS[] = {
     {"network", "init", K_INIT, F(init), 0, 0, "nielsen", always},
     {"train", "learning_rate", K_RATE, F(learning_rate), 0, 0, "3.0", always},
     {"train", "batch_size", K_INT, F(batch_size), 1, CFG_MAX_BATCH, "10", always},
-    {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS, "30", NULL},
+    {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS, "30", is_cosine},
+    {"train", "schedule", K_SCHED, F(schedule), 0, 0, "constant", always},
+    {"train", "step_epochs", K_INT, F(step_epochs), 1, CFG_MAX_EPOCHS, "10", is_step},
+    {"train", "gamma", K_GAMMA, F(gamma), 0, 0, "0.1", uses_gamma},
+    {"train", "min_learning_rate", K_NONNEG, F(min_learning_rate), 0, 0, "0", is_cosine},
+    {"train", "warmup_epochs", K_NONNEG, F(warmup_epochs), 0, 0, "0", always},
+    {"train", "patience", K_INT, F(patience), 0, CFG_MAX_EPOCHS, "0", always},
+    {"train", "monitor", K_MONITOR, F(monitor), 0, 0, "accuracy", early_stopping},
     {"train", "seed", K_U64, F(seed), 0, 0, "1", always},
     {"train", "threads", K_INT, F(threads), 0, CFG_MAX_THREADS, "0", threads_decide},
     {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0, "fused", always},
@@ -98,6 +117,7 @@ static const key_spec KEYS[] = {
     {"output", "metrics", K_STR, F(metrics_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint_every", K_INT, F(checkpoint_every), 0, CFG_MAX_EPOCHS, "1", NULL},
+    {"output", "save_last", K_BOOL, F(save_last), 0, 0, "false", NULL},
 };
 #undef F
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
@@ -141,13 +161,19 @@ static void key_list(const char *section, char *buf, size_t n)
 
 /* ---- names of activations, costs and inits (tables live in net.c) ------- */
 
-typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE } name_list;
+typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE, L_SCHED, L_MONITOR } name_list;
 
 static const char *const REDUCE_NAMES[] = {"fused", "shards"};
+static const char *const MONITOR_NAMES[] = {"accuracy", "loss"}; /* CFG_MONITOR_* */
 
 static int list_count(name_list l)
 {
-    return l == L_COST ? COST_COUNT : l == L_INIT ? INIT_COUNT : l == L_REDUCE ? 2 : ACT_COUNT;
+    return l == L_COST      ? COST_COUNT
+           : l == L_INIT    ? INIT_COUNT
+           : l == L_REDUCE  ? 2
+           : l == L_SCHED   ? SCHED_COUNT
+           : l == L_MONITOR ? 2
+                            : ACT_COUNT;
 }
 
 static const char *list_name(name_list l, int i)
@@ -155,6 +181,8 @@ static const char *list_name(name_list l, int i)
     if (l == L_COST) return net_cost_name((net_cost)i);
     if (l == L_INIT) return net_init_name((net_init_kind)i);
     if (l == L_REDUCE) return REDUCE_NAMES[i];
+    if (l == L_SCHED) return sched_name((sched_kind)i);
+    if (l == L_MONITOR) return MONITOR_NAMES[i];
     return net_act_name((net_act)i);
 }
 
@@ -171,10 +199,10 @@ static void expected_names(name_list l, char *buf, size_t n)
 static int parse_name(name_list l, const char *s, int *out)
 {
     int rc;
-    if (l == L_REDUCE) {
+    if (l == L_REDUCE || l == L_SCHED || l == L_MONITOR) {
         rc = -1;
-        for (int i = 0; i < 2; i++)
-            if (strcmp(s, REDUCE_NAMES[i]) == 0) {
+        for (int i = 0; i < list_count(l); i++)
+            if (strcmp(s, list_name(l, i)) == 0) {
                 *out = i;
                 rc = 0;
             }
@@ -366,6 +394,15 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         *(double *)p = v;
         return 0;
     }
+    case K_GAMMA:
+    case K_NONNEG: {
+        double v;
+        int frac = k->kind == K_GAMMA;
+        if (!scalar || parse_double(text(n), &v) || (frac ? !(v > 0 && v <= 1) : !(v >= 0)))
+            return bad_value(s, n, key, frac ? "a number > 0 and <= 1" : "a finite number >= 0", err);
+        *(double *)p = v == 0 ? 0.0 : v; /* -0 reads as 0 */
+        return 0;
+    }
     case K_BOOL: {
         int v;
         if (!scalar || parse_bool(text(n), &v))
@@ -373,11 +410,13 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         *(int *)p = v;
         return 0;
     }
-    default: { /* K_OUTPUT, K_COST, K_INIT, K_REDUCE: a name */
-        name_list l = k->kind == K_COST     ? L_COST
-                      : k->kind == K_INIT   ? L_INIT
-                      : k->kind == K_REDUCE ? L_REDUCE
-                                            : L_OUTPUT;
+    default: { /* K_OUTPUT, K_COST, K_INIT, K_REDUCE, K_SCHED, K_MONITOR: a name */
+        name_list l = k->kind == K_COST      ? L_COST
+                      : k->kind == K_INIT    ? L_INIT
+                      : k->kind == K_REDUCE  ? L_REDUCE
+                      : k->kind == K_SCHED   ? L_SCHED
+                      : k->kind == K_MONITOR ? L_MONITOR
+                                             : L_OUTPUT;
         char expected[160];
         int v;
         expected_names(l, expected, sizeof expected);
@@ -385,7 +424,8 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         if (l == L_OUTPUT) *(net_act *)p = (net_act)v;
         if (l == L_COST) *(net_cost *)p = (net_cost)v;
         if (l == L_INIT) *(net_init_kind *)p = (net_init_kind)v;
-        if (l == L_REDUCE) *(int *)p = v;
+        if (l == L_REDUCE || l == L_MONITOR) *(int *)p = v;
+        if (l == L_SCHED) *(sched_kind *)p = (sched_kind)v;
         return 0;
     }
     }
@@ -779,7 +819,9 @@ static const char *kind_type(key_kind kind)
     case K_FILE: return "string";
     case K_INT:
     case K_U64: return "integer";
-    case K_RATE: return "number";
+    case K_RATE:
+    case K_GAMMA:
+    case K_NONNEG: return "number";
     case K_BOOL: return "boolean";
     case K_SIZES: return "list of integers";
     case K_HIDDEN: return "name, or list of names";
@@ -949,6 +991,33 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "(train.batch_size); use at most %d, or 0 for automatic",
                        at, c->shards, c->batch_size, c->batch_size);
     }
+    if (c->schedule == SCHED_COSINE && c->min_learning_rate > c->learning_rate) {
+        cfg_where(c, "train.min_learning_rate", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.min_learning_rate: %g is above train.learning_rate (%g); the "
+                       "cosine schedule anneals from learning_rate down to min_learning_rate",
+                       at, c->min_learning_rate, c->learning_rate);
+    }
+    if (c->warmup_epochs >= c->epochs) {
+        cfg_where(c, "train.warmup_epochs", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.warmup_epochs: a warm-up of %g epochs leaves nothing of a run of "
+                       "%d (train.epochs); use fewer than %d", at, c->warmup_epochs, c->epochs,
+                       c->epochs);
+    }
+    if (c->patience > 0 && c->validation == 0) {
+        cfg_where(c, "train.patience", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.patience: early stopping needs a validation set: set "
+                       "data.validation to a number of held-out examples (it never looks at "
+                       "the test set)", at);
+    }
+    if (c->save_last && !c->model_path[0]) {
+        cfg_where(c, "output.save_last", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: output.save_last: needs output.model (the last model is saved "
+                       "next to it, as output.model with .last appended)", at);
+    }
     resolve_acts(c);
     return 0;
 }
@@ -1019,6 +1088,8 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_INT: fprintf(f, "%d", *(const int *)p); break;
     case K_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
     case K_RATE: /* exact round trip */
+    case K_GAMMA:
+    case K_NONNEG:
         shortest_double(*(const double *)p, num, sizeof num);
         fputs(num, f);
         break;
@@ -1047,6 +1118,8 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_COST: fputs(net_cost_name(*(const net_cost *)p), f); break;
     case K_INIT: fputs(net_init_name(*(const net_init_kind *)p), f); break;
     case K_REDUCE: fputs(REDUCE_NAMES[*(const int *)p != 0], f); break;
+    case K_SCHED: fputs(sched_name(*(const sched_kind *)p), f); break;
+    case K_MONITOR: fputs(MONITOR_NAMES[*(const int *)p != 0], f); break;
     }
 }
 

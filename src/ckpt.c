@@ -171,6 +171,20 @@ static int put_words(FILE *f, const void *words, uint64_t n, uint32_t *crc)
     return 0;
 }
 
+/* Early stopping's section, after the model: a flag, then the state. */
+static int write_best(FILE *f, const train_best *b, size_t n_params, uint32_t *crc)
+{
+    if (!b)
+        return put32(f, 0, crc);
+    uint64_t value_bits;
+    memcpy(&value_bits, &b->value, 8);
+    return put32(f, 1, crc) || put32(f, (uint32_t)b->epoch, crc) || put32(f, (uint32_t)b->since, crc) ||
+                   put64(f, value_bits, crc) || put64(f, (uint64_t)n_params, crc) ||
+                   put_words(f, b->params, (uint64_t)n_params, crc)
+               ? -1
+               : 0;
+}
+
 static int write_ckpt(FILE *f, const void *user)
 {
     const save_args *a = user;
@@ -190,6 +204,8 @@ static int write_ckpt(FILE *f, const void *user)
         put_words(f, a->optim_state, a->n_optim_state, &crc) ||
         put64(f, (uint64_t)model_file_size(a->net), &crc) ||
         model_write(f, a->net, &crc) != 0)
+        return -1;
+    if (write_best(f, st->best, a->net->n_params, &crc) != 0)
         return -1;
     unsigned char tail[4];
     le_put_u32(tail, crc);
@@ -339,6 +355,37 @@ static int read_state(reader *r, ckpt_t *ck)
     return 0;
 }
 
+/* Early stopping's section (write_best). */
+static int read_best(reader *r, ckpt_t *ck)
+{
+    uint32_t has, epoch, since;
+    uint64_t value_bits, n;
+    if (get32(r, &has, "the early-stopping section"))
+        return -1;
+    if (has == 0)
+        return 0;
+    if (has != 1)
+        return err_set(r->err, ERR_INPUT, "%s: early-stopping flag %u: corrupt", r->path, has);
+    if (get32(r, &epoch, "the early-stopping section") || get32(r, &since, "the early-stopping section") ||
+        get64(r, &value_bits, "the early-stopping section") || get64(r, &n, "the early-stopping section"))
+        return -1;
+    if (epoch > INT32_MAX || since > INT32_MAX || n < 1 || n > (uint64_t)(r->left / 4))
+        return err_set(r->err, ERR_INPUT, "%s: %s early-stopping state (epoch %u, %u since, %llu "
+                       "weights)", r->path, n > (uint64_t)(r->left / 4) ? "truncated:" : "corrupt:",
+                       epoch, since, (unsigned long long)n);
+    ck->best.params = malloc((size_t)n * sizeof *ck->best.params);
+    if (!ck->best.params)
+        return err_set(r->err, ERR_RUNTIME, "%s: out of memory", r->path);
+    if (get_words(r, ck->best.params, n, "the best model"))
+        return -1;
+    ck->best.epoch = (int)epoch;
+    ck->best.since = (int)since;
+    memcpy(&ck->best.value, &value_bits, 8);
+    ck->n_best = n;
+    ck->st.best = &ck->best;
+    return 0;
+}
+
 /* The permutation must be one: its entries index the training set. */
 static int check_perm(const ckpt_t *ck, const char *path, err_t *err)
 {
@@ -370,8 +417,8 @@ static int check_config(const ckpt_t *ck, const char *path, const char *config, 
     diff_keys(config, ck->config, 0, diff, sizeof diff, &len);
     return err_set(err, ERR_INPUT,
                    "%s: made by a different config (config hash %016llx, this run's %016llx): %s. "
-                   "Resume with the config it was made with (only train.epochs, train.threads "
-                   "and output.* may change)",
+                   "Resume with the config it was made with (only train.epochs, unless "
+                   "train.schedule is cosine, train.threads and output.* may change)",
                    path, (unsigned long long)ck->config_hash,
                    (unsigned long long)ckpt_hash(config), diff);
 }
@@ -387,15 +434,22 @@ static int load_open(FILE *f, const char *path, const char *config, ckpt_t *ck, 
     uint64_t model_len;
     if (read_magic(&r) || read_state(&r, ck) || get64(&r, &model_len, "the model length"))
         return -1;
-    if (model_len != (uint64_t)r.left)
-        return err_set(err, ERR_INPUT, "%s: %s: the model inside is %llu bytes, %lld remain",
-                       path, model_len > (uint64_t)r.left ? "truncated" : "trailing bytes",
-                       (unsigned long long)model_len, r.left);
+    if (r.left < 0 || model_len > (uint64_t)r.left)
+        return err_set(err, ERR_INPUT, "%s: truncated: the model inside is %llu bytes, %lld remain",
+                       path, (unsigned long long)model_len, r.left);
     off_t model_at = ftello(f);
     unsigned char buf[1 << 14], tail[4];
-    while (r.left > 0)
-        if (get(&r, buf, r.left > (long long)sizeof buf ? sizeof buf : (size_t)r.left, "the model"))
+    for (long long left = (long long)model_len; left > 0;) {
+        size_t k = left > (long long)sizeof buf ? sizeof buf : (size_t)left;
+        if (get(&r, buf, k, "the model"))
             return -1;
+        left -= (long long)k;
+    }
+    if (read_best(&r, ck) != 0)
+        return -1;
+    if (r.left != 0)
+        return err_set(err, ERR_INPUT, "%s: trailing bytes: %lld after the checkpoint's last "
+                       "section", path, r.left);
     if (fread(tail, 1, 4, f) != 4)
         return err_set(err, ERR_RUNTIME, "%s: cannot read: file changed size while reading", path);
     if ((uint32_t)r.crc != le_get_u32(tail))
@@ -404,7 +458,12 @@ static int load_open(FILE *f, const char *path, const char *config, ckpt_t *ck, 
         return -1;
     if (fseeko(f, model_at, SEEK_SET) != 0)
         return err_set(err, ERR_RUNTIME, "%s: cannot seek: %s", path, strerror(errno));
-    return model_read(f, path, (long long)model_len, &ck->net, err);
+    if (model_read(f, path, (long long)model_len, &ck->net, err) != 0)
+        return -1;
+    if (ck->st.best && ck->n_best != ck->net.n_params)
+        return err_set(err, ERR_INPUT, "%s: the best model holds %llu weights, the model %zu: "
+                       "corrupt", path, (unsigned long long)ck->n_best, ck->net.n_params);
+    return 0;
 }
 
 int ckpt_load(const char *path, const char *config_text, ckpt_t *ck, err_t *err)
@@ -424,6 +483,7 @@ void ckpt_free(ckpt_t *ck)
 {
     free(ck->st.perm);
     free(ck->optim_state);
+    free(ck->best.params);
     net_free(&ck->net);
     memset(ck, 0, sizeof *ck);
 }

@@ -246,6 +246,22 @@ static int load_run_data(const cfg_t *c, idx_dataset *train, idx_dataset *test,
     return 0;
 }
 
+/* " (cosine to 0, warm-up 2 epochs)", or "" for a constant rate. */
+static void describe_schedule(const cfg_t *c, char *buf, size_t n)
+{
+    int w = 0;
+    if (c->schedule == SCHED_STEP)
+        w = snprintf(buf, n, " (x%g every %d epochs", c->gamma, c->step_epochs);
+    else if (c->schedule == SCHED_EXPONENTIAL)
+        w = snprintf(buf, n, " (x%g every epoch", c->gamma);
+    else if (c->schedule == SCHED_COSINE)
+        w = snprintf(buf, n, " (cosine to %g", c->min_learning_rate);
+    if (c->warmup_epochs > 0 && w >= 0 && (size_t)w < n)
+        w += snprintf(buf + w, n - w, "%swarm-up %g epochs", w ? ", " : " (", c->warmup_epochs);
+    if (w > 0 && (size_t)w < n)
+        snprintf(buf + w, n - w, ")");
+}
+
 /* What is about to run, in three lines. */
 static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opts, int n_fit,
                          int n_eval)
@@ -255,9 +271,11 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
     int B = c->batch_size < n_fit ? c->batch_size : n_fit;
     describe(net, desc, sizeof desc);
     printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net->n_params);
-    printf("data: %d training, %d %s examples; batch %d, learning rate %g, %d epochs, seed %llu\n",
+    char sched[160] = "";
+    describe_schedule(c, sched, sizeof sched);
+    printf("data: %d training, %d %s examples; batch %d, learning rate %g%s, %d epochs, seed %llu\n",
            n_fit, n_eval, c->validation > 0 ? "validation" : "test", c->batch_size,
-           c->learning_rate, c->epochs, (unsigned long long)c->seed);
+           c->learning_rate, sched, c->epochs, (unsigned long long)c->seed);
     if (c->shard_buffers)
         printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T,
                train_parts(opts, B, net->n_params),
@@ -306,6 +324,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     char *config_text = NULL;
     ckpt_t ck = {0};
     ckpt_ctx k = {{0}, NULL, 0, 0, 0};
+    train_best best = {0};
+    char last_path[CFG_PATH_MAX + 8];
     run_summary own = {0};
     if (!sum)
         sum = &own;
@@ -316,10 +336,15 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         goto fail;
     const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
 
-    train_opts opts = {.learning_rate = c->learning_rate, .batch_size = c->batch_size,
+    train_opts opts = {.learning_rate = c->learning_rate,
+                       .sched = {.kind = c->schedule, .step_epochs = c->step_epochs,
+                                 .gamma = c->gamma, .min_rate = c->min_learning_rate,
+                                 .warmup_epochs = c->warmup_epochs},
+                       .batch_size = c->batch_size,
                        .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
                        .shards = c->shards, .shard_buffers = c->shard_buffers,
                        .deterministic = c->deterministic,
+                       .patience = c->patience, .monitor_loss = c->monitor == CFG_MONITOR_LOSS,
                        .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
                        .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
     /* Before any allocation that size decides, and before any output file. */
@@ -346,6 +371,14 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         cfg_where(c, "network.sizes", where, sizeof where);
         err_prefix(&err, "%s", where);
         goto fail;
+    }
+    if (c->patience > 0) {
+        best.params = malloc(net.n_params * sizeof *best.params);
+        if (!best.params) {
+            err_set(&err, ERR_RUNTIME, "out of memory for the best model (%zu weights)", net.n_params);
+            goto fail;
+        }
+        opts.best = &best;
     }
     char resume_path[CFG_PATH_MAX * 2];
     if (o->resume) {
@@ -396,6 +429,36 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     if (report_close(&rep, &err) != 0)
         goto fail;
 
+    if (best.params) {
+        /* The model chosen by validation, never by the test set; the last
+         * one only if asked for. */
+        if (!o->quiet) {
+            if (best.since >= c->patience)
+                printf("early stop: validation %s has not improved for %d epochs; ",
+                       c->monitor == CFG_MONITOR_LOSS ? "loss" : "accuracy", best.since);
+            if (c->monitor == CFG_MONITOR_LOSS)
+                printf("best validation loss %.4f at epoch %d\n", best.value, best.epoch);
+            else
+                printf("best validation accuracy %.2f%% at epoch %d\n", 100.0 * best.value,
+                       best.epoch);
+        }
+    }
+    if (c->save_last && c->model_path[0]) {
+        snprintf(last_path, sizeof last_path, "%s.last", c->model_path);
+        if (model_save(last_path, &net, &err) != 0)
+            goto fail;
+        if (!o->quiet)
+            printf("last model saved to %s\n", last_path);
+    }
+    if (best.params) {
+        memcpy(net.params, best.params, net.n_params * sizeof *net.params);
+        /* A sweep ranks the model kept, not the last epoch's. */
+        eval_result v;
+        if (eval_dataset(&net, &val, c->threads, 0, &v, &err) != 0)
+            goto fail;
+        sum->final_accuracy = v.accuracy;
+    }
+
     eval_result r;
     if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
         goto fail;
@@ -416,6 +479,7 @@ fail:
         report_close(&rep, NULL);
 done:
     ckpt_free(&ck);
+    free(best.params);
     free(config_text);
     net_free(&net);
     idx_dataset_free(&train);

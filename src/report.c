@@ -18,13 +18,13 @@ double report_now(void)
 
 const char *report_csv_header(void)
 {
-    return "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s";
+    return "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate";
 }
 
 void report_format_csv(const train_epoch_stats *s, char *buf, size_t n)
 {
-    snprintf(buf, n, "%d,%.6f,%.6f,%.6f,%.4f,%.1f", s->epoch, s->train_loss,
-             s->eval_loss, s->eval_accuracy, s->seconds, s->examples_per_s);
+    snprintf(buf, n, "%d,%.6f,%.6f,%.6f,%.4f,%.1f,%.6g", s->epoch, s->train_loss,
+             s->eval_loss, s->eval_accuracy, s->seconds, s->examples_per_s, s->learning_rate);
 }
 
 void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n)
@@ -33,6 +33,8 @@ void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n)
                      s->epoch, s->epochs, s->train_loss);
     if (s->eval_accuracy >= 0 && w >= 0 && (size_t)w < n)
         w += snprintf(buf + w, n - w, "  accuracy %6.2f%%", 100.0 * s->eval_accuracy);
+    if (w >= 0 && (size_t)w < n)
+        w += snprintf(buf + w, n - w, "  lr %.4g", s->learning_rate);
     if (w >= 0 && (size_t)w < n)
         snprintf(buf + w, n - w, "  %.1f s  %.0f ex/s", s->seconds, s->examples_per_s);
 }

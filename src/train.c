@@ -300,7 +300,9 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
     for (int b = b0; b < n_batches; b++) {
         int first = b * B;
         int Bb = train->n - first < B ? train->n - first : B;
-        batch_step(net, t, train, t->perm + first, Bb, (float)(o->learning_rate / Bb));
+        double lr = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
+                               (long long)(epoch - 1) * n_batches + b);
+        batch_step(net, t, train, t->perm + first, Bb, (float)(lr / Bb));
 #pragma omp master
         {
             double batch_loss = 0.0;
@@ -336,6 +338,9 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         return -1;
     if (train->n < 1)
         return err_set(err, ERR_INPUT, "no training examples");
+    if (o->patience > 0 && (!eval_set || !o->best || !o->best->params))
+        return err_set(err, ERR_INPUT, "early stopping needs an evaluation set and a buffer "
+                       "for the best weights");
 
     int T = train_resolve_threads(o->threads);
     int B = o->batch_size < train->n ? o->batch_size : train->n;
@@ -362,10 +367,27 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
             return -1;
         }
     }
-    train_state st = {0, 0, n_batches, o->epochs, 0, train->n, t.perm, 0.0, 0};
+    train_best *best = o->patience > 0 ? o->best : NULL;
+    if (best && o->resume && o->resume->best) {
+        const train_best *rb = o->resume->best;
+        if (rb != best) {
+            memcpy(best->params, rb->params, net->n_params * sizeof *best->params);
+            best->epoch = rb->epoch;
+            best->since = rb->since;
+            best->value = rb->value;
+        }
+    } else if (best) {
+        /* A fresh run, or (cannot happen: patience is in the checkpoint's
+         * identity) a checkpoint without the state: start counting now. */
+        best->epoch = best->since = 0;
+        best->value = 0;
+    }
+    train_state st = {0, 0, n_batches, o->epochs, 0, train->n, t.perm, 0.0, 0, best};
     int rc = 0;
 
     for (int epoch = first_epoch; epoch <= o->epochs && rc == 0; epoch++) {
+        if (best && best->since >= o->patience)
+            break; /* resumed from the checkpoint of the epoch that stopped it */
         int b0 = 0;
         double t0 = omp_get_wtime(), loss_sum = 0.0;
         if (mid_epoch && epoch == first_epoch) {
@@ -403,6 +425,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         train_epoch_stats es = {0};
         es.epoch = epoch;
         es.epochs = o->epochs;
+        es.learning_rate = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
+                                      (long long)epoch * n_batches - 1);
         es.seconds = omp_get_wtime() - t0;
         es.n_examples = train->n;
         /* A resumed epoch only ran its remaining mini-batches. */
@@ -427,7 +451,21 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
             es.eval_loss = r.mean_cost;
             es.eval_accuracy = r.accuracy;
         }
+        int out_of_patience = 0;
+        if (best) {
+            double v = o->monitor_loss ? es.eval_loss : es.eval_accuracy;
+            if (best->epoch == 0 || (o->monitor_loss ? v < best->value : v > best->value)) {
+                best->epoch = epoch;
+                best->value = v;
+                best->since = 0;
+                memcpy(best->params, net->params, net->n_params * sizeof *best->params);
+            } else {
+                best->since++;
+            }
+            out_of_patience = best->since >= o->patience;
+        }
         int early = hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, &es) != 0;
+        early |= out_of_patience;
         /* A signal during the last epoch's evaluation just lets the run
          * finish: the model is about to be saved anyway. */
         st.stopping = o->stop && *o->stop && epoch < o->epochs && !early;

@@ -1018,6 +1018,77 @@ START_TEST(test_where_defaults_only)
 }
 END_TEST
 
+/* ---- learning-rate schedules --------------------------------------------- */
+
+START_TEST(test_schedule_keys)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    ck_assert_int_eq(c.schedule, SCHED_CONSTANT);
+    ck_assert(c.gamma == 0.1 && c.step_epochs == 10 && c.min_learning_rate == 0 &&
+              c.warmup_epochs == 0);
+    load_ok("train:\n  schedule: cosine\n  min_learning_rate: 0.001\n  warmup_epochs: 0.5\n"
+            "  gamma: 1\n  step_epochs: 3\n", &c);
+    ck_assert_int_eq(c.schedule, SCHED_COSINE);
+    ck_assert(c.min_learning_rate == 0.001 && c.warmup_epochs == 0.5 && c.gamma == 1.0 &&
+              c.step_epochs == 3);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_str_eq(load_err("train:\n  schedule: linear\n", &err),
+                     "x.yaml:2:13: train.schedule: expected one of constant, step, exponential, "
+                     "cosine, got \"linear\"");
+    ck_assert_str_eq(load_err("train:\n  gamma: 0\n", &err),
+                     "x.yaml:2:10: train.gamma: expected a number > 0 and <= 1, got \"0\"");
+    load_err("train:\n  gamma: 1.5\n", &err);
+    load_err("train:\n  gamma: nan\n", &err);
+    ck_assert_str_eq(load_err("train:\n  min_learning_rate: -1\n", &err),
+                     "x.yaml:2:22: train.min_learning_rate: expected a finite number >= 0, got \"-1\"");
+    ck_assert_str_eq(load_err("train:\n  warmup_epochs: inf\n", &err),
+                     "x.yaml:2:18: train.warmup_epochs: expected a finite number >= 0, got \"inf\"");
+    ck_assert_str_eq(load_err("train:\n  step_epochs: 0\n", &err),
+                     "x.yaml:2:16: train.step_epochs: expected an integer from 1 to 100000, got \"0\"");
+    ck_assert_str_eq(validate_err("train:\n  learning_rate: 0.1\n  schedule: cosine\n"
+                                  "  min_learning_rate: 0.2\n", &err),
+                     "x.yaml:4:22: train.min_learning_rate: 0.2 is above train.learning_rate (0.1); "
+                     "the cosine schedule anneals from learning_rate down to min_learning_rate");
+    ck_assert_has(validate_err("train:\n  epochs: 3\n  warmup_epochs: 3\n", &err),
+                  "x.yaml:3:18: train.warmup_epochs: a warm-up of 3 epochs leaves nothing");
+    /* min_learning_rate above the rate is harmless without cosine. */
+    load_ok("train:\n  learning_rate: 0.1\n  min_learning_rate: 0.2\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+}
+END_TEST
+
+/* The schedule's keys are in the checkpoint identity where they decide the
+ * trajectory, and train.epochs only with cosine. */
+START_TEST(test_schedule_identity)
+{
+    cfg_t c;
+    err_t err;
+    char id[4096];
+    load_ok("train:\n  epochs: 7\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, id, sizeof id), 0);
+    ck_assert_has(id, "train.schedule=constant\n");
+    ck_assert_has(id, "train.warmup_epochs=0\n");
+    ck_assert(strstr(id, "train.epochs=") == NULL);
+    ck_assert(strstr(id, "train.gamma=") == NULL);
+    ck_assert(strstr(id, "train.min_learning_rate=") == NULL);
+    load_ok("train:\n  epochs: 7\n  schedule: step\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, id, sizeof id), 0);
+    ck_assert_has(id, "train.step_epochs=10\n");
+    ck_assert_has(id, "train.gamma=0.1\n");
+    ck_assert(strstr(id, "train.epochs=") == NULL);
+    load_ok("train:\n  epochs: 7\n  schedule: cosine\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, id, sizeof id), 0);
+    ck_assert_has(id, "train.epochs=7\n");
+    ck_assert_has(id, "train.min_learning_rate=0\n");
+    ck_assert(strstr(id, "train.gamma=") == NULL);
+}
+END_TEST
+
 /* configs/README.md's "Every key" table lists exactly the schema's keys,
  * each with its type and default. */
 START_TEST(test_readme_lists_every_key)
@@ -1085,4 +1156,5 @@ TU_MAIN("cfg", test_defaults, test_full_file, test_minimal_one_section,
         test_nul_in_string, test_path_too_long, test_deep_nesting, test_activation_count_mismatch,
         test_cross_entropy_relu, test_shards_over_batch, test_round_trip_full,
         test_round_trip_defaults, test_round_trip_tricky, test_round_trip_escaped_unicode,
-        test_write_layout, test_data_path, test_where_defaults_only, test_readme_lists_every_key)
+        test_write_layout, test_data_path, test_where_defaults_only, test_schedule_keys,
+        test_schedule_identity, test_readme_lists_every_key)

@@ -545,7 +545,61 @@ START_TEST(memory_check_refuses_huge_sizes)
 }
 END_TEST
 
-TU_MAIN("ckpt", round_trip_exact, every_flipped_byte_is_refused, every_truncation_is_refused,
+/* Early stopping's state (best weights, epoch, counter, value) survives
+ * exactly; a file with it is still refused on every flipped byte. */
+START_TEST(round_trip_early_stopping_state)
+{
+    tmpdir_setup();
+    net_t net;
+    train_state st;
+    int perm[13];
+    make_fixture(&net, &st, perm, 13);
+    float *w = malloc(net.n_params * sizeof *w);
+    for (size_t i = 0; i < net.n_params; i++)
+        w[i] = (float)i * 0.25f - 1.0f;
+    train_best best = {w, 2, 1, 0.9375};
+    st.best = &best;
+    err_t err;
+    ck_assert_msg(ckpt_save(tpath("b.ckpt"), CONFIG, &st, &net, CKPT_OPTIM_SGD, NULL, 0, &err) == 0,
+                  "%s", err.msg);
+    ckpt_t ck;
+    ck_assert_msg(ckpt_load(tpath("b.ckpt"), CONFIG, &ck, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(ck.st.best);
+    ck_assert_int_eq(ck.st.best->epoch, 2);
+    ck_assert_int_eq(ck.st.best->since, 1);
+    ck_assert(ck.st.best->value == 0.9375);
+    ck_assert_mem_eq(ck.st.best->params, w, net.n_params * sizeof *w);
+    ck_assert_mem_eq(ck.net.params, net.params, net.n_params * sizeof(float));
+    ckpt_free(&ck);
+    long n;
+    unsigned char *good = read_all(tpath("b.ckpt"), &n);
+    for (long i = 0; i < n; i++) {
+        good[i] ^= 0x04;
+        write_all(tpath("bad.ckpt"), good, n);
+        good[i] ^= 0x04;
+        ck_assert_msg(ckpt_load(tpath("bad.ckpt"), CONFIG, &ck, &err) == -1,
+                      "byte %ld flipped was accepted", i);
+        ck_assert_int_eq(err.code, ERR_INPUT);
+    }
+    for (long len = n - 200; len < n; len++) {
+        write_all(tpath("short.ckpt"), good, len);
+        ck_assert_int_eq(ckpt_load(tpath("short.ckpt"), CONFIG, &ck, &err), -1);
+        ck_assert_int_eq(err.code, ERR_INPUT);
+    }
+    /* Without it: no state. */
+    st.best = NULL;
+    ck_assert(ckpt_save(tpath("c.ckpt"), CONFIG, &st, &net, CKPT_OPTIM_SGD, NULL, 0, &err) == 0);
+    ck_assert(ckpt_load(tpath("c.ckpt"), CONFIG, &ck, &err) == 0);
+    ck_assert_ptr_null(ck.st.best);
+    ckpt_free(&ck);
+    free(good);
+    free(w);
+    net_free(&net);
+    tmpdir_teardown();
+}
+END_TEST
+
+TU_MAIN("ckpt", round_trip_exact, round_trip_early_stopping_state, every_flipped_byte_is_refused, every_truncation_is_refused,
         other_config_is_named, foreign_files_are_refused, failed_save_keeps_the_old_checkpoint,
         resume_dir_picks_the_latest, config_text_covers_the_trajectory, resume_mid_epoch_fused,
         resume_mid_epoch_shards, resume_at_epoch_end, periodic_checkpoints,

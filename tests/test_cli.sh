@@ -66,6 +66,19 @@ printf 'train:\n  learning_rat: 0.1\n' > "$tmp/unknown.yaml"
 expect 2 'unknown.yaml:2:3.*learning_rat' -- "$NNTRAIN" -c "$tmp/unknown.yaml"
 printf 'train:\n  batch_size: 0\n' > "$tmp/zero.yaml"
 expect 2 'zero.yaml:2:15.*batch_size' -- "$NNTRAIN" -c "$tmp/zero.yaml"
+printf 'train:\n  patience: 3\n' > "$tmp/patience.yaml"
+expect 2 'patience.yaml:2:13: train.patience: early stopping needs a validation set: set data.validation' -- \
+    "$NNTRAIN" -c "$tmp/patience.yaml"
+printf 'train:\n  monitor: f1\n' > "$tmp/monitor.yaml"
+expect 2 'monitor.yaml:2:12: train.monitor: expected one of accuracy, loss, got "f1"' -- "$NNTRAIN" -c "$tmp/monitor.yaml"
+expect 2 'output.save_last: needs output.model' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s output.model= -s output.save_last=yes
+printf 'train:\n  schedule: cosine\n  gamma: 2\n' > "$tmp/gamma.yaml"
+expect 2 'gamma.yaml:3:10: train.gamma: expected a number > 0 and <= 1, got "2"' -- "$NNTRAIN" -c "$tmp/gamma.yaml"
+printf 'train:\n  epochs: 4\n  warmup_epochs: 4.5\n' > "$tmp/warm.yaml"
+expect 2 'warm.yaml:3:18: train.warmup_epochs: a warm-up of 4.5 epochs leaves nothing of a run of 4' -- \
+    "$NNTRAIN" -c "$tmp/warm.yaml"
+expect 2 '^nntrain: -s train.warmup_epochs: train.warmup_epochs: a warm-up of 20 epochs' -- \
+    "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.warmup_epochs=20
 expect 2 'learning_rat' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.learning_rat=1
 expect 2 'network.sizes' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s 'network.sizes=[5,6,2]'
 
@@ -81,6 +94,13 @@ expect 0 'test accuracy: 100\.00%' -- "$NNTRAIN" -c "$tmp/tiny.yaml"
 [ -s "$tmp/out/tiny.model" ] && ok || bad "no model file written"
 [ "$(wc -l < "$tmp/out/tiny.csv")" = 21 ] && ok || bad "metrics file should have a header and 20 rows"
 head -1 "$tmp/out/tiny.csv" | grep -q '^epoch,train_loss' && ok || bad "metrics header"
+# A schedule: the rate is on every epoch line and in the CSV.
+expect 0 'epoch 20/20  loss [0-9.]+  accuracy 100\.00%  lr 5\.069e-05  ' -- "$NNTRAIN" -c "$tmp/tiny.yaml" \
+    -s train.schedule=cosine -s train.warmup_epochs=0.5 -s output.model= -s output.metrics="$tmp/out/cos.csv"
+# 8 mini-batches an epoch, 4 of warm-up: epoch 1 ends 3/8 epoch into a
+# cosine of 19.5 epochs, 0.5 * (1 + cos(pi * 0.375 / 19.5)) / 2.
+[ "$(sed -n 2p "$tmp/out/cos.csv" | cut -d, -f7)" = 0.499544 ] && ok || bad "cosine CSV: epoch 1: $(sed -n 2p "$tmp/out/cos.csv")"
+expect 0 'curves' -- "$NNTRAIN" plot curves -o "$tmp/out/cos.svg" "$tmp/out/cos.csv"
 expect 0 'epoch 20/20' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model=
 # Same seed, other thread count: the same model, byte for byte.
 cp "$tmp/out/tiny.model" "$tmp/two.model"

@@ -16,6 +16,7 @@ static train_epoch_stats sample(void)
     s.train_loss = 0.08125;
     s.eval_loss = 0.1;
     s.eval_accuracy = 0.9531;
+    s.learning_rate = 0.0125;
     s.seconds = 12.44;
     s.examples_per_s = 48211.4;
     s.n_examples = 60000;
@@ -27,7 +28,7 @@ START_TEST(test_epoch_line)
     train_epoch_stats s = sample();
     char buf[256];
     report_format_epoch(&s, buf, sizeof buf);
-    ck_assert_str_eq(buf, "epoch  3/30  loss 0.0813  accuracy  95.31%  12.4 s  48211 ex/s");
+    ck_assert_str_eq(buf, "epoch  3/30  loss 0.0813  accuracy  95.31%  lr 0.0125  12.4 s  48211 ex/s");
     s.eval_accuracy = -1;
     report_format_epoch(&s, buf, sizeof buf);
     ck_assert(strstr(buf, "accuracy") == NULL);
@@ -52,9 +53,9 @@ START_TEST(test_metrics_file)
     FILE *f = fopen(path, "r");
     char line[256];
     ck_assert(fgets(line, sizeof line, f));
-    ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s\n");
+    ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate\n");
     ck_assert(fgets(line, sizeof line, f));
-    ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4\n");
+    ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4,0.0125\n");
     ck_assert(fgets(line, sizeof line, f));
     ck_assert(strncmp(line, "4,", 2) == 0);
     ck_assert(fgets(line, sizeof line, f) == NULL);

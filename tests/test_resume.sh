@@ -172,6 +172,71 @@ expect 2 'resume is for training' -- "$NNTRAIN" eval -m "$tmp/ref.model" --resum
 expect 0 'resuming from .*checkpoint\.ckpt' -- "$NNTRAIN" -c "$tmp/run.yaml" -s train.epochs=100000 \
     -s output.checkpoint_every=0 -s train.epochs=1 --resume "$ck"
 
+# --- learning-rate schedules: the rate is recomputed from epoch and step ------------
+# Cosine with a fractional warm-up: the checkpoint of epoch 35 (every 7th),
+# resumed on another thread count, ends with the uninterrupted run's model.
+# train.epochs is part of a cosine run's identity, so it may not change.
+rm -rf "$tmp/s"; mkdir -p "$tmp/s"
+SCHED=(-s train.epochs=40 -s train.schedule=cosine -s train.warmup_epochs=2.5 -s train.min_learning_rate=0.001)
+run "${SCHED[@]}" -s output.model="$tmp/s/ref.model" -s output.metrics="$tmp/s/ref.csv" >/dev/null \
+    || bad "cosine reference run failed"
+run "${SCHED[@]}" -s output.checkpoint_every=7 -s output.checkpoint="$tmp/s/run.ckpt" \
+    -s output.model="$tmp/s/first.model" >/dev/null || bad "cosine run with checkpoints failed"
+expect 0 'resuming from .*run\.ckpt: epoch 35' -- \
+    "$NNTRAIN" -c "$tmp/run.yaml" "${SCHED[@]}" -s train.threads=1 -s output.model="$tmp/s/resumed.model" \
+    -s output.metrics="$tmp/s/resumed.csv" --resume "$tmp/s/run.ckpt"
+cmp -s "$tmp/s/resumed.model" "$tmp/s/ref.model" && ok || bad "cosine: resumed model differs from the uninterrupted run's"
+# The rates of the resumed epochs are those of the uninterrupted run's.
+diff <(cut -d, -f1,7 "$tmp/s/ref.csv" | tail -5) <(cut -d, -f1,7 "$tmp/s/resumed.csv" | tail -5) >/dev/null \
+    && ok || bad "cosine: the resumed epochs' learning rates differ"
+head -1 "$tmp/s/ref.csv" | grep -q ',learning_rate$' && ok || bad "metrics CSV has no learning_rate column"
+expect 2 'train\.epochs is 40 in the checkpoint, 50 here' -- \
+    run "${SCHED[@]}" -s train.epochs=50 --resume "$tmp/s/run.ckpt"
+expect 2 'train\.min_learning_rate is 0\.001 in the checkpoint, 0\.002 here' -- \
+    run "${SCHED[@]}" -s train.min_learning_rate=0.002 --resume "$tmp/s/run.ckpt"
+# Step decay does not depend on the run's length: 20 epochs, then resumed to
+# 40, is the 40-epoch run.
+STEP=(-s train.schedule=step -s train.step_epochs=6 -s train.gamma=0.5)
+run "${STEP[@]}" -s train.epochs=40 -s output.model="$tmp/s/step-ref.model" >/dev/null || bad "step run failed"
+run "${STEP[@]}" -s train.epochs=20 -s output.checkpoint="$tmp/s/step.ckpt" >/dev/null || bad "step: first half failed"
+run "${STEP[@]}" -s train.epochs=40 -s output.model="$tmp/s/step.model" --resume "$tmp/s/step.ckpt" >/dev/null 2>&1 \
+    || bad "step: resume failed"
+cmp -s "$tmp/s/step.model" "$tmp/s/step-ref.model" && ok || bad "step: 20 + 20 epochs differ from 40"
+expect 2 'train\.gamma is 0\.5 in the checkpoint, 0\.25 here' -- \
+    run "${STEP[@]}" -s train.gamma=0.25 -s train.epochs=40 --resume "$tmp/s/step.ckpt"
+
+# --- early stopping: the best model and the counters are checkpointed --------------
+# Validation accuracy is 100% from epoch 1, so patience 10 stops after epoch 11
+# and the model kept is epoch 1's, exactly a 1-epoch run's; the last one is
+# saved to MODEL.last. Resumed from epoch 8 (every 4th) on 1 thread, and from
+# the checkpoint of the stopping epoch itself (nothing left to train): both
+# models byte for byte the uninterrupted run's.
+rm -rf "$tmp/e"; mkdir -p "$tmp/e"
+ES=(-s data.validation=30 -s train.patience=10 -s output.save_last=true)
+expect 0 'early stop: validation accuracy has not improved for 10 epochs; best validation accuracy 100\.00% at epoch 1' -- \
+    "$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s output.model="$tmp/e/ref.model"
+run -s data.validation=30 -s train.epochs=1 -s output.model="$tmp/e/one.model" >/dev/null || bad "1-epoch run failed"
+cmp -s "$tmp/e/ref.model" "$tmp/e/one.model" && ok || bad "early stopping did not keep epoch 1's model"
+run -s data.validation=30 -s train.epochs=11 -s output.model="$tmp/e/eleven.model" >/dev/null || bad "11-epoch run failed"
+cmp -s "$tmp/e/ref.model.last" "$tmp/e/eleven.model" && ok || bad "MODEL.last is not the last epoch's model"
+run "${ES[@]}" -s output.checkpoint_every=4 -s output.checkpoint="$tmp/e/run.ckpt" \
+    -s output.model="$tmp/e/first.model" >/dev/null || bad "early stopping run with checkpoints failed"
+expect 0 'resuming from .*run\.ckpt: epoch 8' -- "$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s train.threads=1 \
+    -s output.model="$tmp/e/resumed.model" --resume "$tmp/e/run.ckpt"
+cmp -s "$tmp/e/resumed.model" "$tmp/e/ref.model" && cmp -s "$tmp/e/resumed.model.last" "$tmp/e/ref.model.last" \
+    && ok || bad "early stopping: resumed from epoch 8, the models differ"
+run "${ES[@]}" -s output.checkpoint="$tmp/e/end.ckpt" -s output.model="$tmp/e/x.model" >/dev/null \
+    || bad "early stopping run with a checkpoint every epoch failed"
+out=$("$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s output.model="$tmp/e/done.model" --resume "$tmp/e/end.ckpt" 2>&1) \
+    || bad "resume after the stop failed: $out"
+grep -q 'resuming from .*end\.ckpt: epoch 11, 9 of 9' <<<"$out" && grep -q '^early stop: ' <<<"$out" \
+    && ! grep -q '^epoch ' <<<"$out" && ok || bad "resume after the stop trained on: $out"
+cmp -s "$tmp/e/done.model" "$tmp/e/ref.model" && cmp -s "$tmp/e/done.model.last" "$tmp/e/ref.model.last" \
+    && ok || bad "early stopping: resumed after the stop, the models differ"
+expect 2 'train\.patience is 10 in the checkpoint, 5 here' -- run "${ES[@]}" -s output.model="$tmp/e/y.model" -s train.patience=5 --resume "$tmp/e/run.ckpt"
+expect 2 'train\.monitor is accuracy in the checkpoint, loss here' -- \
+    run "${ES[@]}" -s output.model="$tmp/e/y.model" -s train.monitor=loss --resume "$tmp/e/run.ckpt"
+
 # --- divergence: exit 1, epoch and step named, the old checkpoint untouched ---------
 rm -rf "$tmp/n"; mkdir -p "$tmp/n"
 run -s train.epochs=2 -s output.checkpoint="$tmp/n/run.ckpt" >/dev/null

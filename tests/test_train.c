@@ -307,9 +307,117 @@ START_TEST(test_divergence_is_an_error)
 }
 END_TEST
 
+/* Early stopping: the run stops `patience` epochs after its best one, and
+ * the weights it keeps are exactly those a run of best.epoch epochs ends
+ * with; net itself ends with the last epoch's. */
+static void early_case(int monitor_loss, double lr)
+{
+    idx_dataset tr, va;
+    make_halves(&tr, 300, 1);
+    make_halves(&va, 60, 2);
+    /* A fifth of the validation labels wrong: the more confident the net
+     * grows, the worse its validation loss, which so turns back up. */
+    for (int i = 0; i < va.n; i += 5)
+        va.labels[i] ^= 1;
+    int sizes[] = {16, 8, 2};
+    net_act act[] = {ACT_TANH, ACT_SOFTMAX};
+    net_t net, ref;
+    make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 4);
+    train_best best = {malloc(net.n_params * sizeof(float)), 0, 0, 0};
+    train_opts o = {.learning_rate = lr, .batch_size = 10, .epochs = 80, .seed = 7, .threads = 2,
+                    .deterministic = 1, .patience = 3, .monitor_loss = monitor_loss, .best = &best};
+    history h = {0};
+    train_hooks hooks = {NULL, record, &h};
+    err_t err;
+    ck_assert_msg(train_run(&net, &tr, &va, &o, &hooks, &err) == 0, "%s", err.msg);
+    ck_assert_int_ge(best.epoch, 2); /* not trivially the first */
+    ck_assert_msg(h.epochs_seen == best.epoch + 3 && h.epochs_seen < 80,
+                  "monitor %d: best epoch %d, %d epochs run", monitor_loss, best.epoch, h.epochs_seen);
+    ck_assert_int_eq(best.since, 3);
+    make_net(&ref, 2, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 4);
+    train_opts plain = o;
+    plain.patience = 0;
+    plain.best = NULL;
+    plain.epochs = best.epoch;
+    ck_assert(train_run(&ref, &tr, &va, &plain, NULL, NULL) == 0);
+    ck_assert_msg(memcmp(ref.params, best.params, net.n_params * sizeof(float)) == 0,
+                  "the kept weights are not those of epoch %d", best.epoch);
+    ck_assert(memcmp(ref.params, net.params, net.n_params * sizeof(float)) != 0);
+    eval_result r;
+    ck_assert(eval_dataset(&ref, &va, 1, 0, &r, NULL) == 0);
+    ck_assert(monitor_loss ? r.mean_cost == best.value : r.accuracy == best.value);
+    net_free(&ref);
+    net_free(&net);
+    free(best.params);
+    free_set(&tr);
+    free_set(&va);
+}
+
+START_TEST(test_early_stopping_keeps_the_best_epoch)
+{
+    early_case(0, 0.003); /* best epoch 4 */
+    early_case(1, 0.003); /* best epoch 11 */
+}
+END_TEST
+
+START_TEST(test_early_stopping_needs_an_evaluation_set)
+{
+    idx_dataset tr;
+    make_halves(&tr, 50, 1);
+    int sizes[] = {16, 2};
+    net_act act[] = {ACT_SOFTMAX};
+    net_t net;
+    make_net(&net, 1, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 4);
+    float buf[64];
+    train_best best = {buf, 0, 0, 0};
+    train_opts o = {.learning_rate = 0.1, .batch_size = 10, .epochs = 3, .threads = 1,
+                    .patience = 2, .best = &best};
+    err_t err;
+    ck_assert_int_eq(train_run(&net, &tr, NULL, &o, NULL, &err), -1);
+    ck_assert_int_eq(err.code, ERR_INPUT);
+    net_free(&net);
+    free_set(&tr);
+}
+END_TEST
+
+/* Every schedule gives the same weights for 1 and 3 threads. */
+START_TEST(test_schedules_same_bits_for_any_thread_count)
+{
+    const sched_t scheds[] = {
+        {.kind = SCHED_STEP, .step_epochs = 1, .gamma = 0.5},
+        {.kind = SCHED_EXPONENTIAL, .gamma = 0.7, .warmup_epochs = 0.5},
+        {.kind = SCHED_COSINE, .min_rate = 0.01, .warmup_epochs = 1.25},
+    };
+    for (int k = 0; k < 3; k++) {
+        float *w[2];
+        size_t n = 0;
+        for (int t = 0; t < 2; t++) {
+            idx_dataset tr;
+            make_halves(&tr, 203, 11);
+            int sizes[] = {16, 12, 2};
+            net_act act[] = {ACT_RELU, ACT_SOFTMAX};
+            net_t net;
+            make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 5);
+            train_opts o = {.learning_rate = 0.3, .sched = scheds[k], .batch_size = 24,
+                            .epochs = 4, .seed = 9, .threads = t ? 3 : 1, .deterministic = 1};
+            ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
+            n = net.n_params;
+            w[t] = malloc(n * sizeof(float));
+            memcpy(w[t], net.params, n * sizeof(float));
+            net_free(&net);
+            free_set(&tr);
+        }
+        ck_assert_msg(memcmp(w[0], w[1], n * sizeof(float)) == 0, "schedule %d differs", k);
+        free(w[0]);
+        free(w[1]);
+    }
+}
+END_TEST
+
 TU_MAIN("train", test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
         test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_packed_backward,
         test_golden_digests_on_every_path,
         test_shard_count_changes_bits,
         test_auto_shards_depends_on_batch_and_size_only, test_rejects_mismatched_data,
-        test_divergence_is_an_error)
+        test_divergence_is_an_error, test_early_stopping_keeps_the_best_epoch,
+        test_early_stopping_needs_an_evaluation_set, test_schedules_same_bits_for_any_thread_count)

@@ -48,6 +48,8 @@ static void load_one(void)
         volatile long long sum = 0;
         for (int i = 0; i < ck.st.n_train; i++) sum += ck.st.perm[i];
         for (size_t i = 0; i < ck.net.n_params; i++) sum += (long long)(ck.net.params[i] != 0);
+        if (ck.st.best) /* early stopping's best weights: as many as the net's */
+            for (size_t i = 0; i < ck.net.n_params; i++) sum += (long long)(ck.st.best->params[i] != 0);
         ckpt_free(&ck);
     }
 }
