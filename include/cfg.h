@@ -13,6 +13,7 @@
 #include <yaml.h>
 #include "err.h"
 #include "net.h"
+#include "optim.h"
 
 #define CFG_PATH_MAX 1024
 #define CFG_MAX_KEYS 64
@@ -54,6 +55,11 @@ typedef struct {
     int shard_buffers;               /* train.reduce: "fused" (0) or "shards" (1) */
     int shards;                      /* shards mode: the split; 0 = automatic (never from threads) */
     int deterministic;               /* 1: bitwise identical for any thread count */
+    optim_name optimizer;            /* train.optimizer: sgd, adam, adamw */
+    double momentum;                 /* sgd: in [0, 1); 0 = none */
+    int nesterov;                    /* sgd with momentum > 0 */
+    double beta1, beta2, epsilon;    /* adam, adamw */
+    double weight_decay;             /* >= 0: coupled (sgd, adam) or decoupled (adamw) */
 
     /* output: */
     char model_path[CFG_PATH_MAX];   /* "" = do not save */

@@ -106,7 +106,7 @@ static int save_checkpoint(void *user, const net_t *net, const train_state *st, 
     k->step = st->step;
     if (!k->path[0])
         return 0;
-    if (ckpt_save(k->path, k->config, st, net, CKPT_OPTIM_SGD, NULL, 0, err) != 0)
+    if (ckpt_save(k->path, k->config, st, net, err) != 0)
         return -1;
     k->saved = 1;
     return 0;
@@ -322,6 +322,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
                        .deterministic = c->deterministic,
                        .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
                        .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
+    opts.optim = (optim_params){c->optimizer, c->momentum, c->nesterov, c->beta1, c->beta2,
+                                c->epsilon, c->weight_decay};
     /* Before any allocation that size decides, and before any output file. */
     double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
                         ((double)test.n * test.rows * test.cols + test.n);

@@ -476,7 +476,7 @@ START_TEST(test_set_unknown_key)
     cfg_defaults(&c);
     const char *m = set_err(&c, "train.lr=0.5", &err);
     ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
-    ck_assert_has(m, "deterministic)");
+    ck_assert_has(m, "deterministic, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay)");
     m = set_err(&c, "bogus.x=1", &err);
     ck_assert_has(m, "unknown key 'bogus.x'");
     ck_assert_has(m, "data, network, train, output");
@@ -966,7 +966,8 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "data:\n  dir: \"mnist\"\n");
     ck_assert_has(text, "network:\n  sizes: [784, 30, 10]\n  activation: sigmoid\n");
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
-    ck_assert_has(text, "  deterministic: true\noutput:\n  model: \"\"\n  metrics: \"\"\n");
+    ck_assert_has(text, "  deterministic: true\n  optimizer: sgd\n  momentum: 0\n");
+    ck_assert_has(text, "  weight_decay: 0\noutput:\n  model: \"\"\n  metrics: \"\"\n");
     free(text);
 }
 END_TEST

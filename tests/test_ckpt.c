@@ -80,7 +80,7 @@ static void save_fixture(const char *name, net_t *net, train_state *st, int *per
 {
     make_fixture(net, st, perm, 13);
     err_t err;
-    ck_assert_msg(ckpt_save(tpath(name), CONFIG, st, net, CKPT_OPTIM_SGD, NULL, 0, &err) == 0,
+    ck_assert_msg(ckpt_save(tpath(name), CONFIG, st, net, &err) == 0,
                   "%s", err.msg);
 }
 
@@ -103,7 +103,7 @@ START_TEST(round_trip_exact)
     ck_assert_int_eq(ck.st.n_train, 13);
     ck_assert_mem_eq(ck.st.perm, perm, sizeof perm);
     ck_assert_mem_eq(&ck.st.loss_sum, &st.loss_sum, sizeof(double));
-    ck_assert_int_eq(ck.optimizer, CKPT_OPTIM_SGD);
+    ck_assert_int_eq(ck.st.opt.kind, CKPT_OPTIM_SGD);
     ck_assert_int_eq(ck.net.n_params, net.n_params);
     ck_assert_mem_eq(ck.net.params, net.params, net.n_params * sizeof(float));
     ck_assert_int_eq(ck.net.act[1], ACT_SOFTMAX);
@@ -250,7 +250,7 @@ START_TEST(failed_save_keeps_the_old_checkpoint)
         setrlimit(RLIMIT_FSIZE, &rl);
         st.epoch = 4; /* different contents */
         err_t err;
-        int rc = ckpt_save(tpath("a.ckpt"), CONFIG, &st, &net, CKPT_OPTIM_SGD, NULL, 0, &err);
+        int rc = ckpt_save(tpath("a.ckpt"), CONFIG, &st, &net, &err);
         _exit(rc == -1 && strstr(err.msg, "cannot save checkpoint") ? 0 : 1);
     }
     int status;
@@ -284,7 +284,7 @@ START_TEST(resume_dir_picks_the_latest)
     for (int i = 0; i < 4; i++) {
         st.epoch = files[i].epoch;
         st.step = files[i].step;
-        ck_assert_int_eq(ckpt_save(tpath(files[i].name), CONFIG, &st, &net, 0, NULL, 0, NULL), 0);
+        ck_assert_int_eq(ckpt_save(tpath(files[i].name), CONFIG, &st, &net, NULL), 0);
     }
     write_all(tpath("z.ckpt.tmp.123"), (const unsigned char *)"NNTRCKPT", 8); /* a leftover */
     char out[600];
