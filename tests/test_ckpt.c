@@ -116,6 +116,44 @@ START_TEST(round_trip_exact)
 }
 END_TEST
 
+START_TEST(round_trip_optimizer_state)
+{
+    tmpdir_setup();
+    net_t net;
+    train_state st;
+    int perm[13];
+    make_fixture(&net, &st, perm, 13);
+    err_t err;
+    ck_assert(optim_state_create(&st.opt, OPTIM_ADAMW, net.n_params, &err) == 0);
+    ck_assert_int_eq(st.opt.n_state, 2 * net.n_params);
+    for (uint64_t i = 0; i < st.opt.n_state; i++)
+        st.opt.state[i] = (float)i * 0.37f - 3.0f;
+    st.opt.state[1] = -0.0f;
+    st.opt.t = 7;
+    st.opt.beta1_pow = 0.4782969;
+    st.opt.beta2_pow = 0.993020965034979;
+    ck_assert_msg(ckpt_save(tpath("o.ckpt"), CONFIG, &st, &net, &err) == 0, "%s", err.msg);
+    ckpt_t ck;
+    ck_assert_msg(ckpt_load(tpath("o.ckpt"), CONFIG, &ck, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(ck.st.opt.kind, OPTIM_ADAMW);
+    ck_assert(ck.st.opt.t == 7);
+    ck_assert_mem_eq(&ck.st.opt.beta1_pow, &st.opt.beta1_pow, sizeof(double));
+    ck_assert_mem_eq(&ck.st.opt.beta2_pow, &st.opt.beta2_pow, sizeof(double));
+    ck_assert_int_eq(ck.st.opt.n_state, st.opt.n_state);
+    ck_assert_mem_eq(ck.st.opt.state, st.opt.state, (size_t)st.opt.n_state * sizeof(float));
+    ckpt_free(&ck);
+    /* A state that does not fit the network is refused. */
+    st.opt.n_state -= 2;
+    ck_assert(ckpt_save(tpath("bad.ckpt"), CONFIG, &st, &net, &err) == 0);
+    ck_assert_int_eq(ckpt_load(tpath("bad.ckpt"), CONFIG, &ck, &err), -1);
+    ck_assert_msg(strstr(err.msg, "optimizer state values") && strstr(err.msg, "corrupt"), "%s", err.msg);
+    st.opt.n_state += 2;
+    optim_state_free(&st.opt);
+    net_free(&net);
+    tmpdir_teardown();
+}
+END_TEST
+
 START_TEST(every_flipped_byte_is_refused)
 {
     tmpdir_setup();
@@ -357,6 +395,23 @@ START_TEST(config_text_covers_the_trajectory)
     ck_assert_msg(strstr(tb, "train.threads=3\n") != NULL, "%s", tb);
     ck_assert_msg(strstr(ta, "network.sizes=[784,30,10]\n") && strstr(ta, "train.learning_rate=3\n"),
                   "%s", ta);
+    /* Each optimizer's own keys count only with it. */
+    ck_assert_msg(strstr(ta, "train.optimizer=sgd\n") && strstr(ta, "train.momentum=0\n") &&
+                  strstr(ta, "train.weight_decay=0\n") && !strstr(ta, "train.beta1=") &&
+                  !strstr(ta, "train.nesterov="), "%s", ta);
+    *b = *a;
+    b->optimizer = OPTIM_NAME_ADAM;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.optimizer=adam\n") && strstr(tb, "train.beta1=0.9\n") &&
+                  strstr(tb, "train.beta2=0.999\n") && strstr(tb, "train.epsilon=1e-08\n") &&
+                  !strstr(tb, "train.momentum="), "%s", tb);
+    *b = *a;
+    b->momentum = 0.5;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.momentum=0.5\n") && strstr(tb, "train.nesterov=false\n"), "%s", tb);
+    b->weight_decay = 0.25;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.weight_decay=0.25\n"), "%s", tb);
     ck_assert_int_eq(ckpt_config_text(a, &d, ta, 20), -1); /* too small */
     free(a);
     free(b);
@@ -545,7 +600,7 @@ START_TEST(memory_check_refuses_huge_sizes)
 }
 END_TEST
 
-TU_MAIN("ckpt", round_trip_exact, every_flipped_byte_is_refused, every_truncation_is_refused,
+TU_MAIN("ckpt", round_trip_exact, round_trip_optimizer_state, every_flipped_byte_is_refused, every_truncation_is_refused,
         other_config_is_named, foreign_files_are_refused, failed_save_keeps_the_old_checkpoint,
         resume_dir_picks_the_latest, config_text_covers_the_trajectory, resume_mid_epoch_fused,
         resume_mid_epoch_shards, resume_at_epoch_end, periodic_checkpoints,
