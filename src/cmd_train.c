@@ -265,6 +265,16 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
                kern_isa());
     else
         printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
+    /* Plain SGD says nothing: the line is for the optimizers with knobs. */
+    if (c->optimizer == OPTIM_NAME_SGD && c->momentum > 0)
+        printf("optimizer sgd, %smomentum %g, weight decay %g (L2)\n", c->nesterov ? "Nesterov " : "",
+               c->momentum, c->weight_decay);
+    else if (c->optimizer == OPTIM_NAME_SGD && c->weight_decay > 0)
+        printf("optimizer sgd, weight decay %g (L2)\n", c->weight_decay);
+    else if (c->optimizer != OPTIM_NAME_SGD)
+        printf("optimizer %s, beta1 %g, beta2 %g, epsilon %g, weight decay %g (%s)\n",
+               optim_name_str(c->optimizer), c->beta1, c->beta2, c->epsilon, c->weight_decay,
+               c->optimizer == OPTIM_NAME_ADAMW ? "decoupled" : "L2");
 }
 
 /* What one training run reached, for sweeps' results tables. */
