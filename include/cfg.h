@@ -14,6 +14,7 @@
 #include "err.h"
 #include "net.h"
 #include "lrsched.h"
+#include "optim.h"
 
 #define CFG_PATH_MAX 1024
 #define CFG_MAX_KEYS 64
@@ -66,6 +67,11 @@ typedef struct {
     double warmup_epochs;            /* linear warm-up, in epochs (fractional allowed) */
     int patience;                    /* early stopping: epochs without improvement; 0 = off */
     int monitor;                     /* CFG_MONITOR_*: what "improvement" means */
+    optim_name optimizer;            /* train.optimizer: sgd, adam, adamw */
+    double momentum;                 /* sgd: in [0, 1); 0 = none */
+    int nesterov;                    /* sgd with momentum > 0 */
+    double beta1, beta2, epsilon;    /* adam, adamw */
+    double weight_decay;             /* >= 0: coupled (sgd, adam) or decoupled (adamw) */
 
     /* output: */
     char model_path[CFG_PATH_MAX];   /* "" = do not save */

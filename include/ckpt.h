@@ -10,8 +10,11 @@
  *   u64 rng               the shuffling rng's state
  *   u64 loss_sum          the epoch's loss so far, a double's bits
  *   u32 n_train, u32 perm[n_train]       the epoch's order
- *   u32 optimizer         0 = plain SGD (the only one today)
- *   u64 n_state, f32 state[n_state]      its state (momentum...); 0 for SGD
+ *   u32 optimizer         optim_kind: 0 sgd, 1 sgd with momentum, 2 adam, 3 adamw
+ *   u64 t                 optimizer steps done
+ *   u64 beta1_pow, u64 beta2_pow         beta1^t, beta2^t, doubles' bits (1 for sgd)
+ *   u64 n_state, f32 state[n_state]      its state (optim_state: momentum, or
+ *                         adam's m then v): per-parameter floats * n_params
  *   u64 model_len, model image            a whole model file (model.h)
  *   u32 has_best          1: early stopping's state follows; 0: none (patience 0)
  *     u32 best_epoch, u32 since, u64 best_value (a double's bits)
@@ -33,18 +36,16 @@
 #include "train.h"
 
 #define CKPT_MAGIC "NNTRCKPT"
-#define CKPT_VERSION 3 /* 2: the config text is cfg_identity_text; 3: early stopping's state */
-#define CKPT_OPTIM_SGD 0
+#define CKPT_VERSION 4 /* 2: the config text is cfg_identity_text; 3: optimizer t, powers; 4: early stopping's state */
+#define CKPT_OPTIM_SGD 0 /* OPTIM_SGD */
 #define CKPT_CONFIG_MAX 4096 /* bytes of config text */
 #define CKPT_SUFFIX ".ckpt"  /* what --resume DIR looks for */
 
 typedef struct {
     char config[CKPT_CONFIG_MAX]; /* the text it was made with */
     uint64_t config_hash;
-    train_state st;               /* st.perm is owned (ckpt_free) */
-    uint32_t optimizer;
-    uint64_t n_optim_state;
-    float *optim_state;           /* NULL when n_optim_state is 0 */
+    train_state st;               /* st.perm and st.opt.state (NULL when
+                                   * st.opt.n_state is 0) are owned (ckpt_free) */
     net_t net;                    /* the weights */
     train_best best;              /* st.best points here when the file has it; params owned */
     uint64_t n_best;              /* floats in best.params */
@@ -58,10 +59,10 @@ int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n
 
 uint64_t ckpt_hash(const char *text);
 
-/* Writes the checkpoint atomically. optim_state may be NULL when n is 0. */
+/* Writes the checkpoint atomically, with the optimizer's state st->opt
+ * (st->opt.state may be NULL when st->opt.n_state is 0). */
 int ckpt_save(const char *path, const char *config_text, const train_state *st,
-              const net_t *net, uint32_t optimizer, const float *optim_state,
-              uint64_t n_optim_state, err_t *err);
+              const net_t *net, err_t *err);
 
 /* Reads and checks path. If config_text is not NULL, the checkpoint must
  * have been made with the same text (else ERR_INPUT naming the keys that

@@ -1,7 +1,8 @@
-/* train: mini-batch SGD over a data set, data-parallel with OpenMP.
+/* train: mini-batch gradient descent (SGD, momentum, Adam: optim.h) over a
+ * data set, data-parallel with OpenMP.
  *
  * Each epoch shuffles the training examples with the run's seeded rng; each
- * mini-batch's mean gradient makes one SGD step. The gradient is computed
+ * mini-batch's mean gradient makes one optimizer step. The gradient is computed
  * in one of two ways, both bitwise the same for 1, 2, 3... threads:
  *
  *   fused (default): the threads split the batch's rows for the forward
@@ -18,7 +19,7 @@
  *
  * Checkpoints and resuming: the whole state of a run between two
  * mini-batches is the weights, the rng, the current epoch's permutation and
- * the position in it (train_state). train_run hands that state to the
+ * the position in it, and the optimizer's state (train_state). train_run hands that state to the
  * on_checkpoint hook every checkpoint_every epochs and when *stop becomes
  * non-zero (a signal); given it back as opts->resume, it continues exactly
  * where it left off: the final weights are bitwise those of an
@@ -32,6 +33,7 @@
 #include "idx.h"
 #include "net.h"
 #include "lrsched.h"
+#include "optim.h"
 
 typedef struct {
     double learning_rate; /* the base rate; each step's is sched_rate(&sched, learning_rate, ...) */
@@ -43,6 +45,7 @@ typedef struct {
     int shards;      /* 0 = automatic: train_auto_shards() */
     int shard_buffers; /* 1: shards mode; 0: fused mode (see above) */
     int deterministic; /* shards mode, 0: one shard per thread (results then depend on threads) */
+    optim_params optim; /* the update rule (optim.h); zero = plain SGD */
 
     /* Checkpointing (all optional, zero = off). */
     int checkpoint_every; /* call on_checkpoint after every N-th epoch; 0 = never */
@@ -88,6 +91,7 @@ typedef struct train_state {
     double loss_sum;  /* the epoch's example costs summed so far (for its report) */
     int stopping;     /* 1: saved because *stop was set; 0: every checkpoint_every epochs */
     train_best *best; /* early stopping's state (checkpointed too); NULL when off */
+    optim_state opt;  /* the optimizer's state: its kind must be opts->optim's */
 } train_state;
 
 /* train_run's return value when *opts->stop ended it. */

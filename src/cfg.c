@@ -46,6 +46,8 @@ typedef enum {
     K_SCHED,  /* train.schedule: sched_kind */
     K_MONITOR, /* train.monitor: "accuracy" or "loss", stored as int 0/1 */
     K_GAMMA,  /* double in (0, 1]: a decay factor */
+    K_OPTIM,  /* train.optimizer: optim_name */
+    K_FRAC,   /* double in [0, 1) */
     K_NONNEG  /* double, finite, >= 0 */
 } key_kind;
 
@@ -72,6 +74,10 @@ static int is_step(const cfg_t *c) { return c->schedule == SCHED_STEP; }
 static int uses_gamma(const cfg_t *c) { return c->schedule == SCHED_STEP || c->schedule == SCHED_EXPONENTIAL; }
 static int is_cosine(const cfg_t *c) { return c->schedule == SCHED_COSINE; }
 static int early_stopping(const cfg_t *c) { return c->patience > 0; }
+/* Each optimizer's own hyperparameters count only with it. */
+static int is_sgd(const cfg_t *c) { return c->optimizer == OPTIM_NAME_SGD; }
+static int is_adam(const cfg_t *c) { return c->optimizer != OPTIM_NAME_SGD; }
+static int has_momentum(const cfg_t *c) { return is_sgd(c) && c->momentum > 0; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -113,6 +119,13 @@ static const key_spec KEYS[] = {
     {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0, "fused", always},
     {"train", "shards", K_INT, F(shards), 0, CFG_MAX_SHARDS, "0", in_shards_mode},
     {"train", "deterministic", K_BOOL, F(deterministic), 0, 0, "true", in_shards_mode},
+    {"train", "optimizer", K_OPTIM, F(optimizer), 0, 0, "sgd", always},
+    {"train", "momentum", K_FRAC, F(momentum), 0, 0, "0.0", is_sgd},
+    {"train", "nesterov", K_BOOL, F(nesterov), 0, 0, "false", has_momentum},
+    {"train", "beta1", K_FRAC, F(beta1), 0, 0, "0.9", is_adam},
+    {"train", "beta2", K_FRAC, F(beta2), 0, 0, "0.999", is_adam},
+    {"train", "epsilon", K_RATE, F(epsilon), 0, 0, "1e-8", is_adam},
+    {"train", "weight_decay", K_NONNEG, F(weight_decay), 0, 0, "0.0", always},
     {"output", "model", K_STR, F(model_path), 0, 0, "\"\"", NULL},
     {"output", "metrics", K_STR, F(metrics_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0, "\"\"", NULL},
@@ -161,7 +174,7 @@ static void key_list(const char *section, char *buf, size_t n)
 
 /* ---- names of activations, costs and inits (tables live in net.c) ------- */
 
-typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE, L_SCHED, L_MONITOR } name_list;
+typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE, L_SCHED, L_MONITOR, L_OPTIM } name_list;
 
 static const char *const REDUCE_NAMES[] = {"fused", "shards"};
 static const char *const MONITOR_NAMES[] = {"accuracy", "loss"}; /* CFG_MONITOR_* */
@@ -173,6 +186,7 @@ static int list_count(name_list l)
            : l == L_REDUCE  ? 2
            : l == L_SCHED   ? SCHED_COUNT
            : l == L_MONITOR ? 2
+           : l == L_OPTIM   ? OPTIM_NAME_COUNT
                             : ACT_COUNT;
 }
 
@@ -183,6 +197,7 @@ static const char *list_name(name_list l, int i)
     if (l == L_REDUCE) return REDUCE_NAMES[i];
     if (l == L_SCHED) return sched_name((sched_kind)i);
     if (l == L_MONITOR) return MONITOR_NAMES[i];
+    if (l == L_OPTIM) return optim_name_str((optim_name)i);
     return net_act_name((net_act)i);
 }
 
@@ -206,6 +221,10 @@ static int parse_name(name_list l, const char *s, int *out)
                 *out = i;
                 rc = 0;
             }
+    } else if (l == L_OPTIM) {
+        optim_name v;
+        rc = optim_name_parse(s, &v);
+        *out = (int)v;
     } else if (l == L_COST) {
         net_cost v;
         rc = net_cost_parse(s, &v);
@@ -394,6 +413,13 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         *(double *)p = v;
         return 0;
     }
+    case K_FRAC: {
+        double v;
+        if (!scalar || parse_double(text(n), &v) || !(v >= 0 && v < 1))
+            return bad_value(s, n, key, "a number >= 0 and < 1", err);
+        *(double *)p = v;
+        return 0;
+    }
     case K_GAMMA:
     case K_NONNEG: {
         double v;
@@ -410,12 +436,13 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         *(int *)p = v;
         return 0;
     }
-    default: { /* K_OUTPUT, K_COST, K_INIT, K_REDUCE, K_SCHED, K_MONITOR: a name */
+    default: { /* K_OUTPUT, K_COST, K_INIT, K_REDUCE, K_SCHED, K_MONITOR, K_OPTIM: a name */
         name_list l = k->kind == K_COST      ? L_COST
                       : k->kind == K_INIT    ? L_INIT
                       : k->kind == K_REDUCE  ? L_REDUCE
                       : k->kind == K_SCHED   ? L_SCHED
                       : k->kind == K_MONITOR ? L_MONITOR
+                      : k->kind == K_OPTIM   ? L_OPTIM
                                              : L_OUTPUT;
         char expected[160];
         int v;
@@ -426,6 +453,8 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         if (l == L_INIT) *(net_init_kind *)p = (net_init_kind)v;
         if (l == L_REDUCE || l == L_MONITOR) *(int *)p = v;
         if (l == L_SCHED) *(sched_kind *)p = (sched_kind)v;
+        if (l == L_REDUCE) *(int *)p = v;
+        if (l == L_OPTIM) *(optim_name *)p = (optim_name)v;
         return 0;
     }
     }
@@ -821,6 +850,7 @@ static const char *kind_type(key_kind kind)
     case K_U64: return "integer";
     case K_RATE:
     case K_GAMMA:
+    case K_FRAC:
     case K_NONNEG: return "number";
     case K_BOOL: return "boolean";
     case K_SIZES: return "list of integers";
@@ -1018,6 +1048,19 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "%s: output.save_last: needs output.model (the last model is saved "
                        "next to it, as output.model with .last appended)", at);
     }
+    if (c->nesterov && (c->optimizer != OPTIM_NAME_SGD || !(c->momentum > 0))) {
+        cfg_where(c, "train.nesterov", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.nesterov: Nesterov momentum needs train.optimizer: sgd with "
+                       "train.momentum > 0 (optimizer is %s, momentum %g); set momentum, or "
+                       "nesterov: false", at, optim_name_str(c->optimizer), c->momentum);
+    }
+    if (c->momentum > 0 && c->optimizer != OPTIM_NAME_SGD) {
+        cfg_where(c, "train.momentum", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.momentum: momentum is for train.optimizer: sgd; %s has its own "
+                       "(train.beta1): leave momentum at 0", at, optim_name_str(c->optimizer));
+    }
     resolve_acts(c);
     return 0;
 }
@@ -1089,6 +1132,7 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
     case K_RATE: /* exact round trip */
     case K_GAMMA:
+    case K_FRAC:
     case K_NONNEG:
         shortest_double(*(const double *)p, num, sizeof num);
         fputs(num, f);
@@ -1120,6 +1164,7 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_REDUCE: fputs(REDUCE_NAMES[*(const int *)p != 0], f); break;
     case K_SCHED: fputs(sched_name(*(const sched_kind *)p), f); break;
     case K_MONITOR: fputs(MONITOR_NAMES[*(const int *)p != 0], f); break;
+    case K_OPTIM: fputs(optim_name_str(*(const optim_name *)p), f); break;
     }
 }
 

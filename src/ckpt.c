@@ -126,9 +126,6 @@ typedef struct {
     const char *config;
     const train_state *st;
     const net_t *net;
-    uint32_t optimizer;
-    const float *optim_state;
-    uint64_t n_optim_state;
 } save_args;
 
 /* fwrite that also feeds the file's crc. */
@@ -190,8 +187,10 @@ static int write_ckpt(FILE *f, const void *user)
     const save_args *a = user;
     const train_state *st = a->st;
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-    uint64_t loss_bits;
+    uint64_t loss_bits, b1_bits, b2_bits;
     memcpy(&loss_bits, &st->loss_sum, 8);
+    memcpy(&b1_bits, &st->opt.beta1_pow, 8);
+    memcpy(&b2_bits, &st->opt.beta2_pow, 8);
     size_t clen = strlen(a->config);
     if (put(f, CKPT_MAGIC, MAGIC_LEN, &crc) || put32(f, CKPT_VERSION, &crc) ||
         put64(f, ckpt_hash(a->config), &crc) || put32(f, (uint32_t)clen, &crc) ||
@@ -200,8 +199,9 @@ static int write_ckpt(FILE *f, const void *user)
         put32(f, (uint32_t)st->n_batches, &crc) || put64(f, st->rng, &crc) ||
         put64(f, loss_bits, &crc) || put32(f, (uint32_t)st->n_train, &crc) ||
         put_words(f, st->perm, (uint64_t)st->n_train, &crc) ||
-        put32(f, a->optimizer, &crc) || put64(f, a->n_optim_state, &crc) ||
-        put_words(f, a->optim_state, a->n_optim_state, &crc) ||
+        put32(f, st->opt.kind, &crc) || put64(f, st->opt.t, &crc) || put64(f, b1_bits, &crc) ||
+        put64(f, b2_bits, &crc) || put64(f, st->opt.n_state, &crc) ||
+        put_words(f, st->opt.state, st->opt.n_state, &crc) ||
         put64(f, (uint64_t)model_file_size(a->net), &crc) ||
         model_write(f, a->net, &crc) != 0)
         return -1;
@@ -213,12 +213,13 @@ static int write_ckpt(FILE *f, const void *user)
 }
 
 int ckpt_save(const char *path, const char *config_text, const train_state *st,
-              const net_t *net, uint32_t optimizer, const float *optim_state,
-              uint64_t n_optim_state, err_t *err)
+              const net_t *net, err_t *err)
 {
     if (strlen(config_text) >= CKPT_CONFIG_MAX)
         return err_set(err, ERR_RUNTIME, "%s: cannot save checkpoint: config text too long", path);
-    save_args a = {config_text, st, net, optimizer, optim_state, n_optim_state};
+    if (st->opt.n_state && !st->opt.state)
+        return err_set(err, ERR_RUNTIME, "%s: cannot save checkpoint: no optimizer state", path);
+    save_args a = {config_text, st, net};
     return model_save_atomic(path, "checkpoint", write_ckpt, &a, err);
 }
 
@@ -345,13 +346,31 @@ static int read_state(reader *r, ckpt_t *ck)
     if (get_words(r, ck->st.perm, n_train, "the permutation"))
         return -1;
 
-    if (get32(r, &ck->optimizer, "the optimizer section") ||
-        get64(r, &ck->n_optim_state, "the optimizer section"))
+    optim_state *o = &ck->st.opt;
+    uint64_t b1_bits, b2_bits;
+    if (get32(r, &o->kind, "the optimizer section") || get64(r, &o->t, "the optimizer section") ||
+        get64(r, &b1_bits, "the optimizer section") || get64(r, &b2_bits, "the optimizer section") ||
+        get64(r, &o->n_state, "the optimizer section"))
         return -1;
-    if (ck->optimizer != CKPT_OPTIM_SGD || ck->n_optim_state != 0)
-        return err_set(r->err, ERR_INPUT,
-                       "%s: optimizer %u with %llu state values: this nntrain knows only plain SGD (0, no state)",
-                       r->path, ck->optimizer, (unsigned long long)ck->n_optim_state);
+    memcpy(&o->beta1_pow, &b1_bits, 8);
+    memcpy(&o->beta2_pow, &b2_bits, 8);
+    if (o->kind >= OPTIM_COUNT)
+        return err_set(r->err, ERR_INPUT, "%s: unknown optimizer %u (this nntrain knows 0 to %d): corrupt",
+                       r->path, o->kind, OPTIM_COUNT - 1);
+    if (!(o->beta1_pow >= 0 && o->beta1_pow <= 1) || !(o->beta2_pow >= 0 && o->beta2_pow <= 1) ||
+        (optim_state_per_param((optim_kind)o->kind) == 0) != (o->n_state == 0))
+        return err_set(r->err, ERR_INPUT, "%s: impossible %s optimizer state (%llu values): corrupt",
+                       r->path, optim_kind_name((optim_kind)o->kind), (unsigned long long)o->n_state);
+    if (o->n_state > (uint64_t)(r->left / 4))
+        return err_set(r->err, ERR_INPUT, "%s: truncated: the checkpoint ends inside the optimizer state",
+                       r->path);
+    if (o->n_state) {
+        o->state = malloc((size_t)o->n_state * sizeof *o->state);
+        if (!o->state)
+            return err_set(r->err, ERR_RUNTIME, "%s: out of memory", r->path);
+        if (get_words(r, o->state, o->n_state, "the optimizer state"))
+            return -1;
+    }
     return 0;
 }
 
@@ -463,6 +482,12 @@ static int load_open(FILE *f, const char *path, const char *config, ckpt_t *ck, 
     if (ck->st.best && ck->n_best != ck->net.n_params)
         return err_set(err, ERR_INPUT, "%s: the best model holds %llu weights, the model %zu: "
                        "corrupt", path, (unsigned long long)ck->n_best, ck->net.n_params);
+    uint64_t want = (uint64_t)optim_state_per_param((optim_kind)ck->st.opt.kind) * ck->net.n_params;
+    if (ck->st.opt.n_state != want)
+        return err_set(err, ERR_INPUT,
+                       "%s: %llu optimizer state values for %zu parameters (%s wants %llu): corrupt",
+                       path, (unsigned long long)ck->st.opt.n_state, ck->net.n_params,
+                       optim_kind_name((optim_kind)ck->st.opt.kind), (unsigned long long)want);
     return 0;
 }
 
@@ -482,7 +507,7 @@ int ckpt_load(const char *path, const char *config_text, ckpt_t *ck, err_t *err)
 void ckpt_free(ckpt_t *ck)
 {
     free(ck->st.perm);
-    free(ck->optim_state);
+    free(ck->st.opt.state);
     free(ck->best.params);
     net_free(&ck->net);
     memset(ck, 0, sizeof *ck);

@@ -106,7 +106,7 @@ static int save_checkpoint(void *user, const net_t *net, const train_state *st, 
     k->step = st->step;
     if (!k->path[0])
         return 0;
-    if (ckpt_save(k->path, k->config, st, net, CKPT_OPTIM_SGD, NULL, 0, err) != 0)
+    if (ckpt_save(k->path, k->config, st, net, err) != 0)
         return -1;
     k->saved = 1;
     return 0;
@@ -283,6 +283,16 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
                kern_isa());
     else
         printf("threads %d, gradient fused (deterministic), kernels %s\n", T, kern_isa());
+    /* Plain SGD says nothing: the line is for the optimizers with knobs. */
+    if (c->optimizer == OPTIM_NAME_SGD && c->momentum > 0)
+        printf("optimizer sgd, %smomentum %g, weight decay %g (L2)\n", c->nesterov ? "Nesterov " : "",
+               c->momentum, c->weight_decay);
+    else if (c->optimizer == OPTIM_NAME_SGD && c->weight_decay > 0)
+        printf("optimizer sgd, weight decay %g (L2)\n", c->weight_decay);
+    else if (c->optimizer != OPTIM_NAME_SGD)
+        printf("optimizer %s, beta1 %g, beta2 %g, epsilon %g, weight decay %g (%s)\n",
+               optim_name_str(c->optimizer), c->beta1, c->beta2, c->epsilon, c->weight_decay,
+               c->optimizer == OPTIM_NAME_ADAMW ? "decoupled" : "L2");
 }
 
 /* What one training run reached, for sweeps' results tables. */
@@ -347,6 +357,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
                        .patience = c->patience, .monitor_loss = c->monitor == CFG_MONITOR_LOSS,
                        .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
                        .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
+    opts.optim = (optim_params){c->optimizer, c->momentum, c->nesterov, c->beta1, c->beta2,
+                                c->epsilon, c->weight_decay};
     /* Before any allocation that size decides, and before any output file. */
     double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
                         ((double)test.n * test.rows * test.cols + test.n);

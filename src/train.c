@@ -75,6 +75,8 @@ typedef struct {
     int *perm;           /* (n_train) this epoch's order */
     int n_chunks;        /* fused mode: weight-row ranges for the gradient products */
     int (*chunks)[2];
+    optim_params optim;  /* the update rule */
+    optim_state opt;     /* its state (moments, step count), made once */
 } trainer;
 
 static void trainer_free(trainer *t)
@@ -90,6 +92,7 @@ static void trainer_free(trainer *t)
     free(t->loss);
     free(t->perm);
     free(t->chunks);
+    optim_state_free(&t->opt);
     memset(t, 0, sizeof *t);
 }
 
@@ -160,6 +163,17 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     return 0;
 }
 
+/* The optimizer's state, zeroed, once per run. */
+static int trainer_optim(trainer *t, const net_t *net, const optim_params *p, err_t *err)
+{
+    t->optim = *p;
+    if (optim_state_create(&t->opt, optim_kind_of(p), net->n_params, err) != 0) {
+        trainer_free(t);
+        return -1;
+    }
+    return 0;
+}
+
 /* Rows [lo, lo+n) of the batch: inputs and targets of examples idx[0..n),
  * forward, each example's cost into t->loss[lo..], and every layer's delta.
  * view holds these rows from its own row 0. */
@@ -186,11 +200,14 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     net_backward_deltas(net, view, y, n);
 }
 
-#define SGD_BLOCK 16384 /* floats per work item of a shared SGD pass */
+#define SGD_BLOCK 16384 /* floats per work item of a shared optimizer pass */
 
-/* One mini-batch: its gradient SUM into t->grad[0], then the SGD step
- * params -= scale * grad; called by every thread of a parallel region,
- * which must pass a barrier before the next step reads the parameters.
+/* One mini-batch: its gradient SUM into t->grad[0], then the optimizer's
+ * step at learning rate lr (optim_step); called by every thread of a
+ * parallel region, which must pass a barrier before the next step reads
+ * the parameters. Each thread reads the optimizer's run-level values
+ * (optim_begin) before the first barrier in here; the master advances them
+ * (optim_end) after this returns, before the step's closing barrier.
  * Fused mode: threads run the forward and deltas of their own rows, then the
  * weight gradients of their own weight rows, each summed over the whole
  * batch in example order, and step those rows at once, while their gradient
@@ -198,9 +215,11 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
  * own buffer, reduce_sum adds the buffers in shard order, then the step.
  * Both give the same bits for any thread count. */
 static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *idx, int Bb,
-                       float scale)
+                       double lr)
 {
     int P = t->n_parts;
+    optim_step_args oa;
+    optim_begin(&t->optim, &t->opt, lr, Bb, net->n_params, &oa);
     if (!t->shard_buffers) {
 #pragma omp for schedule(static)
         for (int p = 0; p < P; p++) {
@@ -217,7 +236,7 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
             net_param_grads(net, &t->ws[0], t->in, Bb, t->chunks[c][0], t->chunks[c][1],
                             t->grad[0]);
             net_rows_span(net, t->chunks[c][0], t->chunks[c][1], &begin, &end);
-            optim_sgd(net->params + begin, t->grad[0] + begin, end - begin, scale);
+            optim_step(&oa, net, net->params, t->grad[0], t->opt.state, begin, end);
         }
         return;
     }
@@ -237,7 +256,7 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
     for (long long b = 0; b < blocks; b++) {
         size_t begin = (size_t)b * SGD_BLOCK;
         size_t n = net->n_params - begin < SGD_BLOCK ? net->n_params - begin : SGD_BLOCK;
-        optim_sgd(net->params + begin, t->grad[0] + begin, n, scale);
+        optim_step(&oa, net, net->params, t->grad[0], t->opt.state, begin, begin + n);
     }
 }
 
@@ -269,6 +288,18 @@ static int restore(trainer *t, rng_t *rng, const train_state *r, int n_train, in
         return err_set(err, ERR_INPUT,
                        "the checkpoint is for %d examples in %d mini-batches (at step %d), "
                        "this run has %d in %d", r->n_train, r->n_batches, r->step, n_train, n_batches);
+    if (r->opt.kind != t->opt.kind || r->opt.n_state != t->opt.n_state ||
+        (r->opt.n_state && !r->opt.state))
+        return err_set(err, ERR_INPUT,
+                       "the checkpoint's optimizer is %s with %llu state values, this run's %s "
+                       "with %llu", optim_kind_name((optim_kind)r->opt.kind),
+                       (unsigned long long)r->opt.n_state, optim_kind_name((optim_kind)t->opt.kind),
+                       (unsigned long long)t->opt.n_state);
+    t->opt.t = r->opt.t;
+    t->opt.beta1_pow = r->opt.beta1_pow;
+    t->opt.beta2_pow = r->opt.beta2_pow;
+    if (t->opt.n_state)
+        memcpy(t->opt.state, r->opt.state, (size_t)t->opt.n_state * sizeof *t->opt.state);
     memcpy(t->perm, r->perm, (size_t)n_train * sizeof *t->perm);
     rng->state = r->rng;
     *mid_epoch = r->step < n_batches;
@@ -302,9 +333,10 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
         int Bb = train->n - first < B ? train->n - first : B;
         double lr = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
                                (long long)(epoch - 1) * n_batches + b);
-        batch_step(net, t, train, t->perm + first, Bb, (float)(lr / Bb));
+        batch_step(net, t, train, t->perm + first, Bb, lr);
 #pragma omp master
         {
+            optim_end(&t->optim, &t->opt);
             double batch_loss = 0.0;
             for (int i = 0; i < Bb; i++)
                 batch_loss += t->loss[i];
@@ -347,7 +379,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     int parts = train_parts(o, B, net->n_params);
 
     trainer t;
-    if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0)
+    if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
+        trainer_optim(&t, net, &o->optim, err) != 0)
         return -1;
     eval_ctx ev = {0};
     if (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0) {
@@ -382,7 +415,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         best->epoch = best->since = 0;
         best->value = 0;
     }
-    train_state st = {0, 0, n_batches, o->epochs, 0, train->n, t.perm, 0.0, 0, best};
+    train_state st = {.n_batches = n_batches, .epochs = o->epochs, .n_train = train->n, .perm = t.perm,
+                      .best = best};
     int rc = 0;
 
     for (int epoch = first_epoch; epoch <= o->epochs && rc == 0; epoch++) {
@@ -414,6 +448,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
              * resumed run to print. */
             st.step = stop_at;
             st.stopping = 1;
+            st.opt = t.opt;
             if (!params_finite(net))
                 rc = diverged(err, o, epoch, stop_at, "a weight", NAN);
             else
@@ -470,6 +505,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
          * finish: the model is about to be saved anyway. */
         st.stopping = o->stop && *o->stop && epoch < o->epochs && !early;
         if (st.stopping || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
+            st.opt = t.opt;
             if (checkpoint(net, o, &st, err) != 0) {
                 rc = -1;
                 break;
@@ -508,6 +544,7 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
     double f = sizeof(float);
     double bytes = n_params * f                      /* the weights */
                    + n_grads * (n_params + 16) * f   /* gradient buffers */
+                   + optim_state_per_param(optim_kind_of(&o->optim)) * n_params * f /* moments */
                    + n_ws * ws_rows * 2 * units * f  /* activations and deltas */
                    + (double)B * (sizes[0] + sizes[n_layers]) * f + B * 8.0 /* batch */
                    + (double)n_train * sizeof(int);  /* the permutation */

@@ -130,6 +130,13 @@ static void assert_same(const cfg_t *a, const cfg_t *b)
     ck_assert_int_eq(a->threads, b->threads);
     ck_assert_int_eq(a->shards, b->shards);
     ck_assert_int_eq(a->deterministic, b->deterministic);
+    ck_assert_int_eq(a->optimizer, b->optimizer);
+    ck_assert_int_eq(a->nesterov, b->nesterov);
+    ck_assert(memcmp(&a->momentum, &b->momentum, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->beta1, &b->beta1, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->beta2, &b->beta2, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->epsilon, &b->epsilon, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->weight_decay, &b->weight_decay, sizeof(double)) == 0);
     ck_assert_str_eq(a->model_path, b->model_path);
     ck_assert_str_eq(a->metrics_path, b->metrics_path);
 }
@@ -476,7 +483,7 @@ START_TEST(test_set_unknown_key)
     cfg_defaults(&c);
     const char *m = set_err(&c, "train.lr=0.5", &err);
     ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
-    ck_assert_has(m, "deterministic)");
+    ck_assert_has(m, "deterministic, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay)");
     m = set_err(&c, "bogus.x=1", &err);
     ck_assert_has(m, "unknown key 'bogus.x'");
     ck_assert_has(m, "data, network, train, output");
@@ -879,6 +886,48 @@ START_TEST(test_cross_entropy_relu)
 }
 END_TEST
 
+START_TEST(test_optimizer_keys)
+{
+    cfg_t c, d;
+    err_t err;
+    cfg_defaults(&c);
+    ck_assert_int_eq(c.optimizer, OPTIM_NAME_SGD);
+    ck_assert(c.momentum == 0 && !c.nesterov && c.beta1 == 0.9 && c.beta2 == 0.999 &&
+              c.epsilon == 1e-8 && c.weight_decay == 0);
+    load_ok("train:\n  optimizer: adamw\n  beta1: 0.8\n  beta2: 0.98765\n  epsilon: 1e-7\n"
+            "  weight_decay: 0.05\n", &c);
+    ck_assert_int_eq(c.optimizer, OPTIM_NAME_ADAMW);
+    ck_assert(c.beta1 == 0.8 && c.beta2 == 0.98765 && c.epsilon == 1e-7 && c.weight_decay == 0.05);
+    round_trip(&c, &d);
+    load_ok("train:\n  momentum: 0.9\n  nesterov: true\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    round_trip(&c, &d);
+    /* Ranges, each at its value's file:line:col. */
+    ck_assert_has(load_err("train:\n  optimizer: rmsprop\n", &err),
+                  "x.yaml:2:14: train.optimizer: expected one of sgd, adam, adamw, got \"rmsprop\"");
+    ck_assert_has(load_err("train:\n  momentum: 1\n", &err),
+                  "x.yaml:2:13: train.momentum: expected a number >= 0 and < 1, got \"1\"");
+    ck_assert_has(load_err("train:\n  momentum: -0.5\n", &err), "train.momentum: expected a number >= 0 and < 1");
+    ck_assert_has(load_err("train:\n  beta1: 1.0\n", &err), "x.yaml:2:10: train.beta1: expected a number >= 0 and < 1");
+    ck_assert_has(load_err("train:\n  beta2: nan\n", &err), "train.beta2: expected a number >= 0 and < 1");
+    ck_assert_has(load_err("train:\n  epsilon: 0\n", &err), "train.epsilon: expected a finite number > 0");
+    ck_assert_has(load_err("train:\n  weight_decay: -0.1\n", &err),
+                  "x.yaml:2:17: train.weight_decay: expected a finite number >= 0, got \"-0.1\"");
+    ck_assert_has(load_err("train:\n  weight_decay: inf\n", &err), "train.weight_decay: expected a finite number >= 0");
+    ck_assert_has(load_err("train:\n  nesterov: maybe\n", &err), "train.nesterov: expected true or false");
+    cfg_defaults(&c);
+    ck_assert_has(set_err(&c, "train.beta2=1", &err), "-s train.beta2=1: train.beta2: expected a number >= 0 and < 1");
+    /* Combinations, at the offending key. */
+    ck_assert_has(validate_err("train:\n  nesterov: true\n", &err),
+                  "x.yaml:2:13: train.nesterov: Nesterov momentum needs train.optimizer: sgd with "
+                  "train.momentum > 0 (optimizer is sgd, momentum 0)");
+    ck_assert_has(validate_err("train:\n  optimizer: adam\n  momentum: 0.9\n  nesterov: yes\n", &err),
+                  "x.yaml:4:13: train.nesterov: Nesterov momentum needs train.optimizer: sgd");
+    ck_assert_has(validate_err("train:\n  optimizer: adam\n  momentum: 0.9\n", &err),
+                  "x.yaml:3:13: train.momentum: momentum is for train.optimizer: sgd; adam has its own (train.beta1)");
+}
+END_TEST
+
 START_TEST(test_shards_over_batch)
 {
     err_t err;
@@ -966,7 +1015,8 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "data:\n  dir: \"mnist\"\n");
     ck_assert_has(text, "network:\n  sizes: [784, 30, 10]\n  activation: sigmoid\n");
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
-    ck_assert_has(text, "  deterministic: true\noutput:\n  model: \"\"\n  metrics: \"\"\n");
+    ck_assert_has(text, "  deterministic: true\n  optimizer: sgd\n  momentum: 0\n");
+    ck_assert_has(text, "  weight_decay: 0\noutput:\n  model: \"\"\n  metrics: \"\"\n");
     free(text);
 }
 END_TEST
@@ -1140,7 +1190,7 @@ START_TEST(test_readme_lists_every_key)
 }
 END_TEST
 
-TU_MAIN("cfg", test_defaults, test_full_file, test_minimal_one_section,
+TU_MAIN("cfg", test_optimizer_keys, test_defaults, test_full_file, test_minimal_one_section,
         test_empty_section, test_activation_scalar, test_activation_list,
         test_one_layer_ignores_activation, test_bools, test_bool_rejected,
         test_quoted_scalars, test_numbers_accepted, test_set_each_type,

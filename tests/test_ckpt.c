@@ -80,7 +80,7 @@ static void save_fixture(const char *name, net_t *net, train_state *st, int *per
 {
     make_fixture(net, st, perm, 13);
     err_t err;
-    ck_assert_msg(ckpt_save(tpath(name), CONFIG, st, net, CKPT_OPTIM_SGD, NULL, 0, &err) == 0,
+    ck_assert_msg(ckpt_save(tpath(name), CONFIG, st, net, &err) == 0,
                   "%s", err.msg);
 }
 
@@ -103,7 +103,7 @@ START_TEST(round_trip_exact)
     ck_assert_int_eq(ck.st.n_train, 13);
     ck_assert_mem_eq(ck.st.perm, perm, sizeof perm);
     ck_assert_mem_eq(&ck.st.loss_sum, &st.loss_sum, sizeof(double));
-    ck_assert_int_eq(ck.optimizer, CKPT_OPTIM_SGD);
+    ck_assert_int_eq(ck.st.opt.kind, CKPT_OPTIM_SGD);
     ck_assert_int_eq(ck.net.n_params, net.n_params);
     ck_assert_mem_eq(ck.net.params, net.params, net.n_params * sizeof(float));
     ck_assert_int_eq(ck.net.act[1], ACT_SOFTMAX);
@@ -111,6 +111,44 @@ START_TEST(round_trip_exact)
     ckpt_free(&ck);
     ck_assert_int_eq(ckpt_load(tpath("a.ckpt"), NULL, &ck, &err), 0);
     ckpt_free(&ck);
+    net_free(&net);
+    tmpdir_teardown();
+}
+END_TEST
+
+START_TEST(round_trip_optimizer_state)
+{
+    tmpdir_setup();
+    net_t net;
+    train_state st;
+    int perm[13];
+    make_fixture(&net, &st, perm, 13);
+    err_t err;
+    ck_assert(optim_state_create(&st.opt, OPTIM_ADAMW, net.n_params, &err) == 0);
+    ck_assert_int_eq(st.opt.n_state, 2 * net.n_params);
+    for (uint64_t i = 0; i < st.opt.n_state; i++)
+        st.opt.state[i] = (float)i * 0.37f - 3.0f;
+    st.opt.state[1] = -0.0f;
+    st.opt.t = 7;
+    st.opt.beta1_pow = 0.4782969;
+    st.opt.beta2_pow = 0.993020965034979;
+    ck_assert_msg(ckpt_save(tpath("o.ckpt"), CONFIG, &st, &net, &err) == 0, "%s", err.msg);
+    ckpt_t ck;
+    ck_assert_msg(ckpt_load(tpath("o.ckpt"), CONFIG, &ck, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(ck.st.opt.kind, OPTIM_ADAMW);
+    ck_assert(ck.st.opt.t == 7);
+    ck_assert_mem_eq(&ck.st.opt.beta1_pow, &st.opt.beta1_pow, sizeof(double));
+    ck_assert_mem_eq(&ck.st.opt.beta2_pow, &st.opt.beta2_pow, sizeof(double));
+    ck_assert_int_eq(ck.st.opt.n_state, st.opt.n_state);
+    ck_assert_mem_eq(ck.st.opt.state, st.opt.state, (size_t)st.opt.n_state * sizeof(float));
+    ckpt_free(&ck);
+    /* A state that does not fit the network is refused. */
+    st.opt.n_state -= 2;
+    ck_assert(ckpt_save(tpath("bad.ckpt"), CONFIG, &st, &net, &err) == 0);
+    ck_assert_int_eq(ckpt_load(tpath("bad.ckpt"), CONFIG, &ck, &err), -1);
+    ck_assert_msg(strstr(err.msg, "optimizer state values") && strstr(err.msg, "corrupt"), "%s", err.msg);
+    st.opt.n_state += 2;
+    optim_state_free(&st.opt);
     net_free(&net);
     tmpdir_teardown();
 }
@@ -250,7 +288,7 @@ START_TEST(failed_save_keeps_the_old_checkpoint)
         setrlimit(RLIMIT_FSIZE, &rl);
         st.epoch = 4; /* different contents */
         err_t err;
-        int rc = ckpt_save(tpath("a.ckpt"), CONFIG, &st, &net, CKPT_OPTIM_SGD, NULL, 0, &err);
+        int rc = ckpt_save(tpath("a.ckpt"), CONFIG, &st, &net, &err);
         _exit(rc == -1 && strstr(err.msg, "cannot save checkpoint") ? 0 : 1);
     }
     int status;
@@ -284,7 +322,7 @@ START_TEST(resume_dir_picks_the_latest)
     for (int i = 0; i < 4; i++) {
         st.epoch = files[i].epoch;
         st.step = files[i].step;
-        ck_assert_int_eq(ckpt_save(tpath(files[i].name), CONFIG, &st, &net, 0, NULL, 0, NULL), 0);
+        ck_assert_int_eq(ckpt_save(tpath(files[i].name), CONFIG, &st, &net, NULL), 0);
     }
     write_all(tpath("z.ckpt.tmp.123"), (const unsigned char *)"NNTRCKPT", 8); /* a leftover */
     char out[600];
@@ -357,6 +395,23 @@ START_TEST(config_text_covers_the_trajectory)
     ck_assert_msg(strstr(tb, "train.threads=3\n") != NULL, "%s", tb);
     ck_assert_msg(strstr(ta, "network.sizes=[784,30,10]\n") && strstr(ta, "train.learning_rate=3\n"),
                   "%s", ta);
+    /* Each optimizer's own keys count only with it. */
+    ck_assert_msg(strstr(ta, "train.optimizer=sgd\n") && strstr(ta, "train.momentum=0\n") &&
+                  strstr(ta, "train.weight_decay=0\n") && !strstr(ta, "train.beta1=") &&
+                  !strstr(ta, "train.nesterov="), "%s", ta);
+    *b = *a;
+    b->optimizer = OPTIM_NAME_ADAM;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.optimizer=adam\n") && strstr(tb, "train.beta1=0.9\n") &&
+                  strstr(tb, "train.beta2=0.999\n") && strstr(tb, "train.epsilon=1e-08\n") &&
+                  !strstr(tb, "train.momentum="), "%s", tb);
+    *b = *a;
+    b->momentum = 0.5;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.momentum=0.5\n") && strstr(tb, "train.nesterov=false\n"), "%s", tb);
+    b->weight_decay = 0.25;
+    ck_assert_int_eq(ckpt_config_text(b, &d, tb, sizeof tb), 0);
+    ck_assert_msg(strstr(tb, "train.weight_decay=0.25\n"), "%s", tb);
     ck_assert_int_eq(ckpt_config_text(a, &d, ta, 20), -1); /* too small */
     free(a);
     free(b);
@@ -560,7 +615,7 @@ START_TEST(round_trip_early_stopping_state)
     train_best best = {w, 2, 1, 0.9375};
     st.best = &best;
     err_t err;
-    ck_assert_msg(ckpt_save(tpath("b.ckpt"), CONFIG, &st, &net, CKPT_OPTIM_SGD, NULL, 0, &err) == 0,
+    ck_assert_msg(ckpt_save(tpath("b.ckpt"), CONFIG, &st, &net, &err) == 0,
                   "%s", err.msg);
     ckpt_t ck;
     ck_assert_msg(ckpt_load(tpath("b.ckpt"), CONFIG, &ck, &err) == 0, "%s", err.msg);
@@ -588,7 +643,7 @@ START_TEST(round_trip_early_stopping_state)
     }
     /* Without it: no state. */
     st.best = NULL;
-    ck_assert(ckpt_save(tpath("c.ckpt"), CONFIG, &st, &net, CKPT_OPTIM_SGD, NULL, 0, &err) == 0);
+    ck_assert(ckpt_save(tpath("c.ckpt"), CONFIG, &st, &net, &err) == 0);
     ck_assert(ckpt_load(tpath("c.ckpt"), CONFIG, &ck, &err) == 0);
     ck_assert_ptr_null(ck.st.best);
     ckpt_free(&ck);
@@ -599,7 +654,7 @@ START_TEST(round_trip_early_stopping_state)
 }
 END_TEST
 
-TU_MAIN("ckpt", round_trip_exact, round_trip_early_stopping_state, every_flipped_byte_is_refused, every_truncation_is_refused,
+TU_MAIN("ckpt", round_trip_exact, round_trip_early_stopping_state, round_trip_optimizer_state, every_flipped_byte_is_refused, every_truncation_is_refused,
         other_config_is_named, foreign_files_are_refused, failed_save_keeps_the_old_checkpoint,
         resume_dir_picks_the_latest, config_text_covers_the_trajectory, resume_mid_epoch_fused,
         resume_mid_epoch_shards, resume_at_epoch_end, periodic_checkpoints,

@@ -81,6 +81,17 @@ expect 2 '^nntrain: -s train.warmup_epochs: train.warmup_epochs: a warm-up of 20
     "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.warmup_epochs=20
 expect 2 'learning_rat' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.learning_rat=1
 expect 2 'network.sizes' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s 'network.sizes=[5,6,2]'
+# Optimizer keys: bad values and combinations refused before any work.
+expect 2 "train.optimizer: expected one of sgd, adam, adamw, got \"rmsprop\"" -- \
+    "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=rmsprop
+expect 2 'train.momentum: expected a number >= 0 and < 1' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.momentum=1
+expect 2 'train.weight_decay: expected a finite number >= 0' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.weight_decay=-1
+expect 2 'train.nesterov: Nesterov momentum needs train.optimizer: sgd with train.momentum > 0' -- \
+    "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.nesterov=true
+expect 2 'train.nesterov: Nesterov momentum needs' -- \
+    "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.nesterov=true
+expect 2 'train.momentum: momentum is for train.optimizer: sgd' -- \
+    "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=adamw -s train.momentum=0.9
 
 # --- data errors ---------------------------------------------------------------
 # Labels 0 and 1 need two outputs: refused before training, naming the file.
@@ -106,6 +117,13 @@ expect 0 'epoch 20/20' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.threads=1 -s o
 cp "$tmp/out/tiny.model" "$tmp/two.model"
 "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model="$tmp/one.model" >/dev/null
 cmp -s "$tmp/one.model" "$tmp/two.model" && ok || bad "1 and 2 threads gave different models"
+# Adam trains too, names itself, and is thread-count independent.
+expect 0 'optimizer adam, beta1 0.9, beta2 0.999, epsilon 1e-08, weight decay 0 \(L2\)' -- \
+    "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 \
+    -s output.model="$tmp/adam2.model"
+"$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 -s train.threads=1 \
+    -s output.model="$tmp/adam1.model" >/dev/null
+cmp -s "$tmp/adam1.model" "$tmp/adam2.model" && ok || bad "adam: 1 and 2 threads gave different models"
 # --data-dir and NNTRAIN_DATA find relative data dirs.
 mkdir -p "$tmp/root" && ln -s "$tmp/data" "$tmp/root/tinyset"
 expect 0 'test accuracy' -- "$NNTRAIN" -q -c "$tmp/tiny.yaml" --data-dir "$tmp/root/tinyset" -s output.model=

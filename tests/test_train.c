@@ -112,17 +112,18 @@ END_TEST
 
 /* Trains a few epochs with `threads` threads; returns a copy of the weights.
  * shards < 0: fused mode; else shards mode with that many shards (0 = auto). */
-static float *train_copy_b(int threads, int shards, int deterministic, net_cost cost,
-                           const net_act *act, int batch, net_init_kind init, size_t *n)
+static float *train_copy_o(int threads, int shards, int deterministic, net_cost cost,
+                           const net_act *act, int batch, net_init_kind init,
+                           const optim_params *op, double lr, size_t *n)
 {
     idx_dataset tr;
     make_halves(&tr, 203, 11); /* 203: the last batch is short */
     int sizes[] = {16, 12, 7, 2};
     net_t net;
     make_net(&net, 3, sizes, act, cost, init, 5);
-    train_opts o = {.learning_rate = 0.2, .batch_size = batch, .epochs = 3, .seed = 9,
+    train_opts o = {.learning_rate = lr, .batch_size = batch, .epochs = 3, .seed = 9,
                     .threads = threads, .shards = shards < 0 ? 0 : shards,
-                    .shard_buffers = shards >= 0, .deterministic = deterministic};
+                    .shard_buffers = shards >= 0, .deterministic = deterministic, .optim = *op};
     ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
     float *w = malloc(net.n_params * sizeof *w);
     memcpy(w, net.params, net.n_params * sizeof *w);
@@ -130,6 +131,13 @@ static float *train_copy_b(int threads, int shards, int deterministic, net_cost 
     net_free(&net);
     free_set(&tr);
     return w;
+}
+
+static float *train_copy_b(int threads, int shards, int deterministic, net_cost cost,
+                           const net_act *act, int batch, net_init_kind init, size_t *n)
+{
+    optim_params sgd = {0};
+    return train_copy_o(threads, shards, deterministic, cost, act, batch, init, &sgd, 0.2, n);
 }
 
 /* Batch 24: the forward pass uses the dot-product kernel; batch 40 (>= 32):
@@ -180,6 +188,72 @@ START_TEST(test_bitwise_identical_for_any_thread_count)
         free(w);
         free(ref);
     }
+}
+END_TEST
+
+/* Momentum, Nesterov, Adam and AdamW (with weight decay) give the same bits
+ * for 1, 2 and 3 threads, in fused mode and in shards mode, each with both
+ * backward products (batch 24 and 40); and each differs from plain SGD. */
+START_TEST(test_optimizers_bitwise_identical_for_any_thread_count)
+{
+    net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
+    const struct {
+        optim_params p;
+        double lr;
+    } cases[] = {
+        {{OPTIM_NAME_SGD, 0.9, 0, 0.9, 0.999, 1e-8, 0.0}, 0.05},
+        {{OPTIM_NAME_SGD, 0.8, 1, 0.9, 0.999, 1e-8, 0.01}, 0.05},
+        {{OPTIM_NAME_ADAM, 0.0, 0, 0.9, 0.999, 1e-8, 0.0}, 0.01},
+        {{OPTIM_NAME_ADAM, 0.0, 0, 0.8, 0.99, 1e-6, 0.01}, 0.01},
+        {{OPTIM_NAME_ADAMW, 0.0, 0, 0.9, 0.999, 1e-8, 0.1}, 0.01},
+    };
+    const int modes[] = {-1, 5};
+    const int batches[] = {24, 40};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int m = 0; m < 2; m++)
+            for (int bi = 0; bi < 2; bi++) {
+                size_t n, k;
+                float *ref = train_copy_o(1, modes[m], 1, COST_CROSS_ENTROPY, act, batches[bi],
+                                          INIT_HE, &cases[c].p, cases[c].lr, &n);
+                optim_params sgd = {0};
+                float *plain = train_copy_o(1, modes[m], 1, COST_CROSS_ENTROPY, act, batches[bi],
+                                            INIT_HE, &sgd, cases[c].lr, &k);
+                ck_assert_msg(memcmp(ref, plain, n * sizeof *ref) != 0, "case %zu is plain SGD", c);
+                free(plain);
+                for (int t = 2; t <= 3; t++) {
+                    float *w = train_copy_o(t, modes[m], 1, COST_CROSS_ENTROPY, act, batches[bi],
+                                            INIT_HE, &cases[c].p, cases[c].lr, &k);
+                    ck_assert_msg(memcmp(ref, w, n * sizeof *w) == 0,
+                                  "case %zu (%s), mode %d, batch %d: %d threads differ", c,
+                                  optim_name_str(cases[c].p.name), modes[m], batches[bi], t);
+                    free(w);
+                }
+                free(ref);
+            }
+}
+END_TEST
+
+/* Adam learns: the separable set, from a poor start, in a few epochs. */
+START_TEST(test_adam_learns_separable_set)
+{
+    idx_dataset tr, te;
+    make_halves(&tr, 400, 3);
+    make_halves(&te, 200, 4);
+    int sizes[] = {16, 8, 2};
+    net_act act[] = {ACT_RELU, ACT_SOFTMAX};
+    net_t net;
+    make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 7);
+    train_opts o = {.learning_rate = 0.01, .batch_size = 16, .epochs = 5, .seed = 2,
+                    .threads = 2, .deterministic = 1,
+                    .optim = {OPTIM_NAME_ADAMW, 0.0, 0, 0.9, 0.999, 1e-8, 0.01}};
+    history h = {0};
+    train_hooks hooks = {NULL, record, &h};
+    ck_assert(train_run(&net, &tr, &te, &o, &hooks, NULL) == 0);
+    ck_assert_msg(h.last_loss < h.first_loss * 0.5, "loss %g -> %g", h.first_loss, h.last_loss);
+    ck_assert_msg(h.last_acc >= 0.97, "accuracy %g", h.last_acc);
+    net_free(&net);
+    free_set(&tr);
+    free_set(&te);
 }
 END_TEST
 
@@ -414,7 +488,8 @@ START_TEST(test_schedules_same_bits_for_any_thread_count)
 }
 END_TEST
 
-TU_MAIN("train", test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
+TU_MAIN("train", test_optimizers_bitwise_identical_for_any_thread_count,
+        test_adam_learns_separable_set, test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
         test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_packed_backward,
         test_golden_digests_on_every_path,
         test_shard_count_changes_bits,

@@ -86,10 +86,10 @@ static int fixup(uint8_t *b, size_t size)
             if (p + 4 <= end) {
                 uint64_t n_train = rd32(b + p);
                 p += 4 + 4 * n_train;
-                if (p + 12 <= end) {
-                    uint64_t n_state = rd64(b + p + 4);
+                if (p + 36 <= end) { /* optimizer, t, beta powers, n_state */
+                    uint64_t n_state = rd64(b + p + 28);
                     if (n_state <= end / 4) {
-                        p += 12 + 4 * n_state;
+                        p += 36 + 4 * n_state;
                         if (p + 8 <= end) {
                             uint64_t mlen = rd64(b + p);
                             p += 8;

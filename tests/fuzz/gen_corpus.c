@@ -91,10 +91,10 @@ int main(int argc, char **argv)
                           "network.cost=cross_entropy\ntrain.learning_rate=0.5\ntrain.batch_size=2\n"
                           "train.seed=7\ndata.n=4\n";
     snprintf(p, sizeof p, "%s/ckpt/run.ckpt", o);
-    if (ckpt_save(p, cfgtext, &st, &a, CKPT_OPTIM_SGD, NULL, 0, &err)) die(&err);
+    if (ckpt_save(p, cfgtext, &st, &a, &err)) die(&err);
     st.step = 2;
     snprintf(q, sizeof q, "%s/ckpt/deep.ckpt", o);
-    if (ckpt_save(q, "x=1\n", &st, &b, CKPT_OPTIM_SGD, NULL, 0, &err)) die(&err);
+    if (ckpt_save(q, "x=1\n", &st, &b, &err)) die(&err);
     snprintf(q, sizeof q, "%s/ckpt/run-truncated.ckpt", o);
     variant(p, q, 100, -1);
     snprintf(q, sizeof q, "%s/ckpt/run-badcrc.ckpt", o);
