@@ -255,6 +255,13 @@ else
     vg train-validation 0 -- "$nntrain" -q -c "$cfg" -s data.validation=16 \
         -s train.deterministic=false -s network.activation=sigmoid -s network.cost=quadratic \
         -s output.model= -s output.metrics=
+    # Adam's state: allocated once, checkpointed, restored, freed.
+    adam=(-q -c "$cfg" -s train.optimizer=adamw -s train.learning_rate=0.01 -s train.weight_decay=0.01
+          -s output.checkpoint="$work/out/adam.ckpt" -s output.model= -s output.metrics=)
+    vg train-adam 0 -- "$nntrain" "${adam[@]}" -s train.epochs=2
+    vg resume-adam 0 -- "$nntrain" "${adam[@]}" -s train.epochs=3 --resume "$work/out/adam.ckpt"
+    vg err-resume-optimizer 2 -- "$nntrain" -q -c "$cfg" -s output.model= -s output.metrics= \
+        --resume "$work/out/adam.ckpt"
     vg eval 0 -- "$nntrain" eval -m "$model" -c "$cfg"
     vg eval-files 0 -- "$nntrain" eval -m "$model" --images "$data/images.idx" --labels "$data/labels.idx"
     vg predict 0 -- "$nntrain" predict -m "$model" "$data/images.idx.gz" "$work/digit.pgm"
