@@ -25,6 +25,9 @@
 #define CFG_MAX_EPOCHS 100000
 #define CFG_MAX_THREADS 1024
 #define CFG_MAX_SHARDS 4096
+/* Room for a section's key list in messages ("train keys: ..."), which
+ * grows with every key: the train section is past 250 characters. */
+#define KEY_LIST_MAX 640
 #define CFG_MAX_FILE (1 << 20) /* a config is a few hundred bytes; refuse junk */
 #define CFG_MAX_DEPTH 32       /* mappings and lists inside one another; a config needs 5 */
 
@@ -580,11 +583,11 @@ static int apply_section(const src_t *s, int sec, const yaml_node_t *map, int *s
                          err_t *err)
 {
     const char *section = SECTIONS[sec];
-    char at[CFG_PATH_MAX + 64], keys[256];
+    char at[CFG_PATH_MAX + 64], keys[KEY_LIST_MAX];
     key_list(section, keys, sizeof keys);
     if (is_null(map)) return 0; /* `train:` with every key commented out */
     if (map->type != YAML_MAPPING_NODE) {
-        char expected[320];
+        char expected[KEY_LIST_MAX + 64];
         snprintf(expected, sizeof expected, "a mapping of %s keys (%s)", section, keys);
         return bad_value(s, map, section, expected, err);
     }
@@ -914,7 +917,7 @@ int cfg_parse_file(const char *path, yaml_document_t *doc, err_t *err)
 int cfg_check_value(const char *file, yaml_document_t *doc, const yaml_node_t *key,
                     const yaml_node_t *value, err_t *err)
 {
-    char section[64], keys[256];
+    char section[64], keys[KEY_LIST_MAX];
     const char *name = key->type == YAML_SCALAR_NODE ? text(key) : "";
     const char *dot = strchr(name, '.');
     size_t slen = dot ? (size_t)(dot - name) : strlen(name);
@@ -949,7 +952,7 @@ int cfg_load_string(const char *yaml, const char *name, cfg_t *c, err_t *err)
 int cfg_set(cfg_t *c, const char *assignment, err_t *err)
 {
     const char *eq = strchr(assignment, '=');
-    char key[64], section[64], keys[256];
+    char key[64], section[64], keys[KEY_LIST_MAX];
     if (!eq || eq == assignment)
         return err_set(err, ERR_INPUT, "-s %s: expected key=value, e.g. -s train.epochs=10",
                        assignment);
