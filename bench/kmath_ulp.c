@@ -17,20 +17,6 @@
 #include "bits.h"
 #include "kernels.h"
 
-/* Distance in ulps between got and the exact value want, in units of the
- * float spacing at want (subnormal spacing below FLT_MIN). */
-static double ulps(float got, double want)
-{
-    if (isnan(got) || isnan(want))
-        return isnan(got) && isnan(want) ? 0 : INFINITY;
-    double a = fabs(want);
-    int e;
-    frexp(a < FLT_MIN ? FLT_MIN : a, &e);
-    double spacing = ldexp(1.0, e - 24);
-    return fabs((double)got - want) / spacing;
-}
-
-
 enum { F_EXP, F_SIGMOID, F_TANH, F_COUNT };
 static const char *fname[F_COUNT] = {"exp", "sigmoid", "tanh"};
 
@@ -94,7 +80,7 @@ int main(int argc, char **argv)
                     memcpy(out, in, n * sizeof *out);
                     apply(f, out, n);
                     for (size_t i = 0; i < n; i++) {
-                        double e = ulps(out[i], ref(f, in[i]));
+                        double e = f32_ulps(out[i], ref(f, in[i]));
                         if (e > worst[p]) {
                             worst[p] = e;
                             worst_x[p] = in[i];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bits.h"
 #include "kernels.h"
 #include "rng.h"
 #include "testutil.h"
@@ -285,10 +286,7 @@ static uint64_t nan_free_digest(const float *x, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < n; i++) {
-        uint32_t b;
-        memcpy(&b, &x[i], sizeof b);
-        if (isnan(x[i]))
-            b = 0x7fc00000u;
+        uint32_t b = isnan(x[i]) ? 0x7fc00000u : f32_bits(x[i]);
         h = (h ^ tu_fnv1a(&b, sizeof b)) * 1099511628211ULL;
     }
     return h;
@@ -399,16 +397,6 @@ START_TEST(test_every_path_same_bits_as_golden)
 }
 END_TEST
 
-/* Distance of got from the exact value want, in float ulps at want. */
-static double ulps(float got, double want)
-{
-    if (isnan(got) || isnan(want))
-        return isnan(got) && isnan(want) ? 0 : INFINITY;
-    int e;
-    frexp(fabs(want) < FLT_MIN ? FLT_MIN : fabs(want), &e);
-    return fabs((double)got - want) / ldexp(1.0, e - 24);
-}
-
 /* The elementwise functions against double libm on a sweep of every
  * 4099th float of their ranges; the bounds are those bench/kmath_ulp
  * measures over every float (src/kernels/README.md), rounded up. */
@@ -445,7 +433,7 @@ START_TEST(test_elementwise_accuracy)
                         double want = cases[c].f < 0 ? exp(x)
                                       : cases[c].f == KERN_SIGMOID ? 1.0 / (1.0 + exp(-x))
                                                                    : tanh(x);
-                        double e = ulps(out[i], want);
+                        double e = f32_ulps(out[i], want);
                         if (e > worst) {
                             worst = e;
                             at = in[i];

@@ -71,19 +71,11 @@ int kern_use(const char *name, err_t *err)
 int kern_use_env(err_t *err)
 {
     const char *want = getenv("NNTRAIN_KERNELS");
-    if (want) {
-        const kern_impl *p = find(want, err);
-        if (!p)
-            return err_prefix(err, "NNTRAIN_KERNELS=%s", want);
-        atomic_store_explicit(&impl, p, memory_order_relaxed);
-        return 0;
-    }
-    for (int i = 0; i < N_PATHS; i++)
-        if (paths[i]->cpu_has()) {
-            atomic_store_explicit(&impl, paths[i], memory_order_relaxed);
-            return 0;
-        }
-    return 0; /* not reached: portable runs everywhere */
+    if (!want) /* the best this CPU runs (portable at worst) */
+        return kern_use(kern_path_name(0), err);
+    if (kern_use(want, err) != 0)
+        return err_prefix(err, "NNTRAIN_KERNELS=%s", want);
+    return 0;
 }
 
 static inline const kern_impl *get(void)
