@@ -23,4 +23,13 @@ double rng_normal(rng_t *r);
 /* Fisher-Yates shuffle of idx[0..n). */
 void rng_shuffle(rng_t *r, int *idx, int n);
 
+/* Counter-based draws: a pure function of (key, counter), splitmix64's
+ * output at position counter of the stream seeded with key. Chained, it
+ * names a draw by its place in the run, e.g. a dropout mask bit by
+ *     rng_mix(rng_mix(rng_mix(rng_mix(seed, domain), epoch), example), unit)
+ * so no split of the work among threads, shards or ranks can change it. */
+uint64_t rng_mix(uint64_t key, uint64_t counter);
+/* The top 24 bits of h as a float in [0, 1): exact, the same everywhere. */
+static inline float rng_unit24(uint64_t h) { return (float)(h >> 40) * (1.0f / 16777216.0f); }
+
 #endif

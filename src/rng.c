@@ -18,6 +18,14 @@ uint64_t rng_next(rng_t *r)
     return z ^ (z >> 31);
 }
 
+uint64_t rng_mix(uint64_t key, uint64_t counter)
+{
+    uint64_t z = key + (counter + 1) * 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 uint64_t rng_below(rng_t *r, uint64_t n)
 {
     /* Reject the top partial copy of [0, n) so every value is equally likely. */

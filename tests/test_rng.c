@@ -62,7 +62,8 @@ START_TEST(test_normal_moments)
 }
 END_TEST
 
-START_TEST(test_shuffle_is_permutation)
+START_TEST(test_shuffle_is_permutation,
+        test_mix_is_the_stream_at_a_counter)
 {
     rng_t r;
     rng_seed(&r, 3);
@@ -81,4 +82,27 @@ START_TEST(test_shuffle_is_permutation)
 }
 END_TEST
 
-TU_MAIN("rng", test_known_values, test_same_seed_same_stream, test_below_and_uniform_ranges, test_normal_moments, test_shuffle_is_permutation)
+START_TEST(test_mix_is_the_stream_at_a_counter)
+{
+    /* rng_mix(key, i) is the (i+1)-th output of the stream seeded with key,
+     * a pure function of its arguments. */
+    rng_t r;
+    rng_seed(&r, 12345);
+    for (uint64_t i = 0; i < 100; i++)
+        ck_assert_uint_eq(rng_mix(12345, i), rng_next(&r));
+    /* Nearby keys and counters give unrelated values: about half the bits
+     * of the 24-bit unit draws differ, and their mean is about 1/2. */
+    double sum = 0;
+    for (uint64_t i = 0; i < 10000; i++) {
+        float u = rng_unit24(rng_mix(rng_mix(7, i), 3));
+        ck_assert(u >= 0.0f && u < 1.0f);
+        sum += u;
+    }
+    ck_assert(fabs(sum / 10000 - 0.5) < 0.01);
+    ck_assert(rng_unit24(UINT64_MAX) < 1.0f);
+    ck_assert(rng_unit24(0) == 0.0f);
+}
+END_TEST
+
+TU_MAIN("rng", test_known_values, test_same_seed_same_stream, test_below_and_uniform_ranges, test_normal_moments, test_shuffle_is_permutation,
+        test_mix_is_the_stream_at_a_counter)
