@@ -62,8 +62,7 @@ START_TEST(test_normal_moments)
 }
 END_TEST
 
-START_TEST(test_shuffle_is_permutation,
-        test_mix_is_the_stream_at_a_counter)
+START_TEST(test_shuffle_is_permutation)
 {
     rng_t r;
     rng_seed(&r, 3);
