@@ -72,6 +72,11 @@ typedef struct {
     int nesterov;                    /* sgd with momentum > 0 */
     double beta1, beta2, epsilon;    /* adam, adamw */
     double weight_decay;             /* >= 0: coupled (sgd, adam) or decoupled (adamw) */
+    int n_dropout;                   /* train.dropout: 1 rate (every hidden layer) or one per hidden layer */
+    double dropout[NET_MAX_LAYERS];  /* of each hidden layer's outputs, in [0, 1) */
+    double input_dropout;            /* of the pixels, in [0, 1) */
+    double max_norm;                 /* > 0: each unit's incoming weights within this norm; 0 = off */
+    double label_smoothing;          /* in [0, 1): targets (1 - s) one-hot + s / classes */
 
     /* output: */
     char model_path[CFG_PATH_MAX];   /* "" = do not save */

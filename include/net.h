@@ -83,6 +83,23 @@ void net_free(net_t *net);
 /* Fills params from rng according to the scheme. */
 void net_init_params(net_t *net, net_init_kind scheme, rng_t *rng);
 
+/* Dropout while training (Srivastava et al. 2014), "inverted": each input
+ * of layer l is kept with probability 1 - rate[l] and then scaled by
+ * 1/(1 - rate[l]), or else zeroed, so that nothing changes at evaluation,
+ * which simply runs without it. rate[0] drops pixels (input dropout),
+ * rate[l] layer l-1's outputs. Whether unit u of layer l's input is kept
+ * for example e is a pure function of (key, e, l, u) (net_dropout_keeps),
+ * never of the row the example sits in, so no split of a batch among
+ * threads or shards can change a mask. */
+typedef struct {
+    float rate[NET_MAX_LAYERS]; /* in [0, 1); 0 = off for that layer's inputs */
+    uint64_t key;               /* this epoch's draws (the caller mixes seed and epoch) */
+    const int *example;         /* (rows) the example id of each row */
+} net_dropout;
+
+/* Whether input unit u of layer l is kept for example e, at rate rate. */
+int net_dropout_keeps(uint64_t key, int e, int l, int u, float rate);
+
 /* Scratch memory for forward and backward over up to max_b examples, made
  * once per run and reused: each layer's activations and deltas. One
  * allocation. A view (net_ws_rows) addresses a range of its rows, so that
@@ -92,16 +109,29 @@ typedef struct {
     float *act[NET_MAX_LAYERS + 1]; /* act[l+1] is (max_b, sizes[l+1]); act[0] unused */
     float *delta[NET_MAX_LAYERS];   /* delta[l] = dC/dz of layer l, (max_b, sizes[l+1]) */
     float *mem;                     /* NULL in a view */
+    /* Dropout (net_ws_dropout): in[l] (max_b, sizes[l]) is layer l's input
+     * after its mask, where drop.rate[l] > 0, else NULL. act[] keeps the
+     * outputs before the masks, which the derivatives need. */
+    net_dropout drop;
+    float *in[NET_MAX_LAYERS];
+    float *drop_mem;                /* NULL in a view */
 } net_ws;
 
 int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err);
 void net_ws_free(net_ws *ws);
 
+/* Turns dropout on in ws at rate[l] for each layer's inputs (rate has
+ * n_layers entries), allocating the masked inputs. Before each forward
+ * pass the caller sets ws->drop.key and ws->drop.example (views copy
+ * them, example offset to their rows). */
+int net_ws_dropout(net_ws *ws, const net_t *net, const float *rate, err_t *err);
+
 /* view = rows [lo, lo + n) of ws (n <= ws->max_b - lo). Not to be freed. */
 void net_ws_rows(const net_t *net, const net_ws *ws, int lo, int n, net_ws *view);
 
 /* Forward pass. in is (B, sizes[0]); afterwards ws->act[l+1] holds layer
- * l's output (B, sizes[l+1]) and net_output() the network's. B <= max_b. */
+ * l's output (B, sizes[l+1]) and net_output() the network's. B <= max_b.
+ * With dropout in ws, each layer reads its masked input ws->in[l]. */
 void net_forward(const net_t *net, net_ws *ws, const float *in, int B);
 const float *net_output(const net_t *net, const net_ws *ws);
 

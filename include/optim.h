@@ -101,6 +101,14 @@ void optim_step(const optim_step_args *a, const net_t *net, float *params, const
 /* After every range of a step is done (one thread): t += 1, the powers. */
 void optim_end(const optim_params *p, optim_state *s);
 
+/* Max-norm (Srivastava et al. 2014), after a step: each unit's incoming
+ * weight vector, column j of its layer's W (n_in, n_out), is scaled back
+ * onto the ball of radius c when it is longer (its bias is left alone).
+ * Units [u_lo, u_hi) are counted across layers as net_units() counts them,
+ * so disjoint ranges may run on different threads; each column's norm is
+ * summed in row order, in double, whatever the ranges. */
+void optim_max_norm(const net_t *net, float *params, double c, int u_lo, int u_hi);
+
 /* Plain SGD: params[i] -= scale * grad[i] for i < n, where scale is
  * learning_rate / batch_size (grad holds the batch's SUM). Threads may
  * update disjoint ranges at the same time. */

@@ -47,6 +47,11 @@ typedef struct {
     int deterministic; /* shards mode, 0: one shard per thread (results then depend on threads) */
     optim_params optim; /* the update rule (optim.h); zero = plain SGD */
 
+    /* Regularisation (all zero = off). */
+    float dropout[NET_MAX_LAYERS]; /* of each weight layer's inputs, [0] the pixels (net_dropout) */
+    double max_norm;        /* > 0: each unit's incoming weights kept within this norm */
+    double label_smoothing; /* targets (1 - s) one-hot + s / classes */
+
     /* Checkpointing (all optional, zero = off). */
     int checkpoint_every; /* call on_checkpoint after every N-th epoch; 0 = never */
     /* Polled between mini-batches (by one thread): when non-zero, training

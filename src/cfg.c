@@ -51,6 +51,7 @@ typedef enum {
     K_GAMMA,  /* double in (0, 1]: a decay factor */
     K_OPTIM,  /* train.optimizer: optim_name */
     K_FRAC,   /* double in [0, 1) */
+    K_DROPOUT, /* train.dropout: sets dropout[] and n_dropout, each in [0, 1) */
     K_NONNEG  /* double, finite, >= 0 */
 } key_kind;
 
@@ -87,7 +88,7 @@ typedef struct {
     const char *section;
     const char *name;
     key_kind kind;
-    size_t off;         /* field in cfg_t (unused for K_SIZES, K_HIDDEN) */
+    size_t off;         /* field in cfg_t (unused for K_SIZES, K_HIDDEN, K_DROPOUT) */
     long long lo, hi;   /* K_INT range */
     const char *dflt;   /* the default, as YAML text read like any value */
     identity_fn identity;
@@ -129,6 +130,10 @@ static const key_spec KEYS[] = {
     {"train", "beta2", K_FRAC, F(beta2), 0, 0, "0.999", is_adam},
     {"train", "epsilon", K_RATE, F(epsilon), 0, 0, "1e-8", is_adam},
     {"train", "weight_decay", K_NONNEG, F(weight_decay), 0, 0, "0.0", always},
+    {"train", "dropout", K_DROPOUT, 0, 0, 0, "0.0", always},
+    {"train", "input_dropout", K_FRAC, F(input_dropout), 0, 0, "0.0", always},
+    {"train", "max_norm", K_NONNEG, F(max_norm), 0, 0, "0", always},
+    {"train", "label_smoothing", K_FRAC, F(label_smoothing), 0, 0, "0.0", always},
     {"output", "model", K_STR, F(model_path), 0, 0, "\"\"", NULL},
     {"output", "metrics", K_STR, F(metrics_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0, "\"\"", NULL},
@@ -543,6 +548,41 @@ static int apply_hidden(const src_t *s, const char *key, const yaml_node_t *n, e
     return 0;
 }
 
+/* train.dropout: one rate for every hidden layer's outputs, or one per
+ * hidden layer, each in [0, 1). */
+static int apply_dropout(const src_t *s, const char *key, const yaml_node_t *n, err_t *err)
+{
+    double rates[NET_MAX_LAYERS], v;
+    int count = 1;
+    const char *expected = "a number >= 0 and < 1";
+    if (n->type == YAML_SCALAR_NODE) {
+        if (parse_double(text(n), &v) || !(v >= 0 && v < 1)) return bad_value(s, n, key, expected, err);
+        rates[0] = v;
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        count = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+        if (count < 1 || count > NET_MAX_LAYERS) {
+            char at[CFG_PATH_MAX + 64];
+            where(s, n, at, sizeof at);
+            return err_set(err, ERR_INPUT, "%s: %s: expected 1 to %d dropout rates, got %d", at, key,
+                           NET_MAX_LAYERS, count);
+        }
+        for (int i = 0; i < count; i++) {
+            char ikey[80];
+            snprintf(ikey, sizeof ikey, "%s[%d]", key, i);
+            yaml_node_t *item = yaml_document_get_node(s->doc, n->data.sequence.items.start[i]);
+            if (item->type != YAML_SCALAR_NODE || parse_double(text(item), &v) || !(v >= 0 && v < 1))
+                return bad_value(s, item, ikey, expected, err);
+            rates[i] = v;
+        }
+    } else {
+        return bad_value(s, n, key, "a number in [0, 1) or a sequence of them", err);
+    }
+    memset(s->c->dropout, 0, sizeof s->c->dropout);
+    for (int i = 0; i < count; i++) s->c->dropout[i] = rates[i] == 0 ? 0.0 : rates[i];
+    s->c->n_dropout = count;
+    return 0;
+}
+
 /* Checks and stores one key's value, then records where it came from. */
 static int apply_value(const src_t *s, const key_spec *k, const yaml_node_t *n, err_t *err)
 {
@@ -555,6 +595,7 @@ static int apply_value(const src_t *s, const key_spec *k, const yaml_node_t *n, 
     case K_INT: rc = apply_int(s, k, key, n, err); break;
     case K_SIZES: rc = apply_sizes(s, key, n, err); break;
     case K_HIDDEN: rc = apply_hidden(s, key, n, err); break;
+    case K_DROPOUT: rc = apply_dropout(s, key, n, err); break;
     default: rc = apply_scalar(s, k, key, n, err); break;
     }
     if (rc) return rc;
@@ -858,6 +899,7 @@ static const char *kind_type(key_kind kind)
     case K_BOOL: return "boolean";
     case K_SIZES: return "list of integers";
     case K_HIDDEN: return "name, or list of names";
+    case K_DROPOUT: return "number, or list of numbers";
     default: return "name";
     }
 }
@@ -1002,6 +1044,14 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "(network.sizes has %d entries); give one name for every hidden layer, "
                        "or a single name for all of them",
                        at, c->n_hidden_act, hidden, hidden == 1 ? "" : "s", c->n_layers + 1);
+    }
+    if (hidden > 0 && c->n_dropout != 1 && c->n_dropout != hidden) {
+        cfg_where(c, "train.dropout", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: train.dropout: %d rates given for %d hidden layer%s "
+                       "(network.sizes has %d entries); give one rate for every hidden layer, "
+                       "or a single rate for all of them",
+                       at, c->n_dropout, hidden, hidden == 1 ? "" : "s", c->n_layers + 1);
     }
     for (int l = 0; l < hidden && l < c->n_hidden_act; l++) {
         if (c->hidden_act[l] == ACT_SOFTMAX) { /* only possible if set by hand */
@@ -1158,6 +1208,21 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
             fputc('[', f);
             for (int i = 0; i < c->n_hidden_act; i++)
                 fprintf(f, "%s%s", i ? sep : "", net_act_name(c->hidden_act[i]));
+            fputc(']', f);
+        }
+        break;
+    case K_DROPOUT:
+        if (mode != AS_IDENTITY && c->n_dropout == 1) {
+            shortest_double(c->dropout[0], num, sizeof num);
+            fputs(num, f);
+        } else {
+            /* The identity names each hidden layer's rate, however written. */
+            int count = mode == AS_IDENTITY ? c->n_layers - 1 : c->n_dropout;
+            fputc('[', f);
+            for (int i = 0; i < count; i++) {
+                shortest_double(c->dropout[c->n_dropout == 1 ? 0 : i], num, sizeof num);
+                fprintf(f, "%s%s", i ? sep : "", num);
+            }
             fputc(']', f);
         }
         break;

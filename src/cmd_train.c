@@ -293,6 +293,24 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
         printf("optimizer %s, beta1 %g, beta2 %g, epsilon %g, weight decay %g (%s)\n",
                optim_name_str(c->optimizer), c->beta1, c->beta2, c->epsilon, c->weight_decay,
                c->optimizer == OPTIM_NAME_ADAMW ? "decoupled" : "L2");
+    /* Regularisation, when any is on. */
+    char reg[256] = "";
+    int w = 0, any_drop = 0;
+    for (int l = 1; l < c->n_layers; l++)
+        any_drop |= opts->dropout[l] > 0;
+    if (opts->dropout[0] > 0)
+        w += snprintf(reg + w, sizeof reg - w, ", input dropout %g", opts->dropout[0]);
+    if (any_drop) {
+        w += snprintf(reg + w, sizeof reg - w, ", dropout");
+        for (int l = 1; l < c->n_layers && w < (int)sizeof reg; l++)
+            w += snprintf(reg + w, sizeof reg - w, "%s%g", l > 1 ? "/" : " ", opts->dropout[l]);
+    }
+    if (c->max_norm > 0 && w < (int)sizeof reg)
+        w += snprintf(reg + w, sizeof reg - w, ", max-norm %g", c->max_norm);
+    if (c->label_smoothing > 0 && w < (int)sizeof reg)
+        w += snprintf(reg + w, sizeof reg - w, ", label smoothing %g", c->label_smoothing);
+    if (w > 0)
+        printf("regularisation: %s\n", reg + 2);
 }
 
 /* What one training run reached, for sweeps' results tables. */
@@ -359,6 +377,13 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
                        .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
     opts.optim = (optim_params){c->optimizer, c->momentum, c->nesterov, c->beta1, c->beta2,
                                 c->epsilon, c->weight_decay};
+    /* Dropout of each weight layer's inputs: the pixels, then each hidden
+     * layer's outputs. */
+    opts.dropout[0] = (float)c->input_dropout;
+    for (int l = 1; l < c->n_layers; l++)
+        opts.dropout[l] = (float)c->dropout[c->n_dropout == 1 ? 0 : l - 1];
+    opts.max_norm = c->max_norm;
+    opts.label_smoothing = c->label_smoothing;
     /* Before any allocation that size decides, and before any output file. */
     double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
                         ((double)test.n * test.rows * test.cols + test.n);

@@ -9,6 +9,7 @@
 #include "detmath.h"
 #include "kernels.h"
 #include "mem.h"
+#include "rng.h"
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -168,16 +169,43 @@ int net_ws_create(net_ws *ws, const net_t *net, int max_b, err_t *err)
 void net_ws_free(net_ws *ws)
 {
     mem_free(ws->mem);
-    ws->mem = NULL;
+    mem_free(ws->drop_mem);
+    ws->mem = ws->drop_mem = NULL;
+}
+
+int net_ws_dropout(net_ws *ws, const net_t *net, const float *rate, err_t *err)
+{
+    size_t floats = 0;
+    for (int l = 0; l < net->n_layers; l++)
+        if (rate[l] > 0)
+            floats += (size_t)ws->max_b * net->sizes[l];
+    mem_free(ws->drop_mem);
+    ws->drop_mem = floats ? mem_floats(floats) : NULL;
+    if (floats && !ws->drop_mem)
+        return err_set(err, ERR_RUNTIME, "out of memory for dropout's masked inputs (%.1f MB)",
+                       floats * 4.0 / 1e6);
+    float *p = ws->drop_mem;
+    for (int l = 0; l < net->n_layers; l++) {
+        ws->drop.rate[l] = rate[l] > 0 ? rate[l] : 0.0f;
+        ws->in[l] = rate[l] > 0 ? p : NULL;
+        if (rate[l] > 0)
+            p += (size_t)ws->max_b * net->sizes[l];
+    }
+    return 0;
 }
 
 void net_ws_rows(const net_t *net, const net_ws *ws, int lo, int n, net_ws *view)
 {
     memset(view, 0, sizeof *view);
     view->max_b = n;
+    view->drop = ws->drop;
+    if (ws->drop.example)
+        view->drop.example = ws->drop.example + lo;
     for (int l = 0; l < net->n_layers; l++) {
         view->act[l + 1] = ws->act[l + 1] + (size_t)lo * net->sizes[l + 1];
         view->delta[l] = ws->delta[l] + (size_t)lo * net->sizes[l + 1];
+        if (ws->in[l])
+            view->in[l] = ws->in[l] + (size_t)lo * net->sizes[l];
     }
 }
 
@@ -225,6 +253,34 @@ static kern_act kact(net_act a)
     }
 }
 
+/* ---- dropout ------------------------------------------------------------- */
+
+/* Keep unit u when its 24-bit draw is at least rate * 2^24 (exact in float,
+ * then truncated: the same threshold everywhere). */
+static uint32_t drop_threshold(float rate) { return (uint32_t)(rate * 16777216.0f); }
+static uint64_t drop_row_key(uint64_t key, int e, int l) { return rng_mix(rng_mix(key, (uint64_t)e), (uint64_t)l); }
+static int drop_keeps(uint64_t row_key, int u, uint32_t thresh) { return (rng_mix(row_key, (uint64_t)u) >> 40) >= thresh; }
+
+int net_dropout_keeps(uint64_t key, int e, int l, int u, float rate)
+{
+    return drop_keeps(drop_row_key(key, e, l), u, drop_threshold(rate));
+}
+
+/* m is ws's masks for layer l's inputs, scale 1/(1-rate) where kept, 0
+ * where dropped: out (B, n) = x (B, n) * m. */
+static void drop_apply(const net_ws *ws, int l, const float *x, int B, int n, float *out)
+{
+    float rate = ws->drop.rate[l], scale = 1.0f / (1.0f - rate);
+    uint32_t thresh = drop_threshold(rate);
+    for (int r = 0; r < B; r++) {
+        uint64_t k = drop_row_key(ws->drop.key, ws->drop.example[r], l);
+        const float *xr = x + (size_t)r * n;
+        float *o = out + (size_t)r * n;
+        for (int u = 0; u < n; u++)
+            o[u] = drop_keeps(k, u, thresh) ? xr[u] * scale : 0.0f;
+    }
+}
+
 /* ---- forward, cost, backward ------------------------------------------ */
 
 void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
@@ -233,6 +289,10 @@ void net_forward(const net_t *net, net_ws *ws, const float *in, int B)
     for (int l = 0; l < net->n_layers; l++) {
         int n_in = net->sizes[l], n_out = net->sizes[l + 1];
         float *z = ws->act[l + 1];
+        if (ws->in[l]) {
+            drop_apply(ws, l, a, B, n_in, ws->in[l]);
+            a = ws->in[l];
+        }
         /* The activation is applied inside the product, as each output is
          * finished, except softmax, which needs the whole row. */
         kern_epi e = {net->params + net->b_off[l], kact(net->act[l]), NULL};
@@ -311,6 +371,10 @@ void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B)
         kern_epi e = {NULL, kact(net->act[l - 1]), ws->act[l]};
         kern_gemm_nt(B, net->sizes[l], net->sizes[l + 1], ws->delta[l],
                      net->params + net->w_off[l], net->packed, &e, ws->delta[l - 1]);
+        /* Dropped, layer l-1's output a reached layer l as a*m: its delta
+         * takes the same mask. */
+        if (ws->in[l])
+            drop_apply(ws, l, ws->delta[l - 1], B, net->sizes[l], ws->delta[l - 1]);
     }
 }
 
@@ -325,7 +389,7 @@ void net_param_grads(const net_t *net, const net_ws *ws, const float *in, int B,
         first += n_in;
         if (lo >= hi)
             continue;
-        const float *a_prev = l > 0 ? ws->act[l] : in;
+        const float *a_prev = ws->in[l] ? ws->in[l] : l > 0 ? ws->act[l] : in;
         /* dW rows lo..hi (hi-lo, n_out) = a_prev[:, lo..hi]^T (hi-lo, B) . delta (B, n_out). */
         kern_gemm_tn(hi - lo, n_out, B, a_prev + lo, n_in, ws->delta[l],
                      grad + net->w_off[l] + (size_t)lo * n_out);

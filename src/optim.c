@@ -189,3 +189,42 @@ void optim_sgd(float *params, const float *grad, size_t n, float scale)
     for (size_t i = 0; i < n; i++)
         params[i] -= scale * grad[i];
 }
+
+/* ---- max-norm ------------------------------------------------------------ */
+
+#define MAXNORM_COLS 64 /* columns at a time: each row's piece is one contiguous run */
+
+void optim_max_norm(const net_t *net, float *params, double c, int u_lo, int u_hi)
+{
+    int first = 0; /* global index of layer l's first unit */
+    for (int l = 0; l < net->n_layers; l++) {
+        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        int lo = u_lo - first > 0 ? u_lo - first : 0;
+        int hi = u_hi - first < n_out ? u_hi - first : n_out;
+        first += n_out;
+        float *W = params + net->w_off[l]; /* (n_in, n_out) */
+        for (int j0 = lo; j0 < hi; j0 += MAXNORM_COLS) {
+            int nj = hi - j0 < MAXNORM_COLS ? hi - j0 : MAXNORM_COLS;
+            double sq[MAXNORM_COLS] = {0};
+            for (int i = 0; i < n_in; i++) {
+                const float *w = W + (size_t)i * n_out + j0;
+                for (int j = 0; j < nj; j++)
+                    sq[j] += (double)w[j] * w[j];
+            }
+            float f[MAXNORM_COLS];
+            int any = 0;
+            for (int j = 0; j < nj; j++) {
+                double norm = sqrt(sq[j]);
+                f[j] = norm > c ? (float)(c / norm) : 1.0f;
+                any |= norm > c;
+            }
+            if (!any)
+                continue;
+            for (int i = 0; i < n_in; i++) {
+                float *w = W + (size_t)i * n_out + j0;
+                for (int j = 0; j < nj; j++)
+                    w[j] *= f[j];
+            }
+        }
+    }
+}

@@ -77,7 +77,12 @@ typedef struct {
     int (*chunks)[2];
     optim_params optim;  /* the update rule */
     optim_state opt;     /* its state (moments, step count), made once */
+    float y_on, y_off;   /* the targets: y_on for the label, y_off elsewhere */
+    int dropout;         /* any dropout rate > 0 */
 } trainer;
+
+/* Separates the dropout masks' draws from every other use of the seed. */
+#define DROPOUT_DOMAIN 0x64726f706f7574ULL /* "dropout" */
 
 static void trainer_free(trainer *t)
 {
@@ -163,14 +168,25 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     return 0;
 }
 
-/* The optimizer's state, zeroed, once per run. */
-static int trainer_optim(trainer *t, const net_t *net, const optim_params *p, err_t *err)
+/* The optimizer's state, zeroed, once per run; the targets and the
+ * workspaces' dropout from the regularisation options. */
+static int trainer_optim(trainer *t, const net_t *net, const train_opts *o, err_t *err)
 {
-    t->optim = *p;
-    if (optim_state_create(&t->opt, optim_kind_of(p), net->n_params, err) != 0) {
+    t->optim = o->optim;
+    if (optim_state_create(&t->opt, optim_kind_of(&o->optim), net->n_params, err) != 0) {
         trainer_free(t);
         return -1;
     }
+    int classes = net->sizes[net->n_layers];
+    t->y_off = (float)(o->label_smoothing / classes);
+    t->y_on = (float)(1.0 - o->label_smoothing + o->label_smoothing / classes);
+    for (int l = 0; l < net->n_layers; l++)
+        t->dropout |= o->dropout[l] > 0;
+    for (int s = 0; t->dropout && s < (t->shard_buffers ? t->n_parts : 1); s++)
+        if (net_ws_dropout(&t->ws[s], net, o->dropout, err) != 0) {
+            trainer_free(t);
+            return -1;
+        }
     return 0;
 }
 
@@ -187,9 +203,11 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
         int e = idx[i];
         eval_scale_pixels(d->images + (size_t)e * n_in, n_in, x + (size_t)i * n_in);
         float *yi = y + (size_t)i * n_out;
-        memset(yi, 0, (size_t)n_out * sizeof *yi);
-        yi[d->labels[e]] = 1.0f;
+        for (int k = 0; k < n_out; k++)
+            yi[k] = t->y_off;
+        yi[d->labels[e]] = t->y_on;
     }
+    view->drop.example = idx; /* masks follow the examples, not the rows */
     net_forward(net, view, x, n);
     /* Per example, so the epoch's loss is the same sum for any split. */
     for (int i = 0; i < n; i++) {
@@ -201,6 +219,7 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
 }
 
 #define SGD_BLOCK 16384 /* floats per work item of a shared optimizer pass */
+#define MAXNORM_UNITS 64 /* units per work item of the max-norm pass */
 
 /* One mini-batch: its gradient SUM into t->grad[0], then the optimizer's
  * step at learning rate lr (optim_step); called by every thread of a
@@ -334,6 +353,14 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
         double lr = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
                                (long long)(epoch - 1) * n_batches + b);
         batch_step(net, t, train, t->perm + first, Bb, lr);
+        if (o->max_norm > 0) {
+            /* After every range of the step: a unit's column spans them all. */
+#pragma omp barrier
+            int units = net_units(net);
+#pragma omp for schedule(static) nowait
+            for (int u = 0; u < units; u += MAXNORM_UNITS)
+                optim_max_norm(net, net->params, o->max_norm, u, u + MAXNORM_UNITS);
+        }
 #pragma omp master
         {
             optim_end(&t->optim, &t->opt);
@@ -380,7 +407,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
 
     trainer t;
     if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
-        trainer_optim(&t, net, &o->optim, err) != 0)
+        trainer_optim(&t, net, o, err) != 0)
         return -1;
     eval_ctx ev = {0};
     if (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0) {
@@ -430,6 +457,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         } else {
             rng_shuffle(&rng, t.perm, train->n);
         }
+        for (int s = 0; t.dropout && s < (t.shard_buffers ? t.n_parts : 1); s++)
+            t.ws[s].drop.key = rng_mix(rng_mix(o->seed, DROPOUT_DOMAIN), (uint64_t)epoch);
         steps_out out = {loss_sum, 0, 0, 0.0};
         run_steps(net, &t, train, o, hooks, epoch, b0, n_batches, B, T, &out);
         loss_sum = out.loss_sum;
@@ -542,7 +571,12 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
     double n_ws = o->shard_buffers ? parts : 1;
     double ws_rows = o->shard_buffers ? (B + parts - 1) / parts : B;
     double f = sizeof(float);
+    double dropped = 0; /* masked inputs, per workspace row */
+    for (int l = 0; l < n_layers; l++)
+        dropped += o->dropout[l] > 0 ? sizes[l] : 0;
     double bytes = n_params * f                      /* the weights */
+                   + (o->patience > 0 ? n_params * f : 0) /* early stopping's best weights */
+                   + n_ws * ws_rows * dropped * f    /* dropout's masked inputs */
                    + n_grads * (n_params + 16) * f   /* gradient buffers */
                    + optim_state_per_param(optim_kind_of(&o->optim)) * n_params * f /* moments */
                    + n_ws * ws_rows * 2 * units * f  /* activations and deltas */
