@@ -137,6 +137,11 @@ static void assert_same(const cfg_t *a, const cfg_t *b)
     ck_assert(memcmp(&a->beta2, &b->beta2, sizeof(double)) == 0);
     ck_assert(memcmp(&a->epsilon, &b->epsilon, sizeof(double)) == 0);
     ck_assert(memcmp(&a->weight_decay, &b->weight_decay, sizeof(double)) == 0);
+    ck_assert_int_eq(a->n_dropout, b->n_dropout);
+    ck_assert(memcmp(a->dropout, b->dropout, sizeof a->dropout) == 0);
+    ck_assert(memcmp(&a->input_dropout, &b->input_dropout, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->max_norm, &b->max_norm, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->label_smoothing, &b->label_smoothing, sizeof(double)) == 0);
     ck_assert_str_eq(a->model_path, b->model_path);
     ck_assert_str_eq(a->metrics_path, b->metrics_path);
 }
@@ -483,7 +488,8 @@ START_TEST(test_set_unknown_key)
     cfg_defaults(&c);
     const char *m = set_err(&c, "train.lr=0.5", &err);
     ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
-    ck_assert_has(m, "deterministic, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay)");
+    ck_assert_has(m, "deterministic, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay, "
+                     "dropout, input_dropout, max_norm, label_smoothing)");
     m = set_err(&c, "bogus.x=1", &err);
     ck_assert_has(m, "unknown key 'bogus.x'");
     ck_assert_has(m, "data, network, train, output");
@@ -928,6 +934,59 @@ START_TEST(test_optimizer_keys)
 }
 END_TEST
 
+START_TEST(test_regularisation_keys)
+{
+    cfg_t c, d;
+    err_t err;
+    cfg_defaults(&c);
+    ck_assert(c.n_dropout == 1 && c.dropout[0] == 0 && c.input_dropout == 0 && c.max_norm == 0 &&
+              c.label_smoothing == 0);
+    load_ok("network:\n  sizes: [784, 100, 50, 10]\ntrain:\n  dropout: [0.5, 0.25]\n"
+            "  input_dropout: 0.2\n  max_norm: 3.5\n  label_smoothing: 0.1\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert(c.n_dropout == 2 && c.dropout[0] == 0.5 && c.dropout[1] == 0.25);
+    ck_assert(c.input_dropout == 0.2 && c.max_norm == 3.5 && c.label_smoothing == 0.1);
+    round_trip(&c, &d);
+    load_ok("train:\n  dropout: 0.5\n", &c);
+    ck_assert(c.n_dropout == 1 && c.dropout[0] == 0.5);
+    round_trip(&c, &d);
+    /* The identity names each hidden layer's rate however it was written. */
+    char one[4096], two[4096];
+    load_ok("network:\n  sizes: [4, 3, 3, 2]\ntrain:\n  dropout: 0.5\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, one, sizeof one), 0);
+    load_ok("network:\n  sizes: [4, 3, 3, 2]\ntrain:\n  dropout: [0.5, 0.5]\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, two, sizeof two), 0);
+    ck_assert_str_eq(one, two);
+    ck_assert_has(one, "train.dropout=[0.5,0.5]");
+    ck_assert_has(one, "train.input_dropout=0");
+    /* Bad values, each at its value's file:line:col. */
+    ck_assert_has(load_err("train:\n  dropout: 1\n", &err),
+                  "x.yaml:2:12: train.dropout: expected a number >= 0 and < 1, got \"1\"");
+    ck_assert_has(load_err("train:\n  dropout: [0.5, -0.1]\n", &err),
+                  "x.yaml:2:18: train.dropout[1]: expected a number >= 0 and < 1, got \"-0.1\"");
+    ck_assert_has(load_err("train:\n  dropout: {a: 1}\n", &err),
+                  "x.yaml:2:12: train.dropout: expected a number in [0, 1) or a sequence of them");
+    ck_assert_has(load_err("train:\n  dropout: []\n", &err), "train.dropout: expected 1 to 16 dropout rates, got 0");
+    ck_assert_has(load_err("train:\n  dropout: nan\n", &err), "train.dropout: expected a number >= 0 and < 1");
+    ck_assert_has(load_err("train:\n  input_dropout: 1.5\n", &err),
+                  "x.yaml:2:18: train.input_dropout: expected a number >= 0 and < 1, got \"1.5\"");
+    ck_assert_has(load_err("train:\n  max_norm: -1\n", &err),
+                  "x.yaml:2:13: train.max_norm: expected a finite number >= 0, got \"-1\"");
+    ck_assert_has(load_err("train:\n  max_norm: inf\n", &err), "train.max_norm: expected a finite number >= 0");
+    ck_assert_has(load_err("train:\n  label_smoothing: 1\n", &err),
+                  "x.yaml:2:20: train.label_smoothing: expected a number >= 0 and < 1, got \"1\"");
+    cfg_defaults(&c);
+    ck_assert_has(set_err(&c, "train.dropout=[0.1,2]", &err),
+                  "train.dropout[1]: expected a number >= 0 and < 1, got \"2\"");
+    /* One rate per hidden layer, or one for all. */
+    ck_assert_has(validate_err("network:\n  sizes: [784, 30, 10]\ntrain:\n  dropout: [0.5, 0.5]\n", &err),
+                  "x.yaml:4:12: train.dropout: 2 rates given for 1 hidden layer (network.sizes has 3 "
+                  "entries); give one rate for every hidden layer, or a single rate for all of them");
+}
+END_TEST
+
 START_TEST(test_shards_over_batch)
 {
     err_t err;
@@ -1016,7 +1075,8 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "network:\n  sizes: [784, 30, 10]\n  activation: sigmoid\n");
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
     ck_assert_has(text, "  deterministic: true\n  optimizer: sgd\n  momentum: 0\n");
-    ck_assert_has(text, "  weight_decay: 0\noutput:\n  model: \"\"\n  metrics: \"\"\n");
+    ck_assert_has(text, "  weight_decay: 0\n  dropout: 0\n  input_dropout: 0\n");
+    ck_assert_has(text, "  label_smoothing: 0\noutput:\n  model: \"\"\n  metrics: \"\"\n");
     free(text);
 }
 END_TEST
@@ -1190,7 +1250,7 @@ START_TEST(test_readme_lists_every_key)
 }
 END_TEST
 
-TU_MAIN("cfg", test_optimizer_keys, test_defaults, test_full_file, test_minimal_one_section,
+TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_defaults, test_full_file, test_minimal_one_section,
         test_empty_section, test_activation_scalar, test_activation_list,
         test_one_layer_ignores_activation, test_bools, test_bool_rejected,
         test_quoted_scalars, test_numbers_accepted, test_set_each_type,

@@ -73,14 +73,24 @@ static double tolerance(int n_layers, const net_act *act)
 
 /* Largest error of backprop against Richardson-extrapolated central
  * differences, relative to max(1, |gradient|), over every parameter. */
-static double grad_check(int n_layers, const int *sizes, const net_act *act, net_cost cost,
-                         uint64_t seed)
+static const int EXAMPLE_IDS[B_EX] = {17, 4, 123456};
+
+/* drop: NULL, or each layer's input dropout rate (the masks stay fixed
+ * while the differences are taken: they are a function of the key and the
+ * example ids, not of the weights). */
+static double grad_check_drop(int n_layers, const int *sizes, const net_act *act, net_cost cost,
+                              uint64_t seed, const float *drop)
 {
     net_t net;
     net_ws ws;
     err_t err;
     ck_assert_msg(net_create(&net, n_layers, sizes, act, cost, &err) == 0, "%s", err.msg);
     ck_assert(net_ws_create(&ws, &net, B_EX, &err) == 0);
+    if (drop) {
+        ck_assert(net_ws_dropout(&ws, &net, drop, &err) == 0);
+        ws.drop.key = seed * 31 + 7;
+        ws.drop.example = EXAMPLE_IDS;
+    }
     rng_t r;
     rng_seed(&r, seed);
     net_init_params(&net, INIT_XAVIER, &r);
@@ -121,6 +131,113 @@ static double grad_check(int n_layers, const int *sizes, const net_act *act, net
     net_free(&net);
     return worst;
 }
+
+static double grad_check(int n_layers, const int *sizes, const net_act *act, net_cost cost,
+                         uint64_t seed)
+{
+    return grad_check_drop(n_layers, sizes, act, cost, seed, NULL);
+}
+
+/* Dropout on the inputs and on both hidden layers: backprop through the
+ * masks agrees with finite differences, for smooth and kinked layers. */
+START_TEST(test_gradients_with_dropout)
+{
+    int sizes[] = {8, 7, 6, 4};
+    float drop[] = {0.25f, 0.5f, 0.3f};
+    net_act smooth[] = {ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX};
+    net_act kinked[] = {ACT_RELU, ACT_LEAKY_RELU, ACT_SOFTMAX};
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        double e1 = grad_check_drop(3, sizes, smooth, COST_CROSS_ENTROPY, seed, drop);
+        double e2 = grad_check_drop(3, sizes, kinked, COST_CROSS_ENTROPY, seed + 10, drop);
+        double e3 = grad_check_drop(3, sizes, smooth, COST_QUADRATIC, seed + 20, drop);
+        ck_assert_msg(e1 < TOL_SMOOTH && e2 < TOL_KINKED && e3 < TOL_SMOOTH,
+                      "relative errors %.3g %.3g %.3g", e1, e2, e3);
+    }
+}
+END_TEST
+
+/* The masks: about rate of the units dropped, the kept ones scaled by
+ * 1/(1-rate); each example's mask the same wherever it sits in a batch
+ * and whichever view runs it; rate 0 and a workspace without dropout give
+ * the plain forward pass. */
+START_TEST(test_dropout_masks)
+{
+    int kept = 0, n = 0;
+    for (int e = 0; e < 200; e++)
+        for (int u = 0; u < 100; u++, n++)
+            kept += net_dropout_keeps(99, e, 1, u, 0.3f);
+    ck_assert_msg(fabs((double)kept / n - 0.7) < 0.02, "kept %d of %d", kept, n);
+    ck_assert(net_dropout_keeps(99, 5, 1, 7, 0.0f));
+    /* A pure function: the same answer twice, and a different key, example,
+     * layer or unit draws anew (some of 64 differ). */
+    int differ[4] = {0};
+    for (int u = 0; u < 64; u++) {
+        int k = net_dropout_keeps(5, 3, 2, u, 0.5f);
+        ck_assert_int_eq(k, net_dropout_keeps(5, 3, 2, u, 0.5f));
+        differ[0] += k != net_dropout_keeps(6, 3, 2, u, 0.5f);
+        differ[1] += k != net_dropout_keeps(5, 4, 2, u, 0.5f);
+        differ[2] += k != net_dropout_keeps(5, 3, 1, u, 0.5f);
+        differ[3] += k != net_dropout_keeps(5, 3, 2, (u + 1) % 64, 0.5f);
+    }
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_gt(differ[i], 10);
+
+    int sizes[] = {6, 9, 3};
+    net_act a[] = {ACT_RELU, ACT_SOFTMAX};
+    net_t net;
+    net_ws ws, ws2, plain;
+    ck_assert(net_create(&net, 2, sizes, a, COST_CROSS_ENTROPY, NULL) == 0);
+    rng_t r;
+    rng_seed(&r, 4);
+    net_init_params(&net, INIT_HE, &r);
+    float x[4 * 6], xr[4 * 6];
+    for (int i = 0; i < 4 * 6; i++)
+        x[i] = (float)rng_uniform(&r);
+    /* The same four examples in the opposite order. */
+    for (int i = 0; i < 4; i++)
+        memcpy(xr + i * 6, x + (3 - i) * 6, 6 * sizeof *x);
+    int ids[4] = {10, 11, 12, 13}, rids[4] = {13, 12, 11, 10};
+    float drop[] = {0.2f, 0.5f};
+    ck_assert(net_ws_create(&ws, &net, 4, NULL) == 0 && net_ws_dropout(&ws, &net, drop, NULL) == 0);
+    ck_assert(net_ws_create(&ws2, &net, 4, NULL) == 0 && net_ws_dropout(&ws2, &net, drop, NULL) == 0);
+    ck_assert(net_ws_create(&plain, &net, 4, NULL) == 0);
+    ws.drop.key = ws2.drop.key = 77;
+    ws.drop.example = ids;
+    ws2.drop.example = rids;
+    net_forward(&net, &ws, x, 4);
+    net_forward(&net, &ws2, xr, 4);
+    for (int i = 0; i < 4; i++)
+        ck_assert(memcmp(ws.act[2] + i * 3, ws2.act[2] + (3 - i) * 3, 3 * sizeof(float)) == 0);
+    /* Rows 2..3 run alone through a view: the same bits as in the batch. */
+    net_ws view;
+    float out23[2 * 3];
+    memcpy(out23, ws.act[2] + 2 * 3, sizeof out23);
+    net_ws_rows(&net, &ws, 2, 2, &view);
+    net_forward(&net, &view, x + 2 * 6, 2);
+    ck_assert(memcmp(out23, ws.act[2] + 2 * 3, sizeof out23) == 0);
+    /* The masked inputs: zero or scaled by 1/(1-rate) exactly. */
+    int zeros = 0;
+    for (int i = 0; i < 4 * 6; i++) {
+        float m = ws.in[0][i];
+        ck_assert(m == 0.0f || m == x[i] * (1.0f / (1.0f - 0.2f)));
+        zeros += m == 0.0f;
+    }
+    ck_assert(zeros > 0 && zeros < 4 * 6);
+    /* Evaluation: a workspace without dropout is the plain network; so is
+     * one whose rates are all 0. */
+    float none[] = {0, 0};
+    net_forward(&net, &plain, x, 4);
+    ck_assert(memcmp(plain.act[2], ws.act[2], 4 * 3 * sizeof(float)) != 0);
+    ck_assert(net_ws_dropout(&ws2, &net, none, NULL) == 0);
+    ck_assert(ws2.in[0] == NULL && ws2.in[1] == NULL);
+    net_forward(&net, &ws2, x, 4);
+    ck_assert(memcmp(plain.act[2], ws2.act[2], 4 * 3 * sizeof(float)) == 0);
+    net_ws_free(&ws);
+    net_ws_free(&ws2);
+    net_ws_free(&plain);
+    net_free(&net);
+}
+END_TEST
 
 START_TEST(test_gradients_every_activation_and_cost)
 {
@@ -369,4 +486,5 @@ END_TEST
 TU_MAIN("net", test_gradients_every_activation_and_cost, test_single_layer_gradient,
         test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
         test_rows_span_and_partial_grads, test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
-        test_softmax_outputs_sum_to_one, test_packed_backward_matches)
+        test_softmax_outputs_sum_to_one, test_packed_backward_matches, test_gradients_with_dropout,
+        test_dropout_masks)

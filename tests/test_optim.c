@@ -333,7 +333,55 @@ START_TEST(test_beta_powers_by_multiplication)
 }
 END_TEST
 
+/* Max-norm: a unit's incoming weights (a column of W) longer than c are
+ * scaled onto the ball, shorter ones and all biases untouched; any split
+ * of the units gives the same bits. */
+START_TEST(test_max_norm)
+{
+    int sizes[] = {3, 2, 70};
+    net_act act[] = {ACT_RELU, ACT_SOFTMAX};
+    net_t net;
+    ck_assert(net_create(&net, 2, sizes, act, COST_CROSS_ENTROPY, NULL) == 0);
+    for (size_t i = 0; i < net.n_params; i++)
+        net.params[i] = (float)((int)(i % 7) - 3) * 0.5f;
+    /* Layer 0: W (3, 2). Column 0 = (3, 4, 0): norm 5 -> scaled to norm 2;
+     * column 1 = (0.1, 0.2, 0.2): norm 0.3, kept. */
+    float *W = net.params + net.w_off[0];
+    W[0] = 3; W[2] = 4; W[4] = 0;
+    W[1] = 0.1f; W[3] = 0.2f; W[5] = 0.2f;
+    float *copy = malloc(net.n_params * sizeof *copy);
+    memcpy(copy, net.params, net.n_params * sizeof *copy);
+    int units = net_units(&net);
+    optim_max_norm(&net, net.params, 2.0, 0, units);
+    ck_assert(W[0] == (float)(3 * (float)(2.0 / 5.0)) && W[2] == (float)(4 * (float)(2.0 / 5.0)));
+    ck_assert(W[4] == 0 && W[1] == 0.1f && W[3] == 0.2f && W[5] == 0.2f);
+    ck_assert(memcmp(net.params + net.b_off[0], copy + net.b_off[0], 2 * sizeof(float)) == 0);
+    ck_assert(memcmp(net.params + net.b_off[1], copy + net.b_off[1], 70 * sizeof(float)) == 0);
+    /* Every column of layer 1 (2 inputs, 70 units, more than one block of
+     * columns) now has norm <= 2, within rounding, and was scaled by the
+     * hand-computed factor where longer. */
+    const float *W1 = net.params + net.w_off[1], *C1 = copy + net.w_off[1];
+    for (int j = 0; j < 70; j++) {
+        double n2 = (double)C1[j] * C1[j] + (double)C1[70 + j] * C1[70 + j];
+        float f = sqrt(n2) > 2.0 ? (float)(2.0 / sqrt(n2)) : 1.0f;
+        ck_assert(W1[j] == C1[j] * f && W1[70 + j] == C1[70 + j] * f);
+        ck_assert(hypot(W1[j], W1[70 + j]) <= 2.0 + 1e-6);
+    }
+    /* Units split unevenly across three calls (one straddles the layers). */
+    float *once = malloc(net.n_params * sizeof *once);
+    memcpy(once, net.params, net.n_params * sizeof *once);
+    memcpy(net.params, copy, net.n_params * sizeof *copy);
+    optim_max_norm(&net, net.params, 2.0, 0, 1);
+    optim_max_norm(&net, net.params, 2.0, 1, 37);
+    optim_max_norm(&net, net.params, 2.0, 37, units + 5);
+    ck_assert(memcmp(once, net.params, net.n_params * sizeof *once) == 0);
+    free(once);
+    free(copy);
+    net_free(&net);
+}
+END_TEST
+
 TU_MAIN("optim", test_sgd_step, test_sgd_in_parallel_region_matches, test_table,
         test_plain_sgd_is_the_old_update, test_sgd_weight_decay_skips_biases,
-        test_momentum_and_nesterov, test_adam_bias_corrected,
+        test_momentum_and_nesterov, test_adam_bias_corrected, test_max_norm,
         test_coupled_and_decoupled_decay_differ, test_beta_powers_by_multiplication)

@@ -133,6 +133,38 @@ static float *train_copy_o(int threads, int shards, int deterministic, net_cost 
     return w;
 }
 
+/* The regularisers of train_opts, for train_copy_r. */
+typedef struct {
+    float dropout[NET_MAX_LAYERS];
+    double max_norm, label_smoothing;
+    optim_params optim;
+    double lr;
+} reg_case;
+
+/* As train_copy_o, 3 epochs of the 16-12-7-2 relu/tanh/softmax network, with
+ * the case's regularisers; *last_loss gets the last epoch's training loss. */
+static float *train_copy_r(int threads, int shards, int batch, const reg_case *rc, size_t *n)
+{
+    idx_dataset tr;
+    make_halves(&tr, 203, 11);
+    int sizes[] = {16, 12, 7, 2};
+    net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
+    net_t net;
+    make_net(&net, 3, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 5);
+    train_opts o = {.learning_rate = rc->lr, .batch_size = batch, .epochs = 3, .seed = 9,
+                    .threads = threads, .shards = shards < 0 ? 0 : shards,
+                    .shard_buffers = shards >= 0, .deterministic = 1, .optim = rc->optim,
+                    .max_norm = rc->max_norm, .label_smoothing = rc->label_smoothing};
+    memcpy(o.dropout, rc->dropout, sizeof o.dropout);
+    ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
+    float *w = malloc(net.n_params * sizeof *w);
+    memcpy(w, net.params, net.n_params * sizeof *w);
+    *n = net.n_params;
+    net_free(&net);
+    free_set(&tr);
+    return w;
+}
+
 static float *train_copy_b(int threads, int shards, int deterministic, net_cost cost,
                            const net_act *act, int batch, net_init_kind init, size_t *n)
 {
@@ -454,6 +486,121 @@ START_TEST(test_early_stopping_needs_an_evaluation_set)
 }
 END_TEST
 
+/* Dropout (input and hidden), max-norm, label smoothing, each alone and all
+ * with Adam: the same bits on every kernel path, for 1, 2 and 3 threads,
+ * in fused mode and in shards mode, batch 24 and 40 (both backward
+ * products); pinned, so that other CPUs (aarch64 in CI) must match too; and
+ * each differs from the run without it. */
+static const struct {
+    reg_case r;
+    uint64_t golden[2]; /* fused, shards(5); batch 24 */
+} rcases[] = {
+    {{{0.2f, 0.5f, 0.3f}, 0, 0, {0}, 0.2}, {0xf67c5dd9d9a3c966ULL, 0xf1eddfd1d5498ef7ULL}},
+    {{{0}, 0.5, 0, {0}, 0.2}, {0x43cd8a2722ea245cULL, 0x5bd1785ae30564aeULL}},
+    {{{0}, 0, 0.2, {0}, 0.2}, {0x1d488b087aa6fe8eULL, 0xf3fb6a86d4975c49ULL}},
+    {{{0.1f, 0.3f, 0.3f}, 1.5, 0.1, {OPTIM_NAME_ADAM, 0, 0, 0.9, 0.999, 1e-8, 0.01}, 0.01},
+     {0xda5d12ce12bb83a5ULL, 0x10dd761f3db3338fULL}},
+};
+
+START_TEST(test_regularisation_same_bits_everywhere)
+{
+    int bad = 0;
+    for (size_t c = 0; c < sizeof rcases / sizeof rcases[0]; c++) {
+        const int modes[] = {-1, 5};
+        for (int m = 0; m < 2; m++)
+            for (int batch = 24; batch <= 40; batch += 16) {
+                size_t n;
+                reg_case none = {{0}, 0, 0, rcases[c].r.optim, rcases[c].r.lr};
+                float *plain = train_copy_r(1, modes[m], batch, &none, &n);
+                float *ref = train_copy_r(1, modes[m], batch, &rcases[c].r, &n);
+                ck_assert_msg(memcmp(plain, ref, n * sizeof *ref) != 0, "case %zu changes nothing", c);
+                uint64_t d0 = tu_fnv1a(ref, n * sizeof *ref);
+                if (batch == 24 && d0 != rcases[c].golden[m]) {
+                    printf("regularisation case %zu mode %d: 0x%016llxULL\n", c, modes[m],
+                           (unsigned long long)d0);
+                    bad++;
+                }
+                TU_FOREACH_PATH(path) {
+                    for (int t = 1; t <= 3; t++) {
+                        float *w = train_copy_r(t, modes[m], batch, &rcases[c].r, &n);
+                        if (memcmp(ref, w, n * sizeof *w) != 0) {
+                            printf("regularisation case %zu mode %d batch %d: %s, %d threads differ\n",
+                                   c, modes[m], batch, path, t);
+                            bad++;
+                        }
+                        free(w);
+                    }
+                }
+                free(plain);
+                free(ref);
+            }
+    }
+    ck_assert_msg(bad == 0, "%d runs differ (stdout lists them)", bad);
+}
+END_TEST
+
+/* Max-norm holds after training: every unit's incoming weights within c. */
+START_TEST(test_max_norm_holds_after_training)
+{
+    idx_dataset tr;
+    make_halves(&tr, 203, 11);
+    int sizes[] = {16, 12, 7, 2};
+    net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
+    net_t net;
+    make_net(&net, 3, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 5);
+    train_opts o = {.learning_rate = 0.5, .batch_size = 10, .epochs = 3, .seed = 9, .threads = 2,
+                    .deterministic = 1, .max_norm = 0.8};
+    ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
+    int at_bound = 0;
+    for (int l = 0; l < 3; l++)
+        for (int j = 0; j < sizes[l + 1]; j++) {
+            double s = 0;
+            for (int i = 0; i < sizes[l]; i++) {
+                double w = net.params[net.w_off[l] + (size_t)i * sizes[l + 1] + j];
+                s += w * w;
+            }
+            ck_assert_msg(sqrt(s) <= 0.8 * (1 + 1e-6), "layer %d unit %d: norm %g", l, j, sqrt(s));
+            at_bound += sqrt(s) > 0.8 * (1 - 1e-5);
+        }
+    ck_assert_int_gt(at_bound, 0); /* the constraint was active */
+    net_free(&net);
+    free_set(&tr);
+}
+END_TEST
+
+/* Label smoothing s with 2 classes: the best output for the label is
+ * 1 - s/2, so a well-trained network's outputs stop short of 1, which
+ * without smoothing they approach. */
+START_TEST(test_label_smoothing_targets)
+{
+    double top[2];
+    for (int k = 0; k < 2; k++) {
+        idx_dataset tr;
+        make_halves(&tr, 200, 3);
+        int sizes[] = {16, 2};
+        net_act act[] = {ACT_SOFTMAX};
+        net_t net;
+        make_net(&net, 1, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 5);
+        train_opts o = {.learning_rate = 0.5, .batch_size = 10, .epochs = 60, .seed = 9,
+                        .threads = 1, .deterministic = 1, .label_smoothing = k ? 0.2 : 0.0};
+        ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
+        eval_ctx ev = {0};
+        eval_result r;
+        ck_assert(eval_ctx_create(&ev, &net, 1, tr.n, NULL) == 0);
+        ck_assert(eval_run(&ev, &net, &tr, 0, &r, NULL) == 0);
+        ck_assert(r.accuracy == 1.0);
+        /* Mean output for the right class, from the mean cross-entropy. */
+        top[k] = exp(-r.mean_cost);
+        eval_result_free(&r);
+        eval_ctx_free(&ev);
+        net_free(&net);
+        free_set(&tr);
+    }
+    ck_assert_msg(top[0] > 0.97, "without smoothing: %g", top[0]);
+    ck_assert_msg(top[1] < 0.92 && top[1] > 0.8, "with smoothing 0.2: %g", top[1]);
+}
+END_TEST
+
 /* Every schedule gives the same weights for 1 and 3 threads. */
 START_TEST(test_schedules_same_bits_for_any_thread_count)
 {
@@ -495,4 +642,6 @@ TU_MAIN("train", test_optimizers_bitwise_identical_for_any_thread_count,
         test_shard_count_changes_bits,
         test_auto_shards_depends_on_batch_and_size_only, test_rejects_mismatched_data,
         test_divergence_is_an_error, test_early_stopping_keeps_the_best_epoch,
-        test_early_stopping_needs_an_evaluation_set, test_schedules_same_bits_for_any_thread_count)
+        test_early_stopping_needs_an_evaluation_set, test_schedules_same_bits_for_any_thread_count,
+        test_regularisation_same_bits_everywhere, test_max_norm_holds_after_training,
+        test_label_smoothing_targets)
