@@ -78,6 +78,14 @@ typedef struct {
     double max_norm;                 /* > 0: each unit's incoming weights within this norm; 0 = off */
     double label_smoothing;          /* in [0, 1): targets (1 - s) one-hot + s / classes */
 
+    /* augment: (augment.h) each 0 = off */
+    double aug_shift;                /* pixels */
+    double aug_rotate;               /* degrees, 0..180 */
+    double aug_scale;                /* zoom in [1 - s, 1 + s] */
+    double aug_shear;                /* degrees, 0..60 */
+    double aug_elastic_alpha;        /* pixels; 0 = no elastic distortion */
+    double aug_elastic_sigma;        /* pixels, > 0 */
+
     /* output: */
     char model_path[CFG_PATH_MAX];   /* "" = do not save */
     char metrics_path[CFG_PATH_MAX]; /* "" = do not write */

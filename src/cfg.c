@@ -52,7 +52,8 @@ typedef enum {
     K_OPTIM,  /* train.optimizer: optim_name */
     K_FRAC,   /* double in [0, 1) */
     K_DROPOUT, /* train.dropout: sets dropout[] and n_dropout, each in [0, 1) */
-    K_NONNEG  /* double, finite, >= 0 */
+    K_NONNEG, /* double, finite, >= 0 */
+    K_UPTO    /* double in [0, hi] (angles in degrees) */
 } key_kind;
 
 /* Whether a key decides the run's trajectory, so that a checkpoint made with
@@ -82,6 +83,7 @@ static int early_stopping(const cfg_t *c) { return c->patience > 0; }
 static int is_sgd(const cfg_t *c) { return c->optimizer == OPTIM_NAME_SGD; }
 static int is_adam(const cfg_t *c) { return c->optimizer != OPTIM_NAME_SGD; }
 static int has_momentum(const cfg_t *c) { return is_sgd(c) && c->momentum > 0; }
+static int augment_elastic(const cfg_t *c) { return c->aug_elastic_alpha > 0; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -134,6 +136,12 @@ static const key_spec KEYS[] = {
     {"train", "input_dropout", K_FRAC, F(input_dropout), 0, 0, "0.0", always},
     {"train", "max_norm", K_NONNEG, F(max_norm), 0, 0, "0", always},
     {"train", "label_smoothing", K_FRAC, F(label_smoothing), 0, 0, "0.0", always},
+    {"augment", "shift", K_NONNEG, F(aug_shift), 0, 0, "0", always},
+    {"augment", "rotate", K_UPTO, F(aug_rotate), 0, 180, "0", always},
+    {"augment", "scale", K_FRAC, F(aug_scale), 0, 0, "0", always},
+    {"augment", "shear", K_UPTO, F(aug_shear), 0, 60, "0", always},
+    {"augment", "elastic_alpha", K_NONNEG, F(aug_elastic_alpha), 0, 0, "0", always},
+    {"augment", "elastic_sigma", K_RATE, F(aug_elastic_sigma), 0, 0, "4.0", augment_elastic},
     {"output", "model", K_STR, F(model_path), 0, 0, "\"\"", NULL},
     {"output", "metrics", K_STR, F(metrics_path), 0, 0, "\"\"", NULL},
     {"output", "checkpoint", K_STR, F(checkpoint_path), 0, 0, "\"\"", NULL},
@@ -143,9 +151,9 @@ static const key_spec KEYS[] = {
 #undef F
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
-static const char *const SECTIONS[] = {"data", "network", "train", "output"};
-#define N_SECTIONS 4
-#define SECTION_LIST "data, network, train, output"
+static const char *const SECTIONS[] = {"data", "network", "train", "augment", "output"};
+#define N_SECTIONS 5
+#define SECTION_LIST "data, network, train, augment, output"
 
 static int find_section(const char *name)
 {
@@ -435,6 +443,15 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         if (!scalar || parse_double(text(n), &v) || (frac ? !(v > 0 && v <= 1) : !(v >= 0)))
             return bad_value(s, n, key, frac ? "a number > 0 and <= 1" : "a finite number >= 0", err);
         *(double *)p = v == 0 ? 0.0 : v; /* -0 reads as 0 */
+        return 0;
+    }
+    case K_UPTO: {
+        double v;
+        char expected[64];
+        snprintf(expected, sizeof expected, "a number from 0 to %lld", k->hi);
+        if (!scalar || parse_double(text(n), &v) || !(v >= 0 && v <= k->hi))
+            return bad_value(s, n, key, expected, err);
+        *(double *)p = v == 0 ? 0.0 : v;
         return 0;
     }
     case K_BOOL: {
@@ -895,6 +912,7 @@ static const char *kind_type(key_kind kind)
     case K_RATE:
     case K_GAMMA:
     case K_FRAC:
+    case K_UPTO:
     case K_NONNEG: return "number";
     case K_BOOL: return "boolean";
     case K_SIZES: return "list of integers";
@@ -1186,6 +1204,7 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_RATE: /* exact round trip */
     case K_GAMMA:
     case K_FRAC:
+    case K_UPTO:
     case K_NONNEG:
         shortest_double(*(const double *)p, num, sizeof num);
         fputs(num, f);

@@ -51,33 +51,52 @@ rand_delay() { echo $((ms / 10 + RANDOM % (ms * 2 / 3 - ms / 10 + 1))); }
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
 # --- SIGKILL at a random moment, resume from the last checkpoint --------------
-# Loops until the kill lands after the first checkpoint and before the end.
-killed=0
-for attempt in 1 2 3 4 5 6 7 8; do
-    rm -rf "$tmp/k"; mkdir -p "$tmp/k"
-    "${RUN[@]}" -s output.checkpoint="$tmp/k/run.ckpt" -s output.model="$tmp/k/final.model" >/dev/null 2>&1 &
-    child=$!
-    d=$(rand_delay)
-    sleep_ms "$d"
-    kill -9 "$child" 2>/dev/null
-    wait "$child" 2>/dev/null
-    child=
-    if [ -e "$tmp/k/final.model" ]; then ms=$((ms / 2 + 1)); continue; fi  # finished first
-    if [ -e "$tmp/k/run.ckpt" ]; then killed=1; break; fi
-done
-if [ "$killed" = 1 ]; then
-    ok
-    # Resume from the directory (newest *.ckpt) with one thread instead of two.
-    out=$(run -s output.checkpoint="$tmp/k/run.ckpt" -s output.model="$tmp/k/final.model" \
-              -s train.threads=1 --resume "$tmp/k" 2>&1) || bad "resume after SIGKILL failed: $out"
-    if cmp -s "$tmp/k/final.model" "$tmp/ref.model"; then
-        ok; echo "SIGKILL after ${d} ms (attempt $attempt), resumed with 1 thread: identical model"
+# kill_resume LABEL REFERENCE OVERRIDES...: runs with the overrides, killed
+# at random until a kill lands after the first checkpoint and before the
+# end, then resumes with one thread instead of two; the model must be
+# REFERENCE's, byte for byte.
+kill_resume() {
+    local label=$1 ref=$2 killed=0 attempt d out
+    shift 2
+    for attempt in 1 2 3 4 5 6 7 8; do
+        rm -rf "$tmp/k"; mkdir -p "$tmp/k"
+        "${RUN[@]}" "$@" -s output.checkpoint="$tmp/k/run.ckpt" -s output.model="$tmp/k/final.model" \
+            >/dev/null 2>&1 &
+        child=$!
+        d=$(rand_delay)
+        sleep_ms "$d"
+        kill -9 "$child" 2>/dev/null
+        wait "$child" 2>/dev/null
+        child=
+        if [ -e "$tmp/k/final.model" ]; then ms=$((ms / 2 + 1)); continue; fi  # finished first
+        if [ -e "$tmp/k/run.ckpt" ]; then killed=1; break; fi
+    done
+    if [ "$killed" = 1 ]; then
+        ok
+        # Resume from the directory (newest *.ckpt) with one thread instead of two.
+        out=$(run "$@" -s output.checkpoint="$tmp/k/run.ckpt" -s output.model="$tmp/k/final.model" \
+                  -s train.threads=1 --resume "$tmp/k" 2>&1) || bad "$label: resume after SIGKILL failed: $out"
+        if cmp -s "$tmp/k/final.model" "$ref"; then
+            ok; echo "$label: SIGKILL after ${d} ms (attempt $attempt), resumed with 1 thread: identical model"
+        else
+            bad "$label: model after SIGKILL at ${d} ms + resume differs from the uninterrupted run's"
+        fi
     else
-        bad "model after SIGKILL at ${d} ms + resume differs from the uninterrupted run's"
+        bad "$label: could not kill the run between its first checkpoint and its end in 8 tries"
     fi
-else
-    bad "could not kill the run between its first checkpoint and its end in 8 tries"
-fi
+}
+kill_resume "sgd" "$tmp/ref.model"
+
+# Everything with state or draws of its own at once: Adam's moments, a
+# warm-up and cosine schedule, dropout masks, max-norm, label smoothing.
+REG=(-s train.optimizer=adam -s train.learning_rate=0.01 -s train.schedule=cosine
+     -s train.warmup_epochs=3.5 -s train.dropout=0.3 -s train.input_dropout=0.2
+     -s train.max_norm=2 -s train.label_smoothing=0.1)
+start=$(date +%s%N)
+run "${REG[@]}" -s output.model="$tmp/reg.model" >/dev/null || bad "regularised reference run failed"
+ms=$((($(date +%s%N) - start) / 1000000))
+cmp -s "$tmp/reg.model" "$tmp/ref.model" && bad "the regularised run is the plain one" || ok
+kill_resume "adam+cosine+dropout+max-norm+smoothing" "$tmp/reg.model" "${REG[@]}"
 
 # --- a checkpoint written on one kernel path, resumed on another ---------------------
 # Every path gives the same bits, so where a run stopped and went on changes
