@@ -1044,6 +1044,23 @@ int cfg_set(cfg_t *c, const char *assignment, err_t *err)
     return apply_text(c, &KEYS[k], eq + 1, assignment, err);
 }
 
+/* A key that takes one value for every hidden layer or one per hidden layer
+ * (network.activation, train.dropout) holds `count` values ("name"s,
+ * "rate"s). With one weight layer there are no hidden layers and the key
+ * is simply unused, so any count is fine then. */
+static int per_hidden_layer(const cfg_t *c, const char *key, const char *what, int count, err_t *err)
+{
+    int hidden = c->n_layers - 1;
+    if (hidden <= 0 || count == 1 || count == hidden)
+        return 0;
+    char at[CFG_PATH_MAX + 64];
+    cfg_where(c, key, at, sizeof at);
+    return err_set(err, ERR_INPUT,
+                   "%s: %s: %d %ss given for %d hidden layer%s (network.sizes has %d entries); "
+                   "give one %s for every hidden layer, or a single %s for all of them",
+                   at, key, count, what, hidden, hidden == 1 ? "" : "s", c->n_layers + 1, what, what);
+}
+
 int cfg_validate(cfg_t *c, err_t *err)
 {
     char at[CFG_PATH_MAX + 64];
@@ -1055,22 +1072,9 @@ int cfg_validate(cfg_t *c, err_t *err)
     }
     /* With one weight layer there are no hidden layers and activation is
      * simply unused, so any count is fine then. */
-    if (hidden > 0 && c->n_hidden_act != 1 && c->n_hidden_act != hidden) {
-        cfg_where(c, "network.activation", at, sizeof at);
-        return err_set(err, ERR_INPUT,
-                       "%s: network.activation: %d names given for %d hidden layer%s "
-                       "(network.sizes has %d entries); give one name for every hidden layer, "
-                       "or a single name for all of them",
-                       at, c->n_hidden_act, hidden, hidden == 1 ? "" : "s", c->n_layers + 1);
-    }
-    if (hidden > 0 && c->n_dropout != 1 && c->n_dropout != hidden) {
-        cfg_where(c, "train.dropout", at, sizeof at);
-        return err_set(err, ERR_INPUT,
-                       "%s: train.dropout: %d rates given for %d hidden layer%s "
-                       "(network.sizes has %d entries); give one rate for every hidden layer, "
-                       "or a single rate for all of them",
-                       at, c->n_dropout, hidden, hidden == 1 ? "" : "s", c->n_layers + 1);
-    }
+    if (per_hidden_layer(c, "network.activation", "name", c->n_hidden_act, err) ||
+        per_hidden_layer(c, "train.dropout", "rate", c->n_dropout, err))
+        return -1;
     for (int l = 0; l < hidden && l < c->n_hidden_act; l++) {
         if (c->hidden_act[l] == ACT_SOFTMAX) { /* only possible if set by hand */
             cfg_where(c, "network.activation", at, sizeof at);

@@ -492,7 +492,7 @@ START_TEST(test_set_unknown_key)
                      "dropout, input_dropout, max_norm, label_smoothing)");
     m = set_err(&c, "bogus.x=1", &err);
     ck_assert_has(m, "unknown key 'bogus.x'");
-    ck_assert_has(m, "data, network, train, output");
+    ck_assert_has(m, "data, network, train, augment, output");
     m = set_err(&c, "epochs=1", &err);
     ck_assert_has(m, "unknown key 'epochs'");
     m = set_err(&c, "train.epochs.x=1", &err);
@@ -549,7 +549,7 @@ START_TEST(test_unknown_section)
 {
     err_t err;
     const char *m = load_err("train:\n  epochs: 3\ntraining:\n  epochs: 4\n", &err);
-    ck_assert_str_eq(m, "x.yaml:3:1: unknown section 'training' (sections: data, network, train, output)");
+    ck_assert_str_eq(m, "x.yaml:3:1: unknown section 'training' (sections: data, network, train, augment, output)");
 }
 END_TEST
 
@@ -763,11 +763,11 @@ START_TEST(test_empty_file)
 {
     err_t err;
     const char *m = load_err("", &err);
-    ck_assert_str_eq(m, "x.yaml: empty config: expected a mapping with sections data, network, train, output");
+    ck_assert_str_eq(m, "x.yaml: empty config: expected a mapping with sections data, network, train, augment, output");
     m = load_err("# nothing but a comment\n", &err);
     ck_assert_has(m, "empty config");
     m = load_err("just a string\n", &err);
-    ck_assert_str_eq(m, "x.yaml:1:1: expected a mapping with sections data, network, train, output, "
+    ck_assert_str_eq(m, "x.yaml:1:1: expected a mapping with sections data, network, train, augment, output, "
                         "got \"just a string\"");
     m = load_err("- train\n", &err);
     ck_assert_has(m, "got a sequence");
@@ -987,6 +987,47 @@ START_TEST(test_regularisation_keys)
 }
 END_TEST
 
+START_TEST(test_augment_keys)
+{
+    cfg_t c, d;
+    err_t err;
+    cfg_defaults(&c);
+    ck_assert(c.aug_shift == 0 && c.aug_rotate == 0 && c.aug_scale == 0 && c.aug_shear == 0 &&
+              c.aug_elastic_alpha == 0 && c.aug_elastic_sigma == 4.0);
+    load_ok("augment:\n  shift: 2\n  rotate: 12.5\n  scale: 0.1\n  shear: 15\n"
+            "  elastic_alpha: 34\n  elastic_sigma: 4.5\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert(c.aug_shift == 2 && c.aug_rotate == 12.5 && c.aug_scale == 0.1 && c.aug_shear == 15 &&
+              c.aug_elastic_alpha == 34 && c.aug_elastic_sigma == 4.5);
+    round_trip(&c, &d);
+    ck_assert(d.aug_rotate == 12.5 && d.aug_elastic_sigma == 4.5);
+    /* Each in the identity; sigma only where the elastic field is on. */
+    char id[4096];
+    ck_assert_int_eq(cfg_identity_text(&c, id, sizeof id), 0);
+    ck_assert_has(id, "augment.rotate=12.5\n");
+    ck_assert_has(id, "augment.elastic_sigma=4.5\n");
+    load_ok("augment:\n  elastic_sigma: 4.5\n", &c);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, id, sizeof id), 0);
+    ck_assert(strstr(id, "elastic_sigma") == NULL);
+    ck_assert_has(load_err("augment:\n  rotate: 181\n", &err),
+                  "x.yaml:2:11: augment.rotate: expected a number from 0 to 180, got \"181\"");
+    ck_assert_has(load_err("augment:\n  shear: -5\n", &err),
+                  "x.yaml:2:10: augment.shear: expected a number from 0 to 60, got \"-5\"");
+    ck_assert_has(load_err("augment:\n  scale: 1\n", &err),
+                  "x.yaml:2:10: augment.scale: expected a number >= 0 and < 1, got \"1\"");
+    ck_assert_has(load_err("augment:\n  shift: nan\n", &err), "augment.shift: expected a finite number >= 0");
+    ck_assert_has(load_err("augment:\n  elastic_alpha: [1]\n", &err), "augment.elastic_alpha: expected a finite number >= 0");
+    ck_assert_has(load_err("augment:\n  elastic_sigma: 0\n", &err),
+                  "x.yaml:2:18: augment.elastic_sigma: expected a finite number > 0, got \"0\"");
+    ck_assert_has(load_err("augment:\n  flip: true\n", &err),
+                  "x.yaml:2:3: unknown key 'augment.flip' (augment keys: shift, rotate, scale, shear, "
+                  "elastic_alpha, elastic_sigma)");
+    cfg_defaults(&c);
+    ck_assert_has(set_err(&c, "augment.rotate=inf", &err), "-s augment.rotate=inf: augment.rotate: expected a number from 0 to 180");
+}
+END_TEST
+
 START_TEST(test_shards_over_batch)
 {
     err_t err;
@@ -1076,7 +1117,8 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
     ck_assert_has(text, "  deterministic: true\n  optimizer: sgd\n  momentum: 0\n");
     ck_assert_has(text, "  weight_decay: 0\n  dropout: 0\n  input_dropout: 0\n");
-    ck_assert_has(text, "  label_smoothing: 0\noutput:\n  model: \"\"\n  metrics: \"\"\n");
+    ck_assert_has(text, "  label_smoothing: 0\naugment:\n  shift: 0\n  rotate: 0\n");
+    ck_assert_has(text, "  elastic_sigma: 4\noutput:\n  model: \"\"\n  metrics: \"\"\n");
     free(text);
 }
 END_TEST
@@ -1250,7 +1292,7 @@ START_TEST(test_readme_lists_every_key)
 }
 END_TEST
 
-TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_defaults, test_full_file, test_minimal_one_section,
+TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_augment_keys, test_defaults, test_full_file, test_minimal_one_section,
         test_empty_section, test_activation_scalar, test_activation_list,
         test_one_layer_ignores_activation, test_bools, test_bool_rejected,
         test_quoted_scalars, test_numbers_accepted, test_set_each_type,

@@ -110,27 +110,41 @@ START_TEST(test_loss_falls_accuracy_rises_on_separable_set)
 }
 END_TEST
 
-/* Trains a few epochs with `threads` threads; returns a copy of the weights.
- * shards < 0: fused mode; else shards mode with that many shards (0 = auto). */
-static float *train_copy_o(int threads, int shards, int deterministic, net_cost cost,
-                           const net_act *act, int batch, net_init_kind init,
-                           const optim_params *op, double lr, size_t *n)
+/* Trains o on 203 examples of make_halves (the last batch is short) with
+ * the 16-12-7-2 network; returns a copy of the weights. */
+static float *train_weights(const train_opts *o, net_cost cost, const net_act *act,
+                            net_init_kind init, size_t *n)
 {
     idx_dataset tr;
-    make_halves(&tr, 203, 11); /* 203: the last batch is short */
+    make_halves(&tr, 203, 11);
     int sizes[] = {16, 12, 7, 2};
     net_t net;
     make_net(&net, 3, sizes, act, cost, init, 5);
-    train_opts o = {.learning_rate = lr, .batch_size = batch, .epochs = 3, .seed = 9,
-                    .threads = threads, .shards = shards < 0 ? 0 : shards,
-                    .shard_buffers = shards >= 0, .deterministic = deterministic, .optim = *op};
-    ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
+    ck_assert(train_run(&net, &tr, NULL, o, NULL, NULL) == 0);
     float *w = malloc(net.n_params * sizeof *w);
     memcpy(w, net.params, net.n_params * sizeof *w);
     *n = net.n_params;
     net_free(&net);
     free_set(&tr);
     return w;
+}
+
+/* 3 epochs with `threads` threads. shards < 0: fused mode; else shards mode
+ * with that many shards (0 = auto). */
+static train_opts opts_for(int threads, int shards, int deterministic, int batch, double lr)
+{
+    return (train_opts){.learning_rate = lr, .batch_size = batch, .epochs = 3, .seed = 9,
+                        .threads = threads, .shards = shards < 0 ? 0 : shards,
+                        .shard_buffers = shards >= 0, .deterministic = deterministic};
+}
+
+static float *train_copy_o(int threads, int shards, int deterministic, net_cost cost,
+                           const net_act *act, int batch, net_init_kind init,
+                           const optim_params *op, double lr, size_t *n)
+{
+    train_opts o = opts_for(threads, shards, deterministic, batch, lr);
+    o.optim = *op;
+    return train_weights(&o, cost, act, init, n);
 }
 
 /* The regularisers of train_opts, for train_copy_r. */
@@ -141,28 +155,16 @@ typedef struct {
     double lr;
 } reg_case;
 
-/* As train_copy_o, 3 epochs of the 16-12-7-2 relu/tanh/softmax network, with
- * the case's regularisers; *last_loss gets the last epoch's training loss. */
+/* The relu/tanh/softmax network with the case's regularisers. */
 static float *train_copy_r(int threads, int shards, int batch, const reg_case *rc, size_t *n)
 {
-    idx_dataset tr;
-    make_halves(&tr, 203, 11);
-    int sizes[] = {16, 12, 7, 2};
-    net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
-    net_t net;
-    make_net(&net, 3, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 5);
-    train_opts o = {.learning_rate = rc->lr, .batch_size = batch, .epochs = 3, .seed = 9,
-                    .threads = threads, .shards = shards < 0 ? 0 : shards,
-                    .shard_buffers = shards >= 0, .deterministic = 1, .optim = rc->optim,
-                    .max_norm = rc->max_norm, .label_smoothing = rc->label_smoothing};
+    train_opts o = opts_for(threads, shards, 1, batch, rc->lr);
+    o.optim = rc->optim;
+    o.max_norm = rc->max_norm;
+    o.label_smoothing = rc->label_smoothing;
     memcpy(o.dropout, rc->dropout, sizeof o.dropout);
-    ck_assert(train_run(&net, &tr, NULL, &o, NULL, NULL) == 0);
-    float *w = malloc(net.n_params * sizeof *w);
-    memcpy(w, net.params, net.n_params * sizeof *w);
-    *n = net.n_params;
-    net_free(&net);
-    free_set(&tr);
-    return w;
+    net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
+    return train_weights(&o, COST_CROSS_ENTROPY, act, INIT_HE, n);
 }
 
 static float *train_copy_b(int threads, int shards, int deterministic, net_cost cost,
