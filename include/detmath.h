@@ -1,4 +1,4 @@
-/* detmath: log, exp and cos that give the same bits on every CPU.
+/* detmath: log, exp, cos and sin that give the same bits on every CPU.
  *
  * The C library's log, exp and cos are not the same code everywhere: glibc
  * on x86-64 picks an FMA or a non-FMA variant at load time, aarch64 builds
@@ -28,5 +28,9 @@ double dm_exp(double x);
 /* Cosine of x in radians, for any finite x (exact range reduction: the
  * project only needs x in [0, 2*pi)). dm_cos(+-inf) = dm_cos(NaN) = NaN. */
 double dm_cos(double x);
+
+/* Sine of x in radians, for any finite x, by the same reductions and
+ * kernels as dm_cos. dm_sin(+-0) = +-0, dm_sin(+-inf) = dm_sin(NaN) = NaN. */
+double dm_sin(double x);
 
 #endif

@@ -1,4 +1,4 @@
-/* Suite detmath: dm_log, dm_exp and dm_cos are within 2 ulp of the C
+/* Suite detmath: dm_log, dm_exp, dm_cos and dm_sin are within 2 ulp of the C
  * library (libm is used here only as the reference), handle the special
  * values, and give exactly the pinned bits: a platform or compiler that
  * computes one bit differently fails test_pinned_digests. Each sweep prints
@@ -155,6 +155,43 @@ START_TEST(test_cos_sweep)
 }
 END_TEST
 
+START_TEST(test_sin_sweep)
+{
+    sweep_t s = {.name = "sin on [-2pi, 2pi), 300000 steps"};
+    for (int i = 0; i < 300000; i++)
+        sweep_point(&s, dm_sin, sin, TWO_PI * (i / 150000.0 - 1.0));
+    sweep_done(&s);
+
+    /* What augment.c feeds it: angles in degrees * pi/180, up to 180. */
+    sweep_t a = {.name = "sin of pi * (2u - 1), 200000"};
+    rng_t r;
+    rng_seed(&r, 16);
+    for (int i = 0; i < 200000; i++)
+        sweep_point(&a, dm_sin, sin, (2.0 * rng_uniform(&r) - 1.0) * 180.0 * (TWO_PI / 360.0));
+    sweep_done(&a);
+
+    /* Near 0, where sin x ~ x, down to the subnormals. */
+    sweep_t z = {.name = "sin near 0, 100000"};
+    for (int i = 0; i < 100000; i++) {
+        double x = ldexp(1.0 + rng_uniform(&r), -(int)rng_below(&r, 1074));
+        sweep_point(&z, dm_sin, sin, i % 2 ? x : -x);
+    }
+    sweep_done(&z);
+
+    sweep_t h = {.name = "sin on [-100, 100], 200000"};
+    for (int i = 0; i < 200000; i++)
+        sweep_point(&h, dm_sin, sin, -100.0 + 200.0 * rng_uniform(&r));
+    sweep_done(&h);
+
+    sweep_t w = {.name = "sin of random doubles >= 1, 100000"};
+    for (int i = 0; i < 100000; i++) {
+        sweep_point(&w, dm_sin, sin, random_above_one(&r));
+        sweep_point(&w, dm_sin, sin, -(1e6 + 1e6 * rng_uniform(&r)));
+    }
+    sweep_done(&w);
+}
+END_TEST
+
 /* Within 1 ulp of the correctly rounded value want (from mpmath at 2000
  * bits); most of them are exact. */
 #define ck_near(got, want)                                                       \
@@ -237,6 +274,32 @@ START_TEST(test_cos_specials)
 }
 END_TEST
 
+START_TEST(test_sin_specials)
+{
+    double inf = HUGE_VAL;
+    ck_assert_uint_eq(f64_bits(dm_sin(0.0)), f64_bits(0.0));
+    ck_assert_uint_eq(f64_bits(dm_sin(-0.0)), f64_bits(-0.0));
+    ck_assert_uint_eq(f64_bits(dm_sin(0x1p-1074)), f64_bits(0x1p-1074));
+    ck_assert_uint_eq(f64_bits(dm_sin(-0x1p-30)), f64_bits(-0x1p-30));
+    ck_assert(isnan(dm_sin(inf)));
+    ck_assert(isnan(dm_sin(-inf)));
+    ck_assert(isnan(dm_sin(NAN)));
+    /* sin of the doubles nearest pi/2 and pi (pi's is pi - that double). */
+    ck_assert_uint_eq(f64_bits(dm_sin(0x1.921fb54442d18p+0)), f64_bits(1.0));
+    ck_near(dm_sin(0x1.921fb54442d18p+1), 0x1.1a62633145c07p-53);
+    /* Odd, never outside [-1, 1], and sin^2 + cos^2 = 1 to rounding. */
+    rng_t r;
+    rng_seed(&r, 17);
+    for (int i = 0; i < 10000; i++) {
+        double x = i % 2 ? random_positive(&r) : 10.0 * rng_uniform(&r);
+        double s = dm_sin(x), c = dm_cos(x);
+        ck_assert_uint_eq(f64_bits(-s), f64_bits(dm_sin(-x)));
+        ck_assert(s >= -1.0 && s <= 1.0);
+        ck_assert(fabs(s * s + c * c - 1.0) < 1e-15);
+    }
+}
+END_TEST
+
 /* FNV-1a 64 over the bytes of the results' bit patterns, low byte first. */
 static uint64_t fnv1a(uint64_t h, double v)
 {
@@ -254,24 +317,29 @@ START_TEST(test_pinned_digests)
 {
     /* 1000 inputs per function: 500 evenly over the range training uses,
      * 500 from rng's pinned splitmix64 stream over a wider one. */
-    uint64_t hl = FNV_BASIS, he = FNV_BASIS, hc = FNV_BASIS;
+    uint64_t hl = FNV_BASIS, he = FNV_BASIS, hc = FNV_BASIS, hs = FNV_BASIS;
     for (int i = 0; i < 500; i++) {
         hl = fnv1a(hl, dm_log((i + 1) / 500.0));
         he = fnv1a(he, dm_exp(-700.0 + i * 2.8));
         hc = fnv1a(hc, dm_cos(TWO_PI * (i / 500.0)));
+        hs = fnv1a(hs, dm_sin(TWO_PI * (i / 250.0 - 1.0)));
     }
-    rng_t rl, re, rc;
+    rng_t rl, re, rc, rs;
     rng_seed(&rl, 2024);
     rng_seed(&re, 2025);
     rng_seed(&rc, 2026);
+    rng_seed(&rs, 2027);
     for (int i = 0; i < 500; i++) {
         hl = fnv1a(hl, dm_log(random_positive(&rl)));
         he = fnv1a(he, dm_exp(-745.2 + 1455.0 * rng_uniform(&re)));
         hc = fnv1a(hc, i % 2 ? dm_cos(-200.0 + 400.0 * rng_uniform(&rc))
                              : dm_cos(random_above_one(&rc)));
+        hs = fnv1a(hs, i % 2 ? dm_sin(-200.0 + 400.0 * rng_uniform(&rs))
+                             : dm_sin(random_above_one(&rs)));
     }
-    printf("detmath: digests log %#018llx exp %#018llx cos %#018llx\n",
-           (unsigned long long)hl, (unsigned long long)he, (unsigned long long)hc);
+    printf("detmath: digests log %#018llx exp %#018llx cos %#018llx sin %#018llx\n",
+           (unsigned long long)hl, (unsigned long long)he, (unsigned long long)hc,
+           (unsigned long long)hs);
     fflush(stdout);
     /* Written from this suite's run on x86-64 with AVX-512 (gcc 12 -O2 and
      * -O3 -march=native, clang 14); the same came out of aarch64 (gcc 12
@@ -282,8 +350,12 @@ START_TEST(test_pinned_digests)
     ck_assert_uint_eq(hl, 0x718ac9da3ae77410ULL);
     ck_assert_uint_eq(he, 0xd25d7aa524ac0966ULL);
     ck_assert_uint_eq(hc, 0xb8bb937dfe650396ULL);
+    /* sin's, added with dm_sin: from x86-64 gcc 12 -O3, and the same from
+     * aarch64 (gcc 12 under qemu, .ci/aarch64.sh). */
+    ck_assert_uint_eq(hs, 0x3700798d0cf87bf8ULL);
 }
 END_TEST
 
-TU_MAIN("detmath", test_log_sweep, test_exp_sweep, test_cos_sweep, test_log_specials,
-        test_exp_specials, test_cos_specials, test_pinned_digests)
+TU_MAIN("detmath", test_log_sweep, test_exp_sweep, test_cos_sweep, test_sin_sweep,
+        test_log_specials, test_exp_specials, test_cos_specials, test_sin_specials,
+        test_pinned_digests)
