@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "err.h"
+#include "augment.h"
 #include "idx.h"
 #include "net.h"
 #include "lrsched.h"
@@ -51,6 +52,7 @@ typedef struct {
     float dropout[NET_MAX_LAYERS]; /* of each weight layer's inputs, [0] the pixels (net_dropout) */
     double max_norm;        /* > 0: each unit's incoming weights kept within this norm */
     double label_smoothing; /* targets (1 - s) one-hot + s / classes */
+    aug_params augment;     /* distortions of each training image (augment.h); zero = none */
 
     /* Checkpointing (all optional, zero = off). */
     int checkpoint_every; /* call on_checkpoint after every N-th epoch; 0 = never */
@@ -111,6 +113,7 @@ typedef struct {
     double eval_accuracy; /* fraction correct on the evaluation set (-1 if none) */
     double learning_rate; /* the rate of the epoch's last mini-batch (lrsched.h) */
     double seconds;       /* wall time of the training part of the epoch */
+    double augment_seconds; /* of which augmentation, CPU time summed over the threads (0 if off) */
     double examples_per_s;
     int n_examples;
 } train_epoch_stats;

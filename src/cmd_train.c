@@ -311,6 +311,14 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
         w += snprintf(reg + w, sizeof reg - w, ", label smoothing %g", c->label_smoothing);
     if (w > 0)
         printf("regularisation: %s\n", reg + 2);
+    const aug_params *a = &opts->augment;
+    if (aug_active(a)) {
+        char els[64] = "";
+        if (a->elastic_alpha > 0)
+            snprintf(els, sizeof els, ", elastic alpha %g sigma %g", a->elastic_alpha, a->elastic_sigma);
+        printf("augment: shift %g px, rotate %g deg, scale %g, shear %g deg%s\n", a->shift, a->rotate,
+               a->scale, a->shear, els);
+    }
 }
 
 /* What one training run reached, for sweeps' results tables. */
@@ -384,6 +392,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         opts.dropout[l] = (float)c->dropout[c->n_dropout == 1 ? 0 : l - 1];
     opts.max_norm = c->max_norm;
     opts.label_smoothing = c->label_smoothing;
+    opts.augment = (aug_params){c->aug_shift, c->aug_rotate, c->aug_scale, c->aug_shear,
+                                c->aug_elastic_alpha, c->aug_elastic_sigma};
     /* Before any allocation that size decides, and before any output file. */
     double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
                         ((double)test.n * test.rows * test.cols + test.n);

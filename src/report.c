@@ -18,13 +18,14 @@ double report_now(void)
 
 const char *report_csv_header(void)
 {
-    return "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate";
+    return "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds";
 }
 
 void report_format_csv(const train_epoch_stats *s, char *buf, size_t n)
 {
-    snprintf(buf, n, "%d,%.6f,%.6f,%.6f,%.4f,%.1f,%.6g", s->epoch, s->train_loss,
-             s->eval_loss, s->eval_accuracy, s->seconds, s->examples_per_s, s->learning_rate);
+    snprintf(buf, n, "%d,%.6f,%.6f,%.6f,%.4f,%.1f,%.6g,%.4f", s->epoch, s->train_loss,
+             s->eval_loss, s->eval_accuracy, s->seconds, s->examples_per_s, s->learning_rate,
+             s->augment_seconds);
 }
 
 void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n)
@@ -36,7 +37,11 @@ void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n)
     if (w >= 0 && (size_t)w < n)
         w += snprintf(buf + w, n - w, "  lr %.4g", s->learning_rate);
     if (w >= 0 && (size_t)w < n)
-        snprintf(buf + w, n - w, "  %.1f s  %.0f ex/s", s->seconds, s->examples_per_s);
+        w += snprintf(buf + w, n - w, "  %.1f s  %.0f ex/s", s->seconds, s->examples_per_s);
+    /* Augmentation's share: CPU seconds of all threads, so against the
+     * epoch's wall time times the thread count. */
+    if (s->augment_seconds > 0 && w >= 0 && (size_t)w < n)
+        snprintf(buf + w, n - w, "  augment %.1f s", s->augment_seconds);
 }
 
 int report_open(report_t *r, const char *metrics_path, int quiet, int append, err_t *err)

@@ -79,6 +79,14 @@ typedef struct {
     optim_state opt;     /* its state (moments, step count), made once */
     float y_on, y_off;   /* the targets: y_on for the label, y_off elsewhere */
     int dropout;         /* any dropout rate > 0 */
+    /* Augmentation (when aug.active): one scratch and one timer per part,
+     * each used by the one thread that runs that part. */
+    aug_params aug;
+    int aug_on;
+    uint64_t aug_key;    /* this epoch's: rng_mix(rng_mix(seed, AUG_DOMAIN), epoch) */
+    size_t aug_stride;   /* floats of scratch per part */
+    float *aug_scratch;  /* (n_parts, aug_stride) */
+    double *aug_seconds; /* (n_parts) this epoch's time in aug_image */
 } trainer;
 
 /* Separates the dropout masks' draws from every other use of the seed. */
@@ -97,6 +105,8 @@ static void trainer_free(trainer *t)
     free(t->loss);
     free(t->perm);
     free(t->chunks);
+    free(t->aug_scratch);
+    free(t->aug_seconds);
     optim_state_free(&t->opt);
     memset(t, 0, sizeof *t);
 }
@@ -168,9 +178,11 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     return 0;
 }
 
-/* The optimizer's state, zeroed, once per run; the targets and the
- * workspaces' dropout from the regularisation options. */
-static int trainer_optim(trainer *t, const net_t *net, const train_opts *o, err_t *err)
+/* The optimizer's state, zeroed, once per run; the targets, the
+ * workspaces' dropout and augmentation's scratch (for rows x cols images)
+ * from the regularisation options. */
+static int trainer_optim(trainer *t, const net_t *net, const train_opts *o, int rows, int cols,
+                         err_t *err)
 {
     t->optim = o->optim;
     if (optim_state_create(&t->opt, optim_kind_of(&o->optim), net->n_params, err) != 0) {
@@ -187,21 +199,44 @@ static int trainer_optim(trainer *t, const net_t *net, const train_opts *o, err_
             trainer_free(t);
             return -1;
         }
+    t->aug = o->augment;
+    t->aug_on = aug_active(&o->augment);
+    if (t->aug_on) {
+        t->aug_stride = (aug_scratch_floats(rows, cols) + 15) & ~(size_t)15;
+        t->aug_scratch = malloc((size_t)t->n_parts * t->aug_stride * sizeof *t->aug_scratch);
+        t->aug_seconds = calloc((size_t)t->n_parts, sizeof *t->aug_seconds);
+        if (!t->aug_scratch || !t->aug_seconds) {
+            trainer_free(t);
+            return err_set(err, ERR_RUNTIME, "out of memory for augmentation's scratch");
+        }
+    }
     return 0;
 }
 
-/* Rows [lo, lo+n) of the batch: inputs and targets of examples idx[0..n),
- * forward, each example's cost into t->loss[lo..], and every layer's delta.
- * view holds these rows from its own row 0. */
+/* Rows [lo, lo+n) of the batch, part `part` of it: inputs (augmented when
+ * on) and targets of examples idx[0..n), forward, each example's cost into
+ * t->loss[lo..], and every layer's delta. view holds these rows from its
+ * own row 0. */
 static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
-                                const idx_dataset *d, const int *idx, int lo, int n)
+                                const idx_dataset *d, const int *idx, int lo, int n, int part)
 {
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     float *x = t->in + (size_t)lo * n_in;
     float *y = t->y + (size_t)lo * n_out;
+    double t0 = t->aug_on ? omp_get_wtime() : 0;
     for (int i = 0; i < n; i++) {
         int e = idx[i];
-        eval_scale_pixels(d->images + (size_t)e * n_in, n_in, x + (size_t)i * n_in);
+        const uint8_t *px = d->images + (size_t)e * n_in;
+        if (t->aug_on)
+            aug_image(&t->aug, rng_mix(t->aug_key, (uint64_t)e), px, d->rows, d->cols,
+                      t->aug_scratch + (size_t)part * t->aug_stride, x + (size_t)i * n_in);
+        else
+            eval_scale_pixels(px, n_in, x + (size_t)i * n_in);
+    }
+    if (t->aug_on)
+        t->aug_seconds[part] += omp_get_wtime() - t0;
+    for (int i = 0; i < n; i++) {
+        int e = idx[i];
         float *yi = y + (size_t)i * n_out;
         for (int k = 0; k < n_out; k++)
             yi[k] = t->y_off;
@@ -246,7 +281,7 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
             net_ws view;
             net_ws_rows(net, &t->ws[0], lo, hi - lo, &view);
             if (hi > lo)
-                rows_forward_deltas(net, t, &view, d, idx + lo, lo, hi - lo);
+                rows_forward_deltas(net, t, &view, d, idx + lo, lo, hi - lo, p);
         }
         /* nowait: the caller's barrier ends the step. */
 #pragma omp for schedule(dynamic, 1) nowait
@@ -265,7 +300,7 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
 #pragma omp for schedule(static)
     for (int s = 0; s < active; s++) {
         int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
-        rows_forward_deltas(net, t, &t->ws[s], d, idx + lo, lo, n);
+        rows_forward_deltas(net, t, &t->ws[s], d, idx + lo, lo, n, s);
         net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, 0,
                         net_weight_rows(net), t->grad[s]);
     }
@@ -407,7 +442,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
 
     trainer t;
     if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
-        trainer_optim(&t, net, o, err) != 0)
+        trainer_optim(&t, net, o, train->rows, train->cols, err) != 0)
         return -1;
     eval_ctx ev = {0};
     if (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0) {
@@ -459,6 +494,9 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         }
         for (int s = 0; t.dropout && s < (t.shard_buffers ? t.n_parts : 1); s++)
             t.ws[s].drop.key = rng_mix(rng_mix(o->seed, DROPOUT_DOMAIN), (uint64_t)epoch);
+        t.aug_key = rng_mix(rng_mix(o->seed, AUG_DOMAIN), (uint64_t)epoch);
+        for (int p = 0; t.aug_on && p < t.n_parts; p++)
+            t.aug_seconds[p] = 0;
         steps_out out = {loss_sum, 0, 0, 0.0};
         run_steps(net, &t, train, o, hooks, epoch, b0, n_batches, B, T, &out);
         loss_sum = out.loss_sum;
@@ -492,6 +530,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         es.learning_rate = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
                                       (long long)epoch * n_batches - 1);
         es.seconds = omp_get_wtime() - t0;
+        for (int p = 0; t.aug_on && p < t.n_parts; p++)
+            es.augment_seconds += t.aug_seconds[p];
         es.n_examples = train->n;
         /* A resumed epoch only ran its remaining mini-batches. */
         int done = train->n - (b0 * B < train->n ? b0 * B : train->n);

@@ -53,7 +53,7 @@ START_TEST(test_metrics_file)
     FILE *f = fopen(path, "r");
     char line[256];
     ck_assert(fgets(line, sizeof line, f));
-    ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate\n");
+    ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds\n");
     ck_assert(fgets(line, sizeof line, f));
     ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4,0.0125\n");
     ck_assert(fgets(line, sizeof line, f));

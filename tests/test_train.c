@@ -153,6 +153,7 @@ typedef struct {
     double max_norm, label_smoothing;
     optim_params optim;
     double lr;
+    aug_params augment;
 } reg_case;
 
 /* The relu/tanh/softmax network with the case's regularisers. */
@@ -163,6 +164,7 @@ static float *train_copy_r(int threads, int shards, int batch, const reg_case *r
     o.max_norm = rc->max_norm;
     o.label_smoothing = rc->label_smoothing;
     memcpy(o.dropout, rc->dropout, sizeof o.dropout);
+    o.augment = rc->augment;
     net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
     return train_weights(&o, COST_CROSS_ENTROPY, act, INIT_HE, n);
 }
@@ -488,20 +490,26 @@ START_TEST(test_early_stopping_needs_an_evaluation_set)
 }
 END_TEST
 
-/* Dropout (input and hidden), max-norm, label smoothing, each alone and all
- * with Adam: the same bits on every kernel path, for 1, 2 and 3 threads,
+/* Dropout (input and hidden), max-norm, label smoothing, augmentation, each
+ * alone and all with Adam: the same bits on every kernel path, for 1, 2 and 3 threads,
  * in fused mode and in shards mode, batch 24 and 40 (both backward
  * products); pinned, so that other CPUs (aarch64 in CI) must match too; and
  * each differs from the run without it. */
+#define ADAM_L2 {.name = OPTIM_NAME_ADAM, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8, .weight_decay = 0.01}
+#define AUG_ALL {.shift = 0.5, .rotate = 20, .scale = 0.1, .shear = 10, .elastic_alpha = 2, .elastic_sigma = 1}
 static const struct {
     reg_case r;
     uint64_t golden[2]; /* fused, shards(5); batch 24 */
 } rcases[] = {
-    {{{0.2f, 0.5f, 0.3f}, 0, 0, {0}, 0.2}, {0xf67c5dd9d9a3c966ULL, 0xf1eddfd1d5498ef7ULL}},
-    {{{0}, 0.5, 0, {0}, 0.2}, {0x43cd8a2722ea245cULL, 0x5bd1785ae30564aeULL}},
-    {{{0}, 0, 0.2, {0}, 0.2}, {0x1d488b087aa6fe8eULL, 0xf3fb6a86d4975c49ULL}},
-    {{{0.1f, 0.3f, 0.3f}, 1.5, 0.1, {OPTIM_NAME_ADAM, 0, 0, 0.9, 0.999, 1e-8, 0.01}, 0.01},
+    {{.dropout = {0.2f, 0.5f, 0.3f}, .lr = 0.2}, {0xf67c5dd9d9a3c966ULL, 0xf1eddfd1d5498ef7ULL}},
+    {{.max_norm = 0.5, .lr = 0.2}, {0x43cd8a2722ea245cULL, 0x5bd1785ae30564aeULL}},
+    {{.label_smoothing = 0.2, .lr = 0.2}, {0x1d488b087aa6fe8eULL, 0xf3fb6a86d4975c49ULL}},
+    {{.dropout = {0.1f, 0.3f, 0.3f}, .max_norm = 1.5, .label_smoothing = 0.1, .optim = ADAM_L2, .lr = 0.01},
      {0xda5d12ce12bb83a5ULL, 0x10dd761f3db3338fULL}},
+    /* Augmentation of the 4x4 images: every distortion, elastic included. */
+    {{.augment = AUG_ALL, .lr = 0.2}, {0x9ec8645b769ee2ddULL, 0x351204d75c8797d5ULL}},
+    {{.dropout = {0.1f, 0.3f, 0.3f}, .max_norm = 1.5, .label_smoothing = 0.1, .optim = ADAM_L2, .lr = 0.01,
+      .augment = AUG_ALL}, {0xd0695322d6dcdabaULL, 0x88d8c130510081b5ULL}},
 };
 
 START_TEST(test_regularisation_same_bits_everywhere)
@@ -512,7 +520,7 @@ START_TEST(test_regularisation_same_bits_everywhere)
         for (int m = 0; m < 2; m++)
             for (int batch = 24; batch <= 40; batch += 16) {
                 size_t n;
-                reg_case none = {{0}, 0, 0, rcases[c].r.optim, rcases[c].r.lr};
+                reg_case none = {.optim = rcases[c].r.optim, .lr = rcases[c].r.lr};
                 float *plain = train_copy_r(1, modes[m], batch, &none, &n);
                 float *ref = train_copy_r(1, modes[m], batch, &rcases[c].r, &n);
                 ck_assert_msg(memcmp(plain, ref, n * sizeof *ref) != 0, "case %zu changes nothing", c);
