@@ -32,6 +32,11 @@ START_TEST(test_epoch_line)
     s.eval_accuracy = -1;
     report_format_epoch(&s, buf, sizeof buf);
     ck_assert(strstr(buf, "accuracy") == NULL);
+    /* Augmentation's cost, only when it ran. */
+    ck_assert(strstr(buf, "augment") == NULL);
+    s.augment_seconds = 1.5;
+    report_format_epoch(&s, buf, sizeof buf);
+    ck_assert_str_eq(buf, "epoch  3/30  loss 0.0813  lr 0.0125  12.4 s  48211 ex/s  augment 1.5 s");
 }
 END_TEST
 
@@ -55,7 +60,7 @@ START_TEST(test_metrics_file)
     ck_assert(fgets(line, sizeof line, f));
     ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds\n");
     ck_assert(fgets(line, sizeof line, f));
-    ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4,0.0125\n");
+    ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4,0.0125,0.0000\n");
     ck_assert(fgets(line, sizeof line, f));
     ck_assert(strncmp(line, "4,", 2) == 0);
     ck_assert(fgets(line, sizeof line, f) == NULL);

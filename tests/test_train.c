@@ -531,7 +531,7 @@ START_TEST(test_regularisation_same_bits_everywhere)
                     bad++;
                 }
                 TU_FOREACH_PATH(path) {
-                    for (int t = 1; t <= 3; t++) {
+                    for (int t = 1; t <= 3; t += 2) {
                         float *w = train_copy_r(t, modes[m], batch, &rcases[c].r, &n);
                         if (memcmp(ref, w, n * sizeof *w) != 0) {
                             printf("regularisation case %zu mode %d batch %d: %s, %d threads differ\n",
