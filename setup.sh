@@ -18,7 +18,11 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. packages ------------------------------------------------------------
-packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl)
+# libmicrohttpd and curl for `nntrain serve` and its tests; protobuf-c and
+# python3-onnx (whose onnx.proto the build compiles) for `nntrain export`;
+# python3-onnx and python3-numpy for the export peer checks.
+packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
+          protobuf-c-compiler libprotobuf-c-dev python3-onnx python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -43,7 +47,7 @@ if [ ${#missing[@]} -gt 0 ] || [ -n "$fashion_pkg" ]; then
 fi
 
 # ---- 2. build ---------------------------------------------------------------
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ ! -f Makefile.in ] || [ Makefile.am -nt Makefile.in ]; then
     say "autoreconf"
     autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi

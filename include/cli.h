@@ -12,13 +12,15 @@
 
 #define CLI_MAX_OVERRIDES 256
 
-/* The command line of train, eval and predict, as main() parsed it. */
+/* The command line of train, eval, predict and export, as main() parsed it. */
 typedef struct {
     const char *config;          /* -c */
     const char *model;           /* -m */
     const char *data_dir;        /* --data-dir */
     const char *images, *labels; /* --images, --labels */
     const char *resume;          /* --resume */
+    const char *output;          /* -o (export) */
+    int all_digits;              /* --all-digits (predict) */
     const char *overrides[CLI_MAX_OVERRIDES]; /* -s, in order */
     int n_overrides;
     int quiet;                   /* -q */

@@ -1,5 +1,5 @@
-/* nntrain: the command line: options, help, and the eval and predict
- * commands; train lives in cmd_train.c, plot in cmd_plot.c, serve in
+/* nntrain: the command line: options, help, and the eval, predict and
+ * export commands; train lives in cmd_train.c, plot in cmd_plot.c, serve in
  * cmd_serve.c. Every error is
  * printed once, and picks the exit code: 0 done, 1 runtime failure, 2 bad
  * usage, config, data or model file, 130/143 stopped by SIGINT/SIGTERM. */
@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "cli.h"
 #include "eval.h"
+#include "export.h"
 #include "idx.h"
 #include "kernels.h"
 #include "model.h"
@@ -24,7 +25,8 @@
 static const char usage_text[] =
     "Usage: nntrain [train] -c CONFIG [-s KEY=VALUE]... [--data-dir DIR] [--resume CKPT] [-q]\n"
     "       nntrain eval -m MODEL [-c CONFIG] [-s KEY=VALUE]... [--images F --labels F]\n"
-    "       nntrain predict -m MODEL FILE...\n"
+    "       nntrain predict -m MODEL [--all-digits] FILE...\n"
+    "       nntrain export -m MODEL -o FILE.onnx|FILE.npz\n"
     "       nntrain plot curves|weights|confusion|errors ... (nntrain plot --help)\n"
     "       nntrain serve -m MODEL [--port N] [--bind ADDR] ... (nntrain serve --help)\n"
     "       nntrain --help | --version\n";
@@ -43,6 +45,8 @@ static const char help_text[] =
     "                   the config's test set (or --images/--labels)\n"
     "  predict          the predicted class and the output activations of each\n"
     "                   image of an IDX file or a PGM image\n"
+    "  export           the model for other programs: an ONNX model (.onnx: ONNX\n"
+    "                   Runtime, PyTorch, browsers...) or NumPy arrays (.npz)\n"
     "  plot             pictures: learning curves (SVG), first-layer weights,\n"
     "                   confusion matrix, misclassified digits (PNG)\n"
     "  serve            a web page to draw digits on and watch every layer of\n"
@@ -61,7 +65,10 @@ static const char help_text[] =
     "      --data-dir DIR   directory with the data files (same as -s data.dir=DIR);\n"
     "                       relative data dirs are looked up under $NNTRAIN_DATA,\n"
     "                       else under ./data\n"
-    "  -m, --model FILE     model file written by training (eval, predict)\n"
+    "  -m, --model FILE     model file written by training (eval, predict, export)\n"
+    "  -o, --output FILE    the file export writes; its extension picks the format\n"
+    "      --all-digits     predict: 9 significant digits per activation (the float\n"
+    "                       exactly) instead of 4 decimals\n"
     "      --images FILE    IDX images to evaluate on (eval)\n"
     "      --labels FILE    IDX labels to evaluate on (eval)\n"
     "  -q, --quiet          no progress bar or per-epoch lines\n"
@@ -139,7 +146,8 @@ done:
     return rc;
 }
 
-static void print_prediction(const char *name, long long i, const net_t *net, const float *out)
+static void print_prediction(const char *name, long long i, const net_t *net, const float *out,
+                             int all_digits)
 {
     int n = net->sizes[net->n_layers];
     if (i >= 0)
@@ -147,12 +155,13 @@ static void print_prediction(const char *name, long long i, const net_t *net, co
     else
         printf("%s: %d ", name, eval_argmax(out, n));
     for (int j = 0; j < n; j++)
-        printf(" %.4f", out[j]);
+        printf(all_digits ? " %.9g" : " %.4f", out[j]);
     printf("\n");
 }
 
 /* One file: a PGM image (starts with 'P') or an IDX file of images. */
-static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path, err_t *err)
+static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path, int all_digits,
+                        err_t *err)
 {
     int n_in = net->sizes[0];
     FILE *f = fopen(path, "rb");
@@ -173,7 +182,7 @@ static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path
         eval_scale_pixels(px, n_in, x);
         free(px);
         net_forward(net, ws, x, 1);
-        print_prediction(path, -1, net, net_output(net, ws));
+        print_prediction(path, -1, net, net_output(net, ws), all_digits);
         return 0;
     }
     idx_array a;
@@ -189,7 +198,7 @@ static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path
     for (long long i = 0; i < n; i++) {
         eval_scale_pixels(a.data + i * n_in, n_in, x);
         net_forward(net, ws, x, 1);
-        print_prediction(path, i, net, net_output(net, ws));
+        print_prediction(path, i, net, net_output(net, ws), all_digits);
     }
     idx_array_free(&a);
     return 0;
@@ -215,7 +224,7 @@ static int cmd_predict(const cli_options *o)
         goto fail;
     }
     for (int i = 0; i < o->n_files; i++)
-        if (predict_file(&net, &ws, x, o->files[i], &err) != 0)
+        if (predict_file(&net, &ws, x, o->files[i], o->all_digits, &err) != 0)
             goto fail;
     goto done;
 fail:
@@ -227,9 +236,34 @@ done:
     return rc;
 }
 
+/* nntrain export -m MODEL -o FILE: the format from FILE's extension. */
+static int cmd_export(const cli_options *o)
+{
+    err_t err;
+    err_clear(&err);
+    if (!o->model)
+        return usage_error("export needs -m MODEL");
+    if (!o->output)
+        return usage_error("export needs -o FILE.onnx or -o FILE.npz");
+    if (o->n_files > 0)
+        return usage_error("export takes no file arguments");
+    export_format fmt;
+    net_t net = {0};
+    if (export_format_of(o->output, &fmt, &err) != 0 || model_load(o->model, &net, &err) != 0 ||
+        export_file(o->output, &net, &err) != 0) {
+        net_free(&net);
+        return cli_fail(&err);
+    }
+    if (!o->quiet)
+        printf("%s: %s model written to %s\n", o->model, fmt == EXPORT_ONNX ? "ONNX" : "NumPy",
+               o->output);
+    net_free(&net);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_RESUME };
+    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_RESUME, OPT_ALL_DIGITS };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 's'},
@@ -238,6 +272,8 @@ int main(int argc, char **argv)
         {"images", required_argument, NULL, OPT_IMAGES},
         {"labels", required_argument, NULL, OPT_LABELS},
         {"resume", required_argument, NULL, OPT_RESUME},
+        {"output", required_argument, NULL, 'o'},
+        {"all-digits", no_argument, NULL, OPT_ALL_DIGITS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -263,10 +299,12 @@ int main(int argc, char **argv)
     }
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:s:m:qhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:s:m:o:qhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c': o.config = optarg; break;
         case 'm': o.model = optarg; break;
+        case 'o': o.output = optarg; break;
+        case OPT_ALL_DIGITS: o.all_digits = 1; break;
         case 'q': o.quiet = 1; break;
         case OPT_DATA_DIR: o.data_dir = optarg; break;
         case OPT_IMAGES: o.images = optarg; break;
@@ -299,6 +337,10 @@ int main(int argc, char **argv)
     }
     if (o.resume)
         return usage_error("--resume is for training");
+    if (o.output && strcmp(cmd, "export") != 0)
+        return usage_error("-o is for export");
+    if (o.all_digits && strcmp(cmd, "predict") != 0)
+        return usage_error("--all-digits is for predict");
     if (strcmp(cmd, "eval") == 0) {
         if (o.n_files > 0)
             return usage_error("eval takes no file arguments");
@@ -306,7 +348,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "predict") == 0)
         return cmd_predict(&o);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(&o);
     char m[256];
-    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, plot, serve)", cmd);
+    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, export, plot, serve)", cmd);
     return usage_error(m);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # memcheck.sh: every Check suite and a short nntrain session (train, eval,
-# predict, and the main error exits) under valgrind's memcheck, on tiny data
+# predict, export, and the main error exits) under valgrind's memcheck, on tiny data
 # this script writes itself. Fails on any memory error and on any leak
 # (definite, indirect or possible) except the thread-pool blocks that
 # libgomp/libomp keep alive on purpose until exit (suppressed, see below).
@@ -269,6 +269,11 @@ else
     cp "$model" "$work/corrupt.model"
     printf '\xff' | dd of="$work/corrupt.model" bs=1 seek=60 conv=notrunc 2>/dev/null
     vg err-corrupt-model 2 -- "$nntrain" eval -m "$work/corrupt.model" -c "$cfg"
+    vg export-onnx 0 -- "$nntrain" export -m "$model" -o "$work/out/tiny.onnx"
+    vg export-npz 0 -- "$nntrain" export -m "$model" -o "$work/out/tiny.npz"
+    vg err-export-corrupt 2 -- "$nntrain" export -m "$work/corrupt.model" -o "$work/out/c.onnx"
+    vg err-export-unwritable 1 -- "$nntrain" export -m "$model" -o "$work/no-such-dir/c.npz"
+    vg err-export-extension 2 -- "$nntrain" export -m "$model" -o "$work/out/c.pt"
     vg err-truncated-data 2 -- "$nntrain" -q -c "$cfg" -s data.train_images=short.idx
     vg err-config-key 2 -- "$nntrain" -q -c "$cfg" -s train.learning_rat=1
     vg err-diverged 1 -- "$nntrain" -q -c "$cfg" -s network.output=linear \

@@ -145,6 +145,34 @@ expect 2 'corrupt.model' -- "$NNTRAIN" eval -m "$tmp/corrupt.model" -c "$tmp/tin
 echo 'hello' > "$tmp/foreign.model"
 expect 2 'foreign.model' -- "$NNTRAIN" predict -m "$tmp/foreign.model" "$tmp/data/images.idx"
 
+# --- export ------------------------------------------------------------------------
+m=$tmp/out/tiny.model
+expect 0 'tiny.model: ONNX model written to .*tiny.onnx' -- "$NNTRAIN" export -m "$m" -o "$tmp/out/tiny.onnx"
+expect 0 'tiny.model: NumPy model written to .*tiny.NPZ' -- "$NNTRAIN" export -m "$m" -o "$tmp/out/tiny.NPZ"
+head -c 4 "$tmp/out/tiny.NPZ" | od -An -tx1 | grep -q '50 4b 03 04' && ok || bad "tiny.NPZ is not a zip file"
+# The same model, the same bytes: no time stamps.
+"$NNTRAIN" export -q -m "$m" -o "$tmp/again.onnx" && cmp -s "$tmp/out/tiny.onnx" "$tmp/again.onnx" \
+    && ok || bad "two exports of one model differ"
+expect 0 'images.idx\[0\]: 0  0\.[0-9]{9} 0\.[0-9]{8,}(e-[0-9]+)?$' -- "$NNTRAIN" predict --all-digits -m "$m" "$tmp/data/images.idx"
+expect 2 'export needs -m MODEL' -- "$NNTRAIN" export -o "$tmp/x.onnx"
+expect 2 'export needs -o FILE.onnx or -o FILE.npz' -- "$NNTRAIN" export -m "$m"
+expect 2 'export takes no file arguments' -- "$NNTRAIN" export -m "$m" -o "$tmp/x.onnx" extra
+expect 2 '-o is for export' -- "$NNTRAIN" predict -m "$m" -o "$tmp/x.onnx" "$tmp/data/images.idx"
+expect 2 '--all-digits is for predict' -- "$NNTRAIN" eval --all-digits -m "$m"
+expect 2 'x.pt: unknown export format: the file name must end in .onnx \(ONNX\) or .npz \(NumPy\)' -- \
+    "$NNTRAIN" export -m "$m" -o "$tmp/x.pt"
+expect 2 'onnx: unknown export format' -- "$NNTRAIN" export -m "$m" -o "$tmp/onnx"
+expect 2 'corrupt.model' -- "$NNTRAIN" export -m "$tmp/corrupt.model" -o "$tmp/c.onnx"
+expect 2 'nope.model' -- "$NNTRAIN" export -m "$tmp/nope.model" -o "$tmp/c.npz"
+[ ! -e "$tmp/c.onnx" ] && [ ! -e "$tmp/c.npz" ] && [ ! -e "$tmp/x.pt" ] && ok || bad "a failed export left a file"
+expect 1 'no-such-dir/m.onnx: cannot save ONNX model: cannot create .*No such file or directory' -- \
+    "$NNTRAIN" export -m "$m" -o "$tmp/no-such-dir/m.onnx"
+# The rename fails (the final name is a directory): what was there stays,
+# and no temporary file is left.
+mkdir -p "$tmp/blocked.npz/inside"
+expect 1 'blocked.npz: cannot save NumPy archive: rename of .* failed' -- "$NNTRAIN" export -m "$m" -o "$tmp/blocked.npz"
+[ -d "$tmp/blocked.npz/inside" ] && [ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && ok || bad "a failed export left a temporary file"
+
 # --- runtime failure: exit 1 ---------------------------------------------------------
 expect 1 'diverged' -- "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s network.output=linear -s network.activation=linear -s network.cost=quadratic -s train.learning_rate=1e6 -s output.model=
 
