@@ -17,6 +17,7 @@
 #include "model.h"
 #include "net.h"
 #include "pgm.h"
+#include "ranks.h"
 #include "plot.h"
 
 
@@ -223,7 +224,7 @@ done:
     return rc;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_RESUME };
     static const struct option longopts[] = {
@@ -303,4 +304,17 @@ int main(int argc, char **argv)
     char m[256];
     snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, plot)", cmd);
     return usage_error(m);
+}
+
+/* Under mpirun (the MPI build), the process first joins its job (ranks.h). */
+int main(int argc, char **argv)
+{
+    err_t err;
+    if (ranks_init(&argc, &argv, &err) != 0) {
+        fprintf(stderr, "nntrain: %s\n", err.msg);
+        return 1;
+    }
+    int rc = run(argc, argv);
+    ranks_finalize();
+    return rc;
 }
