@@ -18,7 +18,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. packages ------------------------------------------------------------
-packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev check)
+packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

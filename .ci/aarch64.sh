@@ -65,7 +65,7 @@ fi
 # libgomp1:arm64: the cross toolchain's own libgomp lives under /usr/$host,
 # which the programs do not run on (see runroot).
 missing_arm64=()
-for p in libyaml-dev zlib1g-dev libpng-dev check libgomp1; do
+for p in libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check libgomp1; do
     installed "$p:arm64" || missing_arm64+=("$p:arm64")
 done
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_arm64[@]} -gt 0 ]; then

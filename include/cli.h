@@ -1,5 +1,5 @@
 /* cli: what the commands of the program share (main.c, cmd_train.c,
- * cmd_plot.c): the parsed command line, the config as it resolves it, data
+ * cmd_plot.c, cmd_serve.c): the parsed command line, the config as it resolves it, data
  * with a hint for first-time users, and printing an error once with its
  * exit code. */
 #ifndef NNTRAIN_CLI_H
@@ -30,6 +30,11 @@ typedef struct {
 /* nntrain [train] -c CONFIG: one training run, or a sweep when the config
  * has a sweep: section (src/cmd_train.c). Returns the exit code. */
 int cmd_train(const cli_options *o);
+
+/* nntrain serve -m MODEL ...: the page and JSON API of a model
+ * (src/cmd_serve.c). argv[0] is "serve"; parses its own options, prints
+ * its own errors and returns the exit code. */
+int cmd_serve(int argc, char **argv);
 
 /* Defaults, then the file (NULL: none), then each "key=value" override in
  * order, then data_dir (NULL: none) as data.dir; then validated. */

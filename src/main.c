@@ -1,5 +1,6 @@
 /* nntrain: the command line: options, help, and the eval and predict
- * commands; train lives in cmd_train.c, plot in cmd_plot.c. Every error is
+ * commands; train lives in cmd_train.c, plot in cmd_plot.c, serve in
+ * cmd_serve.c. Every error is
  * printed once, and picks the exit code: 0 done, 1 runtime failure, 2 bad
  * usage, config, data or model file, 130/143 stopped by SIGINT/SIGTERM. */
 #include <errno.h>
@@ -26,6 +27,7 @@ static const char usage_text[] =
     "       nntrain eval -m MODEL [-c CONFIG] [-s KEY=VALUE]... [--images F --labels F]\n"
     "       nntrain predict -m MODEL FILE...\n"
     "       nntrain plot curves|weights|confusion|errors ... (nntrain plot --help)\n"
+    "       nntrain serve -m MODEL [--port N] [--bind ADDR] ... (nntrain serve --help)\n"
     "       nntrain --help | --version\n";
 
 static const char help_text[] =
@@ -44,6 +46,8 @@ static const char help_text[] =
     "                   image of an IDX file or a PGM image\n"
     "  plot             pictures: learning curves (SVG), first-layer weights,\n"
     "                   confusion matrix, misclassified digits (PNG)\n"
+    "  serve            a web page to draw digits on and watch every layer of\n"
+    "                   the model respond, and its JSON API (127.0.0.1:8080)\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE    YAML config (reference: configs/README.md)\n"
@@ -246,9 +250,11 @@ static int run(int argc, char **argv)
         fprintf(stderr, "nntrain: %s\n", kerr.msg);
         return 2;
     }
-    /* plot has options of its own: it parses its whole command line. */
+    /* plot and serve have options of their own: each parses its whole command line. */
     if (argc > 1 && strcmp(argv[1], "plot") == 0)
         return cmd_plot(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
     cli_options o = {0};
     const char *cmd = "train";
     if (argc > 1 && argv[1][0] != '-') {
@@ -302,7 +308,7 @@ static int run(int argc, char **argv)
     if (strcmp(cmd, "predict") == 0)
         return cmd_predict(&o);
     char m[256];
-    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, plot)", cmd);
+    snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, plot, serve)", cmd);
     return usage_error(m);
 }
 

@@ -176,6 +176,17 @@ expect 0 'sweep: 4 trials \(4 run now' -- "$NNTRAIN" -c "$tmp/sweep2.yaml"
 cut -d, -f1-9 "$tmp/sweep/results.csv" > "$tmp/seq.csv"
 cut -d, -f1-9 "$tmp/sweep2/results.csv" > "$tmp/par.csv"
 cmp -s "$tmp/seq.csv" "$tmp/par.csv" && ok || bad "parallel sweep results differ from sequential ones"
+# The shipped sweep over the training features (optimizer x learning rate x
+# dropout, with max-norm, smoothing, decay), shrunk to the tiny data: every
+# trial valid and run, the table ranked.
+srcdir=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}
+(cd "$tmp" && "$NNTRAIN" -q -c "$srcdir/configs/sweep-regularisation.yaml" -s data.dir="$tmp/data" \
+    -s data.train_images=images.idx -s data.train_labels=labels.idx -s data.test_images=images.idx \
+    -s data.test_labels=labels.idx -s data.validation=16 -s 'network.sizes=[4,8,8,2]' \
+    -s train.epochs=2 -s train.batch_size=8 >"$tmp/regsweep.out" 2>&1) \
+    && ok || bad "configs/sweep-regularisation.yaml on tiny data failed: $(cat "$tmp/regsweep.out")"
+[ "$(grep -c '^| [0-9]' "$tmp/runs/sweep-regularisation/results.md" 2>/dev/null)" = 12 ] && ok \
+    || bad "the regularisation sweep should rank 12 trials"
 printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml"
 cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
 expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"

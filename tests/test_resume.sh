@@ -88,15 +88,18 @@ kill_resume() {
 kill_resume "sgd" "$tmp/ref.model"
 
 # Everything with state or draws of its own at once: Adam's moments, a
-# warm-up and cosine schedule, dropout masks, max-norm, label smoothing.
+# warm-up and cosine schedule, dropout masks, max-norm, label smoothing,
+# augmentation (affine and elastic).
 REG=(-s train.optimizer=adam -s train.learning_rate=0.01 -s train.schedule=cosine
      -s train.warmup_epochs=3.5 -s train.dropout=0.3 -s train.input_dropout=0.2
-     -s train.max_norm=2 -s train.label_smoothing=0.1)
+     -s train.max_norm=2 -s train.label_smoothing=0.1 -s augment.shift=0.5
+     -s augment.rotate=15 -s augment.scale=0.1 -s augment.shear=5
+     -s augment.elastic_alpha=1 -s augment.elastic_sigma=1)
 start=$(date +%s%N)
 run "${REG[@]}" -s output.model="$tmp/reg.model" >/dev/null || bad "regularised reference run failed"
 ms=$((($(date +%s%N) - start) / 1000000))
 cmp -s "$tmp/reg.model" "$tmp/ref.model" && bad "the regularised run is the plain one" || ok
-kill_resume "adam+cosine+dropout+max-norm+smoothing" "$tmp/reg.model" "${REG[@]}"
+kill_resume "adam+cosine+dropout+max-norm+smoothing+augment" "$tmp/reg.model" "${REG[@]}"
 
 # --- a checkpoint written on one kernel path, resumed on another ---------------------
 # Every path gives the same bits, so where a run stopped and went on changes

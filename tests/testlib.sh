@@ -51,3 +51,40 @@ write_set() {
       for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$dir/labels.idx"
     gzip -c "$dir/images.idx" > "$dir/images.idx.gz"
 }
+
+# write_digits DIR N: N 28x28 images of 10 classes (class k is a bar at a
+# place and slant of its own, with a little noise), as digits.idx and
+# digits-labels.idx: enough for a 784-input model without MNIST.
+write_digits() {
+    local dir=$1 n=$2
+    mkdir -p "$dir"
+    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 28; be32 28
+      awk -v n="$n" 'BEGIN { srand(11)
+          for (i = 0; i < n; i++) { k = i % 10
+              for (r = 0; r < 28; r++) for (c = 0; c < 28; c++) {
+                  d = c - (4 + 2 * k) - (r - 14) * (k % 3 - 1) / 2
+                  v = (d >= 0 && d < 3 && r > 4 && r < 24) ? 180 + int(rand() * 75) : (rand() < 0.03 ? int(rand() * 90) : 0)
+                  printf "%c", v } } }'; } > "$dir/digits.idx"
+    { printf '\x00\x00\x08\x01'; be32 "$n"
+      awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "%c", i % 10 }'; } > "$dir/digits-labels.idx"
+}
+
+# start_server OUT ARGS...: starts "$NNTRAIN" serve ARGS... in the
+# background (stdout and stderr in OUT), waits for the address it prints
+# and sets server_url (no trailing slash) and server_pid. The server is
+# stopped when the test ends. Returns non-zero if it did not come up.
+start_server() {
+    local out=$1 i
+    shift
+    "$NNTRAIN" serve "$@" >"$out" 2>&1 &
+    server_pid=$!
+    cleanup_hooks="kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; $cleanup_hooks"
+    for ((i = 0; i < 100; i++)); do
+        server_url=$(grep -o 'http://[^ ]*/' "$out" | head -1)
+        [ -n "$server_url" ] && { server_url=${server_url%/}; return 0; }
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    printf 'FAIL: the server did not start: %s\n' "$(cat "$out")"
+    return 1
+}

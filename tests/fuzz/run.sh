@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses and runs each one in turn (never two at
 # once), FUZZ_SECONDS each; used by `make fuzz` (see tests/fuzz/README.md).
 #
-#   tests/fuzz/run.sh [HARNESS...]        default: cfg idx model ckpt pgm
+#   tests/fuzz/run.sh [HARNESS...]        default: cfg idx model ckpt pgm json
 #   tests/fuzz/run.sh --corpus            rewrite the seed corpora with
 #                                         tests/fuzz/gen_corpus.c
 #
@@ -22,7 +22,7 @@ fz=$src/tests/fuzz
 secs=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-$PWD/build-fuzz}
 cc=${FUZZ_CC:-clang}
-targets=${*:-cfg idx model ckpt pgm}
+targets=${*:-cfg idx model ckpt pgm json}
 mkdir -p "$build" "$fz/crashes"
 build=$(cd "$build" && pwd)
 
@@ -35,6 +35,7 @@ sources() {
     cfg)   echo "src/cfg.c $core" ;;
     idx)   echo "src/idx.c src/err.c" ;;
     pgm)   echo "src/pgm.c src/err.c" ;;
+    json)  echo "src/json.c src/err.c" ;;
     model) echo "src/model.c $core" ;;
     ckpt)  echo "src/ckpt.c src/model.c src/cfg.c src/idx.c $core" ;;
     *)     echo "run.sh: unknown harness '$1'" >&2; exit 2 ;;
