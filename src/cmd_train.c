@@ -724,6 +724,12 @@ int cmd_train(const cli_options *o)
     if (rc != 0) {
         if (print)
             cli_fail(&err);
+    } else if (found && ranks_size() > 1) {
+        /* Every rank would run every trial into the same directories. */
+        if (ranks_rank() == 0)
+            fprintf(stderr, "nntrain: a sweep is not spread over MPI ranks: run it without mpirun "
+                            "(or one sweep per machine)\n");
+        rc = 2;
     } else if (found) {
         rc = cmd_sweep(o, c, spec);
     } else {

@@ -602,7 +602,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         early = reduce_ranks_any(o->group, early) | out_of_patience;
         /* A signal during the last epoch's evaluation just lets the run
          * finish: the model is about to be saved anyway. */
-        st.stopping = o->stop && *o->stop && epoch < o->epochs && !early;
+        st.stopping = reduce_ranks_any(o->group, o->stop && *o->stop) && epoch < o->epochs && !early;
         if (st.stopping || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
             st.opt = t.opt;
             if (checkpoint(net, o, &st, err) != 0) {

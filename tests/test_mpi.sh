@@ -128,6 +128,8 @@ fi
 
 # --- refused: fused mode; ranks that disagree ---------------------------------------
 expect 2 'train\.reduce: fused splits a batch by threads.*MPI ranks' -- mpi 2 -s train.reduce=fused
+sweep=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}/configs/sweep-mnist.yaml
+expect 2 'a sweep is not spread over MPI ranks' -- "${MPI[@]}" -np 2 "$NNTRAIN" -q -c "$sweep"
 # MPMD: rank 1 runs with another learning rate.
 expect 2 "rank 1's config or nntrain version differs from rank 0's" -- \
     "${MPI[@]}" -np 1 "$NNTRAIN" -q -c "$tmp/run.yaml" : -np 1 "$NNTRAIN" -q -c "$tmp/run.yaml" \
