@@ -10,7 +10,9 @@
 # Safe to run again: each step is skipped when already done.
 # Environment: NNTRAIN_DATA (where the data goes, default ./data),
 #              MNIST_SOURCE (a directory holding the four MNIST .gz files),
-#              SKIP_FASHION=1 (do not install Fashion-MNIST).
+#              SKIP_FASHION=1 (do not install Fashion-MNIST),
+#              WITH_MPI=1 (also install Open MPI and build with --with-mpi:
+#              README, Running across machines).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +25,11 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # python3-onnx and python3-numpy for the export peer checks.
 packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
           protobuf-c-compiler libprotobuf-c-dev python3-onnx python3-numpy)
+configure_args=(-q)
+if [ "${WITH_MPI:-0}" = 1 ]; then
+    packages+=(libopenmpi-dev openmpi-bin)
+    configure_args+=(--with-mpi)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -51,9 +58,11 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ ! -f Makefile.in ] 
     say "autoreconf"
     autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
-if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
-    say "configure"
-    ./configure -q
+# Configured again when WITH_MPI asks for another build than the last one.
+mpi_now=$( [ -f config.status ] && ./config.status --config | grep -c -- --with-mpi || true)
+if [ ! -f Makefile ] || [ configure -nt Makefile ] || [ "${mpi_now:-0}" != "$([ "${WITH_MPI:-0}" = 1 ] && echo 1 || echo 0)" ]; then
+    say "configure ${configure_args[*]:1}"
+    ./configure "${configure_args[@]}"
 fi
 say "make"
 make -s -j"$(nproc)"

@@ -13,7 +13,9 @@
  *   shards: the batch is split into a fixed number of shards (from the
  *     config and batch size, never the thread count); each shard's gradient
  *     goes to its own buffer; reduce_sum adds the buffers in shard order.
- *     The classic data-parallel shape, and the one MPI ranks will take.
+ *     The classic data-parallel shape, and the one MPI ranks take
+ *     (opts->group: each rank its block of shards, summed across ranks in
+ *     the same order).
  *
  * No allocation happens inside the training loop.
  *
@@ -35,6 +37,7 @@
 #include "net.h"
 #include "lrsched.h"
 #include "optim.h"
+#include "reduce.h"
 
 typedef struct {
     double learning_rate; /* the base rate; each step's is sched_rate(&sched, learning_rate, ...) */
@@ -47,6 +50,14 @@ typedef struct {
     int shard_buffers; /* 1: shards mode; 0: fused mode (see above) */
     int deterministic; /* shards mode, 0: one shard per thread (results then depend on threads) */
     optim_params optim; /* the update rule (optim.h); zero = plain SGD */
+    /* The ranks of an MPI job training this one model together (reduce.h;
+     * NULL: this process alone). Shards mode with determinism only: each
+     * rank computes its block of every batch's shards, reduce_ranks_sum
+     * adds them in shard order, and every rank takes the same step, so the
+     * weights are bitwise those of one process, for any rank count. Every
+     * rank must call train_run with the same arguments; each calls the
+     * hooks (the caller decides who prints or writes). */
+    const reduce_group *group;
 
     /* Regularisation (all zero = off). */
     float dropout[NET_MAX_LAYERS]; /* of each weight layer's inputs, [0] the pixels (net_dropout) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "ranks.h"
 
 int cli_load_config(const char *file, const char *const *overrides, int n_overrides,
                     const char *data_dir, cfg_t *c, err_t *err)
@@ -78,6 +79,9 @@ int cli_option_error(int ch, const char *option, const char *usage)
 
 int cli_fail(const err_t *e)
 {
-    fprintf(stderr, "nntrain: %s\n", e->msg);
+    if (ranks_size() > 1)
+        fprintf(stderr, "nntrain: rank %d: %s\n", ranks_rank(), e->msg);
+    else
+        fprintf(stderr, "nntrain: %s\n", e->msg);
     return e->code == ERR_RUNTIME ? 1 : 2;
 }

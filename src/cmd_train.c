@@ -22,6 +22,7 @@
 #include "kernels.h"
 #include "model.h"
 #include "net.h"
+#include "ranks.h"
 #include "report.h"
 #include "sweep.h"
 #include "train.h"
@@ -346,9 +347,21 @@ static void summary_progress(void *user, int epoch, long long done, long long to
     report_progress(((run_summary *)user)->rep, epoch, done, total, loss);
 }
 
+/* An error's exit code, as cli_fail would return it. */
+static int exit_code(const err_t *e)
+{
+    return e->code == ERR_RUNTIME ? 1 : 2;
+}
+
 /* Trains as c says (already loaded and validated); prints, saves; fills
- * *sum and *test_acc when given. Returns the exit code, the error printed. */
-static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, double *test_acc)
+ * *sum and *test_acc when given. Returns the exit code, the error printed.
+ * group: the MPI ranks training this model together (NULL: this process
+ * alone); all of them run this, rank 0 alone prints and writes files. They
+ * meet once before training: every rank must have set up without error,
+ * with the same data and starting weights (ranks_agree); after that, every
+ * decision inside train_run is shared. */
+static int train_config(const cli_options *o, const cfg_t *c, const reduce_group *group,
+                        run_summary *sum, double *test_acc)
 {
     err_t err;
     err_clear(&err);
@@ -366,6 +379,16 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     if (!sum)
         sum = &own;
     sum->rep = &rep;
+    int root = !group || group->rank == 0; /* prints and writes files */
+    int agreed = !group; /* passed the ranks' check (or has none to pass) */
+    int speak = 1;       /* an error is this rank's to print */
+    int print = 0;
+    cli_options others;
+    if (!root) {
+        others = *o;
+        others.quiet = others.silent = 1;
+        o = &others;
+    }
 
     idx_dataset fit, val;
     if (load_run_data(c, &train, &test, &fit, &val, &err) != 0)
@@ -402,11 +425,13 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
         err_prefix(&err, "%s", where);
         goto fail;
     }
-    checkpoint_file(c->checkpoint_path, k.path, sizeof k.path);
-    if (check_output("output.model", c->model_path, &err) != 0 ||
-        check_output("output.metrics", c->metrics_path, &err) != 0 ||
-        check_output("output.checkpoint", k.path, &err) != 0)
-        goto fail;
+    if (root) {
+        checkpoint_file(c->checkpoint_path, k.path, sizeof k.path);
+        if (check_output("output.model", c->model_path, &err) != 0 ||
+            check_output("output.metrics", c->metrics_path, &err) != 0 ||
+            check_output("output.checkpoint", k.path, &err) != 0)
+            goto fail;
+    }
     config_text = malloc(CKPT_CONFIG_MAX);
     if (!config_text || ckpt_config_text(c, &fit, config_text, CKPT_CONFIG_MAX) != 0) {
         err_set(&err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
@@ -442,23 +467,44 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
 
     if (!o->quiet) {
         print_banner(c, &net, &opts, fit.n, eval_set->n);
+        if (group)
+            printf("MPI: %d ranks share each mini-batch's shards (the same bits as one process)\n",
+                   group->size);
         if (o->resume)
             printf("resuming from %s: epoch %d, %d of %d mini-batches done\n", resume_path,
                    ck.st.epoch, ck.st.step, ck.st.n_batches);
         fflush(stdout);
     }
-    if (report_open(&rep, c->metrics_path, o->quiet, o->resume != NULL, &err) != 0)
+    if (report_open(&rep, root ? c->metrics_path : "", o->quiet, o->resume != NULL, &err) != 0)
         goto fail;
+    if (group) {
+        /* The config text holds the training data's checksum; the weights
+         * are the checkpoint's on --resume. */
+        uint64_t h = ranks_hash(RANKS_HASH0, config_text, strlen(config_text));
+        h = ranks_hash(h, net.params, net.n_params * sizeof *net.params);
+        agreed = 1;
+        rc = ranks_agree(0, h, "training data or starting weights", &err, &print);
+        if (rc != 0) {
+            if (print)
+                cli_fail(&err);
+            report_close(&rep, NULL);
+            goto done;
+        }
+    }
     train_hooks hooks = {summary_progress, summary_epoch, sum};
+    opts.group = group;
     catch_stop_signals(1);
     int trc = train_run(&net, &fit, eval_set, &opts, &hooks, &err);
     catch_stop_signals(0); /* from here on, the model is about to be saved */
     if (trc == TRAIN_STOPPED) {
         report_close(&rep, NULL);
-        print_stopped(o, &k, stop_signal);
-        rc = 128 + stop_signal;
+        if (root)
+            print_stopped(o, &k, stop_signal);
+        /* Another rank's signal may have stopped this one. */
+        rc = 128 + (stop_signal ? stop_signal : SIGTERM);
         goto done;
     }
+    speak = root; /* what train_run says, it says on every rank */
     if (trc != 0) {
         /* Bad input now can only be the checkpoint not fitting this run. */
         if (o->resume && err.code == ERR_INPUT)
@@ -475,6 +521,8 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     }
     if (report_close(&rep, &err) != 0)
         goto fail;
+    if (!root)
+        goto done; /* rank 0 evaluates and saves the model */
 
     if (best.params) {
         /* The model chosen by validation, never by the test set; the last
@@ -521,7 +569,14 @@ static int train_config(const cli_options *o, const cfg_t *c, run_summary *sum, 
     }
     goto done;
 fail:
-    rc = cli_fail(&err);
+    if (!agreed) {
+        /* The other ranks are waiting at the check before training. */
+        rc = ranks_agree(exit_code(&err), 0, "", &err, &print);
+        if (print)
+            cli_fail(&err);
+    } else {
+        rc = speak ? cli_fail(&err) : exit_code(&err);
+    }
     if (rep.metrics)
         report_close(&rep, NULL);
 done:
@@ -548,7 +603,7 @@ static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *use
     quiet.resume = NULL;
     run_summary sum = {0};
     double t0 = report_now();
-    int rc = train_config(&quiet, c, &sum, &r->test_accuracy);
+    int rc = train_config(&quiet, c, NULL, &sum, &r->test_accuracy);
     if (rc >= 128)
         return err_set(err, ERR_RUNTIME, "%s: interrupted; run the sweep again to go on "
                        "(finished trials are kept)", dir);
@@ -619,6 +674,30 @@ static int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *
     return rc;
 }
 
+/* What the ranks of a job compare at start: the resolved config (every
+ * key, as cfg_write_yaml writes it), the config file's bytes (a sweep:
+ * section is not in the resolved config) and the version. */
+static uint64_t config_hash(const cfg_t *c, const char *path)
+{
+    uint64_t h = ranks_hash(RANKS_HASH0, PACKAGE_STRING, sizeof PACKAGE_STRING);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f && cfg_write_yaml(c, f) == 0 && fflush(f) == 0)
+        h = ranks_hash(h, text, len);
+    if (f)
+        fclose(f);
+    free(text);
+    f = fopen(path, "rb");
+    char buf[4096];
+    size_t n;
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        h = ranks_hash(h, buf, n);
+    if (f)
+        fclose(f);
+    return h;
+}
+
 int cmd_train(const cli_options *o)
 {
     err_t err;
@@ -632,12 +711,30 @@ int cmd_train(const cli_options *o)
         fprintf(stderr, "nntrain: out of memory\n");
         return 1;
     }
-    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, &err) != 0 || sweep_load(o->config, spec, &found, &err) != 0)
-        rc = cli_fail(&err);
-    else if (found)
-        rc = cmd_sweep(o, c, spec);
+    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, &err) != 0 ||
+        sweep_load(o->config, spec, &found, &err) != 0)
+        rc = exit_code(&err);
     else
-        rc = train_config(o, c, NULL, NULL);
+        rc = 0;
+    /* Under mpirun: every rank must run the same binary on the same config. */
+    int print = rc != 0;
+    if (ranks_size() > 1)
+        rc = ranks_agree(rc, rc ? 0 : config_hash(c, o->config), "config or nntrain version", &err,
+                         &print);
+    if (rc != 0) {
+        if (print)
+            cli_fail(&err);
+    } else if (found && ranks_size() > 1) {
+        /* Every rank would run every trial into the same directories. */
+        if (ranks_rank() == 0)
+            fprintf(stderr, "nntrain: a sweep is not spread over MPI ranks: run it without mpirun "
+                            "(or one sweep per machine)\n");
+        rc = 2;
+    } else if (found) {
+        rc = cmd_sweep(o, c, spec);
+    } else {
+        rc = train_config(o, c, ranks_group(), NULL, NULL);
+    }
     free(spec);
     free(c);
     return rc;

@@ -19,6 +19,7 @@
 #include "model.h"
 #include "net.h"
 #include "pgm.h"
+#include "ranks.h"
 #include "plot.h"
 
 
@@ -261,7 +262,7 @@ static int cmd_export(const cli_options *o)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_RESUME, OPT_ALL_DIGITS };
     static const struct option longopts[] = {
@@ -353,4 +354,17 @@ int main(int argc, char **argv)
     char m[256];
     snprintf(m, sizeof m, "unknown command '%s' (commands: train, eval, predict, export, plot, serve)", cmd);
     return usage_error(m);
+}
+
+/* Under mpirun (the MPI build), the process first joins its job (ranks.h). */
+int main(int argc, char **argv)
+{
+    err_t err;
+    if (ranks_init(&argc, &argv, &err) != 0) {
+        fprintf(stderr, "nntrain: %s\n", err.msg);
+        return 1;
+    }
+    int rc = run(argc, argv);
+    ranks_finalize();
+    return rc;
 }

@@ -15,3 +15,14 @@ void reduce_sum(float *const *bufs, int n_bufs, size_t n, float *out)
         out[i] = s;
     }
 }
+
+void reduce_block(const reduce_group *g, int n_bufs, int *lo, int *hi)
+{
+    if (!g) {
+        *lo = 0;
+        *hi = n_bufs;
+        return;
+    }
+    *lo = (int)((long long)n_bufs * g->rank / g->size);
+    *hi = (int)((long long)n_bufs * (g->rank + 1) / g->size);
+}

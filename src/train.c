@@ -87,6 +87,7 @@ typedef struct {
     size_t aug_stride;   /* floats of scratch per part */
     float *aug_scratch;  /* (n_parts, aug_stride) */
     double *aug_seconds; /* (n_parts) this epoch's time in aug_image */
+    const reduce_group *group; /* the ranks sharing each batch's shards; NULL: none */
 } trainer;
 
 /* Separates the dropout masks' draws from every other use of the seed. */
@@ -297,14 +298,26 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
     /* The batch's split depends only on Bb and the shard count. */
     int S = (Bb + P - 1) / P;
     int active = (Bb + S - 1) / S;
+    int s0, s1; /* this rank's shards: all of them without MPI */
+    reduce_block(t->group, active, &s0, &s1);
 #pragma omp for schedule(static)
-    for (int s = 0; s < active; s++) {
+    for (int s = s0; s < s1; s++) {
         int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
         rows_forward_deltas(net, t, &t->ws[s], d, idx + lo, lo, n, s);
         net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, 0,
                         net_weight_rows(net), t->grad[s]);
     }
-    reduce_sum(t->grad, active, net->n_params, t->grad[0]);
+    if (t->group) {
+        /* One thread talks to the other ranks (MPI_THREAD_FUNNELED). */
+#pragma omp master
+        {
+            reduce_ranks_sum(t->group, t->grad, active, net->n_params, t->grad[0]);
+            reduce_ranks_gather(t->group, t->loss, active, S, Bb);
+        }
+#pragma omp barrier
+    } else {
+        reduce_sum(t->grad, active, net->n_params, t->grad[0]);
+    }
     long long blocks = (long long)((net->n_params + SGD_BLOCK - 1) / SGD_BLOCK);
 #pragma omp for schedule(static) nowait
     for (long long b = 0; b < blocks; b++) {
@@ -360,9 +373,13 @@ static int restore(trainer *t, rng_t *rng, const train_state *r, int n_train, in
     return *mid_epoch ? r->epoch : r->epoch + 1;
 }
 
+/* The hook runs on every rank (rank 0 writes); a failure anywhere stops all. */
 static int checkpoint(const net_t *net, const train_opts *o, const train_state *st, err_t *err)
 {
-    return o->on_checkpoint ? o->on_checkpoint(o->ckpt_user, net, st, err) : 0;
+    int rc = o->on_checkpoint ? o->on_checkpoint(o->ckpt_user, net, st, err) : 0;
+    if (reduce_ranks_any(o->group, rc != 0) && rc == 0)
+        return err_set(err, ERR_RUNTIME, "another rank could not save the checkpoint");
+    return rc;
 }
 
 /* How run_steps ended: the epoch's loss so far, and the step after which
@@ -412,7 +429,9 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
             if (hooks && hooks->on_progress)
                 hooks->on_progress(hooks->user, epoch, (long long)first + Bb, train->n,
                                    out->loss_sum / (first + Bb));
-            if (o->stop && *o->stop && b + 1 < n_batches)
+            /* Every rank stops after the same step. */
+            int stop = reduce_ranks_any(t->group, o->stop && *o->stop);
+            if (stop && b + 1 < n_batches)
                 out->stop_at = b + 1;
         }
         /* The master's read of t->loss must finish before the next batch
@@ -436,19 +455,30 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         return err_set(err, ERR_INPUT, "early stopping needs an evaluation set and a buffer "
                        "for the best weights");
 
+    if (o->group && (!o->shard_buffers || !o->deterministic))
+        return err_set(err, ERR_INPUT, "%s splits a batch by threads, which cannot be shared "
+                       "across %d MPI ranks: set train.reduce: shards (and keep "
+                       "train.deterministic: true)",
+                       o->shard_buffers ? "train.deterministic: false" : "train.reduce: fused",
+                       o->group->size);
+
     int T = train_resolve_threads(o->threads);
     int B = o->batch_size < train->n ? o->batch_size : train->n;
     int parts = train_parts(o, B, net->n_params);
 
     trainer t;
-    if (trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
-        trainer_optim(&t, net, o, train->rows, train->cols, err) != 0)
-        return -1;
     eval_ctx ev = {0};
-    if (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0) {
+    int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
+                 trainer_optim(&t, net, o, train->rows, train->cols, err) != 0 ||
+                 (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0);
+    if (reduce_ranks_any(o->group, failed)) {
+        if (!failed)
+            err_set(err, ERR_RUNTIME, "another rank could not allocate its training buffers");
         trainer_free(&t);
+        eval_ctx_free(&ev);
         return -1;
     }
+    t.group = o->group;
     net->packed = B >= PACKED_MIN_BATCH;
     rng_t rng;
     rng_seed(&rng, o->seed);
@@ -569,10 +599,10 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
             out_of_patience = best->since >= o->patience;
         }
         int early = hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, &es) != 0;
-        early |= out_of_patience;
+        early = reduce_ranks_any(o->group, early) | out_of_patience;
         /* A signal during the last epoch's evaluation just lets the run
          * finish: the model is about to be saved anyway. */
-        st.stopping = o->stop && *o->stop && epoch < o->epochs && !early;
+        st.stopping = reduce_ranks_any(o->group, o->stop && *o->stop) && epoch < o->epochs && !early;
         if (st.stopping || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
             st.opt = t.opt;
             if (checkpoint(net, o, &st, err) != 0) {
