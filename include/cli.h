@@ -1,7 +1,7 @@
 /* cli: what the commands of the program share (main.c, cmd_train.c,
  * cmd_plot.c, cmd_serve.c): the parsed command line, the config as it resolves it, data
- * with a hint for first-time users, and printing an error once with its
- * exit code. */
+ * with a hint for first-time users, usage errors and option values, and
+ * printing an error once with its exit code. */
 #ifndef NNTRAIN_CLI_H
 #define NNTRAIN_CLI_H
 
@@ -56,6 +56,27 @@ int cli_load_model_and_data(const char *config, const char *const *overrides, in
                             const char *data_dir, const char *model, const char *images,
                             const char *labels, net_t *net, idx_dataset *d, int *threads,
                             err_t *err);
+
+/* A command's name in its messages and its usage text: what its usage
+ * errors print. name NULL: nntrain itself ("nntrain: MESSAGE"). */
+typedef struct {
+    const char *name;  /* "serve", "plot" */
+    const char *usage; /* printed after the message */
+} cli_command;
+
+/* Prints "nntrain: NAME: MESSAGE" (or "nntrain: MESSAGE"), then the usage
+ * text, on stderr; returns exit code 2. */
+int cli_usage_error(const cli_command *cmd, const char *msg);
+
+/* An option's value s as a whole number in lo..hi: *out and 0; otherwise
+ * a usage error "OPT 'S': expected a whole number LO..HI" and -1. */
+int cli_parse_int(const cli_command *cmd, const char *opt, const char *s, int lo, int hi,
+                  int *out);
+
+/* -s KEY=VALUE: value appended to overrides (*n of them so far, at most
+ * CLI_MAX_OVERRIDES): 0; when full, the usage error "too many -s
+ * overrides" and its exit code 2. */
+int cli_add_override(const cli_command *cmd, const char **overrides, int *n, const char *value);
 
 /* For getopt_long's ':' (missing value) and '?' (unknown option) answers:
  * prints which option was wrong, then usage; returns exit code 2. */

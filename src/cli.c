@@ -68,6 +68,38 @@ int cli_load_model_and_data(const char *config, const char *const *overrides, in
     return rc;
 }
 
+int cli_usage_error(const cli_command *cmd, const char *msg)
+{
+    if (cmd->name)
+        fprintf(stderr, "nntrain: %s: %s\n%s", cmd->name, msg, cmd->usage);
+    else
+        fprintf(stderr, "nntrain: %s\n%s", msg, cmd->usage);
+    return 2;
+}
+
+int cli_parse_int(const cli_command *cmd, const char *opt, const char *s, int lo, int hi,
+                  int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < lo || v > hi) {
+        char m[160];
+        snprintf(m, sizeof m, "%s '%s': expected a whole number %d..%d", opt, s, lo, hi);
+        cli_usage_error(cmd, m);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int cli_add_override(const cli_command *cmd, const char **overrides, int *n, const char *value)
+{
+    if (*n == CLI_MAX_OVERRIDES)
+        return cli_usage_error(cmd, "too many -s overrides");
+    overrides[(*n)++] = value;
+    return 0;
+}
+
 int cli_option_error(int ch, const char *option, const char *usage)
 {
     if (ch == ':')

@@ -73,25 +73,11 @@ typedef struct {
 } plot_opts;
 
 
+static const cli_command plot_cmd = {"plot", plot_usage};
+
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "nntrain: plot: %s\n%s", msg, plot_usage);
-    return 2;
-}
-
-/* A whole number in lo..hi, or -1 after printing why. */
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < lo || v > hi) {
-        char m[160];
-        snprintf(m, sizeof m, "%s '%s': expected a whole number %d..%d", opt, s, lo, hi);
-        usage_error(m);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
+    return cli_usage_error(&plot_cmd, msg);
 }
 
 /* The model and the test set (or --images/--labels), as `nntrain eval`. */
@@ -305,25 +291,24 @@ int cmd_plot(int argc, char **argv)
         case OPT_LABELS: o.labels = optarg; break;
         case OPT_GLOBAL: o.global = 1; break;
         case OPT_ROWS:
-            if (parse_int("--rows", optarg, 1, NET_MAX_UNITS, &o.rows) != 0)
+            if (cli_parse_int(&plot_cmd, "--rows", optarg, 1, NET_MAX_UNITS, &o.rows) != 0)
                 return 2;
             break;
         case OPT_COLS:
-            if (parse_int("--cols", optarg, 1, NET_MAX_UNITS, &o.cols) != 0)
+            if (cli_parse_int(&plot_cmd, "--cols", optarg, 1, NET_MAX_UNITS, &o.cols) != 0)
                 return 2;
             break;
         case OPT_SCALE:
-            if (parse_int("--scale", optarg, 1, 64, &o.scale) != 0)
+            if (cli_parse_int(&plot_cmd, "--scale", optarg, 1, 64, &o.scale) != 0)
                 return 2;
             break;
         case OPT_MAX:
-            if (parse_int("--max", optarg, 1, 100000, &o.max_images) != 0)
+            if (cli_parse_int(&plot_cmd, "--max", optarg, 1, 100000, &o.max_images) != 0)
                 return 2;
             break;
         case 's':
-            if (o.n_overrides == CLI_MAX_OVERRIDES)
-                return usage_error("too many -s overrides");
-            o.overrides[o.n_overrides++] = optarg;
+            if (cli_add_override(&plot_cmd, o.overrides, &o.n_overrides, optarg) != 0)
+                return 2;
             break;
         case 'h':
             printf("%s\n%s", plot_usage, plot_help);

@@ -47,23 +47,11 @@ typedef struct {
     int n_overrides, port, threads, quiet;
 } serve_opts;
 
+static const cli_command serve_cmd = {"serve", serve_usage};
+
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "nntrain: serve: %s\n%s", msg, serve_usage);
-    return 2;
-}
-
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < lo || v > hi) {
-        char m[160];
-        snprintf(m, sizeof m, "%s '%s': expected a whole number %d..%d", opt, s, lo, hi);
-        return usage_error(m), -1;
-    }
-    *out = (int)v;
-    return 0;
+    return cli_usage_error(&serve_cmd, msg);
 }
 
 /* The digits to pick from: --images/--labels, else the config's test set.
@@ -172,17 +160,17 @@ int cmd_serve(int argc, char **argv)
         case OPT_IMAGES: o.images = optarg; break;
         case OPT_LABELS: o.labels = optarg; break;
         case OPT_PORT:
-            if (parse_int("--port", optarg, 0, 65535, &o.port) != 0)
+            if (cli_parse_int(&serve_cmd, "--port", optarg, 0, 65535, &o.port) != 0)
                 return 2;
             break;
         case OPT_THREADS:
-            if (parse_int("--threads", optarg, 1, SERVE_MAX_THREADS, &o.threads) != 0)
+            if (cli_parse_int(&serve_cmd, "--threads", optarg, 1, SERVE_MAX_THREADS,
+                              &o.threads) != 0)
                 return 2;
             break;
         case 's':
-            if (o.n_overrides == CLI_MAX_OVERRIDES)
-                return usage_error("too many -s overrides");
-            o.overrides[o.n_overrides++] = optarg;
+            if (cli_add_override(&serve_cmd, o.overrides, &o.n_overrides, optarg) != 0)
+                return 2;
             break;
         case 'h':
             printf("%s\n%s", serve_usage, serve_help);

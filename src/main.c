@@ -96,10 +96,11 @@ static const char help_text[] =
 
 
 
+static const cli_command nntrain_cmd = {NULL, usage_text};
+
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "nntrain: %s\n%s", msg, usage_text);
-    return 2;
+    return cli_usage_error(&nntrain_cmd, msg);
 }
 
 static void print_confusion(const eval_result *r)
@@ -312,9 +313,8 @@ static int run(int argc, char **argv)
         case OPT_LABELS: o.labels = optarg; break;
         case OPT_RESUME: o.resume = optarg; break;
         case 's':
-            if (o.n_overrides == CLI_MAX_OVERRIDES)
-                return usage_error("too many -s overrides");
-            o.overrides[o.n_overrides++] = optarg;
+            if (cli_add_override(&nntrain_cmd, o.overrides, &o.n_overrides, optarg) != 0)
+                return 2;
             break;
         case 'h':
             printf("%s\n%s", usage_text, help_text);
