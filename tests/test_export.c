@@ -27,21 +27,6 @@ static const char *tpath(const char *name)
     return pathbuf;
 }
 
-static unsigned char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)len + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
-
 /* 5-4-3-3-3-3-2: every hidden activation, then out; random parameters. */
 #define L 6
 static void make_net(net_t *net, net_act out)
@@ -85,7 +70,7 @@ START_TEST(test_onnx_read_back)
     err_t err;
     ck_assert_int_eq(export_onnx(tpath("m.onnx"), &net, &err), 0);
     size_t n;
-    unsigned char *buf = read_all(tpath("m.onnx"), &n);
+    unsigned char *buf = tu_read_file(tpath("m.onnx"), &n);
     Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, buf);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->ir_version, EXPORT_ONNX_IR);
@@ -213,7 +198,7 @@ START_TEST(test_npz_read_back)
     err_t err;
     ck_assert_int_eq(export_npz(tpath("m.npz"), &net, &err), 0);
     size_t n;
-    unsigned char *z = read_all(tpath("m.npz"), &n);
+    unsigned char *z = tu_read_file(tpath("m.npz"), &n);
     member m[16];
     ck_assert_int_eq(read_zip(z, n, m, 16), 2 * L + 3);
     char dict[128];
@@ -280,7 +265,7 @@ START_TEST(test_reproducible)
         ck_assert_int_eq(k == 0 ? export_onnx(a, &net, &err) : export_npz(a, &net, &err), 0);
         ck_assert_int_eq(export_file(tpath(names[k][1]), &net, &err), 0);
         size_t na, nb;
-        unsigned char *ba = read_all(a, &na), *bb = read_all(tpath(names[k][1]), &nb);
+        unsigned char *ba = tu_read_file(a, &na), *bb = tu_read_file(tpath(names[k][1]), &nb);
         ck_assert_uint_eq(na, nb);
         ck_assert_mem_eq(ba, bb, na);
         free(ba);

@@ -38,21 +38,6 @@ static void write_gz_bytes(const char *path, const void *buf, size_t n)
     ck_assert_int_eq(gzclose(f), Z_OK);
 }
 
-static unsigned char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)len + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
-
 /* Deterministic noise: incompressible, so gzip stores it verbatim. */
 static void fill_noise(uint8_t *p, size_t n, uint32_t seed)
 {
@@ -91,7 +76,7 @@ static void round_trip(int gz)
 
     /* The file really is (or is not) gzip: checked by content. */
     size_t n;
-    unsigned char *raw = read_bytes(p, &n);
+    unsigned char *raw = tu_read_file(p, &n);
     if (gz) {
         ck_assert(raw[0] == 0x1f && raw[1] == 0x8b);
     } else {
@@ -192,7 +177,7 @@ START_TEST(test_bad_magic)
     err_t err;
     ck_assert_int_eq(idx_write(q, 1, dims, d, 1, &err), 0);
     size_t n;
-    unsigned char *raw = read_bytes(q, &n);
+    unsigned char *raw = tu_read_file(q, &n);
     write_gz_bytes(r, raw, n);
     free(raw);
     expect_fail(r, "not an IDX file", "0x1f 0x8b");
@@ -281,7 +266,7 @@ START_TEST(test_truncated_gz)
     ck_assert_msg(idx_write(q, 1, dims, data, 1, &err) == 0, "%s", err.msg);
     free(data);
     size_t n;
-    unsigned char *raw = read_bytes(q, &n);
+    unsigned char *raw = tu_read_file(q, &n);
     write_bytes(q, raw, n / 2);
     expect_fail(q, "truncated", NULL);
 
@@ -411,7 +396,7 @@ START_TEST(test_corrupt_gz)
     err_t err;
     ck_assert_msg(idx_write(p, 2, dims, data, 1, &err) == 0, "%s", err.msg);
     size_t n;
-    unsigned char *raw = read_bytes(p, &n);
+    unsigned char *raw = tu_read_file(p, &n);
     for (size_t i = n / 2; i < n / 2 + 4; i++)
         raw[i] ^= 0xA5;
     write_bytes(p, raw, n);
@@ -424,7 +409,7 @@ START_TEST(test_corrupt_gz)
     for (int i = 0; i < 10000; i++)
         data[i] = (uint8_t)(i % 17);
     ck_assert_msg(idx_write(q, 2, dims, data, 1, &err) == 0, "%s", err.msg);
-    raw = read_bytes(q, &n);
+    raw = tu_read_file(q, &n);
     for (size_t i = n / 2; i < n / 2 + 4; i++)
         raw[i] ^= 0xFF;
     write_bytes(q, raw, n);

@@ -25,21 +25,6 @@ static const char *tpath(int slot, const char *name)
     return pathbuf[slot];
 }
 
-static unsigned char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)len + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
-
 static void write_all(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -118,7 +103,7 @@ static void round_trip(int L, const int *sizes, const net_act *act, net_cost cos
     ck_assert(memcmp(a.params, b.params, a.n_params * sizeof(float)) == 0);
 
     size_t n;
-    unsigned char *raw = read_all(p, &n);
+    unsigned char *raw = tu_read_file(p, &n);
     ck_assert_uint_eq(n, params_off(L) + 4 * a.n_params + 4);
     free(raw);
     net_free(&a);
@@ -175,7 +160,7 @@ START_TEST(test_exact_layout)
         0x00, 0x00, 0x00, 0xc0,             /* -2.0f */
     };
     size_t n;
-    unsigned char *raw = read_all(p, &n);
+    unsigned char *raw = tu_read_file(p, &n);
     ck_assert_uint_eq(n, sizeof want + 4);
     ck_assert_mem_eq(raw, want, sizeof want);
     ck_assert_uint_eq(rd32(raw + sizeof want), (uint32_t)crc32(0L, want, sizeof want));
@@ -196,7 +181,7 @@ static unsigned char *saved_model(const char *p, size_t *n, net_t *keep)
         *keep = net;
     else
         net_free(&net);
-    return read_all(p, n);
+    return tu_read_file(p, n);
 }
 
 START_TEST(test_flipped_byte)
@@ -430,7 +415,7 @@ START_TEST(test_old_file_survives)
     ck_assert_int_eq(count_temp_files(tmpdir), 0);
 
     size_t n1;
-    unsigned char *after = read_all(p, &n1);
+    unsigned char *after = tu_read_file(p, &n1);
     ck_assert_uint_eq(n1, n0);
     ck_assert_mem_eq(after, before, n0);
     free(after);

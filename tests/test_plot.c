@@ -36,21 +36,6 @@ static void put_str(const char *path, const char *s)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq((long)fread(s, 1, (size_t)n, f), n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Writes im as a PNG and decodes it back into *back. */
 static void round_trip(const img_t *im, const char *name, img_t *back)
 {
@@ -431,7 +416,7 @@ START_TEST(test_curves_svg)
     ck_assert_double_eq(runs[0].eval_acc[2], 0.95);
 
     ck_assert_msg(curves_write_svg(out, runs, 2, &err) == 0, "%s", err.msg);
-    char *svg = slurp(out);
+    char *svg = (char *)tu_read_file(out, NULL);
     ck_assert_msg(strncmp(svg, "<svg ", 5) == 0, "starts: %.40s", svg);
     ck_assert_msg(strstr(svg, "</svg>\n") && svg[strlen(svg) - 1] == '\n', "not closed");
     ck_assert_int_eq(count_str(svg, "<"), count_str(svg, ">"));
@@ -549,7 +534,7 @@ START_TEST(test_cmd_plot)
     const char *csv = tmp_path("m.csv"), *svg = tmp_path("m.svg");
     put_str(csv, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s\n1,0.5,0.4,0.9,1,1\n");
     ck_assert_int_eq(run_plot("curves", "-q", "-o", svg, csv, NULL, NULL), 0);
-    char *s = slurp(svg);
+    char *s = (char *)tu_read_file(svg, NULL);
     ck_assert_int_eq(count_str(s, "<polyline"), 3);
     free(s);
 }

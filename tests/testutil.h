@@ -73,6 +73,25 @@ static inline void tu_rm_tree(const char *dir)
     rmdir(dir);
 }
 
+/* The whole of the file at path, in malloc'd memory with a NUL after it
+ * (so a text file is a string); *n gets its size unless n is NULL. */
+static inline unsigned char *tu_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: cannot open", path);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc((size_t)len + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    buf[len] = '\0';
+    if (n)
+        *n = (size_t)len;
+    return buf;
+}
+
 /* A Check fixture: tmpdir_setup makes tmpdir, tmpdir_teardown removes it. */
 static inline void tmpdir_setup(void)
 {
