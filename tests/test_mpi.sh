@@ -32,18 +32,7 @@ write_set "$tmp/data" 100
 # 6 shards of 2 examples; the last batch has only 2 shards, so some ranks
 # then have none.
 EPOCHS=30
-cat > "$tmp/run.yaml" <<YAML
-data:
-  dir: $tmp/data
-  train_images: images.idx
-  train_labels: labels.idx
-  test_images: images.idx
-  test_labels: labels.idx
-network:
-  sizes: [4, 32, 32, 2]
-  activation: tanh
-  output: softmax
-  cost: cross_entropy
+tiny_config "$tmp/data" "[4, 32, 32, 2]" > "$tmp/run.yaml" <<YAML
 train:
   learning_rate: 0.05
   batch_size: 12

@@ -15,18 +15,7 @@ write_set "$tmp/data" 100
 # Tiny data, but a wide enough network and enough epochs (about a second)
 # that a kill lands mid-run. 13 mini-batches per epoch.
 EPOCHS=400
-cat > "$tmp/run.yaml" <<YAML
-data:
-  dir: $tmp/data
-  train_images: images.idx
-  train_labels: labels.idx
-  test_images: images.idx
-  test_labels: labels.idx
-network:
-  sizes: [4, 128, 128, 2]
-  activation: tanh
-  output: softmax
-  cost: cross_entropy
+tiny_config "$tmp/data" "[4, 128, 128, 2]" > "$tmp/run.yaml" <<YAML
   init: xavier
 train:
   learning_rate: 0.05

@@ -1,7 +1,7 @@
 # testlib.sh: what the shell tests share; sourcing it only defines things.
 # start_test makes $tmp (removed on exit, after $cleanup_hooks); ok, bad,
 # expect and finish count and report checks; write_set writes a tiny IDX
-# data set, so that no test needs MNIST.
+# data set, so that no test needs MNIST, and tiny_config a config for it.
 
 start_test() {
     tmp=$(mktemp -d)
@@ -50,6 +50,27 @@ write_set() {
     { printf '\x00\x00\x08\x01'; be32 "$n"
       for ((i = 0; i < n; i++)); do printf "\\x0$((i % 2))"; done; } > "$dir/labels.idx"
     gzip -c "$dir/images.idx" > "$dir/images.idx.gz"
+}
+
+# tiny_config DIR SIZES: on stdout, a config that trains and tests on
+# write_set's set in DIR with a network of SIZES (e.g. "[4, 32, 2]": tanh,
+# softmax output, cross-entropy), followed by stdin as it is: further
+# network: keys (indented by two), then train: and any other sections.
+tiny_config() {
+    cat <<YAML
+data:
+  dir: $1
+  train_images: images.idx
+  train_labels: labels.idx
+  test_images: images.idx
+  test_labels: labels.idx
+network:
+  sizes: $2
+  activation: tanh
+  output: softmax
+  cost: cross_entropy
+YAML
+    cat
 }
 
 # write_digits DIR N: N 28x28 images of 10 classes (class k is a bar at a
