@@ -2,7 +2,8 @@
  *
  * Built with MPI (./configure --with-mpi) and started by mpirun, nntrain
  * runs as R ranks: every rank trains (train.h, with reduce.h's group),
- * rank 0 alone prints and writes files. Built without MPI, or started
+ * rank 0 alone prints and writes files; or, for a sweep, each rank runs its
+ * share of the trials and rank 0 writes the tables. Built without MPI, or started
  * without mpirun, there is one rank: rank 0 of 1, and nothing here
  * communicates. src/mpi_ranks.c is the MPI side, src/ranks.c the other. */
 #ifndef NNTRAIN_RANKS_H
@@ -36,6 +37,10 @@ const reduce_group *ranks_group(void);
  * rank 0 when every rank failed, as they then usually say the same); rank
  * 0 says which rank failed, or which rank's `what` differs. */
 int ranks_agree(int rc, uint64_t hash, const char *what, err_t *err, int *print);
+
+/* The sum of v over the ranks, returned on every rank (every rank calls
+ * it, like ranks_agree); v itself when this process is alone. */
+int ranks_sum(int v);
 
 /* 64-bit FNV-1a of n bytes, continuing from h (start with RANKS_HASH0). */
 #define RANKS_HASH0 0xcbf29ce484222325ULL

@@ -90,12 +90,25 @@ typedef int (*sweep_run_fn)(const cfg_t *c, const char *dir, sweep_result *r, vo
 
 /* Runs every trial not yet finished (a trial is finished when its
  * directory holds result.csv: an interrupted sweep resumes), then writes
- * dir/results.csv and dir/results.md (sorted by validation accuracy, best
- * first) and dir/best.yaml, the best trial's whole config. Each trial's
- * directory gets config.yaml, and output.model / output.metrics point into
- * it. *n_run counts the trials run now (the rest were done before). */
+ * the tables (sweep_write_results). Each trial's directory gets
+ * config.yaml, and output.model / output.metrics point into it. *n_run
+ * counts the trials run now (the rest were done before). */
 int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
               int *n_run, err_t *err);
+
+/* sweep_run's first half, for one of n_ranks processes sharing a sweep
+ * (the ranks of an MPI job): runs the unfinished trials i with
+ * i % n_ranks == rank, and writes no table. With n_ranks > 1 they run in
+ * this process one after another (`parallel` is not used: no fork inside
+ * an MPI job); with rank 0 of 1 this is every trial, `parallel` at once. */
+int sweep_run_share(const sweep_spec *s, const cfg_t *base, int rank, int n_ranks,
+                    sweep_run_fn run, void *user, int *n_run, err_t *err);
+
+/* sweep_run's second half: reads every trial's result.csv (whoever ran it)
+ * and writes dir/results.csv and dir/results.md (sorted by validation
+ * accuracy, best first) and dir/best.yaml, the best trial's whole config.
+ * A trial without a result is an error naming it. */
+int sweep_write_results(const sweep_spec *s, const cfg_t *base, err_t *err);
 
 /* The signal (SIGINT, SIGTERM) that stopped the last sweep_run of
  * parallel trials, or 0. */

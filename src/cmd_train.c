@@ -622,28 +622,52 @@ static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *use
     return 0;
 }
 
-/* nntrain -c FILE where FILE has a sweep: section. */
+/* nntrain -c FILE where FILE has a sweep: section. Under mpirun the ranks
+ * share the trials (trial i on rank i % R, each a one-process run with the
+ * rank's threads, writing its own trial-NNN/), meet when every rank has
+ * run its share, and rank 0 writes the tables from every trial's
+ * result.csv: sweep.dir must be a directory every rank sees. */
 static int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *spec)
 {
     err_t err;
     err_clear(&err);
+    int rank = ranks_rank(), size = ranks_size();
     if (o->resume) {
-        fprintf(stderr, "nntrain: --resume is for a single run; run the sweep again to resume it "
-                        "(finished trials are skipped)\n");
+        if (rank == 0)
+            fprintf(stderr, "nntrain: --resume is for a single run; run the sweep again to "
+                            "resume it (finished trials are skipped)\n");
         return 2;
     }
-    sweep_ctx x = {o, 0, 0};
-    int n_run;
-    if (sweep_run(spec, base, run_trial, &x, &n_run, &err) != 0) {
-        int rc = cli_fail(&err);
-        int sig = sweep_stop_signal() ? sweep_stop_signal() : stop_signal;
-        return sig ? 128 + sig : rc;
+    if (size > 1 && rank == 0 && !o->quiet) {
+        printf("MPI: %d ranks share the sweep's trials (trial i on rank i %% %d)\n", size, size);
+        fflush(stdout);
     }
+    sweep_ctx x = {o, 0, 0};
+    int n_run, rc = 0, print = 0;
+    if (sweep_run_share(spec, base, rank, size, run_trial, &x, &n_run, &err) != 0) {
+        int sig = sweep_stop_signal() ? sweep_stop_signal() : stop_signal;
+        rc = sig ? 128 + sig : exit_code(&err);
+        print = 1;
+    }
+    if (size > 1) {
+        /* No rank goes on before all are done; a failure anywhere stops all. */
+        rc = ranks_agree(rc, 0, "", &err, &print);
+        n_run = ranks_sum(n_run);
+    }
+    if (rc != 0) {
+        if (print)
+            cli_fail(&err);
+        return rc;
+    }
+    if (rank != 0)
+        return 0; /* rank 0 writes the tables and the chart */
+    if (sweep_write_results(spec, base, &err) != 0)
+        return cli_fail(&err);
     /* Everyone's learning curves on one chart. */
     char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
     snprintf(md, sizeof md, "%s/results.md", spec->dir);
     snprintf(path, sizeof path, "%s/curves.svg", spec->dir);
-    int n = sweep_trial_count(spec), n_runs = 0, rc = 0;
+    int n = sweep_trial_count(spec), n_runs = 0;
     /* A chart shows at most CURVES_MAX_RUNS runs: the first trials. */
     curves_run *runs = calloc(CURVES_MAX_RUNS, sizeof *runs);
     if (!runs) {
@@ -724,12 +748,6 @@ int cmd_train(const cli_options *o)
     if (rc != 0) {
         if (print)
             cli_fail(&err);
-    } else if (found && ranks_size() > 1) {
-        /* Every rank would run every trial into the same directories. */
-        if (ranks_rank() == 0)
-            fprintf(stderr, "nntrain: a sweep is not spread over MPI ranks: run it without mpirun "
-                            "(or one sweep per machine)\n");
-        rc = 2;
     } else if (found) {
         rc = cmd_sweep(o, c, spec);
     } else {

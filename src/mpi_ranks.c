@@ -111,6 +111,15 @@ int ranks_agree(int rc, uint64_t hash, const char *what, err_t *err, int *print)
     return 0;
 }
 
+int ranks_sum(int v)
+{
+    if (world.size == 1)
+        return v;
+    int sum = 0;
+    MPI_Allreduce(&v, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    return sum;
+}
+
 /* Chunks of the chain: big enough to amortise a message, small enough that
  * rank r+1 starts adding soon after rank r. */
 #define CHAIN_FLOATS (64 * 1024)

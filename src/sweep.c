@@ -621,48 +621,74 @@ static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *ba
     return 0;
 }
 
-int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
-              int *n_run, err_t *err)
+static void result_path(const sweep_spec *s, int i, char *buf, size_t n)
+{
+    trial_dir(s, i, buf, n);
+    strncat(buf, "/result.csv", n - strlen(buf) - 1);
+}
+
+int sweep_run_share(const sweep_spec *s, const cfg_t *base, int rank, int n_ranks,
+                    sweep_run_fn run, void *user, int *n_run, err_t *err)
 {
     sweep_trial *t;
     int n;
     *n_run = 0;
     if (sweep_expand(s, base, &t, &n, err))
         return -1;
-    ranked *rk = calloc((size_t)n, sizeof *rk);
     int *todo = calloc((size_t)n, sizeof *todo);
     int n_todo = 0;
-    int rc = rk && todo ? make_dirs(s->dir, err) : err_set(err, ERR_RUNTIME, "out of memory");
-    for (int i = 0; rc == 0 && i < n; i++) {
+    int rc = todo ? make_dirs(s->dir, err) : err_set(err, ERR_RUNTIME, "out of memory");
+    for (int i = rank; rc == 0 && i < n; i += n_ranks) {
         char path[CFG_PATH_MAX + 32];
-        trial_dir(s, i, path, sizeof path);
-        strcat(path, "/result.csv");
-        rk[i].trial = i;
-        if (!read_result(path, &rk[i].r))
+        sweep_result r;
+        result_path(s, i, path, sizeof path);
+        if (!read_result(path, &r))
             todo[n_todo++] = i; /* not finished in an earlier run of this sweep */
     }
-    int parallel = s->parallel > 0 ? s->parallel : usable_cpus();
+    int parallel = n_ranks > 1 ? 1 : s->parallel > 0 ? s->parallel : usable_cpus();
     if (parallel > n_todo)
         parallel = n_todo;
     if (rc == 0 && parallel > 1) {
         rc = run_forked(s, t, base, todo, n_todo, parallel, run, user, n_run, err);
-        for (int k = 0; rc == 0 && k < n_todo; k++) {
-            char path[CFG_PATH_MAX + 32];
-            trial_dir(s, todo[k], path, sizeof path);
-            strcat(path, "/result.csv");
-            if (!read_result(path, &rk[todo[k]].r))
-                rc = err_set(err, ERR_RUNTIME, "%s: no result", path);
-        }
     } else {
         for (int k = 0; rc == 0 && k < n_todo; k++) {
-            rc = run_one(s, &t[todo[k]], base, todo[k], 0, run, user, &rk[todo[k]].r, err);
+            sweep_result r;
+            rc = run_one(s, &t[todo[k]], base, todo[k], 0, run, user, &r, err);
             *n_run += rc == 0;
         }
     }
+    free(todo);
+    free(t);
+    return rc;
+}
+
+int sweep_write_results(const sweep_spec *s, const cfg_t *base, err_t *err)
+{
+    sweep_trial *t;
+    int n;
+    if (sweep_expand(s, base, &t, &n, err))
+        return -1;
+    ranked *rk = calloc((size_t)n, sizeof *rk);
+    int rc = rk ? 0 : err_set(err, ERR_RUNTIME, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char path[CFG_PATH_MAX + 32];
+        result_path(s, i, path, sizeof path);
+        rk[i].trial = i;
+        if (!read_result(path, &rk[i].r))
+            rc = err_set(err, ERR_RUNTIME, "%s: no result (the trial did not finish; under "
+                         "mpirun, sweep.dir must be on a file system every rank shares)", path);
+    }
     if (rc == 0)
         rc = write_tables(s, t, base, rk, n, err);
-    free(todo);
     free(rk);
     free(t);
     return rc;
+}
+
+int sweep_run(const sweep_spec *s, const cfg_t *base, sweep_run_fn run, void *user,
+              int *n_run, err_t *err)
+{
+    if (sweep_run_share(s, base, 0, 1, run, user, n_run, err))
+        return -1;
+    return sweep_write_results(s, base, err);
 }

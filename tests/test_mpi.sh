@@ -7,6 +7,9 @@
 #   - a checkpoint made with 2 ranks, resumed with 3, and a run stopped by
 #     SIGTERM on rank 0 mid-run, resumed with 2: the same model again;
 #   - only rank 0 prints and writes; fused mode refused;
+#   - a sweep of 4 trials on 2 and 3 ranks: the local sweep's results.csv
+#     (times aside), best.yaml and models; a trial failing on one rank ends
+#     every rank;
 #   - ranks with another config, other data or missing data refused at start;
 #   - a rank killed with SIGKILL ends the job, non-zero, naming the rank,
 #     within a bounded time.
@@ -115,10 +118,64 @@ else
     fi
 fi
 
+# --- a sweep spread over the ranks: the local sweep's tables --------------------------
+# 4 trials of 1 epoch (a ranking with ties and without); trial i runs on
+# rank i % R, with another thread count than the local sweep's for R = 2;
+# rank 0 writes the tables.
+{ sed 's/^  epochs: .*/  epochs: 1/' "$tmp/run.yaml"
+  cat <<YAML
+sweep:
+  dir: $tmp/sw-local
+  parallel: 1
+  params:
+    train.learning_rate: [0.002, 0.02]
+    network.activation: [tanh, relu]
+YAML
+} > "$tmp/sweep.yaml"
+# The same sweep in another directory: sweep_in NAME writes $tmp/NAME.yaml.
+sweep_in() { sed "s|dir: $tmp/sw-local|dir: $tmp/$1|" "$tmp/sweep.yaml" > "$tmp/$1.yaml"; }
+out=$("$NNTRAIN" -c "$tmp/sweep.yaml" 2>&1) || bad "local sweep failed: $out"
+cut -d, -f1-9 "$tmp/sw-local/results.csv" > "$tmp/sw-local.csv"
+[ "$(wc -l < "$tmp/sw-local.csv")" = 5 ] && ok || bad "local sweep: results.csv is not 4 trials: $(cat "$tmp/sw-local.csv")"
+for np in 2 3; do
+    d=$tmp/sw-$np
+    sweep_in "sw-$np"
+    out=$("${MPI[@]}" -np "$np" "$NNTRAIN" -c "$d.yaml" -s train.threads=$((np == 2 ? 2 : 1)) 2>&1) \
+        || bad "mpirun -np $np sweep failed: $out"
+    [ "$(grep -c '^sweep: 4 trials (4 run now, 0 done before)' <<<"$out")" = 1 ] && ok \
+        || bad "-np $np sweep: not one summary line: $out"
+    [ "$(grep -c "^$d/trial-00[1-4]: " <<<"$out")" = 4 ] && ok || bad "-np $np sweep: not 4 trial lines: $out"
+    [ -s "$d/results.md" ] && [ -s "$d/curves.svg" ] && [ -s "$d/best.yaml" ] && ok \
+        || bad "-np $np sweep: results.md, curves.svg or best.yaml missing"
+    cmp -s <(sed "s|$d|DIR|g; /^  threads:/d" "$d/best.yaml") \
+           <(sed "s|$tmp/sw-local|DIR|g; /^  threads:/d" "$tmp/sw-local/best.yaml") \
+        && ok || bad "-np $np sweep: best.yaml differs from the local sweep's"
+    for i in 1 2 3 4; do
+        cmp -s "$d/trial-00$i/model" "$tmp/sw-local/trial-00$i/model" && ok \
+            || bad "-np $np sweep: trial $i's model differs from the local sweep's"
+    done
+    if cut -d, -f1-9 "$d/results.csv" | cmp -s - "$tmp/sw-local.csv"; then
+        ok; echo "sweep of 4 trials on mpirun -np $np: results.csv identical to the local sweep's (times aside)"
+    else
+        bad "-np $np sweep: results.csv differs from the local sweep's: $(cat "$d/results.csv")"
+    fi
+done
+# Run again: nothing left to do.
+expect 0 'sweep: 4 trials \(0 run now, 4 done before\)' -- \
+    "${MPI[@]}" -np 3 "$NNTRAIN" -q -c "$tmp/sw-3.yaml"
+# A trial that fails on rank 1 (its directory cannot be made) ends every
+# rank, non-zero, rank 0 naming rank 1; rank 0's trials are kept.
+sweep_in sw-f
+mkdir -p "$tmp/sw-f"; : > "$tmp/sw-f/trial-002"
+out=$(timeout 60 "${MPI[@]}" -np 2 "$NNTRAIN" -q -c "$tmp/sw-f.yaml" 2>&1); rc=$?
+[ "$rc" = 1 ] && ok || bad "a trial failing on rank 1: exit $rc, expected 1: $out"
+grep -q 'nntrain: rank 1: .*trial-002' <<<"$out" && ok || bad "a trial failing on rank 1: no message from rank 1: $out"
+grep -q 'nntrain: rank 0: rank 1 of 2 failed' <<<"$out" && ok || bad "a trial failing on rank 1: rank 0 says: $out"
+[ -s "$tmp/sw-f/trial-003/result.csv" ] && [ ! -e "$tmp/sw-f/results.csv" ] && ok \
+    || bad "a trial failing on rank 1: rank 0's trials not kept, or tables written"
+
 # --- refused: fused mode; ranks that disagree ---------------------------------------
 expect 2 'train\.reduce: fused splits a batch by threads.*MPI ranks' -- mpi 2 -s train.reduce=fused
-sweep=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}/configs/sweep-mnist.yaml
-expect 2 'a sweep is not spread over MPI ranks' -- "${MPI[@]}" -np 2 "$NNTRAIN" -q -c "$sweep"
 # MPMD: rank 1 runs with another learning rate.
 expect 2 "rank 1's config or nntrain version differs from rank 0's" -- \
     "${MPI[@]}" -np 1 "$NNTRAIN" -q -c "$tmp/run.yaml" : -np 1 "$NNTRAIN" -q -c "$tmp/run.yaml" \

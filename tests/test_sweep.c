@@ -243,6 +243,48 @@ START_TEST(test_parallel_matches_sequential)
 }
 END_TEST
 
+/* Shared by 3 processes (as the ranks of an MPI job share it): each runs
+ * trials i with i % 3 == rank, none twice; the tables, written once all
+ * are done, are the one-process sweep's. Until then a table would lack
+ * trials, and says which. */
+START_TEST(test_shares_match_one_process)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    int ran, total = 0;
+    char a[8192], path[512];
+    ck_assert(load(GRID, &s, &base, &err) == 0);
+    s.parallel = 1;
+    ck_assert(sweep_run(&s, &base, fake_run, NULL, &ran, &err) == 0);
+    snprintf(path, sizeof path, "%s/out/results.csv", tmpdir);
+    snprintf(a, sizeof a, "%s", slurp(path));
+    snprintf(s.dir, sizeof s.dir, "%s/shared", tmpdir);
+    s.parallel = 4; /* not used by a share of several */
+    calls = 0;
+    for (int rank = 0; rank < 3; rank++) {
+        ck_assert_msg(sweep_run_share(&s, &base, rank, 3, fake_run, NULL, &ran, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_int_eq(ran, 2);
+        ck_assert_int_eq(calls, 2 * (rank + 1)); /* in this process */
+        total += ran;
+        snprintf(path, sizeof path, "%s/shared/trial-%03d/result.csv", tmpdir, rank + 4);
+        ck_assert_int_eq(access(path, F_OK), 0);
+        if (rank == 1) {
+            ck_assert_int_eq(sweep_write_results(&s, &base, &err), -1);
+            ck_assert_msg(strstr(err.msg, "trial-003/result.csv: no result") != NULL, "%s", err.msg);
+        }
+    }
+    ck_assert_int_eq(total, 6);
+    ck_assert_msg(sweep_write_results(&s, &base, &err) == 0, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/shared/results.csv", tmpdir);
+    ck_assert_str_eq(a, slurp(path));
+    /* Run again: every share is done. */
+    ck_assert(sweep_run_share(&s, &base, 1, 3, fake_run, NULL, &ran, &err) == 0);
+    ck_assert_int_eq(ran, 0);
+}
+END_TEST
+
 static int failing_run(const cfg_t *c, const char *tdir, sweep_result *r, void *user, err_t *err)
 {
     if (c->learning_rate == 0.5)
@@ -283,5 +325,6 @@ START_TEST(test_no_sweep_section)
 END_TEST
 
 TU_MAIN_TMPDIR("sweep", test_grid_counts_and_order, test_random_is_seeded_and_in_range, test_rejects_bad_keys_and_values,
-        test_run_tables_resume_and_best, test_parallel_matches_sequential, test_failed_trial,
+        test_run_tables_resume_and_best, test_parallel_matches_sequential, test_shares_match_one_process,
+        test_failed_trial,
         test_no_sweep_section)
