@@ -130,6 +130,9 @@ for attempt in 1 2 3 4 5 6 7 8; do
     wait "$child"; rc=$?
     child=
     if [ "$rc" = 0 ]; then ms=$((ms / 2 + 1)); continue; fi
+    # Killed silently by the default action: the signal came before the
+    # handlers were installed (start-up, on a loaded machine). Too early.
+    if [ "$rc" = 130 ] && [ ! -s "$tmp/i/err" ]; then continue; fi
     got=1; break
 done
 msg=$(cat "$tmp/i/err")
@@ -166,6 +169,7 @@ for attempt in 1 2 3 4 5 6 7 8; do
     wait "$child"; rc=$?
     child=
     if [ "$rc" = 0 ]; then ams=$((ams / 2 + 1)); continue; fi
+    if [ "$rc" = 130 ] && [ ! -s "$tmp/a/err" ]; then continue; fi  # before the handlers: too early
     got=1; break
 done
 if [ "$got" = 1 ] && [ "$rc" = 130 ]; then
