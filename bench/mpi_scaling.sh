@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# mpi_scaling.sh: ranks x threads for one training config, in an MPI build.
+#
+#   bench/mpi_scaling.sh NNTRAIN [CONFIG] [REPEATS]
+#
+# Runs CONFIG (default bench/configs/d.yaml, 784-1024-1024-10) in shards
+# mode with 16 shards, for every (ranks, threads a rank) whose product is at
+# most the machine's cores, plus one process without mpirun; the contenders
+# alternate, REPEATS rounds (default 3), and the table gives each one's
+# median examples/s (the metrics file's best epoch) and whether its model
+# file equals the single-process one (it must: see README.md, "Running
+# across machines"). Nothing else should run beside it.
+set -euo pipefail
+NNTRAIN=${1:?usage: bench/mpi_scaling.sh NNTRAIN [CONFIG] [REPEATS]}
+CONFIG=${2:-$(dirname "$0")/configs/d.yaml}
+REPEATS=${3:-3}
+cores=$(nproc)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+COMMON=(-q -c "$CONFIG" -s train.reduce=shards -s train.shards=16 -s train.epochs=2
+        -s data.train_limit=20000)
+
+runs=("1 0")  # "ranks threads"; ranks 1 with threads 0: plain nntrain, every core
+for ((r = 1; r <= cores; r++)); do
+    for ((t = 1; r * t <= cores; t++)); do runs+=("$r $t"); done
+done
+
+one() {  # one RANKS THREADS ROUND: examples/s of the best epoch
+    local r=$1 t=$2 i=$3 out=$tmp/$1x$2.$3
+    if [ "$t" = 0 ]; then
+        "$NNTRAIN" "${COMMON[@]}" -s output.metrics="$out.csv" -s output.model="$out.model"
+    else
+        mpirun --oversubscribe -np "$r" "$NNTRAIN" "${COMMON[@]}" -s train.threads="$t" \
+            -s output.metrics="$out.csv" -s output.model="$out.model"
+    fi
+    awk -F, 'NR > 1 && $6 > m { m = $6 } END { print m }' "$out.csv"
+}
+
+for ((i = 1; i <= REPEATS; i++)); do
+    for run in "${runs[@]}"; do
+        read -r r t <<<"$run"
+        one "$r" "$t" "$i" >>"$tmp/$r-$t.speeds"
+    done
+done
+
+lscpu | sed -n 's/^Model name: *//p' | head -1
+echo "config $CONFIG, 16 shards, 20000 examples x 2 epochs, median of $REPEATS (alternating)"
+echo "| ranks | threads a rank | examples/s (median) | model = 1 process |"
+echo "| --- | ---: | ---: | --- |"
+for run in "${runs[@]}"; do
+    read -r r t <<<"$run"
+    med=$(sort -n "$tmp/$r-$t.speeds" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    same=yes
+    cmp -s "$tmp/$r"x"$t.1.model" "$tmp/1x0.1.model" || same=NO
+    label=$r; [ "$t" = 0 ] && { label="1 (no mpirun)"; t=all; }
+    echo "| $label | $t | $med | $same |"
+done
