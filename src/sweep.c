@@ -533,7 +533,7 @@ static int usable_cpus(void)
  * is safe; each child reports through its result.csv and exit status
  * (2: bad input, 1: any other failure). */
 static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
-                      const int *todo, int n_todo, int parallel, sweep_run_fn run, void *user,
+                      int *todo, int n_todo, int parallel, sweep_run_fn run, void *user,
                       int *n_run, err_t *err)
 {
     int threads = base->threads > 0 ? base->threads : usable_cpus();
@@ -568,13 +568,15 @@ static int run_forked(const sweep_spec *s, const sweep_trial *t, const cfg_t *ba
                  * parent, which passes it on once (a second SIGINT would
                  * make the trial quit without its checkpoint). */
                 setpgid(0, 0);
-                free(pids); /* the parent's bookkeeping */
+                int trial = todo[k];
+                free(pids); /* the parent's bookkeeping (valgrind would call it lost) */
+                free(todo);
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGTERM, &old_term, NULL);
                 sweep_result r;
                 err_t e;
                 err_clear(&e);
-                int rc = run_one(s, &t[todo[k]], base, todo[k], threads, run, user, &r, &e);
+                int rc = run_one(s, &t[trial], base, trial, threads, run, user, &r, &e);
                 if (rc)
                     fprintf(stderr, "nntrain: %s\n", e.msg);
                 fflush(NULL);
