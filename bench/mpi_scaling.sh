@@ -4,8 +4,8 @@
 #   bench/mpi_scaling.sh NNTRAIN [CONFIG] [REPEATS]
 #
 # Runs CONFIG (default bench/configs/d.yaml, 784-1024-1024-10) in shards
-# mode with 16 shards, for every (ranks, threads a rank) whose product is at
-# most the machine's cores, plus one process without mpirun; the contenders
+# mode with SHARDS shards (environment, default 16), for every (ranks,
+# threads a rank) whose product is at most the machine's cores, plus one process without mpirun; the contenders
 # alternate, REPEATS rounds (default 3), and the table gives each one's
 # median examples/s (the metrics file's best epoch) and whether its model
 # file equals the single-process one (it must: see README.md, "Running
@@ -18,7 +18,8 @@ cores=$(nproc)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-COMMON=(-q -c "$CONFIG" -s train.reduce=shards -s train.shards=16 -s train.epochs=2
+SHARDS=${SHARDS:-16}
+COMMON=(-q -c "$CONFIG" -s train.reduce=shards -s train.shards=$SHARDS -s train.epochs=2
         -s data.train_limit=20000)
 
 runs=("1 0")  # "ranks threads"; ranks 1 with threads 0: plain nntrain, every core
@@ -29,10 +30,10 @@ done
 one() {  # one RANKS THREADS ROUND: examples/s of the best epoch
     local r=$1 t=$2 i=$3 out=$tmp/$1x$2.$3
     if [ "$t" = 0 ]; then
-        "$NNTRAIN" "${COMMON[@]}" -s output.metrics="$out.csv" -s output.model="$out.model"
+        "$NNTRAIN" "${COMMON[@]}" -s train.threads=0 -s output.metrics="$out.csv" -s output.model="$out.model" >/dev/null
     else
-        mpirun --oversubscribe -np "$r" "$NNTRAIN" "${COMMON[@]}" -s train.threads="$t" \
-            -s output.metrics="$out.csv" -s output.model="$out.model"
+        mpirun --oversubscribe --bind-to none -np "$r" "$NNTRAIN" "${COMMON[@]}" -s train.threads="$t" \
+            -s output.metrics="$out.csv" -s output.model="$out.model" >/dev/null
     fi
     awk -F, 'NR > 1 && $6 > m { m = $6 } END { print m }' "$out.csv"
 }
@@ -45,7 +46,7 @@ for ((i = 1; i <= REPEATS; i++)); do
 done
 
 lscpu | sed -n 's/^Model name: *//p' | head -1
-echo "config $CONFIG, 16 shards, 20000 examples x 2 epochs, median of $REPEATS (alternating)"
+echo "config $CONFIG, $SHARDS shards, 20000 examples x 2 epochs, median of $REPEATS (alternating)"
 echo "| ranks | threads a rank | examples/s (median) | model = 1 process |"
 echo "| --- | ---: | ---: | --- |"
 for run in "${runs[@]}"; do
