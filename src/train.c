@@ -182,7 +182,7 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
 /* The optimizer's state, zeroed, once per run; the targets, the
  * workspaces' dropout and augmentation's scratch (for rows x cols images)
  * from the regularisation options. */
-static int trainer_optim(trainer *t, const net_t *net, const train_opts *o, int rows, int cols,
+static int trainer_setup(trainer *t, const net_t *net, const train_opts *o, int rows, int cols,
                          err_t *err)
 {
     t->optim = o->optim;
@@ -469,7 +469,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
     trainer t;
     eval_ctx ev = {0};
     int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
-                 trainer_optim(&t, net, o, train->rows, train->cols, err) != 0 ||
+                 trainer_setup(&t, net, o, train->rows, train->cols, err) != 0 ||
                  (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0);
     if (reduce_ranks_any(o->group, failed)) {
         if (!failed)
