@@ -9,30 +9,34 @@
 # alternate, REPEATS rounds (default 3), and the table gives each one's
 # median examples/s (the metrics file's best epoch) and whether its model
 # file equals the single-process one (it must: see README.md, "Running
-# across machines"). Nothing else should run beside it.
+# across machines"). Jobs of 2 ranks or more run twice, with train.overlap
+# true and false. Nothing else should run beside it.
 set -euo pipefail
 NNTRAIN=${1:?usage: bench/mpi_scaling.sh NNTRAIN [CONFIG] [REPEATS]}
 CONFIG=${2:-$(dirname "$0")/configs/d.yaml}
 REPEATS=${3:-3}
-cores=$(nproc)
+cores=${CORES:-$(nproc)}  # CORES=8 on a bigger machine, or to oversubscribe
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 SHARDS=${SHARDS:-16}
-COMMON=(-q -c "$CONFIG" -s train.reduce=shards -s train.shards=$SHARDS -s train.epochs=2
-        -s data.train_limit=20000)
+COMMON=(-q -c "$CONFIG" -s train.reduce=shards -s train.shards=$SHARDS -s train.epochs=${EPOCHS:-2}
+        -s data.train_limit=${LIMIT:-20000})
 
-runs=("1 0")  # "ranks threads"; ranks 1 with threads 0: plain nntrain, every core
+runs=("1 0 -")  # "ranks threads overlap"; ranks 1 with threads 0: plain nntrain, every core
 for ((r = 1; r <= cores; r++)); do
-    for ((t = 1; r * t <= cores; t++)); do runs+=("$r $t"); done
+    for ((t = 1; r * t <= cores; t++)); do
+        if [ "$r" = 1 ]; then runs+=("1 $t -"); else runs+=("$r $t true" "$r $t false"); fi
+    done
 done
 
-one() {  # one RANKS THREADS ROUND: examples/s of the best epoch
-    local r=$1 t=$2 i=$3 out=$tmp/$1x$2.$3
+one() {  # one RANKS THREADS OVERLAP ROUND: examples/s of the best epoch
+    local r=$1 t=$2 ov=$3 i=$4 out=$tmp/$1x$2$3.$4
     if [ "$t" = 0 ]; then
         "$NNTRAIN" "${COMMON[@]}" -s train.threads=0 -s output.metrics="$out.csv" -s output.model="$out.model" >/dev/null
     else
         mpirun --oversubscribe --bind-to none -np "$r" "$NNTRAIN" "${COMMON[@]}" -s train.threads="$t" \
+            $([ "$ov" = - ] || echo "-s train.overlap=$ov") \
             -s output.metrics="$out.csv" -s output.model="$out.model" >/dev/null
     fi
     awk -F, 'NR > 1 && $6 > m { m = $6 } END { print m }' "$out.csv"
@@ -40,20 +44,20 @@ one() {  # one RANKS THREADS ROUND: examples/s of the best epoch
 
 for ((i = 1; i <= REPEATS; i++)); do
     for run in "${runs[@]}"; do
-        read -r r t <<<"$run"
-        one "$r" "$t" "$i" >>"$tmp/$r-$t.speeds"
+        read -r r t ov <<<"$run"
+        one "$r" "$t" "$ov" "$i" >>"$tmp/$r-$t$ov.speeds"
     done
 done
 
 lscpu | sed -n 's/^Model name: *//p' | head -1
-echo "config $CONFIG, $SHARDS shards, 20000 examples x 2 epochs, median of $REPEATS (alternating)"
-echo "| ranks | threads a rank | examples/s (median) | model = 1 process |"
-echo "| --- | ---: | ---: | --- |"
+echo "config $CONFIG, $SHARDS shards, ${LIMIT:-20000} examples x ${EPOCHS:-2} epochs, median of $REPEATS (alternating)"
+echo "| ranks | threads a rank | overlap | examples/s (median) | model = 1 process |"
+echo "| --- | ---: | --- | ---: | --- |"
 for run in "${runs[@]}"; do
-    read -r r t <<<"$run"
-    med=$(sort -n "$tmp/$r-$t.speeds" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    read -r r t ov <<<"$run"
+    med=$(sort -n "$tmp/$r-$t$ov.speeds" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
     same=yes
-    cmp -s "$tmp/$r"x"$t.1.model" "$tmp/1x0.1.model" || same=NO
+    cmp -s "$tmp/$r"x"$t$ov.1.model" "$tmp/1x0-.1.model" || same=NO
     label=$r; [ "$t" = 0 ] && { label="1 (no mpirun)"; t=all; }
-    echo "| $label | $t | $med | $same |"
+    echo "| $label | $t | $ov | $med | $same |"
 done

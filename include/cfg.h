@@ -60,6 +60,7 @@ typedef struct {
     int shard_buffers;               /* train.reduce: "fused" (0) or "shards" (1) */
     int shards;                      /* shards mode: the split; 0 = automatic (never from threads) */
     int deterministic;               /* 1: bitwise identical for any thread count */
+    int overlap;                     /* under mpirun: sum a layer while the next computes */
     sched_kind schedule;             /* train.schedule (lrsched.h) */
     int step_epochs;                 /* step: epochs between decays */
     double gamma;                    /* step, exponential: the decay factor */

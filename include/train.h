@@ -58,6 +58,9 @@ typedef struct {
      * rank must call train_run with the same arguments; each calls the
      * hooks (the caller decides who prints or writes). */
     const reduce_group *group;
+    /* With group: sum each layer's gradients across the ranks while the
+     * layers below are computed (train.overlap); the bits are the same. */
+    int overlap;
 
     /* Regularisation (all zero = off). */
     float dropout[NET_MAX_LAYERS]; /* of each weight layer's inputs, [0] the pixels (net_dropout) */

@@ -403,6 +403,7 @@ static int train_config(const cli_options *o, const cfg_t *c, const reduce_group
                        .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
                        .shards = c->shards, .shard_buffers = c->shard_buffers,
                        .deterministic = c->deterministic,
+                       .overlap = c->overlap,
                        .patience = c->patience, .monitor_loss = c->monitor == CFG_MONITOR_LOSS,
                        .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
                        .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};

@@ -88,6 +88,8 @@ typedef struct {
     float *aug_scratch;  /* (n_parts, aug_stride) */
     double *aug_seconds; /* (n_parts) this epoch's time in aug_image */
     const reduce_group *group; /* the ranks sharing each batch's shards; NULL: none */
+    int overlap;         /* with group: sum a layer across ranks while the next computes */
+    float **span;        /* (n_parts) scratch of ranks_grads: one layer of each grad[s] */
 } trainer;
 
 /* Separates the dropout masks' draws from every other use of the seed. */
@@ -103,6 +105,7 @@ static void trainer_free(trainer *t)
     free(t->y);
     mem_free(t->grad_mem);
     free(t->grad);
+    free(t->span);
     free(t->loss);
     free(t->perm);
     free(t->chunks);
@@ -159,9 +162,10 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     t->y = malloc((size_t)batch_size * n_out * sizeof(float));
     t->grad_mem = mem_floats((size_t)n_grads * t->grad_stride);
     t->grad = malloc((size_t)n_grads * sizeof *t->grad);
+    t->span = malloc((size_t)n_grads * sizeof *t->span);
     t->loss = calloc((size_t)batch_size, sizeof *t->loss);
     t->perm = malloc((size_t)n_train * sizeof *t->perm);
-    if (!t->ws || !t->in || !t->y || !t->grad_mem || !t->grad || !t->loss || !t->perm ||
+    if (!t->ws || !t->in || !t->y || !t->grad_mem || !t->grad || !t->span || !t->loss || !t->perm ||
         (!shard_buffers && plan_chunks(t, net, T) != 0)) {
         trainer_free(t);
         return err_set(err, ERR_RUNTIME, "out of memory for training buffers (%d gradient buffers of %.1f MB)",
@@ -257,6 +261,56 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
 #define SGD_BLOCK 16384 /* floats per work item of a shared optimizer pass */
 #define MAXNORM_UNITS 64 /* units per work item of the max-norm pass */
 
+#define OVERLAP_ROWS 64 /* weight rows per work item of ranks_grads */
+
+/* Shards mode across the ranks of an MPI job (t->group): this rank's
+ * shards [s0, s1) of the batch have their deltas; afterwards t->grad[0]
+ * holds the sum of every rank's shard gradients in shard order
+ * (reduce_ranks_sum) and t->loss every example's cost. Called by every
+ * thread; only the master thread talks to MPI (MPI_THREAD_FUNNELED).
+ * Without t->overlap the gradients are already in t->grad[s0..s1) and are
+ * summed in one go. With it they are computed here a layer at a time, top
+ * layer first: once every thread has finished layer l's, the master sums
+ * layer l across the ranks while the other threads compute layer l-1's, so
+ * the talking hides behind the work (a rank of one thread only waits
+ * less upstream). Each element gets the same additions either way: the
+ * same bits. */
+static void ranks_grads(const net_t *net, trainer *t, int s0, int s1, int active, int S, int Bb)
+{
+    if (t->overlap) {
+        int last = net_weight_rows(net); /* layer l's rows: [first, last) */
+        for (int l = net->n_layers - 1; l >= 0; l--) {
+            int first = last - net->sizes[l];
+            int per = (net->sizes[l] + OVERLAP_ROWS - 1) / OVERLAP_ROWS;
+            int items = (s1 - s0) * per;
+#pragma omp for schedule(dynamic, 1) nowait
+            for (int it = 0; it < items; it++) {
+                int s = s0 + it / per, r0 = first + it % per * OVERLAP_ROWS;
+                int r1 = r0 + OVERLAP_ROWS < last ? r0 + OVERLAP_ROWS : last;
+                int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
+                net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, r0, r1,
+                                t->grad[s]);
+            }
+#pragma omp barrier
+#pragma omp master
+            {
+                size_t begin, end;
+                net_rows_span(net, first, last, &begin, &end);
+                for (int s = 0; s < active; s++)
+                    t->span[s] = t->grad[s] + begin;
+                reduce_ranks_sum(t->group, t->span, active, end - begin, t->grad[0] + begin);
+            }
+            last = first;
+        }
+    } else {
+#pragma omp master
+        reduce_ranks_sum(t->group, t->grad, active, net->n_params, t->grad[0]);
+    }
+#pragma omp master
+    reduce_ranks_gather(t->group, t->loss, active, S, Bb);
+#pragma omp barrier
+}
+
 /* One mini-batch: its gradient SUM into t->grad[0], then the optimizer's
  * step at learning rate lr (optim_step); called by every thread of a
  * parallel region, which must pass a barrier before the next step reads
@@ -300,24 +354,19 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
     int active = (Bb + S - 1) / S;
     int s0, s1; /* this rank's shards: all of them without MPI */
     reduce_block(t->group, active, &s0, &s1);
+    int grads_now = !t->group || !t->overlap; /* else ranks_grads computes them */
 #pragma omp for schedule(static)
     for (int s = s0; s < s1; s++) {
         int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
         rows_forward_deltas(net, t, &t->ws[s], d, idx + lo, lo, n, s);
-        net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, 0,
-                        net_weight_rows(net), t->grad[s]);
+        if (grads_now)
+            net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, 0,
+                            net_weight_rows(net), t->grad[s]);
     }
-    if (t->group) {
-        /* One thread talks to the other ranks (MPI_THREAD_FUNNELED). */
-#pragma omp master
-        {
-            reduce_ranks_sum(t->group, t->grad, active, net->n_params, t->grad[0]);
-            reduce_ranks_gather(t->group, t->loss, active, S, Bb);
-        }
-#pragma omp barrier
-    } else {
+    if (t->group)
+        ranks_grads(net, t, s0, s1, active, S, Bb);
+    else
         reduce_sum(t->grad, active, net->n_params, t->grad[0]);
-    }
     long long blocks = (long long)((net->n_params + SGD_BLOCK - 1) / SGD_BLOCK);
 #pragma omp for schedule(static) nowait
     for (long long b = 0; b < blocks; b++) {
@@ -479,6 +528,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         return -1;
     }
     t.group = o->group;
+    t.overlap = o->overlap;
     net->packed = B >= PACKED_MIN_BATCH;
     rng_t rng;
     rng_seed(&rng, o->seed);

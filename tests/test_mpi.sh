@@ -2,8 +2,8 @@
 # End-to-end tests of the MPI build (./configure --with-mpi), with mpirun on
 # this machine (--oversubscribe: more ranks than cores is fine here). Skipped
 # (exit 77) in a build without MPI. On a tiny generated data set:
-#   - mpirun -np 2 and -np 3, 1 and 2 threads a rank: the model is byte for
-#     byte the single-process run's (shards mode);
+#   - mpirun -np 2 and -np 3, 1 and 2 threads a rank, train.overlap on and
+#     off: the model is byte for byte the single-process run's (shards mode);
 #   - a checkpoint made with 2 ranks, resumed with 3, and a run stopped by
 #     SIGTERM on rank 0 mid-run, resumed with 2: the same model again;
 #   - only rank 0 prints and writes; fused mode refused;
@@ -54,16 +54,21 @@ mpi() { local np=$1; shift; "${MPI[@]}" -np "$np" "$NNTRAIN" -q -c "$tmp/run.yam
 # --- the same model as one process, for 2 and 3 ranks ------------------------------
 run -s output.model="$tmp/ref.model" >/dev/null || bad "single-process reference failed"
 [ -s "$tmp/ref.model" ] && ok || bad "no reference model"
+# train.overlap (layer by layer, top first, while the other threads compute)
+# and the one-go sum must both give the single-process bits.
 for np in 2 3; do
     for t in 1 2; do
-        rm -f "$tmp/m.model"
-        out=$(mpi "$np" -s train.threads=$t -s output.model="$tmp/m.model" 2>&1) \
-            || bad "mpirun -np $np, $t threads failed: $out"
-        if cmp -s "$tmp/m.model" "$tmp/ref.model"; then
-            ok; echo "mpirun -np $np, $t threads a rank: identical to the single-process model"
-        else
-            bad "mpirun -np $np, $t threads a rank: the model differs from the single-process run's"
-        fi
+        for ov in true false; do
+            rm -f "$tmp/m.model"
+            how="mpirun -np $np, $t threads a rank, overlap $ov"
+            out=$(mpi "$np" -s train.threads=$t -s train.overlap=$ov -s output.model="$tmp/m.model" 2>&1) \
+                || bad "$how failed: $out"
+            if cmp -s "$tmp/m.model" "$tmp/ref.model"; then
+                ok; echo "$how: identical to the single-process model"
+            else
+                bad "$how: the model differs from the single-process run's"
+            fi
+        done
     done
 done
 
