@@ -64,13 +64,15 @@ int train_parts(const train_opts *o, int batch_size, size_t n_params)
 typedef struct {
     int shard_buffers;   /* 1: shards mode; 0: fused mode */
     int n_parts;         /* shards mode: shards; fused mode: row parts (one per thread) */
+    int n_bufs;          /* workspaces and shard gradients: this rank's most shards (rank_bufs) */
     int max_b;           /* mini-batch size */
     size_t grad_stride;  /* floats between gradient buffers (64-byte multiple) */
     net_ws *ws;          /* shards mode: one per shard; fused mode: ws[0] for the batch */
     float *in;           /* (max_b, n_in) the batch's inputs, scaled to 0..1 */
     float *y;            /* (max_b, n_out) one-hot targets */
-    float *grad_mem;     /* shards mode: (n_parts, grad_stride); fused: (grad_stride) */
-    float **grad;        /* grad[s] = grad_mem + s * grad_stride */
+    float *grad_mem;     /* (n_bufs, or n_bufs + 1 across ranks; grad_stride) */
+    float **grad;        /* grad[k] = grad_mem + k * grad_stride: the batch's shard s0 + k */
+    float *sum;          /* the batch's gradient: grad[0], or across ranks grad[n_bufs] */
     double *loss;        /* (max_b) each example's cost, summed in order */
     int *perm;           /* (n_train) this epoch's order */
     int n_chunks;        /* fused mode: weight-row ranges for the gradient products */
@@ -89,7 +91,7 @@ typedef struct {
     double *aug_seconds; /* (n_parts) this epoch's time in aug_image */
     const reduce_group *group; /* the ranks sharing each batch's shards; NULL: none */
     int overlap;         /* with group: sum a layer across ranks while the next computes */
-    float **span;        /* (n_parts) scratch of ranks_grads: one layer of each grad[s] */
+    float **span;        /* (n_parts) scratch of ranks_grads: shard s's gradient, or a layer of it */
 } trainer;
 
 /* Separates the dropout masks' draws from every other use of the seed. */
@@ -98,8 +100,8 @@ typedef struct {
 static void trainer_free(trainer *t)
 {
     if (t->ws)
-        for (int s = 0; s < (t->shard_buffers ? t->n_parts : 1); s++)
-            net_ws_free(&t->ws[s]);
+        for (int k = 0; k < t->n_bufs; k++)
+            net_ws_free(&t->ws[k]);
     free(t->ws);
     free(t->in);
     free(t->y);
@@ -145,16 +147,28 @@ static int plan_chunks(trainer *t, const net_t *net, int T)
     return 0;
 }
 
+/* Workspaces and shard gradient buffers one rank of `ranks` needs: in
+ * shards mode a rank computes at most ceil(n_parts / ranks) shards of a
+ * batch (reduce_block), the short last batch included; fused mode has one. */
+static int rank_bufs(int shard_buffers, int n_parts, int ranks)
+{
+    return shard_buffers ? (n_parts + ranks - 1) / ranks : 1;
+}
+
 static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_buffers,
-                          int n_parts, int batch_size, int T, err_t *err)
+                          int n_parts, int ranks, int batch_size, int T, err_t *err)
 {
     memset(t, 0, sizeof *t);
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
-    int n_ws = shard_buffers ? n_parts : 1;
+    int n_ws = rank_bufs(shard_buffers, n_parts, ranks);
     int ws_rows = shard_buffers ? (batch_size + n_parts - 1) / n_parts : batch_size;
-    int n_grads = shard_buffers ? n_parts : 1;
+    /* Across ranks the sum has its own buffer: reduce_ranks_sum receives
+     * the earlier ranks' partial sum into it while this rank's first shard
+     * is still to be added. */
+    int n_grads = n_ws + (ranks > 1);
     t->shard_buffers = shard_buffers;
     t->n_parts = n_parts;
+    t->n_bufs = n_ws;
     t->max_b = batch_size;
     t->grad_stride = (net->n_params + 15) & ~(size_t)15;
     t->ws = calloc((size_t)n_ws, sizeof *t->ws);
@@ -162,7 +176,7 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     t->y = malloc((size_t)batch_size * n_out * sizeof(float));
     t->grad_mem = mem_floats((size_t)n_grads * t->grad_stride);
     t->grad = malloc((size_t)n_grads * sizeof *t->grad);
-    t->span = malloc((size_t)n_grads * sizeof *t->span);
+    t->span = malloc((size_t)n_parts * sizeof *t->span);
     t->loss = calloc((size_t)batch_size, sizeof *t->loss);
     t->perm = malloc((size_t)n_train * sizeof *t->perm);
     if (!t->ws || !t->in || !t->y || !t->grad_mem || !t->grad || !t->span || !t->loss || !t->perm ||
@@ -173,6 +187,7 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     }
     for (int s = 0; s < n_grads; s++)
         t->grad[s] = t->grad_mem + (size_t)s * t->grad_stride;
+    t->sum = ranks > 1 ? t->grad[n_ws] : t->grad[0];
     for (int s = 0; s < n_ws; s++)
         if (net_ws_create(&t->ws[s], net, ws_rows, err) != 0) {
             trainer_free(t);
@@ -199,8 +214,8 @@ static int trainer_setup(trainer *t, const net_t *net, const train_opts *o, int 
     t->y_on = (float)(1.0 - o->label_smoothing + o->label_smoothing / classes);
     for (int l = 0; l < net->n_layers; l++)
         t->dropout |= o->dropout[l] > 0;
-    for (int s = 0; t->dropout && s < (t->shard_buffers ? t->n_parts : 1); s++)
-        if (net_ws_dropout(&t->ws[s], net, o->dropout, err) != 0) {
+    for (int k = 0; t->dropout && k < t->n_bufs; k++)
+        if (net_ws_dropout(&t->ws[k], net, o->dropout, err) != 0) {
             trainer_free(t);
             return -1;
         }
@@ -264,11 +279,12 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
 #define OVERLAP_ROWS 64 /* weight rows per work item of ranks_grads */
 
 /* Shards mode across the ranks of an MPI job (t->group): this rank's
- * shards [s0, s1) of the batch have their deltas; afterwards t->grad[0]
- * holds the sum of every rank's shard gradients in shard order
+ * shards [s0, s1) of the batch have their deltas (shard s in slot s - s0
+ * of t->ws and t->grad); afterwards t->sum holds the sum of every rank's
+ * shard gradients in shard order
  * (reduce_ranks_sum) and t->loss every example's cost. Called by every
  * thread; only the master thread talks to MPI (MPI_THREAD_FUNNELED).
- * Without t->overlap the gradients are already in t->grad[s0..s1) and are
+ * Without t->overlap the gradients are already in t->grad and are
  * summed in one go. With it they are computed here a layer at a time, top
  * layer first: once every thread has finished layer l's, the master sums
  * layer l across the ranks while the other threads compute layer l-1's, so
@@ -288,30 +304,34 @@ static void ranks_grads(const net_t *net, trainer *t, int s0, int s1, int active
                 int s = s0 + it / per, r0 = first + it % per * OVERLAP_ROWS;
                 int r1 = r0 + OVERLAP_ROWS < last ? r0 + OVERLAP_ROWS : last;
                 int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
-                net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, r0, r1,
-                                t->grad[s]);
+                net_param_grads(net, &t->ws[s - s0], t->in + (size_t)lo * net->sizes[0], n, r0,
+                                r1, t->grad[s - s0]);
             }
 #pragma omp barrier
 #pragma omp master
             {
                 size_t begin, end;
                 net_rows_span(net, first, last, &begin, &end);
-                for (int s = 0; s < active; s++)
-                    t->span[s] = t->grad[s] + begin;
-                reduce_ranks_sum(t->group, t->span, active, end - begin, t->grad[0] + begin);
+                for (int s = s0; s < s1; s++)
+                    t->span[s] = t->grad[s - s0] + begin;
+                reduce_ranks_sum(t->group, t->span, active, end - begin, t->sum + begin);
             }
             last = first;
         }
     } else {
 #pragma omp master
-        reduce_ranks_sum(t->group, t->grad, active, net->n_params, t->grad[0]);
+        {
+            for (int s = s0; s < s1; s++)
+                t->span[s] = t->grad[s - s0];
+            reduce_ranks_sum(t->group, t->span, active, net->n_params, t->sum);
+        }
     }
 #pragma omp master
     reduce_ranks_gather(t->group, t->loss, active, S, Bb);
 #pragma omp barrier
 }
 
-/* One mini-batch: its gradient SUM into t->grad[0], then the optimizer's
+/* One mini-batch: its gradient SUM into t->sum, then the optimizer's
  * step at learning rate lr (optim_step); called by every thread of a
  * parallel region, which must pass a barrier before the next step reads
  * the parameters. Each thread reads the optimizer's run-level values
@@ -358,21 +378,21 @@ static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *
 #pragma omp for schedule(static)
     for (int s = s0; s < s1; s++) {
         int lo = s * S, n = Bb - lo < S ? Bb - lo : S;
-        rows_forward_deltas(net, t, &t->ws[s], d, idx + lo, lo, n, s);
+        rows_forward_deltas(net, t, &t->ws[s - s0], d, idx + lo, lo, n, s);
         if (grads_now)
-            net_param_grads(net, &t->ws[s], t->in + (size_t)lo * net->sizes[0], n, 0,
-                            net_weight_rows(net), t->grad[s]);
+            net_param_grads(net, &t->ws[s - s0], t->in + (size_t)lo * net->sizes[0], n, 0,
+                            net_weight_rows(net), t->grad[s - s0]);
     }
     if (t->group)
         ranks_grads(net, t, s0, s1, active, S, Bb);
     else
-        reduce_sum(t->grad, active, net->n_params, t->grad[0]);
+        reduce_sum(t->grad, active, net->n_params, t->sum); /* s0 = 0 */
     long long blocks = (long long)((net->n_params + SGD_BLOCK - 1) / SGD_BLOCK);
 #pragma omp for schedule(static) nowait
     for (long long b = 0; b < blocks; b++) {
         size_t begin = (size_t)b * SGD_BLOCK;
         size_t n = net->n_params - begin < SGD_BLOCK ? net->n_params - begin : SGD_BLOCK;
-        optim_step(&oa, net, net->params, t->grad[0], t->opt.state, begin, begin + n);
+        optim_step(&oa, net, net->params, t->sum, t->opt.state, begin, begin + n);
     }
 }
 
@@ -517,7 +537,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
 
     trainer t;
     eval_ctx ev = {0};
-    int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, B, T, err) != 0 ||
+    int ranks = o->group ? o->group->size : 1;
+    int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, ranks, B, T, err) != 0 ||
                  trainer_setup(&t, net, o, train->rows, train->cols, err) != 0 ||
                  (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0);
     if (reduce_ranks_any(o->group, failed)) {
@@ -572,8 +593,8 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         } else {
             rng_shuffle(&rng, t.perm, train->n);
         }
-        for (int s = 0; t.dropout && s < (t.shard_buffers ? t.n_parts : 1); s++)
-            t.ws[s].drop.key = rng_mix(rng_mix(o->seed, DROPOUT_DOMAIN), (uint64_t)epoch);
+        for (int k = 0; t.dropout && k < t.n_bufs; k++)
+            t.ws[k].drop.key = rng_mix(rng_mix(o->seed, DROPOUT_DOMAIN), (uint64_t)epoch);
         t.aug_key = rng_mix(rng_mix(o->seed, AUG_DOMAIN), (uint64_t)epoch);
         for (int p = 0; t.aug_on && p < t.n_parts; p++)
             t.aug_seconds[p] = 0;
@@ -687,8 +708,9 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
     /* train_parts wants a size_t: clamp, it only matters for small nets. */
     size_t np = n_params < 1e15 ? (size_t)n_params : (size_t)1e15;
     int parts = train_parts(o, B, np);
-    double n_grads = o->shard_buffers ? parts : 1;
-    double n_ws = o->shard_buffers ? parts : 1;
+    int ranks = o->group ? o->group->size : 1;
+    double n_ws = rank_bufs(o->shard_buffers, parts, ranks); /* this rank's */
+    double n_grads = n_ws + (ranks > 1);
     double ws_rows = o->shard_buffers ? (B + parts - 1) / parts : B;
     double f = sizeof(float);
     double dropped = 0; /* masked inputs, per workspace row */
