@@ -169,7 +169,4 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
 int train_check_memory(int n_layers, const int *sizes, const train_opts *o, int n_train,
                        double data_bytes, err_t *err);
 
-/* Threads that `threads` (0 = all) means on this machine. */
-int train_resolve_threads(int threads);
-
 #endif

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "cores.h"
 #include "le.h"
 #include "model.h"
 
@@ -57,7 +58,7 @@ int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n
     /* The config's part is cfg's schema (cfg_identity_text); threads, when
      * they decide the bits, are counted as this run will start them. */
     cfg_t r = *c;
-    r.threads = train_resolve_threads(c->threads);
+    r.threads = cores_resolve(c->threads);
     if (cfg_identity_text(&r, buf, n) != 0)
         return -1;
     size_t len = strlen(buf);

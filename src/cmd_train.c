@@ -25,6 +25,7 @@
 #include "ranks.h"
 #include "report.h"
 #include "sweep.h"
+#include "cores.h"
 #include "train.h"
 
 static void describe(const net_t *net, char *buf, size_t n)
@@ -268,7 +269,7 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
                          int n_eval)
 {
     char desc[512];
-    int T = train_resolve_threads(c->threads);
+    int T = cores_resolve(c->threads);
     int B = c->batch_size < n_fit ? c->batch_size : n_fit;
     describe(net, desc, sizeof desc);
     printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net->n_params);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "train.h"
+#include "cores.h"
 
 
 int eval_argmax(const float *v, int n)
@@ -60,7 +60,7 @@ int eval_ctx_create(eval_ctx *x, const net_t *net, int threads, int max_n, err_t
     memset(x, 0, sizeof *x);
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     int n_batches = (max_n + EVAL_BATCH - 1) / EVAL_BATCH;
-    int T = train_resolve_threads(threads);
+    int T = cores_resolve(threads);
     x->threads = T < n_batches ? T : n_batches > 0 ? n_batches : 1;
     x->max_n = max_n;
     x->ws = calloc((size_t)x->threads, sizeof *x->ws);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cores.h"
 #include "eval.h"
 #include "mem.h"
 #include "optim.h"
@@ -21,14 +22,6 @@
 #define AUTO_MAX_SHARDS 16
 #define AUTO_MIN_SHARD 8                      /* examples, when the batch allows */
 #define AUTO_GRAD_BYTES (32u * 1024 * 1024)  /* all shard gradients together */
-
-int train_resolve_threads(int threads)
-{
-    if (threads > 0)
-        return threads;
-    int n = omp_get_num_procs();
-    return n > 0 ? n : 1;
-}
 
 /* Enough shards to keep 2..16 cores busy, few enough that each shard's
  * matrices stay reasonably tall and that summing the shard gradients (one
@@ -54,7 +47,7 @@ int train_parts(const train_opts *o, int batch_size, size_t n_params)
 {
     int n;
     if (!o->shard_buffers || !o->deterministic)
-        n = train_resolve_threads(o->threads);
+        n = cores_resolve(o->threads);
     else
         n = o->shards > 0 ? o->shards : train_auto_shards(batch_size, n_params);
     return n < batch_size ? n : batch_size;
@@ -531,7 +524,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
                        o->shard_buffers ? "train.deterministic: false" : "train.reduce: fused",
                        o->group->size);
 
-    int T = train_resolve_threads(o->threads);
+    int T = cores_resolve(o->threads);
     int B = o->batch_size < train->n ? o->batch_size : train->n;
     int parts = train_parts(o, B, net->n_params);
 
@@ -725,7 +718,7 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
                    + (double)B * (sizes[0] + sizes[n_layers]) * f + B * 8.0 /* batch */
                    + (double)n_train * sizeof(int);  /* the permutation */
     /* Evaluation: one workspace of 256 rows per thread, at most. */
-    bytes += (double)train_resolve_threads(o->threads) * 256 * 2 * (units + sizes[0]) * f;
+    bytes += (double)cores_resolve(o->threads) * 256 * 2 * (units + sizes[0]) * f;
     return bytes;
 }
 

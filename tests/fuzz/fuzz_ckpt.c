@@ -25,10 +25,6 @@ static const char *OTHER_CONFIG =
 
 static char dir[600], file[700];
 
-/* ckpt_config_text (never called here) refers to this; a stub keeps
- * src/train.c, OpenMP and the whole trainer out of the harness. */
-int train_resolve_threads(int threads) { return threads > 0 ? threads : 1; }
-
 static void load_one(void)
 {
     for (int with_config = 0; with_config < 2; with_config++) {

@@ -13,8 +13,6 @@
 #include "model.h"
 #include "pgm.h"
 
-int train_resolve_threads(int threads) { return threads > 0 ? threads : 1; }
-
 static void die(const err_t *e)
 {
     fprintf(stderr, "gen_corpus: %s\n", e->msg);

@@ -27,9 +27,9 @@ mkdir -p "$build" "$fz/crashes"
 build=$(cd "$build" && pwd)
 
 # Library sources per harness, compiled straight into it. None of them needs
-# OpenMP: the kernels (src/kernels/) are serial anyway, and
-# src/train.c is left out (fuzz_ckpt.c stubs the one function ckpt.c uses).
-core="src/err.c src/net.c src/kernels/*.c src/mem.c src/rng.c src/detmath.c src/optim.c src/lrsched.c"
+# OpenMP: the kernels (src/kernels/) are serial anyway, and src/train.c is
+# left out (src/cores.c counts processors without OpenMP too).
+core="src/err.c src/cores.c src/net.c src/kernels/*.c src/mem.c src/rng.c src/detmath.c src/optim.c src/lrsched.c"
 sources() {
     case $1 in
     cfg)   echo "src/cfg.c $core" ;;
