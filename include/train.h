@@ -59,7 +59,8 @@ typedef struct {
      * hooks (the caller decides who prints or writes). */
     const reduce_group *group;
     /* With group: sum each layer's gradients across the ranks while the
-     * layers below are computed (train.overlap); the bits are the same. */
+     * layers below are computed (train.overlap, off by default); the bits
+     * are the same. */
     int overlap;
 
     /* Regularisation (all zero = off). */

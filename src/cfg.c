@@ -125,7 +125,7 @@ static const key_spec KEYS[] = {
     {"train", "reduce", K_REDUCE, F(shard_buffers), 0, 0, "fused", always},
     {"train", "shards", K_INT, F(shards), 0, CFG_MAX_SHARDS, "0", in_shards_mode},
     {"train", "deterministic", K_BOOL, F(deterministic), 0, 0, "true", in_shards_mode},
-    {"train", "overlap", K_BOOL, F(overlap), 0, 0, "true", NULL},
+    {"train", "overlap", K_BOOL, F(overlap), 0, 0, "false", NULL},
     {"train", "optimizer", K_OPTIM, F(optimizer), 0, 0, "sgd", always},
     {"train", "momentum", K_FRAC, F(momentum), 0, 0, "0.0", is_sgd},
     {"train", "nesterov", K_BOOL, F(nesterov), 0, 0, "false", has_momentum},

@@ -1115,7 +1115,7 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "data:\n  dir: \"mnist\"\n");
     ck_assert_has(text, "network:\n  sizes: [784, 30, 10]\n  activation: sigmoid\n");
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
-    ck_assert_has(text, "  deterministic: true\n  overlap: true\n  optimizer: sgd\n  momentum: 0\n");
+    ck_assert_has(text, "  deterministic: true\n  overlap: false\n  optimizer: sgd\n  momentum: 0\n");
     ck_assert_has(text, "  weight_decay: 0\n  dropout: 0\n  input_dropout: 0\n");
     ck_assert_has(text, "  label_smoothing: 0\naugment:\n  shift: 0\n  rotate: 0\n");
     ck_assert_has(text, "  elastic_sigma: 4\noutput:\n  model: \"\"\n  metrics: \"\"\n");
