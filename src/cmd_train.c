@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "ckpt.h"
 #include "cli.h"
+#include "cores.h"
 #include "curves.h"
 #include "eval.h"
 #include "fsx.h"
@@ -25,7 +26,6 @@
 #include "ranks.h"
 #include "report.h"
 #include "sweep.h"
-#include "cores.h"
 #include "train.h"
 
 static void describe(const net_t *net, char *buf, size_t n)

@@ -140,25 +140,29 @@ static int plan_chunks(trainer *t, const net_t *net, int T)
     return 0;
 }
 
-/* Workspaces and shard gradient buffers one rank of `ranks` needs: in
- * shards mode a rank computes at most ceil(n_parts / ranks) shards of a
- * batch (reduce_block), the short last batch included; fused mode has one. */
-static int rank_bufs(int shard_buffers, int n_parts, int ranks)
+/* Workspaces and shard gradient buffers one rank of `group` (NULL: this
+ * process alone) needs: in shards mode a rank computes at most
+ * ceil(n_parts / ranks) shards of a batch (reduce_block), the short last
+ * batch included; fused mode has one. */
+static int rank_bufs(int shard_buffers, int n_parts, const reduce_group *group)
 {
+    int ranks = group ? group->size : 1;
     return shard_buffers ? (n_parts + ranks - 1) / ranks : 1;
 }
 
 static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_buffers,
-                          int n_parts, int ranks, int batch_size, int T, err_t *err)
+                          int n_parts, const reduce_group *group, int batch_size, int T,
+                          err_t *err)
 {
     memset(t, 0, sizeof *t);
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
-    int n_ws = rank_bufs(shard_buffers, n_parts, ranks);
+    int n_ws = rank_bufs(shard_buffers, n_parts, group);
     int ws_rows = shard_buffers ? (batch_size + n_parts - 1) / n_parts : batch_size;
     /* Across ranks the sum has its own buffer: reduce_ranks_sum receives
      * the earlier ranks' partial sum into it while this rank's first shard
      * is still to be added. */
-    int n_grads = n_ws + (ranks > 1);
+    int n_grads = n_ws + (group != NULL);
+    t->group = group;
     t->shard_buffers = shard_buffers;
     t->n_parts = n_parts;
     t->n_bufs = n_ws;
@@ -180,7 +184,7 @@ static int trainer_create(trainer *t, const net_t *net, int n_train, int shard_b
     }
     for (int s = 0; s < n_grads; s++)
         t->grad[s] = t->grad_mem + (size_t)s * t->grad_stride;
-    t->sum = ranks > 1 ? t->grad[n_ws] : t->grad[0];
+    t->sum = group ? t->grad[n_ws] : t->grad[0];
     for (int s = 0; s < n_ws; s++)
         if (net_ws_create(&t->ws[s], net, ws_rows, err) != 0) {
             trainer_free(t);
@@ -274,16 +278,16 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
 /* Shards mode across the ranks of an MPI job (t->group): this rank's
  * shards [s0, s1) of the batch have their deltas (shard s in slot s - s0
  * of t->ws and t->grad); afterwards t->sum holds the sum of every rank's
- * shard gradients in shard order
- * (reduce_ranks_sum) and t->loss every example's cost. Called by every
+ * shard gradients in shard order (reduce_ranks_sum) and t->loss every
+ * example's cost. Called by every
  * thread; only the master thread talks to MPI (MPI_THREAD_FUNNELED).
  * Without t->overlap the gradients are already in t->grad and are
  * summed in one go. With it they are computed here a layer at a time, top
  * layer first: once every thread has finished layer l's, the master sums
  * layer l across the ranks while the other threads compute layer l-1's, so
- * the talking hides behind the work (a rank of one thread only waits
- * less upstream). Each element gets the same additions either way: the
- * same bits. */
+ * the talking hides behind their work (with one thread a rank nothing
+ * hides: the layers go in turn). Each element gets the same additions
+ * either way: the same bits. */
 static void ranks_grads(const net_t *net, trainer *t, int s0, int s1, int active, int S, int Bb)
 {
     if (t->overlap) {
@@ -530,8 +534,7 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
 
     trainer t;
     eval_ctx ev = {0};
-    int ranks = o->group ? o->group->size : 1;
-    int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, ranks, B, T, err) != 0 ||
+    int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, o->group, B, T, err) != 0 ||
                  trainer_setup(&t, net, o, train->rows, train->cols, err) != 0 ||
                  (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0);
     if (reduce_ranks_any(o->group, failed)) {
@@ -541,7 +544,6 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         eval_ctx_free(&ev);
         return -1;
     }
-    t.group = o->group;
     t.overlap = o->overlap;
     net->packed = B >= PACKED_MIN_BATCH;
     rng_t rng;
@@ -701,9 +703,8 @@ double train_memory_bytes(int n_layers, const int *sizes, const train_opts *o, i
     /* train_parts wants a size_t: clamp, it only matters for small nets. */
     size_t np = n_params < 1e15 ? (size_t)n_params : (size_t)1e15;
     int parts = train_parts(o, B, np);
-    int ranks = o->group ? o->group->size : 1;
-    double n_ws = rank_bufs(o->shard_buffers, parts, ranks); /* this rank's */
-    double n_grads = n_ws + (ranks > 1);
+    double n_ws = rank_bufs(o->shard_buffers, parts, o->group); /* this rank's */
+    double n_grads = n_ws + (o->group != NULL);
     double ws_rows = o->shard_buffers ? (B + parts - 1) / parts : B;
     double f = sizeof(float);
     double dropped = 0; /* masked inputs, per workspace row */
