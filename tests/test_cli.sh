@@ -155,7 +155,7 @@ head -c 4 "$tmp/out/tiny.NPZ" | od -An -tx1 | grep -q '50 4b 03 04' && ok || bad
     && ok || bad "two exports of one model differ"
 expect 0 'images.idx\[0\]: 0  0\.[0-9]{9} 0\.[0-9]{8,}(e-[0-9]+)?$' -- "$NNTRAIN" predict --all-digits -m "$m" "$tmp/data/images.idx"
 expect 2 'export needs -m MODEL' -- "$NNTRAIN" export -o "$tmp/x.onnx"
-expect 2 'export needs -o FILE.onnx or -o FILE.npz' -- "$NNTRAIN" export -m "$m"
+expect 2 'export needs -o FILE' -- "$NNTRAIN" export -m "$m"
 expect 2 'export takes no file arguments' -- "$NNTRAIN" export -m "$m" -o "$tmp/x.onnx" extra
 expect 2 '-o is for export' -- "$NNTRAIN" predict -m "$m" -o "$tmp/x.onnx" "$tmp/data/images.idx"
 expect 2 '--all-digits is for predict' -- "$NNTRAIN" eval --all-digits -m "$m"
@@ -218,5 +218,31 @@ srcdir=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}
 printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml"
 cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
 expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"
+
+# --- the command table: plot's options and checks, through the binary ------------
+m=$tmp/out/tiny.model w=$tmp/plot-w.png
+expect 0 '' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w"
+[ -s "$w" ] && ok || bad "plot weights wrote no PNG"
+expect 0 '' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w" --rows=4
+expect 2 'rows x cols|rows|cols' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w" --rows=3
+expect 2 'plot needs a picture' -- "$NNTRAIN" plot
+expect 2 "unknown picture 'pie'" -- "$NNTRAIN" plot pie -o "$w"
+expect 2 'plot needs -o FILE' -- "$NNTRAIN" plot weights -m "$m"
+expect 2 'weights needs -m MODEL' -- "$NNTRAIN" plot weights -o "$w"
+expect 2 'unknown option --bogus' -- "$NNTRAIN" plot weights -m "$m" -o "$w" --bogus
+expect 2 "--scale '0': expected a whole number 1..64" -- "$NNTRAIN" plot weights -m "$m" -o "$w" --scale 0
+expect 2 'none.model' -- "$NNTRAIN" plot weights -m "$tmp/none.model" -o "$w"
+expect 1 'nonexistent-dir' -- "$NNTRAIN" plot weights -m "$m" -o /nonexistent-dir/w.png
+expect 2 'curves needs at least one metrics CSV' -- "$NNTRAIN" plot curves -o "$w"
+expect 2 '' -- "$NNTRAIN" plot curves -o "$w" "$m"
+expect 2 '--images and --labels go together' -- "$NNTRAIN" plot errors -m "$m" -o "$w" --images "$m"
+expect 2 '--port is for serve' -- "$NNTRAIN" plot weights -m "$m" -o "$w" --port 1
+expect 2 '--resume is for train' -- "$NNTRAIN" eval -m "$m" --resume x
+expect 2 'train takes no file arguments' -- "$NNTRAIN" -c "$tmp/tiny.yaml" extra
+expect 2 'predict needs FILE' -- "$NNTRAIN" predict -m "$m"
+# Every command has its own help, from the same table.
+for c in train eval predict export plot serve; do
+    expect 0 "^Usage: nntrain $c " -- "$NNTRAIN" $c --help
+done
 
 finish

@@ -1,4 +1,4 @@
-/* Tests for image, plot, curves and cmd_plot: every picture is drawn from
+/* Tests for image, plot and curves (the plot command: tests/test_cli.sh): every picture is drawn from
  * small synthetic inputs, written into a mkdtemp dir and read back (PNGs
  * decoded with libpng, SVGs checked as text); errors for unwritable paths,
  * bad CSVs and bad command lines. */
@@ -487,60 +487,7 @@ START_TEST(test_curves_bad_csv)
 }
 END_TEST
 
-/* ---- cmd_plot ------------------------------------------------------------- */
-
-static int run_plot(const char *a0, const char *a1, const char *a2, const char *a3,
-                    const char *a4, const char *a5, const char *a6)
-{
-    const char *in[] = {"plot", a0, a1, a2, a3, a4, a5, a6};
-    char *argv[9] = {0};
-    int argc = 0;
-    for (size_t i = 0; i < sizeof in / sizeof in[0] && in[i]; i++)
-        argv[argc++] = (char *)in[i];
-    return cmd_plot(argc, argv);
-}
-
-START_TEST(test_cmd_plot)
-{
-    err_t err;
-    net_t net;
-    weights_net(&net);
-    const char *model = tmp_path("w.model"), *out = tmp_path("w.png");
-    ck_assert_msg(model_save(model, &net, &err) == 0, "%s", err.msg);
-    net_free(&net);
-
-    ck_assert_int_eq(run_plot("weights", "-q", "-m", model, "-o", out, NULL), 0);
-    img_t im;
-    ck_assert_msg(img_read_png(out, &im, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(im.w, 2 * (2 * 3 + PLOT_GAP) + PLOT_GAP); /* 2x2 inputs: square */
-    img_free(&im);
-    ck_assert_int_eq(run_plot("weights", "-q", "-m", model, "-o", out, "--rows=4"), 0);
-    ck_assert_int_eq(run_plot("weights", "-q", "-m", model, "-o", out, "--rows=3"), 2);
-
-    /* Bad usage and bad input: 2. I/O failure: 1. */
-    ck_assert_int_eq(run_plot(NULL, NULL, NULL, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("pie", "-o", out, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-o", out, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, "-o", out, "--bogus", NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, "-o", out, "--scale", "0"), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", tmp_path("none.model"), "-o", out, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, "-o", "/nonexistent-dir/w.png", NULL, NULL),
-                     1);
-    ck_assert_int_eq(run_plot("curves", "-o", out, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("curves", "-o", out, model, NULL, NULL, NULL), 2); /* not a CSV */
-    ck_assert_int_eq(run_plot("errors", "-m", model, "-o", out, "--images", model), 2);
-
-    const char *csv = tmp_path("m.csv"), *svg = tmp_path("m.svg");
-    put_str(csv, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s\n1,0.5,0.4,0.9,1,1\n");
-    ck_assert_int_eq(run_plot("curves", "-q", "-o", svg, csv, NULL, NULL), 0);
-    char *s = (char *)tu_read_file(svg, NULL);
-    ck_assert_int_eq(count_str(s, "<polyline"), 3);
-    free(s);
-}
-END_TEST
-
 TU_MAIN_TMPDIR("plot", test_png_round_trip, test_png_errors, test_font,
         test_weights_png, test_weights_bad_shape, test_confusion_png,
         test_errors_png, test_predict, test_curves_svg,
-        test_curves_bad_csv, test_cmd_plot)
+        test_curves_bad_csv)

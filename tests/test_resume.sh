@@ -222,7 +222,7 @@ expect 2 'foreign\.ckpt: not an nntrain checkpoint' -- run --resume "$tmp/foreig
 expect 2 'nope\.ckpt' -- run --resume "$tmp/nope.ckpt"
 mkdir -p "$tmp/empty"
 expect 2 'no checkpoint' -- run --resume "$tmp/empty"
-expect 2 'resume is for training' -- "$NNTRAIN" eval -m "$tmp/ref.model" --resume "$ck"
+expect 2 '--resume is for train' -- "$NNTRAIN" eval -m "$tmp/ref.model" --resume "$ck"
 # Epochs may grow on resume: more training from the same point.
 expect 0 'resuming from .*checkpoint\.ckpt' -- "$NNTRAIN" -c "$tmp/run.yaml" -s train.epochs=100000 \
     -s output.checkpoint_every=0 -s train.epochs=1 --resume "$ck"
