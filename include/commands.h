@@ -6,6 +6,8 @@
 #define NNTRAIN_COMMANDS_H
 
 #include "cli.h"
+#include "reduce.h"
+#include "sweep.h"
 
 /* Every command's options, as main() parsed them from one table; a
  * command reads the ones its row in COMMANDS[] allows (the others stay
@@ -40,5 +42,19 @@ int cmd_predict(const cli_options *o); /* src/cmd_predict.c */
 int cmd_export(const cli_options *o);  /* src/cmd_export.c */
 int cmd_plot(const cli_options *o);    /* src/cmd_plot.c: files[0] is the picture */
 int cmd_serve(const cli_options *o);   /* src/cmd_serve.c */
+
+/* src/cmd_sweep.c: the train command with a config that has a sweep:
+ * section (base: the config without it, loaded and validated). */
+int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *spec);
+
+/* src/cmd_train.c: one training run as the train command makes it (run.h's
+ * steps with the banner, epoch lines, metrics file and signals), for the
+ * MPI ranks of group (NULL: this process alone); *res (a sweep's trial)
+ * gets its figures when given. Returns the exit code, the error printed. */
+int train_one(const cli_options *o, const cfg_t *c, const reduce_group *group,
+              sweep_result *res);
+
+/* The signal (SIGINT, SIGTERM) that stopped the last train_one, or 0. */
+int train_stop_signal(void);
 
 #endif

@@ -45,6 +45,8 @@ typedef struct {
     const reduce_group *group;         /* the MPI ranks training this model together; NULL: alone */
     int write_files;                   /* this process writes checkpoints and the model, and
                                         * evaluates on the test set (rank 0) */
+    int pause_after;                   /* > 0: stop after this epoch with a checkpoint
+                                        * (train_opts.pause_after; a sweep's rung) */
 } run_args;
 
 typedef struct {
@@ -91,7 +93,8 @@ uint64_t run_hash(const run_t *r);
 
 /* Trains; hooks (may be NULL) see the progress and each epoch. Returns 0,
  * TRAIN_STOPPED when args->stop stopped it (after a checkpoint, when
- * output.checkpoint is set), or -1 with err filled (naming the checkpoint
+ * output.checkpoint is set), TRAIN_PAUSED after args->pause_after epochs
+ * (likewise), or -1 with err filled (naming the checkpoint
  * resumed from, or the last one written, when that helps). */
 int run_train(run_t *r, const train_hooks *hooks, err_t *err);
 

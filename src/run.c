@@ -256,6 +256,7 @@ int run_setup(run_t *r, const cfg_t *c, const run_args *args, err_t *err)
     run_train_opts(c, &r->opts);
     r->opts.group = args->group;
     r->opts.stop = args->stop;
+    r->opts.pause_after = args->pause_after;
     r->opts.on_checkpoint = save_checkpoint;
     r->opts.ckpt_user = r;
     if (load_data(r, err) != 0 || check_memory(r, err) != 0 || check_outputs(r, err) != 0)

@@ -527,7 +527,7 @@ typedef struct {
 } run_loop;
 
 /* A step's answer when the run goes on; anything else is train_run's
- * return value (0 done, TRAIN_STOPPED, -1 error). */
+ * return value (0 done, TRAIN_STOPPED, TRAIN_PAUSED, -1 error). */
 #define GO_ON 2
 
 /* Refuses arguments that cannot make a run. */
@@ -715,8 +715,8 @@ static int update_best(run_loop *L, const train_epoch_stats *es)
 
 /* The end of an epoch, decided alike on every rank: the caller's hook or
  * early stopping may end the run; a stop signal (except during the last
- * epoch: the model is about to be saved anyway) or checkpoint_every saves
- * a checkpoint. */
+ * epoch: the model is about to be saved anyway), pause_after or
+ * checkpoint_every saves a checkpoint. */
 static int end_epoch(run_loop *L, const train_epoch_stats *es, int out_of_patience, err_t *err)
 {
     const train_opts *o = L->o;
@@ -725,13 +725,16 @@ static int end_epoch(run_loop *L, const train_epoch_stats *es, int out_of_patien
     int early = hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, es) != 0;
     early = reduce_ranks_any(o->group, early) | out_of_patience;
     L->st.stopping = reduce_ranks_any(o->group, o->stop && *o->stop) && epoch < o->epochs && !early;
-    if (L->st.stopping || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
+    int pause = epoch == o->pause_after && epoch < o->epochs && !early && !L->st.stopping;
+    if (L->st.stopping || pause || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
         L->st.opt = L->t.opt;
         if (checkpoint(L->net, o, &L->st, err) != 0)
             return -1;
     }
     if (L->st.stopping)
         return TRAIN_STOPPED;
+    if (pause)
+        return TRAIN_PAUSED;
     return early ? 0 : GO_ON;
 }
 

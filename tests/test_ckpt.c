@@ -470,6 +470,7 @@ typedef struct {
     train_state st;
     int perm[N_EX];
     float params[1000];
+    float opt_state[2000]; /* the optimizer's (Adam: m then v) */
     int calls;
 } saved_state;
 
@@ -480,6 +481,11 @@ static int keep_state(void *user, const net_t *net, const train_state *s, err_t 
     memcpy(k->perm, s->perm, sizeof k->perm);
     k->st.perm = k->perm;
     memcpy(k->params, net->params, net->n_params * sizeof(float));
+    ck_assert_uint_le(s->opt.n_state, sizeof k->opt_state / sizeof(float));
+    if (s->opt.n_state) {
+        memcpy(k->opt_state, s->opt.state, s->opt.n_state * sizeof(float));
+        k->st.opt.state = k->opt_state;
+    }
     k->calls++;
     return 0;
 }
@@ -554,6 +560,50 @@ START_TEST(resume_at_epoch_end)
 {
     /* The last batch of epoch 1: the stop waits for the epoch's end. */
     check_resume(0, 1, 2, 1, N_EX);
+}
+END_TEST
+
+/* A pause after epoch k (a sweep's rung) checkpoints at the epoch's end;
+ * resumed, with a cosine schedule over all epochs and Adam, the run ends
+ * bitwise as one never paused, for other thread counts too. */
+START_TEST(pause_then_resume_is_bitwise)
+{
+    idx_dataset d;
+    uint8_t img[N_EX * 9], lab[N_EX];
+    toy_data(&d, img, lab);
+    for (int pause = 1; pause <= 4; pause++) {
+        train_opts o = {.learning_rate = 0.05, .batch_size = 8, .epochs = 5, .seed = 3,
+                        .threads = 1, .deterministic = 1,
+                        .sched = {.kind = SCHED_COSINE, .min_rate = 0.001},
+                        .optim = {.name = OPTIM_NAME_ADAM, .beta1 = 0.9, .beta2 = 0.999,
+                                  .epsilon = 1e-8}};
+        net_t ref, run, res;
+        toy_net(&ref);
+        ck_assert_int_eq(train_run(&ref, &d, NULL, &o, NULL, NULL), 0);
+        saved_state *k = calloc(1, sizeof *k);
+        toy_net(&run);
+        o.pause_after = pause;
+        o.on_checkpoint = keep_state;
+        o.ckpt_user = k;
+        err_t err;
+        ck_assert_int_eq(train_run(&run, &d, NULL, &o, NULL, &err), TRAIN_PAUSED);
+        ck_assert_int_eq(k->calls, 1);
+        ck_assert_int_eq(k->st.epoch, pause);
+        ck_assert_int_eq(k->st.step, k->st.n_batches);
+        ck_assert(memcmp(run.params, ref.params, ref.n_params * sizeof(float)) != 0);
+
+        toy_net(&res);
+        memcpy(res.params, k->params, res.n_params * sizeof(float));
+        o.pause_after = 0;
+        o.threads = 3;
+        o.resume = &k->st;
+        ck_assert_msg(train_run(&res, &d, NULL, &o, NULL, &err) == 0, "%s", err.msg);
+        ck_assert_mem_eq(res.params, ref.params, ref.n_params * sizeof(float));
+        net_free(&ref);
+        net_free(&run);
+        net_free(&res);
+        free(k);
+    }
 }
 END_TEST
 
@@ -663,5 +713,5 @@ END_TEST
 TU_MAIN("ckpt", round_trip_exact, round_trip_early_stopping_state, round_trip_optimizer_state, every_flipped_byte_is_refused, every_truncation_is_refused,
         other_config_is_named, foreign_files_are_refused, failed_save_keeps_the_old_checkpoint,
         resume_dir_picks_the_latest, config_text_covers_the_trajectory, resume_mid_epoch_fused,
-        resume_mid_epoch_shards, resume_at_epoch_end, periodic_checkpoints,
+        resume_mid_epoch_shards, resume_at_epoch_end, pause_then_resume_is_bitwise, periodic_checkpoints,
         divergence_names_epoch_and_step, memory_check_refuses_huge_sizes)
