@@ -55,7 +55,7 @@ typedef struct {
  * (cfg_identity_text: cfg's schema says which), then the training data's
  * sizes and checksum (fit is the part trained on).
  * Returns 0, or -1 if it does not fit in n bytes. */
-int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n);
+int ckpt_config_text(const cfg_t *c, const dataset *fit, char *buf, size_t n);
 
 uint64_t ckpt_hash(const char *text);
 

@@ -21,14 +21,14 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
  * limit > 0 keeps the first limit examples. A missing file's message says
  * how to get the data. */
 int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
-                  idx_dataset *d, err_t *err);
+                  dataset *d, err_t *err);
 
 /* What eval and plot work on: the model file, and the config's test set,
  * or images/labels when given (both or neither). *threads gets the
  * config's train.threads. On error nothing stays allocated. */
 int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
                             const char *data_dir, const char *model, const char *images,
-                            const char *labels, net_t *net, idx_dataset *d, int *threads,
+                            const char *labels, net_t *net, dataset *d, int *threads,
                             err_t *err);
 
 /* A command's name in its messages and its usage text: what its usage

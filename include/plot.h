@@ -35,11 +35,11 @@ int plot_confusion(const long long *conf, int n, img_t *out, err_t *err);
 
 /* The first max_images examples of d whose pred[i] != labels[i], images
  * scaled up by scale (dark ink on white). pred has d->n entries. */
-int plot_errors(const idx_dataset *d, const int *pred, int max_images, int scale, img_t *out,
+int plot_errors(const dataset *d, const int *pred, int max_images, int scale, img_t *out,
                 err_t *err);
 
 /* pred[i] = the class net predicts for example i of d (forward passes in
  * batches, one thread). pred has d->n entries. */
-int plot_predict(const net_t *net, const idx_dataset *d, int *pred, err_t *err);
+int plot_predict(const net_t *net, const dataset *d, int *pred, err_t *err);
 
 #endif

@@ -52,9 +52,9 @@ typedef struct {
 typedef struct {
     const cfg_t *cfg;
     run_args args;
-    idx_dataset train, test;     /* as read from the files */
-    idx_dataset fit, val;        /* views of train: val is its last data.validation examples */
-    const idx_dataset *eval_set; /* what each epoch is evaluated on: val, or test without one */
+    dataset train, test;     /* as read from the files */
+    dataset fit, val;        /* views of train: val is its last data.validation examples */
+    const dataset *eval_set; /* what each epoch is evaluated on: val, or test without one */
     net_t net;
     train_opts opts;
     train_best best;             /* early stopping's best weights (train.patience > 0) */

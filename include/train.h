@@ -163,7 +163,7 @@ int train_parts(const train_opts *o, int batch_size, size_t n_params);
  * opts->pause_after epochs (after on_checkpoint), -1 with err filled on
  * an error. A mini-batch loss or weight that is not finite stops training
  * with an error naming the epoch and step; no checkpoint is written then. */
-int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
+int train_run(net_t *net, const dataset *train, const dataset *eval_set,
               const train_opts *opts, const train_hooks *hooks, err_t *err);
 
 /* Estimated bytes of memory training needs beyond the loaded data: the

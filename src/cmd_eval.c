@@ -29,7 +29,7 @@ int cmd_eval(const cli_options *o)
     err_t err;
     err_clear(&err);
     net_t net = {0};
-    idx_dataset d = {0};
+    dataset d = {0};
     eval_result r = {0};
     int rc = 0, threads = 0;
     if (cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir, o->model,
@@ -46,6 +46,6 @@ fail:
 done:
     eval_result_free(&r);
     net_free(&net);
-    idx_dataset_free(&d);
+    dataset_free(&d);
     return rc;
 }

@@ -51,7 +51,7 @@ static int usage_error(const char *msg)
 }
 
 /* The model and the test set (or --images/--labels), as `nntrain eval`. */
-static int load_model_and_data(const plot_opts *o, net_t *net, idx_dataset *d, int *threads,
+static int load_model_and_data(const plot_opts *o, net_t *net, dataset *d, int *threads,
                                err_t *err)
 {
     return cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir,
@@ -151,7 +151,7 @@ static int plot_confusion_cmd(const plot_opts *o)
     err_t err;
     err_clear(&err);
     net_t net = {0};
-    idx_dataset d = {0};
+    dataset d = {0};
     eval_result r = {0};
     img_t im = {0};
     int rc = 0, threads = 0;
@@ -170,7 +170,7 @@ fail:
 done:
     img_free(&im);
     eval_result_free(&r);
-    idx_dataset_free(&d);
+    dataset_free(&d);
     net_free(&net);
     return rc;
 }
@@ -180,7 +180,7 @@ static int plot_errors_cmd(const plot_opts *o)
     err_t err;
     err_clear(&err);
     net_t net = {0};
-    idx_dataset d = {0};
+    dataset d = {0};
     img_t im = {0};
     int *pred = NULL;
     int rc = 0, threads = 0;
@@ -208,7 +208,7 @@ fail:
 done:
     free(pred);
     img_free(&im);
-    idx_dataset_free(&d);
+    dataset_free(&d);
     net_free(&net);
     return rc;
 }

@@ -47,7 +47,7 @@ static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path
             return err_set(err, ERR_INPUT, "%s: image is %dx%d = %d pixels; the model takes %d inputs",
                            path, rows, cols, rows * cols, n_in);
         }
-        eval_scale_pixels(px, n_in, x);
+        dataset_scale_pixels(px, n_in, x);
         free(px);
         net_forward(net, ws, x, 1);
         print_prediction(path, -1, net, net_output(net, ws), all_digits);
@@ -64,7 +64,7 @@ static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path
     }
     long long n = a.ndims > 1 ? a.dims[0] : 1;
     for (long long i = 0; i < n; i++) {
-        eval_scale_pixels(a.data + i * n_in, n_in, x);
+        dataset_scale_pixels(a.data + i * n_in, n_in, x);
         net_forward(net, ws, x, 1);
         print_prediction(path, i, net, net_output(net, ws), all_digits);
     }

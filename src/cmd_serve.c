@@ -28,7 +28,7 @@ typedef struct {
 /* The digits to pick from: --images/--labels, else the config's test set.
  * Without either option a missing test set only costs the samples (a
  * warning); an explicit one that cannot be read is an error. */
-static int load_samples(const serve_opts *o, const net_t *net, idx_dataset *d, err_t *err)
+static int load_samples(const serve_opts *o, const net_t *net, dataset *d, err_t *err)
 {
     int explicit_data = o->images || o->config || o->data_dir || o->n_overrides;
     int rc;
@@ -44,7 +44,7 @@ static int load_samples(const serve_opts *o, const net_t *net, idx_dataset *d, e
         free(c);
     }
     if (rc == 0 && (rc = eval_check_data(net, d, "samples", err)) != 0)
-        idx_dataset_free(d);
+        dataset_free(d);
     if (rc != 0 && !explicit_data) {
         if (!o->quiet)
             fprintf(stderr, "nntrain: serve: no test digits to pick from (%s)\n", err->msg);
@@ -60,7 +60,7 @@ static int run(const serve_opts *o)
     err_t err;
     err_clear(&err);
     net_t net = {0};
-    idx_dataset d = {0};
+    dataset d = {0};
     serve_t *server = NULL;
     api_t api;
     int rc = 0;
@@ -96,7 +96,7 @@ static int run(const serve_opts *o)
 fail:
     rc = cli_fail(&err);
 done:
-    idx_dataset_free(&d);
+    dataset_free(&d);
     net_free(&net);
     return rc;
 }

@@ -352,7 +352,7 @@ int idx_write(const char *path, int ndims, const int *dims, const uint8_t *data,
 /* ---- data sets ------------------------------------------------------------ */
 
 int idx_load_dataset(const char *images_path, const char *labels_path,
-                     int max_n, idx_dataset *out, err_t *err)
+                     int max_n, dataset *out, err_t *err)
 {
     memset(out, 0, sizeof *out);
     idx_array im, lb;
@@ -396,6 +396,7 @@ int idx_load_dataset(const char *images_path, const char *labels_path,
     out->n = n;
     out->rows = im.dims[1];
     out->cols = im.dims[2];
+    out->n_in = out->rows * out->cols;
     out->images = im.data; /* ownership moves to out */
     out->labels = lb.data;
     return 0;
@@ -406,9 +407,3 @@ fail:
     return -1;
 }
 
-void idx_dataset_free(idx_dataset *d)
-{
-    free(d->images);
-    free(d->labels);
-    memset(d, 0, sizeof *d);
-}

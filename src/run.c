@@ -63,19 +63,19 @@ void run_train_opts(const cfg_t *c, train_opts *o)
 
 /* The set's images must fit network.sizes' input layer and its labels its
  * output layer. Errors name the file and the config line. */
-static int check_set(const cfg_t *c, const idx_dataset *d, const char *images,
+static int check_set(const cfg_t *c, const dataset *d, const char *images,
                      const char *labels, err_t *err)
 {
     char where[CFG_PATH_MAX + 64], path[CFG_PATH_MAX * 2];
     int n_out = c->sizes[c->n_layers];
     cfg_where(c, "network.sizes", where, sizeof where);
-    if (c->sizes[0] != d->rows * d->cols) {
+    if (c->sizes[0] != d->n_in) {
         cfg_data_path(c, images, path, sizeof path);
         return err_set(err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but the "
                        "images of %s are %dx%d = %d pixels", where, c->sizes[0], path, d->rows,
-                       d->cols, d->rows * d->cols);
+                       d->cols, d->n_in);
     }
-    for (int i = 0; i < d->n; i++)
+    for (int i = 0; d->labels && i < d->n; i++)
         if (d->labels[i] >= n_out) {
             cfg_data_path(c, labels, path, sizeof path);
             return err_set(err, ERR_INPUT, "%s: network.sizes: the output layer has %d units but "
@@ -101,11 +101,9 @@ static int load_data(run_t *r, err_t *err)
         return err_set(err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none "
                        "of the %d to train on", where, c->validation, r->train.n);
     }
-    r->fit = r->val = r->train;
-    r->fit.n = r->train.n - c->validation;
-    r->val.n = c->validation;
-    r->val.images = r->train.images + (size_t)r->fit.n * r->train.rows * r->train.cols;
-    r->val.labels = r->train.labels + r->fit.n;
+    int n_fit = r->train.n - c->validation;
+    r->fit = dataset_view(&r->train, 0, n_fit);
+    r->val = dataset_view(&r->train, n_fit, c->validation);
     r->eval_set = c->validation > 0 ? &r->val : &r->test;
     return 0;
 }
@@ -115,9 +113,11 @@ static int load_data(run_t *r, err_t *err)
 static int check_memory(const run_t *r, err_t *err)
 {
     const cfg_t *c = r->cfg;
-    const idx_dataset *tr = &r->train, *te = &r->test;
-    double data_bytes = ((double)tr->n * tr->rows * tr->cols + tr->n) +
-                        ((double)te->n * te->rows * te->cols + te->n);
+    const dataset *tr = &r->train, *te = &r->test;
+    /* Pixels are bytes, features floats; a label a byte, targets floats. */
+    double per_in = tr->images ? 1 : sizeof(float);
+    double per_out = tr->labels ? 1 : tr->n_targets * sizeof(float);
+    double data_bytes = ((double)tr->n + te->n) * (tr->n_in * per_in + per_out);
     if (train_check_memory(c->n_layers, c->sizes, &r->opts, r->fit.n, data_bytes, err) == 0)
         return 0;
     char where[CFG_PATH_MAX + 64];
@@ -379,7 +379,7 @@ void run_free(run_t *r)
     free(r->best.params);
     free(r->config_text);
     net_free(&r->net);
-    idx_dataset_free(&r->train);
-    idx_dataset_free(&r->test);
+    dataset_free(&r->train);
+    dataset_free(&r->test);
     memset(r, 0, sizeof *r);
 }

@@ -235,7 +235,7 @@ static int trainer_setup(trainer *t, const net_t *net, const train_opts *o, int 
  * t->loss[lo..], and every layer's delta. view holds these rows from its
  * own row 0. */
 static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
-                                const idx_dataset *d, const int *idx, int lo, int n, int part)
+                                const dataset *d, const int *idx, int lo, int n, int part)
 {
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     float *x = t->in + (size_t)lo * n_in;
@@ -243,22 +243,17 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     double t0 = t->aug_on ? omp_get_wtime() : 0;
     for (int i = 0; i < n; i++) {
         int e = idx[i];
-        const uint8_t *px = d->images + (size_t)e * n_in;
         if (t->aug_on)
-            aug_image(&t->aug, rng_mix(t->aug_key, (uint64_t)e), px, d->rows, d->cols,
-                      t->aug_scratch + (size_t)part * t->aug_stride, x + (size_t)i * n_in);
+            aug_image(&t->aug, rng_mix(t->aug_key, (uint64_t)e), d->images + (size_t)e * n_in,
+                      d->rows, d->cols, t->aug_scratch + (size_t)part * t->aug_stride,
+                      x + (size_t)i * n_in);
         else
-            eval_scale_pixels(px, n_in, x + (size_t)i * n_in);
+            dataset_input(d, e, x + (size_t)i * n_in);
     }
     if (t->aug_on)
         t->aug_seconds[part] += omp_get_wtime() - t0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        float *yi = y + (size_t)i * n_out;
-        for (int k = 0; k < n_out; k++)
-            yi[k] = t->y_off;
-        yi[d->labels[e]] = t->y_on;
-    }
+    for (int i = 0; i < n; i++)
+        eval_targets(d, idx[i], 1, n_out, t->y_on, t->y_off, y + (size_t)i * n_out);
     view->drop.example = idx; /* masks follow the examples, not the rows */
     net_forward(net, view, x, n);
     /* Per example, so the epoch's loss is the same sum for any split. */
@@ -340,7 +335,7 @@ static void ranks_grads(const net_t *net, trainer *t, int s0, int s1, int active
  * is still in cache. Shards mode: each shard's full gradient goes to its
  * own buffer, reduce_sum adds the buffers in shard order, then the step.
  * Both give the same bits for any thread count. */
-static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *idx, int Bb,
+static void batch_step(net_t *net, trainer *t, const dataset *d, const int *idx, int Bb,
                        double lr)
 {
     int P = t->n_parts;
@@ -460,7 +455,7 @@ typedef struct {
  * batch_step, then the master sums the batch's loss, checks it, reports
  * progress and looks at the stop flag. The flags are read by every thread
  * after the barrier that ends the step, so all leave the loop together. */
-static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const train_opts *o,
+static void run_steps(net_t *net, trainer *t, const dataset *train, const train_opts *o,
                       const train_hooks *hooks, int epoch, int b0, int n_batches, int B, int T,
                       steps_out *out)
 {
@@ -513,7 +508,7 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
 /* What train_run carries from one step to the next. */
 typedef struct {
     net_t *net;
-    const idx_dataset *train, *eval_set;
+    const dataset *train, *eval_set;
     const train_opts *o;
     const train_hooks *hooks;
     trainer t;
@@ -531,7 +526,7 @@ typedef struct {
 #define GO_ON 2
 
 /* Refuses arguments that cannot make a run. */
-static int check_args(const net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
+static int check_args(const net_t *net, const dataset *train, const dataset *eval_set,
                       const train_opts *o, err_t *err)
 {
     if (eval_check_data(net, train, "training data", err) != 0)
@@ -540,6 +535,9 @@ static int check_args(const net_t *net, const idx_dataset *train, const idx_data
         return -1;
     if (train->n < 1)
         return err_set(err, ERR_INPUT, "no training examples");
+    if (aug_active(&o->augment) && !train->images)
+        return err_set(err, ERR_INPUT, "augmentation distorts images; this training data is a "
+                       "table of features");
     if (o->patience > 0 && (!eval_set || !o->best || !o->best->params))
         return err_set(err, ERR_INPUT, "early stopping needs an evaluation set and a buffer "
                        "for the best weights");
@@ -758,7 +756,7 @@ static int run_epoch(run_loop *L, int epoch, err_t *err)
     return rc;
 }
 
-int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
+int train_run(net_t *net, const dataset *train, const dataset *eval_set,
               const train_opts *o, const train_hooks *hooks, err_t *err)
 {
     if (check_args(net, train, eval_set, o, err) != 0)

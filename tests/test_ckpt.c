@@ -366,7 +366,7 @@ START_TEST(config_text_covers_the_trajectory)
     cfg_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     cfg_defaults(a);
     uint8_t img[2 * 784] = {0}, lab[2] = {1, 7};
-    idx_dataset d = {2, 28, 28, img, lab};
+    dataset d = {.n = 2, .n_in = 28 * 28, .rows = 28, .cols = 28, .images = img, .labels = lab};
     char ta[CKPT_CONFIG_MAX], tb[CKPT_CONFIG_MAX];
     ck_assert_int_eq(ckpt_config_text(a, &d, ta, sizeof ta), 0);
     /* Not part of the trajectory: may change on resume. */
@@ -382,7 +382,7 @@ START_TEST(config_text_covers_the_trajectory)
     for (int i = 0; i < 12; i++) {
         *b = *a;
         uint8_t lab2[2] = {1, 8};
-        idx_dataset d2 = d;
+        dataset d2 = d;
         switch (i) {
         case 0: b->learning_rate = 0.25; break;
         case 1: b->batch_size = 3; break;
@@ -442,7 +442,7 @@ END_TEST
 
 #define N_EX 60
 
-static void toy_data(idx_dataset *d, uint8_t *img, uint8_t *lab)
+static void toy_data(dataset *d, uint8_t *img, uint8_t *lab)
 {
     rng_t r;
     rng_seed(&r, 5);
@@ -451,7 +451,7 @@ static void toy_data(idx_dataset *d, uint8_t *img, uint8_t *lab)
         for (int p = 0; p < 9; p++)
             img[i * 9 + p] = (uint8_t)((p / 3 == lab[i] ? 180 : 20) + rng_below(&r, 60));
     }
-    idx_dataset s = {N_EX, 3, 3, img, lab};
+    dataset s = {.n = N_EX, .n_in = 3 * 3, .rows = 3, .cols = 3, .images = img, .labels = lab};
     *d = s;
 }
 
@@ -504,7 +504,7 @@ static void stopper(void *user, int epoch, long long done, long long total, doub
  * (threads1) and resuming from the saved state (threads2): same bits. */
 static void check_resume(int shard_buffers, int threads1, int threads2, int epoch, long long after)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     train_opts o = {.learning_rate = 0.7, .batch_size = 8, .epochs = 5, .seed = 3,
@@ -568,7 +568,7 @@ END_TEST
  * bitwise as one never paused, for other thread counts too. */
 START_TEST(pause_then_resume_is_bitwise)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     for (int pause = 1; pause <= 4; pause++) {
@@ -609,7 +609,7 @@ END_TEST
 
 START_TEST(periodic_checkpoints)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     saved_state *k = calloc(1, sizeof *k);
@@ -630,7 +630,7 @@ END_TEST
 
 START_TEST(divergence_names_epoch_and_step)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     int sizes[] = {9, 3};

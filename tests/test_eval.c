@@ -30,7 +30,7 @@ START_TEST(test_accuracy_and_confusion)
         lab[i] = (uint8_t)(i % 4 == 0 ? (i + 1) % 3 : i % 3);
         expect_correct += i % 4 != 0;
     }
-    idx_dataset d = {N, 1, 3, img, lab};
+    dataset d = {.n = N, .n_in = 1 * 3, .rows = 1, .cols = 3, .images = img, .labels = lab};
     net_t net;
     identity_net(&net);
     for (int threads = 1; threads <= 3; threads++) {
@@ -63,14 +63,14 @@ END_TEST
 START_TEST(test_rejects_bad_shapes)
 {
     uint8_t img[4] = {0}, lab[1] = {5};
-    idx_dataset d = {1, 2, 2, img, lab};
+    dataset d = {.n = 1, .n_in = 2 * 2, .rows = 2, .cols = 2, .images = img, .labels = lab};
     net_t net;
     identity_net(&net);
     eval_result r;
     err_t err;
     ck_assert_int_eq(eval_dataset(&net, &d, 1, 0, &r, &err), -1);
     ck_assert(strstr(err.msg, "inputs") != NULL);
-    idx_dataset d3 = {1, 1, 3, img, lab};
+    dataset d3 = {.n = 1, .n_in = 1 * 3, .rows = 1, .cols = 3, .images = img, .labels = lab};
     ck_assert_int_eq(eval_dataset(&net, &d3, 1, 0, &r, &err), -1);
     ck_assert(strstr(err.msg, "label") != NULL);
     net_free(&net);
@@ -83,7 +83,7 @@ START_TEST(test_argmax_and_scale)
     ck_assert_int_eq(eval_argmax(v, 5), 1); /* first of a tie */
     uint8_t px[3] = {0, 255, 51};
     float out[3];
-    eval_scale_pixels(px, 3, out);
+    dataset_scale_pixels(px, 3, out);
     ck_assert(out[0] == 0.0f && out[1] == 1.0f && fabsf(out[2] - 0.2f) < 1e-7f);
 }
 END_TEST

@@ -283,14 +283,16 @@ END_TEST
 
 /* 5 examples of 2x2 images; example k is all (k * 60) grey... except that
  * example 4 is all 255 (black ink). */
-static void small_set(idx_dataset *d, uint8_t *images, uint8_t *labels)
+static void small_set(dataset *d, uint8_t *images, uint8_t *labels)
 {
     for (int k = 0; k < 5; k++) {
         memset(images + 4 * k, k == 4 ? 255 : k * 30, 4);
         labels[k] = (uint8_t)(k % 2);
     }
+    memset(d, 0, sizeof *d);
     d->n = 5;
     d->rows = d->cols = 2;
+    d->n_in = 4;
     d->images = images;
     d->labels = labels;
 }
@@ -298,7 +300,7 @@ static void small_set(idx_dataset *d, uint8_t *images, uint8_t *labels)
 START_TEST(test_errors_png)
 {
     err_t err;
-    idx_dataset d;
+    dataset d;
     uint8_t images[20], labels[5];
     small_set(&d, images, labels);
     const img_rgb black = {0, 0, 0}, red = {200, 30, 30}, green = {0, 130, 40};
@@ -350,11 +352,12 @@ START_TEST(test_predict)
     float *W = net.params + net.w_off[0];
     W[0 * 2 + 0] = 1;
     W[1 * 2 + 1] = 1;
-    idx_dataset d = {0};
+    dataset d = {0};
     uint8_t images[3 * 4] = {200, 10, 0, 0, 10, 200, 0, 0, 0, 255, 255, 255};
     uint8_t labels[3] = {0, 1, 1};
     d.n = 3;
     d.rows = d.cols = 2;
+    d.n_in = 4;
     d.images = images;
     d.labels = labels;
     int pred[3] = {-1, -1, -1};
