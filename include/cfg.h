@@ -154,6 +154,31 @@ typedef struct {
 /* Fills out with the i-th key of the schema and returns 1; 0 past the last. */
 int cfg_key_doc_at(int i, cfg_key_doc *out);
 
+/* Walking the schema, for tests (test_cfg's round trip over every key). */
+
+/* How many keys the schema has; i in cfg_key_doc_at, cfg_key_example and
+ * cfg_key_name runs from 0 to this, less one. */
+int cfg_key_count(void);
+
+/* Writes "section.name" of the i-th key into buf. Returns 0, or -1 past the
+ * last key or if it does not fit in n bytes. */
+int cfg_key_name(int i, char *buf, size_t n);
+
+/* Writes a valid value of the i-th key other than its default, as YAML text
+ * that cfg_set takes ("3.3000000000000003", "[784, 16, 8, 10]"), derived
+ * from the key's kind, range and names. The value is valid on its own
+ * except where cfg_validate's rules across keys say otherwise: the lists
+ * (network.activation, train.dropout) have one entry per hidden layer of
+ * network.sizes' example (two), and a key that needs another (patience
+ * needs data.validation...) needs that key's example too. Returns 0, or -1
+ * past the last key, for a kind with no example, or if it does not fit. */
+int cfg_key_example(int i, char *buf, size_t n);
+
+/* Writes key's ("train.learning_rate") value in c as cfg_write_yaml writes
+ * it ("3", "[784, 30, 10]", "\"mnist\""). Returns 0, or -1 for an unknown
+ * key or if it does not fit in n bytes. */
+int cfg_get(const cfg_t *c, const char *key, char *buf, size_t n);
+
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);
 

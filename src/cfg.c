@@ -1296,6 +1296,129 @@ int cfg_identity_text(const cfg_t *c, char *buf, size_t n)
     return rc;
 }
 
+/* ---- walking the schema (for tests) ------------------------------------- */
+
+int cfg_key_count(void) { return N_KEYS; }
+
+int cfg_key_name(int i, char *buf, size_t n)
+{
+    if (i < 0 || i >= N_KEYS) return -1;
+    int len = snprintf(buf, n, "%s.%s", KEYS[i].section, KEYS[i].name);
+    return len >= 0 && (size_t)len < n ? 0 : -1;
+}
+
+/* The list of names a name kind takes; -1 for the other kinds. */
+static int kind_names(key_kind kind)
+{
+    switch (kind) {
+    case K_OUTPUT: return L_OUTPUT;
+    case K_COST: return L_COST;
+    case K_INIT: return L_INIT;
+    case K_REDUCE: return L_REDUCE;
+    case K_SCHED: return L_SCHED;
+    case K_MONITOR: return L_MONITOR;
+    case K_OPTIM: return L_OPTIM;
+    default: return -1;
+    }
+}
+
+/* The key's value in c as cfg_write_yaml writes it, into a malloc'd string. */
+static char *value_text(const cfg_t *c, const key_spec *k)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return NULL;
+    write_value(f, c, k, AS_YAML);
+    if (ferror(f) | fclose(f)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+int cfg_key_example(int i, char *buf, size_t n)
+{
+    if (i < 0 || i >= N_KEYS || n == 0) return -1;
+    const key_spec *k = &KEYS[i];
+    cfg_t *d = malloc(sizeof *d); /* big: off the stack */
+    if (!d) return -1;
+    cfg_defaults(d);
+    const char *p = (const char *)d + k->off;
+    double v = 0.0;
+    int len = -1, is_double = 0;
+    switch (k->kind) {
+    case K_STR:
+    case K_FILE: /* characters that plain YAML would misread */
+        len = snprintf(buf, n, "\"%s.example: #1 \\\"q\\\"\"", k->name);
+        break;
+    case K_INT: {
+        int x = *(const int *)p;
+        len = snprintf(buf, n, "%d", x < k->hi ? x + 1 : x - 1);
+        break;
+    }
+    case K_U64: {
+        uint64_t x = *(const uint64_t *)p;
+        len = snprintf(buf, n, "%" PRIu64, x == UINT64_MAX ? x - 1 : UINT64_MAX);
+        break;
+    }
+    case K_RATE: v = *(const double *)p * 1.1, is_double = 1; break; /* no short decimal form */
+    case K_GAMMA: v = *(const double *)p, v = v == 1 ? 0.5 : (v + 1) / 2, is_double = 1; break;
+    case K_FRAC: v = *(const double *)p, v += (1 - v) * 0.3, is_double = 1; break;
+    case K_NONNEG: v = *(const double *)p * 1.1 + 0.3, is_double = 1; break;
+    case K_UPTO: v = *(const double *)p, v = v < k->hi ? v + (k->hi - v) * 0.3 : v / 2, is_double = 1; break;
+    case K_BOOL: len = snprintf(buf, n, "%s", *(const int *)p ? "false" : "true"); break;
+    case K_SIZES: /* two hidden layers */
+        len = snprintf(buf, n, "[%d, 16, 8, %d]", d->sizes[0], d->sizes[d->n_layers]);
+        break;
+    case K_HIDDEN: { /* one name per hidden layer of the sizes' example, the last two names
+                      * hidden layers take but the default's */
+        int names[2], got = 0;
+        for (int a = ACT_COUNT - 1; a >= 0 && got < 2; a--)
+            if (a != ACT_SOFTMAX && a != (int)d->hidden_act[0]) names[got++] = a;
+        if (got == 2)
+            len = snprintf(buf, n, "[%s, %s]", net_act_name((net_act)names[0]),
+                           net_act_name((net_act)names[1]));
+        break;
+    }
+    case K_DROPOUT: { /* one rate per hidden layer of the sizes' example */
+        double r = d->dropout[0];
+        len = snprintf(buf, n, "[%.17g, %.17g]", r + (1 - r) * 0.3, r + (1 - r) * 0.6);
+        break;
+    }
+    default: { /* a name kind: the last name other than the default's */
+        int l = kind_names(k->kind);
+        char *dflt = value_text(d, k);
+        for (int j = l < 0 || !dflt ? -1 : list_count((name_list)l) - 1; j >= 0; j--)
+            if (strcmp(list_name((name_list)l, j), dflt) != 0) {
+                len = snprintf(buf, n, "%s", list_name((name_list)l, j));
+                break;
+            }
+        free(dflt);
+        break;
+    }
+    }
+    if (is_double) len = snprintf(buf, n, "%.17g", v);
+    free(d);
+    return len >= 0 && (size_t)len < n ? 0 : -1;
+}
+
+int cfg_get(const cfg_t *c, const char *key, char *buf, size_t n)
+{
+    char section[64];
+    const char *dot = strchr(key, '.');
+    if (!dot || (size_t)(dot - key) >= sizeof section) return -1;
+    memcpy(section, key, (size_t)(dot - key));
+    section[dot - key] = '\0';
+    int k = find_key(section, dot + 1);
+    if (k < 0) return -1;
+    char *text = value_text(c, &KEYS[k]);
+    if (!text) return -1;
+    int len = snprintf(buf, n, "%s", text);
+    free(text);
+    return len >= 0 && (size_t)len < n ? 0 : -1;
+}
+
 /* Appends "/part" to buf (no doubled slash), truncating to n. */
 static void path_append(char *buf, size_t n, const char *part)
 {

@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ckpt.h"
+#include "le.h"
 #include "model.h"
 #include "rng.h"
 #include "testutil.h"
@@ -710,8 +712,59 @@ START_TEST(round_trip_early_stopping_state)
 }
 END_TEST
 
+/* A whole checkpoint of another format version, its crc made valid again
+ * the way ckpt.c computes it (zlib crc32 of every byte before it), is
+ * refused for its version, config or none, and not as corrupt. */
+START_TEST(other_version_is_refused)
+{
+    tmpdir_setup();
+    net_t net;
+    train_state st;
+    int perm[13];
+    save_fixture("a.ckpt", &net, &st, perm);
+    long n;
+    unsigned char *good = read_all(tpath("a.ckpt"), &n);
+    unsigned char *b = malloc((size_t)n);
+    ck_assert_ptr_nonnull(b);
+    /* "NNTRCKPT", then the u32 version. */
+    ck_assert_int_eq(memcmp(good, CKPT_MAGIC, 8), 0);
+    ck_assert_uint_eq(le_get_u32(good + 8), CKPT_VERSION);
+    ck_assert_uint_eq(le_get_u32(good + n - 4), (uint32_t)crc32(0L, good, (uInt)(n - 4)));
+    const uint32_t versions[] = {CKPT_VERSION, CKPT_VERSION - 1, CKPT_VERSION + 1, 0, 1,
+                                 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        memcpy(b, good, (size_t)n);
+        le_put_u32(b + 8, versions[i]);
+        le_put_u32(b + n - 4, (uint32_t)crc32(0L, b, (uInt)(n - 4)));
+        write_all(tpath("v.ckpt"), b, n);
+        ckpt_t ck;
+        err_t err;
+        if (versions[i] == CKPT_VERSION) { /* the rewrite itself leaves a good file */
+            ck_assert_int_eq(memcmp(b, good, (size_t)n), 0);
+            ck_assert_msg(ckpt_load(tpath("v.ckpt"), CONFIG, &ck, &err) == 0, "%s", err.msg);
+            ckpt_free(&ck);
+            continue;
+        }
+        char want[128];
+        snprintf(want, sizeof want, "v.ckpt: checkpoint format version %u; this nntrain reads %d",
+                 versions[i], CKPT_VERSION);
+        for (int with_config = 0; with_config < 2; with_config++) {
+            err_clear(&err);
+            ck_assert_msg(ckpt_load(tpath("v.ckpt"), with_config ? CONFIG : NULL, &ck, &err) == -1,
+                          "version %u was loaded", versions[i]);
+            ck_assert_int_eq(err.code, ERR_INPUT);
+            ck_assert_msg(strstr(err.msg, want) != NULL, "expected \"%s\" in \"%s\"", want, err.msg);
+        }
+    }
+    free(b);
+    free(good);
+    net_free(&net);
+    tmpdir_teardown();
+}
+END_TEST
+
 TU_MAIN("ckpt", round_trip_exact, round_trip_early_stopping_state, round_trip_optimizer_state, every_flipped_byte_is_refused, every_truncation_is_refused,
         other_config_is_named, foreign_files_are_refused, failed_save_keeps_the_old_checkpoint,
         resume_dir_picks_the_latest, config_text_covers_the_trajectory, resume_mid_epoch_fused,
         resume_mid_epoch_shards, resume_at_epoch_end, pause_then_resume_is_bitwise, periodic_checkpoints,
-        divergence_names_epoch_and_step, memory_check_refuses_huge_sizes)
+        divergence_names_epoch_and_step, memory_check_refuses_huge_sizes, other_version_is_refused)

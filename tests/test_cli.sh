@@ -115,13 +115,13 @@ expect 0 'curves' -- "$NNTRAIN" plot curves -o "$tmp/out/cos.svg" "$tmp/out/cos.
 expect 0 'epoch 20/20' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model=
 # Same seed, other thread count: the same model, byte for byte.
 cp "$tmp/out/tiny.model" "$tmp/two.model"
-"$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model="$tmp/one.model" >/dev/null
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model="$tmp/one.model" >/dev/null
 cmp -s "$tmp/one.model" "$tmp/two.model" && ok || bad "1 and 2 threads gave different models"
 # Adam trains too, names itself, and is thread-count independent.
 expect 0 'optimizer adam, beta1 0.9, beta2 0.999, epsilon 1e-08, weight decay 0 \(L2\)' -- \
     "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 \
     -s output.model="$tmp/adam2.model"
-"$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 -s train.threads=1 \
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 -s train.threads=1 \
     -s output.model="$tmp/adam1.model" >/dev/null
 cmp -s "$tmp/adam1.model" "$tmp/adam2.model" && ok || bad "adam: 1 and 2 threads gave different models"
 # --data-dir and NNTRAIN_DATA find relative data dirs.
@@ -151,7 +151,7 @@ expect 0 'tiny.model: ONNX model written to .*tiny.onnx' -- "$NNTRAIN" export -m
 expect 0 'tiny.model: NumPy model written to .*tiny.NPZ' -- "$NNTRAIN" export -m "$m" -o "$tmp/out/tiny.NPZ"
 head -c 4 "$tmp/out/tiny.NPZ" | od -An -tx1 | grep -q '50 4b 03 04' && ok || bad "tiny.NPZ is not a zip file"
 # The same model, the same bytes: no time stamps.
-"$NNTRAIN" export -q -m "$m" -o "$tmp/again.onnx" && cmp -s "$tmp/out/tiny.onnx" "$tmp/again.onnx" \
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$m" -o "$tmp/again.onnx" && cmp -s "$tmp/out/tiny.onnx" "$tmp/again.onnx" \
     && ok || bad "two exports of one model differ"
 expect 0 'images.idx\[0\]: 0  0\.[0-9]{9} 0\.[0-9]{8,}(e-[0-9]+)?$' -- "$NNTRAIN" predict --all-digits -m "$m" "$tmp/data/images.idx"
 expect 2 'export needs -m MODEL' -- "$NNTRAIN" export -o "$tmp/x.onnx"
@@ -208,7 +208,7 @@ cmp -s "$tmp/seq.csv" "$tmp/par.csv" && ok || bad "parallel sweep results differ
 # dropout, with max-norm, smoothing, decay), shrunk to the tiny data: every
 # trial valid and run, the table ranked.
 srcdir=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}
-(cd "$tmp" && "$NNTRAIN" -q -c "$srcdir/configs/sweep-regularisation.yaml" -s data.dir="$tmp/data" \
+(cd "$tmp" && bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$srcdir/configs/sweep-regularisation.yaml" -s data.dir="$tmp/data" \
     -s data.train_images=images.idx -s data.train_labels=labels.idx -s data.test_images=images.idx \
     -s data.test_labels=labels.idx -s data.validation=16 -s 'network.sizes=[4,8,8,2]' \
     -s train.epochs=2 -s train.batch_size=8 >"$tmp/regsweep.out" 2>&1) \
