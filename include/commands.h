@@ -20,6 +20,7 @@ typedef struct {
     const char *data_dir;        /* --data-dir */
     const char *images, *labels; /* --images, --labels */
     const char *resume;          /* --resume (train) */
+    int pause_after;             /* > 0: stop after this epoch with a checkpoint (a sweep's rung) */
     const char *overrides[CLI_MAX_OVERRIDES]; /* -s, in order */
     int n_overrides;
     int all_digits;              /* --all-digits (predict) */
@@ -50,7 +51,9 @@ int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *spec);
 /* src/cmd_train.c: one training run as the train command makes it (run.h's
  * steps with the banner, epoch lines, metrics file and signals), for the
  * MPI ranks of group (NULL: this process alone); *res (a sweep's trial)
- * gets its figures when given. Returns the exit code, the error printed. */
+ * gets its figures when given. Returns the exit code, the error printed.
+ * With o->pause_after the run stops after that epoch, its checkpoint
+ * written, and returns 0 with res->paused set (no model saved, no test). */
 int train_one(const cli_options *o, const cfg_t *c, const reduce_group *group,
               sweep_result *res);
 

@@ -21,6 +21,7 @@ typedef struct {
     double *train_loss;
     double *eval_loss;   /* -1: none */
     double *eval_acc;    /* fraction 0..1; -1: none */
+    int faded;           /* drawn pale (a sweep's trial stopped early) */
 } curves_run;
 
 /* Reads a metrics CSV: a header naming at least the columns epoch,

@@ -270,7 +270,8 @@ int train_one(const cli_options *o, const cfg_t *c, const reduce_group *group,
     }
     run_t r;
     report_t rep = {0};
-    run_args args = {.resume = o->resume, .stop = &stop_signal, .group = group, .write_files = root};
+    run_args args = {.resume = o->resume, .stop = &stop_signal, .group = group, .write_files = root,
+                     .pause_after = o->pause_after};
 
     /* 1. Set up: data, network, output files. */
     int rc = run_setup(&r, c, &args, &err);
@@ -303,12 +304,24 @@ int train_one(const cli_options *o, const cfg_t *c, const reduce_group *group,
         goto done;
     }
     /* What train_run says, it says on every rank: rank 0 prints it. */
-    if (trc != 0 || report_close(&rep, &err) != 0) {
+    if ((trc != 0 && trc != TRAIN_PAUSED) || report_close(&rep, &err) != 0) {
         rc = root ? cli_fail(&err) : exit_code(&err);
         goto done;
     }
     if (!root)
         goto done;
+    if (trc == TRAIN_PAUSED) { /* a sweep's rung: it goes on later from the checkpoint */
+        if (res) {
+            memset(res, 0, sizeof *res);
+            res->paused = 1;
+            res->eval_accuracy = r.final_accuracy;
+            res->best_accuracy = r.best_accuracy;
+            res->best_epoch = r.best_epoch;
+            res->final_loss = r.final_loss;
+            res->test_accuracy = -1;
+        }
+        goto done;
+    }
 
     /* 3. Finish: the model kept, tested and saved. */
     rc = run_finish(&r, &err);

@@ -293,8 +293,9 @@ static void panel(FILE *f, const curves_run *runs, int n_runs, const axis *x, co
                 n_pts += !isnan(series_value(&runs[k], s, i));
             if (n_pts == 0)
                 continue;
-            fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", colour,
-                    s > ser_lo ? " stroke-dasharray=\"6,4\"" : "");
+            fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s points=\"",
+                    colour, s > ser_lo ? " stroke-dasharray=\"6,4\"" : "",
+                    runs[k].faded ? " stroke-opacity=\"0.25\"" : "");
             const char *sep = "";
             for (int i = 0; i < runs[k].n; i++) {
                 double v = series_value(&runs[k], s, i);
@@ -359,8 +360,9 @@ int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t
     panel(f, runs, n_runs, &x, &ya, top2, "evaluation accuracy (%)", SER_EVAL_ACC, SER_EVAL_ACC);
     for (int k = 0; k < n_runs; k++) {
         int y = CH_TOP + 10 + 20 * k;
-        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n",
-                CH_LEGEND_X, y, CH_LEGEND_X + 28, y, palette[k % N_PALETTE]);
+        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
+                CH_LEGEND_X, y, CH_LEGEND_X + 28, y, palette[k % N_PALETTE],
+                runs[k].faded ? " stroke-opacity=\"0.25\"" : "");
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", CH_LEGEND_X + 36, y + 4);
         xml_text(f, runs[k].name);
         fprintf(f, "</text>\n");
