@@ -219,6 +219,115 @@ printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml
 cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
 expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"
 
+# --- successive halving and Hyperband -------------------------------------------------
+# 600 examples, 100 of them held out: rungs of 1, 3 and 9 epochs, ranked by
+# the validation loss (train.monitor: loss; accuracy ties on so easy a set).
+write_set "$tmp/hdata" 600
+{ cat <<YAML
+data:
+  dir: $tmp/hdata
+  train_images: images.idx
+  train_labels: labels.idx
+  test_images: images.idx
+  test_labels: labels.idx
+  validation: 100
+network:
+  sizes: [4, 6, 2]
+  activation: tanh
+  output: softmax
+  cost: cross_entropy
+train:
+  learning_rate: 0.1
+  batch_size: 8
+  epochs: 9
+  seed: 3
+  threads: 1
+  monitor: loss
+sweep:
+  dir: $tmp/halving1
+  method: halving
+  min_epochs: 1
+  parallel: 1
+  params:
+    train.learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3]
+    network.activation: [tanh, relu]
+YAML
+} > "$tmp/halving1.yaml"
+# the same sweep in directory NAME with parallel P: $tmp/NAME.yaml
+halving_in() { sed "s|dir: $tmp/halving1|dir: $tmp/$1|; s|parallel: 1|parallel: $2|" "$tmp/halving1.yaml" > "$tmp/$1.yaml"; }
+# results.csv without its last column (seconds)
+untimed() { sed 's/,[^,]*$//' "$1"; }
+expect 0 'successive halving spent 22 epochs of the 90 the full sweep would train' -- "$NNTRAIN" -c "$tmp/halving1.yaml"
+head -1 "$tmp/halving1/results.csv" | grep -q ',rung,epochs,stopped,seconds$' && ok || bad "results.csv lacks rung, epochs, stopped"
+[ "$(grep -c ',completed,' "$tmp/halving1/results.csv")" = 1 ] && [ "$(grep -c ',halved,' "$tmp/halving1/results.csv")" = 9 ] \
+    && ok || bad "halving: one trial should complete, nine be halved: $(cat "$tmp/halving1/results.csv")"
+grep -q 'stroke-opacity' "$tmp/halving1/curves.svg" && ok || bad "curves.svg does not fade the stopped trials"
+# The winner went on from its checkpoints twice: its model is byte for byte
+# the one a straight run of its config trains.
+win=$(sed -n '2s/^1,\([0-9]*\),.*/\1/p' "$tmp/halving1/results.csv")
+wdir=$tmp/halving1/trial-$(printf %03d "$win")
+expect 0 '' -- "$NNTRAIN" -q -c "$wdir/config.yaml" -s output.model="$tmp/straight.model" -s output.metrics= -s output.checkpoint=
+cmp -s "$wdir/model" "$tmp/straight.model" && ok || bad "the halving winner's model differs from a straight run's"
+# parallel 2: the same decisions, table and best config.
+halving_in halving2 2
+expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/halving2.yaml"
+cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/halving2/results.csv") && ok \
+    || bad "halving: parallel 2 results differ from parallel 1"
+cmp -s "$tmp/halving1/best.yaml" <(sed "s|$tmp/halving2|$tmp/halving1|" "$tmp/halving2/best.yaml") && ok \
+    || bad "halving: parallel 2 best.yaml differs from parallel 1"
+# A kill (SIGKILL, no goodbye) once the first rung is under way, then the
+# same command: it goes on and ends with the same table.
+halving_in halving3 2
+"$NNTRAIN" -q -c "$tmp/halving3.yaml" >/dev/null 2>&1 &
+hpid=$!
+for ((i = 0; i < 300; i++)); do
+    ls "$tmp"/halving3/trial-*/rung-1.csv >/dev/null 2>&1 && break
+    sleep 0.02
+done
+kill -KILL "$hpid" 2>/dev/null
+wait_bounded "$hpid" >/dev/null
+expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/halving3.yaml"
+cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/halving3/results.csv") && ok \
+    || bad "halving: killed and run again, the results differ"
+# SIGINT in the middle of a later rung: the trial saves its checkpoint and
+# the rerun resumes it.
+halving_in halving4 1
+"$NNTRAIN" -q -c "$tmp/halving4.yaml" >/dev/null 2>&1 &
+hpid=$!
+for ((i = 0; i < 300; i++)); do
+    ls "$tmp"/halving4/trial-*/rung-2.csv >/dev/null 2>&1 && break
+    sleep 0.02
+done
+kill -INT "$hpid" 2>/dev/null
+wait_bounded "$hpid" >/dev/null
+expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/halving4.yaml"
+cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/halving4/results.csv") && ok \
+    || bad "halving: interrupted and run again, the results differ"
+# Hyperband: brackets s = 2, 1, 0 (rungs from 1, 3 and 9 epochs).
+sed "s|method: halving|method: hyperband|; s|dir: $tmp/halving1|dir: $tmp/hyper1|" "$tmp/halving1.yaml" > "$tmp/hyper1.yaml"
+sed "s|dir: $tmp/hyper1|dir: $tmp/hyper2|; s|parallel: 1|parallel: 2|" "$tmp/hyper1.yaml" > "$tmp/hyper2.yaml"
+expect 0 'hyperband spent [0-9]+ epochs of the 90' -- "$NNTRAIN" -c "$tmp/hyper1.yaml"
+head -1 "$tmp/hyper1/results.csv" | grep -q '^rank,trial,bracket,' && ok || bad "hyperband results lack the bracket"
+[ "$(cut -d, -f3 "$tmp/hyper1/results.csv" | sed 1d | sort -u | tr '\n' ' ')" = "1 2 3 " ] && ok \
+    || bad "hyperband: expected brackets 1 2 3: $(cat "$tmp/hyper1/results.csv")"
+expect 0 'hyperband spent' -- "$NNTRAIN" -q -c "$tmp/hyper2.yaml"
+cmp -s <(untimed "$tmp/hyper1/results.csv") <(untimed "$tmp/hyper2/results.csv") && ok \
+    || bad "hyperband: parallel 2 results differ from parallel 1"
+cmp -s "$tmp/hyper1/best.yaml" <(sed "s|$tmp/hyper2|$tmp/hyper1|" "$tmp/hyper2/best.yaml") && ok \
+    || bad "hyperband: parallel 2 best.yaml differs from parallel 1"
+# Bad input: a message at file:line:col, and no trial started.
+badh() { # NAME SED-SCRIPT PATTERN
+    sed "s|dir: $tmp/halving1|dir: $tmp/$1|; $2" "$tmp/halving1.yaml" > "$tmp/$1.yaml"
+    expect 2 "$1.yaml:$3" -- "$NNTRAIN" -c "$tmp/$1.yaml"
+    [ ! -e "$tmp/$1/trial-001" ] && ok || bad "$1: a trial started despite bad input"
+}
+badh bad-eta 's|  min_epochs: 1|  min_epochs: 1\n  eta: 1|' '24:8: sweep: eta: expected an integer of at least 2'
+badh bad-min0 's|  min_epochs: 1|  min_epochs: 0|' '23:15: sweep: min_epochs: expected an integer from 1'
+badh bad-min10 's|  min_epochs: 1|  min_epochs: 10|' '23:15: sweep: min_epochs 10 is more than train.epochs \(9\)'
+badh bad-one 's|    train.learning_rate: \[.*\]|    train.learning_rate: [0.1]|; s|    network.activation: .*||' \
+    '22:11: sweep: halving needs at least 2 trials \(this sweep makes 1\)'
+badh bad-noval 's|  validation: 100|  validation: 0|' '22:11: sweep: .*train.monitor \(loss\) on a validation split, and data.validation is 0'
+
 # --- the command table: plot's options and checks, through the binary ------------
 m=$tmp/out/tiny.model w=$tmp/plot-w.png
 expect 0 '' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w"

@@ -324,7 +324,218 @@ START_TEST(test_no_sweep_section)
 }
 END_TEST
 
+/* ---- successive halving and Hyperband ------------------------------------ */
+
+static const char *HALVING =
+    "data:\n  validation: 100\n"
+    "train:\n  epochs: 9\n  learning_rate: 0.1\n"
+    "network:\n  sizes: [784, 30, 10]\n"
+    "sweep:\n  method: halving\n  min_epochs: 1\n  params:\n"
+    "    train.learning_rate: [0.1, 0.2, 0.3, 0.4, 0.5]\n"
+    "    network.sizes: [[784, 30, 10], [784, 100, 10]]\n";
+
+START_TEST(test_halving_plan)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    sweep_plan p;
+    ck_assert_msg(load(HALVING, &s, &base, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(s.schedule, SWEEP_HALVING);
+    ck_assert_int_eq(s.eta, 3); /* the default */
+    ck_assert_int_eq(s.random, 0); /* no samples: the grid */
+    ck_assert_int_eq(sweep_trial_count(&s), 10);
+    ck_assert_msg(sweep_make_plan(&s, &base, 10, &p, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p.n_brackets, 1);
+    ck_assert_int_eq(p.b[0].n_rungs, 3);
+    int e[] = {1, 3, 9}, k[] = {10, 3, 1};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(p.b[0].epochs[i], e[i]);
+        ck_assert_int_eq(p.b[0].keep[i], k[i]);
+    }
+    sweep_plan_free(&p);
+    /* configs/sweep-mnist.yaml's shape: 24 trials of 5 epochs, rungs 1, 3, 5. */
+    base.epochs = 5;
+    ck_assert(sweep_make_plan(&s, &base, 24, &p, &err) == 0);
+    ck_assert_int_eq(p.b[0].n_rungs, 3);
+    ck_assert_int_eq(p.b[0].epochs[2], 5);
+    ck_assert_int_eq(p.b[0].keep[1], 8);
+    ck_assert_int_eq(p.b[0].keep[2], 2);
+    sweep_plan_free(&p);
+}
+END_TEST
+
+/* The paper's example (Li et al. 2018, table 1): R = 81, eta = 3. */
+START_TEST(test_hyperband_plan)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    sweep_plan p;
+    ck_assert(load(HALVING, &s, &base, &err) == 0);
+    s.schedule = SWEEP_HYPERBAND;
+    base.epochs = 81;
+    int n_s[] = {81, 34, 15, 8, 5}, total = 143;
+    ck_assert_msg(sweep_make_plan(&s, &base, total, &p, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p.n_brackets, 5);
+    int count[5] = {0};
+    for (int i = 0; i < total; i++)
+        count[p.of_trial[i]]++;
+    for (int b = 0; b < 5; b++) {
+        int sb = 4 - b;
+        ck_assert_int_eq(p.b[b].n_rungs, sb + 1);
+        ck_assert_int_eq(p.b[b].keep[0], n_s[b]);
+        ck_assert_int_eq(count[b], n_s[b]);
+        ck_assert_int_eq(p.b[b].epochs[sb], 81);
+        int r = 81;
+        for (int q = 0; q < sb; q++)
+            r /= 3;
+        ck_assert_int_eq(p.b[b].epochs[0], r); /* 1, 3, 9, 27, 81 */
+    }
+    ck_assert_int_eq(p.b[0].keep[1], 27);
+    ck_assert_int_eq(p.b[0].keep[4], 1);
+    ck_assert_int_eq(p.b[1].keep[1], 11);
+    /* Interleaved: the first trials go to different brackets. */
+    ck_assert(p.of_trial[0] != p.of_trial[1] || p.of_trial[1] != p.of_trial[2]);
+    sweep_plan_free(&p);
+    /* Fewer trials than brackets. */
+    ck_assert_int_eq(sweep_make_plan(&s, &base, 4, &p, &err), -1);
+    ck_assert_msg(strstr(err.msg, "4 trials for 5 brackets") != NULL, "%s", err.msg);
+    sweep_plan_free(&p);
+}
+END_TEST
+
+/* Each bad input names its place, before any trial runs. */
+START_TEST(test_rung_bad_input)
+{
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {"data:\n  validation: 10\ntrain:\n  epochs: 9\nsweep:\n  method: halving\n  eta: 1\n"
+         "  params:\n    train.learning_rate: [0.1, 0.2]\n", "sweep.yaml:7:8: sweep: eta: expected an integer of at least 2"},
+        {"data:\n  validation: 10\ntrain:\n  epochs: 9\nsweep:\n  method: halving\n  min_epochs: 0\n"
+         "  params:\n    train.learning_rate: [0.1, 0.2]\n", "sweep.yaml:7:15: sweep: min_epochs: expected"},
+        {"data:\n  validation: 10\ntrain:\n  epochs: 9\nsweep:\n  method: halving\n  min_epochs: 10\n"
+         "  params:\n    train.learning_rate: [0.1, 0.2]\n", "sweep.yaml:7:15: sweep: min_epochs 10 is more than train.epochs (9)"},
+        {"data:\n  validation: 10\ntrain:\n  epochs: 9\nsweep:\n  method: halving\n"
+         "  params:\n    train.learning_rate: [0.1]\n", "sweep.yaml:6:11: sweep: halving needs at least 2 trials"},
+        {"train:\n  epochs: 9\nsweep:\n  method: hyperband\n"
+         "  params:\n    train.learning_rate: [0.1, 0.2, 0.3]\n", "sweep.yaml:4:11: sweep: halving and hyperband rank trials by train.monitor (accuracy) on a validation split"},
+        {"data:\n  validation: 10\ntrain:\n  epochs: 9\nsweep:\n  method: grid\n  eta: 2\n"
+         "  params:\n    train.learning_rate: [0.1, 0.2]\n", "sweep.yaml:7:8: sweep: eta is for method: halving or hyperband"},
+        {"data:\n  validation: 10\ntrain:\n  epochs: 9\nsweep:\n  method: halving\n"
+         "  params:\n    train.epochs: [3, 9]\n", "sweep.yaml:6:11: sweep: train.epochs is the budget"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sweep_spec s;
+        cfg_t base;
+        err_t err;
+        err_clear(&err);
+        int rc = load(cases[c].yaml, &s, &base, &err);
+        sweep_trial *t = NULL;
+        sweep_plan p;
+        memset(&p, 0, sizeof p);
+        int n = 0;
+        if (rc == 0)
+            rc = sweep_expand(&s, &base, &t, &n, &err);
+        if (rc == 0)
+            rc = sweep_make_plan(&s, &base, n, &p, &err);
+        ck_assert_msg(rc == -1, "case %zu accepted", c);
+        ck_assert_msg(strstr(err.msg, cases[c].want) != NULL, "case %zu: %s", c, err.msg);
+        free(t);
+        sweep_plan_free(&p);
+    }
+}
+END_TEST
+
+/* The fake segment: metrics.csv rows 1..target, accuracy rising with the
+ * learning rate and the epoch, except that the 0.5 trials start slow (late
+ * bloomers, that halving drops at rung 1 although they would win). */
+static int segments;
+static int fake_segment(const cfg_t *c, const char *tdir, const sweep_segment *g,
+                        sweep_result *r, void *user, err_t *err)
+{
+    (void)user;
+    segments++;
+    int target = g->pause_after > 0 ? g->pause_after : c->epochs;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/metrics.csv", tdir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_set(err, ERR_RUNTIME, "%s", path);
+    fprintf(f, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds\n");
+    for (int e = 1; e <= target; e++) {
+        double a = c->learning_rate == 0.5 && e < 3 ? 0.1 : 0.5 + c->learning_rate / 2 + e / 100.0 + c->sizes[1] / 1e4;
+        fprintf(f, "%d,%.6f,%.6f,%.6f,0.1,100,0.1,0\n", e, 1 - a, 1 - a, a);
+    }
+    fclose(f);
+    memset(r, 0, sizeof *r);
+    r->paused = g->pause_after > 0;
+    r->test_accuracy = r->paused ? -1 : 0.9;
+    return 0;
+}
+
+START_TEST(test_halving_runs_deterministic)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    int ran;
+    char a[8192], path[512];
+    ck_assert(load(HALVING, &s, &base, &err) == 0);
+    for (int p = 1; p <= 2; p++) {
+        s.parallel = p;
+        snprintf(s.dir, sizeof s.dir, "%s/halving%d", tmpdir, p);
+        segments = 0;
+        ck_assert_msg(sweep_run_rungs(&s, &base, 0, 1, fake_segment, NULL, NULL, &ran, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_int_eq(ran, 10 + 3 + 1);
+        if (p == 1)
+            ck_assert_int_eq(segments, 14);
+        ck_assert_msg(sweep_write_results(&s, &base, &err) == 0, "%s", err.msg);
+        snprintf(path, sizeof path, "%s/halving%d/results.csv", tmpdir, p);
+        /* minus the seconds column */
+        char text[8192], *w = text;
+        const char *src = slurp(path);
+        for (const char *line = src; *line;) {
+            const char *nl = strchr(line, '\n'), *cut = nl;
+            while (cut > line && cut[-1] != ',')
+                cut--;
+            w += snprintf(w, sizeof text - (size_t)(w - text), "%.*s\n", (int)(cut - line), line);
+            line = nl + 1;
+        }
+        if (p == 1)
+            snprintf(a, sizeof a, "%s", text);
+        else
+            ck_assert_str_eq(a, text);
+    }
+    /* Trials 8, 7 (0.4) and 6 (0.3, 100 wide) reach rung 2, 8 wins; the
+     * slow starters 9 and 10 (0.5) are halved at rung 1, ranked last. */
+    ck_assert_msg(strstr(a, "\n1,8,\"0.4\",\"[784, 100, 10]\",") != NULL, "%s", a);
+    ck_assert_msg(strstr(a, ",3,9,completed,\n2,7,") != NULL, "%s", a);
+    ck_assert_msg(strstr(a, "\n3,6,") != NULL, "%s", a);
+    ck_assert_msg(strstr(a, ",2,3,halved,") != NULL, "%s", a);
+    ck_assert_msg(strstr(a, "\n10,10,\"0.5\",\"[784, 100, 10]\",0.100000") != NULL, "%s", a);
+    long spent, full;
+    int stopped[10];
+    ck_assert(sweep_rung_summary(&s, &base, &spent, &full, stopped, &err) == 0);
+    ck_assert_int_eq(spent, 7 * 1 + 2 * 3 + 1 * 9); /* 7 stopped at 1 epoch, 2 at 3, 1 at 9 */
+    ck_assert_int_eq(full, 90);
+    ck_assert_int_eq(stopped[7], 0);
+    ck_assert_int_eq(stopped[9], 1);
+    /* Run again: nothing left to do. */
+    ck_assert(sweep_run_rungs(&s, &base, 0, 1, fake_segment, NULL, NULL, &ran, &err) == 0);
+    ck_assert_int_eq(ran, 0);
+    /* A rung lost (a kill before it was recorded) is run again, alone. */
+    snprintf(path, sizeof path, "%s/halving2/trial-008/rung-3.csv", tmpdir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert(sweep_run_rungs(&s, &base, 0, 1, fake_segment, NULL, NULL, &ran, &err) == 0);
+    ck_assert_int_eq(ran, 1);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("sweep", test_grid_counts_and_order, test_random_is_seeded_and_in_range, test_rejects_bad_keys_and_values,
         test_run_tables_resume_and_best, test_parallel_matches_sequential, test_shares_match_one_process,
         test_failed_trial,
-        test_no_sweep_section)
+        test_no_sweep_section, test_halving_plan, test_hyperband_plan, test_rung_bad_input,
+        test_halving_runs_deterministic)
