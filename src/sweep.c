@@ -1180,6 +1180,22 @@ static int seg_job_run(void *ctx, int q, int threads, err_t *err)
     return 0;
 }
 
+static rung_state *seg_state;
+static int seg_rung;
+
+static int seg_epochs(int i)
+{
+    const sweep_bracket *b = &seg_state->plan.b[seg_state->plan.of_trial[i]];
+    return b->epochs[seg_rung] - (seg_rung > 0 ? b->epochs[seg_rung - 1] : 0);
+}
+
+static int by_segment(const void *a, const void *b)
+{
+    int i = *(const int *)a, j = *(const int *)b;
+    int x = seg_epochs(i), y = seg_epochs(j);
+    return x != y ? y - x : i - j;
+}
+
 int sweep_run_rungs(const sweep_spec *s, const cfg_t *base, int rank, int n_ranks,
                     sweep_seg_fn run, sweep_sync_fn sync, void *user, int *n_run, err_t *err)
 {
@@ -1203,6 +1219,12 @@ int sweep_run_rungs(const sweep_spec *s, const cfg_t *base, int rank, int n_rank
         for (int i = 0; i < st.n; i++)
             reload(&st, i, k);
         rung_members(&st, k, members, &nm, err);
+        /* Longest segments first (then by trial), so that a round's short
+         * segments fill in around its long ones (hyperband mixes brackets):
+         * the order changes when a segment runs, never what it computes. */
+        seg_state = &st;
+        seg_rung = k;
+        qsort(members, (size_t)nm, sizeof *members, by_segment);
         /* The j-th member of the round is rank j % n_ranks's, whatever is
          * already done: every rank computes the same list. */
         for (int q = rank; q < nm; q += n_ranks)

@@ -328,6 +328,15 @@ badh bad-one 's|    train.learning_rate: \[.*\]|    train.learning_rate: [0.1]|;
     '22:11: sweep: halving needs at least 2 trials \(this sweep makes 1\)'
 badh bad-noval 's|  validation: 100|  validation: 0|' '22:11: sweep: .*train.monitor \(loss\) on a validation split, and data.validation is 0'
 
+# The shipped example, configs/sweep-halving.yaml, on 300 small 28x28
+# images (100 held out) in 3 epochs: rungs of 1 and 3 epochs.
+write_digits "$tmp/digits" 300
+(cd "$tmp" && bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$srcdir/configs/sweep-halving.yaml" -s data.dir="$tmp/digits" \
+    -s data.train_images=digits.idx -s data.train_labels=digits-labels.idx -s data.test_images=digits.idx \
+    -s data.test_labels=digits-labels.idx -s data.validation=100 -s train.epochs=3 >"$tmp/hvsweep.out" 2>&1) \
+    && grep -q 'successive halving spent 40 epochs of the 72' "$tmp/hvsweep.out" && ok \
+    || bad "configs/sweep-halving.yaml on small data failed: $(cat "$tmp/hvsweep.out")"
+
 # --- the command table: plot's options and checks, through the binary ------------
 m=$tmp/out/tiny.model w=$tmp/plot-w.png
 expect 0 '' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w"

@@ -237,4 +237,34 @@ echo "rank 1 of 3 killed with SIGKILL: the job ended with exit $rc after $ms ms:
 sleep 0.2
 [ -z "$(pgrep -f "$tmp/run.yaml")" ] && ok || bad "ranks still running after the kill: $(pgrep -af "$tmp/run.yaml")"
 
+# --- successive halving across the ranks: the local sweep's decisions -------------
+# 6 trials, rungs of 1, 2 and 4 epochs (eta 2), ranked by the validation
+# loss; locally with parallel 1, then under mpirun -np 3 (each round's
+# trials shared out, the ranks meeting after each): the same results.csv
+# (times aside) and best.yaml.
+{ sed 's/^  epochs: .*/  epochs: 4/; s/^  threads: .*/  threads: 1\n  monitor: loss/' "$tmp/run.yaml"
+  cat <<YAML
+sweep:
+  dir: $tmp/hv-local
+  method: halving
+  min_epochs: 1
+  eta: 2
+  parallel: 1
+  params:
+    train.learning_rate: [0.002, 0.01, 0.05]
+    network.activation: [tanh, relu]
+YAML
+} | sed "s|^data:|data:\n  validation: 20|" > "$tmp/hv-local.yaml"
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/hv-local.yaml" 2>&1) || bad "local halving sweep failed: $out"
+sed "s|dir: $tmp/hv-local|dir: $tmp/hv-3|" "$tmp/hv-local.yaml" > "$tmp/hv-3.yaml"
+out=$(bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np 3 "$NNTRAIN" -c "$tmp/hv-3.yaml" 2>&1) \
+    || bad "mpirun -np 3 halving sweep failed: $out"
+[ "$(grep -c '^sweep: successive halving spent' <<<"$out")" = 1 ] && ok || bad "-np 3 halving: not one summary: $out"
+if cmp -s <(sed 's/,[^,]*$//' "$tmp/hv-local/results.csv") <(sed 's/,[^,]*$//' "$tmp/hv-3/results.csv") &&
+   cmp -s "$tmp/hv-local/best.yaml" <(sed "s|$tmp/hv-3|$tmp/hv-local|g" "$tmp/hv-3/best.yaml"); then
+    ok; echo "halving sweep of 6 trials on mpirun -np 3: results.csv (times aside) and best.yaml identical to the local sweep's"
+else
+    bad "-np 3 halving: results or best.yaml differ from the local sweep's: $(cat "$tmp/hv-3/results.csv")"
+fi
+
 finish
