@@ -537,7 +537,7 @@ START_TEST(test_unknown_key)
     const char *m = load_err("train:\n  epochs: 3\n  lr: 0.5\n", &err);
     ck_assert_has(m, "x.yaml:3:3: unknown key 'train.lr' (train keys: learning_rate, batch_size, epochs");
     m = load_err("network:\n  layers: [1, 2]\n", &err);
-    ck_assert_has(m, "x.yaml:2:3: unknown key 'network.layers' (network keys: sizes, activation, output, cost, init)");
+    ck_assert_has(m, "x.yaml:2:3: unknown key 'network.layers' (network keys: sizes, activation, output, cost, init, hidden)");
 }
 END_TEST
 
