@@ -10,8 +10,9 @@
  *   u64 n_params
  *   f32 params[n_params] IEEE-754 binary32, little-endian
  *   u32 crc32            zlib crc32 of every byte before it
- * Saving is atomic (temporary file, fsync, rename): a crash never leaves a
- * half-written file under the final name. Loading checks every field. */
+ * Saving is atomic (fsx_write_atomic: temporary file, fsync, rename): a
+ * crash never leaves a half-written file under the final name. Loading
+ * checks every field. */
 #ifndef NNTRAIN_MODEL_H
 #define NNTRAIN_MODEL_H
 
@@ -28,14 +29,6 @@ int model_save(const char *path, const net_t *net, err_t *err);
 int model_load(const char *path, net_t *net, err_t *err);
 
 /* ---- for files that embed a model (checkpoints, src/ckpt.c) ---- */
-
-/* The atomic write under model_save, for any file: write(f, user) fills a
- * temporary file next to path (returning 0, or -1 with errno set), which is
- * then flushed, fsynced and renamed over path. On any failure the temporary
- * file is removed and path is untouched. `what` names the file in messages
- * ("model", "checkpoint"). */
-int model_save_atomic(const char *path, const char *what,
-                      int (*write)(FILE *f, const void *user), const void *user, err_t *err);
 
 /* Writes the model's whole file image (the layout above) to f. If outer_crc
  * is not NULL, every byte written is also added to that running crc32.

@@ -4,18 +4,17 @@
  * saved on one machine loads bitwise-identically on any other, whatever its
  * endianness. Parameters stream through a small buffer in both directions:
  * saving or loading never needs a second copy of a large network. */
-#define _POSIX_C_SOURCE 200809L /* fsync, fileno, fseeko, getpid */
+#define _POSIX_C_SOURCE 200809L /* fileno, fseeko */
 #include "model.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
+#include "fsx.h"
 #include "le.h"
 
 #define MODEL_MAGIC_LEN 8
@@ -94,71 +93,6 @@ long long model_file_size(const net_t *net)
     return (long long)header_len(net->n_layers) + 4 * (long long)net->n_params + 4;
 }
 
-/* After the rename, fsync the directory so the new name itself survives a
- * crash. Best effort: some file systems refuse fsync on a directory, and
- * the data is already safely in the file. */
-static void sync_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-int model_save_atomic(const char *path, const char *what,
-                      int (*write)(FILE *f, const void *user), const void *user, err_t *err)
-{
-    /* The temporary file sits next to path so that rename() stays within one
-     * file system and is atomic. */
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return err_set(err, ERR_INPUT, "%s: path too long", path);
-
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot save %s: cannot create %s: %s",
-                       path, what, tmp, strerror(errno));
-
-    const char *step = "write";
-    errno = 0;
-    if (write(f, user) < 0)
-        goto fail;
-    step = "flush";
-    if (fflush(f) != 0)
-        goto fail;
-    step = "fsync";
-    if (fsync(fileno(f)) != 0)
-        goto fail;
-    step = "close";
-    int rc = fclose(f);
-    f = NULL;
-    if (rc != 0)
-        goto fail;
-    step = "rename";
-    if (rename(tmp, path) != 0)
-        goto fail;
-    sync_dir(path);
-    return 0;
-
-fail: {
-    int saved = errno;
-    if (f)
-        fclose(f);
-    unlink(tmp);
-    return err_set(err, ERR_RUNTIME, "%s: cannot save %s: %s of %s failed: %s",
-                   path, what, step, tmp, saved ? strerror(saved) : "unknown error");
-}
-}
-
 static int write_whole_model(FILE *f, const void *net)
 {
     return model_write(f, net, NULL);
@@ -168,7 +102,7 @@ int model_save(const char *path, const net_t *net, err_t *err)
 {
     if (net->n_layers < 1 || net->n_layers > NET_MAX_LAYERS || !net->params)
         return err_set(err, ERR_RUNTIME, "%s: cannot save: the network is not set up", path);
-    return model_save_atomic(path, "model", write_whole_model, net, err);
+    return fsx_write_atomic(path, "model", write_whole_model, net, err);
 }
 
 /* ---- loading ------------------------------------------------------------- */
