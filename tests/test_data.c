@@ -658,6 +658,178 @@ START_TEST(test_csv_huge_line_and_columns)
 }
 END_TEST
 
+/* .npy and .npz: each hostile file, made by changing a good one. */
+static void expect_npy_fail(const char *path, const char *prefix, const char *words, const char *what)
+{
+    npy_array a;
+    table t;
+    err_t err;
+    err_clear(&err);
+    int rc = strstr(path, ".npz") ? npz_read_xy(path, NULL, NULL, &t, &err) : npy_read(path, &a, &err);
+    ck_assert_msg(rc == -1, "%s: read succeeded", what);
+    ck_assert_msg(err.code == ERR_INPUT, "%s: code %d: %s", what, err.code, err.msg);
+    ck_assert_msg(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: want prefix '%s' in: %s", what,
+                  prefix, err.msg);
+    ck_assert_msg(strstr(err.msg, words), "%s: want '%s' in: %s", what, words, err.msg);
+}
+
+/* Replaces the first occurrence of from with to (same length) in b. */
+static void patch(unsigned char *b, size_t n, const char *from, const char *to)
+{
+    size_t k = strlen(from);
+    ck_assert_uint_eq(k, strlen(to));
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(b + i, from, k) == 0) {
+            memcpy(b + i, to, k);
+            return;
+        }
+    ck_abort_msg("patch: '%s' not found", from);
+}
+
+START_TEST(test_npy_hostile)
+{
+    double x[REF_ROWS * REF_X], y[REF_ROWS];
+    ref_arrays(x, y);
+    long long xs[2] = {REF_ROWS, REF_X};
+    size_t n;
+    unsigned char *good = npy_image("<f8", 2, xs, x, REF_ROWS * REF_X, &n, 1);
+    unsigned char *b = malloc(n + 64);
+    const char *p = tpath(0, "bad.npy");
+    char pre[600];
+    snprintf(pre, sizeof pre, "%s: ", p);
+    struct {
+        const char *name, *from, *to;
+        long cut; /* bytes to drop at the end (< 0: add -cut bytes) */
+        const char *words;
+    } cases[] = {
+        {"bad magic", "NUMPY", "NUMPZ", 0, "not a .npy file (bad magic"},
+        {"Fortran order", "'fortran_order': False", "'fortran_order': True ", 0, "Fortran-order array refused"},
+        {"object dtype", "'<f8'", "'|O' ", 0, "object array: refused"},
+        {"structured dtype", "'descr': '<f8'", "'descr': [('a'", 0, "structured dtype"},
+        {"complex dtype", "'<f8'", "'<c8'", 0, "dtype '<c8' is unsupported"},
+        {"no byte order", "'<f8'", "'|f8'", 0, "only for 1-byte types"},
+        {"wrong key", "'shape'", "'shapf'", 0, "unexpected key 'shapf'"},
+        {"0-d", "(6, 3)", "()    ", 0, "0-d (scalar) array"},
+        {"shape too small", "(6, 3)", "(5, 3)", 0, "trailing bytes: header says shape (5, 3) of 8-byte items = 120 data bytes, file has 144 (24 extra)"},
+        {"shape too big", "(6, 3)", "(7, 3)", 0, "truncated: header says shape (7, 3) of 8-byte items = 168 data bytes, file has 144"},
+        {"absurd shape", "(6, 3)", "(9999999999999, 9999999999999)", 0, "overflows"},
+        {"truncated data", NULL, NULL, 5, "truncated: header says shape (6, 3) of 8-byte items = 144 data bytes, file has 139"},
+        {"trailing data", NULL, NULL, -3, "trailing bytes"},
+        {"truncated header", NULL, NULL, (long)n - 20, "truncated: the header says it is"},
+        {"truncated prefix", NULL, NULL, (long)n - 5, "truncated: 5 bytes"},
+        {"empty", NULL, NULL, (long)n, "truncated: 0 bytes"},
+        {"not a dict", "{'descr'", "['descr'", 0, "not a Python dict"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t m = n;
+        if (cases[i].from && strlen(cases[i].from) != strlen(cases[i].to)) {
+            /* a longer value: rebuild the header in place of the padding */
+            memcpy(b, good, n);
+            char *h = (char *)b + 10;
+            char *at = strstr(h, cases[i].from);
+            ck_assert_ptr_nonnull(at);
+            size_t fl = strlen(cases[i].from), tl = strlen(cases[i].to);
+            memmove(at + tl, at + fl, (size_t)((char *)b + 10 + 118 - (at + fl)) - (tl - fl));
+            memcpy(at, cases[i].to, tl);
+        } else {
+            memcpy(b, good, n);
+            if (cases[i].from)
+                patch(b, n, cases[i].from, cases[i].to);
+        }
+        if (cases[i].cut > 0)
+            m = n - (size_t)cases[i].cut;
+        else if (cases[i].cut < 0) {
+            memset(b + n, 0, (size_t)-cases[i].cut);
+            m = n + (size_t)-cases[i].cut;
+        }
+        write_bytes(p, b, m);
+        expect_npy_fail(p, pre, cases[i].words, cases[i].name);
+    }
+    /* version 4.0 */
+    memcpy(b, good, n);
+    b[6] = 4;
+    write_bytes(p, b, n);
+    expect_npy_fail(p, pre, "version 4.0 is unsupported", "version");
+
+    /* .npz: a good archive, then damaged ones */
+    long long ys[1] = {REF_ROWS};
+    size_t yl;
+    unsigned char *yb = npy_image("<i8", 1, ys, y, REF_ROWS, &yl, 1);
+    const char *z = tpath(1, "bad.npz");
+    snprintf(pre, sizeof pre, "%s: ", z);
+    const char *names[2] = {"X.npy", "y.npy"};
+    unsigned char *datas[2] = {good, yb};
+    size_t lens[2] = {n, yl};
+
+    write_zip(z, 2, names, datas, lens, 0);
+    size_t zl;
+    unsigned char *zb = tu_read_file(z, &zl);
+    zb[30 + 5 + 128 + 7] ^= 1; /* a data byte of X: the CRC must catch it */
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "member 'X.npy': CRC-32 mismatch", "crc");
+    free(zb);
+
+    write_zip(z, 2, names, datas, lens, 1);
+    zb = tu_read_file(z, &zl);
+    for (int i = 0; i < 16; i++)
+        zb[30 + 5 + 2 + i] ^= 0x55; /* inside X's deflate stream */
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "member 'X.npy'", "corrupt deflate");
+    free(zb);
+
+    const char *other[2] = {"X.npy", "labels.npy"};
+    write_zip(z, 2, other, datas, lens, 1);
+    expect_npy_fail(z, pre, "no array named 'y' (members: X.npy, labels.npy)", "missing member");
+
+    write_zip(z, 2, names, datas, lens, 0);
+    zb = tu_read_file(z, &zl);
+    zb[8] = 12; /* X's local method; the central one too: */
+    size_t cdo = zl - 22 - (46 + 5) * 2;
+    zb[cdo + 10] = 12;
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "compression method 12 is unsupported", "method");
+    zb[cdo + 10] = 8;
+    zb[cdo + 24] = 0xff; /* uncompressed size claims 4 GB from 128 bytes */
+    zb[cdo + 25] = 0xff;
+    zb[cdo + 26] = 0xff;
+    zb[cdo + 27] = 0x7f;
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "cannot inflate from", "inflate bomb");
+    zb[cdo + 42] = 0xf0; /* local header offset past the directory */
+    zb[cdo + 43] = 0xff;
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "local header missing or bad", "local offset");
+    write_bytes(z, zb, 100); /* cut: no end record */
+    expect_npy_fail(z, pre, "not a zip archive", "cut zip");
+    free(zb);
+    write_bytes(z, "PK\x05\x06", 4);
+    expect_npy_fail(z, pre, "not a zip archive", "tiny zip");
+
+    /* X and y disagree; an infinite value */
+    long long ys5[1] = {REF_ROWS - 1};
+    unsigned char *y5 = npy_image("<i8", 1, ys5, y, REF_ROWS - 1, &yl, 1);
+    datas[1] = y5;
+    lens[1] = yl;
+    write_zip(z, 2, names, datas, lens, 1);
+    char w[700];
+    snprintf(w, sizeof w, "X.npy: 6 rows, but %s:y.npy has 5", z);
+    expect_npy_fail(z, z, w, "rows");
+    x[4] = INFINITY;
+    unsigned char *xi = npy_image("<f8", 2, xs, x, REF_ROWS * REF_X, &n, 1);
+    datas[0] = xi;
+    datas[1] = yb;
+    lens[0] = n;
+    lens[1] = REF_ROWS * 8 + 128;
+    write_zip(z, 2, names, datas, lens, 0);
+    expect_npy_fail(z, z, "X.npy: value [1, 1] is infinite", "inf");
+    free(xi);
+    free(y5);
+    free(yb);
+    free(good);
+    free(b);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
                test_csv_numbers_correctly_rounded, test_csv_comma_locale, test_csv_hostile,
-               test_csv_huge_line_and_columns)
+               test_csv_huge_line_and_columns, test_npy_hostile)

@@ -709,7 +709,7 @@ int npy_to_table(const npy_array *X, const npy_array *y, table *out, err_t *err)
     if (d == 0)
         return err_set(err, ERR_INPUT, "%s: no columns (shape[1] is 0)", X->source);
     if (y && y->shape[0] != n)
-        return err_set(err, ERR_INPUT, "%s has %lld rows but %s has %lld", X->source, (long long)n,
+        return err_set(err, ERR_INPUT, "%s: %lld rows, but %s has %lld", X->source, (long long)n,
                        y->source, (long long)y->shape[0]);
     if (y && k == 0)
         return err_set(err, ERR_INPUT, "%s: no columns (shape[1] is 0)", y->source);
