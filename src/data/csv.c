@@ -34,7 +34,7 @@
 #include "cores.h"
 
 #define CSV_DEFAULT_CHUNK (8L << 20)
-#define READ_STEP (1u << 20) /* bytes per gzread call */
+#define READ_STEP (1u << 16) /* bytes per gzread call */
 
 void csv_opts_default(csv_opts *o)
 {
@@ -239,7 +239,10 @@ static int fill(reader *r, size_t want, err_t *err)
             r->buf = b;
             r->cap = cap;
         }
-        int got = gzread(r->gz, r->buf + r->len, READ_STEP);
+        /* no more than asked for: tiny chunks (tests) then really are
+         * tiny, so the seams between chunks get exercised */
+        size_t step = want - r->len < READ_STEP ? want - r->len : READ_STEP;
+        int got = gzread(r->gz, r->buf + r->len, (unsigned)step);
         if (got < 0) {
             int zerr = Z_OK;
             const char *m = gzerror(r->gz, &zerr);
@@ -541,7 +544,7 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
         }
         size_t rec = i;
         if (w->cap_vals < (size_t)(w->rows + 1) * (size_t)nc) {
-            size_t cap = w->cap_vals ? 2 * w->cap_vals : (size_t)nc * 1024;
+            size_t cap = w->cap_vals ? 2 * w->cap_vals : (size_t)nc * 16 + 4096;
             double *v = realloc(w->vals, cap * sizeof *v);
             if (!v) {
                 part_error(w, rec, "out of memory");
@@ -719,7 +722,7 @@ static int open_reader(reader *r, const char *path, err_t *err)
     if (!r->gz)
         return err_set(err, ERR_INPUT, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "out of memory");
-    gzbuffer(r->gz, 1 << 18);
+    gzbuffer(r->gz, 1 << 16);
     if (fill(r, 3, err) < 0)
         return -1;
     if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -787,7 +790,9 @@ static int next_chunk(reader *r, const ctx *x, size_t chunk, size_t *end, err_t 
             }
             return fail_at(r, 0, err, msg);
         }
-        want = r->len + chunk;
+        /* no boundary yet: read more, at least doubling (each try scans
+         * the buffer again, so growth must be geometric) */
+        want = r->len + (chunk > r->len ? chunk : r->len);
     }
 }
 
@@ -1019,7 +1024,7 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
             add += parts[k].rows;
         long long n0 = t->n_rows;
         if (n0 + add > cap_rows) {
-            long long nc_rows = cap_rows ? cap_rows : 1024;
+            long long nc_rows = cap_rows ? cap_rows : 64;
             while (nc_rows < n0 + add)
                 nc_rows *= 2;
             for (int c = 0; c < nc; c++) {
