@@ -1503,7 +1503,9 @@ static char *value_text(const cfg_t *c, const key_spec *k)
     FILE *f = open_memstream(&text, &len);
     if (!f) return NULL;
     write_value(f, c, k, AS_YAML);
-    if (ferror(f) | fclose(f)) {
+    int bad = ferror(f);
+    bad |= fclose(f);
+    if (bad) {
         free(text);
         return NULL;
     }
