@@ -30,6 +30,7 @@
 #include "eval.h"
 #include "idx.h"
 #include "net.h"
+#include "prep.h"
 #include "reduce.h"
 #include "train.h"
 
@@ -50,8 +51,10 @@ typedef struct {
 } run_args;
 
 typedef struct {
-    const cfg_t *cfg;
+    const cfg_t *cfg;            /* the run's own copy: a table's sizes come from its data */
     run_args args;
+    prep_t prep;                 /* a table's preprocessing (has_prep), saved with the model */
+    int has_prep;
     dataset train, test;     /* as read from the files */
     dataset fit, val;        /* views of train: val is its last data.validation examples */
     const dataset *eval_set; /* what each epoch is evaluated on: val, or test without one */
