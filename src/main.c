@@ -151,6 +151,13 @@ static const command_row COMMANDS[] = {
      "table (CSV, TSV, .npy, .npz) with the model's feature columns, by name (a\n"
      "label column there is left out). -c CONFIG says how to read a CSV (its\n"
      "data.delimiter, data.header, data.missing_values).\n"},
+    {"describe", cmd_describe,
+     "what a table file (CSV, TSV, .npy, .npz) holds: rows, columns, each\n"
+     "column's kind, missing cells, range and mean or categories",
+     "[-c CONFIG] [-q] FILE...",
+     COMMON | CONFIG_OPTS, 0, "FILE...",
+     "-c CONFIG says how to read a CSV (data.delimiter, data.header,\n"
+     "data.missing_values); -q prints only the size and the time it took.\n"},
     {"export", cmd_export,
      "the model for other programs: an ONNX model (.onnx: ONNX Runtime,\n"
      "PyTorch, browsers...) or NumPy arrays (.npz)",
