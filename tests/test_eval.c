@@ -323,7 +323,7 @@ static double reference_nll(const double *z, int k, int label, net_act act)
  * sigmoid outputs; a linear output has no log loss. */
 START_TEST(test_f1_and_log_loss_features)
 {
-    enum { N = 700, K = 5 };
+    enum { N = 1500, K = 5 }; /* six eval batches */
     float *x = malloc(N * K * sizeof *x);
     double *z = malloc(N * K * sizeof *z);
     uint8_t *lab = malloc(N);
