@@ -269,7 +269,7 @@ int eval_run(eval_ctx *x, const net_t *net, const dataset *d, int want_confusion
         r->accuracy = d->n ? (double)r->correct / d->n : 0.0;
         r->macro_f1 = macro_f1(x, d, n_out);
         double ll = 0.0;
-        for (int bi = 0; bi < n_batches; bi++)
+        for (int bi = 0; probs && bi < n_batches; bi++)
             ll += x->log_loss[bi];
         r->log_loss = !probs ? NAN : d->n ? ll / d->n : 0.0;
     } else {
