@@ -161,6 +161,12 @@ double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B);
  * views of different rows may run on different threads. */
 void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B);
 
+/* The same with each example's weight w[r] (B of them; NULL: all 1): its
+ * cost, so its delta, multiplied by it (class weights). A weight of 1
+ * gives net_backward_deltas' bits. */
+void net_backward_deltas_weighted(const net_t *net, net_ws *ws, const float *y, const float *w,
+                                  int B);
+
 /* Backward, part 2, after part 1 on all B rows: the gradients of the weight
  * rows [row_lo, row_hi), counting rows across layers (layer 0's sizes[0]
  * rows first, then layer 1's...; net_weight_rows() in all); a layer's bias

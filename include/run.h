@@ -61,6 +61,7 @@ typedef struct {
     net_t net;
     train_opts opts;
     train_best best;             /* early stopping's best weights (train.patience > 0) */
+    float *class_w;              /* train.class_weights: balanced, each class's weight */
     char *config_text;           /* the checkpoint's identity (ckpt_config_text) */
 
     /* Checkpoints. */

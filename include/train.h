@@ -67,6 +67,7 @@ typedef struct {
     float dropout[NET_MAX_LAYERS]; /* of each weight layer's inputs, [0] the pixels (net_dropout) */
     double max_norm;        /* > 0: each unit's incoming weights kept within this norm */
     double label_smoothing; /* targets (1 - s) one-hot + s / classes */
+    const float *class_weights; /* (outputs) each class's weight on its examples' cost; NULL: 1 */
     aug_params augment;     /* distortions of each training image (augment.h); zero = none */
 
     /* Checkpointing (all optional, zero = off). */
@@ -181,6 +182,10 @@ int train_parts(const train_opts *o, int batch_size, size_t n_params);
  * with an error naming the epoch and step; no checkpoint is written then. */
 int train_run(net_t *net, const dataset *train, const dataset *eval_set,
               const train_opts *opts, const train_hooks *hooks, err_t *err);
+
+/* scikit-learn's "balanced" class weights of d's labels over n_classes:
+ * w_c = n / (n_classes * n_c), 0 for a class with no example. */
+void train_balanced_weights(const dataset *d, int n_classes, float *w);
 
 /* Estimated bytes of memory training needs beyond the loaded data: the
  * parameters, gradient buffers, workspaces and batch buffers. Computed in

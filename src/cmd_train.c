@@ -162,6 +162,8 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
         w += snprintf(reg + w, sizeof reg - w, ", max-norm %g", c->max_norm);
     if (c->label_smoothing > 0 && w < (int)sizeof reg)
         w += snprintf(reg + w, sizeof reg - w, ", label smoothing %g", c->label_smoothing);
+    if (c->class_weights == CFG_CLASS_WEIGHTS_BALANCED && w < (int)sizeof reg)
+        w += snprintf(reg + w, sizeof reg - w, ", balanced class weights");
     if (w > 0)
         printf("regularisation: %s\n", reg + 2);
     const aug_params *a = &opts->augment;

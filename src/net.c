@@ -394,8 +394,17 @@ static void output_delta(const net_t *net, const float *a, const float *y,
 
 void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B)
 {
-    int L = net->n_layers;
-    output_delta(net, ws->act[L], y, ws->delta[L - 1], B, net->sizes[L]);
+    net_backward_deltas_weighted(net, ws, y, NULL, B);
+}
+
+void net_backward_deltas_weighted(const net_t *net, net_ws *ws, const float *y, const float *w,
+                                  int B)
+{
+    int L = net->n_layers, n = net->sizes[L];
+    output_delta(net, ws->act[L], y, ws->delta[L - 1], B, n);
+    for (int r = 0; w && r < B; r++)
+        for (int j = 0; j < n; j++)
+            ws->delta[L - 1][(size_t)r * n + j] *= w[r];
     for (int l = L - 1; l > 0; l--) {
         /* delta[l-1] (B, n_in) = delta[l] (B, n_out) . W_l^T * f'(a_prev),
          * W_l being (n_in, n_out). */

@@ -269,6 +269,25 @@ static int load_resume(run_t *r, err_t *err)
     return 0;
 }
 
+/* train.class_weights: balanced over the training rows' classes. */
+static int class_weights(run_t *r, err_t *err)
+{
+    if (r->cfg->class_weights != CFG_CLASS_WEIGHTS_BALANCED)
+        return 0;
+    if (!r->fit.labels) {
+        char where[CFG_PATH_MAX + 64];
+        cfg_where(r->cfg, "train.class_weights", where, sizeof where);
+        return err_set(err, ERR_INPUT, "%s: train.class_weights: balanced weighs classes, and "
+                       "this data has regression targets", where);
+    }
+    int n_out = r->net.sizes[r->net.n_layers];
+    if (!(r->class_w = malloc((size_t)n_out * sizeof *r->class_w)))
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    train_balanced_weights(&r->fit, n_out, r->class_w);
+    r->opts.class_weights = r->class_w;
+    return 0;
+}
+
 static int init_weights(run_t *r, err_t *err)
 {
     const cfg_t *c = r->cfg;
@@ -309,7 +328,7 @@ int run_setup(run_t *r, const cfg_t *c, const run_args *args, err_t *err)
     r->config_text = malloc(CKPT_CONFIG_MAX);
     if (!r->config_text || ckpt_config_text(c, &r->fit, r->config_text, CKPT_CONFIG_MAX) != 0)
         return err_set(err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
-    return create_net(r, err) != 0 || init_weights(r, err) != 0 ? -1 : 0;
+    return create_net(r, err) != 0 || class_weights(r, err) != 0 || init_weights(r, err) != 0 ? -1 : 0;
 }
 
 uint64_t run_hash(const run_t *r)
@@ -447,6 +466,7 @@ void run_free(run_t *r)
     free((cfg_t *)r->cfg);
     ckpt_free(&r->resumed);
     free(r->best.params);
+    free(r->class_w);
     free(r->config_text);
     net_free(&r->net);
     dataset_free(&r->train);

@@ -467,7 +467,7 @@ START_TEST(test_set_unknown_key)
     const char *m = set_err(&c, "train.lr=0.5", &err);
     ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
     ck_assert_has(m, "deterministic, overlap, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay, "
-                     "dropout, input_dropout, max_norm, label_smoothing)");
+                     "dropout, input_dropout, max_norm, label_smoothing, class_weights)");
     m = set_err(&c, "bogus.x=1", &err);
     ck_assert_has(m, "unknown key 'bogus.x'");
     ck_assert_has(m, "data, network, train, augment, output");
@@ -1109,7 +1109,7 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
     ck_assert_has(text, "  deterministic: true\n  overlap: false\n  optimizer: sgd\n  momentum: 0\n");
     ck_assert_has(text, "  weight_decay: 0\n  dropout: 0\n  input_dropout: 0\n");
-    ck_assert_has(text, "  label_smoothing: 0\naugment:\n  shift: 0\n  rotate: 0\n");
+    ck_assert_has(text, "  label_smoothing: 0\n  class_weights: none\naugment:\n  shift: 0\n  rotate: 0\n");
     ck_assert_has(text, "  elastic_sigma: 4\noutput:\n  model: \"\"\n  metrics: \"\"\n");
     free(text);
 }
