@@ -24,7 +24,7 @@ static const char serve_usage[] =
 
 static const char serve_help[] =
     "Serve a page where you draw a digit and watch every layer of MODEL\n"
-    "respond, and its JSON API (README.md, 'nntrain serve'). Stop it with\n"
+    "respond, and its JSON API (doc/serve.md). Stop it with\n"
     "Ctrl-C (SIGINT) or SIGTERM; it then exits 0.\n"
     "\n"
     "Options:\n"
