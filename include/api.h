@@ -33,14 +33,14 @@
 
 typedef struct {
     const net_t *net;
-    const idx_dataset *samples; /* NULL: none; else the first API_MAX_SAMPLES are offered */
+    const dataset *samples; /* NULL: none; else the first API_MAX_SAMPLES are offered */
     int rows, cols;             /* the input as a picture: rows * cols = sizes[0] */
 } api_t;
 
 /* Fills a: samples (may be NULL) must have sizes[0] pixels per image. The
  * input's shape is the samples', else square when sizes[0] is a square,
  * else one row. */
-void api_init(api_t *a, const net_t *net, const idx_dataset *samples);
+void api_init(api_t *a, const net_t *net, const dataset *samples);
 
 int api_model(const api_t *a, json_buf *out);
 int api_predict(const api_t *a, const char *body, size_t len, json_buf *out);

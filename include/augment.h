@@ -43,7 +43,7 @@ typedef struct {
 } aug_params;
 
 /* Non-zero when any distortion is on (a caller may then skip aug_image for
- * eval_scale_pixels, which gives the same bits when all are off). */
+ * dataset_scale_pixels, which gives the same bits when all are off). */
 int aug_active(const aug_params *p);
 
 /* 0 when p is usable, else -1 with an ERR_INPUT message naming the field:
@@ -61,7 +61,7 @@ size_t aug_scratch_floats(int rows, int cols);
  * row-major) distorted with the draws that key names; scratch holds
  * aug_scratch_floats(rows, cols) floats. Pure: the result depends only on
  * (*p, key, src). With every parameter 0 it is exactly
- * eval_scale_pixels(src, rows*cols, out). */
+ * dataset_scale_pixels(src, rows*cols, out). */
 void aug_image(const aug_params *p, uint64_t key, const uint8_t *src, int rows, int cols,
                float *scratch, float *out);
 

@@ -17,7 +17,27 @@
 #include "optim.h"
 
 #define CFG_PATH_MAX 1024
-#define CFG_MAX_KEYS 64
+#define CFG_MAX_KEYS 96
+
+/* data.label, data.ignore, data.categorical, data.missing_values: lists of names */
+#define CFG_MAX_NAMES 32
+#define CFG_NAME_MAX 128
+typedef struct {
+    int n;
+    char v[CFG_MAX_NAMES][CFG_NAME_MAX];
+} cfg_names;
+
+/* data.task, data.scale, data.missing, data.delimiter: the names' indexes */
+#define CFG_TASK_CLASSIFICATION 0
+#define CFG_TASK_REGRESSION 1
+#define CFG_SCALE_STANDARD 0
+#define CFG_SCALE_MINMAX 1
+#define CFG_SCALE_NONE 2
+#define CFG_MISSING_ERROR 0
+#define CFG_MISSING_MEAN 1
+#define CFG_MISSING_MEDIAN 2
+#define CFG_MISSING_MOST_FREQUENT 3
+#define CFG_DELIM_AUTO 0 /* then comma, semicolon, tab, pipe */
 
 /* train.monitor */
 #define CFG_MONITOR_ACCURACY 0
@@ -40,6 +60,21 @@ typedef struct {
     char test_labels[CFG_PATH_MAX];
     int validation;                  /* last N training examples held out */
     int train_limit;                 /* use only the first N training examples; 0 = all */
+    /* data: a table instead of IDX files (data.train set) */
+    char train_table[CFG_PATH_MAX];  /* data.train: .csv .tsv (.gz), .npy, .npz; "" = IDX */
+    char test_table[CFG_PATH_MAX];   /* data.test: "" = data.test_fraction of data.train */
+    cfg_names label;                 /* data.label: label columns by name or index; none: the last */
+    int task;                        /* data.task: CFG_TASK_* */
+    double test_fraction;            /* data.test_fraction: held out of data.train without data.test */
+    cfg_names ignore;                /* data.ignore: columns neither feature nor label */
+    cfg_names categorical;           /* data.categorical: numeric columns taken as categories */
+    int missing;                     /* data.missing: CFG_MISSING_* */
+    cfg_names missing_values;        /* data.missing_values: cell texts that mean "missing" */
+    int scale;                       /* data.scale: CFG_SCALE_* */
+    int delimiter;                   /* data.delimiter: CFG_DELIM_AUTO, or 1.. comma, semicolon, tab, pipe */
+    int header;                      /* data.header: the first CSV record names the columns */
+    char npz_x[CFG_PATH_MAX];        /* data.x, data.y: the arrays of a .npz (or .npy files: data.y) */
+    char npz_y[CFG_PATH_MAX];
 
     /* network: */
     int n_layers;                    /* weight layers = len(sizes) - 1 */
@@ -50,6 +85,8 @@ typedef struct {
     net_act act[NET_MAX_LAYERS];     /* per weight layer, resolved by cfg_validate */
     net_cost cost;
     net_init_kind init;
+    int n_hidden;                    /* network.hidden: -1 not given; else hidden[0..n_hidden) */
+    int hidden[NET_MAX_LAYERS];      /*   (a table's input and output sizes come from the data) */
 
     /* train: */
     double learning_rate;
@@ -153,6 +190,35 @@ typedef struct {
 
 /* Fills out with the i-th key of the schema and returns 1; 0 past the last. */
 int cfg_key_doc_at(int i, cfg_key_doc *out);
+
+/* Walking the schema, for tests (test_cfg's round trip over every key). */
+
+/* How many keys the schema has; i in cfg_key_doc_at, cfg_key_example and
+ * cfg_key_name runs from 0 to this, less one. */
+int cfg_key_count(void);
+
+/* Writes "section.name" of the i-th key into buf. Returns 0, or -1 past the
+ * last key or if it does not fit in n bytes. */
+int cfg_key_name(int i, char *buf, size_t n);
+
+/* Writes a valid value of the i-th key other than its default, as YAML text
+ * that cfg_set takes ("3.3000000000000003", "[784, 16, 8, 10]"), derived
+ * from the key's kind, range and names. The value is valid on its own
+ * except where cfg_validate's rules across keys say otherwise: the lists
+ * (network.activation, train.dropout) have one entry per hidden layer of
+ * network.sizes' example (two), and a key that needs another (patience
+ * needs data.validation...) needs that key's example too. Returns 0, or -1
+ * past the last key, for a kind with no example, or if it does not fit. */
+int cfg_key_example(int i, char *buf, size_t n);
+
+/* Writes key's ("train.learning_rate") value in c as cfg_write_yaml writes
+ * it ("3", "[784, 30, 10]", "\"mnist\""). Returns 0, or -1 for an unknown
+ * key or if it does not fit in n bytes. */
+int cfg_get(const cfg_t *c, const char *key, char *buf, size_t n);
+
+/* Whether key ("network.output") was given by the file or an override,
+ * rather than left at its default. */
+int cfg_is_set(const cfg_t *c, const char *key);
 
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);

@@ -1,5 +1,5 @@
-/* cli: what the commands of the program share (main.c, cmd_train.c,
- * cmd_plot.c, cmd_serve.c): the parsed command line, the config as it resolves it, data
+/* cli: what the commands of the program share (src/main.c and the
+ * src/cmd_*.c files; commands.h declares them): the config as it resolves it, data
  * with a hint for first-time users, usage errors and option values, and
  * printing an error once with its exit code. */
 #ifndef NNTRAIN_CLI_H
@@ -10,33 +10,7 @@
 #include "idx.h"
 #include "net.h"
 
-#define CLI_MAX_OVERRIDES 256
-
-/* The command line of train, eval, predict and export, as main() parsed it. */
-typedef struct {
-    const char *config;          /* -c */
-    const char *model;           /* -m */
-    const char *data_dir;        /* --data-dir */
-    const char *images, *labels; /* --images, --labels */
-    const char *resume;          /* --resume */
-    const char *output;          /* -o (export) */
-    int all_digits;              /* --all-digits (predict) */
-    const char *overrides[CLI_MAX_OVERRIDES]; /* -s, in order */
-    int n_overrides;
-    int quiet;                   /* -q */
-    int silent;                  /* not even the final accuracy line (sweep trials) */
-    char **files;                /* operands */
-    int n_files;
-} cli_options;
-
-/* nntrain [train] -c CONFIG: one training run, or a sweep when the config
- * has a sweep: section (src/cmd_train.c). Returns the exit code. */
-int cmd_train(const cli_options *o);
-
-/* nntrain serve -m MODEL ...: the page and JSON API of a model
- * (src/cmd_serve.c). argv[0] is "serve"; parses its own options, prints
- * its own errors and returns the exit code. */
-int cmd_serve(int argc, char **argv);
+#define CLI_MAX_OVERRIDES 256 /* -s options on one command line */
 
 /* Defaults, then the file (NULL: none), then each "key=value" override in
  * order, then data_dir (NULL: none) as data.dir; then validated. */
@@ -47,14 +21,14 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
  * limit > 0 keeps the first limit examples. A missing file's message says
  * how to get the data. */
 int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
-                  idx_dataset *d, err_t *err);
+                  dataset *d, err_t *err);
 
 /* What eval and plot work on: the model file, and the config's test set,
  * or images/labels when given (both or neither). *threads gets the
  * config's train.threads. On error nothing stays allocated. */
 int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
                             const char *data_dir, const char *model, const char *images,
-                            const char *labels, net_t *net, idx_dataset *d, int *threads,
+                            const char *labels, net_t *net, dataset *d, int *threads,
                             err_t *err);
 
 /* A command's name in its messages and its usage text: what its usage

@@ -3,7 +3,7 @@
 #ifndef NNTRAIN_EVAL_H
 #define NNTRAIN_EVAL_H
 
-#include "idx.h"
+#include "dataset.h"
 #include "net.h"
 
 #define EVAL_MAX_CLASSES 256 /* for a confusion matrix */
@@ -20,7 +20,7 @@ typedef struct {
 
 /* Checks that d fits net: rows*cols inputs, every label below the output
  * size. `what` names the data in messages ("test", a file name...). */
-int eval_check_data(const net_t *net, const idx_dataset *d, const char *what, err_t *err);
+int eval_check_data(const net_t *net, const dataset *d, const char *what, err_t *err);
 
 /* Scratch memory for evaluating net on up to max_n examples with `threads`
  * threads (0 = all), made once so that evaluating after every epoch of a
@@ -41,18 +41,22 @@ void eval_ctx_free(eval_ctx *x);
  * 0..1) and fills r. Totals are summed in example order, whatever the
  * thread count. If want_confusion, allocates r->confusion (free with
  * eval_result_free; at most EVAL_MAX_CLASSES outputs). */
-int eval_run(eval_ctx *x, const net_t *net, const idx_dataset *d, int want_confusion,
+int eval_run(eval_ctx *x, const net_t *net, const dataset *d, int want_confusion,
              eval_result *r, err_t *err);
 
 /* eval_ctx_create, eval_run and eval_ctx_free in one, for a single use. */
-int eval_dataset(const net_t *net, const idx_dataset *d, int threads,
+int eval_dataset(const net_t *net, const dataset *d, int threads,
                  int want_confusion, eval_result *r, err_t *err);
 void eval_result_free(eval_result *r);
+
+/* The targets of examples [first, first + count) of d into y (count,
+ * n_out): labels one-hot (on for the class, off elsewhere), or a
+ * regression's targets as they are. */
+void eval_targets(const dataset *d, int first, int count, int n_out, float on, float off,
+                  float *y);
 
 /* Index of the largest of v[0..n) (first one on ties). */
 int eval_argmax(const float *v, int n);
 
-/* Scales n bytes to floats in 0..1. */
-void eval_scale_pixels(const uint8_t *px, int n, float *out);
 
 #endif

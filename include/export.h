@@ -19,7 +19,7 @@
  *     cost                  unicode '<U..' 0-d: "cross_entropy"
  * The names are net.h's (net_act_name, net_cost_name).
  *
- * Both files are written as model_save_atomic writes: to a temporary file
+ * Both files are written by fsx_write_atomic: to a temporary file
  * next to the final name, renamed over it only when complete. The bytes
  * depend only on the network (no time stamps). */
 #ifndef NNTRAIN_EXPORT_H

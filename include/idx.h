@@ -8,6 +8,7 @@
 #define NNTRAIN_IDX_H
 
 #include <stdint.h>
+#include "dataset.h"
 #include "err.h"
 
 #define IDX_MAX_DIMS 4
@@ -20,13 +21,6 @@ typedef struct {
     uint8_t *data;   /* count bytes */
 } idx_array;
 
-/* A labelled image set: images (n, rows*cols) in 0..255 and labels (n). */
-typedef struct {
-    int n;
-    int rows, cols;
-    uint8_t *images;
-    uint8_t *labels;
-} idx_dataset;
 
 /* Reads path (raw or gzip). Rejects: missing file, bad magic, a type other
  * than 0x08, 0 or > IDX_MAX_DIMS dims, a zero dim, truncated data, trailing
@@ -34,15 +28,16 @@ typedef struct {
 int idx_read(const char *path, idx_array *out, err_t *err);
 void idx_array_free(idx_array *a);
 
-/* Writes an unsigned-byte IDX file; gzipped when gz is non-zero. */
+/* Writes an unsigned-byte IDX file; gzipped when gz is non-zero (the bytes
+ * gzopen would write). Atomic: fsx_write_atomic. */
 int idx_write(const char *path, int ndims, const int *dims, const uint8_t *data,
               int gz, err_t *err);
 
 /* Reads an image file (3 dims: n, rows, cols) and a label file (1 dim: n)
+ * into a dataset of images and labels (dataset.h)
  * and checks they agree (same n) and labels are < 256 classes (any byte).
  * max_n > 0 keeps only the first max_n examples; 0 keeps all. */
 int idx_load_dataset(const char *images_path, const char *labels_path,
-                     int max_n, idx_dataset *out, err_t *err);
-void idx_dataset_free(idx_dataset *d);
+                     int max_n, dataset *out, err_t *err);
 
 #endif

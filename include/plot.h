@@ -1,5 +1,5 @@
 /* plot: pictures of a trained network, drawn as images (image.h) for PNG
- * files, and the `nntrain plot` command (cmd_plot, src/cmd_plot.c).
+ * files (the `nntrain plot` command is src/cmd_plot.c).
  *
  *   weights    every unit of the first weight layer (the first hidden layer)
  *              as a rows x cols tile of its incoming weights: blue for
@@ -35,15 +35,11 @@ int plot_confusion(const long long *conf, int n, img_t *out, err_t *err);
 
 /* The first max_images examples of d whose pred[i] != labels[i], images
  * scaled up by scale (dark ink on white). pred has d->n entries. */
-int plot_errors(const idx_dataset *d, const int *pred, int max_images, int scale, img_t *out,
+int plot_errors(const dataset *d, const int *pred, int max_images, int scale, img_t *out,
                 err_t *err);
 
 /* pred[i] = the class net predicts for example i of d (forward passes in
  * batches, one thread). pred has d->n entries. */
-int plot_predict(const net_t *net, const idx_dataset *d, int *pred, err_t *err);
-
-/* `nntrain plot WHAT [options]`: argv[0] is "plot". Prints its own errors;
- * returns the exit status (0 done, 1 runtime failure, 2 bad input). */
-int cmd_plot(int argc, char **argv);
+int plot_predict(const net_t *net, const dataset *d, int *pred, err_t *err);
 
 #endif

@@ -76,6 +76,10 @@ typedef struct {
      * TRAIN_STOPPED. NULL = never. Set it from a signal handler. */
     const volatile sig_atomic_t *stop;
     const struct train_state *resume; /* continue from here; NULL = start afresh */
+    /* > 0 and < epochs: after this epoch, call on_checkpoint and return
+     * TRAIN_PAUSED (a sweep's rung: the run goes on later from that
+     * checkpoint, bitwise as if it had never paused). 0 = never. */
+    int pause_after;
 
     /* Early stopping (patience 0 = off): after each epoch the evaluation
      * set's accuracy (or, monitor_loss, its mean cost) is compared with the
@@ -118,6 +122,8 @@ typedef struct train_state {
 
 /* train_run's return value when *opts->stop ended it. */
 #define TRAIN_STOPPED 1
+/* ... and when it paused after opts->pause_after epochs. */
+#define TRAIN_PAUSED 3
 
 /* What one epoch did, handed to the on_epoch hook. */
 typedef struct {
@@ -153,10 +159,11 @@ int train_parts(const train_opts *o, int batch_size, size_t n_params);
  * opts->resume) on train; after each epoch evaluates on eval_set (may be
  * NULL). Input images are scaled to 0..1; targets are one-hot of the labels
  * (labels must be < the output size). Returns 0 when done, TRAIN_STOPPED
- * when *opts->stop stopped it (after on_checkpoint), -1 with err filled on
+ * when *opts->stop stopped it (after on_checkpoint), TRAIN_PAUSED after
+ * opts->pause_after epochs (after on_checkpoint), -1 with err filled on
  * an error. A mini-batch loss or weight that is not finite stops training
  * with an error naming the epoch and step; no checkpoint is written then. */
-int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
+int train_run(net_t *net, const dataset *train, const dataset *eval_set,
               const train_opts *opts, const train_hooks *hooks, err_t *err);
 
 /* Estimated bytes of memory training needs beyond the loaded data: the

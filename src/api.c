@@ -9,7 +9,7 @@
 
 #include "eval.h"
 
-void api_init(api_t *a, const net_t *net, const idx_dataset *samples)
+void api_init(api_t *a, const net_t *net, const dataset *samples)
 {
     int n_in = net->sizes[0];
     a->net = net;
@@ -251,7 +251,7 @@ int api_weights(const api_t *a, const char *layer, const char *unit, json_buf *o
 
 int api_samples(const api_t *a, json_buf *out)
 {
-    const idx_dataset *d = a->samples;
+    const dataset *d = a->samples;
     int n = d ? (d->n < API_MAX_SAMPLES ? d->n : API_MAX_SAMPLES) : 0;
     int n_in = a->rows * a->cols;
     json_put_fmt(out, "{\"rows\":%d,\"cols\":%d,\"samples\":[", a->rows, a->cols);

@@ -206,7 +206,7 @@ void aug_field(const aug_params *p, uint64_t key, int rows, int cols, float *scr
 
 /* ---- the warp ------------------------------------------------------------------ */
 
-/* src's pixel (x, y) / 255 as eval_scale_pixels writes it; 0 outside. */
+/* src's pixel (x, y) / 255 as dataset_scale_pixels writes it; 0 outside. */
 static float pixel(const uint8_t *src, int rows, int cols, int x, int y)
 {
     if (x < 0 || x >= cols || y < 0 || y >= rows)

@@ -1,9 +1,8 @@
 /* ckpt: see include/ckpt.h for the file layout.
  *
  * The model inside is written and read by model.c (model_write,
- * model_read), and the atomic temp-file-fsync-rename dance is model.c's
- * too (model_save_atomic): this file only adds the training state around
- * them. Loading checks in this order, so that each bad file gets the one
+ * model_read), and the file is written whole or not at all by
+ * fsx_write_atomic: this file only adds the training state around them. Loading checks in this order, so that each bad file gets the one
  * message that explains it: magic and version (foreign file), structure
  * and lengths (truncated), crc (corrupt), config (a different run), and
  * finally the model's own checks. */
@@ -20,8 +19,9 @@
 #include <zlib.h>
 
 #include "cores.h"
+#include "fsx.h"
 #include "le.h"
-#include "model.h"
+#include "model.h" /* model_write, model_read: the net inside */
 
 #define MAGIC_LEN 8
 
@@ -53,7 +53,19 @@ static int add(char *buf, size_t n, size_t *len, const char *fmt, ...)
     return 0;
 }
 
-int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n)
+/* zlib's crc32 of len bytes, fed in pieces (it takes uInt lengths). */
+static uLong crc32_big(uLong crc, const void *p, size_t len)
+{
+    const Bytef *b = p;
+    for (size_t off = 0; off < len;) {
+        size_t k = len - off > (1u << 30) ? (1u << 30) : len - off;
+        crc = crc32(crc, b + off, (uInt)k);
+        off += k;
+    }
+    return crc;
+}
+
+int ckpt_config_text(const cfg_t *c, const dataset *fit, char *buf, size_t n)
 {
     /* The config's part is cfg's schema (cfg_identity_text); threads, when
      * they decide the bits, are counted as this run will start them. */
@@ -63,17 +75,21 @@ int ckpt_config_text(const cfg_t *c, const idx_dataset *fit, char *buf, size_t n
         return -1;
     size_t len = strlen(buf);
     int rc = 0;
-    size_t n_px = (size_t)fit->rows * fit->cols;
-    uLong crc = crc32(0L, Z_NULL, 0);
-    /* zlib takes uInt lengths: feed big data sets in pieces. */
-    for (size_t off = 0, total = (size_t)fit->n * n_px; off < total;) {
-        size_t k = total - off > (1u << 30) ? (1u << 30) : total - off;
-        crc = crc32(crc, fit->images + off, (uInt)k);
-        off += k;
-    }
-    crc = crc32(crc, fit->labels, (uInt)fit->n);
-    rc |= add(buf, n, &len, "data.train_examples=%d\ndata.image=%dx%d\ndata.train_crc32=%08lx\n",
-              fit->n, fit->rows, fit->cols, (unsigned long)crc);
+    /* The training data's bytes: inputs (pixels or features), then labels
+     * or targets. */
+    size_t in_bytes = fit->images ? 1 : sizeof *fit->x;
+    size_t out_bytes = fit->labels ? 1 : (size_t)fit->n_targets * sizeof *fit->y;
+    uLong crc = crc32_big(crc32(0L, Z_NULL, 0),
+                          fit->images ? (const void *)fit->images : (const void *)fit->x,
+                          (size_t)fit->n * fit->n_in * in_bytes);
+    crc = crc32_big(crc, fit->labels ? (const void *)fit->labels : (const void *)fit->y,
+                    (size_t)fit->n * out_bytes);
+    if (fit->images)
+        rc |= add(buf, n, &len, "data.train_examples=%d\ndata.image=%dx%d\ndata.train_crc32=%08lx\n",
+                  fit->n, fit->rows, fit->cols, (unsigned long)crc);
+    else
+        rc |= add(buf, n, &len, "data.train_examples=%d\ndata.features=%d\ndata.targets=%d\n"
+                  "data.train_crc32=%08lx\n", fit->n, fit->n_in, fit->n_targets, (unsigned long)crc);
     return rc ? -1 : 0;
 }
 
@@ -221,7 +237,7 @@ int ckpt_save(const char *path, const char *config_text, const train_state *st,
     if (st->opt.n_state && !st->opt.state)
         return err_set(err, ERR_RUNTIME, "%s: cannot save checkpoint: no optimizer state", path);
     save_args a = {config_text, st, net};
-    return model_save_atomic(path, "checkpoint", write_ckpt, &a, err);
+    return fsx_write_atomic(path, "checkpoint", write_ckpt, &a, err);
 }
 
 /* ---- loading ------------------------------------------------------------- */

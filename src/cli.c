@@ -30,7 +30,7 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
 }
 
 int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
-                  idx_dataset *d, err_t *err)
+                  dataset *d, err_t *err)
 {
     char ip[CFG_PATH_MAX * 2], lp[CFG_PATH_MAX * 2];
     cfg_data_path(c, images, ip, sizeof ip);
@@ -48,7 +48,7 @@ int cli_load_data(const cfg_t *c, const char *images, const char *labels, int li
 
 int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
                             const char *data_dir, const char *model, const char *images,
-                            const char *labels, net_t *net, idx_dataset *d, int *threads,
+                            const char *labels, net_t *net, dataset *d, int *threads,
                             err_t *err)
 {
     cfg_t *c = malloc(sizeof *c);

@@ -1,4 +1,5 @@
-/* cmd_plot: the `nntrain plot` command (declared in include/plot.h).
+/* cmd_plot: the `nntrain plot` command (commands.h; its options are in
+ * src/main.c's tables).
  *
  *   nntrain plot curves    -o OUT.svg METRICS.csv...
  *   nntrain plot weights   -m MODEL -o OUT.png [--rows N --cols N] [--scale N] [--global]
@@ -9,7 +10,6 @@
  * --images/--labels), loaded as `nntrain eval` loads it. Like main(), this
  * is a top level: it prints every error, once, and returns the exit status
  * (0 done, 1 runtime failure, 2 bad usage or input). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 
 #include "cfg.h"
 #include "cli.h"
+#include "commands.h"
 #include "curves.h"
 #include "eval.h"
 #include "idx.h"
@@ -26,38 +27,6 @@
 #include "plot.h"
 
 
-static const char plot_usage[] =
-    "Usage: nntrain plot curves -o OUT.svg METRICS.csv...\n"
-    "       nntrain plot weights -m MODEL -o OUT.png [--rows N --cols N] [--scale N] [--global]\n"
-    "       nntrain plot confusion -m MODEL -o OUT.png [-c CONFIG] [-s KEY=VALUE]...\n"
-    "                              [--data-dir DIR] [--images F --labels F]\n"
-    "       nntrain plot errors -m MODEL -o OUT.png [--max N] [--scale N] [-c CONFIG] ...\n";
-
-static const char plot_help[] =
-    "Pictures of training runs and trained models.\n"
-    "\n"
-    "  curves     SVG learning curves of one or more metrics CSV files (output.metrics):\n"
-    "             training and evaluation loss, and evaluation accuracy, per epoch\n"
-    "  weights    PNG of each first-layer unit's incoming weights as a rows x cols\n"
-    "             image: blue positive, red negative, scaled per unit (--global: per layer)\n"
-    "  confusion  PNG of the confusion matrix on the test set (rows: true class)\n"
-    "  errors     PNG sheet of misclassified test images, with predicted (P) and\n"
-    "             true (T) labels\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output FILE    the picture to write (required)\n"
-    "  -m, --model FILE     model file written by training\n"
-    "  -c, --config FILE    YAML config naming the test set (default: built-in defaults)\n"
-    "  -s, --set KEY=VALUE  override one config value; repeatable\n"
-    "      --data-dir DIR   directory with the data files\n"
-    "      --images FILE    IDX images to evaluate on instead of the test set\n"
-    "      --labels FILE    IDX labels that go with --images\n"
-    "      --rows N, --cols N  image shape for weights (default: square, from the input size)\n"
-    "      --scale N        pixels per weight or image pixel (weights 3, errors 2)\n"
-    "      --global         weights: one colour scale for the whole layer\n"
-    "      --max N          errors: at most N images (default 100)\n"
-    "  -q, --quiet          print nothing on success\n";
-
 typedef struct {
     const char *what;
     const char *output;
@@ -65,7 +34,7 @@ typedef struct {
     const char *config;
     const char *data_dir;
     const char *images, *labels;
-    const char *overrides[CLI_MAX_OVERRIDES];
+    const char *const *overrides; /* -s, in order */
     int n_overrides;
     int rows, cols, scale, max_images, global, quiet;
     char **files;
@@ -73,15 +42,16 @@ typedef struct {
 } plot_opts;
 
 
-static const cli_command plot_cmd = {"plot", plot_usage};
+/* A usage error of the command line (its usage text is main's). */
+static const cli_command *plot_cmd;
 
 static int usage_error(const char *msg)
 {
-    return cli_usage_error(&plot_cmd, msg);
+    return cli_usage_error(plot_cmd, msg);
 }
 
 /* The model and the test set (or --images/--labels), as `nntrain eval`. */
-static int load_model_and_data(const plot_opts *o, net_t *net, idx_dataset *d, int *threads,
+static int load_model_and_data(const plot_opts *o, net_t *net, dataset *d, int *threads,
                                err_t *err)
 {
     return cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir,
@@ -181,7 +151,7 @@ static int plot_confusion_cmd(const plot_opts *o)
     err_t err;
     err_clear(&err);
     net_t net = {0};
-    idx_dataset d = {0};
+    dataset d = {0};
     eval_result r = {0};
     img_t im = {0};
     int rc = 0, threads = 0;
@@ -200,7 +170,7 @@ fail:
 done:
     img_free(&im);
     eval_result_free(&r);
-    idx_dataset_free(&d);
+    dataset_free(&d);
     net_free(&net);
     return rc;
 }
@@ -210,7 +180,7 @@ static int plot_errors_cmd(const plot_opts *o)
     err_t err;
     err_clear(&err);
     net_t net = {0};
-    idx_dataset d = {0};
+    dataset d = {0};
     img_t im = {0};
     int *pred = NULL;
     int rc = 0, threads = 0;
@@ -238,88 +208,22 @@ fail:
 done:
     free(pred);
     img_free(&im);
-    idx_dataset_free(&d);
+    dataset_free(&d);
     net_free(&net);
     return rc;
 }
 
-/* ---- options -------------------------------------------------------------- */
+/* ---- the command ------------------------------------------------------------ */
 
-int cmd_plot(int argc, char **argv)
+int cmd_plot(const cli_options *c)
 {
-    enum { OPT_DATA_DIR = 256, OPT_IMAGES, OPT_LABELS, OPT_ROWS, OPT_COLS, OPT_SCALE, OPT_GLOBAL,
-           OPT_MAX };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"model", required_argument, NULL, 'm'},
-        {"config", required_argument, NULL, 'c'},
-        {"set", required_argument, NULL, 's'},
-        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
-        {"images", required_argument, NULL, OPT_IMAGES},
-        {"labels", required_argument, NULL, OPT_LABELS},
-        {"rows", required_argument, NULL, OPT_ROWS},
-        {"cols", required_argument, NULL, OPT_COLS},
-        {"scale", required_argument, NULL, OPT_SCALE},
-        {"global", no_argument, NULL, OPT_GLOBAL},
-        {"max", required_argument, NULL, OPT_MAX},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    plot_opts o = {0};
-    if (argc < 2 || argv[1][0] == '-') {
-        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-            printf("%s\n%s", plot_usage, plot_help);
-            return 0;
-        }
-        return usage_error("which picture? curves, weights, confusion or errors");
-    }
-    o.what = argv[1];
-    argc--;
-    argv++; /* argv[0] is now WHAT, as getopt expects a program name there */
-
-    optind = 0; /* GNU: start afresh, whatever getopt parsed before */
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, ":o:m:c:s:qh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': o.output = optarg; break;
-        case 'm': o.model = optarg; break;
-        case 'c': o.config = optarg; break;
-        case 'q': o.quiet = 1; break;
-        case OPT_DATA_DIR: o.data_dir = optarg; break;
-        case OPT_IMAGES: o.images = optarg; break;
-        case OPT_LABELS: o.labels = optarg; break;
-        case OPT_GLOBAL: o.global = 1; break;
-        case OPT_ROWS:
-            if (cli_parse_int(&plot_cmd, "--rows", optarg, 1, NET_MAX_UNITS, &o.rows) != 0)
-                return 2;
-            break;
-        case OPT_COLS:
-            if (cli_parse_int(&plot_cmd, "--cols", optarg, 1, NET_MAX_UNITS, &o.cols) != 0)
-                return 2;
-            break;
-        case OPT_SCALE:
-            if (cli_parse_int(&plot_cmd, "--scale", optarg, 1, 64, &o.scale) != 0)
-                return 2;
-            break;
-        case OPT_MAX:
-            if (cli_parse_int(&plot_cmd, "--max", optarg, 1, 100000, &o.max_images) != 0)
-                return 2;
-            break;
-        case 's':
-            if (cli_add_override(&plot_cmd, o.overrides, &o.n_overrides, optarg) != 0)
-                return 2;
-            break;
-        case 'h':
-            printf("%s\n%s", plot_usage, plot_help);
-            return 0;
-        default:
-            return cli_option_error(ch, argv[optind - 1], plot_usage);
-        }
-    }
-    o.files = argv + optind;
-    o.n_files = argc - optind;
-
+    plot_cmd = &c->command;
+    plot_opts o = {.what = c->files[0], .output = c->output, .model = c->model,
+                   .config = c->config, .data_dir = c->data_dir, .images = c->images,
+                   .labels = c->labels, .overrides = c->overrides, .n_overrides = c->n_overrides, .rows = c->rows,
+                   .cols = c->cols, .scale = c->scale, .max_images = c->max_images,
+                   .global = c->global, .quiet = c->quiet, .files = c->files + 1,
+                   .n_files = c->n_files - 1};
     int is_curves = strcmp(o.what, "curves") == 0;
     if (!is_curves && strcmp(o.what, "weights") != 0 && strcmp(o.what, "confusion") != 0 &&
         strcmp(o.what, "errors") != 0) {
@@ -327,8 +231,6 @@ int cmd_plot(int argc, char **argv)
         snprintf(m, sizeof m, "unknown picture '%.64s' (curves, weights, confusion, errors)", o.what);
         return usage_error(m);
     }
-    if (!o.output)
-        return usage_error("-o OUTPUT is required");
     if (is_curves)
         return plot_curves_cmd(&o);
     if (o.n_files > 0)
@@ -338,8 +240,6 @@ int cmd_plot(int argc, char **argv)
         snprintf(m, sizeof m, "%s needs -m MODEL", o.what);
         return usage_error(m);
     }
-    if (!o.images != !o.labels)
-        return usage_error("--images and --labels go together");
     if (strcmp(o.what, "weights") == 0)
         return plot_weights_cmd(&o);
     if (strcmp(o.what, "confusion") == 0)

@@ -1,30 +1,26 @@
-/* cmd_train: `nntrain [train] -c CONFIG`. Composes the modules into one
- * training run (data, network, training with checkpoints and signals,
- * evaluation, model file) or, for a config with a sweep: section, into a
- * sweep of such runs. Errors are printed here, once; the functions return
- * the process's exit code. */
+/* cmd_train: `nntrain [train] -c CONFIG`. Prints what a run (run.h) does:
+ * the banner, a line per epoch and the metrics file (report.h), the final
+ * figures; catches SIGINT/SIGTERM to stop after a mini-batch and says how
+ * to resume. A config with a sweep: section goes to src/cmd_sweep.c,
+ * which runs its trials through train_one. Errors are printed here, once; the functions return the
+ * process's exit code. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "cfg.h"
-#include "ckpt.h"
 #include "cli.h"
+#include "commands.h"
 #include "cores.h"
-#include "curves.h"
-#include "eval.h"
-#include "fsx.h"
-#include "idx.h"
 #include "kernels.h"
-#include "model.h"
 #include "net.h"
 #include "ranks.h"
 #include "report.h"
+#include "run.h"
 #include "sweep.h"
 #include "train.h"
 
@@ -39,33 +35,14 @@ static void describe(const net_t *net, char *buf, size_t n)
         snprintf(buf + w, n - w, " %s", net_cost_name(net->cost));
 }
 
-/* Makes sure files can be created in path's directory (creating it if
- * missing) before any work is done, so that a read-only or impossible
- * output path fails at once and leaves nothing behind. key names the
- * config key in messages. */
-static int check_output(const char *key, const char *path, err_t *err)
-{
-    if (!path[0])
-        return 0;
-    if (fsx_make_parents(path, err) != 0) {
-        return err_prefix(err, "%s", key);
-    }
-    char probe[CFG_PATH_MAX + 64];
-    const char *slash = strrchr(path, '/');
-    int dir_len = slash ? (int)(slash - path) + 1 : 0;
-    snprintf(probe, sizeof probe, "%.*s.nntrain-probe.%ld", dir_len, path, (long)getpid());
-    FILE *f = fopen(probe, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s: cannot write in %s: %s", key, path,
-                       dir_len ? "its directory" : "the current directory", strerror(errno));
-    fclose(f);
-    unlink(probe);
-    return 0;
-}
-
 /* ---- signals: stop after the current mini-batch ------------------------- */
 
 static volatile sig_atomic_t stop_signal; /* the signal number, 0 if none */
+
+int train_stop_signal(void)
+{
+    return stop_signal;
+}
 
 static void on_stop_signal(int sig)
 {
@@ -92,40 +69,7 @@ static void catch_stop_signals(int on)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* ---- checkpoints ---------------------------------------------------------- */
-
-typedef struct {
-    char path[CFG_PATH_MAX + 32]; /* "" = none */
-    const char *config;           /* the run's config text (ckpt_config_text) */
-    int epoch, step;              /* the last position handed over */
-    int saved;                    /* a checkpoint exists at path (this run or resumed) */
-} ckpt_ctx;
-
-static int save_checkpoint(void *user, const net_t *net, const train_state *st, err_t *err)
-{
-    ckpt_ctx *k = user;
-    k->epoch = st->epoch;
-    k->step = st->step;
-    if (!k->path[0])
-        return 0;
-    if (ckpt_save(k->path, k->config, st, net, err) != 0)
-        return -1;
-    k->saved = 1;
-    return 0;
-}
-
-/* A directory (an existing one, or a path ending in '/') holds the
- * checkpoint as checkpoint.ckpt. */
-static void checkpoint_file(const char *cfg_path, char *out, size_t n)
-{
-    struct stat sb;
-    size_t len = strlen(cfg_path);
-    if (len && (cfg_path[len - 1] == '/' || (stat(cfg_path, &sb) == 0 && S_ISDIR(sb.st_mode))))
-        snprintf(out, n, "%s%scheckpoint%s", cfg_path, cfg_path[len - 1] == '/' ? "" : "/",
-                 CKPT_SUFFIX);
-    else
-        snprintf(out, n, "%s", cfg_path);
-}
+/* ---- what a run says -------------------------------------------------------- */
 
 /* Appends s to buf as one shell word, quoted when it needs to be. */
 static void add_shell_word(char *buf, size_t n, const char *s)
@@ -154,99 +98,6 @@ static void add_shell_word(char *buf, size_t n, const char *s)
     buf[len] = '\0';
 }
 
-/* The message for a run stopped by a signal, with the command to resume. */
-static void print_stopped(const cli_options *o, const ckpt_ctx *k, int sig)
-{
-    if (!k->saved || !k->path[0]) {
-        fprintf(stderr,
-                "nntrain: interrupted by %s at epoch %d step %d; no checkpoint written "
-                "(set output.checkpoint to be able to resume)\n",
-                sig == SIGTERM ? "SIGTERM" : "SIGINT", k->epoch, k->step);
-        return;
-    }
-    char cmd[8192] = "nntrain -c";
-    add_shell_word(cmd, sizeof cmd, o->config);
-    for (int i = 0; i < o->n_overrides; i++) {
-        strncat(cmd, " -s", sizeof cmd - strlen(cmd) - 1);
-        add_shell_word(cmd, sizeof cmd, o->overrides[i]);
-    }
-    if (o->data_dir) {
-        strncat(cmd, " --data-dir", sizeof cmd - strlen(cmd) - 1);
-        add_shell_word(cmd, sizeof cmd, o->data_dir);
-    }
-    strncat(cmd, " --resume", sizeof cmd - strlen(cmd) - 1);
-    add_shell_word(cmd, sizeof cmd, k->path);
-    fprintf(stderr, "nntrain: interrupted by %s at epoch %d step %d; checkpoint saved to %s; "
-            "resume with: %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", k->epoch, k->step,
-            k->path, cmd);
-}
-
-/* Loads the checkpoint to resume from into *ck and its weights into net
- * (created from the config, which the checkpoint must match). */
-static int load_resume(const char *arg, const char *config, net_t *net, ckpt_t *ck,
-                       char *path, size_t n, err_t *err)
-{
-    if (ckpt_resolve(arg, path, n, err) != 0 || ckpt_load(path, config, ck, err) != 0)
-        return -1;
-    /* Same config text means the same shape; a file that passes every check
-     * but still differs has been tampered with. */
-    int same = ck->net.n_layers == net->n_layers && ck->net.cost == net->cost;
-    for (int i = 0; same && i <= net->n_layers; i++)
-        same = ck->net.sizes[i] == net->sizes[i] && (i == net->n_layers || ck->net.act[i] == net->act[i]);
-    if (!same)
-        return err_set(err, ERR_INPUT, "%s: the network inside does not match its config text", path);
-    memcpy(net->params, ck->net.params, net->n_params * sizeof *net->params);
-    return 0;
-}
-
-/* Before any training: the set's images must fit network.sizes' input
- * layer and its labels its output layer. Errors name the file and the
- * config line. */
-static int check_set(const cfg_t *c, const idx_dataset *d, const char *images,
-                     const char *labels, err_t *err)
-{
-    char where[CFG_PATH_MAX + 64], path[CFG_PATH_MAX * 2];
-    int n_out = c->sizes[c->n_layers];
-    cfg_where(c, "network.sizes", where, sizeof where);
-    if (c->sizes[0] != d->rows * d->cols) {
-        cfg_data_path(c, images, path, sizeof path);
-        return err_set(err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but the "
-                       "images of %s are %dx%d = %d pixels", where, c->sizes[0], path, d->rows,
-                       d->cols, d->rows * d->cols);
-    }
-    for (int i = 0; i < d->n; i++)
-        if (d->labels[i] >= n_out) {
-            cfg_data_path(c, labels, path, sizeof path);
-            return err_set(err, ERR_INPUT, "%s: network.sizes: the output layer has %d units but "
-                           "%s has label %d (example %d)", where, n_out, path, d->labels[i], i);
-        }
-    return 0;
-}
-
-/* The run's data: training and test sets read and checked against the
- * network's sizes; fit and val are views of the training set, val its last
- * data.validation examples. */
-static int load_run_data(const cfg_t *c, idx_dataset *train, idx_dataset *test,
-                         idx_dataset *fit, idx_dataset *val, err_t *err)
-{
-    if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, train, err) != 0 ||
-        cli_load_data(c, c->test_images, c->test_labels, 0, test, err) != 0 ||
-        check_set(c, train, c->train_images, c->train_labels, err) != 0 ||
-        check_set(c, test, c->test_images, c->test_labels, err) != 0)
-        return -1;
-    if (c->validation >= train->n) {
-        char where[CFG_PATH_MAX + 64];
-        cfg_where(c, "data.validation", where, sizeof where);
-        return err_set(err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none "
-                       "of the %d to train on", where, c->validation, train->n);
-    }
-    *fit = *val = *train;
-    fit->n = train->n - c->validation;
-    val->n = c->validation;
-    val->images = train->images + (size_t)fit->n * train->rows * train->cols;
-    val->labels = train->labels + fit->n;
-    return 0;
-}
 
 /* " (cosine to 0, warm-up 2 epochs)", or "" for a constant rate. */
 static void describe_schedule(const cfg_t *c, char *buf, size_t n)
@@ -323,380 +174,160 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
     }
 }
 
-/* What one training run reached, for sweeps' results tables. */
-typedef struct {
-    report_t *rep;          /* epoch lines and metrics go on to it */
-    double best_accuracy;
-    int best_epoch;
-    double final_loss, final_accuracy;
-} run_summary;
-
-static int summary_epoch(void *user, const train_epoch_stats *st)
-{
-    run_summary *s = user;
-    if (st->eval_accuracy > s->best_accuracy || s->best_epoch == 0) {
-        s->best_accuracy = st->eval_accuracy;
-        s->best_epoch = st->epoch;
-    }
-    s->final_loss = st->train_loss;
-    s->final_accuracy = st->eval_accuracy;
-    return report_epoch(s->rep, st);
-}
-
-static void summary_progress(void *user, int epoch, long long done, long long total, double loss)
-{
-    report_progress(((run_summary *)user)->rep, epoch, done, total, loss);
-}
-
 /* An error's exit code, as cli_fail would return it. */
 static int exit_code(const err_t *e)
 {
     return e->code == ERR_RUNTIME ? 1 : 2;
 }
 
-/* Trains as c says (already loaded and validated); prints, saves; fills
- * *sum and *test_acc when given. Returns the exit code, the error printed.
+/* The message for a run stopped by a signal, with the command to resume. */
+static void print_stopped(const cli_options *o, const run_t *r, int sig)
+{
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (!r->ckpt_saved || !r->ckpt_path[0]) {
+        fprintf(stderr,
+                "nntrain: interrupted by %s at epoch %d step %d; no checkpoint written "
+                "(set output.checkpoint to be able to resume)\n",
+                name, r->ckpt_epoch, r->ckpt_step);
+        return;
+    }
+    char cmd[8192] = "nntrain -c";
+    add_shell_word(cmd, sizeof cmd, o->config);
+    for (int i = 0; i < o->n_overrides; i++) {
+        strncat(cmd, " -s", sizeof cmd - strlen(cmd) - 1);
+        add_shell_word(cmd, sizeof cmd, o->overrides[i]);
+    }
+    if (o->data_dir) {
+        strncat(cmd, " --data-dir", sizeof cmd - strlen(cmd) - 1);
+        add_shell_word(cmd, sizeof cmd, o->data_dir);
+    }
+    strncat(cmd, " --resume", sizeof cmd - strlen(cmd) - 1);
+    add_shell_word(cmd, sizeof cmd, r->ckpt_path);
+    fprintf(stderr, "nntrain: interrupted by %s at epoch %d step %d; checkpoint saved to %s; "
+            "resume with: %s\n", name, r->ckpt_epoch, r->ckpt_step, r->ckpt_path, cmd);
+}
+
+/* Before training: the banner, and where MPI and --resume come in. */
+static void print_start(const cli_options *o, const run_t *r)
+{
+    if (o->quiet)
+        return;
+    print_banner(r->cfg, &r->net, &r->opts, r->fit.n, r->eval_set->n);
+    if (r->args.group)
+        printf("MPI: %d ranks share each mini-batch's shards (the same bits as one process)\n",
+               r->args.group->size);
+    if (r->args.resume)
+        printf("resuming from %s: epoch %d, %d of %d mini-batches done\n", r->resume_path,
+               r->resumed.st.epoch, r->resumed.st.step, r->resumed.st.n_batches);
+    fflush(stdout);
+}
+
+/* After run_finish: what it did, as far as it got. */
+static void print_finish(const cli_options *o, const run_t *r)
+{
+    const cfg_t *c = r->cfg;
+    int by_loss = c->monitor == CFG_MONITOR_LOSS;
+    if (r->best.params && !o->quiet) {
+        if (r->best.since >= c->patience)
+            printf("early stop: validation %s has not improved for %d epochs; ",
+                   by_loss ? "loss" : "accuracy", r->best.since);
+        if (by_loss)
+            printf("best validation loss %.4f at epoch %d\n", r->best.value, r->best.epoch);
+        else
+            printf("best validation accuracy %.2f%% at epoch %d\n", 100.0 * r->best.value,
+                   r->best.epoch);
+    }
+    if (r->last_saved && !o->quiet)
+        printf("last model saved to %s\n", r->last_path);
+    if (r->tested && !o->silent)
+        printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r->test_accuracy, r->test_correct,
+               r->test_n);
+    if (r->model_saved && !o->quiet)
+        printf("model saved to %s\n", c->model_path);
+}
+
+/* ---- one training run --------------------------------------------------------- */
+
+/* Trains as c says (already loaded and validated): run.h's steps, with
+ * the banner, epoch lines and metrics file around them; fills *res (a
+ * sweep's trial) when given. Returns the exit code, the error printed.
  * group: the MPI ranks training this model together (NULL: this process
  * alone); all of them run this, rank 0 alone prints and writes files. They
  * meet once before training: every rank must have set up without error,
  * with the same data and starting weights (ranks_agree); after that, every
  * decision inside train_run is shared. */
-static int train_config(const cli_options *o, const cfg_t *c, const reduce_group *group,
-                        run_summary *sum, double *test_acc)
+int train_one(const cli_options *o, const cfg_t *c, const reduce_group *group,
+              sweep_result *res)
 {
     err_t err;
     err_clear(&err);
-    net_t net = {0};
-    idx_dataset train = {0}, test = {0};
-    int rc = 0;
-    report_t rep = {0};
-    char where[CFG_PATH_MAX + 64];
-    char *config_text = NULL;
-    ckpt_t ck = {0};
-    ckpt_ctx k = {{0}, NULL, 0, 0, 0};
-    train_best best = {0};
-    char last_path[CFG_PATH_MAX + 8];
-    run_summary own = {0};
-    if (!sum)
-        sum = &own;
-    sum->rep = &rep;
     int root = !group || group->rank == 0; /* prints and writes files */
-    int agreed = !group; /* passed the ranks' check (or has none to pass) */
-    int speak = 1;       /* an error is this rank's to print */
-    int print = 0;
     cli_options others;
     if (!root) {
         others = *o;
         others.quiet = others.silent = 1;
         o = &others;
     }
+    run_t r;
+    report_t rep = {0};
+    run_args args = {.resume = o->resume, .stop = &stop_signal, .group = group, .write_files = root};
 
-    idx_dataset fit, val;
-    if (load_run_data(c, &train, &test, &fit, &val, &err) != 0)
-        goto fail;
-    const idx_dataset *eval_set = c->validation > 0 ? &val : &test;
-
-    train_opts opts = {.learning_rate = c->learning_rate,
-                       .sched = {.kind = c->schedule, .step_epochs = c->step_epochs,
-                                 .gamma = c->gamma, .min_rate = c->min_learning_rate,
-                                 .warmup_epochs = c->warmup_epochs},
-                       .batch_size = c->batch_size,
-                       .epochs = c->epochs, .seed = c->seed, .threads = c->threads,
-                       .shards = c->shards, .shard_buffers = c->shard_buffers,
-                       .deterministic = c->deterministic,
-                       .overlap = c->overlap,
-                       .patience = c->patience, .monitor_loss = c->monitor == CFG_MONITOR_LOSS,
-                       .checkpoint_every = c->checkpoint_path[0] ? c->checkpoint_every : 0,
-                       .stop = &stop_signal, .on_checkpoint = save_checkpoint, .ckpt_user = &k};
-    opts.optim = (optim_params){c->optimizer, c->momentum, c->nesterov, c->beta1, c->beta2,
-                                c->epsilon, c->weight_decay};
-    /* Dropout of each weight layer's inputs: the pixels, then each hidden
-     * layer's outputs. */
-    opts.dropout[0] = (float)c->input_dropout;
-    for (int l = 1; l < c->n_layers; l++)
-        opts.dropout[l] = (float)c->dropout[c->n_dropout == 1 ? 0 : l - 1];
-    opts.max_norm = c->max_norm;
-    opts.label_smoothing = c->label_smoothing;
-    opts.augment = (aug_params){c->aug_shift, c->aug_rotate, c->aug_scale, c->aug_shear,
-                                c->aug_elastic_alpha, c->aug_elastic_sigma};
-    /* Before any allocation that size decides, and before any output file. */
-    double data_bytes = ((double)train.n * train.rows * train.cols + train.n) +
-                        ((double)test.n * test.rows * test.cols + test.n);
-    if (train_check_memory(c->n_layers, c->sizes, &opts, fit.n, data_bytes, &err) != 0) {
-        cfg_where(c, "network.sizes", where, sizeof where);
-        err_prefix(&err, "%s", where);
-        goto fail;
+    /* 1. Set up: data, network, output files. */
+    int rc = run_setup(&r, c, &args, &err);
+    if (rc == 0) {
+        print_start(o, &r);
+        rc = report_open(&rep, root ? c->metrics_path : "", o->quiet, o->resume != NULL, &err);
     }
-    if (root) {
-        checkpoint_file(c->checkpoint_path, k.path, sizeof k.path);
-        if (check_output("output.model", c->model_path, &err) != 0 ||
-            check_output("output.metrics", c->metrics_path, &err) != 0 ||
-            check_output("output.checkpoint", k.path, &err) != 0)
-            goto fail;
-    }
-    config_text = malloc(CKPT_CONFIG_MAX);
-    if (!config_text || ckpt_config_text(c, &fit, config_text, CKPT_CONFIG_MAX) != 0) {
-        err_set(&err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
-        goto fail;
-    }
-    k.config = config_text;
-
-    if (net_create(&net, c->n_layers, c->sizes, c->act, c->cost, &err) != 0) {
-        cfg_where(c, "network.sizes", where, sizeof where);
-        err_prefix(&err, "%s", where);
-        goto fail;
-    }
-    if (c->patience > 0) {
-        best.params = malloc(net.n_params * sizeof *best.params);
-        if (!best.params) {
-            err_set(&err, ERR_RUNTIME, "out of memory for the best model (%zu weights)", net.n_params);
-            goto fail;
-        }
-        opts.best = &best;
-    }
-    char resume_path[CFG_PATH_MAX * 2];
-    if (o->resume) {
-        if (load_resume(o->resume, config_text, &net, &ck, resume_path, sizeof resume_path, &err) != 0)
-            goto fail;
-        opts.resume = &ck.st;
-        /* Until this run writes its own, the one resumed from is the last good one. */
-        k.saved = strcmp(resume_path, k.path) == 0;
-    } else {
-        rng_t init_rng;
-        rng_seed(&init_rng, c->seed ^ 0x5851f42d4c957f2dULL);
-        net_init_params(&net, c->init, &init_rng);
-    }
-
-    if (!o->quiet) {
-        print_banner(c, &net, &opts, fit.n, eval_set->n);
-        if (group)
-            printf("MPI: %d ranks share each mini-batch's shards (the same bits as one process)\n",
-                   group->size);
-        if (o->resume)
-            printf("resuming from %s: epoch %d, %d of %d mini-batches done\n", resume_path,
-                   ck.st.epoch, ck.st.step, ck.st.n_batches);
-        fflush(stdout);
-    }
-    if (report_open(&rep, root ? c->metrics_path : "", o->quiet, o->resume != NULL, &err) != 0)
-        goto fail;
     if (group) {
-        /* The config text holds the training data's checksum; the weights
-         * are the checkpoint's on --resume. */
-        uint64_t h = ranks_hash(RANKS_HASH0, config_text, strlen(config_text));
-        h = ranks_hash(h, net.params, net.n_params * sizeof *net.params);
-        agreed = 1;
-        rc = ranks_agree(0, h, "training data or starting weights", &err, &print);
-        if (rc != 0) {
-            if (print)
-                cli_fail(&err);
-            report_close(&rep, NULL);
-            goto done;
-        }
+        int print = 0;
+        rc = ranks_agree(rc ? exit_code(&err) : 0, rc ? 0 : run_hash(&r),
+                         "training data or starting weights", &err, &print);
+        if (rc != 0 && print)
+            cli_fail(&err);
+    } else if (rc != 0) {
+        rc = cli_fail(&err);
     }
-    train_hooks hooks = {summary_progress, summary_epoch, sum};
-    opts.group = group;
+    if (rc != 0)
+        goto done;
+
+    /* 2. Train, stoppable by SIGINT/SIGTERM after any mini-batch. */
+    train_hooks hooks = {report_progress, report_epoch, &rep};
     catch_stop_signals(1);
-    int trc = train_run(&net, &fit, eval_set, &opts, &hooks, &err);
+    int trc = run_train(&r, &hooks, &err);
     catch_stop_signals(0); /* from here on, the model is about to be saved */
     if (trc == TRAIN_STOPPED) {
-        report_close(&rep, NULL);
         if (root)
-            print_stopped(o, &k, stop_signal);
+            print_stopped(o, &r, stop_signal);
         /* Another rank's signal may have stopped this one. */
         rc = 128 + (stop_signal ? stop_signal : SIGTERM);
         goto done;
     }
-    speak = root; /* what train_run says, it says on every rank */
-    if (trc != 0) {
-        /* Bad input now can only be the checkpoint not fitting this run. */
-        if (o->resume && err.code == ERR_INPUT)
-            err_prefix(&err, "%s", resume_path);
-        if (k.saved) {
-            /* Truncation only shortens the message; the error still stands. */
-            char m[sizeof err.msg];
-            snprintf(m, sizeof m, "%s", err.msg);
-            int room = (int)(sizeof err.msg / 2);
-            err_set(&err, err.code, "%.*s; the last checkpoint, %.*s, is unchanged", room, m,
-                    room - 40, k.path);
-        }
-        goto fail;
+    /* What train_run says, it says on every rank: rank 0 prints it. */
+    if (trc != 0 || report_close(&rep, &err) != 0) {
+        rc = root ? cli_fail(&err) : exit_code(&err);
+        goto done;
     }
-    if (report_close(&rep, &err) != 0)
-        goto fail;
     if (!root)
-        goto done; /* rank 0 evaluates and saves the model */
+        goto done;
 
-    if (best.params) {
-        /* The model chosen by validation, never by the test set; the last
-         * one only if asked for. */
-        if (!o->quiet) {
-            if (best.since >= c->patience)
-                printf("early stop: validation %s has not improved for %d epochs; ",
-                       c->monitor == CFG_MONITOR_LOSS ? "loss" : "accuracy", best.since);
-            if (c->monitor == CFG_MONITOR_LOSS)
-                printf("best validation loss %.4f at epoch %d\n", best.value, best.epoch);
-            else
-                printf("best validation accuracy %.2f%% at epoch %d\n", 100.0 * best.value,
-                       best.epoch);
-        }
+    /* 3. Finish: the model kept, tested and saved. */
+    rc = run_finish(&r, &err);
+    print_finish(o, &r);
+    if (rc != 0) {
+        rc = cli_fail(&err);
+        goto done;
     }
-    if (c->save_last && c->model_path[0]) {
-        snprintf(last_path, sizeof last_path, "%s.last", c->model_path);
-        if (model_save(last_path, &net, &err) != 0)
-            goto fail;
-        if (!o->quiet)
-            printf("last model saved to %s\n", last_path);
+    if (res) {
+        res->test_accuracy = r.test_accuracy;
+        res->eval_accuracy = r.final_accuracy;
+        res->best_accuracy = r.best_accuracy;
+        res->best_epoch = r.best_epoch;
+        res->final_loss = r.final_loss;
     }
-    if (best.params) {
-        memcpy(net.params, best.params, net.n_params * sizeof *net.params);
-        /* A sweep ranks the model kept, not the last epoch's. */
-        eval_result v;
-        if (eval_dataset(&net, &val, c->threads, 0, &v, &err) != 0)
-            goto fail;
-        sum->final_accuracy = v.accuracy;
-    }
-
-    eval_result r;
-    if (eval_dataset(&net, &test, c->threads, 0, &r, &err) != 0)
-        goto fail;
-    if (!o->silent)
-        printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r.accuracy, r.correct, r.n);
-    if (test_acc)
-        *test_acc = r.accuracy;
-    if (c->model_path[0]) {
-        if (model_save(c->model_path, &net, &err) != 0)
-            goto fail;
-        if (!o->quiet)
-            printf("model saved to %s\n", c->model_path);
-    }
-    goto done;
-fail:
-    if (!agreed) {
-        /* The other ranks are waiting at the check before training. */
-        rc = ranks_agree(exit_code(&err), 0, "", &err, &print);
-        if (print)
-            cli_fail(&err);
-    } else {
-        rc = speak ? cli_fail(&err) : exit_code(&err);
-    }
+done:
     if (rep.metrics)
         report_close(&rep, NULL);
-done:
-    ckpt_free(&ck);
-    free(best.params);
-    free(config_text);
-    net_free(&net);
-    idx_dataset_free(&train);
-    idx_dataset_free(&test);
-    return rc;
-}
-
-/* One trial of a sweep (sweep_run_fn): a quiet training run in its dir. */
-typedef struct {
-    const cli_options *o;
-    int done, total;
-} sweep_ctx;
-
-static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *user, err_t *err)
-{
-    sweep_ctx *x = user;
-    cli_options quiet = *x->o;
-    quiet.quiet = quiet.silent = 1;
-    quiet.resume = NULL;
-    run_summary sum = {0};
-    double t0 = report_now();
-    int rc = train_config(&quiet, c, NULL, &sum, &r->test_accuracy);
-    if (rc >= 128)
-        return err_set(err, ERR_RUNTIME, "%s: interrupted; run the sweep again to go on "
-                       "(finished trials are kept)", dir);
-    if (rc != 0)
-        return err_set(err, rc == 1 ? ERR_RUNTIME : ERR_INPUT, "%s: the trial failed (see above)", dir);
-    r->seconds = report_now() - t0;
-    r->eval_accuracy = sum.final_accuracy;
-    r->best_accuracy = sum.best_accuracy;
-    r->best_epoch = sum.best_epoch;
-    r->final_loss = sum.final_loss;
-    /* One whole line per trial: trials may run in parallel processes. */
-    printf("%s: %s accuracy %.2f%% (best %.2f%%, epoch %d), test %.2f%%, %.1f s\n", dir,
-           c->validation > 0 ? "validation" : "test", 100 * r->eval_accuracy,
-           100 * r->best_accuracy, r->best_epoch, 100 * r->test_accuracy, r->seconds);
-    fflush(stdout);
-    return 0;
-}
-
-/* nntrain -c FILE where FILE has a sweep: section. Under mpirun the ranks
- * share the trials (trial i on rank i % R, each a one-process run with the
- * rank's threads, writing its own trial-NNN/), meet when every rank has
- * run its share, and rank 0 writes the tables from every trial's
- * result.csv: sweep.dir must be a directory every rank sees. */
-static int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *spec)
-{
-    err_t err;
-    err_clear(&err);
-    int rank = ranks_rank(), size = ranks_size();
-    if (o->resume) {
-        if (rank == 0)
-            fprintf(stderr, "nntrain: --resume is for a single run; run the sweep again to "
-                            "resume it (finished trials are skipped)\n");
-        return 2;
-    }
-    if (size > 1 && rank == 0 && !o->quiet) {
-        printf("MPI: %d ranks share the sweep's trials (trial i on rank i %% %d)\n", size, size);
-        fflush(stdout);
-    }
-    sweep_ctx x = {o, 0, 0};
-    int n_run, rc = 0, print = 0;
-    if (sweep_run_share(spec, base, rank, size, run_trial, &x, &n_run, &err) != 0) {
-        int sig = sweep_stop_signal() ? sweep_stop_signal() : stop_signal;
-        rc = sig ? 128 + sig : exit_code(&err);
-        print = 1;
-    }
-    if (size > 1) {
-        /* No rank goes on before all are done; a failure anywhere stops all. */
-        rc = ranks_agree(rc, 0, "", &err, &print);
-        n_run = ranks_sum(n_run);
-    }
-    if (rc != 0) {
-        if (print)
-            cli_fail(&err);
-        return rc;
-    }
-    if (rank != 0)
-        return 0; /* rank 0 writes the tables and the chart */
-    if (sweep_write_results(spec, base, &err) != 0)
-        return cli_fail(&err);
-    /* Everyone's learning curves on one chart. */
-    char path[CFG_PATH_MAX + 64], md[CFG_PATH_MAX + 64];
-    snprintf(md, sizeof md, "%s/results.md", spec->dir);
-    snprintf(path, sizeof path, "%s/curves.svg", spec->dir);
-    int n = sweep_trial_count(spec), n_runs = 0;
-    /* A chart shows at most CURVES_MAX_RUNS runs: the first trials. */
-    curves_run *runs = calloc(CURVES_MAX_RUNS, sizeof *runs);
-    if (!runs) {
-        err_set(&err, ERR_RUNTIME, "out of memory for the learning curves");
-        return cli_fail(&err);
-    }
-    for (int i = 0; i < n && n_runs < CURVES_MAX_RUNS; i++) {
-        char csv[CFG_PATH_MAX + 64];
-        snprintf(csv, sizeof csv, "%.900s/trial-%03d/metrics.csv", spec->dir, i + 1);
-        if (curves_read_csv(csv, &runs[n_runs], &err) == 0) {
-            snprintf(runs[n_runs].name, sizeof runs[n_runs].name, "trial %d", i + 1);
-            n_runs++;
-        }
-    }
-    if (n_runs > 0 && curves_write_svg(path, runs, n_runs, &err) != 0)
-        rc = cli_fail(&err);
-    for (int i = 0; i < n_runs; i++)
-        curves_run_free(&runs[i]);
-    free(runs);
-    printf("sweep: %d trials (%d run now, %d done before); results in %s, best config in "
-           "%s/best.yaml, learning curves in %s\n", n, n_run, n - n_run, md, spec->dir, path);
-    FILE *f = fopen(md, "r");
-    char line[4096];
-    for (int i = 0; f && i < 8 && fgets(line, sizeof line, f); i++)
-        fputs(line, stdout); /* the header and the top of the table */
-    if (f)
-        fclose(f);
+    run_free(&r);
     return rc;
 }
 
@@ -753,7 +384,7 @@ int cmd_train(const cli_options *o)
     } else if (found) {
         rc = cmd_sweep(o, c, spec);
     } else {
-        rc = train_config(o, c, ranks_group(), NULL, NULL);
+        rc = train_one(o, c, ranks_group(), NULL);
     }
     free(spec);
     free(c);

@@ -17,29 +17,51 @@ int eval_argmax(const float *v, int n)
     return best;
 }
 
-void eval_scale_pixels(const uint8_t *px, int n, float *out)
-{
-    for (int i = 0; i < n; i++)
-        out[i] = px[i] * (1.0f / 255.0f);
-}
-
 void eval_result_free(eval_result *r)
 {
     free(r->confusion);
     r->confusion = NULL;
 }
 
-int eval_check_data(const net_t *net, const idx_dataset *d, const char *what, err_t *err)
+int eval_check_data(const net_t *net, const dataset *d, const char *what, err_t *err)
 {
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
-    if (d->rows * d->cols != n_in)
-        return err_set(err, ERR_INPUT, "%s: the images have %dx%d = %d pixels but the network "
-                       "takes %d inputs", what, d->rows, d->cols, d->rows * d->cols, n_in);
-    for (int i = 0; i < d->n; i++)
+    if (d->n_in != n_in) {
+        if (d->images)
+            return err_set(err, ERR_INPUT, "%s: the images have %dx%d = %d pixels but the "
+                           "network takes %d inputs", what, d->rows, d->cols, d->n_in, n_in);
+        return err_set(err, ERR_INPUT, "%s: %d features per example but the network takes %d "
+                       "inputs", what, d->n_in, n_in);
+    }
+    if (!d->images == !d->x)
+        return err_set(err, ERR_INPUT, "%s: a data set holds either images or features", what);
+    if (!d->labels == !d->y)
+        return err_set(err, ERR_INPUT, "%s: a data set holds either labels or targets", what);
+    if (d->y && d->n_targets != n_out)
+        return err_set(err, ERR_INPUT, "%s: %d targets per example but the network has %d "
+                       "outputs", what, d->n_targets, n_out);
+    for (int i = 0; d->labels && i < d->n; i++)
         if (d->labels[i] >= n_out)
             return err_set(err, ERR_INPUT, "%s: label %d (example %d) does not fit the "
                            "network's %d outputs", what, d->labels[i], i, n_out);
     return 0;
+}
+
+/* The targets of examples [first, first + count) into y (count, n_out):
+ * one-hot of the labels with `on` and `off`, or the regression targets. */
+void eval_targets(const dataset *d, int first, int count, int n_out, float on, float off,
+                  float *y)
+{
+    if (d->y) {
+        memcpy(y, d->y + (size_t)first * n_out, (size_t)count * n_out * sizeof *y);
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        float *yi = y + (size_t)i * n_out;
+        for (int k = 0; k < n_out; k++)
+            yi[k] = off;
+        yi[d->labels[first + i]] = on;
+    }
 }
 
 void eval_ctx_free(eval_ctx *x)
@@ -80,7 +102,7 @@ int eval_ctx_create(eval_ctx *x, const net_t *net, int threads, int max_n, err_t
     return 0;
 }
 
-int eval_run(eval_ctx *x, const net_t *net, const idx_dataset *d, int want_confusion,
+int eval_run(eval_ctx *x, const net_t *net, const dataset *d, int want_confusion,
              eval_result *r, err_t *err)
 {
     memset(r, 0, sizeof *r);
@@ -101,10 +123,8 @@ int eval_run(eval_ctx *x, const net_t *net, const idx_dataset *d, int want_confu
         int B = d->n - start < EVAL_BATCH ? d->n - start : EVAL_BATCH;
         float *in = x->in + (size_t)t * EVAL_BATCH * n_in;
         float *y = x->y + (size_t)t * EVAL_BATCH * n_out;
-        eval_scale_pixels(d->images + (size_t)start * n_in, B * n_in, in);
-        memset(y, 0, (size_t)B * n_out * sizeof *y);
-        for (int i = 0; i < B; i++)
-            y[(size_t)i * n_out + d->labels[start + i]] = 1.0f;
+        dataset_inputs(d, start, B, in);
+        eval_targets(d, start, B, n_out, 1.0f, 0.0f, y);
         net_forward(net, &x->ws[t], in, B);
         const float *out = net_output(net, &x->ws[t]);
         for (int i = 0; i < B; i++)
@@ -117,11 +137,12 @@ int eval_run(eval_ctx *x, const net_t *net, const idx_dataset *d, int want_confu
     double total = 0.0;
     for (int bi = 0; bi < n_batches; bi++)
         total += x->cost[bi];
-    for (int i = 0; i < d->n; i++)
+    /* Accuracy is for classes; a regression's figures are its cost. */
+    for (int i = 0; d->labels && i < d->n; i++)
         r->correct += x->pred[i] == d->labels[i];
     r->accuracy = d->n ? (double)r->correct / d->n : 0.0;
     r->mean_cost = d->n ? total / d->n : 0.0;
-    if (want_confusion) {
+    if (want_confusion && d->labels) {
         r->confusion = calloc((size_t)n_out * n_out, sizeof *r->confusion);
         if (!r->confusion)
             return err_set(err, ERR_RUNTIME, "out of memory for the confusion matrix");
@@ -131,7 +152,7 @@ int eval_run(eval_ctx *x, const net_t *net, const idx_dataset *d, int want_confu
     return 0;
 }
 
-int eval_dataset(const net_t *net, const idx_dataset *d, int threads,
+int eval_dataset(const net_t *net, const dataset *d, int threads,
                  int want_confusion, eval_result *r, err_t *err)
 {
     eval_ctx x;

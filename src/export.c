@@ -1,7 +1,6 @@
 /* export: a trained network as an ONNX model or a NumPy .npz archive
- * (formats in include/export.h). Files are written through
- * model_save_atomic, so a failure never leaves a partial file under the
- * final name. */
+ * (formats in include/export.h). Files are written by fsx_write_atomic,
+ * so a failure never leaves a partial file under the final name. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -13,8 +12,8 @@
 
 #include "config.h"
 #include "export.h"
+#include "fsx.h"
 #include "le.h"
-#include "model.h"
 #include "onnx.pb-c.h" /* generated at build time from ONNX's onnx.proto */
 
 int export_format_of(const char *path, export_format *fmt, err_t *err)
@@ -54,18 +53,6 @@ static void describe(const net_t *net, char *buf, size_t cap)
         len += (size_t)snprintf(buf + len, cap - len, "%c%s", l ? ',' : ' ', net_act_name(net->act[l]));
     if (len < cap)
         snprintf(buf + len, cap - len, " %s", net_cost_name(net->cost));
-}
-
-/* A buffer to write, for model_save_atomic's callback. */
-typedef struct {
-    const void *data;
-    size_t len;
-} bytes;
-
-static int write_bytes(FILE *f, const void *user)
-{
-    const bytes *b = user;
-    return fwrite(b->data, 1, b->len, f) == b->len ? 0 : -1;
 }
 
 /* ---- ONNX ------------------------------------------------------------------ */
@@ -274,15 +261,14 @@ int export_onnx(const char *path, const net_t *net, err_t *err)
     if (!t)
         return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
     build_onnx(t, net);
-    bytes b = {NULL, onnx__model_proto__get_packed_size(&t->model)};
-    unsigned char *buf = malloc(b.len);
+    size_t len = onnx__model_proto__get_packed_size(&t->model);
+    unsigned char *buf = malloc(len);
     int rc = -1;
     if (!buf) {
-        err_set(err, ERR_RUNTIME, "%s: out of memory (%zu bytes)", path, b.len);
+        err_set(err, ERR_RUNTIME, "%s: out of memory (%zu bytes)", path, len);
     } else {
         onnx__model_proto__pack(&t->model, buf);
-        b.data = buf;
-        rc = model_save_atomic(path, "ONNX model", write_bytes, &b, err);
+        rc = fsx_write_bytes(path, "ONNX model", buf, len, err);
     }
     free(buf);
     free(t);
@@ -495,5 +481,5 @@ int export_npz(const char *path, const net_t *net, err_t *err)
         return err_set(err, ERR_INPUT,
                        "%s: the network has %zu parameters; an .npz file written here holds at "
                        "most 4 GiB (about 1 billion parameters)", path, net->n_params);
-    return model_save_atomic(path, "NumPy archive", write_npz, net, err);
+    return fsx_write_atomic(path, "NumPy archive", write_npz, net, err);
 }

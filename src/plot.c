@@ -168,7 +168,7 @@ int plot_confusion(const long long *conf, int n, img_t *out, err_t *err)
 
 /* ---- misclassified examples ---------------------------------------------- */
 
-int plot_errors(const idx_dataset *d, const int *pred, int max_images, int scale, img_t *out,
+int plot_errors(const dataset *d, const int *pred, int max_images, int scale, img_t *out,
                 err_t *err)
 {
     out->px = NULL;
@@ -235,7 +235,7 @@ int plot_errors(const idx_dataset *d, const int *pred, int max_images, int scale
 
 #define PREDICT_BATCH 256
 
-int plot_predict(const net_t *net, const idx_dataset *d, int *pred, err_t *err)
+int plot_predict(const net_t *net, const dataset *d, int *pred, err_t *err)
 {
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     if ((long long)d->rows * d->cols != n_in)
@@ -251,7 +251,7 @@ int plot_predict(const net_t *net, const idx_dataset *d, int *pred, err_t *err)
     }
     for (int start = 0; start < d->n; start += PREDICT_BATCH) {
         int B = d->n - start < PREDICT_BATCH ? d->n - start : PREDICT_BATCH;
-        eval_scale_pixels(d->images + (size_t)start * n_in, B * n_in, x);
+        dataset_scale_pixels(d->images + (size_t)start * n_in, B * n_in, x);
         net_forward(net, &ws, x, B);
         const float *y = net_output(net, &ws);
         for (int b = 0; b < B; b++)

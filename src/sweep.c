@@ -351,16 +351,20 @@ static int make_dirs(const char *path, err_t *err)
 
 #define RESULT_HEADER "eval_accuracy,best_accuracy,best_epoch,final_loss,test_accuracy,seconds"
 
+static int write_result_csv(FILE *f, const void *user)
+{
+    const sweep_result *r = user;
+    return fprintf(f, RESULT_HEADER "\n%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy,
+                   r->best_accuracy, r->best_epoch, r->final_loss, r->test_accuracy, r->seconds) < 0
+               ? -1
+               : 0;
+}
+
+/* Atomic, so that a trial's result.csv, whose presence means "finished",
+ * is never half there after a crash. */
 static int write_result(const char *path, const sweep_result *r, err_t *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s", path, strerror(errno));
-    fprintf(f, RESULT_HEADER "\n%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
-            r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
-    if ((ferror(f) | fclose(f)) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
-    return 0;
+    return fsx_write_atomic(path, "trial result", write_result_csv, r, err);
 }
 
 /* 1 and *r filled if path holds a finished trial's result, else 0. */
@@ -408,67 +412,99 @@ static int trial_config(const sweep_spec *s, const sweep_trial *t, const cfg_t *
     return 0;
 }
 
+static int write_cfg_yaml(FILE *f, const void *c)
+{
+    return cfg_write_yaml(c, f);
+}
+
 static int write_yaml(const char *path, const cfg_t *c, err_t *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s", path, strerror(errno));
-    int bad = cfg_write_yaml(c, f);
-    if ((bad | ferror(f) | fclose(f)) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
+    return fsx_write_atomic(path, "config", write_cfg_yaml, c, err);
+}
+
+/* The results tables: the trials ranked best first. */
+typedef struct {
+    const sweep_spec *s;
+    const sweep_trial *t;
+    const ranked *rk;
+    int n;
+} tables;
+
+/* Trial i's value of parameter k as the tables show it: bare (values are
+ * kept quoted for cfg_set). */
+static void bare_value(const tables *tb, int i, int k, char *v, size_t cap)
+{
+    size_t w = 0;
+    for (const char *p = tb->t[tb->rk[i].trial].values[k]; *p && w + 1 < cap; p++)
+        if (*p != '\'')
+            v[w++] = *p;
+    v[w] = '\0';
+}
+
+/* results.csv: fsx_write_atomic's callback (fsx checks ferror after). */
+static int write_results_csv(FILE *f, const void *user)
+{
+    const tables *tb = user;
+    const sweep_spec *s = tb->s;
+    fprintf(f, "rank,trial");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, ",%s", s->params[k].key);
+    fprintf(f, ",%s\n", RESULT_HEADER);
+    for (int i = 0; i < tb->n; i++) {
+        const sweep_result *r = &tb->rk[i].r;
+        fprintf(f, "%d,%d", i + 1, tb->rk[i].trial + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            char v[SWEEP_VALUE_MAX];
+            bare_value(tb, i, k, v, sizeof v);
+            fprintf(f, ",\"%s\"", v);
+        }
+        fprintf(f, ",%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
+                r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
+    }
     return 0;
 }
 
-/* results.csv, results.md, best.yaml from the finished trials. */
+/* results.md: fsx_write_atomic's callback (fsx checks ferror after). */
+static int write_results_md(FILE *f, const void *user)
+{
+    const tables *tb = user;
+    const sweep_spec *s = tb->s;
+    fprintf(f, "| rank | trial |");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, " %s |", s->params[k].key);
+    fprintf(f, " accuracy | best (epoch) | final loss | test accuracy | seconds |\n|---|---|");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, "---|");
+    fprintf(f, "---|---|---|---|---|\n");
+    for (int i = 0; i < tb->n; i++) {
+        const sweep_result *r = &tb->rk[i].r;
+        fprintf(f, "| %d | %d |", i + 1, tb->rk[i].trial + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            char v[SWEEP_VALUE_MAX];
+            bare_value(tb, i, k, v, sizeof v);
+            fprintf(f, " %s |", v);
+        }
+        fprintf(f, " %.2f%% | %.2f%% (%d) | %.4f | %.2f%% | %.1f |\n", 100 * r->eval_accuracy,
+                100 * r->best_accuracy, r->best_epoch, r->final_loss, 100 * r->test_accuracy,
+                r->seconds);
+    }
+    return 0;
+}
+
+/* results.csv, results.md, best.yaml from the finished trials, each
+ * written whole or not at all. */
 static int write_tables(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
                         ranked *rk, int n, err_t *err)
 {
     char path[CFG_PATH_MAX + 32];
     qsort(rk, (size_t)n, sizeof *rk, by_accuracy);
+    tables tb = {s, t, rk, n};
     snprintf(path, sizeof path, "%s/results.csv", s->dir);
-    FILE *csv = fopen(path, "w");
+    if (fsx_write_atomic(path, "sweep results", write_results_csv, &tb, err) != 0)
+        return -1;
     snprintf(path, sizeof path, "%s/results.md", s->dir);
-    FILE *md = fopen(path, "w");
-    if (!csv || !md) {
-        if (csv) fclose(csv);
-        if (md) fclose(md);
-        return err_set(err, ERR_RUNTIME, "%s: cannot write the results: %s", s->dir, strerror(errno));
-    }
-    fprintf(csv, "rank,trial");
-    fprintf(md, "| rank | trial |");
-    for (int k = 0; k < s->n_params; k++) {
-        fprintf(csv, ",%s", s->params[k].key);
-        fprintf(md, " %s |", s->params[k].key);
-    }
-    fprintf(csv, ",%s\n", RESULT_HEADER);
-    fprintf(md, " accuracy | best (epoch) | final loss | test accuracy | seconds |\n|---|---|");
-    for (int k = 0; k < s->n_params; k++)
-        fprintf(md, "---|");
-    fprintf(md, "---|---|---|---|---|\n");
-    for (int i = 0; i < n; i++) {
-        const sweep_result *r = &rk[i].r;
-        fprintf(csv, "%d,%d", i + 1, rk[i].trial + 1);
-        fprintf(md, "| %d | %d |", i + 1, rk[i].trial + 1);
-        for (int k = 0; k < s->n_params; k++) {
-            /* Values are kept quoted for cfg_set; tables show them bare. */
-            char v[SWEEP_VALUE_MAX];
-            size_t w = 0;
-            for (const char *p = t[rk[i].trial].values[k]; *p && w + 1 < sizeof v; p++)
-                if (*p != '\'')
-                    v[w++] = *p;
-            v[w] = '\0';
-            fprintf(csv, ",\"%s\"", v);
-            fprintf(md, " %s |", v);
-        }
-        fprintf(csv, ",%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
-                r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
-        fprintf(md, " %.2f%% | %.2f%% (%d) | %.4f | %.2f%% | %.1f |\n", 100 * r->eval_accuracy,
-                100 * r->best_accuracy, r->best_epoch, r->final_loss, 100 * r->test_accuracy,
-                r->seconds);
-    }
-    int bad = (ferror(csv) | fclose(csv)) | (ferror(md) | fclose(md));
-    if (bad)
-        return err_set(err, ERR_RUNTIME, "%s: writing the results failed", s->dir);
+    if (fsx_write_atomic(path, "sweep results", write_results_md, &tb, err) != 0)
+        return -1;
     if (n == 0)
         return 0;
     /* The best trial's whole config: `nntrain -c best.yaml` trains it again,

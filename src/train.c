@@ -235,7 +235,7 @@ static int trainer_setup(trainer *t, const net_t *net, const train_opts *o, int 
  * t->loss[lo..], and every layer's delta. view holds these rows from its
  * own row 0. */
 static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
-                                const idx_dataset *d, const int *idx, int lo, int n, int part)
+                                const dataset *d, const int *idx, int lo, int n, int part)
 {
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     float *x = t->in + (size_t)lo * n_in;
@@ -243,22 +243,17 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     double t0 = t->aug_on ? omp_get_wtime() : 0;
     for (int i = 0; i < n; i++) {
         int e = idx[i];
-        const uint8_t *px = d->images + (size_t)e * n_in;
         if (t->aug_on)
-            aug_image(&t->aug, rng_mix(t->aug_key, (uint64_t)e), px, d->rows, d->cols,
-                      t->aug_scratch + (size_t)part * t->aug_stride, x + (size_t)i * n_in);
+            aug_image(&t->aug, rng_mix(t->aug_key, (uint64_t)e), d->images + (size_t)e * n_in,
+                      d->rows, d->cols, t->aug_scratch + (size_t)part * t->aug_stride,
+                      x + (size_t)i * n_in);
         else
-            eval_scale_pixels(px, n_in, x + (size_t)i * n_in);
+            dataset_input(d, e, x + (size_t)i * n_in);
     }
     if (t->aug_on)
         t->aug_seconds[part] += omp_get_wtime() - t0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        float *yi = y + (size_t)i * n_out;
-        for (int k = 0; k < n_out; k++)
-            yi[k] = t->y_off;
-        yi[d->labels[e]] = t->y_on;
-    }
+    for (int i = 0; i < n; i++)
+        eval_targets(d, idx[i], 1, n_out, t->y_on, t->y_off, y + (size_t)i * n_out);
     view->drop.example = idx; /* masks follow the examples, not the rows */
     net_forward(net, view, x, n);
     /* Per example, so the epoch's loss is the same sum for any split. */
@@ -340,7 +335,7 @@ static void ranks_grads(const net_t *net, trainer *t, int s0, int s1, int active
  * is still in cache. Shards mode: each shard's full gradient goes to its
  * own buffer, reduce_sum adds the buffers in shard order, then the step.
  * Both give the same bits for any thread count. */
-static void batch_step(net_t *net, trainer *t, const idx_dataset *d, const int *idx, int Bb,
+static void batch_step(net_t *net, trainer *t, const dataset *d, const int *idx, int Bb,
                        double lr)
 {
     int P = t->n_parts;
@@ -460,7 +455,7 @@ typedef struct {
  * batch_step, then the master sums the batch's loss, checks it, reports
  * progress and looks at the stop flag. The flags are read by every thread
  * after the barrier that ends the step, so all leave the loop together. */
-static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const train_opts *o,
+static void run_steps(net_t *net, trainer *t, const dataset *train, const train_opts *o,
                       const train_hooks *hooks, int epoch, int b0, int n_batches, int B, int T,
                       steps_out *out)
 {
@@ -508,8 +503,31 @@ static void run_steps(net_t *net, trainer *t, const idx_dataset *train, const tr
     }
 }
 
-int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
-              const train_opts *o, const train_hooks *hooks, err_t *err)
+/* ---- the run: named steps ------------------------------------------------- */
+
+/* What train_run carries from one step to the next. */
+typedef struct {
+    net_t *net;
+    const dataset *train, *eval_set;
+    const train_opts *o;
+    const train_hooks *hooks;
+    trainer t;
+    eval_ctx ev;
+    rng_t rng;           /* the shuffling rng */
+    train_best *best;    /* early stopping's state; NULL when off */
+    train_state st;      /* where the run stands, for checkpoints */
+    int T, B, n_batches; /* threads, mini-batch size, mini-batches per epoch */
+    int first_epoch;     /* 1, or where a resumed run goes on */
+    int mid_epoch;       /* the resumed checkpoint stopped inside first_epoch */
+} run_loop;
+
+/* A step's answer when the run goes on; anything else is train_run's
+ * return value (0 done, TRAIN_STOPPED, TRAIN_PAUSED, -1 error). */
+#define GO_ON 2
+
+/* Refuses arguments that cannot make a run. */
+static int check_args(const net_t *net, const dataset *train, const dataset *eval_set,
+                      const train_opts *o, err_t *err)
 {
     if (eval_check_data(net, train, "training data", err) != 0)
         return -1;
@@ -517,175 +535,243 @@ int train_run(net_t *net, const idx_dataset *train, const idx_dataset *eval_set,
         return -1;
     if (train->n < 1)
         return err_set(err, ERR_INPUT, "no training examples");
+    if (aug_active(&o->augment) && !train->images)
+        return err_set(err, ERR_INPUT, "augmentation distorts images; this training data is a "
+                       "table of features");
     if (o->patience > 0 && (!eval_set || !o->best || !o->best->params))
         return err_set(err, ERR_INPUT, "early stopping needs an evaluation set and a buffer "
                        "for the best weights");
-
     if (o->group && (!o->shard_buffers || !o->deterministic))
         return err_set(err, ERR_INPUT, "%s splits a batch by threads, which cannot be shared "
                        "across %d MPI ranks: set train.reduce: shards (and keep "
                        "train.deterministic: true)",
                        o->shard_buffers ? "train.deterministic: false" : "train.reduce: fused",
                        o->group->size);
+    return 0;
+}
 
-    int T = cores_resolve(o->threads);
-    int B = o->batch_size < train->n ? o->batch_size : train->n;
-    int parts = train_parts(o, B, net->n_params);
-
-    trainer t;
-    eval_ctx ev = {0};
-    int failed = trainer_create(&t, net, train->n, o->shard_buffers, parts, o->group, B, T, err) != 0 ||
-                 trainer_setup(&t, net, o, train->rows, train->cols, err) != 0 ||
-                 (eval_set && eval_ctx_create(&ev, net, o->threads, eval_set->n, err) != 0);
-    if (reduce_ranks_any(o->group, failed)) {
-        if (!failed)
-            err_set(err, ERR_RUNTIME, "another rank could not allocate its training buffers");
-        trainer_free(&t);
-        eval_ctx_free(&ev);
-        return -1;
-    }
-    t.overlap = o->overlap;
-    net->packed = B >= PACKED_MIN_BATCH;
-    rng_t rng;
-    rng_seed(&rng, o->seed);
-    int n_batches = (train->n + B - 1) / B;
-    int first_epoch = 1, mid_epoch = 0;
-    if (o->resume) {
-        first_epoch = restore(&t, &rng, o->resume, train->n, n_batches, &mid_epoch, err);
-        if (first_epoch < 0) {
-            trainer_free(&t);
-            eval_ctx_free(&ev);
-            return -1;
-        }
-    }
-    train_best *best = o->patience > 0 ? o->best : NULL;
-    if (best && o->resume && o->resume->best) {
+/* Early stopping's state at the start: the checkpoint's, or none yet. */
+static void begin_best(run_loop *L)
+{
+    const train_opts *o = L->o;
+    train_best *best = L->best;
+    if (!best)
+        return;
+    if (o->resume && o->resume->best) {
         const train_best *rb = o->resume->best;
         if (rb != best) {
-            memcpy(best->params, rb->params, net->n_params * sizeof *best->params);
+            memcpy(best->params, rb->params, L->net->n_params * sizeof *best->params);
             best->epoch = rb->epoch;
             best->since = rb->since;
             best->value = rb->value;
         }
-    } else if (best) {
+    } else {
         /* A fresh run, or (cannot happen: patience is in the checkpoint's
          * identity) a checkpoint without the state: start counting now. */
         best->epoch = best->since = 0;
         best->value = 0;
     }
-    train_state st = {.n_batches = n_batches, .epochs = o->epochs, .n_train = train->n, .perm = t.perm,
-                      .best = best};
-    int rc = 0;
+}
 
-    for (int epoch = first_epoch; epoch <= o->epochs && rc == 0; epoch++) {
-        if (best && best->since >= o->patience)
-            break; /* resumed from the checkpoint of the epoch that stopped it */
-        int b0 = 0;
-        double t0 = omp_get_wtime(), loss_sum = 0.0;
-        if (mid_epoch && epoch == first_epoch) {
-            b0 = o->resume->step; /* the permutation came with the checkpoint */
-            loss_sum = o->resume->loss_sum;
-        } else {
-            rng_shuffle(&rng, t.perm, train->n);
-        }
-        for (int k = 0; t.dropout && k < t.n_bufs; k++)
-            t.ws[k].drop.key = rng_mix(rng_mix(o->seed, DROPOUT_DOMAIN), (uint64_t)epoch);
-        t.aug_key = rng_mix(rng_mix(o->seed, AUG_DOMAIN), (uint64_t)epoch);
-        for (int p = 0; t.aug_on && p < t.n_parts; p++)
-            t.aug_seconds[p] = 0;
-        steps_out out = {loss_sum, 0, 0, 0.0};
-        run_steps(net, &t, train, o, hooks, epoch, b0, n_batches, B, T, &out);
-        loss_sum = out.loss_sum;
-        int stop_at = out.stop_at, bad_at = out.bad_at;
-        double bad_loss = out.bad_loss;
-
-        st.epoch = epoch;
-        st.rng = rng.state;
-        st.loss_sum = loss_sum;
-        if (bad_at) {
-            rc = diverged(err, o, epoch, bad_at, "the mini-batch loss", bad_loss);
-            break;
-        }
-        if (stop_at) {
-            /* Mid-epoch: save where we are; the epoch's report is for the
-             * resumed run to print. */
-            st.step = stop_at;
-            st.stopping = 1;
-            st.opt = t.opt;
-            if (!params_finite(net))
-                rc = diverged(err, o, epoch, stop_at, "a weight", NAN);
-            else
-                rc = checkpoint(net, o, &st, err) != 0 ? -1 : TRAIN_STOPPED;
-            break;
-        }
-        st.step = n_batches;
-
-        train_epoch_stats es = {0};
-        es.epoch = epoch;
-        es.epochs = o->epochs;
-        es.learning_rate = sched_rate(&o->sched, o->learning_rate, o->epochs, n_batches,
-                                      (long long)epoch * n_batches - 1);
-        es.seconds = omp_get_wtime() - t0;
-        for (int p = 0; t.aug_on && p < t.n_parts; p++)
-            es.augment_seconds += t.aug_seconds[p];
-        es.n_examples = train->n;
-        /* A resumed epoch only ran its remaining mini-batches. */
-        int done = train->n - (b0 * B < train->n ? b0 * B : train->n);
-        es.examples_per_s = es.seconds > 0 ? done / es.seconds : 0.0;
-        es.train_loss = loss_sum / train->n;
-        es.eval_loss = es.eval_accuracy = -1.0;
-        if (!isfinite(es.train_loss)) {
-            rc = diverged(err, o, epoch, n_batches, "the epoch's mean loss", es.train_loss);
-            break;
-        }
-        if (!params_finite(net)) {
-            rc = diverged(err, o, epoch, n_batches, "a weight", NAN);
-            break;
-        }
-        if (eval_set) {
-            eval_result r;
-            if (eval_run(&ev, net, eval_set, 0, &r, err) != 0) {
-                rc = -1;
-                break;
-            }
-            es.eval_loss = r.mean_cost;
-            es.eval_accuracy = r.accuracy;
-        }
-        int out_of_patience = 0;
-        if (best) {
-            double v = o->monitor_loss ? es.eval_loss : es.eval_accuracy;
-            if (best->epoch == 0 || (o->monitor_loss ? v < best->value : v > best->value)) {
-                best->epoch = epoch;
-                best->value = v;
-                best->since = 0;
-                memcpy(best->params, net->params, net->n_params * sizeof *best->params);
-            } else {
-                best->since++;
-            }
-            out_of_patience = best->since >= o->patience;
-        }
-        int early = hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, &es) != 0;
-        early = reduce_ranks_any(o->group, early) | out_of_patience;
-        /* A signal during the last epoch's evaluation just lets the run
-         * finish: the model is about to be saved anyway. */
-        st.stopping = reduce_ranks_any(o->group, o->stop && *o->stop) && epoch < o->epochs && !early;
-        if (st.stopping || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
-            st.opt = t.opt;
-            if (checkpoint(net, o, &st, err) != 0) {
-                rc = -1;
-                break;
-            }
-        }
-        if (st.stopping) {
-            rc = TRAIN_STOPPED;
-            break;
-        }
-        if (early)
-            break;
+/* Every buffer of the run, made once; then the rng and, on a resume, the
+ * position, the optimizer's and early stopping's state. */
+static int begin(run_loop *L, err_t *err)
+{
+    const train_opts *o = L->o;
+    net_t *net = L->net;
+    L->T = cores_resolve(o->threads);
+    L->B = o->batch_size < L->train->n ? o->batch_size : L->train->n;
+    int parts = train_parts(o, L->B, net->n_params);
+    int failed =
+        trainer_create(&L->t, net, L->train->n, o->shard_buffers, parts, o->group, L->B, L->T, err) != 0 ||
+        trainer_setup(&L->t, net, o, L->train->rows, L->train->cols, err) != 0 ||
+        (L->eval_set && eval_ctx_create(&L->ev, net, o->threads, L->eval_set->n, err) != 0);
+    if (reduce_ranks_any(o->group, failed)) {
+        if (!failed)
+            err_set(err, ERR_RUNTIME, "another rank could not allocate its training buffers");
+        return -1;
     }
-    trainer_free(&t);
-    eval_ctx_free(&ev);
+    L->t.overlap = o->overlap;
+    net->packed = L->B >= PACKED_MIN_BATCH;
+    rng_seed(&L->rng, o->seed);
+    L->n_batches = (L->train->n + L->B - 1) / L->B;
+    L->first_epoch = 1;
+    if (o->resume) {
+        L->first_epoch = restore(&L->t, &L->rng, o->resume, L->train->n, L->n_batches,
+                                 &L->mid_epoch, err);
+        if (L->first_epoch < 0)
+            return -1;
+    }
+    L->best = o->patience > 0 ? o->best : NULL;
+    begin_best(L);
+    L->st = (train_state){.n_batches = L->n_batches, .epochs = o->epochs,
+                          .n_train = L->train->n, .perm = L->t.perm, .best = L->best};
+    return 0;
+}
+
+/* The epoch's order (shuffled, or the checkpoint's on a resume) and its
+ * dropout and augmentation keys; *b0 is the first mini-batch to run. */
+static void start_epoch(run_loop *L, int epoch, int *b0, double *loss_sum)
+{
+    const train_opts *o = L->o;
+    trainer *t = &L->t;
+    *b0 = 0;
+    *loss_sum = 0.0;
+    if (L->mid_epoch && epoch == L->first_epoch) {
+        *b0 = o->resume->step; /* the permutation came with the checkpoint */
+        *loss_sum = o->resume->loss_sum;
+    } else {
+        rng_shuffle(&L->rng, t->perm, L->train->n);
+    }
+    for (int k = 0; t->dropout && k < t->n_bufs; k++)
+        t->ws[k].drop.key = rng_mix(rng_mix(o->seed, DROPOUT_DOMAIN), (uint64_t)epoch);
+    t->aug_key = rng_mix(rng_mix(o->seed, AUG_DOMAIN), (uint64_t)epoch);
+    for (int p = 0; t->aug_on && p < t->n_parts; p++)
+        t->aug_seconds[p] = 0;
+}
+
+/* After the epoch's mini-batches: a non-finite loss ends the run with an
+ * error; a stop signal mid-epoch with a checkpoint of where it is. */
+static int end_steps(run_loop *L, int epoch, const steps_out *out, err_t *err)
+{
+    train_state *st = &L->st;
+    st->epoch = epoch;
+    st->rng = L->rng.state;
+    st->loss_sum = out->loss_sum;
+    if (out->bad_at)
+        return diverged(err, L->o, epoch, out->bad_at, "the mini-batch loss", out->bad_loss);
+    if (out->stop_at) {
+        /* Mid-epoch: save where we are; the epoch's report is for the
+         * resumed run to print. */
+        st->step = out->stop_at;
+        st->stopping = 1;
+        st->opt = L->t.opt;
+        if (!params_finite(L->net))
+            return diverged(err, L->o, epoch, out->stop_at, "a weight", NAN);
+        return checkpoint(L->net, L->o, st, err) != 0 ? -1 : TRAIN_STOPPED;
+    }
+    st->step = L->n_batches;
+    return GO_ON;
+}
+
+/* The epoch's figures, checked: a non-finite mean loss or weight ends the
+ * run with an error. */
+static int epoch_stats(run_loop *L, int epoch, int b0, double t0, double loss_sum,
+                       train_epoch_stats *es, err_t *err)
+{
+    const train_opts *o = L->o;
+    int n = L->train->n;
+    *es = (train_epoch_stats){.epoch = epoch, .epochs = o->epochs, .n_examples = n};
+    es->learning_rate = sched_rate(&o->sched, o->learning_rate, o->epochs, L->n_batches,
+                                   (long long)epoch * L->n_batches - 1);
+    es->seconds = omp_get_wtime() - t0;
+    for (int p = 0; L->t.aug_on && p < L->t.n_parts; p++)
+        es->augment_seconds += L->t.aug_seconds[p];
+    /* A resumed epoch only ran its remaining mini-batches. */
+    int done = n - (b0 * L->B < n ? b0 * L->B : n);
+    es->examples_per_s = es->seconds > 0 ? done / es->seconds : 0.0;
+    es->train_loss = loss_sum / n;
+    es->eval_loss = es->eval_accuracy = -1.0;
+    if (!isfinite(es->train_loss))
+        return diverged(err, o, epoch, L->n_batches, "the epoch's mean loss", es->train_loss);
+    if (!params_finite(L->net))
+        return diverged(err, o, epoch, L->n_batches, "a weight", NAN);
+    return GO_ON;
+}
+
+/* The evaluation set's accuracy and mean cost, when there is one. */
+static int evaluate(run_loop *L, train_epoch_stats *es, err_t *err)
+{
+    if (!L->eval_set)
+        return GO_ON;
+    eval_result r;
+    if (eval_run(&L->ev, L->net, L->eval_set, 0, &r, err) != 0)
+        return -1;
+    es->eval_loss = r.mean_cost;
+    es->eval_accuracy = r.accuracy;
+    return GO_ON;
+}
+
+/* Early stopping: keeps the best epoch's weights; 1 when patience is out. */
+static int update_best(run_loop *L, const train_epoch_stats *es)
+{
+    const train_opts *o = L->o;
+    train_best *best = L->best;
+    if (!best)
+        return 0;
+    double v = o->monitor_loss ? es->eval_loss : es->eval_accuracy;
+    if (best->epoch == 0 || (o->monitor_loss ? v < best->value : v > best->value)) {
+        best->epoch = es->epoch;
+        best->value = v;
+        best->since = 0;
+        memcpy(best->params, L->net->params, L->net->n_params * sizeof *best->params);
+    } else {
+        best->since++;
+    }
+    return best->since >= o->patience;
+}
+
+/* The end of an epoch, decided alike on every rank: the caller's hook or
+ * early stopping may end the run; a stop signal (except during the last
+ * epoch: the model is about to be saved anyway), pause_after or
+ * checkpoint_every saves a checkpoint. */
+static int end_epoch(run_loop *L, const train_epoch_stats *es, int out_of_patience, err_t *err)
+{
+    const train_opts *o = L->o;
+    const train_hooks *hooks = L->hooks;
+    int epoch = es->epoch;
+    int early = hooks && hooks->on_epoch && hooks->on_epoch(hooks->user, es) != 0;
+    early = reduce_ranks_any(o->group, early) | out_of_patience;
+    L->st.stopping = reduce_ranks_any(o->group, o->stop && *o->stop) && epoch < o->epochs && !early;
+    int pause = epoch == o->pause_after && epoch < o->epochs && !early && !L->st.stopping;
+    if (L->st.stopping || pause || (o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0)) {
+        L->st.opt = L->t.opt;
+        if (checkpoint(L->net, o, &L->st, err) != 0)
+            return -1;
+    }
+    if (L->st.stopping)
+        return TRAIN_STOPPED;
+    if (pause)
+        return TRAIN_PAUSED;
+    return early ? 0 : GO_ON;
+}
+
+/* One epoch: its mini-batches, then its figures, evaluation, early
+ * stopping, report and checkpoint. */
+static int run_epoch(run_loop *L, int epoch, err_t *err)
+{
+    int b0;
+    double loss_sum, t0 = omp_get_wtime();
+    start_epoch(L, epoch, &b0, &loss_sum);
+    steps_out out = {loss_sum, 0, 0, 0.0};
+    run_steps(L->net, &L->t, L->train, L->o, L->hooks, epoch, b0, L->n_batches, L->B, L->T, &out);
+    int rc = end_steps(L, epoch, &out, err);
+    train_epoch_stats es;
+    if (rc == GO_ON)
+        rc = epoch_stats(L, epoch, b0, t0, out.loss_sum, &es, err);
+    if (rc == GO_ON)
+        rc = evaluate(L, &es, err);
+    if (rc == GO_ON)
+        rc = end_epoch(L, &es, update_best(L, &es), err);
     return rc;
+}
+
+int train_run(net_t *net, const dataset *train, const dataset *eval_set,
+              const train_opts *o, const train_hooks *hooks, err_t *err)
+{
+    if (check_args(net, train, eval_set, o, err) != 0)
+        return -1;
+    run_loop L = {.net = net, .train = train, .eval_set = eval_set, .o = o, .hooks = hooks};
+    int rc = begin(&L, err) != 0 ? -1 : GO_ON;
+    for (int epoch = L.first_epoch; rc == GO_ON && epoch <= o->epochs; epoch++) {
+        if (L.best && L.best->since >= o->patience)
+            rc = 0; /* resumed from the checkpoint of the epoch that stopped it */
+        else
+            rc = run_epoch(&L, epoch, err);
+    }
+    trainer_free(&L.t);
+    eval_ctx_free(&L.ev);
+    return rc == GO_ON ? 0 : rc;
 }
 
 /* ---- memory estimate ----------------------------------------------------- */

@@ -53,14 +53,14 @@ YAML
     local line name sizes hidden out cost
     for line in "${peer_nets[@]}"; do
         read -r name sizes hidden out cost <<<"$line"
-        "$NNTRAIN" -q -c "$tmp/peer.yaml" -s "network.sizes=$sizes" -s "network.activation=$hidden" \
+        bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/peer.yaml" -s "network.sizes=$sizes" -s "network.activation=$hidden" \
             -s network.output=$out -s network.cost=$cost \
             -s output.model="$tmp/$name.model" >/dev/null ||
             { echo "FAIL: training $name failed"; exit 1; }
-        "$NNTRAIN" export -q -m "$tmp/$name.model" -o "$tmp/$name.onnx" &&
-            "$NNTRAIN" export -q -m "$tmp/$name.model" -o "$tmp/$name.npz" ||
+        bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$name.model" -o "$tmp/$name.onnx" &&
+            bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$name.model" -o "$tmp/$name.npz" ||
             { echo "FAIL: exporting $name failed"; exit 1; }
-        "$NNTRAIN" predict --all-digits -m "$tmp/$name.model" "$images" > "$tmp/$name.pred" ||
+        bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict --all-digits -m "$tmp/$name.model" "$images" > "$tmp/$name.pred" ||
             { echo "FAIL: predict with $name failed"; exit 1; }
         peer_names+=("$name")
     done

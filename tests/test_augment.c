@@ -1,7 +1,7 @@
 /* Suite augment: the distortions do what they say (moves, rotations, zooms,
  * shears land pixels where expected; the draws stay in their ranges; the
  * elastic field is smooth, centred and linear in alpha), all parameters 0
- * is exactly eval_scale_pixels, the output is a pure function of
+ * is exactly dataset_scale_pixels, the output is a pure function of
  * (params, key, src), and its bits are pinned (test_golden_digest), the
  * same on every CPU. */
 #include <check.h>
@@ -61,7 +61,7 @@ START_TEST(test_zero_params_is_scale_pixels)
     uint8_t img[N * N];
     synth_image(img, N, N);
     float want[N * N], got[N * N];
-    eval_scale_pixels(img, N * N, want);
+    dataset_scale_pixels(img, N * N, want);
     float *scratch = nan_scratch(N, N);
     aug_params zero = {0};
     for (uint64_t k = 0; k < 50; k++) {
@@ -174,7 +174,7 @@ END_TEST
 START_TEST(test_warp_identity)
 {
     /* Zoom 1, no rotation, shear or shift: exactly the identity map and
-     * exactly eval_scale_pixels, also on a non-square image. */
+     * exactly dataset_scale_pixels, also on a non-square image. */
     enum { R = 7, C = 40 };
     uint8_t img[R * C];
     synth_image(img, R, C);
@@ -186,7 +186,7 @@ START_TEST(test_warp_identity)
         ck_assert_msg(a[i] == id[i], "a[%d] = %a", i, a[i]);
     float out[R * C], want[R * C];
     aug_warp(img, R, C, a, NULL, NULL, out);
-    eval_scale_pixels(img, R * C, want);
+    dataset_scale_pixels(img, R * C, want);
     ck_assert_mem_eq(out, want, sizeof out);
 }
 END_TEST
@@ -211,7 +211,7 @@ START_TEST(test_warp_rotate_90)
         assert_near_image(out, want, n * n, 1e-5, "rotate 90");
         /* -90 undoes it; 180 is both flips. */
         float back[N * N], src[N * N];
-        eval_scale_pixels(img, n * n, src);
+        dataset_scale_pixels(img, n * n, src);
         d.rotate = 180;
         aug_affine(&d, n, n, a);
         aug_warp(img, n, n, a, NULL, NULL, out);
@@ -236,7 +236,7 @@ START_TEST(test_warp_zoom_and_shear)
     uint8_t img[S * S];
     synth_image(img, S, S);
     float src[S * S], out[S * S];
-    eval_scale_pixels(img, S * S, src);
+    dataset_scale_pixels(img, S * S, src);
     double a[6];
     /* Zoom 2 enlarges about the centre: output x samples 4 + (x - 4)/2,
      * exact at even x - 4; zoom 1/2 samples 4 + 2 (x - 4). */

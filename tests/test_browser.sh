@@ -31,13 +31,14 @@ else
     write_digits "$tmp/data" 300
     printf 'data:\n  dir: %s\n  train_images: digits.idx\n  train_labels: digits-labels.idx\n  test_images: digits.idx\n  test_labels: digits-labels.idx\nnetwork:\n  sizes: [784, 64, 10]\n  activation: relu\n  init: he\ntrain:\n  epochs: 3\n  batch_size: 10\n  threads: 2\noutput:\n  model: %s\n' \
         "$tmp/data" "$tmp/digits.model" > "$tmp/digits.yaml"
-    "$NNTRAIN" -q -c "$tmp/digits.yaml" > "$tmp/train.out" 2>&1 || { bad "training: $(cat "$tmp/train.out")"; finish; exit 1; }
+    bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/digits.yaml" > "$tmp/train.out" 2>&1 || { bad "training: $(cat "$tmp/train.out")"; finish; exit 1; }
     model=$tmp/digits.model
     args=(--images "$tmp/data/digits.idx" --labels "$tmp/data/digits-labels.idx")
 fi
 start_server "$tmp/server.out" -m "$model" --port 0 "${args[@]}" || { finish; exit 1; }
 
-(cd "$srcdir/tests/browser" && CHROMIUM=$chromium node page_test.mjs "$server_url/" "$shots") > "$tmp/found.json" 2> "$tmp/browser.err"
+# The browser run is bounded: a page or server that never answers fails it.
+(cd "$srcdir/tests/browser" && CHROMIUM=$chromium bounded "${NNTRAIN_TEST_BROWSER_LIMIT:-300}" node page_test.mjs "$server_url/" "$shots") > "$tmp/found.json" 2> "$tmp/browser.err"
 rc=$?
 cat "$tmp/found.json"
 if [ $rc != 0 ]; then
@@ -47,7 +48,7 @@ else
 fi
 shown=$(sed -n 's/.*"drawn_shown":"\([^"]*\)".*/\1/p' "$tmp/found.json")
 if [ -f "$shots/drawn.pgm" ]; then
-    want=$("$NNTRAIN" predict -m "$model" "$shots/drawn.pgm" | awk '{ print $2 }')
+    want=$(bounded "$TEST_CALL_LIMIT" "$NNTRAIN" predict -m "$model" "$shots/drawn.pgm" | awk '{ print $2 }')
     [ -n "$shown" ] && [ "$shown" = "$want" ] && ok ||
         bad "the page shows '$shown' for the drawn digit; nntrain predict says '$want'"
     echo "drawn digit: the page shows $shown, nntrain predict says $want"

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,48 +103,25 @@ static const char *FULL =
     "  model: out/model.bin\n"
     "  metrics: out/metrics.csv\n";
 
-/* Every field that a YAML file can set, compared one by one. */
+/* Every key's value, as cfg_get renders it, compared key by key over the
+ * schema (so a key added to it is compared too); then every byte of the
+ * values, the resolved act[] included (the strings' unused tails match:
+ * both sides start from cfg_defaults). source and locs may differ. */
 static void assert_same(const cfg_t *a, const cfg_t *b)
 {
-    ck_assert_str_eq(a->data_dir, b->data_dir);
-    ck_assert_str_eq(a->train_images, b->train_images);
-    ck_assert_str_eq(a->train_labels, b->train_labels);
-    ck_assert_str_eq(a->test_images, b->test_images);
-    ck_assert_str_eq(a->test_labels, b->test_labels);
-    ck_assert_int_eq(a->validation, b->validation);
-    ck_assert_int_eq(a->train_limit, b->train_limit);
-    ck_assert_int_eq(a->n_layers, b->n_layers);
-    for (int i = 0; i <= NET_MAX_LAYERS; i++) ck_assert_int_eq(a->sizes[i], b->sizes[i]);
-    ck_assert_int_eq(a->n_hidden_act, b->n_hidden_act);
-    for (int i = 0; i < NET_MAX_LAYERS; i++) {
-        ck_assert_int_eq(a->hidden_act[i], b->hidden_act[i]);
-        ck_assert_int_eq(a->act[i], b->act[i]);
+    static char va[8192], vb[8192]; /* a 1023-byte path, every byte escaped */
+    char name[64];
+    int n = cfg_key_count();
+    ck_assert_int_gt(n, 0);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
+        ck_assert_msg(cfg_get(a, name, va, sizeof va) == 0, "cfg_get(%s) failed", name);
+        ck_assert_msg(cfg_get(b, name, vb, sizeof vb) == 0, "cfg_get(%s) failed", name);
+        ck_assert_msg(strcmp(va, vb) == 0, "%s: %s, then %s", name, va, vb);
     }
-    ck_assert_int_eq(a->output_act, b->output_act);
-    ck_assert_int_eq(a->cost, b->cost);
-    ck_assert_int_eq(a->init, b->init);
-    ck_assert_msg(memcmp(&a->learning_rate, &b->learning_rate, sizeof(double)) == 0,
-                  "learning_rate %.17g != %.17g", a->learning_rate, b->learning_rate);
-    ck_assert_int_eq(a->batch_size, b->batch_size);
-    ck_assert_int_eq(a->epochs, b->epochs);
-    ck_assert_uint_eq(a->seed, b->seed);
-    ck_assert_int_eq(a->threads, b->threads);
-    ck_assert_int_eq(a->shards, b->shards);
-    ck_assert_int_eq(a->deterministic, b->deterministic);
-    ck_assert_int_eq(a->optimizer, b->optimizer);
-    ck_assert_int_eq(a->nesterov, b->nesterov);
-    ck_assert(memcmp(&a->momentum, &b->momentum, sizeof(double)) == 0);
-    ck_assert(memcmp(&a->beta1, &b->beta1, sizeof(double)) == 0);
-    ck_assert(memcmp(&a->beta2, &b->beta2, sizeof(double)) == 0);
-    ck_assert(memcmp(&a->epsilon, &b->epsilon, sizeof(double)) == 0);
-    ck_assert(memcmp(&a->weight_decay, &b->weight_decay, sizeof(double)) == 0);
-    ck_assert_int_eq(a->n_dropout, b->n_dropout);
-    ck_assert(memcmp(a->dropout, b->dropout, sizeof a->dropout) == 0);
-    ck_assert(memcmp(&a->input_dropout, &b->input_dropout, sizeof(double)) == 0);
-    ck_assert(memcmp(&a->max_norm, &b->max_norm, sizeof(double)) == 0);
-    ck_assert(memcmp(&a->label_smoothing, &b->label_smoothing, sizeof(double)) == 0);
-    ck_assert_str_eq(a->model_path, b->model_path);
-    ck_assert_str_eq(a->metrics_path, b->metrics_path);
+    size_t from = offsetof(cfg_t, data_dir), to = offsetof(cfg_t, n_locs);
+    ck_assert_msg(memcmp((const char *)a + from, (const char *)b + from, to - from) == 0,
+                  "the two configs render the same but differ in memory");
 }
 
 /* Writes c as YAML to a temp file, loads it back into out, validates both. */
@@ -559,7 +537,7 @@ START_TEST(test_unknown_key)
     const char *m = load_err("train:\n  epochs: 3\n  lr: 0.5\n", &err);
     ck_assert_has(m, "x.yaml:3:3: unknown key 'train.lr' (train keys: learning_rate, batch_size, epochs");
     m = load_err("network:\n  layers: [1, 2]\n", &err);
-    ck_assert_has(m, "x.yaml:2:3: unknown key 'network.layers' (network keys: sizes, activation, output, cost, init)");
+    ck_assert_has(m, "x.yaml:2:3: unknown key 'network.layers' (network keys: sizes, activation, output, cost, init, hidden)");
 }
 END_TEST
 
@@ -1123,6 +1101,279 @@ START_TEST(test_write_layout)
 }
 END_TEST
 
+/* ---- the round trip over every key of the schema ------------------------ */
+
+/* What a key's example (cfg_key_example) needs of other keys to pass
+ * cfg_validate's rules across keys: those keys' own examples. */
+static const struct {
+    const char *key, *needs;
+} NEEDS[] = {
+    {"network.activation", "network.sizes"}, /* one name per hidden layer of its example */
+    {"train.dropout", "network.sizes"},      /* one rate per hidden layer */
+    {"train.patience", "data.validation"},
+    {"output.save_last", "output.model"},
+    {"train.nesterov", "train.momentum"},
+};
+
+static int key_index(const char *key)
+{
+    char name[64];
+    for (int i = 0; i < cfg_key_count(); i++)
+        if (cfg_key_name(i, name, sizeof name) == 0 && strcmp(name, key) == 0)
+            return i;
+    ck_abort_msg("%s is not in the schema", key);
+    return -1;
+}
+
+/* Sets the i-th key to its example, through cfg_set as -s would. */
+static void set_example(cfg_t *c, int i)
+{
+    char name[64], value[512], assign[600];
+    ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
+    ck_assert_msg(cfg_key_example(i, value, sizeof value) == 0,
+                  "%s has no example value: give its kind one in cfg_key_example", name);
+    snprintf(assign, sizeof assign, "%s=%s", name, value);
+    set_ok(c, assign);
+}
+
+/* cfg_write_yaml's text of c (malloc'd). */
+static char *yaml_text(const cfg_t *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(cfg_write_yaml(c, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    return text;
+}
+
+/* Validates a, writes it to memory, reads it back into b, validates b and
+ * compares every key; the text b writes is a's. what names the case. */
+static void round_trip_text(cfg_t *a, cfg_t *b, const char *what)
+{
+    err_t err;
+    ck_assert_msg(cfg_validate(a, &err) == 0, "%s: %s (if a rule across keys refuses the "
+                  "example, list what it needs in NEEDS)", what, err.msg);
+    char *text = yaml_text(a);
+    ck_assert_msg(cfg_load_string(text, "rt.yaml", b, &err) == 0, "%s: reading back: %s\n%s",
+                  what, err.msg, text);
+    ck_assert_msg(cfg_validate(b, &err) == 0, "%s: read back: %s", what, err.msg);
+    assert_same(a, b);
+    char *again = yaml_text(b);
+    ck_assert_msg(strcmp(text, again) == 0, "%s: written again differently:\n%s\nthen\n%s", what,
+                  text, again);
+    free(again);
+    free(text);
+}
+
+/* Each key alone (with what its rules need) at a value other than its
+ * default survives cfg_write_yaml and cfg_load_string: a key added to the
+ * schema without a way to write it back fails here. */
+START_TEST(test_round_trip_every_key)
+{
+    cfg_t *def = malloc(sizeof *def), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    char name[64], v0[8192], v1[8192];
+    ck_assert(def && a && b);
+    cfg_defaults(def);
+    int n = cfg_key_count();
+    ck_assert_int_ge(n, 50);
+    ck_assert_int_eq(cfg_key_example(n, v0, sizeof v0), -1);
+    ck_assert_int_eq(cfg_key_name(n, name, sizeof name), -1);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
+        cfg_defaults(a);
+        for (size_t j = 0; j < sizeof NEEDS / sizeof NEEDS[0]; j++)
+            if (strcmp(NEEDS[j].key, name) == 0) set_example(a, key_index(NEEDS[j].needs));
+        set_example(a, i);
+        /* The example is not the default, as cfg_get renders it. */
+        ck_assert_int_eq(cfg_get(def, name, v0, sizeof v0), 0);
+        ck_assert_int_eq(cfg_get(a, name, v1, sizeof v1), 0);
+        ck_assert_msg(strcmp(v0, v1) != 0, "%s: the example renders as the default, %s", name, v0);
+        round_trip_text(a, b, name);
+        ck_assert_int_eq(cfg_get(b, name, v0, sizeof v0), 0);
+        ck_assert_str_eq(v0, v1);
+    }
+    free(def);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/* Every key at once at its example. train.momentum and train.nesterov are
+ * for sgd only, so once with every key but train.optimizer, once with
+ * every key but those two. */
+START_TEST(test_round_trip_every_key_at_once)
+{
+    static const char *const skip[2][2] = {{"train.optimizer", NULL},
+                                           {"train.momentum", "train.nesterov"}};
+    cfg_t *def = malloc(sizeof *def), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    char name[64], v0[8192], v1[8192];
+    ck_assert(def && a && b);
+    cfg_defaults(def);
+    int n = cfg_key_count();
+    for (int pass = 0; pass < 2; pass++) {
+        int skipped = 0, changed = 0;
+        cfg_defaults(a);
+        for (int i = 0; i < n; i++) {
+            ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
+            int skip_it = 0;
+            for (int j = 0; j < 2; j++) skip_it |= skip[pass][j] && strcmp(skip[pass][j], name) == 0;
+            if (skip_it) skipped++;
+            else set_example(a, i);
+        }
+        ck_assert_int_eq(skipped, pass == 0 ? 1 : 2);
+        for (int i = 0; i < n; i++) {
+            ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
+            ck_assert_int_eq(cfg_get(def, name, v0, sizeof v0), 0);
+            ck_assert_int_eq(cfg_get(a, name, v1, sizeof v1), 0);
+            changed += strcmp(v0, v1) != 0;
+        }
+        ck_assert_int_eq(changed, n - skipped);
+        round_trip_text(a, b, pass == 0 ? "every key but train.optimizer"
+                                        : "every key but train.momentum and train.nesterov");
+    }
+    free(def);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_get_and_examples)
+{
+    cfg_t c;
+    char buf[64];
+    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_get(&c, "train.learning_rate", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "3");
+    ck_assert_int_eq(cfg_get(&c, "network.sizes", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "[784, 30, 10]");
+    ck_assert_int_eq(cfg_get(&c, "data.dir", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "\"mnist\"");
+    ck_assert_int_eq(cfg_get(&c, "output.save_last", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "false");
+    ck_assert_int_eq(cfg_get(&c, "train.nope", buf, sizeof buf), -1);
+    ck_assert_int_eq(cfg_get(&c, "train", buf, sizeof buf), -1);
+    ck_assert_int_eq(cfg_get(&c, "network.sizes", buf, 5), -1); /* does not fit */
+    ck_assert_int_eq(cfg_key_name(0, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "data.dir");
+    ck_assert_int_eq(cfg_key_name(-1, buf, sizeof buf), -1);
+    ck_assert_int_eq(cfg_key_example(key_index("network.sizes"), buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "[784, 16, 8, 10]");
+    ck_assert_int_eq(cfg_key_example(key_index("train.optimizer"), buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "adamw");
+    ck_assert_int_eq(cfg_key_example(key_index("train.seed"), buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "18446744073709551615");
+}
+END_TEST
+
+/* ---- cfg_validate's rules across keys ------------------------------------ */
+
+/* Each rule: a config that breaks it, the message (at the value's
+ * file:line:col, naming the key), the nearest config that keeps it, and
+ * -s assignments that break it (the message then starts "-s KEY: KEY:"). */
+static const struct {
+    const char *bad, *msg, *good, *sets[3];
+} RULES[] = {
+    {"network:\n  sizes: [4, 3, 3, 2]\n  activation: [relu, tanh, relu]\n",
+     "x.yaml:3:15: network.activation: 3 names given for 2 hidden layers (network.sizes has 4 "
+     "entries); give one name for every hidden layer",
+     "network:\n  sizes: [4, 3, 3, 2]\n  activation: [relu, tanh]\n",
+     {"network.sizes=[4,3,2]", "network.activation=[relu,tanh]"}},
+    {"network:\n  sizes: [4, 3, 3, 2]\ntrain:\n  dropout: [0.5, 0.5, 0.5]\n",
+     "x.yaml:4:12: train.dropout: 3 rates given for 2 hidden layers (network.sizes has 4 entries)",
+     "network:\n  sizes: [4, 3, 3, 2]\ntrain:\n  dropout: [0.5, 0.25]\n",
+     {"train.dropout=[0.1,0.2]"}},
+    {"network:\n  output: relu\n  cost: cross_entropy\n",
+     "x.yaml:3:9: network.cost: cross_entropy needs a sigmoid or softmax output layer, but "
+     "network.output is relu",
+     "network:\n  output: softmax\n  cost: cross_entropy\n",
+     {"network.output=tanh", "network.cost=cross_entropy"}},
+    {"network:\n  output: linear\n  cost: cross_entropy\n",
+     "x.yaml:3:9: network.cost: cross_entropy needs a sigmoid or softmax output layer, but "
+     "network.output is linear",
+     "network:\n  output: sigmoid\n  cost: cross_entropy\n", {NULL}},
+    {"train:\n  batch_size: 8\n  shards: 9\n",
+     "x.yaml:3:11: train.shards: 9 shards cannot split a mini-batch of 8 examples "
+     "(train.batch_size); use at most 8",
+     "train:\n  batch_size: 8\n  shards: 8\n", {"train.shards=11"}},
+    {"train:\n  learning_rate: 0.1\n  schedule: cosine\n  min_learning_rate: 0.2\n",
+     "x.yaml:4:22: train.min_learning_rate: 0.2 is above train.learning_rate (0.1)",
+     "train:\n  learning_rate: 0.1\n  schedule: cosine\n  min_learning_rate: 0.1\n",
+     {"train.schedule=cosine", "train.min_learning_rate=4"}},
+    {"train:\n  epochs: 3\n  warmup_epochs: 3\n",
+     "x.yaml:3:18: train.warmup_epochs: a warm-up of 3 epochs leaves nothing of a run of 3 "
+     "(train.epochs); use fewer than 3",
+     "train:\n  epochs: 3\n  warmup_epochs: 2.99\n", {"train.warmup_epochs=30"}},
+    {"train:\n  patience: 3\n",
+     "x.yaml:2:13: train.patience: early stopping needs a validation set: set data.validation",
+     "data:\n  validation: 1\ntrain:\n  patience: 3\n", {"train.patience=1"}},
+    {"output:\n  save_last: true\n",
+     "x.yaml:2:14: output.save_last: needs output.model",
+     "output:\n  save_last: true\n  model: m.bin\n", {"output.save_last=yes"}},
+    {"train:\n  nesterov: true\n",
+     "x.yaml:2:13: train.nesterov: Nesterov momentum needs train.optimizer: sgd with "
+     "train.momentum > 0 (optimizer is sgd, momentum 0)",
+     "train:\n  nesterov: true\n  momentum: 0.5\n", {"train.nesterov=on"}},
+    {"train:\n  optimizer: adam\n  momentum: 0.5\n  nesterov: true\n",
+     "x.yaml:4:13: train.nesterov: Nesterov momentum needs train.optimizer: sgd with "
+     "train.momentum > 0 (optimizer is adam, momentum 0.5)",
+     "train:\n  optimizer: sgd\n  momentum: 0.5\n  nesterov: true\n", {NULL}},
+    {"train:\n  optimizer: adamw\n  momentum: 0.5\n",
+     "x.yaml:3:13: train.momentum: momentum is for train.optimizer: sgd; adamw has its own "
+     "(train.beta1)",
+     "train:\n  optimizer: adamw\n  momentum: 0\n",
+     {"train.optimizer=adam", "train.momentum=0.9"}},
+};
+
+START_TEST(test_cross_field_rules)
+{
+    for (size_t r = 0; r < sizeof RULES / sizeof RULES[0]; r++) {
+        cfg_t c;
+        err_t err;
+        ck_assert_has(validate_err(RULES[r].bad, &err), RULES[r].msg);
+        load_ok(RULES[r].good, &c);
+        ck_assert_msg(cfg_validate(&c, &err) == 0, "%s: %s", RULES[r].good, err.msg);
+        if (!RULES[r].sets[0]) continue;
+        /* The same rule broken by -s: placed at the last -s of its key. */
+        const char *last = RULES[r].sets[0];
+        cfg_defaults(&c);
+        for (int i = 0; i < 3 && RULES[r].sets[i]; i++) set_ok(&c, last = RULES[r].sets[i]);
+        char key[64], want[128];
+        const char *colon = strchr(RULES[r].msg, ' ') + 1; /* after "x.yaml:L:C: " */
+        snprintf(key, sizeof key, "%.*s", (int)(strchr(colon, ':') - colon), colon);
+        ck_assert_msg(strncmp(last, key, strlen(key)) == 0, "rule %zu: put %s's -s last", r, key);
+        snprintf(want, sizeof want, "-s %s: %s: ", key, key);
+        ck_assert_int_eq(cfg_validate(&c, &err), -1);
+        ck_assert_int_eq(err.code, ERR_INPUT);
+        ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "expected \"%s...\", got \"%s\"",
+                      want, err.msg);
+    }
+}
+END_TEST
+
+/* The rules only a caller that fills cfg_t by hand can break: the loader
+ * refuses these forms itself. */
+START_TEST(test_validate_rules_set_by_hand)
+{
+    cfg_t c;
+    err_t err;
+    cfg_defaults(&c);
+    c.hidden_act[0] = ACT_SOFTMAX;
+    ck_assert_int_eq(cfg_validate(&c, &err), -1);
+    ck_assert_str_eq(err.msg, "(defaults): network.activation: softmax is only allowed for the "
+                              "output layer");
+    cfg_defaults(&c);
+    c.n_layers = 0;
+    ck_assert_int_eq(cfg_validate(&c, &err), -1);
+    ck_assert_str_eq(err.msg, "(defaults): network.sizes: expected 2 to 17 layer sizes, got 1");
+    load_ok("network:\n  sizes: [4, 3, 2]\n", &c);
+    c.n_layers = NET_MAX_LAYERS + 1;
+    ck_assert_int_eq(cfg_validate(&c, &err), -1);
+    ck_assert_str_eq(err.msg, "x.yaml:2:10: network.sizes: expected 2 to 17 layer sizes, got 18");
+}
+END_TEST
+
 /* ---- cfg_data_path ------------------------------------------------------- */
 
 START_TEST(test_data_path)
@@ -1309,4 +1560,6 @@ TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_augment_keys,
         test_cross_entropy_relu, test_shards_over_batch, test_round_trip_full,
         test_round_trip_defaults, test_round_trip_tricky, test_round_trip_escaped_unicode,
         test_write_layout, test_data_path, test_where_defaults_only, test_schedule_keys,
-        test_schedule_identity, test_readme_lists_every_key)
+        test_schedule_identity, test_readme_lists_every_key, test_round_trip_every_key,
+        test_round_trip_every_key_at_once, test_get_and_examples, test_cross_field_rules,
+        test_validate_rules_set_by_hand)

@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ckpt.h"
+#include "le.h"
 #include "model.h"
 #include "rng.h"
 #include "testutil.h"
@@ -366,7 +368,7 @@ START_TEST(config_text_covers_the_trajectory)
     cfg_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     cfg_defaults(a);
     uint8_t img[2 * 784] = {0}, lab[2] = {1, 7};
-    idx_dataset d = {2, 28, 28, img, lab};
+    dataset d = {.n = 2, .n_in = 28 * 28, .rows = 28, .cols = 28, .images = img, .labels = lab};
     char ta[CKPT_CONFIG_MAX], tb[CKPT_CONFIG_MAX];
     ck_assert_int_eq(ckpt_config_text(a, &d, ta, sizeof ta), 0);
     /* Not part of the trajectory: may change on resume. */
@@ -382,7 +384,7 @@ START_TEST(config_text_covers_the_trajectory)
     for (int i = 0; i < 12; i++) {
         *b = *a;
         uint8_t lab2[2] = {1, 8};
-        idx_dataset d2 = d;
+        dataset d2 = d;
         switch (i) {
         case 0: b->learning_rate = 0.25; break;
         case 1: b->batch_size = 3; break;
@@ -442,7 +444,7 @@ END_TEST
 
 #define N_EX 60
 
-static void toy_data(idx_dataset *d, uint8_t *img, uint8_t *lab)
+static void toy_data(dataset *d, uint8_t *img, uint8_t *lab)
 {
     rng_t r;
     rng_seed(&r, 5);
@@ -451,7 +453,7 @@ static void toy_data(idx_dataset *d, uint8_t *img, uint8_t *lab)
         for (int p = 0; p < 9; p++)
             img[i * 9 + p] = (uint8_t)((p / 3 == lab[i] ? 180 : 20) + rng_below(&r, 60));
     }
-    idx_dataset s = {N_EX, 3, 3, img, lab};
+    dataset s = {.n = N_EX, .n_in = 3 * 3, .rows = 3, .cols = 3, .images = img, .labels = lab};
     *d = s;
 }
 
@@ -470,6 +472,7 @@ typedef struct {
     train_state st;
     int perm[N_EX];
     float params[1000];
+    float opt_state[2000]; /* the optimizer's (Adam: m then v) */
     int calls;
 } saved_state;
 
@@ -480,6 +483,11 @@ static int keep_state(void *user, const net_t *net, const train_state *s, err_t 
     memcpy(k->perm, s->perm, sizeof k->perm);
     k->st.perm = k->perm;
     memcpy(k->params, net->params, net->n_params * sizeof(float));
+    ck_assert_uint_le(s->opt.n_state, sizeof k->opt_state / sizeof(float));
+    if (s->opt.n_state) {
+        memcpy(k->opt_state, s->opt.state, s->opt.n_state * sizeof(float));
+        k->st.opt.state = k->opt_state;
+    }
     k->calls++;
     return 0;
 }
@@ -498,7 +506,7 @@ static void stopper(void *user, int epoch, long long done, long long total, doub
  * (threads1) and resuming from the saved state (threads2): same bits. */
 static void check_resume(int shard_buffers, int threads1, int threads2, int epoch, long long after)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     train_opts o = {.learning_rate = 0.7, .batch_size = 8, .epochs = 5, .seed = 3,
@@ -557,9 +565,53 @@ START_TEST(resume_at_epoch_end)
 }
 END_TEST
 
+/* A pause after epoch k (a sweep's rung) checkpoints at the epoch's end;
+ * resumed, with a cosine schedule over all epochs and Adam, the run ends
+ * bitwise as one never paused, for other thread counts too. */
+START_TEST(pause_then_resume_is_bitwise)
+{
+    dataset d;
+    uint8_t img[N_EX * 9], lab[N_EX];
+    toy_data(&d, img, lab);
+    for (int pause = 1; pause <= 4; pause++) {
+        train_opts o = {.learning_rate = 0.05, .batch_size = 8, .epochs = 5, .seed = 3,
+                        .threads = 1, .deterministic = 1,
+                        .sched = {.kind = SCHED_COSINE, .min_rate = 0.001},
+                        .optim = {.name = OPTIM_NAME_ADAM, .beta1 = 0.9, .beta2 = 0.999,
+                                  .epsilon = 1e-8}};
+        net_t ref, run, res;
+        toy_net(&ref);
+        ck_assert_int_eq(train_run(&ref, &d, NULL, &o, NULL, NULL), 0);
+        saved_state *k = calloc(1, sizeof *k);
+        toy_net(&run);
+        o.pause_after = pause;
+        o.on_checkpoint = keep_state;
+        o.ckpt_user = k;
+        err_t err;
+        ck_assert_int_eq(train_run(&run, &d, NULL, &o, NULL, &err), TRAIN_PAUSED);
+        ck_assert_int_eq(k->calls, 1);
+        ck_assert_int_eq(k->st.epoch, pause);
+        ck_assert_int_eq(k->st.step, k->st.n_batches);
+        ck_assert(memcmp(run.params, ref.params, ref.n_params * sizeof(float)) != 0);
+
+        toy_net(&res);
+        memcpy(res.params, k->params, res.n_params * sizeof(float));
+        o.pause_after = 0;
+        o.threads = 3;
+        o.resume = &k->st;
+        ck_assert_msg(train_run(&res, &d, NULL, &o, NULL, &err) == 0, "%s", err.msg);
+        ck_assert_mem_eq(res.params, ref.params, ref.n_params * sizeof(float));
+        net_free(&ref);
+        net_free(&run);
+        net_free(&res);
+        free(k);
+    }
+}
+END_TEST
+
 START_TEST(periodic_checkpoints)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     saved_state *k = calloc(1, sizeof *k);
@@ -580,7 +632,7 @@ END_TEST
 
 START_TEST(divergence_names_epoch_and_step)
 {
-    idx_dataset d;
+    dataset d;
     uint8_t img[N_EX * 9], lab[N_EX];
     toy_data(&d, img, lab);
     int sizes[] = {9, 3};
@@ -660,8 +712,59 @@ START_TEST(round_trip_early_stopping_state)
 }
 END_TEST
 
+/* A whole checkpoint of another format version, its crc made valid again
+ * the way ckpt.c computes it (zlib crc32 of every byte before it), is
+ * refused for its version, config or none, and not as corrupt. */
+START_TEST(other_version_is_refused)
+{
+    tmpdir_setup();
+    net_t net;
+    train_state st;
+    int perm[13];
+    save_fixture("a.ckpt", &net, &st, perm);
+    long n;
+    unsigned char *good = read_all(tpath("a.ckpt"), &n);
+    unsigned char *b = malloc((size_t)n);
+    ck_assert_ptr_nonnull(b);
+    /* "NNTRCKPT", then the u32 version. */
+    ck_assert_int_eq(memcmp(good, CKPT_MAGIC, 8), 0);
+    ck_assert_uint_eq(le_get_u32(good + 8), CKPT_VERSION);
+    ck_assert_uint_eq(le_get_u32(good + n - 4), (uint32_t)crc32(0L, good, (uInt)(n - 4)));
+    const uint32_t versions[] = {CKPT_VERSION, CKPT_VERSION - 1, CKPT_VERSION + 1, 0, 1,
+                                 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        memcpy(b, good, (size_t)n);
+        le_put_u32(b + 8, versions[i]);
+        le_put_u32(b + n - 4, (uint32_t)crc32(0L, b, (uInt)(n - 4)));
+        write_all(tpath("v.ckpt"), b, n);
+        ckpt_t ck;
+        err_t err;
+        if (versions[i] == CKPT_VERSION) { /* the rewrite itself leaves a good file */
+            ck_assert_int_eq(memcmp(b, good, (size_t)n), 0);
+            ck_assert_msg(ckpt_load(tpath("v.ckpt"), CONFIG, &ck, &err) == 0, "%s", err.msg);
+            ckpt_free(&ck);
+            continue;
+        }
+        char want[128];
+        snprintf(want, sizeof want, "v.ckpt: checkpoint format version %u; this nntrain reads %d",
+                 versions[i], CKPT_VERSION);
+        for (int with_config = 0; with_config < 2; with_config++) {
+            err_clear(&err);
+            ck_assert_msg(ckpt_load(tpath("v.ckpt"), with_config ? CONFIG : NULL, &ck, &err) == -1,
+                          "version %u was loaded", versions[i]);
+            ck_assert_int_eq(err.code, ERR_INPUT);
+            ck_assert_msg(strstr(err.msg, want) != NULL, "expected \"%s\" in \"%s\"", want, err.msg);
+        }
+    }
+    free(b);
+    free(good);
+    net_free(&net);
+    tmpdir_teardown();
+}
+END_TEST
+
 TU_MAIN("ckpt", round_trip_exact, round_trip_early_stopping_state, round_trip_optimizer_state, every_flipped_byte_is_refused, every_truncation_is_refused,
         other_config_is_named, foreign_files_are_refused, failed_save_keeps_the_old_checkpoint,
         resume_dir_picks_the_latest, config_text_covers_the_trajectory, resume_mid_epoch_fused,
-        resume_mid_epoch_shards, resume_at_epoch_end, periodic_checkpoints,
-        divergence_names_epoch_and_step, memory_check_refuses_huge_sizes)
+        resume_mid_epoch_shards, resume_at_epoch_end, pause_then_resume_is_bitwise, periodic_checkpoints,
+        divergence_names_epoch_and_step, memory_check_refuses_huge_sizes, other_version_is_refused)

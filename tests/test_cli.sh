@@ -115,13 +115,13 @@ expect 0 'curves' -- "$NNTRAIN" plot curves -o "$tmp/out/cos.svg" "$tmp/out/cos.
 expect 0 'epoch 20/20' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model=
 # Same seed, other thread count: the same model, byte for byte.
 cp "$tmp/out/tiny.model" "$tmp/two.model"
-"$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model="$tmp/one.model" >/dev/null
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.threads=1 -s output.model="$tmp/one.model" >/dev/null
 cmp -s "$tmp/one.model" "$tmp/two.model" && ok || bad "1 and 2 threads gave different models"
 # Adam trains too, names itself, and is thread-count independent.
 expect 0 'optimizer adam, beta1 0.9, beta2 0.999, epsilon 1e-08, weight decay 0 \(L2\)' -- \
     "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 \
     -s output.model="$tmp/adam2.model"
-"$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 -s train.threads=1 \
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/tiny.yaml" -s train.optimizer=adam -s train.learning_rate=0.01 -s train.threads=1 \
     -s output.model="$tmp/adam1.model" >/dev/null
 cmp -s "$tmp/adam1.model" "$tmp/adam2.model" && ok || bad "adam: 1 and 2 threads gave different models"
 # --data-dir and NNTRAIN_DATA find relative data dirs.
@@ -151,11 +151,11 @@ expect 0 'tiny.model: ONNX model written to .*tiny.onnx' -- "$NNTRAIN" export -m
 expect 0 'tiny.model: NumPy model written to .*tiny.NPZ' -- "$NNTRAIN" export -m "$m" -o "$tmp/out/tiny.NPZ"
 head -c 4 "$tmp/out/tiny.NPZ" | od -An -tx1 | grep -q '50 4b 03 04' && ok || bad "tiny.NPZ is not a zip file"
 # The same model, the same bytes: no time stamps.
-"$NNTRAIN" export -q -m "$m" -o "$tmp/again.onnx" && cmp -s "$tmp/out/tiny.onnx" "$tmp/again.onnx" \
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$m" -o "$tmp/again.onnx" && cmp -s "$tmp/out/tiny.onnx" "$tmp/again.onnx" \
     && ok || bad "two exports of one model differ"
 expect 0 'images.idx\[0\]: 0  0\.[0-9]{9} 0\.[0-9]{8,}(e-[0-9]+)?$' -- "$NNTRAIN" predict --all-digits -m "$m" "$tmp/data/images.idx"
 expect 2 'export needs -m MODEL' -- "$NNTRAIN" export -o "$tmp/x.onnx"
-expect 2 'export needs -o FILE.onnx or -o FILE.npz' -- "$NNTRAIN" export -m "$m"
+expect 2 'export needs -o FILE' -- "$NNTRAIN" export -m "$m"
 expect 2 'export takes no file arguments' -- "$NNTRAIN" export -m "$m" -o "$tmp/x.onnx" extra
 expect 2 '-o is for export' -- "$NNTRAIN" predict -m "$m" -o "$tmp/x.onnx" "$tmp/data/images.idx"
 expect 2 '--all-digits is for predict' -- "$NNTRAIN" eval --all-digits -m "$m"
@@ -208,7 +208,7 @@ cmp -s "$tmp/seq.csv" "$tmp/par.csv" && ok || bad "parallel sweep results differ
 # dropout, with max-norm, smoothing, decay), shrunk to the tiny data: every
 # trial valid and run, the table ranked.
 srcdir=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}
-(cd "$tmp" && "$NNTRAIN" -q -c "$srcdir/configs/sweep-regularisation.yaml" -s data.dir="$tmp/data" \
+(cd "$tmp" && bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$srcdir/configs/sweep-regularisation.yaml" -s data.dir="$tmp/data" \
     -s data.train_images=images.idx -s data.train_labels=labels.idx -s data.test_images=images.idx \
     -s data.test_labels=labels.idx -s data.validation=16 -s 'network.sizes=[4,8,8,2]' \
     -s train.epochs=2 -s train.batch_size=8 >"$tmp/regsweep.out" 2>&1) \
@@ -218,5 +218,31 @@ srcdir=${NNTRAIN_SRCDIR:-$(dirname "$0")/..}
 printf 'sweep:\n  params:\n    train.learning_rat: [1]\n' >> "$tmp/tiny-bad.yaml"
 cat "$tmp/tiny.yaml" "$tmp/tiny-bad.yaml" > "$tmp/badsweep.yaml"
 expect 2 'badsweep.yaml:[0-9]+:5: sweep: .*learning_rat' -- "$NNTRAIN" -c "$tmp/badsweep.yaml"
+
+# --- the command table: plot's options and checks, through the binary ------------
+m=$tmp/out/tiny.model w=$tmp/plot-w.png
+expect 0 '' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w"
+[ -s "$w" ] && ok || bad "plot weights wrote no PNG"
+expect 0 '' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w" --rows=4
+expect 2 'rows x cols|rows|cols' -- "$NNTRAIN" plot weights -q -m "$m" -o "$w" --rows=3
+expect 2 'plot needs a picture' -- "$NNTRAIN" plot
+expect 2 "unknown picture 'pie'" -- "$NNTRAIN" plot pie -o "$w"
+expect 2 'plot needs -o FILE' -- "$NNTRAIN" plot weights -m "$m"
+expect 2 'weights needs -m MODEL' -- "$NNTRAIN" plot weights -o "$w"
+expect 2 'unknown option --bogus' -- "$NNTRAIN" plot weights -m "$m" -o "$w" --bogus
+expect 2 "--scale '0': expected a whole number 1..64" -- "$NNTRAIN" plot weights -m "$m" -o "$w" --scale 0
+expect 2 'none.model' -- "$NNTRAIN" plot weights -m "$tmp/none.model" -o "$w"
+expect 1 'nonexistent-dir' -- "$NNTRAIN" plot weights -m "$m" -o /nonexistent-dir/w.png
+expect 2 'curves needs at least one metrics CSV' -- "$NNTRAIN" plot curves -o "$w"
+expect 2 '' -- "$NNTRAIN" plot curves -o "$w" "$m"
+expect 2 '--images and --labels go together' -- "$NNTRAIN" plot errors -m "$m" -o "$w" --images "$m"
+expect 2 '--port is for serve' -- "$NNTRAIN" plot weights -m "$m" -o "$w" --port 1
+expect 2 '--resume is for train' -- "$NNTRAIN" eval -m "$m" --resume x
+expect 2 'train takes no file arguments' -- "$NNTRAIN" -c "$tmp/tiny.yaml" extra
+expect 2 'predict needs FILE' -- "$NNTRAIN" predict -m "$m"
+# Every command has its own help, from the same table.
+for c in train eval predict export plot serve; do
+    expect 0 "^Usage: nntrain $c " -- "$NNTRAIN" $c --help
+done
 
 finish

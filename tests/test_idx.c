@@ -126,7 +126,7 @@ START_TEST(test_dataset_good)
 {
     const char *ip = tpath(0, "img.gz"), *lp = tpath(1, "lbl");
     write_set(ip, lp, 12, 2, 3, 1);
-    idx_dataset d;
+    dataset d;
     err_t err;
     ck_assert_msg(idx_load_dataset(ip, lp, 0, &d, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(d.n, 12);
@@ -136,7 +136,7 @@ START_TEST(test_dataset_good)
         ck_assert_uint_eq(d.images[i], (uint8_t)(i * 7));
     for (int i = 0; i < 12; i++)
         ck_assert_uint_eq(d.labels[i], (uint8_t)(i % 10));
-    idx_dataset_free(&d);
+    dataset_free(&d);
     ck_assert_ptr_null(d.images);
 }
 END_TEST
@@ -145,7 +145,7 @@ START_TEST(test_dataset_max_n)
 {
     const char *ip = tpath(0, "img"), *lp = tpath(1, "lbl");
     write_set(ip, lp, 10, 4, 4, 0);
-    idx_dataset d;
+    dataset d;
     err_t err;
     ck_assert_msg(idx_load_dataset(ip, lp, 3, &d, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(d.n, 3);
@@ -153,12 +153,12 @@ START_TEST(test_dataset_max_n)
         ck_assert_uint_eq(d.images[i], (uint8_t)(i * 7));
     for (int i = 0; i < 3; i++)
         ck_assert_uint_eq(d.labels[i], (uint8_t)(i % 10));
-    idx_dataset_free(&d);
+    dataset_free(&d);
 
     /* max_n beyond the file keeps everything. */
     ck_assert_msg(idx_load_dataset(ip, lp, 100, &d, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(d.n, 10);
-    idx_dataset_free(&d);
+    dataset_free(&d);
 }
 END_TEST
 
@@ -423,7 +423,7 @@ START_TEST(test_missing_file)
     const char *p = tpath(0, "nope.idx");
     expect_fail(p, "cannot open", "No such file");
 
-    idx_dataset d;
+    dataset d;
     err_t err;
     ck_assert_int_eq(idx_load_dataset(p, p, 0, &d, &err), -1);
     ck_assert_ptr_null(d.images);
@@ -439,7 +439,7 @@ START_TEST(test_count_mismatch)
     uint8_t lb[4] = {0};
     err_t err;
     ck_assert_int_eq(idx_write(lp, 1, ldims, lb, 0, &err), 0);
-    idx_dataset d;
+    dataset d;
     ck_assert_int_eq(idx_load_dataset(ip, lp, 0, &d, &err), -1);
     ck_assert_int_eq(err.code, ERR_INPUT);
     ck_assert_ptr_null(d.images);
@@ -456,7 +456,7 @@ START_TEST(test_images_1dim)
     err_t err;
     ck_assert_int_eq(idx_write(ip, 1, dims, b, 0, &err), 0);
     ck_assert_int_eq(idx_write(lp, 1, dims, b, 0, &err), 0);
-    idx_dataset d;
+    dataset d;
     ck_assert_int_eq(idx_load_dataset(ip, lp, 0, &d, &err), -1);
     ck_assert_msg(strstr(err.msg, ip) && strstr(err.msg, "3 dimensions"), "%s", err.msg);
 

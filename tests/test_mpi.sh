@@ -47,8 +47,19 @@ train:
   optimizer: adam
   dropout: 0.2
 YAML
-run() { "$NNTRAIN" -q -c "$tmp/run.yaml" "$@"; }
-mpi() { local np=$1; shift; "${MPI[@]}" -np "$np" "$NNTRAIN" -q -c "$tmp/run.yaml" "$@"; }  # not for '&'
+run() { bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/run.yaml" "$@"; }
+mpi() { local np=$1; shift; bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np "$np" "$NNTRAIN" -q -c "$tmp/run.yaml" "$@"; }  # not for '&'
+# Waits for the background job $job at most TEST_CALL_LIMIT s and returns its
+# exit status; past that, kills its ranks and mpirun (SIGKILL) and returns 137.
+wait_job() {
+    local w=0
+    while kill -0 "$job" 2>/dev/null && [ $((w += 1)) -le $((TEST_CALL_LIMIT * 10)) ]; do sleep 0.1; done
+    if kill -0 "$job" 2>/dev/null; then
+        echo "mpirun $job still runs after $TEST_CALL_LIMIT s: killed with its ranks" >&2
+        { pkill -9 -P "$job"; kill -9 "$job"; } 2>/dev/null
+    fi
+    wait "$job"
+}
 
 
 # --- the same model as one process, for 2 and 3 ranks ------------------------------
@@ -73,7 +84,7 @@ for np in 2 3; do
 done
 
 # --- rank roles: one banner, one accuracy line, one metrics file ---------------------
-out=$("${MPI[@]}" -np 3 "$NNTRAIN" -c "$tmp/run.yaml" -s output.metrics="$tmp/m.csv" 2>&1)
+out=$(bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np 3 "$NNTRAIN" -c "$tmp/run.yaml" -s output.metrics="$tmp/m.csv" 2>&1)
 [ "$(grep -c '^test accuracy' <<<"$out")" = 1 ] && ok || bad "-np 3: not exactly one test accuracy line: $out"
 [ "$(grep -c '^epoch ' <<<"$out")" = "$EPOCHS" ] && ok || bad "-np 3: not $EPOCHS epoch lines: $out"
 grep -q '^MPI: 3 ranks' <<<"$out" && ok || bad "-np 3: no MPI banner line: $out"
@@ -106,7 +117,7 @@ rm -rf "$tmp/s"; mkdir -p "$tmp/s"
 job=$!
 wait_for "$tmp/s/checkpoint.ckpt"
 kill -TERM "$(rank_pid "$job" 0)" 2>/dev/null
-wait "$job"; rc=$?
+wait_job; rc=$?
 job=
 if [ -e "$tmp/s/final.model" ]; then
     echo "the -np 3 run ended before SIGTERM landed: stop and resume not tested"
@@ -139,13 +150,13 @@ YAML
 } > "$tmp/sweep.yaml"
 # The same sweep in another directory: sweep_in NAME writes $tmp/NAME.yaml.
 sweep_in() { sed "s|dir: $tmp/sw-local|dir: $tmp/$1|" "$tmp/sweep.yaml" > "$tmp/$1.yaml"; }
-out=$("$NNTRAIN" -c "$tmp/sweep.yaml" 2>&1) || bad "local sweep failed: $out"
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/sweep.yaml" 2>&1) || bad "local sweep failed: $out"
 cut -d, -f1-9 "$tmp/sw-local/results.csv" > "$tmp/sw-local.csv"
 [ "$(wc -l < "$tmp/sw-local.csv")" = 5 ] && ok || bad "local sweep: results.csv is not 4 trials: $(cat "$tmp/sw-local.csv")"
 for np in 2 3; do
     d=$tmp/sw-$np
     sweep_in "sw-$np"
-    out=$("${MPI[@]}" -np "$np" "$NNTRAIN" -c "$d.yaml" -s train.threads=$((np == 2 ? 2 : 1)) 2>&1) \
+    out=$(bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np "$np" "$NNTRAIN" -c "$d.yaml" -s train.threads=$((np == 2 ? 2 : 1)) 2>&1) \
         || bad "mpirun -np $np sweep failed: $out"
     [ "$(grep -c '^sweep: 4 trials (4 run now, 0 done before)' <<<"$out")" = 1 ] && ok \
         || bad "-np $np sweep: not one summary line: $out"
@@ -195,7 +206,7 @@ expect 2 "rank 1's training data or starting weights differs from rank 0's" -- \
     "${MPI[@]}" -np 1 -x NNTRAIN_DATA="$tmp/d0" "$NNTRAIN" "${REL[@]}" : \
     -np 1 -x NNTRAIN_DATA="$tmp/d1" "$NNTRAIN" "${REL[@]}"
 # ... or none: rank 1 names itself, rank 0 names rank 1.
-out=$("${MPI[@]}" -np 1 -x NNTRAIN_DATA="$tmp/d0" "$NNTRAIN" "${REL[@]}" : \
+out=$(bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np 1 -x NNTRAIN_DATA="$tmp/d0" "$NNTRAIN" "${REL[@]}" : \
       -np 1 -x NNTRAIN_DATA="$tmp/d2" "$NNTRAIN" "${REL[@]}" 2>&1); rc=$?
 [ "$rc" = 2 ] && ok || bad "data missing on rank 1: exit $rc, expected 2"
 grep -q "nntrain: rank 1: .*d2/set/images.idx" <<<"$out" && ok || bad "data missing on rank 1: $out"

@@ -1,6 +1,7 @@
 /* Suite net: backpropagation against finite differences for every
  * activation x cost, plus shapes, names and initialisation. */
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,8 +484,131 @@ START_TEST(test_packed_backward_matches)
 }
 END_TEST
 
+/* ---- the cost's value at saturated outputs -------------------------------- */
+
+/* The cost of one example, written out here in double from the outputs a
+ * the network gave (n units, targets y): quadratic 1/2 sum (a - y)^2;
+ * cross-entropy with softmax -sum y ln a, with sigmoid outputs
+ * -sum [y ln a + (1 - y) ln(1 - a)] (Nielsen, chapter 3). A unit's a is kept
+ * at least FLT_MIN (ln 0 is -inf) and, for sigmoid, at most 1 - 1e-7, so a
+ * saturated wrong unit costs -ln(FLT_MIN) = 87.3 or -ln(1e-7) = 16.1. */
+static double cost_ref(net_cost cost, net_act out, const float *a, const float *y, int n)
+{
+    double s = 0.0;
+    for (int j = 0; j < n; j++) {
+        double aj = a[j], yj = y[j];
+        if (cost == COST_QUADRATIC) {
+            s += 0.5 * (aj - yj) * (aj - yj);
+        } else if (out == ACT_SOFTMAX) {
+            if (yj != 0.0) s -= yj * log(fmax(aj, FLT_MIN));
+        } else {
+            aj = fmin(fmax(aj, FLT_MIN), 1.0 - 1e-7);
+            s -= yj * log(aj) + (1.0 - yj) * log(1.0 - aj);
+        }
+    }
+    return s;
+}
+
+/* One example through a one-layer network whose outputs' inputs z are its
+ * biases (input 1, weights 0): the outputs into a, the cost returned. */
+static double saturated_cost(net_act out, net_cost cost, const float *z, const float *y, int n,
+                             float *a)
+{
+    int sizes[] = {1, n};
+    net_t net;
+    net_ws ws;
+    ck_assert(net_create(&net, 1, sizes, &out, cost, NULL) == 0);
+    ck_assert(net_ws_create(&ws, &net, 1, NULL) == 0);
+    memset(net.params, 0, net.n_params * sizeof(float));
+    for (int j = 0; j < n; j++) net.params[net.b_off[0] + j] = z[j];
+    float x = 1.0f;
+    net_forward(&net, &ws, &x, 1);
+    memcpy(a, net_output(&net, &ws), (size_t)n * sizeof *a);
+    double c = net_cost_sum(&net, &ws, y, 1);
+    net_ws_free(&ws);
+    net_free(&net);
+    return c;
+}
+
+#define ck_assert_cost(got, want, what)                                                    \
+    ck_assert_msg(fabs((got) - (want)) <= 1e-12 * fabs(want) + 1e-300, "%s: cost %.17g, expected %.17g", \
+                  (what), (got), (want))
+
+/* The cost's value, not only its gradient, at outputs near and at
+ * saturation, for every cost and output: a clamp moved (1 - 1e-7 to
+ * 1 - 1e-3, FLT_MIN to 1e-30) changes these. */
+START_TEST(test_cost_value_at_saturation)
+{
+    float a[4];
+    char what[128];
+    /* Sigmoid outputs, cross-entropy: one unit, from barely to fully
+     * saturated, each way, with targets 0, 1 and a smoothed 0.05. */
+    static const float zs[] = {-200, -88, -30, -16, -9.21f, -2, 0, 2, 9.21f, 14, 15, 16, 17, 30, 200};
+    static const float ys[] = {0.0f, 1.0f, 0.05f, 0.95f};
+    for (size_t i = 0; i < sizeof zs / sizeof zs[0]; i++)
+        for (size_t k = 0; k < sizeof ys / sizeof ys[0]; k++)
+            for (int c = 0; c < COST_COUNT; c++) {
+                double got = saturated_cost(ACT_SIGMOID, (net_cost)c, &zs[i], &ys[k], 1, a);
+                snprintf(what, sizeof what, "sigmoid %s, z %g, y %g (a = %.9g)",
+                         net_cost_name((net_cost)c), zs[i], ys[k], a[0]);
+                ck_assert_cost(got, cost_ref((net_cost)c, ACT_SIGMOID, a, &ys[k], 1), what);
+            }
+    /* The values themselves where the clamps decide them. */
+    float y0 = 0.0f, y1 = 1.0f;
+    double got = saturated_cost(ACT_SIGMOID, COST_CROSS_ENTROPY, &zs[13], &y0, 1, a);
+    ck_assert(a[0] == 1.0f);
+    ck_assert_cost(got, -log(1.0 - (1.0 - 1e-7)), "sigmoid cross_entropy, a = 1, y = 0"); /* 16.118 */
+    got = saturated_cost(ACT_SIGMOID, COST_CROSS_ENTROPY, &zs[11], &y0, 1, a);
+    ck_assert(a[0] < 1.0f && a[0] > 1.0f - 2e-7f);
+    ck_assert_cost(got, -log(1.0 - (double)a[0]), "sigmoid cross_entropy, z = 16, y = 0");
+    got = saturated_cost(ACT_SIGMOID, COST_CROSS_ENTROPY, &zs[8], &y0, 1, a);
+    ck_assert_msg(fabs(got - 9.21) < 0.01, "sigmoid cross_entropy, z = 9.21, y = 0: %.17g", got);
+    got = saturated_cost(ACT_SIGMOID, COST_CROSS_ENTROPY, &zs[0], &y1, 1, a);
+    ck_assert(a[0] < FLT_MIN);
+    ck_assert_cost(got, -log(FLT_MIN), "sigmoid cross_entropy, a = 0, y = 1"); /* 87.34 */
+    got = saturated_cost(ACT_SIGMOID, COST_CROSS_ENTROPY, &zs[2], &y1, 1, a);
+    ck_assert_msg(fabs(got - 30.0) < 1e-5, "sigmoid cross_entropy, z = -30, y = 1: %.17g", got);
+    got = saturated_cost(ACT_SIGMOID, COST_QUADRATIC, &zs[14], &y0, 1, a);
+    ck_assert_cost(got, 0.5, "sigmoid quadratic, a = 1, y = 0");
+
+    /* Softmax outputs: the target's probability from 1e-13 down to 0. */
+    static const float zz[][3] = {{0, 30, -30}, {0, 60, 0}, {0, 88, 0}, {0, 200, -200},
+                                  {30, 0, 0}, {200, 0, 0}, {0, 0, 0}};
+    static const float yy[][3] = {{1, 0, 0}, {0.9f, 0.05f, 0.05f}, {0, 0.5f, 0.5f}};
+    for (size_t i = 0; i < sizeof zz / sizeof zz[0]; i++)
+        for (size_t k = 0; k < sizeof yy / sizeof yy[0]; k++)
+            for (int c = 0; c < COST_COUNT; c++) {
+                got = saturated_cost(ACT_SOFTMAX, (net_cost)c, zz[i], yy[k], 3, a);
+                snprintf(what, sizeof what, "softmax %s, z (%g, %g, %g), y (%g, %g, %g)",
+                         net_cost_name((net_cost)c), zz[i][0], zz[i][1], zz[i][2], yy[k][0],
+                         yy[k][1], yy[k][2]);
+                ck_assert_cost(got, cost_ref((net_cost)c, ACT_SOFTMAX, a, yy[k], 3), what);
+            }
+    got = saturated_cost(ACT_SOFTMAX, COST_CROSS_ENTROPY, zz[0], yy[0], 3, a);
+    ck_assert_msg(fabs(got - 30.0) < 1e-5, "softmax cross_entropy, target at -30: %.17g", got);
+    got = saturated_cost(ACT_SOFTMAX, COST_CROSS_ENTROPY, zz[3], yy[0], 3, a);
+    ck_assert(a[0] < FLT_MIN);
+    ck_assert_cost(got, -log(FLT_MIN), "softmax cross_entropy, target's a = 0");
+    got = saturated_cost(ACT_SOFTMAX, COST_QUADRATIC, zz[3], yy[0], 3, a);
+    ck_assert_cost(got, 1.0, "softmax quadratic, (0, 1, 0) for (1, 0, 0)");
+
+    /* Other outputs, quadratic only (cross-entropy needs sigmoid or
+     * softmax): far from the target, nothing clamps. */
+    static const net_act others[] = {ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_LINEAR};
+    static const float zo[] = {-1000, -30, 30, 1000};
+    static const float yo[] = {0, 1, 0, 1};
+    for (size_t o = 0; o < sizeof others / sizeof others[0]; o++) {
+        got = saturated_cost(others[o], COST_QUADRATIC, zo, yo, 4, a);
+        snprintf(what, sizeof what, "%s quadratic", net_act_name(others[o]));
+        ck_assert_cost(got, cost_ref(COST_QUADRATIC, others[o], a, yo, 4), what);
+    }
+    got = saturated_cost(ACT_LINEAR, COST_QUADRATIC, zo, yo, 4, a);
+    ck_assert_cost(got, 0.5 * (1000.0 * 1000 + 31.0 * 31 + 30.0 * 30 + 999.0 * 999), "linear quadratic");
+}
+END_TEST
+
 TU_MAIN("net", test_gradients_every_activation_and_cost, test_single_layer_gradient,
         test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
         test_rows_span_and_partial_grads, test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
         test_softmax_outputs_sum_to_one, test_packed_backward_matches, test_gradients_with_dropout,
-        test_dropout_masks)
+        test_dropout_masks, test_cost_value_at_saturation)

@@ -23,13 +23,13 @@ peer_setup
 check="$here/peers/numpy_check.py"
 for name in "${peer_names[@]}"; do
     expect 0 'check_model: .* OK \(ir 7, opset 13, producer nntrain ' -- "$python" "$check" onnx "$tmp/$name.onnx"
-    out=$("$python" "$check" npz "$tmp/$name.npz" "$images" "$tmp/$name.pred" 2>&1)
+    out=$(bounded "$TEST_RUN_LIMIT" "$python" "$check" npz "$tmp/$name.npz" "$images" "$tmp/$name.pred" 2>&1)
     rc=$?
     printf '%s\n' "$out"
     if [ $rc = 0 ]; then ok; else bad "numpy disagrees with nntrain predict for $name: $out"; fi
     # The negative control: one weight changed, the same comparison fails.
     peer_corrupt "$tmp/$name.model" "$tmp/$name-bad.model"
-    "$NNTRAIN" export -q -m "$tmp/$name-bad.model" -o "$tmp/$name-bad.npz" || bad "export of $name-bad failed"
+    bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$name-bad.model" -o "$tmp/$name-bad.npz" || bad "export of $name-bad failed"
     expect 1 'max \|numpy - nntrain\| = [0-9.e+-]+ .* > ' -- "$python" "$check" npz "$tmp/$name-bad.npz" "$images" "$tmp/$name.pred"
 done
 finish

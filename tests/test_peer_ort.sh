@@ -22,12 +22,12 @@ peer_setup
 
 check="$here/peers/ort_check.js"
 for name in "${peer_names[@]}"; do
-    out=$(node "$check" "$tmp/$name.onnx" "$images" "$tmp/$name.pred" 2>&1)
+    out=$(bounded "$TEST_RUN_LIMIT" node "$check" "$tmp/$name.onnx" "$images" "$tmp/$name.pred" 2>&1)
     rc=$?
     printf '%s\n' "$out"
     if [ $rc = 0 ]; then ok; else bad "onnxruntime disagrees with nntrain predict for $name: $out"; fi
     peer_corrupt "$tmp/$name.model" "$tmp/$name-bad.model"
-    "$NNTRAIN" export -q -m "$tmp/$name-bad.model" -o "$tmp/$name-bad.onnx" || bad "export of $name-bad failed"
+    bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$name-bad.model" -o "$tmp/$name-bad.onnx" || bad "export of $name-bad failed"
     expect 1 'max \|onnxruntime - nntrain\| = [0-9.e+-]+ .* > ' -- node "$check" "$tmp/$name-bad.onnx" "$images" "$tmp/$name.pred"
 done
 finish

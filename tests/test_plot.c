@@ -1,4 +1,4 @@
-/* Tests for image, plot, curves and cmd_plot: every picture is drawn from
+/* Tests for image, plot and curves (the plot command: tests/test_cli.sh): every picture is drawn from
  * small synthetic inputs, written into a mkdtemp dir and read back (PNGs
  * decoded with libpng, SVGs checked as text); errors for unwritable paths,
  * bad CSVs and bad command lines. */
@@ -283,14 +283,16 @@ END_TEST
 
 /* 5 examples of 2x2 images; example k is all (k * 60) grey... except that
  * example 4 is all 255 (black ink). */
-static void small_set(idx_dataset *d, uint8_t *images, uint8_t *labels)
+static void small_set(dataset *d, uint8_t *images, uint8_t *labels)
 {
     for (int k = 0; k < 5; k++) {
         memset(images + 4 * k, k == 4 ? 255 : k * 30, 4);
         labels[k] = (uint8_t)(k % 2);
     }
+    memset(d, 0, sizeof *d);
     d->n = 5;
     d->rows = d->cols = 2;
+    d->n_in = 4;
     d->images = images;
     d->labels = labels;
 }
@@ -298,7 +300,7 @@ static void small_set(idx_dataset *d, uint8_t *images, uint8_t *labels)
 START_TEST(test_errors_png)
 {
     err_t err;
-    idx_dataset d;
+    dataset d;
     uint8_t images[20], labels[5];
     small_set(&d, images, labels);
     const img_rgb black = {0, 0, 0}, red = {200, 30, 30}, green = {0, 130, 40};
@@ -350,11 +352,12 @@ START_TEST(test_predict)
     float *W = net.params + net.w_off[0];
     W[0 * 2 + 0] = 1;
     W[1 * 2 + 1] = 1;
-    idx_dataset d = {0};
+    dataset d = {0};
     uint8_t images[3 * 4] = {200, 10, 0, 0, 10, 200, 0, 0, 0, 255, 255, 255};
     uint8_t labels[3] = {0, 1, 1};
     d.n = 3;
     d.rows = d.cols = 2;
+    d.n_in = 4;
     d.images = images;
     d.labels = labels;
     int pred[3] = {-1, -1, -1};
@@ -487,60 +490,7 @@ START_TEST(test_curves_bad_csv)
 }
 END_TEST
 
-/* ---- cmd_plot ------------------------------------------------------------- */
-
-static int run_plot(const char *a0, const char *a1, const char *a2, const char *a3,
-                    const char *a4, const char *a5, const char *a6)
-{
-    const char *in[] = {"plot", a0, a1, a2, a3, a4, a5, a6};
-    char *argv[9] = {0};
-    int argc = 0;
-    for (size_t i = 0; i < sizeof in / sizeof in[0] && in[i]; i++)
-        argv[argc++] = (char *)in[i];
-    return cmd_plot(argc, argv);
-}
-
-START_TEST(test_cmd_plot)
-{
-    err_t err;
-    net_t net;
-    weights_net(&net);
-    const char *model = tmp_path("w.model"), *out = tmp_path("w.png");
-    ck_assert_msg(model_save(model, &net, &err) == 0, "%s", err.msg);
-    net_free(&net);
-
-    ck_assert_int_eq(run_plot("weights", "-q", "-m", model, "-o", out, NULL), 0);
-    img_t im;
-    ck_assert_msg(img_read_png(out, &im, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(im.w, 2 * (2 * 3 + PLOT_GAP) + PLOT_GAP); /* 2x2 inputs: square */
-    img_free(&im);
-    ck_assert_int_eq(run_plot("weights", "-q", "-m", model, "-o", out, "--rows=4"), 0);
-    ck_assert_int_eq(run_plot("weights", "-q", "-m", model, "-o", out, "--rows=3"), 2);
-
-    /* Bad usage and bad input: 2. I/O failure: 1. */
-    ck_assert_int_eq(run_plot(NULL, NULL, NULL, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("pie", "-o", out, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-o", out, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, "-o", out, "--bogus", NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, "-o", out, "--scale", "0"), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", tmp_path("none.model"), "-o", out, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("weights", "-m", model, "-o", "/nonexistent-dir/w.png", NULL, NULL),
-                     1);
-    ck_assert_int_eq(run_plot("curves", "-o", out, NULL, NULL, NULL, NULL), 2);
-    ck_assert_int_eq(run_plot("curves", "-o", out, model, NULL, NULL, NULL), 2); /* not a CSV */
-    ck_assert_int_eq(run_plot("errors", "-m", model, "-o", out, "--images", model), 2);
-
-    const char *csv = tmp_path("m.csv"), *svg = tmp_path("m.svg");
-    put_str(csv, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s\n1,0.5,0.4,0.9,1,1\n");
-    ck_assert_int_eq(run_plot("curves", "-q", "-o", svg, csv, NULL, NULL), 0);
-    char *s = (char *)tu_read_file(svg, NULL);
-    ck_assert_int_eq(count_str(s, "<polyline"), 3);
-    free(s);
-}
-END_TEST
-
 TU_MAIN_TMPDIR("plot", test_png_round_trip, test_png_errors, test_font,
         test_weights_png, test_weights_bad_shape, test_confusion_png,
         test_errors_png, test_predict, test_curves_svg,
-        test_curves_bad_csv, test_cmd_plot)
+        test_curves_bad_csv)

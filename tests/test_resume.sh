@@ -27,7 +27,7 @@ output:
   checkpoint_every: 1
 YAML
 RUN=("$NNTRAIN" -q -c "$tmp/run.yaml")
-run() { "${RUN[@]}" "$@"; }  # not for '&': $! must be nntrain itself
+run() { bounded "$TEST_RUN_LIMIT" "${RUN[@]}" "$@"; }  # not for '&': $! must be nntrain itself
 
 # --- the reference: uninterrupted ---------------------------------------------
 start=$(date +%s%N)
@@ -55,7 +55,7 @@ kill_resume() {
         d=$(rand_delay)
         sleep_ms "$d"
         kill -9 "$child" 2>/dev/null
-        wait "$child" 2>/dev/null
+        wait_bounded "$child" 2>/dev/null
         child=
         if [ -e "$tmp/k/final.model" ]; then ms=$((ms / 2 + 1)); continue; fi  # finished first
         if [ -e "$tmp/k/run.ckpt" ]; then killed=1; break; fi
@@ -127,7 +127,7 @@ for attempt in 1 2 3 4 5 6 7 8; do
     child=$!
     sleep_ms "$(rand_delay)"
     kill -INT "$child" 2>/dev/null
-    wait "$child"; rc=$?
+    wait_bounded "$child"; rc=$?  # a run that ignores the signal fails, not hangs
     child=
     if [ "$rc" = 0 ]; then ms=$((ms / 2 + 1)); continue; fi
     # Killed silently by the default action: the signal came before the
@@ -143,7 +143,7 @@ if [ "$got" = 1 ]; then
     [ ! -e "$tmp/i/final.model" ] && ok || bad "SIGINT: a final model was written"
     # Run the printed command (with this build's binary), on 3 threads.
     cmd=${msg##*resume with: nntrain }
-    out=$(eval "\"\$NNTRAIN\" $cmd -q -s train.threads=3" 2>&1) || bad "printed resume command failed: $cmd: $out"
+    out=$(eval "bounded \"\$TEST_RUN_LIMIT\" \"\$NNTRAIN\" $cmd -q -s train.threads=3" 2>&1) || bad "printed resume command failed: $cmd: $out"
     cmp -s "$tmp/i/final.model" "$tmp/ref.model" && ok || bad "SIGINT + resume on 3 threads differs from the uninterrupted run"
 else
     bad "SIGINT never landed before the run ended: $msg"
@@ -166,7 +166,7 @@ for attempt in 1 2 3 4 5 6 7 8; do
     child=$!
     sleep_ms $((ams / 10 + RANDOM % (ams / 2 + 1)))
     kill -INT "$child" 2>/dev/null
-    wait "$child"; rc=$?
+    wait_bounded "$child"; rc=$?
     child=
     if [ "$rc" = 0 ]; then ams=$((ams / 2 + 1)); continue; fi
     if [ "$rc" = 130 ] && [ ! -s "$tmp/a/err" ]; then continue; fi  # before the handlers: too early
@@ -198,7 +198,7 @@ child=$!
 w=0
 while [ ! -e "$tmp/t/checkpoint.ckpt" ] && [ $((w += 1)) -le 200 ]; do sleep 0.05; done
 kill -TERM "$child"
-wait "$child"; rc=$?
+wait_bounded "$child"; rc=$?  # 100000 epochs: a run that ignores SIGTERM is killed after TEST_CALL_LIMIT
 child=
 [ "$rc" = 143 ] && ok || bad "SIGTERM: exit $rc, expected 143"
 grep -q "interrupted by SIGTERM at epoch [0-9]* step [0-9]*; checkpoint saved to $tmp/t/checkpoint.ckpt" "$tmp/t/err" \
@@ -222,7 +222,7 @@ expect 2 'foreign\.ckpt: not an nntrain checkpoint' -- run --resume "$tmp/foreig
 expect 2 'nope\.ckpt' -- run --resume "$tmp/nope.ckpt"
 mkdir -p "$tmp/empty"
 expect 2 'no checkpoint' -- run --resume "$tmp/empty"
-expect 2 'resume is for training' -- "$NNTRAIN" eval -m "$tmp/ref.model" --resume "$ck"
+expect 2 '--resume is for train' -- "$NNTRAIN" eval -m "$tmp/ref.model" --resume "$ck"
 # Epochs may grow on resume: more training from the same point.
 expect 0 'resuming from .*checkpoint\.ckpt' -- "$NNTRAIN" -c "$tmp/run.yaml" -s train.epochs=100000 \
     -s output.checkpoint_every=0 -s train.epochs=1 --resume "$ck"
@@ -282,7 +282,7 @@ cmp -s "$tmp/e/resumed.model" "$tmp/e/ref.model" && cmp -s "$tmp/e/resumed.model
     && ok || bad "early stopping: resumed from epoch 8, the models differ"
 run "${ES[@]}" -s output.checkpoint="$tmp/e/end.ckpt" -s output.model="$tmp/e/x.model" >/dev/null \
     || bad "early stopping run with a checkpoint every epoch failed"
-out=$("$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s output.model="$tmp/e/done.model" --resume "$tmp/e/end.ckpt" 2>&1) \
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/run.yaml" "${ES[@]}" -s output.model="$tmp/e/done.model" --resume "$tmp/e/end.ckpt" 2>&1) \
     || bad "resume after the stop failed: $out"
 grep -q 'resuming from .*end\.ckpt: epoch 11, 9 of 9' <<<"$out" && grep -q '^early stop: ' <<<"$out" \
     && ! grep -q '^epoch ' <<<"$out" && ok || bad "resume after the stop trained on: $out"

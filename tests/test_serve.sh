@@ -2,7 +2,9 @@
 # Tests of `nntrain serve` over HTTP (curl): usage errors, the page, every
 # API call with good and bad requests, predictions equal to `nntrain
 # predict`'s, many clients at once, and a clean stop on SIGTERM. The model
-# is trained here on synthetic 28x28 digits (no MNIST needed).
+# is trained here on synthetic 28x28 digits (no MNIST needed). Every client
+# call is bounded (hcurl, bounded, wait_bounded: testlib.sh), so a stuck
+# server or connection fails the test instead of hanging it.
 set -u
 NNTRAIN=${NNTRAIN:-./nntrain}
 . "$(dirname "$0")/testlib.sh"
@@ -30,22 +32,22 @@ train:
 output:
   model: $tmp/digits.model
 YAML
-"$NNTRAIN" -q -c "$tmp/digits.yaml" >"$tmp/train.out" 2>&1 ||
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/digits.yaml" >"$tmp/train.out" 2>&1 ||
     bad "training the test model failed: $(cat "$tmp/train.out")"
 model=$tmp/digits.model
 data=(--images "$tmp/data/digits.idx" --labels "$tmp/data/digits-labels.idx")
 
 # --- usage ---------------------------------------------------------------------
-expect 0 'Usage: nntrain serve' -- "$NNTRAIN" serve --help
-expect 2 'serve needs -m MODEL' -- "$NNTRAIN" serve
-expect 2 "--port '70000': expected a whole number 0..65535" -- "$NNTRAIN" serve -m "$model" --port 70000
-expect 2 "--port 'x': expected" -- "$NNTRAIN" serve -m "$model" --port x
-expect 2 '--images and --labels go together' -- "$NNTRAIN" serve -m "$model" --images x
-expect 2 'serve takes no file arguments' -- "$NNTRAIN" serve -m "$model" extra
-expect 2 'unknown option --bogus' -- "$NNTRAIN" serve -m "$model" --bogus
-expect 2 'nope.model' -- "$NNTRAIN" serve -m "$tmp/nope.model" --port 0
-expect 2 '--bind not.a.host.invalid' -- "$NNTRAIN" serve -m "$model" --port 0 --bind not.a.host.invalid
-expect 2 'labels.idx' -- "$NNTRAIN" serve -m "$model" --port 0 --images "$tmp/data/digits.idx" --labels "$tmp/labels.idx"
+expect 0 'Usage: nntrain serve' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve --help
+expect 2 'serve needs -m MODEL' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve
+expect 2 "--port '70000': expected a whole number 0..65535" -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 70000
+expect 2 "--port 'x': expected" -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port x
+expect 2 '--images and --labels go together' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --images x
+expect 2 'serve takes no file arguments' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" extra
+expect 2 'unknown option --bogus' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --bogus
+expect 2 'nope.model' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$tmp/nope.model" --port 0
+expect 2 '--bind not.a.host.invalid' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 0 --bind not.a.host.invalid
+expect 2 'labels.idx' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 0 --images "$tmp/data/digits.idx" --labels "$tmp/labels.idx"
 
 # --- the server --------------------------------------------------------------------
 start_server "$tmp/server.out" -m "$model" --port 0 "${data[@]}" || { finish; exit 1; }
@@ -54,13 +56,13 @@ grep -q "^nntrain serve: open http://127.0.0.1:[0-9]*/  (model .*: 784-24-10, 20
     "$tmp/server.out" && ok || bad "the address line: $(cat "$tmp/server.out")"
 port=${url##*:}
 expect 1 "cannot listen on 127.0.0.1 port $port: Address already in use \\(--port N picks another" -- \
-    "$NNTRAIN" serve -m "$model" --port "$port"
+    bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port "$port"
 
 # check NAME STATUS PATTERN CURL_ARGS...: the HTTP status and a pattern in the body.
 check() {
     local name=$1 want=$2 pattern=$3 got body
     shift 3
-    body=$(curl -s -o - -w '\n%{http_code}' "$@" 2>&1)
+    body=$(hcurl -s -o - -w '\n%{http_code}' "$@" 2>&1)
     got=${body##*$'\n'}
     body=${body%$'\n'*}
     if [ "$got" != "$want" ]; then
@@ -78,16 +80,16 @@ check page 200 '<canvas id="pad"' "$url/"
 check page-js 200 'function preprocess' "$url/app.js"
 check page-css 200 '#pad' "$url/style.css"
 check page-head 200 '^$' -I "$url/" -o /dev/null
-ctype=$(curl -s -o /dev/null -w '%{content_type}' "$url/app.js")
+ctype=$(hcurl -s -o /dev/null -w '%{content_type}' "$url/app.js")
 [ "$ctype" = 'text/javascript; charset=utf-8' ] && ok || bad "app.js content type: $ctype"
 
 # model, samples, weights
 check model 200 '^\{"sizes":\[784,24,10\],"activations":\["tanh","softmax"\],"cost":"cross_entropy","params":19090,"input":\{"rows":28,"cols":28\},"samples":20\}$' "$url/api/model"
 check samples 200 '^\{"rows":28,"cols":28,"samples":\[\{"label":0,"pixels":\[[0-9,]*\]\},\{"label":1,' "$url/api/samples"
-n=$(curl -s "$url/api/samples" | grep -o '"label"' | wc -l)
+n=$(hcurl -s "$url/api/samples" | grep -o '"label"' | wc -l)
 [ "$n" = 20 ] && ok || bad "samples: $n, expected 20"
 check weights 200 '^\{"layer":0,"unit":23,"bias":[-0-9.e]+,"weights":\[' "$url/api/weights?layer=0&unit=23"
-n=$(curl -s "$url/api/weights?layer=1&unit=9" | sed 's/.*"weights":\[\([^]]*\)\].*/\1/' | tr ',' '\n' | wc -l)
+n=$(hcurl -s "$url/api/weights?layer=1&unit=9" | sed 's/.*"weights":\[\([^]]*\)\].*/\1/' | tr ',' '\n' | wc -l)
 [ "$n" = 24 ] && ok || bad "layer 1's weights: $n, expected 24"
 check weights-unit 400 '"error":"unit must be a whole number 0..23 for layer 0"' "$url/api/weights?layer=0&unit=24"
 check weights-layer 400 '"error":"layer must be a whole number 0..1"' "$url/api/weights?layer=2&unit=0"
@@ -111,8 +113,8 @@ pgm() {
 for i in 0 1 2 3 4 5 6 7 8 9 13 42 101 250 299; do
     printf '{"pixels":[%s]}' "$(pixels $i)" > "$tmp/p$i.json"
     pgm $i "$tmp/p$i.pgm"
-    reply=$(curl -s "${json[@]}" --data-binary @"$tmp/p$i.json" "$url/api/predict")
-    want=$("$NNTRAIN" predict -m "$model" "$tmp/p$i.pgm")
+    reply=$(hcurl -s "${json[@]}" --data-binary @"$tmp/p$i.json" "$url/api/predict")
+    want=$(bounded "$TEST_CALL_LIMIT" "$NNTRAIN" predict -m "$model" "$tmp/p$i.pgm")
     got_class=$(sed -n 's/^{"prediction":\([0-9]*\),.*/\1/p' <<<"$reply")
     want_class=$(awk '{ print $2 }' <<<"$want")
     [ -n "$got_class" ] && [ "$got_class" = "$want_class" ] && ok ||
@@ -133,7 +135,7 @@ check predict-charset 200 '"prediction"' -H 'Content-Type: application/json; cha
 zeros() { awk -v n="$1" -v v="${2:-0}" 'BEGIN { for (i = 0; i < n; i++) printf "%s%s", (i ? "," : ""), v }'; }
 check get-predict 405 'takes POST' "$url/api/predict"
 check put-predict 405 'takes POST' -X PUT "${json[@]}" --data-binary @"$tmp/p0.json" "$url/api/predict"
-allow=$(curl -s -o /dev/null -D - "$url/api/predict" | tr -d '\r' | sed -n 's/^Allow: //ip')
+allow=$(hcurl -s -o /dev/null -D - "$url/api/predict" | tr -d '\r' | sed -n 's/^Allow: //ip')
 [ "$allow" = POST ] && ok || bad "405 without Allow: POST ($allow)"
 check post-model 405 'takes GET' -X POST "$url/api/model"
 check post-page 405 'the page takes GET' -X POST "$url/"
@@ -181,20 +183,24 @@ for p in /../../../../etc/passwd /%2e%2e/%2e%2e/%2e%2e/etc/passwd /app.js/../../
 done
 
 # Many clients at once: 32 concurrent predictions, every one answered right.
-want=$(curl -s "${json[@]}" --data-binary @"$tmp/p7.json" "$url/api/predict")
+# Each is bounded (hcurl): a stuck connection fails the check, not the suite.
+want=$(hcurl -s "${json[@]}" --data-binary @"$tmp/p7.json" "$url/api/predict")
+clients=()
 for k in $(seq 32); do
-    curl -s "${json[@]}" --data-binary @"$tmp/p7.json" "$url/api/predict" > "$tmp/c$k.out" &
+    hcurl -s "${json[@]}" --data-binary @"$tmp/p7.json" "$url/api/predict" > "$tmp/c$k.out" &
+    clients+=($!)
 done
-wait $(jobs -p | grep -v "^$server_pid$")
+wait "${clients[@]}"
 same=0
 for k in $(seq 32); do [ "$(cat "$tmp/c$k.out")" = "$want" ] && same=$((same + 1)); done
-[ "$same" = 32 ] && ok || bad "concurrent clients: $same of 32 got the right answer"
+grep -q '^{"prediction":' <<<"$want" && [ "$same" = 32 ] && ok ||
+    bad "concurrent clients: $same of 32 got the answer '${want:0:80}'"
 # Still serving after all of the above.
 check still-serving 200 '"sizes"' "$url/api/model"
 
 # A clean stop on SIGTERM (exit 0), then on SIGINT.
 kill -TERM "$server_pid"
-wait "$server_pid"
+wait_bounded "$server_pid"
 rc=$?
 [ "$rc" = 0 ] && grep -q 'stopped by SIGTERM' "$tmp/server.out" && ok ||
     bad "SIGTERM: exit $rc; $(cat "$tmp/server.out")"
@@ -202,7 +208,7 @@ start_server "$tmp/server2.out" -m "$model" --port 0 -q "${data[@]}" || { finish
 [ "$(cat "$tmp/server2.out")" = "$server_url/" ] && ok || bad "-q prints only the address: $(cat "$tmp/server2.out")"
 check quiet-serving 200 '"samples":20' "$server_url/api/model"
 kill -INT "$server_pid"
-wait "$server_pid"
+wait_bounded "$server_pid"
 rc=$?
 [ "$rc" = 0 ] && ok || bad "SIGINT: exit $rc"
 
@@ -211,6 +217,6 @@ NNTRAIN_DATA=$tmp/nowhere start_server "$tmp/server3.out" -m "$model" --port 0 |
 grep -q '^nntrain: serve: no test digits to pick from (.*nowhere' "$tmp/server3.out" && ok ||
     bad "no warning without samples: $(cat "$tmp/server3.out")"
 check no-samples 200 '^\{"rows":28,"cols":28,"samples":\[\]\}$' "$server_url/api/samples"
-kill "$server_pid"; wait "$server_pid"
-expect 2 'nowhere' -- "$NNTRAIN" serve -m "$model" --port 0 -c "$tmp/digits.yaml" -s data.dir="$tmp/nowhere"
+kill "$server_pid"; wait_bounded "$server_pid"
+expect 2 'nowhere' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 0 -c "$tmp/digits.yaml" -s data.dir="$tmp/nowhere"
 finish

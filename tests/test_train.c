@@ -11,12 +11,14 @@
 
 /* A 2-class set of 4x4 images: class 0 has its ink on the left half,
  * class 1 on the right, with noise. Linearly separable. */
-static void make_halves(idx_dataset *d, int n, uint64_t seed)
+static void make_halves(dataset *d, int n, uint64_t seed)
 {
     rng_t r;
     rng_seed(&r, seed);
+    memset(d, 0, sizeof *d);
     d->n = n;
     d->rows = d->cols = 4;
+    d->n_in = 16;
     d->images = malloc((size_t)n * 16);
     d->labels = malloc((size_t)n);
     for (int i = 0; i < n; i++) {
@@ -30,7 +32,7 @@ static void make_halves(idx_dataset *d, int n, uint64_t seed)
     }
 }
 
-static void free_set(idx_dataset *d)
+static void free_set(dataset *d)
 {
     free(d->images);
     free(d->labels);
@@ -66,7 +68,7 @@ START_TEST(test_learns_xor)
 {
     /* 1x2 "images": XOR of two pixels, each 0 or 255. */
     uint8_t img[8] = {0, 0, 0, 255, 255, 0, 255, 255}, lab[4] = {0, 1, 1, 0};
-    idx_dataset d = {4, 1, 2, img, lab};
+    dataset d = {.n = 4, .n_in = 1 * 2, .rows = 1, .cols = 2, .images = img, .labels = lab};
     int sizes[] = {2, 8, 2};
     net_act act[] = {ACT_TANH, ACT_SOFTMAX};
     net_t net;
@@ -87,7 +89,7 @@ END_TEST
 
 START_TEST(test_loss_falls_accuracy_rises_on_separable_set)
 {
-    idx_dataset tr, te;
+    dataset tr, te;
     make_halves(&tr, 400, 1);
     make_halves(&te, 200, 2);
     int sizes[] = {16, 10, 2};
@@ -115,7 +117,7 @@ END_TEST
 static float *train_weights(const train_opts *o, net_cost cost, const net_act *act,
                             net_init_kind init, size_t *n)
 {
-    idx_dataset tr;
+    dataset tr;
     make_halves(&tr, 203, 11);
     int sizes[] = {16, 12, 7, 2};
     net_t net;
@@ -272,7 +274,7 @@ END_TEST
 /* Adam learns: the separable set, from a poor start, in a few epochs. */
 START_TEST(test_adam_learns_separable_set)
 {
-    idx_dataset tr, te;
+    dataset tr, te;
     make_halves(&tr, 400, 3);
     make_halves(&te, 200, 4);
     int sizes[] = {16, 8, 2};
@@ -374,7 +376,7 @@ END_TEST
 
 START_TEST(test_rejects_mismatched_data)
 {
-    idx_dataset tr;
+    dataset tr;
     make_halves(&tr, 20, 1);
     int sizes[] = {9, 2}; /* images have 16 pixels */
     net_act act[] = {ACT_SOFTMAX};
@@ -400,7 +402,7 @@ END_TEST
 
 START_TEST(test_divergence_is_an_error)
 {
-    idx_dataset tr;
+    dataset tr;
     make_halves(&tr, 100, 1);
     int sizes[] = {16, 8, 2};
     net_act act[] = {ACT_LINEAR, ACT_LINEAR};
@@ -422,7 +424,7 @@ END_TEST
  * with; net itself ends with the last epoch's. */
 static void early_case(int monitor_loss, double lr)
 {
-    idx_dataset tr, va;
+    dataset tr, va;
     make_halves(&tr, 300, 1);
     make_halves(&va, 60, 2);
     /* A fifth of the validation labels wrong: the more confident the net
@@ -472,7 +474,7 @@ END_TEST
 
 START_TEST(test_early_stopping_needs_an_evaluation_set)
 {
-    idx_dataset tr;
+    dataset tr;
     make_halves(&tr, 50, 1);
     int sizes[] = {16, 2};
     net_act act[] = {ACT_SOFTMAX};
@@ -552,7 +554,7 @@ END_TEST
 /* Max-norm holds after training: every unit's incoming weights within c. */
 START_TEST(test_max_norm_holds_after_training)
 {
-    idx_dataset tr;
+    dataset tr;
     make_halves(&tr, 203, 11);
     int sizes[] = {16, 12, 7, 2};
     net_act act[] = {ACT_RELU, ACT_TANH, ACT_SOFTMAX};
@@ -585,7 +587,7 @@ START_TEST(test_label_smoothing_targets)
 {
     double top[2];
     for (int k = 0; k < 2; k++) {
-        idx_dataset tr;
+        dataset tr;
         make_halves(&tr, 200, 3);
         int sizes[] = {16, 2};
         net_act act[] = {ACT_SOFTMAX};
@@ -623,7 +625,7 @@ START_TEST(test_schedules_same_bits_for_any_thread_count)
         float *w[2];
         size_t n = 0;
         for (int t = 0; t < 2; t++) {
-            idx_dataset tr;
+            dataset tr;
             make_halves(&tr, 203, 11);
             int sizes[] = {16, 12, 2};
             net_act act[] = {ACT_RELU, ACT_SOFTMAX};
@@ -645,6 +647,63 @@ START_TEST(test_schedules_same_bits_for_any_thread_count)
 }
 END_TEST
 
+/* The data seam: the same examples as images (bytes, scaled on the way
+ * in) or as a table of features (floats) train bitwise the same weights;
+ * and labels given as one-hot regression targets with the quadratic cost
+ * train the same weights as the labels themselves. */
+START_TEST(test_features_and_targets_train_like_images_and_labels)
+{
+    dataset img;
+    make_halves(&img, 150, 21);
+    dataset tab = img;
+    tab.images = NULL;
+    tab.rows = tab.cols = 0;
+    tab.x = malloc((size_t)img.n * img.n_in * sizeof(float));
+    dataset_inputs(&img, 0, img.n, tab.x);
+    dataset reg = tab;
+    reg.labels = NULL;
+    reg.n_targets = 2;
+    reg.y = calloc((size_t)img.n * 2, sizeof(float));
+    for (int i = 0; i < img.n; i++)
+        reg.y[i * 2 + img.labels[i]] = 1.0f;
+    const dataset *sets[] = {&img, &tab, &reg};
+    float *w[3];
+    size_t n = 0;
+    for (int k = 0; k < 3; k++) {
+        int sizes[] = {16, 8, 2};
+        net_act act[] = {ACT_TANH, ACT_SIGMOID};
+        net_t net;
+        make_net(&net, 2, sizes, act, COST_QUADRATIC, INIT_XAVIER, 4);
+        train_opts o = {.learning_rate = 0.5, .batch_size = 16, .epochs = 3, .seed = 8,
+                        .threads = k + 1, .deterministic = 1};
+        err_t err;
+        ck_assert_msg(train_run(&net, sets[k], sets[k], &o, NULL, &err) == 0, "%s", err.msg);
+        n = net.n_params;
+        w[k] = malloc(n * sizeof(float));
+        memcpy(w[k], net.params, n * sizeof(float));
+        net_free(&net);
+    }
+    ck_assert_mem_eq(w[0], w[1], n * sizeof(float));
+    ck_assert_mem_eq(w[0], w[2], n * sizeof(float));
+    /* Augmentation is for images: a table is refused. */
+    int sizes[] = {16, 8, 2};
+    net_act act[] = {ACT_TANH, ACT_SIGMOID};
+    net_t net;
+    make_net(&net, 2, sizes, act, COST_QUADRATIC, INIT_XAVIER, 4);
+    train_opts o = {.learning_rate = 0.5, .batch_size = 16, .epochs = 1, .seed = 8,
+                    .augment = {.shift = 1}};
+    err_t err;
+    ck_assert_int_eq(train_run(&net, &tab, NULL, &o, NULL, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "augmentation distorts images"));
+    net_free(&net);
+    for (int k = 0; k < 3; k++)
+        free(w[k]);
+    free(tab.x);
+    free(reg.y);
+    free_set(&img);
+}
+END_TEST
+
 TU_MAIN("train", test_optimizers_bitwise_identical_for_any_thread_count,
         test_adam_learns_separable_set, test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
         test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_packed_backward,
@@ -654,4 +713,4 @@ TU_MAIN("train", test_optimizers_bitwise_identical_for_any_thread_count,
         test_divergence_is_an_error, test_early_stopping_keeps_the_best_epoch,
         test_early_stopping_needs_an_evaluation_set, test_schedules_same_bits_for_any_thread_count,
         test_regularisation_same_bits_everywhere, test_max_norm_holds_after_training,
-        test_label_smoothing_targets)
+        test_label_smoothing_targets, test_features_and_targets_train_like_images_and_labels)

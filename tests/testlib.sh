@@ -2,6 +2,47 @@
 # start_test makes $tmp (removed on exit, after $cleanup_hooks); ok, bad,
 # expect and finish count and report checks; write_set writes a tiny IDX
 # data set, so that no test needs MNIST, and tiny_config a config for it.
+# Everything that could block is bounded (bounded, hcurl, wait_bounded,
+# start_server), so that a stuck server, client or run fails its test
+# instead of hanging the suite.
+
+# The limits, in seconds; raise them on a very slow machine.
+#   NNTRAIN_TEST_CALL_LIMIT: one HTTP request, a server's start or stop, a
+#     signalled run's exit (default 30)
+#   NNTRAIN_TEST_RUN_LIMIT: one nntrain command, e.g. a training run (default 600)
+TEST_CALL_LIMIT=${NNTRAIN_TEST_CALL_LIMIT:-30}
+TEST_RUN_LIMIT=${NNTRAIN_TEST_RUN_LIMIT:-600}
+
+# bounded SECONDS COMMAND...: runs COMMAND (a program, not a shell function),
+# stopped with SIGTERM past SECONDS and SIGKILL 5 s later: exit 124 then, as
+# timeout(1) says (and 137 if it took the SIGKILL).
+bounded() {
+    local limit=$1
+    shift
+    timeout -k 5 "$limit" "$@"
+}
+
+# hcurl ARGS...: curl whose whole call, connecting included, may take at
+# most TEST_CALL_LIMIT seconds (then curl fails with exit 28).
+hcurl() { curl --max-time "$TEST_CALL_LIMIT" "$@"; }
+
+# wait_bounded PID [SECONDS]: waits for the background job PID (a child of
+# this shell) at most SECONDS (default TEST_CALL_LIMIT) and returns its exit
+# status; past that, kills it with SIGKILL, says so on stderr and returns 124.
+wait_bounded() {
+    local pid=$1 limit=${2:-$TEST_CALL_LIMIT} i
+    for ((i = 0; i < limit * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        printf 'process %s still runs after %s s: killed\n' "$pid" "$limit" >&2
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 124
+    fi
+    wait "$pid"
+}
 
 start_test() {
     tmp=$(mktemp -d)
@@ -14,10 +55,16 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 
 # expect CODE PATTERN -- command...: exit code and a pattern in stdout+stderr.
+# A program is run bounded by TEST_RUN_LIMIT (a shell function must bound
+# what it runs itself, as bounded does).
 expect() {
     local code=$1 pattern=$2; shift 3
     local out rc
-    out=$("$@" 2>&1); rc=$?
+    if [ "$(type -t "$1")" = file ]; then
+        out=$(bounded "$TEST_RUN_LIMIT" "$@" 2>&1); rc=$?
+    else
+        out=$("$@" 2>&1); rc=$?
+    fi
     if [ "$rc" != "$code" ]; then
         bad "$* exited $rc, expected $code; output: $out"
     elif ! grep -qE -- "$pattern" <<<"$out"; then
@@ -91,16 +138,18 @@ write_digits() {
 }
 
 # start_server OUT ARGS...: starts "$NNTRAIN" serve ARGS... in the
-# background (stdout and stderr in OUT), waits for the address it prints
-# and sets server_url (no trailing slash) and server_pid. The server is
-# stopped when the test ends. Returns non-zero if it did not come up.
+# background (stdout and stderr in OUT), waits at most TEST_CALL_LIMIT
+# seconds for the address it prints and sets server_url (no trailing
+# slash) and server_pid. The server is stopped when the test ends (SIGKILL
+# if SIGTERM has not stopped it in 10 s). Returns non-zero if it did not
+# come up.
 start_server() {
     local out=$1 i
     shift
     "$NNTRAIN" serve "$@" >"$out" 2>&1 &
     server_pid=$!
-    cleanup_hooks="kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; $cleanup_hooks"
-    for ((i = 0; i < 100; i++)); do
+    cleanup_hooks="kill $server_pid 2>/dev/null; wait_bounded $server_pid 10 2>/dev/null; $cleanup_hooks"
+    for ((i = 0; i < TEST_CALL_LIMIT * 10; i++)); do
         server_url=$(grep -o 'http://[^ ]*/' "$out" | head -1)
         [ -n "$server_url" ] && { server_url=${server_url%/}; return 0; }
         kill -0 "$server_pid" 2>/dev/null || break

@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     int max_n = size ? data[size - 1] % 8 : 0;
-    idx_dataset ds;
+    dataset ds;
     err_clear(&err);
     rc = idx_load_dataset(raw, lab, max_n, &ds, &err);
     check_err(rc, &err, "idx_load_dataset");
@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         volatile unsigned sum = 0;
         for (long long i = 0; i < (long long)ds.n * ds.rows * ds.cols; i++) sum += ds.images[i];
         for (int i = 0; i < ds.n; i++) sum += ds.labels[i];
-        idx_dataset_free(&ds);
+        dataset_free(&ds);
     }
     return 0;
 }
