@@ -6,7 +6,7 @@
       "input" [N, n_in] with N dynamic, an output "output".
 
   python3 numpy_check.py npz MODEL.npz IMAGES.idx PREDICTIONS.txt [TOLERANCE]
-      The forward pass in NumPy from the .npz alone (the README's snippet),
+      The forward pass in NumPy from the .npz alone (doc/export.md's snippet),
       on every image of IMAGES.idx, against the activations that
       `nntrain predict --all-digits` printed. Prints the largest absolute
       difference; exit 0 when it is <= TOLERANCE (default 1e-5), 1 when not.
@@ -74,7 +74,7 @@ def read_predictions(path):
     return np.array([rows[i] for i in range(len(rows))], dtype=np.float64)
 
 
-# The README's snippet: everything the forward pass needs is in the .npz.
+# doc/export.md's snippet: everything the forward pass needs is in the .npz.
 def forward(npz, x):
     acts = {
         "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
