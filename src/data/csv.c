@@ -1,8 +1,8 @@
 /* csv: see include/csv.h.
  *
  * How it reads (own tokenizer, not libcsv: libcsv reports no positions, so
- * no error could name line:column, and it copies every field through a
- * callback; bench/csv_read.sh measures both, README of bench/):
+ * no error could name line:column, and it cannot start mid-file; with the
+ * numbers converted it is no faster: src/data/README.md):
  *
  *   pass 1  the decompressed text is read in chunks (chunk_bytes, grown up
  *           to max_record when one record is longer), each cut at its last
