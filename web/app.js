@@ -313,7 +313,7 @@ function unitAt(l, px, py) {
 const net = $('net');
 
 function drawNet() {
-  if (!state.model) return;
+  if (!state.model || state.model.task) return; // a table model has no picture of its net
   const dpr = window.devicePixelRatio || 1;
   const width = net.clientWidth || 600;
   const layout = computeLayout(width);
@@ -468,7 +468,7 @@ function buildForm(m) {
       field = document.createElement('input');
       field.type = 'number';
       field.step = 'any';
-      field.value = f.default === null ? '' : String(f.default);
+      field.value = f.default === null ? '' : String(Number(f.default.toPrecision(6)));
       if (f.missing) field.placeholder = 'empty: missing';
     }
     field.id = `feature-${i}`;
