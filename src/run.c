@@ -411,6 +411,14 @@ static int test_model(run_t *r, err_t *err)
     r->test_accuracy = t.accuracy;
     r->test_correct = t.correct;
     r->test_n = t.n;
+    r->test_f1 = t.macro_f1;
+    r->test_log_loss = t.log_loss;
+    r->regression = r->test.y != NULL;
+    if (r->regression) {
+        r->test_rmse = t.mean_rmse;
+        r->test_mae = t.mean_mae;
+        r->test_r2 = r->test_accuracy = t.mean_r2;
+    }
     r->tested = 1;
     return 0;
 }

@@ -43,11 +43,20 @@ int train_auto_shards(int batch_size, size_t n_params)
     return n;
 }
 
+int train_threads(const train_opts *o, int batch_size, size_t n_params)
+{
+    int T = cores_resolve(o->threads);
+    if (o->shard_buffers && !o->deterministic)
+        return T; /* the split, so every bit, follows the threads: as asked */
+    double useful = (double)batch_size * (double)n_params / TRAIN_WORK_PER_THREAD;
+    return useful < 1 ? 1 : useful < T ? (int)useful : T;
+}
+
 int train_parts(const train_opts *o, int batch_size, size_t n_params)
 {
     int n;
     if (!o->shard_buffers || !o->deterministic)
-        n = cores_resolve(o->threads);
+        n = train_threads(o, batch_size, n_params);
     else
         n = o->shards > 0 ? o->shards : train_auto_shards(batch_size, n_params);
     return n < batch_size ? n : batch_size;
@@ -579,8 +588,8 @@ static int begin(run_loop *L, err_t *err)
 {
     const train_opts *o = L->o;
     net_t *net = L->net;
-    L->T = cores_resolve(o->threads);
     L->B = o->batch_size < L->train->n ? o->batch_size : L->train->n;
+    L->T = train_threads(o, L->B, net->n_params);
     int parts = train_parts(o, L->B, net->n_params);
     int failed =
         trainer_create(&L->t, net, L->train->n, o->shard_buffers, parts, o->group, L->B, L->T, err) != 0 ||
@@ -689,6 +698,12 @@ static int evaluate(run_loop *L, train_epoch_stats *es, err_t *err)
         return -1;
     es->eval_loss = r.mean_cost;
     es->eval_accuracy = r.accuracy;
+    if (L->eval_set->y) {
+        es->regression = 1;
+        es->eval_rmse = r.mean_rmse;
+        es->eval_mae = r.mean_mae;
+        es->eval_r2 = es->eval_accuracy = r.mean_r2;
+    }
     return GO_ON;
 }
 

@@ -698,8 +698,22 @@ END_TEST
 START_TEST(test_bad_names)
 {
     err_t err;
-    const char *m = load_err("network:\n  cost: mse\n", &err);
-    ck_assert_str_eq(m, "x.yaml:2:9: network.cost: expected one of quadratic, cross_entropy, got \"mse\"");
+    const char *m = load_err("network:\n  cost: l2\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:9: network.cost: expected one of quadratic, cross_entropy, mae, "
+                        "huber, got \"l2\"");
+    /* "mse" is a second name for quadratic, which configs write back as
+     * "quadratic" (net_cost_name). */
+    cfg_t c;
+    load_ok("network:\n  cost: mse\n", &c);
+    ck_assert_int_eq(c.cost, COST_QUADRATIC);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(cfg_write_yaml(&c, f), 0);
+    fclose(f);
+    ck_assert_has(text, "  cost: quadratic\n");
+    ck_assert(strstr(text, "mse") == NULL);
+    free(text);
     m = load_err("network:\n  init: glorot\n", &err);
     ck_assert_has(m, "expected one of nielsen, xavier, he, got \"glorot\"");
     m = load_err("network:\n  activation: gelu\n", &err);
