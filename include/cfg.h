@@ -17,7 +17,29 @@
 #include "optim.h"
 
 #define CFG_PATH_MAX 1024
-#define CFG_MAX_KEYS 64
+#define CFG_MAX_KEYS 96
+
+/* data.label, data.ignore, data.categorical, data.missing_values: lists of names */
+#define CFG_MAX_NAMES 32
+#define CFG_NAME_MAX 128
+typedef struct {
+    int n;
+    char v[CFG_MAX_NAMES][CFG_NAME_MAX];
+} cfg_names;
+
+/* data.task, data.scale, data.missing, data.delimiter: the names' indexes */
+#define CFG_TASK_CLASSIFICATION 0
+#define CFG_TASK_REGRESSION 1
+#define CFG_SCALE_STANDARD 0
+#define CFG_SCALE_MINMAX 1
+#define CFG_SCALE_NONE 2
+#define CFG_MISSING_ERROR 0
+#define CFG_MISSING_MEAN 1
+#define CFG_MISSING_MEDIAN 2
+#define CFG_MISSING_MOST_FREQUENT 3
+#define CFG_DELIM_AUTO 0 /* then comma, semicolon, tab, pipe */
+#define CFG_CLASS_WEIGHTS_NONE 0
+#define CFG_CLASS_WEIGHTS_BALANCED 1
 
 /* train.monitor */
 #define CFG_MONITOR_ACCURACY 0
@@ -40,6 +62,21 @@ typedef struct {
     char test_labels[CFG_PATH_MAX];
     int validation;                  /* last N training examples held out */
     int train_limit;                 /* use only the first N training examples; 0 = all */
+    /* data: a table instead of IDX files (data.train set) */
+    char train_table[CFG_PATH_MAX];  /* data.train: .csv .tsv (.gz), .npy, .npz; "" = IDX */
+    char test_table[CFG_PATH_MAX];   /* data.test: "" = data.test_fraction of data.train */
+    cfg_names label;                 /* data.label: label columns by name or index; none: the last */
+    int task;                        /* data.task: CFG_TASK_* */
+    double test_fraction;            /* data.test_fraction: held out of data.train without data.test */
+    cfg_names ignore;                /* data.ignore: columns neither feature nor label */
+    cfg_names categorical;           /* data.categorical: numeric columns taken as categories */
+    int missing;                     /* data.missing: CFG_MISSING_* */
+    cfg_names missing_values;        /* data.missing_values: cell texts that mean "missing" */
+    int scale;                       /* data.scale: CFG_SCALE_* */
+    int delimiter;                   /* data.delimiter: CFG_DELIM_AUTO, or 1.. comma, semicolon, tab, pipe */
+    int header;                      /* data.header: the first CSV record names the columns */
+    char npz_x[CFG_PATH_MAX];        /* data.x, data.y: the arrays of a .npz (or .npy files: data.y) */
+    char npz_y[CFG_PATH_MAX];
 
     /* network: */
     int n_layers;                    /* weight layers = len(sizes) - 1 */
@@ -50,6 +87,8 @@ typedef struct {
     net_act act[NET_MAX_LAYERS];     /* per weight layer, resolved by cfg_validate */
     net_cost cost;
     net_init_kind init;
+    int n_hidden;                    /* network.hidden: -1 not given; else hidden[0..n_hidden) */
+    int hidden[NET_MAX_LAYERS];      /*   (a table's input and output sizes come from the data) */
 
     /* train: */
     double learning_rate;
@@ -78,6 +117,7 @@ typedef struct {
     double input_dropout;            /* of the pixels, in [0, 1) */
     double max_norm;                 /* > 0: each unit's incoming weights within this norm; 0 = off */
     double label_smoothing;          /* in [0, 1): targets (1 - s) one-hot + s / classes */
+    int class_weights;               /* train.class_weights: CFG_CLASS_WEIGHTS_* */
 
     /* augment: (augment.h) each 0 = off */
     double aug_shift;                /* pixels */
@@ -178,6 +218,10 @@ int cfg_key_example(int i, char *buf, size_t n);
  * it ("3", "[784, 30, 10]", "\"mnist\""). Returns 0, or -1 for an unknown
  * key or if it does not fit in n bytes. */
 int cfg_get(const cfg_t *c, const char *key, char *buf, size_t n);
+
+/* Whether key ("network.output") was given by the file or an override,
+ * rather than left at its default. */
+int cfg_is_set(const cfg_t *c, const char *key);
 
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);

@@ -20,7 +20,7 @@
  *     u32 best_epoch, u32 since, u64 best_value (a double's bits)
  *     u64 n, f32 best[n]  the best epoch's weights (n: the model's parameters)
  *   u32 crc32             zlib crc32 of every byte before it
- * Saving is atomic (model_save_atomic): a crash or a kill mid-write leaves
+ * Saving is atomic (fsx_write_atomic): a crash or a kill mid-write leaves
  * the previous checkpoint whole. Loading checks structure, length and crc
  * before anything is used, and refuses a checkpoint made with a different
  * config, naming the keys that differ. */

@@ -31,8 +31,8 @@ typedef struct {
 int curves_read_csv(const char *path, curves_run *run, err_t *err);
 void curves_run_free(curves_run *run);
 
-/* Writes the chart of runs[0..n_runs) to path (ERR_RUNTIME on I/O errors,
- * ERR_INPUT when there is nothing to draw). */
+/* Writes the chart of runs[0..n_runs) to path, atomically (fsx_write_atomic;
+ * ERR_RUNTIME on I/O errors, ERR_INPUT when there is nothing to draw). */
 int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t *err);
 
 #endif

@@ -28,6 +28,7 @@ typedef struct {
     uint8_t *labels; /* (n) classes (classification), or NULL */
     float *y;        /* (n, n_targets) targets (regression), or NULL: one of labels, y */
     int n_targets;   /* 0 for classification */
+    const double *y_scale; /* (n_targets) one unit of y in the target's own units, or NULL: 1 */
 } dataset;
 
 /* Pixels 0..255 as the network sees them: px[i] * (1/255), n of them. */

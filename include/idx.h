@@ -28,7 +28,8 @@ typedef struct {
 int idx_read(const char *path, idx_array *out, err_t *err);
 void idx_array_free(idx_array *a);
 
-/* Writes an unsigned-byte IDX file; gzipped when gz is non-zero. */
+/* Writes an unsigned-byte IDX file; gzipped when gz is non-zero (the bytes
+ * gzopen would write). Atomic: fsx_write_atomic. */
 int idx_write(const char *path, int ndims, const int *dims, const uint8_t *data,
               int gz, err_t *err);
 

@@ -44,7 +44,8 @@ img_rgb img_mix(img_rgb a, img_rgb b, double t);
 int img_text(img_t *im, int x, int y, const char *s, int scale, img_rgb c);
 int img_text_width(int n_chars, int scale);
 
-/* Writes an 8-bit RGB PNG. Errors name the file (ERR_RUNTIME). */
+/* Writes an 8-bit RGB PNG, atomically (fsx_write_atomic). Errors name the
+ * file (ERR_RUNTIME). */
 int img_write_png(const char *path, const img_t *im, err_t *err);
 
 /* Reads any PNG, converted to 8-bit RGB (alpha dropped). ERR_INPUT for a

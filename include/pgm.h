@@ -10,7 +10,7 @@
  * Errors name the file and what was expected. */
 int pgm_read(const char *path, int *rows, int *cols, uint8_t **pixels, err_t *err);
 
-/* Writes a binary (P5) PGM. */
+/* Writes a binary (P5) PGM, atomically (fsx_write_atomic). */
 int pgm_write(const char *path, int rows, int cols, const uint8_t *pixels, err_t *err);
 
 #endif

@@ -10,8 +10,14 @@
 #include "train.h"
 
 typedef struct {
-    FILE *metrics;     /* CSV, NULL if none */
+    /* The metrics CSV's whole text (header and every row so far), rewritten
+     * atomically each epoch; NULL if there is no metrics file. */
+    char *metrics;
+    size_t metrics_len, metrics_cap;
     char metrics_path[1024]; /* its name, for messages */
+    int metrics_behind;      /* the last write failed: the file lacks rows */
+    int metrics_lost;        /* a row could not be kept (out of memory) */
+    err_t metrics_err;       /* why, when behind or lost */
     int progress;      /* draw the bar (stderr is a terminal and not quiet) */
     int quiet;         /* no per-epoch lines */
     double last_draw;  /* time of the last bar drawn, to rate-limit */
@@ -20,8 +26,16 @@ typedef struct {
 
 /* Opens the metrics CSV (path "" = none) and writes its header. With
  * append (a resumed run), rows go after those already there, and the
- * header is written only if the file is new or empty. */
+ * header is written only if the file is new or empty.
+ *
+ * The file is small (one row an epoch), so it is rewritten whole each
+ * epoch by fsx_write_atomic: a crash, a full disk or a failed write never
+ * leaves a half row or loses rows already there. A failed epoch write is
+ * reported once on stderr and retried at the next epoch and at
+ * report_close, which returns the error (naming the file) only if the file
+ * still lacks rows. */
 int report_open(report_t *r, const char *metrics_path, int quiet, int append, err_t *err);
+/* Writes what is still missing, frees the text; always leaves r closed. */
 int report_close(report_t *r, err_t *err);
 
 /* train_hooks callbacks; user is a report_t *. */

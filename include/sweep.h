@@ -189,7 +189,9 @@ int sweep_run_share(const sweep_spec *s, const cfg_t *base, int rank, int n_rank
 /* sweep_run's second half: reads every trial's result.csv (whoever ran it)
  * and writes dir/results.csv and dir/results.md (sorted by validation
  * accuracy, best first) and dir/best.yaml, the best trial's whole config.
- * A trial without a result is an error naming it. */
+ * A trial without a result is an error naming it. Every file a sweep
+ * writes (these, and each trial's config.yaml and result.csv) is written
+ * whole or not at all (fsx_write_atomic). */
 int sweep_write_results(const sweep_spec *s, const cfg_t *base, err_t *err);
 
 /* The signal (SIGINT, SIGTERM) that stopped the last sweep_run of

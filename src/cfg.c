@@ -53,7 +53,14 @@ typedef enum {
     K_FRAC,   /* double in [0, 1) */
     K_DROPOUT, /* train.dropout: sets dropout[] and n_dropout, each in [0, 1) */
     K_NONNEG, /* double, finite, >= 0 */
-    K_UPTO    /* double in [0, hi] (angles in degrees) */
+    K_UPTO,   /* double in [0, hi] (angles in degrees) */
+    K_NAMES,  /* cfg_names: a name, or a list of names (data.label...) */
+    K_TASK,   /* data.task: CFG_TASK_* */
+    K_SCALE,  /* data.scale: CFG_SCALE_* */
+    K_MISSING, /* data.missing: CFG_MISSING_* */
+    K_DELIM,  /* data.delimiter: auto, comma, semicolon, tab, pipe */
+    K_LAYERS, /* network.hidden: none, or a list of hidden layer sizes */
+    K_CLASSW  /* train.class_weights: none, balanced */
 } key_kind;
 
 /* Whether a key decides the run's trajectory, so that a checkpoint made with
@@ -84,6 +91,7 @@ static int is_sgd(const cfg_t *c) { return c->optimizer == OPTIM_NAME_SGD; }
 static int is_adam(const cfg_t *c) { return c->optimizer != OPTIM_NAME_SGD; }
 static int has_momentum(const cfg_t *c) { return is_sgd(c) && c->momentum > 0; }
 static int augment_elastic(const cfg_t *c) { return c->aug_elastic_alpha > 0; }
+static int weighs_classes(const cfg_t *c) { return c->class_weights != CFG_CLASS_WEIGHTS_NONE; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -105,11 +113,27 @@ static const key_spec KEYS[] = {
     {"data", "test_labels", K_FILE, F(test_labels), 0, 0, "t10k-labels-idx1-ubyte.gz", NULL},
     {"data", "validation", K_INT, F(validation), 0, INT_MAX, "0", always},
     {"data", "train_limit", K_INT, F(train_limit), 0, INT_MAX, "0", always},
+    /* A table's keys: its data's checksum (ckpt.h) covers what they decide. */
+    {"data", "train", K_STR, F(train_table), 0, 0, "\"\"", NULL},
+    {"data", "test", K_STR, F(test_table), 0, 0, "\"\"", NULL},
+    {"data", "label", K_NAMES, F(label), 0, 0, "[]", NULL},
+    {"data", "task", K_TASK, F(task), 0, 0, "classification", NULL},
+    {"data", "test_fraction", K_FRAC, F(test_fraction), 0, 0, "0.2", NULL},
+    {"data", "ignore", K_NAMES, F(ignore), 0, 0, "[]", NULL},
+    {"data", "categorical", K_NAMES, F(categorical), 0, 0, "[]", NULL},
+    {"data", "missing", K_MISSING, F(missing), 0, 0, "error", NULL},
+    {"data", "missing_values", K_NAMES, F(missing_values), 0, 0, "[\"\", NA, NaN, \"?\"]", NULL},
+    {"data", "scale", K_SCALE, F(scale), 0, 0, "standard", NULL},
+    {"data", "delimiter", K_DELIM, F(delimiter), 0, 0, "auto", NULL},
+    {"data", "header", K_BOOL, F(header), 0, 0, "true", NULL},
+    {"data", "x", K_STR, F(npz_x), 0, 0, "X", NULL},
+    {"data", "y", K_STR, F(npz_y), 0, 0, "y", NULL},
     {"network", "sizes", K_SIZES, 0, 0, 0, "[784, 30, 10]", always},
     {"network", "activation", K_HIDDEN, 0, 0, 0, "sigmoid", always},
     {"network", "output", K_OUTPUT, F(output_act), 0, 0, "sigmoid", always},
     {"network", "cost", K_COST, F(cost), 0, 0, "quadratic", always},
     {"network", "init", K_INIT, F(init), 0, 0, "nielsen", always},
+    {"network", "hidden", K_LAYERS, 0, 0, 0, "none", NULL}, /* network.sizes says it */
     {"train", "learning_rate", K_RATE, F(learning_rate), 0, 0, "3.0", always},
     {"train", "batch_size", K_INT, F(batch_size), 1, CFG_MAX_BATCH, "10", always},
     {"train", "epochs", K_INT, F(epochs), 1, CFG_MAX_EPOCHS, "30", is_cosine},
@@ -137,6 +161,7 @@ static const key_spec KEYS[] = {
     {"train", "input_dropout", K_FRAC, F(input_dropout), 0, 0, "0.0", always},
     {"train", "max_norm", K_NONNEG, F(max_norm), 0, 0, "0", always},
     {"train", "label_smoothing", K_FRAC, F(label_smoothing), 0, 0, "0.0", always},
+    {"train", "class_weights", K_CLASSW, F(class_weights), 0, 0, "none", weighs_classes},
     {"augment", "shift", K_NONNEG, F(aug_shift), 0, 0, "0", always},
     {"augment", "rotate", K_UPTO, F(aug_rotate), 0, 180, "0", always},
     {"augment", "scale", K_FRAC, F(aug_scale), 0, 0, "0", always},
@@ -191,13 +216,41 @@ static void key_list(const char *section, char *buf, size_t n)
 
 /* ---- names of activations, costs and inits (tables live in net.c) ------- */
 
-typedef enum { L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE, L_SCHED, L_MONITOR, L_OPTIM } name_list;
+typedef enum {
+    L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE, L_SCHED, L_MONITOR, L_OPTIM,
+    L_TASK, L_SCALE, L_MISSING, L_DELIM, L_CLASSW
+} name_list;
 
 static const char *const REDUCE_NAMES[] = {"fused", "shards"};
 static const char *const MONITOR_NAMES[] = {"accuracy", "loss"}; /* CFG_MONITOR_* */
+static const char *const TASK_NAMES[] = {"classification", "regression"}; /* CFG_TASK_* */
+static const char *const SCALE_NAMES[] = {"standard", "minmax", "none"}; /* CFG_SCALE_* */
+static const char *const MISSING_NAMES[] = {"error", "mean", "median", "most_frequent"};
+static const char *const DELIM_NAMES[] = {"auto", "comma", "semicolon", "tab", "pipe"};
+static const char *const CLASSW_NAMES[] = {"none", "balanced"}; /* CFG_CLASS_WEIGHTS_* */
+
+/* The lists of names stored as a plain int: the name's index. */
+static const char *const *int_names(name_list l, int *count)
+{
+    switch (l) {
+    case L_REDUCE: *count = 2; return REDUCE_NAMES;
+    case L_MONITOR: *count = 2; return MONITOR_NAMES;
+    case L_TASK: *count = 2; return TASK_NAMES;
+    case L_SCALE: *count = 3; return SCALE_NAMES;
+    case L_MISSING: *count = 4; return MISSING_NAMES;
+    case L_DELIM: *count = 5; return DELIM_NAMES;
+    case L_CLASSW: *count = 2; return CLASSW_NAMES;
+    default: *count = 0; return NULL;
+    }
+}
+
+static int kind_names(key_kind kind);
 
 static int list_count(name_list l)
 {
+    int n;
+    if (int_names(l, &n))
+        return n;
     return l == L_COST      ? COST_COUNT
            : l == L_INIT    ? INIT_COUNT
            : l == L_REDUCE  ? 2
@@ -211,9 +264,10 @@ static const char *list_name(name_list l, int i)
 {
     if (l == L_COST) return net_cost_name((net_cost)i);
     if (l == L_INIT) return net_init_name((net_init_kind)i);
-    if (l == L_REDUCE) return REDUCE_NAMES[i];
+    int n;
+    const char *const *names = int_names(l, &n);
+    if (names) return names[i];
     if (l == L_SCHED) return sched_name((sched_kind)i);
-    if (l == L_MONITOR) return MONITOR_NAMES[i];
     if (l == L_OPTIM) return optim_name_str((optim_name)i);
     return net_act_name((net_act)i);
 }
@@ -231,7 +285,8 @@ static void expected_names(name_list l, char *buf, size_t n)
 static int parse_name(name_list l, const char *s, int *out)
 {
     int rc;
-    if (l == L_REDUCE || l == L_SCHED || l == L_MONITOR) {
+    int n_int;
+    if (int_names(l, &n_int) || l == L_SCHED) {
         rc = -1;
         for (int i = 0; i < list_count(l); i++)
             if (strcmp(s, list_name(l, i)) == 0) {
@@ -463,23 +518,17 @@ static int apply_scalar(const src_t *s, const key_spec *k, const char *key,
         return 0;
     }
     default: { /* K_OUTPUT, K_COST, K_INIT, K_REDUCE, K_SCHED, K_MONITOR, K_OPTIM: a name */
-        name_list l = k->kind == K_COST      ? L_COST
-                      : k->kind == K_INIT    ? L_INIT
-                      : k->kind == K_REDUCE  ? L_REDUCE
-                      : k->kind == K_SCHED   ? L_SCHED
-                      : k->kind == K_MONITOR ? L_MONITOR
-                      : k->kind == K_OPTIM   ? L_OPTIM
-                                             : L_OUTPUT;
+        name_list l = (name_list)kind_names(k->kind);
         char expected[160];
-        int v;
+        int v = 0;
         expected_names(l, expected, sizeof expected);
         if (!scalar || parse_name(l, text(n), &v)) return bad_value(s, n, key, expected, err);
         if (l == L_OUTPUT) *(net_act *)p = (net_act)v;
         if (l == L_COST) *(net_cost *)p = (net_cost)v;
         if (l == L_INIT) *(net_init_kind *)p = (net_init_kind)v;
-        if (l == L_REDUCE || l == L_MONITOR) *(int *)p = v;
+        int n_int;
+        if (int_names(l, &n_int)) *(int *)p = v;
         if (l == L_SCHED) *(sched_kind *)p = (sched_kind)v;
-        if (l == L_REDUCE) *(int *)p = v;
         if (l == L_OPTIM) *(optim_name *)p = (optim_name)v;
         return 0;
     }
@@ -601,6 +650,71 @@ static int apply_dropout(const src_t *s, const char *key, const yaml_node_t *n, 
     return 0;
 }
 
+/* data.label, data.ignore...: a name, or a sequence of names (none: []). */
+static int apply_names(const src_t *s, const key_spec *k, const char *key, const yaml_node_t *n,
+                       err_t *err)
+{
+    cfg_names names = {0};
+    const char *expected = "a column name, or a sequence of them";
+    if (n->type == YAML_SCALAR_NODE) {
+        if (!is_null(n)) {
+            if (strlen(text(n)) >= CFG_NAME_MAX) return bad_value(s, n, key, "a name of at most 127 bytes", err);
+            snprintf(names.v[names.n++], CFG_NAME_MAX, "%s", text(n));
+        }
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        int count = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+        if (count > CFG_MAX_NAMES) {
+            char at[CFG_PATH_MAX + 64];
+            where(s, n, at, sizeof at);
+            return err_set(err, ERR_INPUT, "%s: %s: at most %d names, got %d", at, key, CFG_MAX_NAMES,
+                           count);
+        }
+        for (int i = 0; i < count; i++) {
+            char ikey[80];
+            snprintf(ikey, sizeof ikey, "%s[%d]", key, i);
+            yaml_node_t *item = yaml_document_get_node(s->doc, n->data.sequence.items.start[i]);
+            if (item->type != YAML_SCALAR_NODE || strlen(text(item)) >= CFG_NAME_MAX)
+                return bad_value(s, item, ikey, "a name of at most 127 bytes", err);
+            snprintf(names.v[names.n++], CFG_NAME_MAX, "%s", text(item));
+        }
+    } else {
+        return bad_value(s, n, key, expected, err);
+    }
+    *(cfg_names *)((char *)s->c + k->off) = names;
+    return 0;
+}
+
+/* network.hidden: none, or the sizes of the hidden layers ([] for none at
+ * all: inputs straight to outputs). */
+static int apply_layers(const src_t *s, const char *key, const yaml_node_t *n, err_t *err)
+{
+    char expected[96];
+    snprintf(expected, sizeof expected, "none, or a sequence of at most %d hidden layer sizes, "
+             "e.g. [64, 32]", NET_MAX_LAYERS - 1);
+    if (n->type == YAML_SCALAR_NODE && strcmp(text(n), "none") == 0) {
+        s->c->n_hidden = -1;
+        memset(s->c->hidden, 0, sizeof s->c->hidden);
+        return 0;
+    }
+    if (n->type != YAML_SEQUENCE_NODE) return bad_value(s, n, key, expected, err);
+    int count = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (count > NET_MAX_LAYERS - 1) return bad_value(s, n, key, expected, err);
+    int hidden[NET_MAX_LAYERS] = {0};
+    for (int i = 0; i < count; i++) {
+        char ikey[80], want[64];
+        long long v;
+        snprintf(ikey, sizeof ikey, "%s[%d]", key, i);
+        snprintf(want, sizeof want, "an integer from 1 to %d", NET_MAX_UNITS);
+        yaml_node_t *item = yaml_document_get_node(s->doc, n->data.sequence.items.start[i]);
+        if (item->type != YAML_SCALAR_NODE || parse_ll(text(item), &v) || v < 1 || v > NET_MAX_UNITS)
+            return bad_value(s, item, ikey, want, err);
+        hidden[i] = (int)v;
+    }
+    memcpy(s->c->hidden, hidden, sizeof hidden);
+    s->c->n_hidden = count;
+    return 0;
+}
+
 /* Checks and stores one key's value, then records where it came from. */
 static int apply_value(const src_t *s, const key_spec *k, const yaml_node_t *n, err_t *err)
 {
@@ -614,6 +728,8 @@ static int apply_value(const src_t *s, const key_spec *k, const yaml_node_t *n, 
     case K_SIZES: rc = apply_sizes(s, key, n, err); break;
     case K_HIDDEN: rc = apply_hidden(s, key, n, err); break;
     case K_DROPOUT: rc = apply_dropout(s, key, n, err); break;
+    case K_NAMES: rc = apply_names(s, k, key, n, err); break;
+    case K_LAYERS: rc = apply_layers(s, key, n, err); break;
     default: rc = apply_scalar(s, k, key, n, err); break;
     }
     if (rc) return rc;
@@ -919,6 +1035,8 @@ static const char *kind_type(key_kind kind)
     case K_SIZES: return "list of integers";
     case K_HIDDEN: return "name, or list of names";
     case K_DROPOUT: return "number, or list of numbers";
+    case K_NAMES: return "name, or list of names";
+    case K_LAYERS: return "none, or list of integers";
     default: return "name";
     }
 }
@@ -1062,9 +1180,34 @@ static int per_hidden_layer(const cfg_t *c, const char *key, const char *what, i
                    at, key, count, what, hidden, hidden == 1 ? "" : "s", c->n_layers + 1, what, what);
 }
 
+/* A table's defaults and sizes, before the checks: network.hidden sets
+ * the hidden layers between network.sizes' first and last entries (which
+ * the data replaces); without network.output or network.cost, data.task
+ * picks them: softmax and cross-entropy for classes, a linear output and
+ * the quadratic cost for a regression. */
+static void resolve_table(cfg_t *c)
+{
+    if (c->n_hidden >= 0) {
+        int in = c->sizes[0], out = c->sizes[c->n_layers];
+        memset(c->sizes, 0, sizeof c->sizes);
+        c->sizes[0] = in;
+        memcpy(c->sizes + 1, c->hidden, (size_t)c->n_hidden * sizeof c->hidden[0]);
+        c->n_layers = c->n_hidden + 1;
+        c->sizes[c->n_layers] = out;
+    }
+    if (!c->train_table[0])
+        return;
+    int classes = c->task == CFG_TASK_CLASSIFICATION;
+    if (!cfg_is_set(c, "network.output"))
+        c->output_act = classes ? ACT_SOFTMAX : ACT_LINEAR;
+    if (!cfg_is_set(c, "network.cost"))
+        c->cost = classes ? COST_CROSS_ENTROPY : COST_QUADRATIC;
+}
+
 int cfg_validate(cfg_t *c, err_t *err)
 {
     char at[CFG_PATH_MAX + 64];
+    resolve_table(c);
     int hidden = c->n_layers - 1;
     if (c->n_layers < 1 || c->n_layers > NET_MAX_LAYERS) {
         cfg_where(c, "network.sizes", at, sizeof at);
@@ -1138,6 +1281,14 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "(train.beta1): leave momentum at 0", at, optim_name_str(c->optimizer));
     }
     resolve_acts(c);
+    return 0;
+}
+
+int cfg_is_set(const cfg_t *c, const char *key)
+{
+    for (int i = 0; i < c->n_locs; i++)
+        if (strcmp(c->locs[i].key, key) == 0)
+            return 1;
     return 0;
 }
 
@@ -1253,6 +1404,30 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_OUTPUT: fputs(net_act_name(*(const net_act *)p), f); break;
     case K_COST: fputs(net_cost_name(*(const net_cost *)p), f); break;
     case K_INIT: fputs(net_init_name(*(const net_init_kind *)p), f); break;
+    case K_NAMES: {
+        const cfg_names *names = (const cfg_names *)p;
+        fputc('[', f);
+        for (int i = 0; i < names->n; i++) {
+            fputs(i ? sep : "", f);
+            write_quoted(f, names->v[i]);
+        }
+        fputc(']', f);
+        break;
+    }
+    case K_LAYERS:
+        if (c->n_hidden < 0) {
+            fputs("none", f);
+        } else {
+            fputc('[', f);
+            for (int i = 0; i < c->n_hidden; i++) fprintf(f, "%s%d", i ? sep : "", c->hidden[i]);
+            fputc(']', f);
+        }
+        break;
+    case K_TASK:
+    case K_SCALE:
+    case K_MISSING:
+    case K_DELIM:
+    case K_CLASSW: fputs(list_name((name_list)kind_names(k->kind), *(const int *)p), f); break;
     case K_REDUCE: fputs(REDUCE_NAMES[*(const int *)p != 0], f); break;
     case K_SCHED: fputs(sched_name(*(const sched_kind *)p), f); break;
     case K_MONITOR: fputs(MONITOR_NAMES[*(const int *)p != 0], f); break;
@@ -1318,6 +1493,11 @@ static int kind_names(key_kind kind)
     case K_SCHED: return L_SCHED;
     case K_MONITOR: return L_MONITOR;
     case K_OPTIM: return L_OPTIM;
+    case K_TASK: return L_TASK;
+    case K_SCALE: return L_SCALE;
+    case K_MISSING: return L_MISSING;
+    case K_DELIM: return L_DELIM;
+    case K_CLASSW: return L_CLASSW;
     default: return -1;
     }
 }
@@ -1330,7 +1510,9 @@ static char *value_text(const cfg_t *c, const key_spec *k)
     FILE *f = open_memstream(&text, &len);
     if (!f) return NULL;
     write_value(f, c, k, AS_YAML);
-    if (ferror(f) | fclose(f)) {
+    int bad = ferror(f);
+    bad |= fclose(f);
+    if (bad) {
         free(text);
         return NULL;
     }
@@ -1381,6 +1563,12 @@ int cfg_key_example(int i, char *buf, size_t n)
                            net_act_name((net_act)names[1]));
         break;
     }
+    case K_NAMES: /* characters that plain YAML would misread, and two names */
+        len = snprintf(buf, n, "[\"%s: #1\", \"b\"]", k->name);
+        break;
+    case K_LAYERS:
+        len = snprintf(buf, n, "[16, 8]");
+        break;
     case K_DROPOUT: { /* one rate per hidden layer of the sizes' example */
         double r = d->dropout[0];
         len = snprintf(buf, n, "[%.17g, %.17g]", r + (1 - r) * 0.3, r + (1 - r) * 0.6);

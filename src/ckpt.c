@@ -1,9 +1,8 @@
 /* ckpt: see include/ckpt.h for the file layout.
  *
  * The model inside is written and read by model.c (model_write,
- * model_read), and the atomic temp-file-fsync-rename dance is model.c's
- * too (model_save_atomic): this file only adds the training state around
- * them. Loading checks in this order, so that each bad file gets the one
+ * model_read), and the file is written whole or not at all by
+ * fsx_write_atomic: this file only adds the training state around them. Loading checks in this order, so that each bad file gets the one
  * message that explains it: magic and version (foreign file), structure
  * and lengths (truncated), crc (corrupt), config (a different run), and
  * finally the model's own checks. */
@@ -20,8 +19,9 @@
 #include <zlib.h>
 
 #include "cores.h"
+#include "fsx.h"
 #include "le.h"
-#include "model.h"
+#include "model.h" /* model_write, model_read: the net inside */
 
 #define MAGIC_LEN 8
 
@@ -237,7 +237,7 @@ int ckpt_save(const char *path, const char *config_text, const train_state *st,
     if (st->opt.n_state && !st->opt.state)
         return err_set(err, ERR_RUNTIME, "%s: cannot save checkpoint: no optimizer state", path);
     save_args a = {config_text, st, net};
-    return model_save_atomic(path, "checkpoint", write_ckpt, &a, err);
+    return fsx_write_atomic(path, "checkpoint", write_ckpt, &a, err);
 }
 
 /* ---- loading ------------------------------------------------------------- */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsx.h"
+
 /* ---- reading ------------------------------------------------------------- */
 
 void curves_run_free(curves_run *run)
@@ -317,6 +319,41 @@ static void panel(FILE *f, const curves_run *runs, int n_runs, const axis *x, co
     }
 }
 
+/* What write_svg draws: the runs and the layout curves_write_svg chose. */
+typedef struct {
+    const curves_run *runs;
+    int n_runs;
+    const axis *x, *yl, *ya;
+    int width, height, top2;
+} svg_args;
+
+/* The whole SVG file: fsx_write_atomic's callback. Its fprintfs are not
+ * checked one by one: fsx checks the stream's error flag after. */
+static int write_svg(FILE *f, const void *user)
+{
+    const svg_args *a = user;
+    const curves_run *runs = a->runs;
+    int n_runs = a->n_runs, width = a->width, height = a->height;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n", width, height, width, height);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    panel(f, runs, n_runs, a->x, a->yl, CH_TOP, "loss (solid: training, dashed: evaluation)",
+          SER_TRAIN_LOSS, SER_EVAL_LOSS);
+    panel(f, runs, n_runs, a->x, a->ya, a->top2, "evaluation accuracy (%)", SER_EVAL_ACC,
+          SER_EVAL_ACC);
+    for (int k = 0; k < n_runs; k++) {
+        int y = CH_TOP + 10 + 20 * k;
+        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
+                CH_LEGEND_X, y, CH_LEGEND_X + 28, y, palette[k % N_PALETTE],
+                runs[k].faded ? " stroke-opacity=\"0.25\"" : "");
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", CH_LEGEND_X + 36, y + 4);
+        xml_text(f, runs[k].name);
+        fprintf(f, "</text>\n");
+    }
+    fprintf(f, "</svg>\n");
+    return 0;
+}
+
 int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t *err)
 {
     if (n_runs < 1 || n_runs > CURVES_MAX_RUNS)
@@ -349,26 +386,6 @@ int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t
     int width = CH_LEGEND_X + 40 + 7 * (int)name_len + 20;
     int top2 = CH_TOP + CH_PANEL + CH_SPACING, height = top2 + CH_PANEL + CH_BOTTOM;
 
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot write: %s", path, strerror(errno));
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n", width, height, width, height);
-    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    panel(f, runs, n_runs, &x, &yl, CH_TOP, "loss (solid: training, dashed: evaluation)",
-          SER_TRAIN_LOSS, SER_EVAL_LOSS);
-    panel(f, runs, n_runs, &x, &ya, top2, "evaluation accuracy (%)", SER_EVAL_ACC, SER_EVAL_ACC);
-    for (int k = 0; k < n_runs; k++) {
-        int y = CH_TOP + 10 + 20 * k;
-        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
-                CH_LEGEND_X, y, CH_LEGEND_X + 28, y, palette[k % N_PALETTE],
-                runs[k].faded ? " stroke-opacity=\"0.25\"" : "");
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", CH_LEGEND_X + 36, y + 4);
-        xml_text(f, runs[k].name);
-        fprintf(f, "</text>\n");
-    }
-    fprintf(f, "</svg>\n");
-    if ((ferror(f) | fclose(f)) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: writing failed: %s", path, strerror(errno));
-    return 0;
+    svg_args a = {runs, n_runs, &x, &yl, &ya, width, height, top2};
+    return fsx_write_atomic(path, "learning curves", write_svg, &a, err);
 }

@@ -6,10 +6,13 @@
 #include "idx.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include "fsx.h"
 
 /* The largest data section accepted (2 GiB - 1): far beyond any image set
  * this program trains on, and it keeps every dim and count inside an int. */
@@ -54,15 +57,6 @@ static const char *gz_msg(gzFile f, const char *path, int *zerr)
     if (msg && strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
         msg += n + 2;
     return msg && msg[0] ? msg : "unknown zlib error";
-}
-
-/* The reason the last gz call failed: zlib's own text, or errno's for an
- * I/O error underneath it. */
-static const char *gz_reason(gzFile f, const char *path)
-{
-    int zerr = Z_OK;
-    const char *msg = gz_msg(f, path, &zerr);
-    return zerr == Z_ERRNO ? strerror(errno) : msg;
 }
 
 /* Appended to "truncated" messages: a gzip stream that stops mid-way ends
@@ -278,53 +272,70 @@ static int make_header(unsigned char *h, int ndims, const int *dims)
     return 4 + 4 * ndims;
 }
 
-static int write_raw(const char *path, const unsigned char *h, int hlen,
-                     const uint8_t *data, long long count, err_t *err)
+/* The file idx_write writes: header and data, raw or gzipped. */
+typedef struct {
+    const unsigned char *h;
+    int hlen;
+    const uint8_t *data;
+    long long count;
+} idx_image;
+
+static int write_raw(FILE *f, const void *user)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot create: %s", path, strerror(errno));
-    int ok = fwrite(h, 1, (size_t)hlen, f) == (size_t)hlen &&
-             fwrite(data, 1, (size_t)count, f) == (size_t)count;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok)
-        return err_set(err, ERR_RUNTIME, "%s: write failed: %s", path, strerror(saved));
+    const idx_image *im = user;
+    return fwrite(im->h, 1, (size_t)im->hlen, f) == (size_t)im->hlen &&
+                   fwrite(im->data, 1, (size_t)im->count, f) == (size_t)im->count
+               ? 0
+               : -1;
+}
+
+/* Deflates n bytes of in (finishing the stream when last) into f. */
+static int deflate_to(z_stream *z, FILE *f, const void *in, size_t n, int last)
+{
+    unsigned char out[16384];
+    z->next_in = (Bytef *)(uintptr_t)in; /* zlib's API is not const */
+    z->avail_in = (uInt)n;
+    int zrc;
+    do {
+        z->next_out = out;
+        z->avail_out = sizeof out;
+        zrc = deflate(z, last ? Z_FINISH : Z_NO_FLUSH);
+        if (zrc == Z_STREAM_ERROR) {
+            errno = 0;
+            return -1;
+        }
+        size_t have = sizeof out - z->avail_out;
+        if (fwrite(out, 1, have, f) != have)
+            return -1;
+    } while (z->avail_out == 0 || (last && zrc != Z_STREAM_END));
     return 0;
 }
 
-static int write_gz(const char *path, const unsigned char *h, int hlen,
-                    const uint8_t *data, long long count, err_t *err)
+/* The gzip file gzopen(path, "wb") would write: default level and
+ * strategy, no name, no time stamp. */
+static int write_gz(FILE *f, const void *user)
 {
-    errno = 0;
-    gzFile f = gzopen(path, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot create: %s", path,
-                       errno ? strerror(errno) : "out of memory");
-    if (gzwrite(f, h, (unsigned)hlen) != hlen)
-        goto fail;
-    for (long long done = 0; done < count;) {
-        long long left = count - done;
-        unsigned chunk = left > IDX_CHUNK ? IDX_CHUNK : (unsigned)left;
-        if (gzwrite(f, data + done, chunk) != (int)chunk)
-            goto fail;
-        done += chunk;
+    const idx_image *im = user;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, MAX_WBITS + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+        errno = ENOMEM;
+        return -1;
     }
-    /* gzclose flushes the last block and the trailer: it can fail too. */
-    errno = 0;
-    int rc = gzclose(f);
-    if (rc != Z_OK)
-        return err_set(err, ERR_RUNTIME, "%s: write failed: %s", path,
-                       rc == Z_ERRNO && errno ? strerror(errno) : "gzip close failed");
-    return 0;
-
-fail:
-    err_set(err, ERR_RUNTIME, "%s: write failed: %s", path, gz_reason(f, path));
-    gzclose(f);
-    return -1;
+    int rc = deflate_to(&z, f, im->h, (size_t)im->hlen, 0);
+    for (long long done = 0; rc == 0 && done < im->count;) {
+        long long left = im->count - done;
+        size_t chunk = left > IDX_CHUNK ? IDX_CHUNK : (size_t)left;
+        rc = deflate_to(&z, f, im->data + done, chunk, 0);
+        done += (long long)chunk;
+    }
+    if (rc == 0)
+        rc = deflate_to(&z, f, NULL, 0, 1);
+    int saved = errno;
+    deflateEnd(&z);
+    errno = saved;
+    return rc;
 }
 
 int idx_write(const char *path, int ndims, const int *dims, const uint8_t *data,
@@ -345,8 +356,9 @@ int idx_write(const char *path, int ndims, const int *dims, const uint8_t *data,
     }
     unsigned char h[4 + 4 * IDX_MAX_DIMS];
     int hlen = make_header(h, ndims, dims);
-    return gz ? write_gz(path, h, hlen, data, count, err)
-              : write_raw(path, h, hlen, data, count, err);
+    idx_image im = {h, hlen, data, count};
+    return fsx_write_atomic(path, gz ? "gzipped IDX file" : "IDX file", gz ? write_gz : write_raw,
+                            &im, err);
 }
 
 /* ---- data sets ------------------------------------------------------------ */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsx.h"
+
 int img_create(img_t *im, int w, int h, img_rgb bg, err_t *err)
 {
     im->w = im->h = 0;
@@ -138,15 +140,18 @@ int img_text(img_t *im, int x, int y, const char *s, int scale, img_rgb c)
 
 /* ---- PNG ----------------------------------------------------------------- */
 
-/* libpng reports errors through these: the message is kept for err_t and
- * control returns to the setjmp in the caller. Nothing is printed. */
+/* libpng reports errors through these: the message (and errno, as the
+ * failing fwrite left it) is kept for err_t and control returns to the
+ * setjmp in the caller. Nothing is printed. */
 typedef struct {
     char msg[256];
+    int err_no;
 } png_ctx;
 
 static void on_png_error(png_structp png, png_const_charp msg)
 {
     png_ctx *ctx = png_get_error_ptr(png);
+    ctx->err_no = errno;
     snprintf(ctx->msg, sizeof ctx->msg, "%s", msg);
     png_longjmp(png, 1);
 }
@@ -157,6 +162,40 @@ static void on_png_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
+typedef struct {
+    const img_t *im;
+    png_bytep *rows; /* im's rows, top first */
+    png_ctx *ctx;
+} png_args;
+
+/* The whole PNG file: fsx_write_atomic's callback. */
+static int write_png(FILE *f, const void *user)
+{
+    const png_args *a = user;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, a->ctx, on_png_error,
+                                              on_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        png_destroy_write_struct(&png, &info);
+        snprintf(a->ctx->msg, sizeof a->ctx->msg, "out of memory");
+        errno = ENOMEM;
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        errno = a->ctx->err_no;
+        return -1;
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)a->im->w, (png_uint_32)a->im->h, 8, PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    png_write_image(png, a->rows);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
 int img_write_png(const char *path, const img_t *im, err_t *err)
 {
     png_bytep *rows = malloc((size_t)im->h * sizeof *rows);
@@ -164,38 +203,17 @@ int img_write_png(const char *path, const img_t *im, err_t *err)
         return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
     for (int y = 0; y < im->h; y++)
         rows[y] = im->px + (size_t)y * im->w * 3;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        free(rows);
-        return err_set(err, ERR_RUNTIME, "%s: cannot write: %s", path, strerror(errno));
-    }
-    png_ctx ctx = {""};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_png_error,
-                                              on_png_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) {
-        png_destroy_write_struct(&png, &info);
-        fclose(f);
-        free(rows);
-        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        fclose(f);
-        free(rows);
-        return err_set(err, ERR_RUNTIME, "%s: writing the PNG failed: %s", path, ctx.msg);
-    }
-    png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)im->w, (png_uint_32)im->h, 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    png_write_image(png, rows);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
+    png_ctx ctx = {"", 0};
+    png_args a = {im, rows, &ctx};
+    int rc = fsx_write_atomic(path, "PNG picture", write_png, &a, err);
     free(rows);
-    if ((ferror(f) | fclose(f)) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: writing failed: %s", path, strerror(errno));
-    return 0;
+    if (rc != 0 && ctx.msg[0] && err) {
+        /* libpng's own words, after fsx's (which name the file and step). */
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        err_set(err, err->code, "%.700s (libpng: %.200s)", m, ctx.msg);
+    }
+    return rc;
 }
 
 int img_read_png(const char *path, img_t *im, err_t *err)
@@ -210,7 +228,7 @@ int img_read_png(const char *path, img_t *im, err_t *err)
         fclose(f);
         return err_set(err, ERR_INPUT, "%s: not a PNG file", path);
     }
-    png_ctx ctx = {""};
+    png_ctx ctx = {"", 0};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_png_error,
                                              on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;

@@ -4,18 +4,17 @@
  * saved on one machine loads bitwise-identically on any other, whatever its
  * endianness. Parameters stream through a small buffer in both directions:
  * saving or loading never needs a second copy of a large network. */
-#define _POSIX_C_SOURCE 200809L /* fsync, fileno, fseeko, getpid */
+#define _POSIX_C_SOURCE 200809L /* fileno, fseeko */
 #include "model.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
+#include "fsx.h"
 #include "le.h"
 
 #define MODEL_MAGIC_LEN 8
@@ -28,12 +27,12 @@ static size_t header_len(int L)
 }
 
 /* Encodes the header into h (header_len(L) bytes). */
-static void encode_header(unsigned char *h, const net_t *net)
+static void encode_header(unsigned char *h, const net_t *net, uint32_t version)
 {
     int L = net->n_layers;
     memcpy(h, MODEL_MAGIC, MODEL_MAGIC_LEN);
     unsigned char *p = h + MODEL_MAGIC_LEN;
-    le_put_u32(p, MODEL_VERSION);
+    le_put_u32(p, version);
     le_put_u32(p + 4, (uint32_t)L);
     p += 8;
     for (int i = 0; i <= L; i++, p += 4)
@@ -54,7 +53,8 @@ static int put(FILE *f, const void *b, size_t n, uLong *crc, int n_crc)
     return fwrite(b, 1, n, f) == n ? 0 : -1;
 }
 
-int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
+int model_write_with(FILE *f, const net_t *net, const uint8_t *extra, size_t extra_len,
+                     uint32_t *outer_crc)
 {
     /* crc[0] is the model's own checksum; crc[1], when asked for, that of
      * an enclosing file (a checkpoint), which covers the tail too. */
@@ -62,7 +62,8 @@ int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
     int n_crc = outer_crc ? 2 : 1;
     unsigned char h[256];
     size_t hl = header_len(net->n_layers);
-    encode_header(h, net);
+    /* Version 1 without a section: an image model's bytes never change. */
+    encode_header(h, net, extra ? 2 : 1);
     if (put(f, h, hl, crc, n_crc) != 0)
         return -1;
 
@@ -80,6 +81,12 @@ int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
             return -1;
         done += n;
     }
+    if (extra) {
+        unsigned char len[4];
+        le_put_u32(len, (uint32_t)extra_len);
+        if (put(f, len, 4, crc, n_crc) != 0 || put(f, extra, extra_len, crc, n_crc) != 0)
+            return -1;
+    }
     unsigned char tail[4];
     le_put_u32(tail, (uint32_t)crc[0]);
     if (fwrite(tail, 1, 4, f) != 4)
@@ -89,92 +96,50 @@ int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
     return 0;
 }
 
+int model_write(FILE *f, const net_t *net, uint32_t *outer_crc)
+{
+    return model_write_with(f, net, NULL, 0, outer_crc);
+}
+
 long long model_file_size(const net_t *net)
 {
     return (long long)header_len(net->n_layers) + 4 * (long long)net->n_params + 4;
 }
 
-/* After the rename, fsync the directory so the new name itself survives a
- * crash. Best effort: some file systems refuse fsync on a directory, and
- * the data is already safely in the file. */
-static void sync_dir(const char *path)
+typedef struct {
+    const net_t *net;
+    const uint8_t *extra;
+    size_t extra_len;
+} whole_model;
+
+static int write_whole_model(FILE *f, const void *user)
 {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    const whole_model *m = user;
+    return model_write_with(f, m->net, m->extra, m->extra_len, NULL);
 }
 
-int model_save_atomic(const char *path, const char *what,
-                      int (*write)(FILE *f, const void *user), const void *user, err_t *err)
+int model_save_with(const char *path, const net_t *net, const uint8_t *extra, size_t extra_len,
+                    err_t *err)
 {
-    /* The temporary file sits next to path so that rename() stays within one
-     * file system and is atomic. */
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return err_set(err, ERR_INPUT, "%s: path too long", path);
-
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot save %s: cannot create %s: %s",
-                       path, what, tmp, strerror(errno));
-
-    const char *step = "write";
-    errno = 0;
-    if (write(f, user) < 0)
-        goto fail;
-    step = "flush";
-    if (fflush(f) != 0)
-        goto fail;
-    step = "fsync";
-    if (fsync(fileno(f)) != 0)
-        goto fail;
-    step = "close";
-    int rc = fclose(f);
-    f = NULL;
-    if (rc != 0)
-        goto fail;
-    step = "rename";
-    if (rename(tmp, path) != 0)
-        goto fail;
-    sync_dir(path);
-    return 0;
-
-fail: {
-    int saved = errno;
-    if (f)
-        fclose(f);
-    unlink(tmp);
-    return err_set(err, ERR_RUNTIME, "%s: cannot save %s: %s of %s failed: %s",
-                   path, what, step, tmp, saved ? strerror(saved) : "unknown error");
-}
-}
-
-static int write_whole_model(FILE *f, const void *net)
-{
-    return model_write(f, net, NULL);
+    if (net->n_layers < 1 || net->n_layers > NET_MAX_LAYERS || !net->params)
+        return err_set(err, ERR_RUNTIME, "%s: cannot save: the network is not set up", path);
+    if (extra && extra_len > MODEL_MAX_EXTRA)
+        return err_set(err, ERR_RUNTIME, "%s: cannot save: a %zu-byte data section (at most %d)",
+                       path, extra_len, MODEL_MAX_EXTRA);
+    whole_model m = {net, extra, extra_len};
+    return fsx_write_atomic(path, "model", write_whole_model, &m, err);
 }
 
 int model_save(const char *path, const net_t *net, err_t *err)
 {
-    if (net->n_layers < 1 || net->n_layers > NET_MAX_LAYERS || !net->params)
-        return err_set(err, ERR_RUNTIME, "%s: cannot save: the network is not set up", path);
-    return model_save_atomic(path, "model", write_whole_model, net, err);
+    return model_save_with(path, net, NULL, 0, err);
 }
 
 /* ---- loading ------------------------------------------------------------- */
 
 /* The header's fields, decoded and range-checked. */
 typedef struct {
+    uint32_t version;
     int n_layers;
     int sizes[NET_MAX_LAYERS + 1];
     net_act act[NET_MAX_LAYERS];
@@ -213,9 +178,10 @@ static int parse_header(const char *path, const unsigned char *b, size_t have,
         return err_set(err, ERR_INPUT,
                        "%s: model format version %u is newer than this nntrain reads (%d)",
                        path, version, MODEL_VERSION);
-    if (version != MODEL_VERSION)
-        return err_set(err, ERR_INPUT, "%s: model format version %u is invalid (expected %d)",
+    if (version < 1)
+        return err_set(err, ERR_INPUT, "%s: model format version %u is invalid (expected 1 to %d)",
                        path, version, MODEL_VERSION);
+    hd->version = version;
 
     uint32_t L = le_get_u32(b + 12);
     if (L < 1 || L > NET_MAX_LAYERS)
@@ -297,9 +263,13 @@ static int read_params(FILE *f, float *params, size_t n_params)
     return 0;
 }
 
-int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err)
+int model_read_with(FILE *f, const char *path, long long size, net_t *net, uint8_t **extra,
+                    size_t *extra_len, err_t *err)
 {
     memset(net, 0, sizeof *net);
+    if (extra)
+        *extra = NULL, *extra_len = 0;
+    uint8_t *x = NULL;
     off_t base = ftello(f);
     if (base < 0)
         return err_set(err, ERR_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
@@ -315,10 +285,29 @@ int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err
     if (parse_header(path, hb, have, size, &hd, err) < 0)
         goto fail;
 
+    /* Version 2: the data section's length follows the parameters. */
+    size_t hl = header_len(hd.n_layers);
+    long long params_end = (long long)hl + 4 * (long long)hd.n_params;
+    long long x_len = 0;
+    if (hd.version >= 2) {
+        unsigned char lb[4];
+        if (size < params_end + 8) {
+            err_set(err, ERR_INPUT, "%s: truncated: the file is %lld bytes and ends before its "
+                    "data section", path, size);
+            goto fail;
+        }
+        if (fseeko(f, base + (off_t)params_end, SEEK_SET) != 0 || fread(lb, 1, 4, f) != 4)
+            goto read_error;
+        x_len = le_get_u32(lb);
+        if (x_len > MODEL_MAX_EXTRA) {
+            err_set(err, ERR_INPUT, "%s: a data section of %lld bytes (at most %d): corrupt",
+                    path, x_len, MODEL_MAX_EXTRA);
+            goto fail;
+        }
+    }
     /* The length must be exact: a short file is truncated, a long one has
      * something appended, and both mean it is not what was saved. */
-    size_t hl = header_len(hd.n_layers);
-    long long want = (long long)hl + 4 * (long long)hd.n_params + 4;
+    long long want = params_end + (hd.version >= 2 ? 4 + x_len : 0) + 4;
     if (size != want) {
         err_set(err, ERR_INPUT, "%s: %s: header says %llu params = %lld bytes, file has %lld",
                 path, size < want ? "truncated" : "trailing bytes",
@@ -345,8 +334,21 @@ int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err
         err_set(err, e.code, "%s: %s", path, e.msg);
         goto fail;
     }
-    if (fseeko(f, base + (off_t)hl, SEEK_SET) != 0 || read_params(f, net->params, net->n_params) < 0 ||
-        fseeko(f, base + (off_t)want, SEEK_SET) != 0)
+    if (fseeko(f, base + (off_t)hl, SEEK_SET) != 0 || read_params(f, net->params, net->n_params) < 0)
+        goto read_error;
+    if (hd.version >= 2 && extra) {
+        x = malloc(x_len > 0 ? (size_t)x_len : 1);
+        if (!x) {
+            err_set(err, ERR_RUNTIME, "%s: out of memory for the data section", path);
+            goto fail;
+        }
+        if (fseeko(f, base + (off_t)params_end + 4, SEEK_SET) != 0 ||
+            fread(x, 1, (size_t)x_len, f) != (size_t)x_len)
+            goto read_error;
+        *extra = x;
+        *extra_len = (size_t)x_len;
+    }
+    if (fseeko(f, base + (off_t)want, SEEK_SET) != 0)
         goto read_error;
     return 0;
 
@@ -355,12 +357,21 @@ read_error:
     err_set(err, ERR_RUNTIME, "%s: cannot read: %s", path,
             ferror(f) ? strerror(errno) : "file changed size while reading");
 fail:
+    free(x);
+    if (extra)
+        *extra = NULL, *extra_len = 0;
     net_free(net);
     memset(net, 0, sizeof *net);
     return -1;
 }
 
-int model_load(const char *path, net_t *net, err_t *err)
+int model_read(FILE *f, const char *path, long long size, net_t *net, err_t *err)
+{
+    return model_read_with(f, path, size, net, NULL, NULL, err);
+}
+
+int model_load_with(const char *path, net_t *net, uint8_t **extra, size_t *extra_len,
+                    err_t *err)
 {
     memset(net, 0, sizeof *net);
     FILE *f = fopen(path, "rb");
@@ -374,7 +385,12 @@ int model_load(const char *path, net_t *net, err_t *err)
     else if (!S_ISREG(st.st_mode))
         err_set(err, ERR_INPUT, "%s: not a regular file (expected an nntrain model file)", path);
     else
-        rc = model_read(f, path, (long long)st.st_size, net, err);
+        rc = model_read_with(f, path, (long long)st.st_size, net, extra, extra_len, err);
     fclose(f);
     return rc;
+}
+
+int model_load(const char *path, net_t *net, err_t *err)
+{
+    return model_load_with(path, net, NULL, NULL, err);
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsx.h"
+
 /* Larger than any image worth classifying, and small enough that
  * width*height always fits an int. */
 #define PGM_MAX_SIDE 16384
@@ -233,22 +235,26 @@ fail:
     return -1;
 }
 
+typedef struct {
+    int rows, cols;
+    const uint8_t *pixels;
+} pgm_image;
+
+static int write_pgm(FILE *f, const void *user)
+{
+    const pgm_image *im = user;
+    size_t n = (size_t)im->rows * (size_t)im->cols;
+    return fprintf(f, "P5\n%d %d\n255\n", im->cols, im->rows) > 0 &&
+                   fwrite(im->pixels, 1, n, f) == n
+               ? 0
+               : -1;
+}
+
 int pgm_write(const char *path, int rows, int cols, const uint8_t *pixels, err_t *err)
 {
     if (rows < 1 || rows > PGM_MAX_SIDE || cols < 1 || cols > PGM_MAX_SIDE)
         return err_set(err, ERR_INPUT, "%s: cannot write a %dx%d image; sides must be 1 to %d",
                        path, cols, rows, PGM_MAX_SIDE);
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: cannot create: %s", path, strerror(errno));
-    size_t n = (size_t)rows * (size_t)cols;
-    int ok = fprintf(f, "P5\n%d %d\n255\n", cols, rows) > 0 && fwrite(pixels, 1, n, f) == n;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok)
-        return err_set(err, ERR_RUNTIME, "%s: write failed: %s", path, strerror(saved));
-    return 0;
+    pgm_image im = {rows, cols, pixels};
+    return fsx_write_atomic(path, "PGM image", write_pgm, &im, err);
 }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "fsx.h"
+#include "tables.h"
 #include "model.h"
 #include "ranks.h"
 #include "rng.h"
@@ -84,17 +85,57 @@ static int check_set(const cfg_t *c, const dataset *d, const char *images,
     return 0;
 }
 
+/* A table's sizes: network.hidden takes the input and output layers from
+ * the data; else network.sizes must fit it. */
+static int table_sizes(run_t *r, cfg_t *c, err_t *err)
+{
+    const prep_t *p = &r->prep;
+    int n_out = p->task == PREP_CLASSIFICATION ? p->n_classes : p->n_targets;
+    if (c->n_hidden >= 0) {
+        c->sizes[0] = p->n_inputs;
+        c->sizes[c->n_layers] = n_out;
+        return 0;
+    }
+    char where[CFG_PATH_MAX + 64], path[CFG_PATH_MAX * 2];
+    cfg_where(c, "network.sizes", where, sizeof where);
+    cfg_data_path(c, c->train_table, path, sizeof path);
+    if (c->sizes[0] != p->n_inputs)
+        return err_set(err, ERR_INPUT, "%s: network.sizes: the input layer has %d units but %s "
+                       "gives %d inputs (%d feature columns, categories one-hot); set "
+                       "network.hidden instead to take the sizes from the data", where,
+                       c->sizes[0], path, p->n_inputs, p->n_features);
+    if (c->sizes[c->n_layers] != n_out)
+        return err_set(err, ERR_INPUT, "%s: network.sizes: the output layer has %d units but %s "
+                       "has %d %s; set network.hidden instead to take the sizes from the data",
+                       where, c->sizes[c->n_layers], path, n_out,
+                       p->task == PREP_CLASSIFICATION ? "classes" : "targets");
+    return 0;
+}
+
+/* A table: read, split, preprocessing fitted on the training rows. */
+static int load_table(run_t *r, cfg_t *c, err_t *err)
+{
+    if (tables_load(c, &r->prep, 1, &r->train, &r->test, err) != 0)
+        return -1;
+    r->has_prep = 1;
+    return table_sizes(r, c, err);
+}
+
 /* Training and test sets read and checked against the network's sizes;
  * fit and val are views of the training set, val its last data.validation
  * examples. */
-static int load_data(run_t *r, err_t *err)
+static int load_data(run_t *r, cfg_t *own, err_t *err)
 {
     const cfg_t *c = r->cfg;
-    if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, &r->train, err) != 0 ||
-        cli_load_data(c, c->test_images, c->test_labels, 0, &r->test, err) != 0 ||
-        check_set(c, &r->train, c->train_images, c->train_labels, err) != 0 ||
-        check_set(c, &r->test, c->test_images, c->test_labels, err) != 0)
+    if (c->train_table[0]) {
+        if (load_table(r, own, err) != 0)
+            return -1;
+    } else if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, &r->train, err) != 0 ||
+               cli_load_data(c, c->test_images, c->test_labels, 0, &r->test, err) != 0 ||
+               check_set(c, &r->train, c->train_images, c->train_labels, err) != 0 ||
+               check_set(c, &r->test, c->test_images, c->test_labels, err) != 0) {
         return -1;
+    }
     if (c->validation >= r->train.n) {
         char where[CFG_PATH_MAX + 64];
         cfg_where(c, "data.validation", where, sizeof where);
@@ -228,6 +269,25 @@ static int load_resume(run_t *r, err_t *err)
     return 0;
 }
 
+/* train.class_weights: balanced over the training rows' classes. */
+static int class_weights(run_t *r, err_t *err)
+{
+    if (r->cfg->class_weights != CFG_CLASS_WEIGHTS_BALANCED)
+        return 0;
+    if (!r->fit.labels) {
+        char where[CFG_PATH_MAX + 64];
+        cfg_where(r->cfg, "train.class_weights", where, sizeof where);
+        return err_set(err, ERR_INPUT, "%s: train.class_weights: balanced weighs classes, and "
+                       "this data has regression targets", where);
+    }
+    int n_out = r->net.sizes[r->net.n_layers];
+    if (!(r->class_w = malloc((size_t)n_out * sizeof *r->class_w)))
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    train_balanced_weights(&r->fit, n_out, r->class_w);
+    r->opts.class_weights = r->class_w;
+    return 0;
+}
+
 static int init_weights(run_t *r, err_t *err)
 {
     const cfg_t *c = r->cfg;
@@ -251,7 +311,11 @@ static int init_weights(run_t *r, err_t *err)
 int run_setup(run_t *r, const cfg_t *c, const run_args *args, err_t *err)
 {
     memset(r, 0, sizeof *r);
-    r->cfg = c;
+    cfg_t *own = malloc(sizeof *own);
+    if (!own)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    *own = *c;
+    r->cfg = c = own;
     r->args = *args;
     run_train_opts(c, &r->opts);
     r->opts.group = args->group;
@@ -259,12 +323,12 @@ int run_setup(run_t *r, const cfg_t *c, const run_args *args, err_t *err)
     r->opts.pause_after = args->pause_after;
     r->opts.on_checkpoint = save_checkpoint;
     r->opts.ckpt_user = r;
-    if (load_data(r, err) != 0 || check_memory(r, err) != 0 || check_outputs(r, err) != 0)
+    if (load_data(r, own, err) != 0 || check_memory(r, err) != 0 || check_outputs(r, err) != 0)
         return -1;
     r->config_text = malloc(CKPT_CONFIG_MAX);
     if (!r->config_text || ckpt_config_text(c, &r->fit, r->config_text, CKPT_CONFIG_MAX) != 0)
         return err_set(err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
-    return create_net(r, err) != 0 || init_weights(r, err) != 0 ? -1 : 0;
+    return create_net(r, err) != 0 || class_weights(r, err) != 0 || init_weights(r, err) != 0 ? -1 : 0;
 }
 
 uint64_t run_hash(const run_t *r)
@@ -335,10 +399,24 @@ static int keep_best(run_t *r, err_t *err)
     return 0;
 }
 
+/* The model file: the weights, and a table's preprocessing. */
+static int save_model(const run_t *r, const char *path, err_t *err)
+{
+    if (!r->has_prep)
+        return model_save(path, &r->net, err);
+    uint8_t *blob;
+    size_t len;
+    if (prep_write(&r->prep, &blob, &len, err) != 0)
+        return -1;
+    int rc = model_save_with(path, &r->net, blob, len, err);
+    free(blob);
+    return rc;
+}
+
 static int save_last(run_t *r, err_t *err)
 {
     snprintf(r->last_path, sizeof r->last_path, "%s.last", r->cfg->model_path);
-    if (model_save(r->last_path, &r->net, err) != 0)
+    if (save_model(r, r->last_path, err) != 0)
         return -1;
     r->last_saved = 1;
     return 0;
@@ -352,6 +430,14 @@ static int test_model(run_t *r, err_t *err)
     r->test_accuracy = t.accuracy;
     r->test_correct = t.correct;
     r->test_n = t.n;
+    r->test_f1 = t.macro_f1;
+    r->test_log_loss = t.log_loss;
+    r->regression = r->test.y != NULL;
+    if (r->regression) {
+        r->test_rmse = t.mean_rmse;
+        r->test_mae = t.mean_mae;
+        r->test_r2 = r->test_accuracy = t.mean_r2;
+    }
     r->tested = 1;
     return 0;
 }
@@ -366,7 +452,7 @@ int run_finish(run_t *r, err_t *err)
     if (test_model(r, err) != 0)
         return -1;
     if (c->model_path[0]) {
-        if (model_save(c->model_path, &r->net, err) != 0)
+        if (save_model(r, c->model_path, err) != 0)
             return -1;
         r->model_saved = 1;
     }
@@ -375,8 +461,12 @@ int run_finish(run_t *r, err_t *err)
 
 void run_free(run_t *r)
 {
+    if (r->has_prep)
+        prep_free(&r->prep);
+    free((cfg_t *)r->cfg);
     ckpt_free(&r->resumed);
     free(r->best.params);
+    free(r->class_w);
     free(r->config_text);
     net_free(&r->net);
     dataset_free(&r->train);

@@ -401,16 +401,20 @@ static int make_dirs(const char *path, err_t *err)
 
 #define RESULT_HEADER "eval_accuracy,best_accuracy,best_epoch,final_loss,test_accuracy,seconds"
 
+static int write_result_csv(FILE *f, const void *user)
+{
+    const sweep_result *r = user;
+    return fprintf(f, RESULT_HEADER "\n%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy,
+                   r->best_accuracy, r->best_epoch, r->final_loss, r->test_accuracy, r->seconds) < 0
+               ? -1
+               : 0;
+}
+
+/* Atomic, so that a trial's result.csv, whose presence means "finished",
+ * is never half there after a crash. */
 static int write_result(const char *path, const sweep_result *r, err_t *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s", path, strerror(errno));
-    fprintf(f, RESULT_HEADER "\n%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
-            r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
-    if ((ferror(f) | fclose(f)) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
-    return 0;
+    return fsx_write_atomic(path, "trial result", write_result_csv, r, err);
 }
 
 /* 1 and *r filled if path holds a finished trial's result, else 0. */
@@ -458,67 +462,99 @@ static int trial_config(const sweep_spec *s, const sweep_trial *t, const cfg_t *
     return 0;
 }
 
+static int write_cfg_yaml(FILE *f, const void *c)
+{
+    return cfg_write_yaml(c, f);
+}
+
 static int write_yaml(const char *path, const cfg_t *c, err_t *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s", path, strerror(errno));
-    int bad = cfg_write_yaml(c, f);
-    if ((bad | ferror(f) | fclose(f)) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
+    return fsx_write_atomic(path, "config", write_cfg_yaml, c, err);
+}
+
+/* The results tables: the trials ranked best first. */
+typedef struct {
+    const sweep_spec *s;
+    const sweep_trial *t;
+    const ranked *rk;
+    int n;
+} tables;
+
+/* Trial i's value of parameter k as the tables show it: bare (values are
+ * kept quoted for cfg_set). */
+static void bare_value(const tables *tb, int i, int k, char *v, size_t cap)
+{
+    size_t w = 0;
+    for (const char *p = tb->t[tb->rk[i].trial].values[k]; *p && w + 1 < cap; p++)
+        if (*p != '\'')
+            v[w++] = *p;
+    v[w] = '\0';
+}
+
+/* results.csv: fsx_write_atomic's callback (fsx checks ferror after). */
+static int write_results_csv(FILE *f, const void *user)
+{
+    const tables *tb = user;
+    const sweep_spec *s = tb->s;
+    fprintf(f, "rank,trial");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, ",%s", s->params[k].key);
+    fprintf(f, ",%s\n", RESULT_HEADER);
+    for (int i = 0; i < tb->n; i++) {
+        const sweep_result *r = &tb->rk[i].r;
+        fprintf(f, "%d,%d", i + 1, tb->rk[i].trial + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            char v[SWEEP_VALUE_MAX];
+            bare_value(tb, i, k, v, sizeof v);
+            fprintf(f, ",\"%s\"", v);
+        }
+        fprintf(f, ",%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
+                r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
+    }
     return 0;
 }
 
-/* results.csv, results.md, best.yaml from the finished trials. */
+/* results.md: fsx_write_atomic's callback (fsx checks ferror after). */
+static int write_results_md(FILE *f, const void *user)
+{
+    const tables *tb = user;
+    const sweep_spec *s = tb->s;
+    fprintf(f, "| rank | trial |");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, " %s |", s->params[k].key);
+    fprintf(f, " accuracy | best (epoch) | final loss | test accuracy | seconds |\n|---|---|");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, "---|");
+    fprintf(f, "---|---|---|---|---|\n");
+    for (int i = 0; i < tb->n; i++) {
+        const sweep_result *r = &tb->rk[i].r;
+        fprintf(f, "| %d | %d |", i + 1, tb->rk[i].trial + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            char v[SWEEP_VALUE_MAX];
+            bare_value(tb, i, k, v, sizeof v);
+            fprintf(f, " %s |", v);
+        }
+        fprintf(f, " %.2f%% | %.2f%% (%d) | %.4f | %.2f%% | %.1f |\n", 100 * r->eval_accuracy,
+                100 * r->best_accuracy, r->best_epoch, r->final_loss, 100 * r->test_accuracy,
+                r->seconds);
+    }
+    return 0;
+}
+
+/* results.csv, results.md, best.yaml from the finished trials, each
+ * written whole or not at all. */
 static int write_tables(const sweep_spec *s, const sweep_trial *t, const cfg_t *base,
                         ranked *rk, int n, err_t *err)
 {
     char path[CFG_PATH_MAX + 32];
     qsort(rk, (size_t)n, sizeof *rk, by_accuracy);
+    tables tb = {s, t, rk, n};
     snprintf(path, sizeof path, "%s/results.csv", s->dir);
-    FILE *csv = fopen(path, "w");
+    if (fsx_write_atomic(path, "sweep results", write_results_csv, &tb, err) != 0)
+        return -1;
     snprintf(path, sizeof path, "%s/results.md", s->dir);
-    FILE *md = fopen(path, "w");
-    if (!csv || !md) {
-        if (csv) fclose(csv);
-        if (md) fclose(md);
-        return err_set(err, ERR_RUNTIME, "%s: cannot write the results: %s", s->dir, strerror(errno));
-    }
-    fprintf(csv, "rank,trial");
-    fprintf(md, "| rank | trial |");
-    for (int k = 0; k < s->n_params; k++) {
-        fprintf(csv, ",%s", s->params[k].key);
-        fprintf(md, " %s |", s->params[k].key);
-    }
-    fprintf(csv, ",%s\n", RESULT_HEADER);
-    fprintf(md, " accuracy | best (epoch) | final loss | test accuracy | seconds |\n|---|---|");
-    for (int k = 0; k < s->n_params; k++)
-        fprintf(md, "---|");
-    fprintf(md, "---|---|---|---|---|\n");
-    for (int i = 0; i < n; i++) {
-        const sweep_result *r = &rk[i].r;
-        fprintf(csv, "%d,%d", i + 1, rk[i].trial + 1);
-        fprintf(md, "| %d | %d |", i + 1, rk[i].trial + 1);
-        for (int k = 0; k < s->n_params; k++) {
-            /* Values are kept quoted for cfg_set; tables show them bare. */
-            char v[SWEEP_VALUE_MAX];
-            size_t w = 0;
-            for (const char *p = t[rk[i].trial].values[k]; *p && w + 1 < sizeof v; p++)
-                if (*p != '\'')
-                    v[w++] = *p;
-            v[w] = '\0';
-            fprintf(csv, ",\"%s\"", v);
-            fprintf(md, " %s |", v);
-        }
-        fprintf(csv, ",%.6f,%.6f,%d,%.6f,%.6f,%.2f\n", r->eval_accuracy, r->best_accuracy,
-                r->best_epoch, r->final_loss, r->test_accuracy, r->seconds);
-        fprintf(md, " %.2f%% | %.2f%% (%d) | %.4f | %.2f%% | %.1f |\n", 100 * r->eval_accuracy,
-                100 * r->best_accuracy, r->best_epoch, r->final_loss, 100 * r->test_accuracy,
-                r->seconds);
-    }
-    int bad = (ferror(csv) | fclose(csv)) | (ferror(md) | fclose(md));
-    if (bad)
-        return err_set(err, ERR_RUNTIME, "%s: writing the results failed", s->dir);
+    if (fsx_write_atomic(path, "sweep results", write_results_md, &tb, err) != 0)
+        return -1;
     if (n == 0)
         return 0;
     /* The best trial's whole config: `nntrain -c best.yaml` trains it again,
@@ -937,19 +973,19 @@ static void rung_path(const sweep_spec *s, int i, int k, char *buf, size_t n)
     snprintf(buf + w, n - w, "/rung-%d.csv", k + 1);
 }
 
-static int write_rung(const char *path, const rung_rec *r, err_t *err)
+static int write_rung_csv(FILE *f, const void *user)
 {
-    char tmp[CFG_PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return err_set(err, ERR_RUNTIME, "%s: %s", tmp, strerror(errno));
+    const rung_rec *r = user;
     fprintf(f, RUNG_HEADER "\n%d,%d,%s,%.6f,%.6f,%.6f,%d,%.6f,%.6f,%.3f,%.3f,%.3f\n", r->rung + 1,
             r->epochs, SEG_STATUS[r->status], r->eval_accuracy, r->eval_loss, r->best_accuracy,
             r->best_epoch, r->final_loss, r->test_accuracy, r->seconds, r->start, r->end);
-    if ((ferror(f) | fflush(f) | fsync(fileno(f)) | fclose(f)) != 0 || rename(tmp, path) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
     return 0;
+}
+
+/* Atomic: a kill leaves the rung recorded whole or not at all. */
+static int write_rung(const char *path, const rung_rec *r, err_t *err)
+{
+    return fsx_write_atomic(path, "rung record", write_rung_csv, r, err);
 }
 
 static void read_rung(const char *path, rung_rec *r)
@@ -1318,6 +1354,96 @@ static int by_rung_then_metric(const void *a, const void *b)
     return x->trial - y->trial;
 }
 
+/* The tables of a halving / hyperband sweep, rows ranked. */
+typedef struct {
+    const sweep_spec *s;
+    rung_state *st;
+    const rung_row *rows;
+} rung_tables;
+
+static const char *why_stopped(const rung_rec *r)
+{
+    return r->status == SEG_COMPLETED ? "completed" : r->status == SEG_EARLY ? "early stop" : "halved";
+}
+
+static void bare(const char *quoted, char *v, size_t cap)
+{
+    size_t w = 0;
+    for (const char *p = quoted; *p && w + 1 < cap; p++)
+        if (*p != '\'')
+            v[w++] = *p;
+    v[w] = '\0';
+}
+
+/* results.csv: fsx_write_atomic's callback. */
+static int write_rung_results_csv(FILE *f, const void *user)
+{
+    const rung_tables *tb = user;
+    const sweep_spec *s = tb->s;
+    int hb = s->schedule == SWEEP_HYPERBAND;
+    fprintf(f, "rank,trial%s", hb ? ",bracket" : "");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, ",%s", s->params[k].key);
+    fprintf(f, ",eval_accuracy,eval_loss,best_accuracy,best_epoch,final_loss,test_accuracy,rung,"
+               "epochs,stopped,seconds\n");
+    for (int q = 0; q < tb->st->n; q++) {
+        const rung_row *w = &tb->rows[q];
+        const rung_rec *r = w->r;
+        fprintf(f, "%d,%d", q + 1, w->trial + 1);
+        if (hb)
+            fprintf(f, ",%d", tb->st->plan.of_trial[w->trial] + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            char v[SWEEP_VALUE_MAX];
+            bare(tb->st->t[w->trial].values[k], v, sizeof v);
+            fprintf(f, ",\"%s\"", v);
+        }
+        char test[32] = ""; /* a stopped trial has no final model to test */
+        if (r->test_accuracy >= 0)
+            snprintf(test, sizeof test, "%.6f", r->test_accuracy);
+        fprintf(f, ",%.6f,%.6f,%.6f,%d,%.6f,%s,%d,%d,%s,%.2f\n", r->eval_accuracy, r->eval_loss,
+                r->best_accuracy, r->best_epoch, r->final_loss, test, w->rung + 1, r->epochs,
+                why_stopped(r), w->seconds);
+    }
+    return 0;
+}
+
+/* results.md: fsx_write_atomic's callback. */
+static int write_rung_results_md(FILE *f, const void *user)
+{
+    const rung_tables *tb = user;
+    const sweep_spec *s = tb->s;
+    int hb = s->schedule == SWEEP_HYPERBAND;
+    fprintf(f, "| rank | trial |%s", hb ? " bracket |" : "");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, " %s |", s->params[k].key);
+    fprintf(f, " accuracy | loss | best (epoch) | final loss | test accuracy | rung | epochs "
+               "| stopped | seconds |\n|---|---|%s", hb ? "---|" : "");
+    for (int k = 0; k < s->n_params; k++)
+        fprintf(f, "---|");
+    fprintf(f, "---|---|---|---|---|---|---|---|---|\n");
+    for (int q = 0; q < tb->st->n; q++) {
+        const rung_row *w = &tb->rows[q];
+        const rung_rec *r = w->r;
+        int b = tb->st->plan.of_trial[w->trial];
+        fprintf(f, "| %d | %d |", q + 1, w->trial + 1);
+        if (hb)
+            fprintf(f, " %d |", b + 1);
+        for (int k = 0; k < s->n_params; k++) {
+            char v[SWEEP_VALUE_MAX];
+            bare(tb->st->t[w->trial].values[k], v, sizeof v);
+            fprintf(f, " %s |", v);
+        }
+        char test[32] = "-";
+        if (r->test_accuracy >= 0)
+            snprintf(test, sizeof test, "%.2f%%", 100 * r->test_accuracy);
+        fprintf(f, " %.2f%% | %.4f | %.2f%% (%d) | %.4f | %s | %d of %d | %d | %s | %.1f |\n",
+                100 * r->eval_accuracy, r->eval_loss, 100 * r->best_accuracy, r->best_epoch,
+                r->final_loss, test, w->rung + 1, tb->st->plan.b[b].n_rungs, r->epochs,
+                why_stopped(r), w->seconds);
+    }
+    return 0;
+}
+
 /* Tables of a halving / hyperband sweep: ranked by the rung reached (its
  * epochs), then the validation metric there, then trial number. */
 static int write_rung_tables(const sweep_spec *s, const cfg_t *base, err_t *err)
@@ -1353,74 +1479,17 @@ static int write_rung_tables(const sweep_spec *s, const cfg_t *base, err_t *err)
         for (int q = 0; q <= k; q++)
             rows[i].seconds += rec_of(&st, i, q)->seconds;
     }
-    FILE *csv = NULL, *md = NULL;
     char path[CFG_PATH_MAX + 32];
+    rung_tables tb = {s, &st, rows};
     if (rc == 0) {
         qsort(rows, (size_t)st.n, sizeof *rows, by_rung_then_metric);
         snprintf(path, sizeof path, "%s/results.csv", s->dir);
-        csv = fopen(path, "w");
-        snprintf(path, sizeof path, "%s/results.md", s->dir);
-        md = fopen(path, "w");
-        if (!csv || !md)
-            rc = err_set(err, ERR_RUNTIME, "%s: cannot write the results: %s", s->dir,
-                         strerror(errno));
+        rc = fsx_write_atomic(path, "sweep results", write_rung_results_csv, &tb, err);
     }
-    int hb = s->schedule == SWEEP_HYPERBAND;
     if (rc == 0) {
-        fprintf(csv, "rank,trial%s", hb ? ",bracket" : "");
-        fprintf(md, "| rank | trial |%s", hb ? " bracket |" : "");
-        for (int k = 0; k < s->n_params; k++) {
-            fprintf(csv, ",%s", s->params[k].key);
-            fprintf(md, " %s |", s->params[k].key);
-        }
-        fprintf(csv, ",eval_accuracy,eval_loss,best_accuracy,best_epoch,final_loss,"
-                     "test_accuracy,rung,epochs,stopped,seconds\n");
-        fprintf(md, " accuracy | loss | best (epoch) | final loss | test accuracy | rung | epochs "
-                    "| stopped | seconds |\n|---|---|%s", hb ? "---|" : "");
-        for (int k = 0; k < s->n_params; k++)
-            fprintf(md, "---|");
-        fprintf(md, "---|---|---|---|---|---|---|---|---|\n");
-        for (int q = 0; q < st.n; q++) {
-            const rung_row *w = &rows[q];
-            const rung_rec *r = w->r;
-            int b = st.plan.of_trial[w->trial];
-            const char *why = r->status == SEG_COMPLETED ? "completed"
-                              : r->status == SEG_EARLY   ? "early stop"
-                                                         : "halved";
-            fprintf(csv, "%d,%d", q + 1, w->trial + 1);
-            fprintf(md, "| %d | %d |", q + 1, w->trial + 1);
-            if (hb) {
-                fprintf(csv, ",%d", b + 1);
-                fprintf(md, " %d |", b + 1);
-            }
-            for (int k = 0; k < s->n_params; k++) {
-                char v[SWEEP_VALUE_MAX];
-                size_t n = 0;
-                for (const char *p = st.t[w->trial].values[k]; *p && n + 1 < sizeof v; p++)
-                    if (*p != '\'')
-                        v[n++] = *p;
-                v[n] = '\0';
-                fprintf(csv, ",\"%s\"", v);
-                fprintf(md, " %s |", v);
-            }
-            char test_csv[32] = "", test_md[32] = "-";
-            if (r->test_accuracy >= 0) {
-                snprintf(test_csv, sizeof test_csv, "%.6f", r->test_accuracy);
-                snprintf(test_md, sizeof test_md, "%.2f%%", 100 * r->test_accuracy);
-            }
-            fprintf(csv, ",%.6f,%.6f,%.6f,%d,%.6f,%s,%d,%d,%s,%.2f\n", r->eval_accuracy,
-                    r->eval_loss, r->best_accuracy, r->best_epoch, r->final_loss, test_csv,
-                    w->rung + 1, r->epochs, why, w->seconds);
-            fprintf(md, " %.2f%% | %.4f | %.2f%% (%d) | %.4f | %s | %d of %d | %d | %s | %.1f |\n",
-                    100 * r->eval_accuracy, r->eval_loss, 100 * r->best_accuracy, r->best_epoch,
-                    r->final_loss, test_md, w->rung + 1, st.plan.b[b].n_rungs, r->epochs, why,
-                    w->seconds);
-        }
+        snprintf(path, sizeof path, "%s/results.md", s->dir);
+        rc = fsx_write_atomic(path, "sweep results", write_rung_results_md, &tb, err);
     }
-    if (csv && (ferror(csv) | fclose(csv)) != 0 && rc == 0)
-        rc = err_set(err, ERR_RUNTIME, "%s: writing the results failed", s->dir);
-    if (md && (ferror(md) | fclose(md)) != 0 && rc == 0)
-        rc = err_set(err, ERR_RUNTIME, "%s: writing the results failed", s->dir);
     if (rc == 0 && st.n > 0) {
         char dir[CFG_PATH_MAX];
         cfg_t c;

@@ -328,6 +328,49 @@ badh bad-one 's|    train.learning_rate: \[.*\]|    train.learning_rate: [0.1]|;
     '22:11: sweep: halving needs at least 2 trials \(this sweep makes 1\)'
 badh bad-noval 's|  validation: 100|  validation: 0|' '22:11: sweep: .*train.monitor \(loss\) on a validation split, and data.validation is 0'
 
+# A table (CSV) under halving: parallel 1 and 2 agree, and the winner's
+# model is a straight run's, byte for byte.
+awk 'BEGIN { srand(7); print "a,b,color,answer"
+     for (i = 0; i < 300; i++) {
+         a = rand() * 4 - 2; b = rand() * 4 - 2; c = i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : "blue"
+         s = a + b + (c == "red" ? 1 : 0) + rand() - 0.5
+         printf "%.4f,%.4f,%s,%s\n", a, b, c, (s > 0.3 ? "yes" : "no") } }' > "$tmp/hcls.csv"
+cat > "$tmp/htab1.yaml" <<YAML
+data:
+  dir: $tmp
+  train: hcls.csv
+  label: answer
+  validation: 60
+network:
+  hidden: [8]
+  activation: tanh
+train:
+  optimizer: adam
+  learning_rate: 0.01
+  batch_size: 16
+  epochs: 8
+  seed: 5
+  threads: 1
+sweep:
+  dir: $tmp/htab1
+  method: halving
+  min_epochs: 2
+  eta: 2
+  parallel: 1
+  params:
+    train.learning_rate: [0.001, 0.003, 0.01, 0.03]
+    network.hidden: [[4], [16]]
+YAML
+sed "s|dir: $tmp/htab1|dir: $tmp/htab2|; s|parallel: 1|parallel: 2|" "$tmp/htab1.yaml" > "$tmp/htab2.yaml"
+expect 0 'successive halving spent 32 epochs of the 64' -- "$NNTRAIN" -q -c "$tmp/htab1.yaml"
+expect 0 'successive halving spent 32 epochs' -- "$NNTRAIN" -q -c "$tmp/htab2.yaml"
+cmp -s <(untimed "$tmp/htab1/results.csv") <(untimed "$tmp/htab2/results.csv") && ok \
+    || bad "halving on a table: parallel 2 results differ from parallel 1"
+win=$(sed -n '2s/^1,\([0-9]*\),.*/\1/p' "$tmp/htab1/results.csv")
+wdir=$tmp/htab1/trial-$(printf %03d "$win")
+expect 0 '' -- "$NNTRAIN" -q -c "$wdir/config.yaml" -s output.model="$tmp/htab-straight.model" -s output.metrics= -s output.checkpoint=
+cmp -s "$wdir/model" "$tmp/htab-straight.model" && ok || bad "halving on a table: the winner's model differs from a straight run's"
+
 # The shipped example, configs/sweep-halving.yaml, on 300 small 28x28
 # images (100 held out) in 3 epochs: rungs of 1 and 3 epochs.
 write_digits "$tmp/digits" 300

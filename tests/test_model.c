@@ -246,7 +246,7 @@ START_TEST(test_bad_magic_and_version)
     wr32(raw + 8, 7);
     fix_crc(raw, n);
     write_all(p, raw, n);
-    expect_fail(p, "model format version 7 is newer than this nntrain reads (1)");
+    expect_fail(p, "model format version 7 is newer than this nntrain reads (2)");
     wr32(raw + 8, 0);
     fix_crc(raw, n);
     write_all(p, raw, n);
@@ -448,7 +448,60 @@ START_TEST(test_overwrite)
 }
 END_TEST
 
+/* Version 2: a data section after the parameters round-trips byte for
+ * byte, is covered by the checksum and the length checks, and a model
+ * without one is still written as version 1. */
+START_TEST(test_data_section)
+{
+    const int sizes[] = {3, 4, 2};
+    const net_act act[] = {ACT_TANH, ACT_SOFTMAX};
+    net_t a, b;
+    make_net(&a, 2, sizes, act, COST_CROSS_ENTROPY);
+    const char *p = tpath(0, "x.bin");
+    const uint8_t extra[] = "a table model's preprocessing";
+    err_t err;
+    ck_assert_msg(model_save_with(p, &a, extra, sizeof extra, &err) == 0, "%s", err.msg);
+    uint8_t *got;
+    size_t got_len;
+    ck_assert_msg(model_load_with(p, &b, &got, &got_len, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(got_len, sizeof extra);
+    ck_assert_mem_eq(got, extra, sizeof extra);
+    ck_assert_mem_eq(b.params, a.params, a.n_params * sizeof(float));
+    free(got);
+    net_free(&b);
+    /* model_load takes it too, leaving the section. */
+    ck_assert_msg(model_load(p, &b, &err) == 0, "%s", err.msg);
+    net_free(&b);
+    size_t n;
+    unsigned char *raw = (unsigned char *)tu_read_file(p, &n);
+    ck_assert_int_eq(raw[8], 2); /* version */
+    ck_assert_uint_eq(n, (size_t)model_file_size(&a) + 4 + sizeof extra);
+    size_t section = (size_t)model_file_size(&a) - 4; /* where its length starts */
+    for (size_t i = section; i < n; i++) {
+        raw[i] ^= 0x01;
+        write_all(p, raw, n);
+        net_t c;
+        ck_assert_int_eq(model_load_with(p, &c, &got, &got_len, &err), -1);
+        ck_assert_ptr_null(got);
+        ck_assert_ptr_null(c.params);
+        raw[i] ^= 0x01;
+    }
+    for (size_t cut = section; cut < n; cut += 5) {
+        write_all(p, raw, cut);
+        expect_fail(p, "truncated");
+    }
+    free(raw);
+    /* Without a section: version 1, the bytes model_save writes. */
+    ck_assert_msg(model_save_with(p, &a, NULL, 0, &err) == 0, "%s", err.msg);
+    raw = (unsigned char *)tu_read_file(p, &n);
+    ck_assert_int_eq(raw[8], 1);
+    ck_assert_uint_eq(n, (size_t)model_file_size(&a));
+    free(raw);
+    net_free(&a);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("model", test_round_trip, test_exact_layout, test_flipped_byte,
         test_truncated, test_bad_magic_and_version, test_bad_fields,
         test_missing_and_not_regular, test_save_failures, test_old_file_survives,
-        test_overwrite)
+        test_overwrite, test_data_section)

@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses and runs each one in turn (never two at
 # once), FUZZ_SECONDS each; used by `make fuzz` (see tests/fuzz/README.md).
 #
-#   tests/fuzz/run.sh [HARNESS...]        default: cfg idx model ckpt pgm json
+#   tests/fuzz/run.sh [HARNESS...]        default: cfg idx model ckpt pgm json csv npy
 #   tests/fuzz/run.sh --corpus            rewrite the seed corpora with
 #                                         tests/fuzz/gen_corpus.c
 #
@@ -22,7 +22,7 @@ fz=$src/tests/fuzz
 secs=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-$PWD/build-fuzz}
 cc=${FUZZ_CC:-clang}
-targets=${*:-cfg idx model ckpt pgm json}
+targets=${*:-cfg idx model ckpt pgm json csv npy}
 mkdir -p "$build" "$fz/crashes"
 build=$(cd "$build" && pwd)
 
@@ -36,6 +36,8 @@ sources() {
     idx)   echo "src/idx.c src/err.c" ;;
     pgm)   echo "src/pgm.c src/err.c" ;;
     json)  echo "src/json.c src/err.c" ;;
+    csv)   echo "src/data/csv.c src/data/table.c src/cores.c src/err.c" ;;
+    npy)   echo "src/data/npy.c src/data/table.c src/err.c" ;;
     model) echo "src/model.c $core" ;;
     ckpt)  echo "src/ckpt.c src/model.c src/cfg.c src/idx.c $core" ;;
     *)     echo "run.sh: unknown harness '$1'" >&2; exit 2 ;;
@@ -84,6 +86,7 @@ for t in $targets; do
     cp "$fz/corpus/$t/"* "$work/"
     dict=""
     [ "$t" = cfg ] && dict="-dict=$fz/yaml.dict"
+    [ "$t" = csv ] && dict="-dict=$fz/csv.dict"
     log=$build/fuzz_$t.log
     before=$(count_crashes "$t")
     echo "fuzz: running fuzz_$t for ${secs}s (log: $log)"
