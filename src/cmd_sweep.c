@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "curves.h"
+#include "fsx.h"
 #include "ranks.h"
 #include "report.h"
 #include "sweep.h"
@@ -56,25 +57,29 @@ static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *use
 /* Keeps metrics.csv's header and its rows up to epoch `done` (the rest
  * were written after the checkpoint resumed from, by a run killed before
  * its next one): the resumed run appends them again. */
+typedef struct {
+    FILE *in;
+    int done;
+} trim_args;
+
+static int copy_rows(FILE *out, const void *user)
+{
+    const trim_args *t = user;
+    char line[4096];
+    for (int first = 1; fgets(line, sizeof line, t->in); first = 0)
+        if (first || atoi(line) <= t->done)
+            fputs(line, out);
+    return ferror(t->in) ? -1 : 0;
+}
+
 static int trim_metrics(const char *path, int done, err_t *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    trim_args t = {fopen(path, "r"), done};
+    if (!t.in)
         return 0; /* the run starts it */
-    char tmp[CFG_PATH_MAX + 16], line[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *o = fopen(tmp, "w");
-    if (!o) {
-        fclose(f);
-        return err_set(err, ERR_RUNTIME, "%s: %s", tmp, strerror(errno));
-    }
-    for (int first = 1; fgets(line, sizeof line, f); first = 0)
-        if (first || atoi(line) <= done)
-            fputs(line, o);
-    fclose(f);
-    if ((ferror(o) | fclose(o)) != 0 || rename(tmp, path) != 0)
-        return err_set(err, ERR_RUNTIME, "%s: write failed", path);
-    return 0;
+    int rc = fsx_write_atomic(path, "metrics", copy_rows, &t, err);
+    fclose(t.in);
+    return rc;
 }
 
 /* One segment of a halving / hyperband trial (sweep_seg_fn): on from the
