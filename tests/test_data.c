@@ -26,30 +26,6 @@
 #include "table.h"
 #include "testutil.h"
 
-static char pathbuf[4][512];
-
-static const char *tpath(int slot, const char *name)
-{
-    snprintf(pathbuf[slot], sizeof pathbuf[slot], "%s/%s", tmpdir, name);
-    return pathbuf[slot];
-}
-
-static void write_bytes(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_gz_bytes(const char *path, const void *buf, size_t n)
-{
-    gzFile f = gzopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(gzwrite(f, buf, (unsigned)n), (int)n);
-    ck_assert_int_eq(gzclose(f), Z_OK);
-}
-
 /* ---- the reference table ----------------------------------------------------
  * 6 rows: x0, x1, x2 (doubles, some awkward) and y (small integers). */
 #define REF_ROWS 6
@@ -233,7 +209,7 @@ static void write_zip(const char *path, int n, const char *const *names, unsigne
     put32(e + 12, (uint32_t)cdn);
     put32(e + 16, (uint32_t)cdoff);
     zn += 22;
-    write_bytes(path, z, zn);
+    tu_write_file(path, z, zn);
     free(z);
     free(cd);
 }
@@ -268,11 +244,11 @@ START_TEST(test_same_table_every_reader)
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         size_t n = ref_csv(buf, sizeof buf, v[i].delim, v[i].crlf, v[i].bom, v[i].quote);
-        const char *p = tpath(0, v[i].name);
+        const char *p = tu_path(0, v[i].name);
         if (v[i].gz)
-            write_gz_bytes(p, buf, n);
+            tu_write_gz(p, buf, n);
         else
-            write_bytes(p, buf, n);
+            tu_write_file(p, buf, n);
         for (int threads = 1; threads <= 3; threads++)
             for (long chunk = 1; chunk <= 1 << 20; chunk *= 32) {
                 csv_opts o;
@@ -299,13 +275,13 @@ START_TEST(test_same_table_every_reader)
         size_t xl, yl;
         unsigned char *xb = npy_image(d[i].xd, 2, xs, x, REF_ROWS * REF_X, &xl, d[i].version);
         unsigned char *yb = npy_image(d[i].yd, 1, ys, y, REF_ROWS, &yl, d[i].version);
-        write_bytes(tpath(0, "X.npy"), xb, xl);
-        write_bytes(tpath(1, "y.npy"), yb, yl);
+        tu_write_file(tu_path(0, "X.npy"), xb, xl);
+        tu_write_file(tu_path(1, "y.npy"), yb, yl);
         npy_array X, Y;
         err_t err;
         err_clear(&err);
-        ck_assert_msg(npy_read(tpath(0, "X.npy"), &X, &err) == 0, "%s", err.msg);
-        ck_assert_msg(npy_read(tpath(1, "y.npy"), &Y, &err) == 0, "%s", err.msg);
+        ck_assert_msg(npy_read(tu_path(0, "X.npy"), &X, &err) == 0, "%s", err.msg);
+        ck_assert_msg(npy_read(tu_path(1, "y.npy"), &Y, &err) == 0, "%s", err.msg);
         ck_assert_int_eq(X.ndim, 2);
         ck_assert_int_eq(Y.ndim, 1);
         ck_assert_msg(npy_to_table(&X, &Y, &t, &err) == 0, "%s", err.msg);
@@ -319,8 +295,8 @@ START_TEST(test_same_table_every_reader)
         unsigned char *datas[3] = {yb, yb, xb};
         size_t lens[3] = {yl, yl, xl};
         for (int deflated = 0; deflated <= 1; deflated++) {
-            write_zip(tpath(2, "d.npz"), 3, names, datas, lens, deflated);
-            ck_assert_msg(npz_read_xy(tpath(2, "d.npz"), NULL, NULL, &t, &err) == 0, "%s", err.msg);
+            write_zip(tu_path(2, "d.npz"), 3, names, datas, lens, deflated);
+            ck_assert_msg(npz_read_xy(tu_path(2, "d.npz"), NULL, NULL, &t, &err) == 0, "%s", err.msg);
             check_ref_table(&t, deflated ? "npz deflated" : "npz stored");
             table_free(&t);
         }
@@ -342,8 +318,8 @@ START_TEST(test_csv_quotes_text_missing)
         "3,\"\",?, x \n"
         "4,Smith,  7  ,NaN\r\n"
         "5,\"Smith, J\",,\"\"";
-    const char *p = tpath(0, "q.csv");
-    write_bytes(p, text, strlen(text));
+    const char *p = tu_path(0, "q.csv");
+    tu_write_file(p, text, strlen(text));
     for (long chunk = 1; chunk <= 4096; chunk *= 4)
         for (int threads = 1; threads <= 2; threads++) {
             csv_opts o;
@@ -385,7 +361,7 @@ START_TEST(test_csv_quotes_text_missing)
 
     /* headerless, own missing tokens: "-999" is missing, NA is text */
     const char *t2 = "1;-999\n2;NA\n";
-    write_bytes(p, t2, strlen(t2));
+    tu_write_file(p, t2, strlen(t2));
     csv_opts o;
     csv_opts_default(&o);
     o.header = 0;
@@ -408,7 +384,7 @@ START_TEST(test_csv_quotes_text_missing)
     for (int i = 0; i < 1000; i++)
         n += (size_t)snprintf(big + n, sizeof big - n, "%d,%d\n", i, i % 7);
     n += (size_t)snprintf(big + n, sizeof big - n, "x,7\n");
-    write_bytes(p, big, n);
+    tu_write_file(p, big, n);
     csv_opts_default(&o);
     o.chunk_bytes = 64;
     read_csv_ok(p, &o, &t);
@@ -496,8 +472,8 @@ START_TEST(test_csv_comma_locale)
     ck_assert(strtod("1.5", NULL) == 1.0); /* the locale really is in force */
 
     const char *text = "a,b\n1.5,2.2250738585072011e-308\n-0.125,123456789012345678901234567890\n";
-    const char *p = tpath(0, "loc.csv");
-    write_bytes(p, text, strlen(text));
+    const char *p = tu_path(0, "loc.csv");
+    tu_write_file(p, text, strlen(text));
     table t;
     for (int threads = 1; threads <= 2; threads++) {
         csv_opts o;
@@ -579,8 +555,8 @@ START_TEST(test_csv_hostile)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const csv_bad *c = &cases[i];
-        const char *p = tpath(0, "bad.csv");
-        write_bytes(p, c->bytes, c->len ? c->len : strlen(c->bytes));
+        const char *p = tu_path(0, "bad.csv");
+        tu_write_file(p, c->bytes, c->len ? c->len : strlen(c->bytes));
         for (int threads = 1; threads <= 2; threads++)
             for (long chunk = 1; chunk <= 1 << 20; chunk *= 1024) {
                 csv_opts o;
@@ -596,8 +572,8 @@ START_TEST(test_csv_hostile)
                 expect_csv_fail(p, &o, c->line, c->col, c->words, c->name);
             }
         /* and gzipped: the same message */
-        const char *g = tpath(1, "bad.csv.gz");
-        write_gz_bytes(g, c->bytes, c->len ? c->len : strlen(c->bytes));
+        const char *g = tu_path(1, "bad.csv.gz");
+        tu_write_gz(g, c->bytes, c->len ? c->len : strlen(c->bytes));
         csv_opts o;
         csv_opts_default(&o);
         if (c->header >= 0)
@@ -611,11 +587,11 @@ START_TEST(test_csv_hostile)
     /* a file that is not there, and a corrupt gzip stream */
     table t;
     err_t err;
-    ck_assert_int_eq(csv_read(tpath(0, "nope.csv"), NULL, &t, &err), -1);
+    ck_assert_int_eq(csv_read(tu_path(0, "nope.csv"), NULL, &t, &err), -1);
     ck_assert_msg(strstr(err.msg, "cannot open"), "%s", err.msg);
     unsigned char junk[64] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff};
-    write_bytes(tpath(0, "junk.csv.gz"), junk, sizeof junk);
-    ck_assert_int_eq(csv_read(tpath(0, "junk.csv.gz"), NULL, &t, &err), -1);
+    tu_write_file(tu_path(0, "junk.csv.gz"), junk, sizeof junk);
+    ck_assert_int_eq(csv_read(tu_path(0, "junk.csv.gz"), NULL, &t, &err), -1);
     ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "gzip"), "%s", err.msg);
 }
 END_TEST
@@ -625,7 +601,7 @@ END_TEST
  * limit: both within seconds, in bounded memory. */
 START_TEST(test_csv_huge_line_and_columns)
 {
-    const char *p = tpath(0, "line.csv.gz");
+    const char *p = tu_path(0, "line.csv.gz");
     gzFile f = gzopen(p, "wb1");
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(gzputs(f, "a,b\n1,"), 6);
@@ -647,7 +623,7 @@ START_TEST(test_csv_huge_line_and_columns)
     ck_assert_int_eq(gzclose(f), Z_OK);
     expect_csv_fail(p, &o, 2, 1, "the quote opened at line 2, column 3 is still open", "open quote");
 
-    const char *q = tpath(1, "cols.csv");
+    const char *q = tu_path(1, "cols.csv");
     FILE *g = fopen(q, "wb");
     ck_assert_ptr_nonnull(g);
     for (int i = 0; i < 1000000; i++)
@@ -694,7 +670,7 @@ START_TEST(test_npy_hostile)
     size_t n;
     unsigned char *good = npy_image("<f8", 2, xs, x, REF_ROWS * REF_X, &n, 1);
     unsigned char *b = malloc(n + 64);
-    const char *p = tpath(0, "bad.npy");
+    const char *p = tu_path(0, "bad.npy");
     char pre[600];
     snprintf(pre, sizeof pre, "%s: ", p);
     struct {
@@ -742,20 +718,20 @@ START_TEST(test_npy_hostile)
             memset(b + n, 0, (size_t)-cases[i].cut);
             m = n + (size_t)-cases[i].cut;
         }
-        write_bytes(p, b, m);
+        tu_write_file(p, b, m);
         expect_npy_fail(p, pre, cases[i].words, cases[i].name);
     }
     /* version 4.0 */
     memcpy(b, good, n);
     b[6] = 4;
-    write_bytes(p, b, n);
+    tu_write_file(p, b, n);
     expect_npy_fail(p, pre, "version 4.0 is unsupported", "version");
 
     /* .npz: a good archive, then damaged ones */
     long long ys[1] = {REF_ROWS};
     size_t yl;
     unsigned char *yb = npy_image("<i8", 1, ys, y, REF_ROWS, &yl, 1);
-    const char *z = tpath(1, "bad.npz");
+    const char *z = tu_path(1, "bad.npz");
     snprintf(pre, sizeof pre, "%s: ", z);
     const char *names[2] = {"X.npy", "y.npy"};
     unsigned char *datas[2] = {good, yb};
@@ -765,7 +741,7 @@ START_TEST(test_npy_hostile)
     size_t zl;
     unsigned char *zb = tu_read_file(z, &zl);
     zb[30 + 5 + 128 + 7] ^= 1; /* a data byte of X: the CRC must catch it */
-    write_bytes(z, zb, zl);
+    tu_write_file(z, zb, zl);
     expect_npy_fail(z, pre, "member 'X.npy': CRC-32 mismatch", "crc");
     free(zb);
 
@@ -773,7 +749,7 @@ START_TEST(test_npy_hostile)
     zb = tu_read_file(z, &zl);
     for (int i = 0; i < 16; i++)
         zb[30 + 5 + 2 + i] ^= 0x55; /* inside X's deflate stream */
-    write_bytes(z, zb, zl);
+    tu_write_file(z, zb, zl);
     expect_npy_fail(z, pre, "member 'X.npy'", "corrupt deflate");
     free(zb);
 
@@ -786,23 +762,23 @@ START_TEST(test_npy_hostile)
     zb[8] = 12; /* X's local method; the central one too: */
     size_t cdo = zl - 22 - (46 + 5) * 2;
     zb[cdo + 10] = 12;
-    write_bytes(z, zb, zl);
+    tu_write_file(z, zb, zl);
     expect_npy_fail(z, pre, "compression method 12 is unsupported", "method");
     zb[cdo + 10] = 8;
     zb[cdo + 24] = 0xff; /* uncompressed size claims 4 GB from 128 bytes */
     zb[cdo + 25] = 0xff;
     zb[cdo + 26] = 0xff;
     zb[cdo + 27] = 0x7f;
-    write_bytes(z, zb, zl);
+    tu_write_file(z, zb, zl);
     expect_npy_fail(z, pre, "cannot inflate from", "inflate bomb");
     zb[cdo + 42] = 0xf0; /* local header offset past the directory */
     zb[cdo + 43] = 0xff;
-    write_bytes(z, zb, zl);
+    tu_write_file(z, zb, zl);
     expect_npy_fail(z, pre, "local header missing or bad", "local offset");
-    write_bytes(z, zb, 100); /* cut: no end record */
+    tu_write_file(z, zb, 100); /* cut: no end record */
     expect_npy_fail(z, pre, "not a zip archive", "cut zip");
     free(zb);
-    write_bytes(z, "PK\x05\x06", 4);
+    tu_write_file(z, "PK\x05\x06", 4);
     expect_npy_fail(z, pre, "not a zip archive", "tiny zip");
 
     /* X and y disagree; an infinite value */

@@ -13,31 +13,6 @@
 #include "idx.h"
 #include "testutil.h"
 
-static char pathbuf[4][512];
-
-/* A path inside tmpdir; slot keeps up to 4 alive at once. */
-static const char *tpath(int slot, const char *name)
-{
-    snprintf(pathbuf[slot], sizeof pathbuf[slot], "%s/%s", tmpdir, name);
-    return pathbuf[slot];
-}
-
-static void write_bytes(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_gz_bytes(const char *path, const void *buf, size_t n)
-{
-    gzFile f = gzopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(gzwrite(f, buf, (unsigned)n), (int)n);
-    ck_assert_int_eq(gzclose(f), Z_OK);
-}
-
 /* Deterministic noise: incompressible, so gzip stores it verbatim. */
 static void fill_noise(uint8_t *p, size_t n, uint32_t seed)
 {
@@ -66,7 +41,7 @@ static void expect_fail(const char *path, const char *w1, const char *w2)
 
 static void round_trip(int gz)
 {
-    const char *p = tpath(0, gz ? "a.idx.gz" : "a.idx");
+    const char *p = tu_path(0, gz ? "a.idx.gz" : "a.idx");
     int dims[3] = {3, 4, 5};
     uint8_t data[60];
     fill_noise(data, sizeof data, 7);
@@ -124,7 +99,7 @@ static void write_set(const char *ip, const char *lp, int n, int rows, int cols,
 
 START_TEST(test_dataset_good)
 {
-    const char *ip = tpath(0, "img.gz"), *lp = tpath(1, "lbl");
+    const char *ip = tu_path(0, "img.gz"), *lp = tu_path(1, "lbl");
     write_set(ip, lp, 12, 2, 3, 1);
     dataset d;
     err_t err;
@@ -143,7 +118,7 @@ END_TEST
 
 START_TEST(test_dataset_max_n)
 {
-    const char *ip = tpath(0, "img"), *lp = tpath(1, "lbl");
+    const char *ip = tu_path(0, "img"), *lp = tu_path(1, "lbl");
     write_set(ip, lp, 10, 4, 4, 0);
     dataset d;
     err_t err;
@@ -164,63 +139,63 @@ END_TEST
 
 START_TEST(test_bad_magic)
 {
-    const char *p = tpath(0, "x.idx");
+    const char *p = tu_path(0, "x.idx");
     const unsigned char b[] = {'P', 'K', 0x03, 0x04, 0, 0, 0, 1, 42};
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "not an IDX file", "0x50 0x4b 0x03 0x04");
 
     /* Gzipped twice: one layer comes off, the other shows as magic. */
-    const char *q = tpath(1, "x.idx.gz");
-    const char *r = tpath(2, "x.idx.gz.gz");
+    const char *q = tu_path(1, "x.idx.gz");
+    const char *r = tu_path(2, "x.idx.gz.gz");
     int dims[1] = {3};
     uint8_t d[3] = {1, 2, 3};
     err_t err;
     ck_assert_int_eq(idx_write(q, 1, dims, d, 1, &err), 0);
     size_t n;
     unsigned char *raw = tu_read_file(q, &n);
-    write_gz_bytes(r, raw, n);
+    tu_write_gz(r, raw, n);
     free(raw);
     expect_fail(r, "not an IDX file", "0x1f 0x8b");
 
     /* Too short even for the magic. */
-    write_bytes(p, b, 2);
+    tu_write_file(p, b, 2);
     expect_fail(p, "truncated", NULL);
 }
 END_TEST
 
 START_TEST(test_wrong_type)
 {
-    const char *p = tpath(0, "f.idx");
+    const char *p = tu_path(0, "f.idx");
     const unsigned char b[] = {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0};
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "0x0D", "float");
 
     const unsigned char c[] = {0, 0, 0x42, 1, 0, 0, 0, 1, 0};
-    write_bytes(p, c, sizeof c);
+    tu_write_file(p, c, sizeof c);
     expect_fail(p, "0x42", "unsupported");
 }
 END_TEST
 
 START_TEST(test_zero_dim)
 {
-    const char *p = tpath(0, "z.idx");
+    const char *p = tu_path(0, "z.idx");
     const unsigned char b[] = {0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0, 0};
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "dimension 2 is 0", NULL);
 }
 END_TEST
 
 START_TEST(test_dims_count)
 {
-    const char *p = tpath(0, "d.idx");
+    const char *p = tu_path(0, "d.idx");
     unsigned char b[4 + 4 * 5 + 1] = {0, 0, 8, 5};
     for (int i = 0; i < 5; i++)
         b[4 + 4 * i + 3] = 1;
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "5 dimensions", "expected 1 to 4");
 
     b[3] = 0;
-    write_bytes(p, b, 4);
+    tu_write_file(p, b, 4);
     expect_fail(p, "0 dimensions", NULL);
 }
 END_TEST
@@ -228,23 +203,23 @@ END_TEST
 START_TEST(test_too_large)
 {
     /* 65536 x 65536 = 2^32 bytes: rejected from the header alone. */
-    const char *p = tpath(0, "big.idx");
+    const char *p = tu_path(0, "big.idx");
     const unsigned char b[] = {0, 0, 8, 2, 0, 1, 0, 0, 0, 1, 0, 0, 1, 2, 3};
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "too large", NULL);
 }
 END_TEST
 
 START_TEST(test_truncated_raw)
 {
-    const char *p = tpath(0, "t.idx");
+    const char *p = tu_path(0, "t.idx");
     /* Header says 2x5 = 10 bytes; only 7 follow. */
     const unsigned char b[] = {0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 5, 1, 2, 3, 4, 5, 6, 7};
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "truncated", "2x5 = 10 data bytes, file has 7");
 
     /* Cut inside the dimension sizes. */
-    write_bytes(p, b, 9);
+    tu_write_file(p, b, 9);
     expect_fail(p, "truncated", NULL);
 }
 END_TEST
@@ -252,13 +227,13 @@ END_TEST
 START_TEST(test_truncated_gz)
 {
     /* A complete gzip stream of a short IDX file. */
-    const char *p = tpath(0, "t.idx.gz");
+    const char *p = tu_path(0, "t.idx.gz");
     const unsigned char b[] = {0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3};
-    write_gz_bytes(p, b, sizeof b);
+    tu_write_gz(p, b, sizeof b);
     expect_fail(p, "truncated", "= 10 data bytes, file has 3");
 
     /* A valid gzip file of a valid IDX file, cut in half. */
-    const char *q = tpath(1, "cut.idx.gz");
+    const char *q = tu_path(1, "cut.idx.gz");
     int dims[1] = {50000};
     uint8_t *data = malloc(50000);
     fill_noise(data, 50000, 3);
@@ -267,12 +242,12 @@ START_TEST(test_truncated_gz)
     free(data);
     size_t n;
     unsigned char *raw = tu_read_file(q, &n);
-    write_bytes(q, raw, n / 2);
+    tu_write_file(q, raw, n / 2);
     expect_fail(q, "truncated", NULL);
 
     /* Cut inside the 8-byte gzip trailer: every data byte is there, but the
      * stream's CRC cannot be checked. */
-    write_bytes(q, raw, n - 3);
+    tu_write_file(q, raw, n - 3);
     expect_fail(q, "truncated", NULL);
     free(raw);
 }
@@ -288,7 +263,7 @@ START_TEST(test_round_trip_growth)
     fill_noise(data, (size_t)sizes[3], 11);
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         for (int gz = 0; gz <= (i == 3); gz++) {
-            const char *p = tpath(0, gz ? "g.idx.gz" : "g.idx");
+            const char *p = tu_path(0, gz ? "g.idx.gz" : "g.idx");
             err_t err;
             idx_array a;
             ck_assert_msg(idx_write(p, 1, &sizes[i], data, gz, &err) == 0, "%s", err.msg);
@@ -306,7 +281,7 @@ END_TEST
  * right count. */
 START_TEST(test_truncated_at_growth_step)
 {
-    const char *p = tpath(0, "step.idx");
+    const char *p = tu_path(0, "step.idx");
     int dims[1] = {4 << 20};
     uint8_t *data = calloc((size_t)dims[0], 1);
     ck_assert_ptr_nonnull(data);
@@ -341,9 +316,9 @@ START_TEST(test_truncated_huge_claim)
 {
     const unsigned char b[] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0x9c, 0x40, 0, 0, 0x9c, 0x40,
                                1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    const char *paths[2] = {tpath(0, "huge.idx"), tpath(1, "huge.idx.gz")};
-    write_bytes(paths[0], b, sizeof b);
-    write_gz_bytes(paths[1], b, sizeof b);
+    const char *paths[2] = {tu_path(0, "huge.idx"), tu_path(1, "huge.idx.gz")};
+    tu_write_file(paths[0], b, sizeof b);
+    tu_write_gz(paths[1], b, sizeof b);
     for (int i = 0; i < 2; i++) {
         struct rlimit old, lim;
         ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
@@ -374,13 +349,13 @@ END_TEST
 
 START_TEST(test_trailing)
 {
-    const char *p = tpath(0, "tr.idx");
+    const char *p = tu_path(0, "tr.idx");
     const unsigned char b[] = {0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3, 4, 5};
-    write_bytes(p, b, sizeof b);
+    tu_write_file(p, b, sizeof b);
     expect_fail(p, "trailing bytes", "file has 5 (2 extra)");
 
-    const char *q = tpath(1, "tr.idx.gz");
-    write_gz_bytes(q, b, sizeof b);
+    const char *q = tu_path(1, "tr.idx.gz");
+    tu_write_gz(q, b, sizeof b);
     expect_fail(q, "trailing", NULL);
 }
 END_TEST
@@ -389,7 +364,7 @@ START_TEST(test_corrupt_gz)
 {
     /* Noise is stored verbatim by deflate, so flipping bytes in the middle
      * leaves every length intact and only the CRC catches it. */
-    const char *p = tpath(0, "c.idx.gz");
+    const char *p = tu_path(0, "c.idx.gz");
     int dims[2] = {100, 100};
     uint8_t data[10000];
     fill_noise(data, sizeof data, 11);
@@ -399,20 +374,20 @@ START_TEST(test_corrupt_gz)
     unsigned char *raw = tu_read_file(p, &n);
     for (size_t i = n / 2; i < n / 2 + 4; i++)
         raw[i] ^= 0xA5;
-    write_bytes(p, raw, n);
+    tu_write_file(p, raw, n);
     free(raw);
     expect_fail(p, "corrupt", NULL);
 
     /* Compressible data: a flipped byte breaks the Huffman-coded stream
      * somehow; whatever zlib says, the read must fail and name the file. */
-    const char *q = tpath(1, "c2.idx.gz");
+    const char *q = tu_path(1, "c2.idx.gz");
     for (int i = 0; i < 10000; i++)
         data[i] = (uint8_t)(i % 17);
     ck_assert_msg(idx_write(q, 2, dims, data, 1, &err) == 0, "%s", err.msg);
     raw = tu_read_file(q, &n);
     for (size_t i = n / 2; i < n / 2 + 4; i++)
         raw[i] ^= 0xFF;
-    write_bytes(q, raw, n);
+    tu_write_file(q, raw, n);
     free(raw);
     expect_fail(q, NULL, NULL);
 }
@@ -420,7 +395,7 @@ END_TEST
 
 START_TEST(test_missing_file)
 {
-    const char *p = tpath(0, "nope.idx");
+    const char *p = tu_path(0, "nope.idx");
     expect_fail(p, "cannot open", "No such file");
 
     dataset d;
@@ -433,7 +408,7 @@ END_TEST
 
 START_TEST(test_count_mismatch)
 {
-    const char *ip = tpath(0, "img"), *lp = tpath(1, "lbl");
+    const char *ip = tu_path(0, "img"), *lp = tu_path(1, "lbl");
     write_set(ip, lp, 5, 2, 2, 0);
     int ldims[1] = {4};
     uint8_t lb[4] = {0};
@@ -450,7 +425,7 @@ END_TEST
 
 START_TEST(test_images_1dim)
 {
-    const char *ip = tpath(0, "img"), *lp = tpath(1, "lbl");
+    const char *ip = tu_path(0, "img"), *lp = tu_path(1, "lbl");
     int dims[1] = {4};
     uint8_t b[4] = {0};
     err_t err;
@@ -469,7 +444,7 @@ END_TEST
 
 START_TEST(test_write_errors)
 {
-    const char *p = tpath(0, "no/such/dir/x.idx");
+    const char *p = tu_path(0, "no/such/dir/x.idx");
     int dims[1] = {3};
     uint8_t b[3] = {1, 2, 3};
     err_t err;
@@ -479,7 +454,7 @@ START_TEST(test_write_errors)
     ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "cannot create"), "%s", err.msg);
 
     int bad[1] = {0};
-    ck_assert_int_eq(idx_write(tpath(1, "y.idx"), 1, bad, b, 0, &err), -1);
+    ck_assert_int_eq(idx_write(tu_path(1, "y.idx"), 1, bad, b, 0, &err), -1);
     ck_assert_int_eq(err.code, ERR_INPUT);
 }
 END_TEST

@@ -17,21 +17,6 @@
 #include "rng.h"
 #include "testutil.h"
 
-static char pathbuf[2][512];
-
-static const char *tpath(int slot, const char *name)
-{
-    snprintf(pathbuf[slot], sizeof pathbuf[slot], "%s/%s", tmpdir, name);
-    return pathbuf[slot];
-}
-
-static void write_all(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-    ck_assert_int_eq(fclose(f), 0);
-}
 
 static uint32_t rd32(const unsigned char *p)
 {
@@ -89,7 +74,7 @@ static void round_trip(int L, const int *sizes, const net_act *act, net_cost cos
 {
     net_t a, b;
     make_net(&a, L, sizes, act, cost);
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     err_t err;
     ck_assert_msg(model_save(p, &a, &err) == 0, "%s", err.msg);
     ck_assert_msg(model_load(p, &b, &err) == 0, "%s", err.msg);
@@ -144,7 +129,7 @@ START_TEST(test_exact_layout)
     ck_assert_int_eq(net_create(&net, 1, sizes, act, COST_QUADRATIC, &err), 0);
     net.params[0] = 1.0f;  /* 0x3f800000 */
     net.params[1] = -2.0f; /* 0xc0000000 */
-    const char *p = tpath(0, "tiny.bin");
+    const char *p = tu_path(0, "tiny.bin");
     ck_assert_msg(model_save(p, &net, &err) == 0, "%s", err.msg);
     net_free(&net);
 
@@ -186,18 +171,18 @@ static unsigned char *saved_model(const char *p, size_t *n, net_t *keep)
 
 START_TEST(test_flipped_byte)
 {
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     size_t n;
     unsigned char *raw = saved_model(p, &n, NULL);
     /* Every byte of the params, and the stored crc itself. */
     for (size_t i = params_off(2); i < n; i++) {
         raw[i] ^= 0x10;
-        write_all(p, raw, n);
+        tu_write_file(p, raw, n);
         expect_fail(p, "checksum mismatch (file is corrupt)");
         raw[i] ^= 0x10;
     }
     /* Undone, it loads again. */
-    write_all(p, raw, n);
+    tu_write_file(p, raw, n);
     net_t net;
     err_t err;
     ck_assert_msg(model_load(p, &net, &err) == 0, "%s", err.msg);
@@ -208,22 +193,22 @@ END_TEST
 
 START_TEST(test_truncated)
 {
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     size_t n;
     unsigned char *raw = saved_model(p, &n, NULL);
     const size_t cuts[] = {0, 5, 8, 14, 30, params_off(2), params_off(2) + 7, n - 4, n - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        write_all(p, raw, cuts[i]);
+        tu_write_file(p, raw, cuts[i]);
         expect_fail(p, "truncated");
     }
-    write_all(p, raw, n - 1);
+    tu_write_file(p, raw, n - 1);
     expect_fail(p, "header says 32 params = 180 bytes, file has 179");
 
     /* One byte too many. */
     unsigned char *longer = malloc(n + 1);
     memcpy(longer, raw, n);
     longer[n] = 0;
-    write_all(p, longer, n + 1);
+    tu_write_file(p, longer, n + 1);
     expect_fail(p, "trailing bytes");
     free(longer);
     free(raw);
@@ -232,24 +217,24 @@ END_TEST
 
 START_TEST(test_bad_magic_and_version)
 {
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     size_t n;
     unsigned char *raw = saved_model(p, &n, NULL);
 
     raw[3] = 'X';
-    write_all(p, raw, n);
+    tu_write_file(p, raw, n);
     expect_fail(p, "not an nntrain model (bad magic)");
-    write_all(p, "GIF89a", 6);
+    tu_write_file(p, "GIF89a", 6);
     expect_fail(p, "bad magic");
     raw[3] = 'R';
 
     wr32(raw + 8, 7);
     fix_crc(raw, n);
-    write_all(p, raw, n);
+    tu_write_file(p, raw, n);
     expect_fail(p, "model format version 7 is newer than this nntrain reads (2)");
     wr32(raw + 8, 0);
     fix_crc(raw, n);
-    write_all(p, raw, n);
+    tu_write_file(p, raw, n);
     expect_fail(p, "version 0");
     free(raw);
 }
@@ -257,7 +242,7 @@ END_TEST
 
 START_TEST(test_bad_fields)
 {
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     size_t n;
     unsigned char *raw = saved_model(p, &n, NULL);
     unsigned char *b = malloc(n);
@@ -268,7 +253,7 @@ START_TEST(test_bad_fields)
         memcpy(b, raw, n);
         wr32(b + 12, layers[i]);
         fix_crc(b, n);
-        write_all(p, b, n);
+        tu_write_file(p, b, n);
         expect_fail(p, "layers; expected 1 to 16");
     }
 
@@ -278,7 +263,7 @@ START_TEST(test_bad_fields)
         memcpy(b, raw, n);
         wr32(b + 16 + 4, sizes[i]);
         fix_crc(b, n);
-        write_all(p, b, n);
+        tu_write_file(p, b, n);
         expect_fail(p, "layer size 1 is");
     }
 
@@ -286,26 +271,26 @@ START_TEST(test_bad_fields)
     memcpy(b, raw, n);
     wr32(b + 16 + 4, NET_MAX_UNITS);
     fix_crc(b, n);
-    write_all(p, b, n);
+    tu_write_file(p, b, n);
     expect_fail(p, "n_params");
 
     /* act (after 3 sizes) and cost out of range. */
     memcpy(b, raw, n);
     wr32(b + 16 + 12, ACT_COUNT);
     fix_crc(b, n);
-    write_all(p, b, n);
+    tu_write_file(p, b, n);
     expect_fail(p, "unknown activation");
     memcpy(b, raw, n);
     wr32(b + 16 + 12 + 8, COST_COUNT);
     fix_crc(b, n);
-    write_all(p, b, n);
+    tu_write_file(p, b, n);
     expect_fail(p, "unknown cost");
 
     /* n_params disagreeing with the sizes. */
     memcpy(b, raw, n);
     wr32(b + 16 + 12 + 8 + 4, 31);
     fix_crc(b, n);
-    write_all(p, b, n);
+    tu_write_file(p, b, n);
     expect_fail(p, "n_params is 31 but layer sizes 3-5-2 need 32");
 
     /* Each field in range, the combination not: net_create's message,
@@ -313,13 +298,13 @@ START_TEST(test_bad_fields)
     memcpy(b, raw, n);
     wr32(b + 16 + 12, ACT_SOFTMAX);
     fix_crc(b, n);
-    write_all(p, b, n);
+    tu_write_file(p, b, n);
     expect_fail(p, "softmax");
 
     /* A header field changed without fixing the crc. */
     memcpy(b, raw, n);
     wr32(b + 16 + 12, ACT_RELU);
-    write_all(p, b, n);
+    tu_write_file(p, b, n);
     expect_fail(p, "checksum mismatch");
 
     free(b);
@@ -329,7 +314,7 @@ END_TEST
 
 START_TEST(test_missing_and_not_regular)
 {
-    expect_fail(tpath(0, "none.bin"), "cannot open");
+    expect_fail(tu_path(0, "none.bin"), "cannot open");
     expect_fail(tmpdir, "not a regular file");
 }
 END_TEST
@@ -356,7 +341,7 @@ START_TEST(test_save_failures)
     make_net(&net, 1, sizes, act, COST_QUADRATIC);
     err_t err;
 
-    const char *p = tpath(0, "missing/m.bin");
+    const char *p = tu_path(0, "missing/m.bin");
     ck_assert_int_eq(model_save(p, &net, &err), -1);
     ck_assert_int_ne(err.code, ERR_OK);
     ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "No such file or directory"),
@@ -365,7 +350,7 @@ START_TEST(test_save_failures)
 
     /* The temp file is written, then rename fails (a directory is in the
      * way): it must be removed. */
-    p = tpath(0, "adir");
+    p = tu_path(0, "adir");
     ck_assert_int_eq(mkdir(p, 0700), 0);
     ck_assert_int_eq(model_save(p, &net, &err), -1);
     ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "rename"), "%s", err.msg);
@@ -373,9 +358,9 @@ START_TEST(test_save_failures)
 
     /* A read-only directory (meaningless as root, who may write anyway). */
     if (geteuid() != 0) {
-        const char *ro = tpath(1, "ro");
+        const char *ro = tu_path(1, "ro");
         ck_assert_int_eq(mkdir(ro, 0500), 0);
-        p = tpath(0, "ro/m.bin");
+        p = tu_path(0, "ro/m.bin");
         ck_assert_int_eq(model_save(p, &net, &err), -1);
         ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "Permission denied"), "%s", err.msg);
     }
@@ -387,7 +372,7 @@ END_TEST
  * RLIMIT_FSIZE makes writes past 4 KB fail with EFBIG (SIGXFSZ ignored). */
 START_TEST(test_old_file_survives)
 {
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     size_t n0;
     unsigned char *before = saved_model(p, &n0, NULL);
 
@@ -430,7 +415,7 @@ END_TEST
 /* Saving over an existing model replaces it. */
 START_TEST(test_overwrite)
 {
-    const char *p = tpath(0, "m.bin");
+    const char *p = tu_path(0, "m.bin");
     size_t n;
     free(saved_model(p, &n, NULL));
     int sizes[] = {2, 2};
@@ -457,7 +442,7 @@ START_TEST(test_data_section)
     const net_act act[] = {ACT_TANH, ACT_SOFTMAX};
     net_t a, b;
     make_net(&a, 2, sizes, act, COST_CROSS_ENTROPY);
-    const char *p = tpath(0, "x.bin");
+    const char *p = tu_path(0, "x.bin");
     const uint8_t extra[] = "a table model's preprocessing";
     err_t err;
     ck_assert_msg(model_save_with(p, &a, extra, sizeof extra, &err) == 0, "%s", err.msg);
@@ -479,7 +464,7 @@ START_TEST(test_data_section)
     size_t section = (size_t)model_file_size(&a) - 4; /* where its length starts */
     for (size_t i = section; i < n; i++) {
         raw[i] ^= 0x01;
-        write_all(p, raw, n);
+        tu_write_file(p, raw, n);
         net_t c;
         ck_assert_int_eq(model_load_with(p, &c, &got, &got_len, &err), -1);
         ck_assert_ptr_null(got);
@@ -487,7 +472,7 @@ START_TEST(test_data_section)
         raw[i] ^= 0x01;
     }
     for (size_t cut = section; cut < n; cut += 5) {
-        write_all(p, raw, cut);
+        tu_write_file(p, raw, cut);
         expect_fail(p, "truncated");
     }
     free(raw);

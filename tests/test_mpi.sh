@@ -83,6 +83,23 @@ for np in 2 3; do
     done
 done
 
+# --- a table (issue 20): every rank reads and splits it alike; the same bits ---------
+awk 'BEGIN { srand(5); print "p,q,r,s,label"
+     for (i = 0; i < 100; i++) { c = i % 2
+         printf "%.3f,%.3f,%.3f,%.3f,%s\n", rand() + c, rand(), rand() - c, rand(), (c ? "b" : "a") } }' \
+    > "$tmp/table.csv"
+TABLE=(-s data.train="$tmp/table.csv" -s data.test_fraction=0.1)
+run "${TABLE[@]}" -s output.model="$tmp/tref.model" >/dev/null || bad "single-process table run failed"
+for np in 2 3; do
+    rm -f "$tmp/tm.model"
+    out=$(mpi "$np" "${TABLE[@]}" -s output.model="$tmp/tm.model" 2>&1) || bad "table, -np $np failed: $out"
+    if cmp -s "$tmp/tm.model" "$tmp/tref.model"; then
+        ok; echo "table, mpirun -np $np: identical to the single-process model"
+    else
+        bad "table, mpirun -np $np: the model differs from the single-process run's"
+    fi
+done
+
 # --- rank roles: one banner, one accuracy line, one metrics file ---------------------
 out=$(bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np 3 "$NNTRAIN" -c "$tmp/run.yaml" -s output.metrics="$tmp/m.csv" 2>&1)
 [ "$(grep -c '^test accuracy' <<<"$out")" = 1 ] && ok || bad "-np 3: not exactly one test accuracy line: $out"

@@ -118,6 +118,17 @@ else
     echo "numpy missing: the .npy/.npz runs are skipped"
 fi
 
+# --- a sweep over a table: four trials ranked, the best config trains it again --------------------
+(cat "$tmp/cls.yaml"; printf 'sweep:\n  dir: %s/sw\n  method: grid\n  params:\n' "$tmp"
+ printf '    train.learning_rate: [0.005, 0.02]\n    network.hidden: [[4], [16]]\n') > "$tmp/sweep.yaml"
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/sweep.yaml" -s data.validation=40 2>&1) \
+    || bad "table sweep failed: $out"
+[ "$(grep -c '^| [0-9]' "$tmp/sw/results.md" 2>/dev/null)" = 4 ] && ok || bad "the table sweep should rank 4 trials: $out"
+best=$(sed -n 's/^| 1 | \([0-9]*\) |.*/\1/p' "$tmp/sw/results.md")
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/sw/best.yaml" -s output.model="$tmp/best.model" >/dev/null 2>&1
+cmp -s "$tmp/best.model" "$tmp/sw/trial-$(printf %03d "$best")/model" && ok \
+    || bad "best.yaml (trial $best) does not train the trial's model again"
+
 # --- bad tables: one message, exit 2 ------------------------------------------------------------
 C=("$NNTRAIN" -q -c "$tmp/cls.yaml")
 expect 2 "data.label 'nope': no such column \\(the columns: a, b, color, answer\\)" -- "${C[@]}" -s data.label=nope

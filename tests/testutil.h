@@ -3,6 +3,7 @@
 #define NNTRAIN_TESTUTIL_H
 
 #include <check.h>
+#include <zlib.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +72,32 @@ static inline void tu_rm_tree(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* A path inside tmpdir; slot (0..3) keeps up to four alive at once. */
+static char tu_paths[4][512] __attribute__((unused));
+static inline const char *tu_path(int slot, const char *name)
+{
+    snprintf(tu_paths[slot], sizeof tu_paths[slot], "%s/%s", tmpdir, name);
+    return tu_paths[slot];
+}
+
+/* Writes n bytes to path (replacing it), checked. */
+static inline void tu_write_file(const char *path, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "%s: cannot create", path);
+    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Writes n bytes to path gzipped (zlib), checked. */
+static inline void tu_write_gz(const char *path, const void *buf, size_t n)
+{
+    gzFile f = gzopen(path, "wb");
+    ck_assert_msg(f != NULL, "%s: cannot create", path);
+    ck_assert_int_eq(gzwrite(f, buf, (unsigned)n), (int)n);
+    ck_assert_int_eq(gzclose(f), Z_OK);
 }
 
 /* The whole of the file at path, in malloc'd memory with a NUL after it
