@@ -1189,6 +1189,129 @@ out:
     return rc;
 }
 
+/* The missing-value tokens of o into x (their lengths; whether one parses as a number). */
+static void missing_tokens(ctx *x, const csv_opts *o)
+{
+    for (int i = 0; i < CSV_MAX_MISSING && o->missing[i]; i++) {
+        x->miss[x->n_miss] = o->missing[i];
+        x->miss_len[x->n_miss] = strlen(o->missing[i]);
+        double v;
+        if (csv_parse_double(x->miss[x->n_miss], x->miss_len[x->n_miss], &v) == 1)
+            x->miss_numeric = 1;
+        x->n_miss++;
+    }
+}
+
+/* -1 unless o's delimiter is automatic (0) or one of , ; TAB | and its limits are > 0. */
+static int check_opts(const csv_opts *o, const char *path, err_t *err)
+{
+    if (o->delim && o->delim != ',' && o->delim != ';' && o->delim != '\t' && o->delim != '|')
+        return err_set(err, ERR_INPUT, "%s: delimiter '%c' is not one of , ; TAB |", path, o->delim);
+    if (o->max_record <= 0 || o->max_cols <= 0)
+        return err_set(err, ERR_INPUT, "%s: max_record and max_cols must be > 0", path);
+    return 0;
+}
+
+/* Opens path, finds the delimiter (unless set) and reads the first record into t's columns: r is
+ * left at the first data record (the header consumed). */
+static int open_table(reader *r, ctx *x, table *t, err_t *err)
+{
+    if (open_reader(r, x->path, err) < 0 || skip_blank(r, err) < 0)
+        return -1;
+    if (r->len == 0)
+        return err_set(err, ERR_INPUT, "%s:%lld:1: empty file: no header and no records", x->path, r->line);
+    if (fill(r, 1 << 16, err) < 0)
+        return -1;
+    x->delim = x->o->delim ? x->o->delim : detect_delim(r->buf, r->len);
+    return first_record(r, x, t, err);
+}
+
+/* Pass 1's per-column findings for n_cols columns: x->kind, and *nf (none yet), *flipped and
+ * *miss zeroed. */
+static int column_findings(ctx *x, nonfinite_at **nf, uint8_t **flipped, long long **miss, err_t *err)
+{
+    const int nc = x->n_cols;
+    x->kind = calloc((size_t)nc, sizeof *x->kind);
+    *nf = calloc((size_t)nc, sizeof **nf);
+    *flipped = calloc((size_t)nc, 1);
+    *miss = calloc((size_t)nc, sizeof **miss);
+    if (!x->kind || !*nf || !*flipped || !*miss)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int c = 0; c < nc; c++)
+        (*nf)[c].off = -1;
+    return 0;
+}
+
+/* -1 with its line and column when a column that stayed numeric holds inf, nan or an out-of-range
+ * value: the first in the file. */
+static int refuse_nonfinite(const ctx *x, const table *t, const nonfinite_at *nf, const uint8_t *flipped,
+                            err_t *err)
+{
+    int worst = -1;
+    for (int c = 0; c < x->n_cols; c++)
+        if (!flipped[c] && nf[c].off >= 0 && (worst < 0 || nf[c].off < nf[worst].off))
+            worst = c;
+    if (worst < 0)
+        return 0;
+    /* its line and column: read the text again up to it (once, on the
+     * error path, so the parse loop keeps no line numbers) */
+    long long line = 0, col = 0;
+    if (text_position(x->path, nf[worst].off, &line, &col, err) < 0)
+        return -1;
+    return err_set(err, ERR_INPUT,
+                   "%s:%lld:%lld: column %d (\"%s\"): \"%s\" is not a finite number (inf, nan and "
+                   "out-of-range values are refused; write a missing value as one of the missing tokens)",
+                   x->path, line, col, worst + 1, t->cols[worst].name, nf[worst].text);
+}
+
+/* Shrinks the numeric columns to n_rows and fills in their missing flags (miss[c] of them); the
+ * flipped columns become text, with room for n_rows codes. *any_text: some column did. */
+static int settle_columns(table *t, int nc, const uint8_t *flipped, const long long *miss, int *any_text,
+                          err_t *err)
+{
+    for (int c = 0; c < nc; c++) {
+        table_col *col = &t->cols[c];
+        if (flipped[c]) {
+            *any_text = 1;
+            free(col->num);
+            col->num = NULL;
+            col->kind = TABLE_TEXT;
+            col->code = malloc((size_t)t->n_rows * sizeof *col->code);
+            if (!col->code)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            continue;
+        }
+        double *p = realloc(col->num, (size_t)t->n_rows * sizeof *p);
+        if (p)
+            col->num = p;
+        if (miss[c]) {
+            col->missing = calloc((size_t)t->n_rows, 1);
+            if (!col->missing)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            for (long long i = 0; i < t->n_rows; i++)
+                col->missing[i] = isnan(col->num[i]) != 0;
+            col->n_missing = miss[c];
+        }
+    }
+    return 0;
+}
+
+/* Pass 2 with an intern table per column: the flipped columns keep their categories. */
+static int text_columns(ctx *x, table *t, const uint8_t *flipped, err_t *err)
+{
+    x->interns = calloc((size_t)x->n_cols, sizeof *x->interns);
+    if (!x->interns)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int e = pass2(x, t, err);
+    for (int c = 0; c < x->n_cols; c++) {
+        if (e == 0 && flipped[c])
+            table_intern_move(&x->interns[c], &t->cols[c]);
+        else
+            table_intern_free(&x->interns[c]);
+    }
+    return e < 0 ? -1 : 0;
+}
+
 int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
 {
     csv_opts def;
@@ -1203,49 +1326,17 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
     x.path = path;
     x.t = out;
     x.err = err;
-    for (int i = 0; i < CSV_MAX_MISSING && opts->missing[i]; i++) {
-        x.miss[x.n_miss] = opts->missing[i];
-        x.miss_len[x.n_miss] = strlen(opts->missing[i]);
-        double v;
-        if (csv_parse_double(x.miss[x.n_miss], x.miss_len[x.n_miss], &v) == 1)
-            x.miss_numeric = 1;
-        x.n_miss++;
-    }
-    if (opts->delim && opts->delim != ',' && opts->delim != ';' && opts->delim != '\t' &&
-        opts->delim != '|')
-        return err_set(err, ERR_INPUT, "%s: delimiter '%c' is not one of , ; TAB |", path, opts->delim);
-    if (opts->max_record <= 0 || opts->max_cols <= 0)
-        return err_set(err, ERR_INPUT, "%s: max_record and max_cols must be > 0", path);
+    missing_tokens(&x, opts);
+    if (check_opts(opts, path, err) < 0)
+        return -1;
 
     reader r;
     nonfinite_at *nf = NULL;
     uint8_t *flipped = NULL;
     long long *miss = NULL;
-    int rc = -1;
-    if (open_reader(&r, path, err) < 0)
+    int rc = -1, any_text = 0;
+    if (open_table(&r, &x, out, err) < 0 || column_findings(&x, &nf, &flipped, &miss, err) < 0)
         goto out;
-    if (skip_blank(&r, err) < 0)
-        goto out;
-    if (r.len == 0) {
-        err_set(err, ERR_INPUT, "%s:%lld:1: empty file: no header and no records", path, r.line);
-        goto out;
-    }
-    if (fill(&r, 1 << 16, err) < 0)
-        goto out;
-    x.delim = opts->delim ? opts->delim : detect_delim(r.buf, r.len);
-    if (first_record(&r, &x, out, err) < 0)
-        goto out;
-    const int nc = x.n_cols;
-    x.kind = calloc((size_t)nc, sizeof *x.kind);
-    nf = calloc((size_t)nc, sizeof *nf);
-    flipped = calloc((size_t)nc, 1);
-    miss = calloc((size_t)nc, sizeof *miss);
-    if (!x.kind || !nf || !flipped || !miss) {
-        err_set(err, ERR_RUNTIME, "out of memory");
-        goto out;
-    }
-    for (int c = 0; c < nc; c++)
-        nf[c].off = -1;
     long long header_line = r.line;
     if (pass1(&r, &x, out, cores_resolve(opts->threads), nf, flipped, miss, err) < 0)
         goto out;
@@ -1254,68 +1345,12 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
                 header_line > 1 ? header_line - 1 : 1);
         goto out;
     }
-    /* inf/nan in a column that stayed numeric: the first in the file */
-    int worst = -1;
-    for (int c = 0; c < nc; c++)
-        if (!flipped[c] && nf[c].off >= 0 && (worst < 0 || nf[c].off < nf[worst].off))
-            worst = c;
-    if (worst >= 0) {
-        /* its line and column: read the text again up to it (once, on the
-         * error path, so the parse loop keeps no line numbers) */
-        long long line = 0, col = 0;
-        if (text_position(path, nf[worst].off, &line, &col, err) < 0)
-            goto out;
-        err_set(err, ERR_INPUT,
-                "%s:%lld:%lld: column %d (\"%s\"): \"%s\" is not a finite number (inf, nan and "
-                "out-of-range values are refused; write a missing value as one of the missing tokens)",
-                path, line, col, worst + 1, out->cols[worst].name, nf[worst].text);
+    if (refuse_nonfinite(&x, out, nf, flipped, err) < 0 ||
+        settle_columns(out, x.n_cols, flipped, miss, &any_text, err) < 0)
         goto out;
-    }
-    /* shrink and fill in the missing flags of numeric columns */
-    int any_text = 0;
-    for (int c = 0; c < nc; c++) {
-        table_col *col = &out->cols[c];
-        if (flipped[c]) {
-            any_text = 1;
-            free(col->num);
-            col->num = NULL;
-            col->kind = TABLE_TEXT;
-            col->code = malloc((size_t)out->n_rows * sizeof *col->code);
-            if (!col->code) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            continue;
-        }
-        double *p = realloc(col->num, (size_t)out->n_rows * sizeof *p);
-        if (p)
-            col->num = p;
-        if (miss[c]) {
-            col->missing = calloc((size_t)out->n_rows, 1);
-            if (!col->missing) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            for (long long i = 0; i < out->n_rows; i++)
-                col->missing[i] = isnan(col->num[i]) != 0;
-            col->n_missing = miss[c];
-        }
-    }
     if (any_text) {
         close_reader(&r);
-        x.interns = calloc((size_t)nc, sizeof *x.interns);
-        if (!x.interns) {
-            err_set(err, ERR_RUNTIME, "out of memory");
-            goto out;
-        }
-        int e = pass2(&x, out, err);
-        for (int c = 0; c < nc; c++) {
-            if (e == 0 && flipped[c])
-                table_intern_move(&x.interns[c], &out->cols[c]);
-            else
-                table_intern_free(&x.interns[c]);
-        }
-        if (e < 0)
+        if (text_columns(&x, out, flipped, err) < 0)
             goto out;
     }
     rc = 0;
