@@ -992,37 +992,198 @@ out:
     return rc;
 }
 
+/* Pass 1's working state for a chunk: np parts, taken by threads threads. */
+typedef struct {
+    part *parts;        /* [np] */
+    int np, threads;
+    size_t *target;     /* [np + 1] where part k + 1 should start, roughly */
+    size_t *split;      /* [np + 1] part k is buf[split[k]..split[k + 1]) */
+    long long cap_rows; /* rows allocated in t's numeric columns */
+} pass1_work;
+
+/* Frees w's parts and split points. */
+static void work_free(pass1_work *w)
+{
+    for (int k = 0; w->parts && k < w->np; k++) {
+        free(w->parts[k].vals);
+        free(w->parts[k].missing);
+        free(w->parts[k].flip);
+        free(w->parts[k].nonfinite);
+        free(w->parts[k].nonfinite_len);
+    }
+    free(w->parts);
+    free(w->target);
+    free(w->split);
+}
+
+/* Allocates w for nc columns: a few parts per thread, taken dynamically, so
+ * a thread slowed by another process does not hold the chunk up. */
+static int work_init(pass1_work *w, int threads, int nc, err_t *err)
+{
+    memset(w, 0, sizeof *w);
+    w->threads = threads;
+    w->np = threads > 1 ? 4 * threads : 1;
+    w->parts = calloc((size_t)w->np, sizeof *w->parts);
+    if (!w->parts)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int k = 0; k < w->np; k++) {
+        part *pk = &w->parts[k];
+        pk->missing = calloc((size_t)nc, sizeof *pk->missing);
+        pk->flip = calloc((size_t)nc, 1);
+        pk->nonfinite = malloc((size_t)nc * sizeof *pk->nonfinite);
+        pk->nonfinite_len = calloc((size_t)nc, sizeof *pk->nonfinite_len);
+        if (!pk->missing || !pk->flip || !pk->nonfinite || !pk->nonfinite_len)
+            return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    w->target = malloc((size_t)(w->np + 1) * sizeof *w->target);
+    w->split = malloc((size_t)(w->np + 1) * sizeof *w->split);
+    if (!w->target || !w->split)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    return 0;
+}
+
+/* Splits buf[0..end) into w->np parts at record boundaries near equal shares: w->split. */
+static void split_chunk(const char *buf, size_t end, char delim, pass1_work *w)
+{
+    const int np = w->np;
+    w->split[0] = 0;
+    if (np > 1) {
+        for (int k = 1; k < np; k++)
+            w->target[k - 1] = end / (size_t)np * (size_t)k;
+        long oq;
+        scan_bounds(buf, 0, end, delim, w->target, w->split + 1, np - 1, &oq);
+        for (int k = 1; k < np; k++)
+            if (w->split[k] > end)
+                w->split[k] = end;
+    }
+    w->split[np] = end;
+}
+
+/* Parses the parts of buf in parallel, each into its own part. */
+static void parse_parts(const ctx *x, const char *buf, pass1_work *w)
+{
+    const int nc = x->n_cols, np = w->np;
+    part *parts = w->parts;
+    const size_t *split = w->split;
+#pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1)
+    for (int k = 0; k < np; k++) {
+        for (int c = 0; c < nc; c++)
+            parts[k].nonfinite[c] = -1;
+        parse_part(x, buf, split[k], split[k + 1], &parts[k]);
+    }
+}
+
+/* -1 with the parts' first error in the file, if any. */
+static int part_failure(const reader *r, const ctx *x, const pass1_work *w, err_t *err)
+{
+    for (int k = 0; k < w->np; k++) {
+        if (w->parts[k].err_off == -2)
+            return err_set(err, ERR_RUNTIME, "%s: out of memory", x->path);
+        if (w->parts[k].err_off >= 0)
+            return fail_at(r, (size_t)w->parts[k].err_off, err, w->parts[k].err_msg);
+    }
+    return 0;
+}
+
+/* Grows t's nc numeric columns, doubling from 64 rows, to hold rows rows. */
+static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, const char *path, err_t *err)
+{
+    long long nc_rows = *cap_rows ? *cap_rows : 64;
+    while (nc_rows < rows)
+        nc_rows *= 2;
+    for (int c = 0; c < nc; c++) {
+        double *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
+        if (!p)
+            return err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", path, nc_rows);
+        t->cols[c].num = p;
+    }
+    *cap_rows = nc_rows;
+    return 0;
+}
+
+/* Copies the parts' row-major values into t's nc columns from row n0, in parallel over blocks of
+ * columns. */
+static void copy_rows(table *t, int nc, long long n0, const pass1_work *w)
+{
+    const int np = w->np;
+    const part *parts = w->parts;
+#pragma omp parallel for num_threads(w->threads) schedule(dynamic)
+    for (int c0 = 0; c0 < nc; c0 += 64) {
+        /* blocks of 64 columns x 256 rows stay in cache */
+        int c1 = c0 + 64 < nc ? c0 + 64 : nc;
+        long long r0 = n0;
+        for (int k = 0; k < np; k++) {
+            for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
+                long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
+                for (long long i = i0; i < i1; i++) {
+                    const double *src = parts[k].vals + (size_t)i * (size_t)nc;
+                    for (int c = c0; c < c1; c++)
+                        t->cols[c].num[r0 + i] = src[c];
+                }
+            }
+            r0 += parts[k].rows;
+        }
+    }
+}
+
+/* Merges the parts' findings into miss, flipped and nf (the first non-finite value per column),
+ * clearing them for the next chunk; a flipped column is text from now on. */
+static void merge_findings(const reader *r, ctx *x, pass1_work *w, nonfinite_at *nf, uint8_t *flipped,
+                           long long *miss)
+{
+    const int nc = x->n_cols;
+    for (int k = 0; k < w->np; k++)
+        for (int c = 0; c < nc; c++) {
+            part *pk = &w->parts[k];
+            miss[c] += pk->missing[c];
+            pk->missing[c] = 0;
+            if (pk->flip[c]) {
+                flipped[c] = 1;
+                pk->flip[c] = 0;
+            }
+            if (pk->nonfinite[c] >= 0 && nf[c].off < 0) {
+                nf[c].off = r->base + pk->nonfinite[c];
+                snprintf(nf[c].text, sizeof nf[c].text, "%.*s", (int)pk->nonfinite_len[c],
+                         r->buf + pk->nonfinite[c]);
+            }
+        }
+    for (int c = 0; c < nc; c++)
+        if (flipped[c])
+            x->kind[c] = TABLE_TEXT;
+}
+
+/* Pass 1 over the chunk buf[0..end): its records' numbers appended to t. */
+static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, nonfinite_at *nf,
+                       uint8_t *flipped, long long *miss, err_t *err)
+{
+    const int nc = x->n_cols;
+    split_chunk(r->buf, end, x->delim, w);
+    parse_parts(x, r->buf, w);
+    /* the first error in the file wins */
+    if (part_failure(r, x, w, err) < 0)
+        return -1;
+    long long add = 0;
+    for (int k = 0; k < w->np; k++)
+        add += w->parts[k].rows;
+    long long n0 = t->n_rows;
+    if (n0 + add > w->cap_rows && grow_rows(t, nc, n0 + add, &w->cap_rows, x->path, err) < 0)
+        return -1;
+    copy_rows(t, nc, n0, w);
+    t->n_rows = n0 + add;
+    merge_findings(r, x, w, nf, flipped, miss);
+    return 0;
+}
+
 /* Pass 1: every record, numbers into t. */
 static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uint8_t *flipped,
                  long long *miss, err_t *err)
 {
-    const int nc = x->n_cols;
     const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
-    /* a few parts per thread, taken dynamically: a thread slowed by
-     * another process does not hold the chunk up */
-    const int np = threads > 1 ? 4 * threads : 1;
-    part *parts = calloc((size_t)np, sizeof *parts);
+    pass1_work w;
     int rc = -1;
-    long long cap_rows = 0;
-    if (!parts)
-        return err_set(err, ERR_RUNTIME, "out of memory");
-    for (int k = 0; k < np; k++) {
-        parts[k].missing = calloc((size_t)nc, sizeof *parts[k].missing);
-        parts[k].flip = calloc((size_t)nc, 1);
-        parts[k].nonfinite = malloc((size_t)nc * sizeof *parts[k].nonfinite);
-        parts[k].nonfinite_len = calloc((size_t)nc, sizeof *parts[k].nonfinite_len);
-        if (!parts[k].missing || !parts[k].flip || !parts[k].nonfinite || !parts[k].nonfinite_len) {
-            err_set(err, ERR_RUNTIME, "out of memory");
-            goto out;
-        }
-    }
-    size_t *target = malloc((size_t)(np + 1) * sizeof *target);
-    size_t *split = malloc((size_t)(np + 1) * sizeof *split);
-    if (!target || !split) {
-        free(target);
-        free(split);
-        err_set(err, ERR_RUNTIME, "out of memory");
-        goto out;
+    if (work_init(&w, threads, x->n_cols, err) < 0) {
+        work_free(&w);
+        return -1;
     }
     for (;;) {
         size_t end;
@@ -1032,104 +1193,11 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
             rc = 0;
             break;
         }
-        /* split into parts at record boundaries */
-        split[0] = 0;
-        if (np > 1) {
-            for (int k = 1; k < np; k++)
-                target[k - 1] = end / (size_t)np * (size_t)k;
-            long oq;
-            scan_bounds(r->buf, 0, end, x->delim, target, split + 1, np - 1, &oq);
-            for (int k = 1; k < np; k++)
-                if (split[k] > end)
-                    split[k] = end;
-        }
-        split[np] = end;
-        const char *buf = r->buf;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-        for (int k = 0; k < np; k++) {
-            for (int c = 0; c < nc; c++)
-                parts[k].nonfinite[c] = -1;
-            parse_part(x, buf, split[k], split[k + 1], &parts[k]);
-        }
-        /* the first error in the file wins */
-        for (int k = 0; k < np; k++) {
-            if (parts[k].err_off == -2) {
-                err_set(err, ERR_RUNTIME, "%s: out of memory", x->path);
-                goto done;
-            }
-            if (parts[k].err_off >= 0) {
-                fail_at(r, (size_t)parts[k].err_off, err, parts[k].err_msg);
-                goto done;
-            }
-        }
-        long long add = 0;
-        for (int k = 0; k < np; k++)
-            add += parts[k].rows;
-        long long n0 = t->n_rows;
-        if (n0 + add > cap_rows) {
-            long long nc_rows = cap_rows ? cap_rows : 64;
-            while (nc_rows < n0 + add)
-                nc_rows *= 2;
-            for (int c = 0; c < nc; c++) {
-                double *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
-                if (!p) {
-                    err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", x->path, nc_rows);
-                    goto done;
-                }
-                t->cols[c].num = p;
-            }
-            cap_rows = nc_rows;
-        }
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-        for (int c0 = 0; c0 < nc; c0 += 64) {
-            /* blocks of 64 columns x 256 rows stay in cache */
-            int c1 = c0 + 64 < nc ? c0 + 64 : nc;
-            long long r0 = n0;
-            for (int k = 0; k < np; k++) {
-                for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
-                    long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
-                    for (long long i = i0; i < i1; i++) {
-                        const double *src = parts[k].vals + (size_t)i * (size_t)nc;
-                        for (int c = c0; c < c1; c++)
-                            t->cols[c].num[r0 + i] = src[c];
-                    }
-                }
-                r0 += parts[k].rows;
-            }
-        }
-        t->n_rows = n0 + add;
-        /* merge the per-part findings */
-        for (int k = 0; k < np; k++)
-            for (int c = 0; c < nc; c++) {
-                miss[c] += parts[k].missing[c];
-                parts[k].missing[c] = 0;
-                if (parts[k].flip[c]) {
-                    flipped[c] = 1;
-                    parts[k].flip[c] = 0;
-                }
-                if (parts[k].nonfinite[c] >= 0 && nf[c].off < 0) {
-                    nf[c].off = r->base + parts[k].nonfinite[c];
-                    snprintf(nf[c].text, sizeof nf[c].text, "%.*s", (int)parts[k].nonfinite_len[c],
-                             r->buf + parts[k].nonfinite[c]);
-                }
-            }
-        for (int c = 0; c < nc; c++)
-            if (flipped[c])
-                x->kind[c] = TABLE_TEXT;
+        if (pass1_chunk(r, x, t, end, &w, nf, flipped, miss, err) < 0)
+            break;
         consume(r, end);
     }
-done:
-    free(target);
-    free(split);
-out:
-    for (int k = 0; k < np; k++) {
-        free(parts[k].vals);
-        free(parts[k].missing);
-        free(parts[k].flip);
-        free(parts[k].nonfinite);
-        free(parts[k].nonfinite_len);
-    }
-    free(parts);
+    work_free(&w);
     return rc;
 }
 
