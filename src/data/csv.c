@@ -822,6 +822,87 @@ static char detect_delim(const char *buf, size_t n)
     return cand[best];
 }
 
+/* Grows the column names and their lengths (*cap of each) to twice as many, 64 at first. */
+static int grow_names(char ***names, size_t **lens, int *cap, err_t *err)
+{
+    *cap = *cap ? 2 * *cap : 64;
+    char **nn = realloc(*names, (size_t)*cap * sizeof *nn);
+    if (!nn)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    *names = nn;
+    size_t *nl = realloc(*lens, (size_t)*cap * sizeof *nl);
+    if (!nl)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    *lens = nl;
+    return 0;
+}
+
+/* Column nc's name from header field f (starting at buf[fs]), unescaped, into names[nc] and
+ * lens[nc]: valid UTF-8, its index when empty, unlike the names before it (seen). */
+static int header_name(const reader *r, const field *f, size_t fs, int nc, table_intern *seen,
+                       char **names, size_t *lens, err_t *err)
+{
+    char *s = malloc(f->n + 16);
+    if (!s)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    size_t k = 0;
+    for (size_t j = 0; j < f->n; j++) {
+        s[k++] = f->s[j];
+        if (f->esc && f->s[j] == '"')
+            j++;
+    }
+    s[k] = '\0';
+    names[nc] = s;
+    lens[nc] = k;
+    long bad = utf8_bad((unsigned char *)s, k);
+    if (bad >= 0)
+        return fail_at(r, (size_t)(f->s - r->buf) + (f->esc ? 0 : (size_t)bad), err,
+                       "invalid UTF-8 in a column name");
+    if (k == 0)
+        snprintf(s, 16, "%d", nc); /* unnamed: its 0-based index */
+    lens[nc] = strlen(s);
+    int32_t j = table_intern_add(seen, s, (uint32_t)lens[nc]);
+    if (j < 0)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    if (j != nc) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "duplicate column name \"%.500s\" (also column %d)", s, j + 1);
+        return fail_at(r, fs, err, msg);
+    }
+    return 0;
+}
+
+/* Makes t's nc columns, named from the header (names[c], taken) or by their 0-based index. */
+static int name_columns(table *t, const ctx *x, char **names, int nc, err_t *err)
+{
+    if (table_init(t, nc, err) < 0)
+        return -1;
+    for (int c = 0; c < nc; c++) {
+        if (x->o->header) {
+            t->cols[c].name = names[c];
+            names[c] = NULL;
+        } else {
+            t->cols[c].name = malloc(16);
+            if (!t->cols[c].name)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            snprintf(t->cols[c].name, 16, "%d", c);
+        }
+    }
+    return 0;
+}
+
+/* Consumes the header record, buf[0..len), unless it is longer than max_record. */
+static int consume_header(reader *r, const ctx *x, size_t len, err_t *err)
+{
+    if ((long)len > x->o->max_record) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "record longer than %ld bytes (the limit)", x->o->max_record);
+        return fail_at(r, 0, err, msg);
+    }
+    consume(r, len);
+    return 0;
+}
+
 /* Reads the first record: the number of columns and (with a header) the
  * names; the header record is consumed. */
 static int first_record(reader *r, ctx *x, table *t, err_t *err)
@@ -831,13 +912,11 @@ static int first_record(reader *r, ctx *x, table *t, err_t *err)
         return -1;
     /* the record is buf[0..end') where end' is its own end */
     size_t i = 0;
-    int nc = 0;
-    int cap = 0;
+    int nc = 0, cap = 0, rc = -1;
     char **names = NULL;
     size_t *lens = NULL;
     table_intern seen;
     memset(&seen, 0, sizeof seen);
-    int rc = -1;
     for (;;) {
         field f;
         size_t eoff;
@@ -853,90 +932,19 @@ static int first_record(reader *r, ctx *x, table *t, err_t *err)
             fail_at(r, fs, err, msg);
             goto out;
         }
-        if (nc == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nn = realloc(names, (size_t)cap * sizeof *nn);
-            if (!nn) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            names = nn;
-            size_t *nl = realloc(lens, (size_t)cap * sizeof *nl);
-            if (!nl) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            lens = nl;
-        }
-        names[nc] = NULL;
-        if (x->o->header) {
-            char *s = malloc(f.n + 16);
-            if (!s) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            size_t k = 0;
-            for (size_t j = 0; j < f.n; j++) {
-                s[k++] = f.s[j];
-                if (f.esc && f.s[j] == '"')
-                    j++;
-            }
-            s[k] = '\0';
-            names[nc] = s;
-            lens[nc] = k;
-            long bad = utf8_bad((unsigned char *)s, k);
-            if (bad >= 0) {
-                nc++;
-                fail_at(r, (size_t)(f.s - r->buf) + (f.esc ? 0 : (size_t)bad), err,
-                        "invalid UTF-8 in a column name");
-                goto out;
-            }
-            if (k == 0)
-                snprintf(s, 16, "%d", nc); /* unnamed: its 0-based index */
-            lens[nc] = strlen(s);
-            int32_t j = table_intern_add(&seen, s, (uint32_t)lens[nc]);
-            if (j < 0) {
-                nc++;
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            if (j != nc) {
-                char msg[600];
-                snprintf(msg, sizeof msg, "duplicate column name \"%.500s\" (also column %d)", s, j + 1);
-                nc++;
-                fail_at(r, fs, err, msg);
-                goto out;
-            }
-        }
-        nc++;
+        if (nc == cap && grow_names(&names, &lens, &cap, err) < 0)
+            goto out;
+        names[nc++] = NULL; /* counted now: freed at out */
+        if (x->o->header && header_name(r, &f, fs, nc - 1, &seen, names, lens, err) < 0)
+            goto out;
         if (f.end_of_record)
             break;
     }
-    if (table_init(t, nc, err) < 0)
+    if (name_columns(t, x, names, nc, err) < 0)
         goto out;
-    for (int c = 0; c < nc; c++) {
-        if (x->o->header) {
-            t->cols[c].name = names[c];
-            names[c] = NULL;
-        } else {
-            t->cols[c].name = malloc(16);
-            if (!t->cols[c].name) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            snprintf(t->cols[c].name, 16, "%d", c);
-        }
-    }
     x->n_cols = nc;
-    if (x->o->header) {
-        if ((long)i > x->o->max_record) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "record longer than %ld bytes (the limit)", x->o->max_record);
-            fail_at(r, 0, err, msg);
-            goto out;
-        }
-        consume(r, i);
-    }
+    if (x->o->header && consume_header(r, x, i, err) < 0)
+        goto out;
     rc = 0;
 out:
     for (int c = 0; c < nc; c++)
