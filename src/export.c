@@ -434,18 +434,19 @@ static void ex_free(onnx_extra *e)
     free(e->props);
 }
 
-/* Wraps the network that build_onnx made in t with p's preprocessing: the
- * nodes and initializers before it (and, for a regression, after it), the
- * input "features", the metadata. Everything new lives in e. */
-static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onnx_extra *e)
+/* Counts p's categorical features into *n_cat; *any_fill is set when some feature has a fill value. */
+static void count_features(const prep_t *p, int *n_cat, int *any_fill)
 {
-    int F = p->n_features, L = net->n_layers, n_out = net->sizes[L];
-    int n_cat = 0, any_fill = 0;
-    for (int i = 0; i < F; i++) {
+    for (int i = 0; i < p->n_features; i++) {
         const prep_feature *f = &p->features[i];
-        n_cat += f->categorical != 0;
-        any_fill |= f->categorical ? f->fill_cat >= 0 : !isnan(f->fill);
+        *n_cat += f->categorical != 0;
+        *any_fill |= f->categorical ? f->fill_cat >= 0 : !isnan(f->fill);
     }
+}
+
+/* Allocates e's nodes, initializers and properties for F features around t's network. */
+static int table_arrays(onnx_extra *e, const onnx_tree *t, int F)
+{
     /* At most: 2 (fill) + 2 (scale) + F slices + 2 per categorical + concat
      * + 2 (regression); initializers: 3 + 3 per slice + 1 per categorical + 2. */
     e->cap_nodes = (size_t)(7 + 3 * F) + t->graph.n_node;
@@ -455,9 +456,14 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
     e->props = calloc(8, sizeof *e->props);
     if (!e->nodes || !e->tensors || !e->props)
         return -1;
+    return 0;
+}
 
-    /* Fill, offset, scale, one value per column. */
-    const char *x = EXPORT_ONNX_FEATURES;
+/* The initializers feature_offset, feature_scale and (when any_fill) feature_fill: [F] floats,
+ * categorical columns kept as they are (offset 0, scale 1, their fill a category index or NaN). */
+static int scaling_tensors(onnx_extra *e, const prep_t *p, int any_fill)
+{
+    int F = p->n_features;
     Onnx__TensorProto *fill = NULL, *off = ex_tensor(e, "feature_offset", 0, (size_t)F),
                       *sc = ex_tensor(e, "feature_scale", 0, (size_t)F);
     if (any_fill)
@@ -472,7 +478,15 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
             fill->float_data[i] = f->categorical ? (f->fill_cat >= 0 ? (float)f->fill_cat : NAN)
                                                  : (float)f->fill;
     }
-    if (fill) {
+    return 0;
+}
+
+/* The nodes from the input: IsNaN and Where (when any_fill) fill the missing values, then Sub and
+ * Div make "scaled". */
+static void scaling_nodes(onnx_extra *e, int any_fill)
+{
+    const char *x = EXPORT_ONNX_FEATURES;
+    if (any_fill) {
         Onnx__NodeProto *n = ex_node(e, "prep_isnan", "IsNaN", 1, "missing");
         if (n)
             n->input[0] = (char *)x;
@@ -494,91 +508,137 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
         n->input[0] = "centered";
         n->input[1] = "feature_scale";
     }
-    x = "scaled";
+}
 
-    if (n_cat > 0) {
-        /* The pieces in input order: runs of numeric columns as they are,
-         * each categorical column one-hot. */
-        char **pieces = ex_alloc(e, (size_t)F * sizeof *pieces);
-        int n_pieces = 0;
-        Onnx__TensorProto *axes = ex_tensor(e, "slice_axes", 1, 1);
-        if (!pieces || !axes)
-            return -1;
-        axes->int64_data[0] = 1;
-        for (int i = 0; i < F && !e->oom;) {
-            const prep_feature *f = &p->features[i];
-            int end = i + 1;
-            if (!f->categorical)
-                while (end < F && !p->features[end].categorical)
-                    end++;
-            char *st = ex_fmt(e, "slice%d_start", i), *en = ex_fmt(e, "slice%d_end", i);
-            char *col = ex_fmt(e, f->categorical ? "column%d" : "columns%d", i);
-            Onnx__TensorProto *ts = ex_tensor(e, st, 1, 1), *te = ex_tensor(e, en, 1, 1);
-            Onnx__NodeProto *sl = ex_node(e, ex_fmt(e, "prep_slice%d", i), "Slice", 4, col);
-            if (!ts || !te || !sl)
-                return -1;
-            ts->int64_data[0] = i;
-            te->int64_data[0] = end;
-            sl->input[0] = (char *)x;
-            sl->input[1] = st;
-            sl->input[2] = en;
-            sl->input[3] = "slice_axes";
-            if (f->categorical) {
-                char *cats = ex_fmt(e, "categories%d", i), *eq = ex_fmt(e, "is_category%d", i),
-                     *oh = ex_fmt(e, "onehot%d", i);
-                Onnx__TensorProto *tc = ex_tensor(e, cats, 0, (size_t)f->n_cats);
-                Onnx__NodeProto *ne = ex_node(e, ex_fmt(e, "prep_equal%d", i), "Equal", 2, eq);
-                Onnx__NodeProto *nc = ex_node(e, ex_fmt(e, "prep_onehot%d", i), "Cast", 1, oh);
-                if (!tc || !ne || !nc)
-                    return -1;
-                for (int k = 0; k < f->n_cats; k++)
-                    tc->float_data[k] = (float)k;
-                ne->input[0] = col;
-                ne->input[1] = cats;
-                nc->input[0] = eq;
-                ex_attr_int(e, nc, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
-                col = oh;
-            }
-            pieces[n_pieces++] = col;
-            i = end;
-        }
-        Onnx__NodeProto *cc = ex_node(e, "prep_concat", "Concat", n_pieces, "inputs");
-        if (!cc)
-            return -1;
-        for (int k = 0; k < n_pieces; k++)
-            cc->input[k] = pieces[k];
-        ex_attr_int(e, cc, "axis", 1);
-        x = "inputs";
-    }
-    if (e->oom)
+/* A Slice node taking columns [i, end) of x (on the slice_axes axis), with its start and end
+ * initializers: its output's name, column<i> or columns<i>, into *col. */
+static int slice_columns(onnx_extra *e, const char *x, int i, int end, int categorical, char **col)
+{
+    char *st = ex_fmt(e, "slice%d_start", i), *en = ex_fmt(e, "slice%d_end", i);
+    *col = ex_fmt(e, categorical ? "column%d" : "columns%d", i);
+    Onnx__TensorProto *ts = ex_tensor(e, st, 1, 1), *te = ex_tensor(e, en, 1, 1);
+    Onnx__NodeProto *sl = ex_node(e, ex_fmt(e, "prep_slice%d", i), "Slice", 4, *col);
+    if (!ts || !te || !sl)
         return -1;
-    t->node[0].input[0] = (char *)x; /* the first Gemm */
+    ts->int64_data[0] = i;
+    te->int64_data[0] = end;
+    sl->input[0] = (char *)x;
+    sl->input[1] = st;
+    sl->input[2] = en;
+    sl->input[3] = "slice_axes";
+    return 0;
+}
 
-    /* The network's nodes and initializers follow. */
+/* One-hot for categorical feature f (column i): Equal against categories<i> (0..n_cats-1) and a
+ * Cast to float; *col, the column's name, becomes the one-hot's [N, n_cats]. */
+static int onehot_column(onnx_extra *e, const prep_feature *f, int i, char **col)
+{
+    char *cats = ex_fmt(e, "categories%d", i), *eq = ex_fmt(e, "is_category%d", i),
+         *oh = ex_fmt(e, "onehot%d", i);
+    Onnx__TensorProto *tc = ex_tensor(e, cats, 0, (size_t)f->n_cats);
+    Onnx__NodeProto *ne = ex_node(e, ex_fmt(e, "prep_equal%d", i), "Equal", 2, eq);
+    Onnx__NodeProto *nc = ex_node(e, ex_fmt(e, "prep_onehot%d", i), "Cast", 1, oh);
+    if (!tc || !ne || !nc)
+        return -1;
+    for (int k = 0; k < f->n_cats; k++)
+        tc->float_data[k] = (float)k;
+    ne->input[0] = *col;
+    ne->input[1] = cats;
+    nc->input[0] = eq;
+    ex_attr_int(e, nc, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+    *col = oh;
+    return 0;
+}
+
+/* Cuts x into pieces in input order, runs of numeric columns as they are and each categorical
+ * column one-hot, and concatenates them: the name of the network's input, "inputs"; NULL if out
+ * of memory. */
+static const char *onehot_inputs(onnx_extra *e, const prep_t *p, const char *x)
+{
+    int F = p->n_features;
+    char **pieces = ex_alloc(e, (size_t)F * sizeof *pieces);
+    int n_pieces = 0;
+    Onnx__TensorProto *axes = ex_tensor(e, "slice_axes", 1, 1);
+    if (!pieces || !axes)
+        return NULL;
+    axes->int64_data[0] = 1;
+    for (int i = 0; i < F && !e->oom;) {
+        const prep_feature *f = &p->features[i];
+        int end = i + 1;
+        if (!f->categorical)
+            while (end < F && !p->features[end].categorical)
+                end++;
+        char *col = NULL;
+        if (slice_columns(e, x, i, end, f->categorical, &col) < 0 ||
+            (f->categorical && onehot_column(e, f, i, &col) < 0))
+            return NULL;
+        pieces[n_pieces++] = col;
+        i = end;
+    }
+    Onnx__NodeProto *cc = ex_node(e, "prep_concat", "Concat", n_pieces, "inputs");
+    if (!cc)
+        return NULL;
+    for (int k = 0; k < n_pieces; k++)
+        cc->input[k] = pieces[k];
+    ex_attr_int(e, cc, "axis", 1);
+    return "inputs";
+}
+
+/* Feeds x to the network's first Gemm; the network's nodes and initializers follow the
+ * preprocessing's in e. */
+static void splice_network(onnx_tree *t, onnx_extra *e, const char *x)
+{
+    t->node[0].input[0] = (char *)x; /* the first Gemm */
     for (size_t k = 0; k < t->graph.n_node; k++)
         e->nodes[e->n_nodes++] = t->graph.node[k];
     for (size_t k = 0; k < t->graph.n_initializer; k++)
         e->tensors[e->n_tensors++] = t->graph.initializer[k];
+}
 
-    if (p->task == PREP_REGRESSION) {
-        snprintf(t->name[L - 1][NM_A], sizeof t->name[L - 1][NM_A], "network_output");
-        Onnx__TensorProto *ys = ex_tensor(e, "target_scale", 0, (size_t)n_out),
-                          *yo = ex_tensor(e, "target_offset", 0, (size_t)n_out);
-        Onnx__NodeProto *mul = ex_node(e, "target_mul", "Mul", 2, "unscaled");
-        Onnx__NodeProto *add = ex_node(e, "target_add", "Add", 2, EXPORT_ONNX_OUTPUT);
-        if (!ys || !yo || !mul || !add)
-            return -1;
-        for (int k = 0; k < n_out; k++) {
-            ys->float_data[k] = (float)p->y_scale[k];
-            yo->float_data[k] = (float)p->y_offset[k];
-        }
-        mul->input[0] = t->name[L - 1][NM_A];
-        mul->input[1] = "target_scale";
-        add->input[0] = "unscaled";
-        add->input[1] = "target_offset";
+/* For a regression: the network's output (layer L-1) becomes "network_output", and Mul by
+ * target_scale then Add of target_offset ([n_out] each) give the output in the targets' units. */
+static int unscale_targets(onnx_tree *t, onnx_extra *e, const prep_t *p, int L, int n_out)
+{
+    snprintf(t->name[L - 1][NM_A], sizeof t->name[L - 1][NM_A], "network_output");
+    Onnx__TensorProto *ys = ex_tensor(e, "target_scale", 0, (size_t)n_out),
+                      *yo = ex_tensor(e, "target_offset", 0, (size_t)n_out);
+    Onnx__NodeProto *mul = ex_node(e, "target_mul", "Mul", 2, "unscaled");
+    Onnx__NodeProto *add = ex_node(e, "target_add", "Add", 2, EXPORT_ONNX_OUTPUT);
+    if (!ys || !yo || !mul || !add)
+        return -1;
+    for (int k = 0; k < n_out; k++) {
+        ys->float_data[k] = (float)p->y_scale[k];
+        yo->float_data[k] = (float)p->y_offset[k];
     }
+    mul->input[0] = t->name[L - 1][NM_A];
+    mul->input[1] = "target_scale";
+    add->input[0] = "unscaled";
+    add->input[1] = "target_offset";
+    return 0;
+}
 
-    /* The metadata, and the input in words. */
+/* The categorical features' categories into b as a JSON object: {"name": ["cat", ...], ...}. */
+static void json_categories(json_buf *b, const prep_t *p)
+{
+    json_put_raw(b, "{");
+    for (int i = 0, first = 1; i < p->n_features; i++) {
+        const prep_feature *f = &p->features[i];
+        if (!f->categorical)
+            continue;
+        json_put_raw(b, first ? "" : ",");
+        first = 0;
+        json_put_str(b, f->name);
+        json_put_raw(b, ":");
+        json_names(b, f->cats, f->n_cats);
+    }
+    json_put_raw(b, "}");
+}
+
+/* The metadata after the network's: nntrain.task, then nntrain.features, .categories and .classes
+ * or .targets as JSON. */
+static int table_metadata(onnx_tree *t, onnx_extra *e, const prep_t *p)
+{
+    int F = p->n_features;
     e->props[e->n_props++] = &t->prop;
     json_buf b = {0};
     Onnx__StringStringEntryProto *task = ex_alloc(e, sizeof *task);
@@ -596,18 +656,7 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
         fnames[i] = p->features[i].name;
     json_names(&b, fnames, F);
     ex_prop(e, "nntrain.features", &b);
-    json_put_raw(&b, "{");
-    for (int i = 0, first = 1; i < F; i++) {
-        const prep_feature *f = &p->features[i];
-        if (!f->categorical)
-            continue;
-        json_put_raw(&b, first ? "" : ",");
-        first = 0;
-        json_put_str(&b, f->name);
-        json_put_raw(&b, ":");
-        json_names(&b, f->cats, f->n_cats);
-    }
-    json_put_raw(&b, "}");
+    json_categories(&b, p);
     ex_prop(e, "nntrain.categories", &b);
     if (p->task == PREP_CLASSIFICATION) {
         json_names(&b, p->classes, p->n_classes);
@@ -616,7 +665,14 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
         json_names(&b, p->targets, p->n_targets);
         ex_prop(e, "nntrain.targets", &b);
     }
+    return 0;
+}
 
+/* The input "features" [N, F] and its doc string: the features in order, categorical ones as
+ * category indices, and what a NaN does. */
+static void input_doc(onnx_tree *t, onnx_extra *e, const prep_t *p, int any_fill)
+{
+    int F = p->n_features;
     json_buf d = {0};
     json_put_fmt(&d, "raw feature values, one column per feature: ");
     for (int i = 0; i < F; i++) {
@@ -630,8 +686,12 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
     value_info(t, 0, EXPORT_ONNX_FEATURES, F);
     t->io[0].doc_string = d.oom || !d.s ? NULL : ex_fmt(e, "%s", d.s);
     json_buf_free(&d);
-    if (e->oom)
-        return -1;
+}
+
+/* Points t's graph at e's nodes and initializers, its model at e's properties, and names the
+ * table in the model's doc. */
+static void finish_graph(onnx_tree *t, onnx_extra *e, const prep_t *p)
+{
     Onnx__GraphProto *gr = &t->graph;
     gr->n_node = e->n_nodes;
     gr->node = e->nodes;
@@ -641,7 +701,34 @@ static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onn
     t->model.metadata_props = e->props;
     size_t len = strlen(t->doc);
     snprintf(t->doc + len, sizeof t->doc - len, "; a %s table model on %d features",
-             p->task == PREP_CLASSIFICATION ? "classification" : "regression", F);
+             p->task == PREP_CLASSIFICATION ? "classification" : "regression", p->n_features);
+}
+
+/* Wraps the network that build_onnx made in t with p's preprocessing: the
+ * nodes and initializers before it (and, for a regression, after it), the
+ * input "features", the metadata. Everything new lives in e. */
+static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onnx_extra *e)
+{
+    int F = p->n_features, L = net->n_layers, n_out = net->sizes[L];
+    int n_cat = 0, any_fill = 0;
+    count_features(p, &n_cat, &any_fill);
+    if (table_arrays(e, t, F) < 0 || scaling_tensors(e, p, any_fill) < 0)
+        return -1;
+    scaling_nodes(e, any_fill);
+    const char *x = "scaled";
+    if (n_cat > 0 && !(x = onehot_inputs(e, p, x)))
+        return -1;
+    if (e->oom)
+        return -1;
+    splice_network(t, e, x);
+    if (p->task == PREP_REGRESSION && unscale_targets(t, e, p, L, n_out) < 0)
+        return -1;
+    if (table_metadata(t, e, p) < 0)
+        return -1;
+    input_doc(t, e, p, any_fill);
+    if (e->oom)
+        return -1;
+    finish_graph(t, e, p);
     return 0;
 }
 

@@ -822,6 +822,87 @@ static char detect_delim(const char *buf, size_t n)
     return cand[best];
 }
 
+/* Grows the column names and their lengths (*cap of each) to twice as many, 64 at first. */
+static int grow_names(char ***names, size_t **lens, int *cap, err_t *err)
+{
+    *cap = *cap ? 2 * *cap : 64;
+    char **nn = realloc(*names, (size_t)*cap * sizeof *nn);
+    if (!nn)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    *names = nn;
+    size_t *nl = realloc(*lens, (size_t)*cap * sizeof *nl);
+    if (!nl)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    *lens = nl;
+    return 0;
+}
+
+/* Column nc's name from header field f (starting at buf[fs]), unescaped, into names[nc] and
+ * lens[nc]: valid UTF-8, its index when empty, unlike the names before it (seen). */
+static int header_name(const reader *r, const field *f, size_t fs, int nc, table_intern *seen,
+                       char **names, size_t *lens, err_t *err)
+{
+    char *s = malloc(f->n + 16);
+    if (!s)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    size_t k = 0;
+    for (size_t j = 0; j < f->n; j++) {
+        s[k++] = f->s[j];
+        if (f->esc && f->s[j] == '"')
+            j++;
+    }
+    s[k] = '\0';
+    names[nc] = s;
+    lens[nc] = k;
+    long bad = utf8_bad((unsigned char *)s, k);
+    if (bad >= 0)
+        return fail_at(r, (size_t)(f->s - r->buf) + (f->esc ? 0 : (size_t)bad), err,
+                       "invalid UTF-8 in a column name");
+    if (k == 0)
+        snprintf(s, 16, "%d", nc); /* unnamed: its 0-based index */
+    lens[nc] = strlen(s);
+    int32_t j = table_intern_add(seen, s, (uint32_t)lens[nc]);
+    if (j < 0)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    if (j != nc) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "duplicate column name \"%.500s\" (also column %d)", s, j + 1);
+        return fail_at(r, fs, err, msg);
+    }
+    return 0;
+}
+
+/* Makes t's nc columns, named from the header (names[c], taken) or by their 0-based index. */
+static int name_columns(table *t, const ctx *x, char **names, int nc, err_t *err)
+{
+    if (table_init(t, nc, err) < 0)
+        return -1;
+    for (int c = 0; c < nc; c++) {
+        if (x->o->header) {
+            t->cols[c].name = names[c];
+            names[c] = NULL;
+        } else {
+            t->cols[c].name = malloc(16);
+            if (!t->cols[c].name)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            snprintf(t->cols[c].name, 16, "%d", c);
+        }
+    }
+    return 0;
+}
+
+/* Consumes the header record, buf[0..len), unless it is longer than max_record. */
+static int consume_header(reader *r, const ctx *x, size_t len, err_t *err)
+{
+    if ((long)len > x->o->max_record) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "record longer than %ld bytes (the limit)", x->o->max_record);
+        return fail_at(r, 0, err, msg);
+    }
+    consume(r, len);
+    return 0;
+}
+
 /* Reads the first record: the number of columns and (with a header) the
  * names; the header record is consumed. */
 static int first_record(reader *r, ctx *x, table *t, err_t *err)
@@ -831,13 +912,11 @@ static int first_record(reader *r, ctx *x, table *t, err_t *err)
         return -1;
     /* the record is buf[0..end') where end' is its own end */
     size_t i = 0;
-    int nc = 0;
-    int cap = 0;
+    int nc = 0, cap = 0, rc = -1;
     char **names = NULL;
     size_t *lens = NULL;
     table_intern seen;
     memset(&seen, 0, sizeof seen);
-    int rc = -1;
     for (;;) {
         field f;
         size_t eoff;
@@ -853,90 +932,19 @@ static int first_record(reader *r, ctx *x, table *t, err_t *err)
             fail_at(r, fs, err, msg);
             goto out;
         }
-        if (nc == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nn = realloc(names, (size_t)cap * sizeof *nn);
-            if (!nn) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            names = nn;
-            size_t *nl = realloc(lens, (size_t)cap * sizeof *nl);
-            if (!nl) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            lens = nl;
-        }
-        names[nc] = NULL;
-        if (x->o->header) {
-            char *s = malloc(f.n + 16);
-            if (!s) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            size_t k = 0;
-            for (size_t j = 0; j < f.n; j++) {
-                s[k++] = f.s[j];
-                if (f.esc && f.s[j] == '"')
-                    j++;
-            }
-            s[k] = '\0';
-            names[nc] = s;
-            lens[nc] = k;
-            long bad = utf8_bad((unsigned char *)s, k);
-            if (bad >= 0) {
-                nc++;
-                fail_at(r, (size_t)(f.s - r->buf) + (f.esc ? 0 : (size_t)bad), err,
-                        "invalid UTF-8 in a column name");
-                goto out;
-            }
-            if (k == 0)
-                snprintf(s, 16, "%d", nc); /* unnamed: its 0-based index */
-            lens[nc] = strlen(s);
-            int32_t j = table_intern_add(&seen, s, (uint32_t)lens[nc]);
-            if (j < 0) {
-                nc++;
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            if (j != nc) {
-                char msg[600];
-                snprintf(msg, sizeof msg, "duplicate column name \"%.500s\" (also column %d)", s, j + 1);
-                nc++;
-                fail_at(r, fs, err, msg);
-                goto out;
-            }
-        }
-        nc++;
+        if (nc == cap && grow_names(&names, &lens, &cap, err) < 0)
+            goto out;
+        names[nc++] = NULL; /* counted now: freed at out */
+        if (x->o->header && header_name(r, &f, fs, nc - 1, &seen, names, lens, err) < 0)
+            goto out;
         if (f.end_of_record)
             break;
     }
-    if (table_init(t, nc, err) < 0)
+    if (name_columns(t, x, names, nc, err) < 0)
         goto out;
-    for (int c = 0; c < nc; c++) {
-        if (x->o->header) {
-            t->cols[c].name = names[c];
-            names[c] = NULL;
-        } else {
-            t->cols[c].name = malloc(16);
-            if (!t->cols[c].name) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            snprintf(t->cols[c].name, 16, "%d", c);
-        }
-    }
     x->n_cols = nc;
-    if (x->o->header) {
-        if ((long)i > x->o->max_record) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "record longer than %ld bytes (the limit)", x->o->max_record);
-            fail_at(r, 0, err, msg);
-            goto out;
-        }
-        consume(r, i);
-    }
+    if (x->o->header && consume_header(r, x, i, err) < 0)
+        goto out;
     rc = 0;
 out:
     for (int c = 0; c < nc; c++)
@@ -992,37 +1000,198 @@ out:
     return rc;
 }
 
+/* Pass 1's working state for a chunk: np parts, taken by threads threads. */
+typedef struct {
+    part *parts;        /* [np] */
+    int np, threads;
+    size_t *target;     /* [np + 1] where part k + 1 should start, roughly */
+    size_t *split;      /* [np + 1] part k is buf[split[k]..split[k + 1]) */
+    long long cap_rows; /* rows allocated in t's numeric columns */
+} pass1_work;
+
+/* Frees w's parts and split points. */
+static void work_free(pass1_work *w)
+{
+    for (int k = 0; w->parts && k < w->np; k++) {
+        free(w->parts[k].vals);
+        free(w->parts[k].missing);
+        free(w->parts[k].flip);
+        free(w->parts[k].nonfinite);
+        free(w->parts[k].nonfinite_len);
+    }
+    free(w->parts);
+    free(w->target);
+    free(w->split);
+}
+
+/* Allocates w for nc columns: a few parts per thread, taken dynamically, so
+ * a thread slowed by another process does not hold the chunk up. */
+static int work_init(pass1_work *w, int threads, int nc, err_t *err)
+{
+    memset(w, 0, sizeof *w);
+    w->threads = threads;
+    w->np = threads > 1 ? 4 * threads : 1;
+    w->parts = calloc((size_t)w->np, sizeof *w->parts);
+    if (!w->parts)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int k = 0; k < w->np; k++) {
+        part *pk = &w->parts[k];
+        pk->missing = calloc((size_t)nc, sizeof *pk->missing);
+        pk->flip = calloc((size_t)nc, 1);
+        pk->nonfinite = malloc((size_t)nc * sizeof *pk->nonfinite);
+        pk->nonfinite_len = calloc((size_t)nc, sizeof *pk->nonfinite_len);
+        if (!pk->missing || !pk->flip || !pk->nonfinite || !pk->nonfinite_len)
+            return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    w->target = malloc((size_t)(w->np + 1) * sizeof *w->target);
+    w->split = malloc((size_t)(w->np + 1) * sizeof *w->split);
+    if (!w->target || !w->split)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    return 0;
+}
+
+/* Splits buf[0..end) into w->np parts at record boundaries near equal shares: w->split. */
+static void split_chunk(const char *buf, size_t end, char delim, pass1_work *w)
+{
+    const int np = w->np;
+    w->split[0] = 0;
+    if (np > 1) {
+        for (int k = 1; k < np; k++)
+            w->target[k - 1] = end / (size_t)np * (size_t)k;
+        long oq;
+        scan_bounds(buf, 0, end, delim, w->target, w->split + 1, np - 1, &oq);
+        for (int k = 1; k < np; k++)
+            if (w->split[k] > end)
+                w->split[k] = end;
+    }
+    w->split[np] = end;
+}
+
+/* Parses the parts of buf in parallel, each into its own part. */
+static void parse_parts(const ctx *x, const char *buf, pass1_work *w)
+{
+    const int nc = x->n_cols, np = w->np;
+    part *parts = w->parts;
+    const size_t *split = w->split;
+#pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1)
+    for (int k = 0; k < np; k++) {
+        for (int c = 0; c < nc; c++)
+            parts[k].nonfinite[c] = -1;
+        parse_part(x, buf, split[k], split[k + 1], &parts[k]);
+    }
+}
+
+/* -1 with the parts' first error in the file, if any. */
+static int part_failure(const reader *r, const ctx *x, const pass1_work *w, err_t *err)
+{
+    for (int k = 0; k < w->np; k++) {
+        if (w->parts[k].err_off == -2)
+            return err_set(err, ERR_RUNTIME, "%s: out of memory", x->path);
+        if (w->parts[k].err_off >= 0)
+            return fail_at(r, (size_t)w->parts[k].err_off, err, w->parts[k].err_msg);
+    }
+    return 0;
+}
+
+/* Grows t's nc numeric columns, doubling from 64 rows, to hold rows rows. */
+static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, const char *path, err_t *err)
+{
+    long long nc_rows = *cap_rows ? *cap_rows : 64;
+    while (nc_rows < rows)
+        nc_rows *= 2;
+    for (int c = 0; c < nc; c++) {
+        double *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
+        if (!p)
+            return err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", path, nc_rows);
+        t->cols[c].num = p;
+    }
+    *cap_rows = nc_rows;
+    return 0;
+}
+
+/* Copies the parts' row-major values into t's nc columns from row n0, in parallel over blocks of
+ * columns. */
+static void copy_rows(table *t, int nc, long long n0, const pass1_work *w)
+{
+    const int np = w->np;
+    const part *parts = w->parts;
+#pragma omp parallel for num_threads(w->threads) schedule(dynamic)
+    for (int c0 = 0; c0 < nc; c0 += 64) {
+        /* blocks of 64 columns x 256 rows stay in cache */
+        int c1 = c0 + 64 < nc ? c0 + 64 : nc;
+        long long r0 = n0;
+        for (int k = 0; k < np; k++) {
+            for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
+                long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
+                for (long long i = i0; i < i1; i++) {
+                    const double *src = parts[k].vals + (size_t)i * (size_t)nc;
+                    for (int c = c0; c < c1; c++)
+                        t->cols[c].num[r0 + i] = src[c];
+                }
+            }
+            r0 += parts[k].rows;
+        }
+    }
+}
+
+/* Merges the parts' findings into miss, flipped and nf (the first non-finite value per column),
+ * clearing them for the next chunk; a flipped column is text from now on. */
+static void merge_findings(const reader *r, ctx *x, pass1_work *w, nonfinite_at *nf, uint8_t *flipped,
+                           long long *miss)
+{
+    const int nc = x->n_cols;
+    for (int k = 0; k < w->np; k++)
+        for (int c = 0; c < nc; c++) {
+            part *pk = &w->parts[k];
+            miss[c] += pk->missing[c];
+            pk->missing[c] = 0;
+            if (pk->flip[c]) {
+                flipped[c] = 1;
+                pk->flip[c] = 0;
+            }
+            if (pk->nonfinite[c] >= 0 && nf[c].off < 0) {
+                nf[c].off = r->base + pk->nonfinite[c];
+                snprintf(nf[c].text, sizeof nf[c].text, "%.*s", (int)pk->nonfinite_len[c],
+                         r->buf + pk->nonfinite[c]);
+            }
+        }
+    for (int c = 0; c < nc; c++)
+        if (flipped[c])
+            x->kind[c] = TABLE_TEXT;
+}
+
+/* Pass 1 over the chunk buf[0..end): its records' numbers appended to t. */
+static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, nonfinite_at *nf,
+                       uint8_t *flipped, long long *miss, err_t *err)
+{
+    const int nc = x->n_cols;
+    split_chunk(r->buf, end, x->delim, w);
+    parse_parts(x, r->buf, w);
+    /* the first error in the file wins */
+    if (part_failure(r, x, w, err) < 0)
+        return -1;
+    long long add = 0;
+    for (int k = 0; k < w->np; k++)
+        add += w->parts[k].rows;
+    long long n0 = t->n_rows;
+    if (n0 + add > w->cap_rows && grow_rows(t, nc, n0 + add, &w->cap_rows, x->path, err) < 0)
+        return -1;
+    copy_rows(t, nc, n0, w);
+    t->n_rows = n0 + add;
+    merge_findings(r, x, w, nf, flipped, miss);
+    return 0;
+}
+
 /* Pass 1: every record, numbers into t. */
 static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uint8_t *flipped,
                  long long *miss, err_t *err)
 {
-    const int nc = x->n_cols;
     const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
-    /* a few parts per thread, taken dynamically: a thread slowed by
-     * another process does not hold the chunk up */
-    const int np = threads > 1 ? 4 * threads : 1;
-    part *parts = calloc((size_t)np, sizeof *parts);
+    pass1_work w;
     int rc = -1;
-    long long cap_rows = 0;
-    if (!parts)
-        return err_set(err, ERR_RUNTIME, "out of memory");
-    for (int k = 0; k < np; k++) {
-        parts[k].missing = calloc((size_t)nc, sizeof *parts[k].missing);
-        parts[k].flip = calloc((size_t)nc, 1);
-        parts[k].nonfinite = malloc((size_t)nc * sizeof *parts[k].nonfinite);
-        parts[k].nonfinite_len = calloc((size_t)nc, sizeof *parts[k].nonfinite_len);
-        if (!parts[k].missing || !parts[k].flip || !parts[k].nonfinite || !parts[k].nonfinite_len) {
-            err_set(err, ERR_RUNTIME, "out of memory");
-            goto out;
-        }
-    }
-    size_t *target = malloc((size_t)(np + 1) * sizeof *target);
-    size_t *split = malloc((size_t)(np + 1) * sizeof *split);
-    if (!target || !split) {
-        free(target);
-        free(split);
-        err_set(err, ERR_RUNTIME, "out of memory");
-        goto out;
+    if (work_init(&w, threads, x->n_cols, err) < 0) {
+        work_free(&w);
+        return -1;
     }
     for (;;) {
         size_t end;
@@ -1032,104 +1201,11 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
             rc = 0;
             break;
         }
-        /* split into parts at record boundaries */
-        split[0] = 0;
-        if (np > 1) {
-            for (int k = 1; k < np; k++)
-                target[k - 1] = end / (size_t)np * (size_t)k;
-            long oq;
-            scan_bounds(r->buf, 0, end, x->delim, target, split + 1, np - 1, &oq);
-            for (int k = 1; k < np; k++)
-                if (split[k] > end)
-                    split[k] = end;
-        }
-        split[np] = end;
-        const char *buf = r->buf;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-        for (int k = 0; k < np; k++) {
-            for (int c = 0; c < nc; c++)
-                parts[k].nonfinite[c] = -1;
-            parse_part(x, buf, split[k], split[k + 1], &parts[k]);
-        }
-        /* the first error in the file wins */
-        for (int k = 0; k < np; k++) {
-            if (parts[k].err_off == -2) {
-                err_set(err, ERR_RUNTIME, "%s: out of memory", x->path);
-                goto done;
-            }
-            if (parts[k].err_off >= 0) {
-                fail_at(r, (size_t)parts[k].err_off, err, parts[k].err_msg);
-                goto done;
-            }
-        }
-        long long add = 0;
-        for (int k = 0; k < np; k++)
-            add += parts[k].rows;
-        long long n0 = t->n_rows;
-        if (n0 + add > cap_rows) {
-            long long nc_rows = cap_rows ? cap_rows : 64;
-            while (nc_rows < n0 + add)
-                nc_rows *= 2;
-            for (int c = 0; c < nc; c++) {
-                double *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
-                if (!p) {
-                    err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", x->path, nc_rows);
-                    goto done;
-                }
-                t->cols[c].num = p;
-            }
-            cap_rows = nc_rows;
-        }
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-        for (int c0 = 0; c0 < nc; c0 += 64) {
-            /* blocks of 64 columns x 256 rows stay in cache */
-            int c1 = c0 + 64 < nc ? c0 + 64 : nc;
-            long long r0 = n0;
-            for (int k = 0; k < np; k++) {
-                for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
-                    long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
-                    for (long long i = i0; i < i1; i++) {
-                        const double *src = parts[k].vals + (size_t)i * (size_t)nc;
-                        for (int c = c0; c < c1; c++)
-                            t->cols[c].num[r0 + i] = src[c];
-                    }
-                }
-                r0 += parts[k].rows;
-            }
-        }
-        t->n_rows = n0 + add;
-        /* merge the per-part findings */
-        for (int k = 0; k < np; k++)
-            for (int c = 0; c < nc; c++) {
-                miss[c] += parts[k].missing[c];
-                parts[k].missing[c] = 0;
-                if (parts[k].flip[c]) {
-                    flipped[c] = 1;
-                    parts[k].flip[c] = 0;
-                }
-                if (parts[k].nonfinite[c] >= 0 && nf[c].off < 0) {
-                    nf[c].off = r->base + parts[k].nonfinite[c];
-                    snprintf(nf[c].text, sizeof nf[c].text, "%.*s", (int)parts[k].nonfinite_len[c],
-                             r->buf + parts[k].nonfinite[c]);
-                }
-            }
-        for (int c = 0; c < nc; c++)
-            if (flipped[c])
-                x->kind[c] = TABLE_TEXT;
+        if (pass1_chunk(r, x, t, end, &w, nf, flipped, miss, err) < 0)
+            break;
         consume(r, end);
     }
-done:
-    free(target);
-    free(split);
-out:
-    for (int k = 0; k < np; k++) {
-        free(parts[k].vals);
-        free(parts[k].missing);
-        free(parts[k].flip);
-        free(parts[k].nonfinite);
-        free(parts[k].nonfinite_len);
-    }
-    free(parts);
+    work_free(&w);
     return rc;
 }
 
@@ -1189,6 +1265,129 @@ out:
     return rc;
 }
 
+/* The missing-value tokens of o into x (their lengths; whether one parses as a number). */
+static void missing_tokens(ctx *x, const csv_opts *o)
+{
+    for (int i = 0; i < CSV_MAX_MISSING && o->missing[i]; i++) {
+        x->miss[x->n_miss] = o->missing[i];
+        x->miss_len[x->n_miss] = strlen(o->missing[i]);
+        double v;
+        if (csv_parse_double(x->miss[x->n_miss], x->miss_len[x->n_miss], &v) == 1)
+            x->miss_numeric = 1;
+        x->n_miss++;
+    }
+}
+
+/* -1 unless o's delimiter is automatic (0) or one of , ; TAB | and its limits are > 0. */
+static int check_opts(const csv_opts *o, const char *path, err_t *err)
+{
+    if (o->delim && o->delim != ',' && o->delim != ';' && o->delim != '\t' && o->delim != '|')
+        return err_set(err, ERR_INPUT, "%s: delimiter '%c' is not one of , ; TAB |", path, o->delim);
+    if (o->max_record <= 0 || o->max_cols <= 0)
+        return err_set(err, ERR_INPUT, "%s: max_record and max_cols must be > 0", path);
+    return 0;
+}
+
+/* Opens path, finds the delimiter (unless set) and reads the first record into t's columns: r is
+ * left at the first data record (the header consumed). */
+static int open_table(reader *r, ctx *x, table *t, err_t *err)
+{
+    if (open_reader(r, x->path, err) < 0 || skip_blank(r, err) < 0)
+        return -1;
+    if (r->len == 0)
+        return err_set(err, ERR_INPUT, "%s:%lld:1: empty file: no header and no records", x->path, r->line);
+    if (fill(r, 1 << 16, err) < 0)
+        return -1;
+    x->delim = x->o->delim ? x->o->delim : detect_delim(r->buf, r->len);
+    return first_record(r, x, t, err);
+}
+
+/* Pass 1's per-column findings for n_cols columns: x->kind, and *nf (none yet), *flipped and
+ * *miss zeroed. */
+static int column_findings(ctx *x, nonfinite_at **nf, uint8_t **flipped, long long **miss, err_t *err)
+{
+    const int nc = x->n_cols;
+    x->kind = calloc((size_t)nc, sizeof *x->kind);
+    *nf = calloc((size_t)nc, sizeof **nf);
+    *flipped = calloc((size_t)nc, 1);
+    *miss = calloc((size_t)nc, sizeof **miss);
+    if (!x->kind || !*nf || !*flipped || !*miss)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int c = 0; c < nc; c++)
+        (*nf)[c].off = -1;
+    return 0;
+}
+
+/* -1 with its line and column when a column that stayed numeric holds inf, nan or an out-of-range
+ * value: the first in the file. */
+static int refuse_nonfinite(const ctx *x, const table *t, const nonfinite_at *nf, const uint8_t *flipped,
+                            err_t *err)
+{
+    int worst = -1;
+    for (int c = 0; c < x->n_cols; c++)
+        if (!flipped[c] && nf[c].off >= 0 && (worst < 0 || nf[c].off < nf[worst].off))
+            worst = c;
+    if (worst < 0)
+        return 0;
+    /* its line and column: read the text again up to it (once, on the
+     * error path, so the parse loop keeps no line numbers) */
+    long long line = 0, col = 0;
+    if (text_position(x->path, nf[worst].off, &line, &col, err) < 0)
+        return -1;
+    return err_set(err, ERR_INPUT,
+                   "%s:%lld:%lld: column %d (\"%s\"): \"%s\" is not a finite number (inf, nan and "
+                   "out-of-range values are refused; write a missing value as one of the missing tokens)",
+                   x->path, line, col, worst + 1, t->cols[worst].name, nf[worst].text);
+}
+
+/* Shrinks the numeric columns to n_rows and fills in their missing flags (miss[c] of them); the
+ * flipped columns become text, with room for n_rows codes. *any_text: some column did. */
+static int settle_columns(table *t, int nc, const uint8_t *flipped, const long long *miss, int *any_text,
+                          err_t *err)
+{
+    for (int c = 0; c < nc; c++) {
+        table_col *col = &t->cols[c];
+        if (flipped[c]) {
+            *any_text = 1;
+            free(col->num);
+            col->num = NULL;
+            col->kind = TABLE_TEXT;
+            col->code = malloc((size_t)t->n_rows * sizeof *col->code);
+            if (!col->code)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            continue;
+        }
+        double *p = realloc(col->num, (size_t)t->n_rows * sizeof *p);
+        if (p)
+            col->num = p;
+        if (miss[c]) {
+            col->missing = calloc((size_t)t->n_rows, 1);
+            if (!col->missing)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            for (long long i = 0; i < t->n_rows; i++)
+                col->missing[i] = isnan(col->num[i]) != 0;
+            col->n_missing = miss[c];
+        }
+    }
+    return 0;
+}
+
+/* Pass 2 with an intern table per column: the flipped columns keep their categories. */
+static int text_columns(ctx *x, table *t, const uint8_t *flipped, err_t *err)
+{
+    x->interns = calloc((size_t)x->n_cols, sizeof *x->interns);
+    if (!x->interns)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int e = pass2(x, t, err);
+    for (int c = 0; c < x->n_cols; c++) {
+        if (e == 0 && flipped[c])
+            table_intern_move(&x->interns[c], &t->cols[c]);
+        else
+            table_intern_free(&x->interns[c]);
+    }
+    return e < 0 ? -1 : 0;
+}
+
 int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
 {
     csv_opts def;
@@ -1203,49 +1402,17 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
     x.path = path;
     x.t = out;
     x.err = err;
-    for (int i = 0; i < CSV_MAX_MISSING && opts->missing[i]; i++) {
-        x.miss[x.n_miss] = opts->missing[i];
-        x.miss_len[x.n_miss] = strlen(opts->missing[i]);
-        double v;
-        if (csv_parse_double(x.miss[x.n_miss], x.miss_len[x.n_miss], &v) == 1)
-            x.miss_numeric = 1;
-        x.n_miss++;
-    }
-    if (opts->delim && opts->delim != ',' && opts->delim != ';' && opts->delim != '\t' &&
-        opts->delim != '|')
-        return err_set(err, ERR_INPUT, "%s: delimiter '%c' is not one of , ; TAB |", path, opts->delim);
-    if (opts->max_record <= 0 || opts->max_cols <= 0)
-        return err_set(err, ERR_INPUT, "%s: max_record and max_cols must be > 0", path);
+    missing_tokens(&x, opts);
+    if (check_opts(opts, path, err) < 0)
+        return -1;
 
     reader r;
     nonfinite_at *nf = NULL;
     uint8_t *flipped = NULL;
     long long *miss = NULL;
-    int rc = -1;
-    if (open_reader(&r, path, err) < 0)
+    int rc = -1, any_text = 0;
+    if (open_table(&r, &x, out, err) < 0 || column_findings(&x, &nf, &flipped, &miss, err) < 0)
         goto out;
-    if (skip_blank(&r, err) < 0)
-        goto out;
-    if (r.len == 0) {
-        err_set(err, ERR_INPUT, "%s:%lld:1: empty file: no header and no records", path, r.line);
-        goto out;
-    }
-    if (fill(&r, 1 << 16, err) < 0)
-        goto out;
-    x.delim = opts->delim ? opts->delim : detect_delim(r.buf, r.len);
-    if (first_record(&r, &x, out, err) < 0)
-        goto out;
-    const int nc = x.n_cols;
-    x.kind = calloc((size_t)nc, sizeof *x.kind);
-    nf = calloc((size_t)nc, sizeof *nf);
-    flipped = calloc((size_t)nc, 1);
-    miss = calloc((size_t)nc, sizeof *miss);
-    if (!x.kind || !nf || !flipped || !miss) {
-        err_set(err, ERR_RUNTIME, "out of memory");
-        goto out;
-    }
-    for (int c = 0; c < nc; c++)
-        nf[c].off = -1;
     long long header_line = r.line;
     if (pass1(&r, &x, out, cores_resolve(opts->threads), nf, flipped, miss, err) < 0)
         goto out;
@@ -1254,68 +1421,12 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
                 header_line > 1 ? header_line - 1 : 1);
         goto out;
     }
-    /* inf/nan in a column that stayed numeric: the first in the file */
-    int worst = -1;
-    for (int c = 0; c < nc; c++)
-        if (!flipped[c] && nf[c].off >= 0 && (worst < 0 || nf[c].off < nf[worst].off))
-            worst = c;
-    if (worst >= 0) {
-        /* its line and column: read the text again up to it (once, on the
-         * error path, so the parse loop keeps no line numbers) */
-        long long line = 0, col = 0;
-        if (text_position(path, nf[worst].off, &line, &col, err) < 0)
-            goto out;
-        err_set(err, ERR_INPUT,
-                "%s:%lld:%lld: column %d (\"%s\"): \"%s\" is not a finite number (inf, nan and "
-                "out-of-range values are refused; write a missing value as one of the missing tokens)",
-                path, line, col, worst + 1, out->cols[worst].name, nf[worst].text);
+    if (refuse_nonfinite(&x, out, nf, flipped, err) < 0 ||
+        settle_columns(out, x.n_cols, flipped, miss, &any_text, err) < 0)
         goto out;
-    }
-    /* shrink and fill in the missing flags of numeric columns */
-    int any_text = 0;
-    for (int c = 0; c < nc; c++) {
-        table_col *col = &out->cols[c];
-        if (flipped[c]) {
-            any_text = 1;
-            free(col->num);
-            col->num = NULL;
-            col->kind = TABLE_TEXT;
-            col->code = malloc((size_t)out->n_rows * sizeof *col->code);
-            if (!col->code) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            continue;
-        }
-        double *p = realloc(col->num, (size_t)out->n_rows * sizeof *p);
-        if (p)
-            col->num = p;
-        if (miss[c]) {
-            col->missing = calloc((size_t)out->n_rows, 1);
-            if (!col->missing) {
-                err_set(err, ERR_RUNTIME, "out of memory");
-                goto out;
-            }
-            for (long long i = 0; i < out->n_rows; i++)
-                col->missing[i] = isnan(col->num[i]) != 0;
-            col->n_missing = miss[c];
-        }
-    }
     if (any_text) {
         close_reader(&r);
-        x.interns = calloc((size_t)nc, sizeof *x.interns);
-        if (!x.interns) {
-            err_set(err, ERR_RUNTIME, "out of memory");
-            goto out;
-        }
-        int e = pass2(&x, out, err);
-        for (int c = 0; c < nc; c++) {
-            if (e == 0 && flipped[c])
-                table_intern_move(&x.interns[c], &out->cols[c]);
-            else
-                table_intern_free(&x.interns[c]);
-        }
-        if (e < 0)
+        if (text_columns(&x, out, flipped, err) < 0)
             goto out;
     }
     rc = 0;

@@ -413,27 +413,42 @@ static int read_at(FILE *f, uint64_t off, void *buf, size_t n)
     return fread(buf, 1, n, f) == n ? 0 : -1;
 }
 
-/* Finds the member name (or name.npy) and returns its uncompressed bytes. */
-static int npz_member(FILE *f, const char *path, const char *name, unsigned char **data, size_t *len,
-                      err_t *err)
+/* Where an archive's central directory lies, from its end record. */
+typedef struct {
+    uint64_t entries; /* members listed */
+    uint64_t size;    /* bytes of the directory */
+    uint64_t off;     /* its offset in the file */
+} npz_dir;
+
+/* One member as its central directory entry describes it. */
+typedef struct {
+    uint64_t csize, usize, off; /* compressed and uncompressed bytes; local header offset */
+    uint32_t crc;
+    int flags, method;
+} npz_entry;
+
+/* The file's size in *fsize; -1 unless it is seekable and 22+ bytes (an end record's size). */
+static int zip_size(FILE *f, const char *path, uint64_t *fsize, err_t *err)
 {
-    unsigned char *tail = NULL, *cd = NULL, *comp = NULL, *out = NULL;
-    int rc = -1;
-    if (fseeko(f, 0, SEEK_END) != 0) {
-        err_set(err, ERR_INPUT, "%s: cannot seek (an .npz must be a regular file)", path);
-        return -1;
-    }
-    uint64_t fsize = (uint64_t)ftello(f);
-    if (fsize < 22) {
-        err_set(err, ERR_INPUT, "%s: not a zip archive (%llu bytes; an .npz is a zip of .npy files)", path,
-                (unsigned long long)fsize);
-        return -1;
-    }
+    if (fseeko(f, 0, SEEK_END) != 0)
+        return err_set(err, ERR_INPUT, "%s: cannot seek (an .npz must be a regular file)", path);
+    *fsize = (uint64_t)ftello(f);
+    if (*fsize < 22)
+        return err_set(err, ERR_INPUT, "%s: not a zip archive (%llu bytes; an .npz is a zip of .npy files)",
+                       path, (unsigned long long)*fsize);
+    return 0;
+}
+
+/* Finds the end-of-central-directory record in the last 64 KiB + 22 bytes: its 22 bytes into rec,
+ * its offset into *eocd. */
+static int find_eocd(FILE *f, const char *path, uint64_t fsize, unsigned char rec[22], uint64_t *eocd,
+                     err_t *err)
+{
     size_t tl = fsize < 65557 ? (size_t)fsize : 65557;
-    tail = malloc(tl);
+    unsigned char *tail = malloc(tl);
     if (!tail || read_at(f, fsize - tl, tail, tl) < 0) {
-        err_set(err, ERR_INPUT, "%s: cannot read", path);
-        goto out;
+        free(tail);
+        return err_set(err, ERR_INPUT, "%s: cannot read", path);
     }
     long eo = -1;
     for (long i = (long)tl - 22; i >= 0; i--)
@@ -441,215 +456,292 @@ static int npz_member(FILE *f, const char *path, const char *name, unsigned char
             eo = i;
             break;
         }
-    if (eo < 0) {
-        err_set(err, ERR_INPUT, "%s: not a zip archive (no end-of-central-directory record)", path);
-        goto out;
+    if (eo >= 0) {
+        memcpy(rec, tail + eo, 22);
+        *eocd = fsize - tl + (uint64_t)eo;
     }
-    uint64_t eocd = fsize - tl + (uint64_t)eo;
-    const unsigned char *e = tail + eo;
-    uint64_t entries = rd16(e + 10), cdsize = rd32(e + 12), cdoff = rd32(e + 16);
-    if (rd16(e + 4) != 0 || rd16(e + 6) != 0) {
-        err_set(err, ERR_INPUT, "%s: a split (multi-disk) zip archive is unsupported", path);
-        goto out;
-    }
+    free(tail);
+    if (eo < 0)
+        return err_set(err, ERR_INPUT, "%s: not a zip archive (no end-of-central-directory record)", path);
+    return 0;
+}
+
+/* Reads the zip64 locator before the end record at eocd and the zip64 record it points to: the
+ * directory's 64-bit fields into dir, the zip64 record's offset (where the directory must end)
+ * into *cd_end. */
+static int read_zip64_dir(FILE *f, const char *path, uint64_t eocd, npz_dir *dir, uint64_t *cd_end,
+                          err_t *err)
+{
+    unsigned char loc[20], z[56];
+    if (eocd < 20 || read_at(f, eocd - 20, loc, 20) < 0 || rd32(loc) != 0x07064b50)
+        return err_set(err, ERR_INPUT, "%s: zip64 archive without its zip64 locator", path);
+    uint64_t zo = rd64(loc + 8);
+    if (zo > eocd - 20 || eocd - 20 - zo < 56 || read_at(f, zo, z, 56) < 0 || rd32(z) != 0x06064b50)
+        return err_set(err, ERR_INPUT, "%s: zip64 end-of-central-directory record missing or bad", path);
+    dir->entries = rd64(z + 32);
+    dir->size = rd64(z + 40);
+    dir->off = rd64(z + 48);
+    *cd_end = zo;
+    return 0;
+}
+
+/* Locates the central directory (zip or zip64) and checks it lies inside the file and under
+ * NPZ_MAX_CENTRAL bytes. */
+static int locate_central(FILE *f, const char *path, npz_dir *dir, err_t *err)
+{
+    uint64_t fsize = 0, eocd = 0;
+    unsigned char e[22] = {0};
+    if (zip_size(f, path, &fsize, err) < 0 || find_eocd(f, path, fsize, e, &eocd, err) < 0)
+        return -1;
+    dir->entries = rd16(e + 10);
+    dir->size = rd32(e + 12);
+    dir->off = rd32(e + 16);
+    if (rd16(e + 4) != 0 || rd16(e + 6) != 0)
+        return err_set(err, ERR_INPUT, "%s: a split (multi-disk) zip archive is unsupported", path);
     uint64_t cd_end = eocd;
-    if (entries == 0xFFFF || cdsize == 0xFFFFFFFF || cdoff == 0xFFFFFFFF) {
-        unsigned char loc[20], z[56];
-        if (eocd < 20 || read_at(f, eocd - 20, loc, 20) < 0 || rd32(loc) != 0x07064b50) {
-            err_set(err, ERR_INPUT, "%s: zip64 archive without its zip64 locator", path);
-            goto out;
+    if ((dir->entries == 0xFFFF || dir->size == 0xFFFFFFFF || dir->off == 0xFFFFFFFF) &&
+        read_zip64_dir(f, path, eocd, dir, &cd_end, err) < 0)
+        return -1;
+    if (dir->off > cd_end || dir->size > cd_end - dir->off)
+        return err_set(err, ERR_INPUT, "%s: zip central directory (offset %llu, %llu bytes) lies outside the file",
+                       path, (unsigned long long)dir->off, (unsigned long long)dir->size);
+    if (dir->size > NPZ_MAX_CENTRAL)
+        return err_set(err, ERR_INPUT, "%s: zip central directory of %llu bytes is over the limit", path,
+                       (unsigned long long)dir->size);
+    return 0;
+}
+
+/* Reads the dir->size bytes of the central directory into a new buffer *cd. */
+static int load_central(FILE *f, const char *path, const npz_dir *dir, unsigned char **cd, err_t *err)
+{
+    *cd = malloc(dir->size ? (size_t)dir->size : 1);
+    if (!*cd || read_at(f, dir->off, *cd, (size_t)dir->size) < 0) {
+        free(*cd);
+        *cd = NULL;
+        return err_set(err, ERR_INPUT, "%s: cannot read the zip central directory", path);
+    }
+    return 0;
+}
+
+/* The fields of the central directory entry c (46 fixed bytes, name of nl, extra of xl) into m;
+ * a zip64 extra gives the 64-bit values of the fields that hold 0xFFFFFFFF. */
+static void read_entry(const unsigned char *c, size_t nl, size_t xl, npz_entry *m)
+{
+    m->flags = rd16(c + 8);
+    m->method = rd16(c + 10);
+    m->crc = rd32(c + 16);
+    m->csize = rd32(c + 20);
+    m->usize = rd32(c + 24);
+    m->off = rd32(c + 42);
+    const unsigned char *x = c + 46 + nl, *xe = x + xl;
+    while (xe - x >= 4) {
+        unsigned id = rd16(x), sz = rd16(x + 2);
+        if ((size_t)(xe - x - 4) < sz)
+            break;
+        if (id == 1) {
+            const unsigned char *v = x + 4, *ve = v + sz;
+            if (m->usize == 0xFFFFFFFF && ve - v >= 8) { m->usize = rd64(v); v += 8; }
+            if (m->csize == 0xFFFFFFFF && ve - v >= 8) { m->csize = rd64(v); v += 8; }
+            if (m->off == 0xFFFFFFFF && ve - v >= 8) { m->off = rd64(v); v += 8; }
         }
-        uint64_t zo = rd64(loc + 8);
-        if (zo > eocd - 20 || eocd - 20 - zo < 56 || read_at(f, zo, z, 56) < 0 || rd32(z) != 0x06064b50) {
-            err_set(err, ERR_INPUT, "%s: zip64 end-of-central-directory record missing or bad", path);
-            goto out;
-        }
-        entries = rd64(z + 32);
-        cdsize = rd64(z + 40);
-        cdoff = rd64(z + 48);
-        cd_end = zo;
+        x += 4 + sz;
     }
-    if (cdoff > cd_end || cdsize > cd_end - cdoff) {
-        err_set(err, ERR_INPUT, "%s: zip central directory (offset %llu, %llu bytes) lies outside the file",
-                path, (unsigned long long)cdoff, (unsigned long long)cdsize);
-        goto out;
+}
+
+/* Appends the member name nm (nl bytes) to the comma-separated list names (cap bytes, *nn used),
+ * ending it with ", ..." once it is full. */
+static void note_name(char *names, size_t cap, size_t *nn, const char *nm, size_t nl)
+{
+    if (*nn + nl + 3 < cap - 4) {
+        *nn += (size_t)snprintf(names + *nn, cap - *nn, "%s%.*s", *nn ? ", " : "", (int)nl, nm);
+    } else if (*nn < cap - 5 && !strstr(names, "...")) {
+        *nn += (size_t)snprintf(names + *nn, cap - *nn, ", ...");
     }
-    if (cdsize > NPZ_MAX_CENTRAL) {
-        err_set(err, ERR_INPUT, "%s: zip central directory of %llu bytes is over the limit", path,
-                (unsigned long long)cdsize);
-        goto out;
-    }
-    cd = malloc(cdsize ? (size_t)cdsize : 1);
-    if (!cd || read_at(f, cdoff, cd, (size_t)cdsize) < 0) {
-        err_set(err, ERR_INPUT, "%s: cannot read the zip central directory", path);
-        goto out;
-    }
-    char want[300];
-    snprintf(want, sizeof want, "%s.npy", name);
+}
+
+/* Takes entry e (named nm, nl bytes) as the member: -1 if one was found before (*found counts),
+ * or it is encrypted, or compressed other than stored (0) or deflated (8). */
+static int take_member(const npz_entry *e, const char *nm, size_t nl, const char *want, int *found,
+                       npz_entry *m, const char *path, err_t *err)
+{
+    if ((*found)++)
+        return err_set(err, ERR_INPUT, "%s: two members named '%.*s'", path, (int)nl, nm);
+    if (e->flags & 1)
+        return err_set(err, ERR_INPUT, "%s: member '%s' is encrypted", path, want);
+    if (e->method != 0 && e->method != 8)
+        return err_set(err, ERR_INPUT, "%s: member '%s': zip compression method %d is unsupported "
+                                       "(expected 0, stored, or 8, deflated)", path, want, e->method);
+    *m = *e;
+    return 0;
+}
+
+/* Walks the central directory cd for the member named want (name.npy) or name, into m. */
+static int scan_central(const unsigned char *cd, const npz_dir *dir, const char *name, const char *want,
+                        npz_entry *m, const char *path, err_t *err)
+{
     char names[400] = "";
-    size_t nn = 0;
+    size_t nn = 0, p = 0;
     int found = 0;
-    uint64_t m_csize = 0, m_usize = 0, m_off = 0;
-    uint32_t m_crc = 0;
-    int m_method = 0;
-    size_t p = 0;
-    for (uint64_t i = 0; i < entries; i++) {
-        if (cdsize - p < 46 || rd32(cd + p) != 0x02014b50) {
-            err_set(err, ERR_INPUT, "%s: zip central directory entry %llu is damaged", path,
-                    (unsigned long long)i + 1);
-            goto out;
-        }
+    for (uint64_t i = 0; i < dir->entries; i++) {
+        if (dir->size - p < 46 || rd32(cd + p) != 0x02014b50)
+            return err_set(err, ERR_INPUT, "%s: zip central directory entry %llu is damaged", path,
+                           (unsigned long long)i + 1);
         const unsigned char *c = cd + p;
-        int flags = rd16(c + 8), method = rd16(c + 10);
-        uint32_t crc = rd32(c + 16);
-        uint64_t csize = rd32(c + 20), usize = rd32(c + 24), off = rd32(c + 42);
         size_t nl = rd16(c + 28), xl = rd16(c + 30), cl = rd16(c + 32);
-        if (cdsize - p - 46 < (uint64_t)nl + xl + cl) {
-            err_set(err, ERR_INPUT, "%s: zip central directory entry %llu runs past its end", path,
-                    (unsigned long long)i + 1);
-            goto out;
-        }
+        if (dir->size - p - 46 < (uint64_t)nl + xl + cl)
+            return err_set(err, ERR_INPUT, "%s: zip central directory entry %llu runs past its end", path,
+                           (unsigned long long)i + 1);
         const char *nm = (const char *)c + 46;
-        /* zip64 extra: the 64-bit values of the fields that hold 0xFFFFFFFF */
-        const unsigned char *x = c + 46 + nl, *xe = x + xl;
-        while (xe - x >= 4) {
-            unsigned id = rd16(x), sz = rd16(x + 2);
-            if ((size_t)(xe - x - 4) < sz)
-                break;
-            if (id == 1) {
-                const unsigned char *v = x + 4, *ve = v + sz;
-                if (usize == 0xFFFFFFFF && ve - v >= 8) { usize = rd64(v); v += 8; }
-                if (csize == 0xFFFFFFFF && ve - v >= 8) { csize = rd64(v); v += 8; }
-                if (off == 0xFFFFFFFF && ve - v >= 8) { off = rd64(v); v += 8; }
-            }
-            x += 4 + sz;
-        }
-        if (nn + nl + 3 < sizeof names - 4) {
-            nn += (size_t)snprintf(names + nn, sizeof names - nn, "%s%.*s", nn ? ", " : "", (int)nl, nm);
-        } else if (nn < sizeof names - 5 && !strstr(names, "...")) {
-            nn += (size_t)snprintf(names + nn, sizeof names - nn, ", ...");
-        }
-        if ((nl == strlen(want) && memcmp(nm, want, nl) == 0) ||
-            (nl == strlen(name) && memcmp(nm, name, nl) == 0)) {
-            if (found++) {
-                err_set(err, ERR_INPUT, "%s: two members named '%.*s'", path, (int)nl, nm);
-                goto out;
-            }
-            if (flags & 1) {
-                err_set(err, ERR_INPUT, "%s: member '%s' is encrypted", path, want);
-                goto out;
-            }
-            if (method != 0 && method != 8) {
-                err_set(err, ERR_INPUT, "%s: member '%s': zip compression method %d is unsupported "
-                                        "(expected 0, stored, or 8, deflated)", path, want, method);
-                goto out;
-            }
-            m_csize = csize;
-            m_usize = usize;
-            m_off = off;
-            m_crc = crc;
-            m_method = method;
-        }
+        npz_entry e;
+        read_entry(c, nl, xl, &e);
+        note_name(names, sizeof names, &nn, nm, nl);
+        if (((nl == strlen(want) && memcmp(nm, want, nl) == 0) ||
+             (nl == strlen(name) && memcmp(nm, name, nl) == 0)) &&
+            take_member(&e, nm, nl, want, &found, m, path, err) < 0)
+            return -1;
         p += 46 + nl + xl + cl;
     }
-    if (!found) {
-        err_set(err, ERR_INPUT, "%s: no array named '%s' (members: %s)", path, name, nn ? names : "none");
-        goto out;
-    }
+    if (!found)
+        return err_set(err, ERR_INPUT, "%s: no array named '%s' (members: %s)", path, name, nn ? names : "none");
+    return 0;
+}
+
+/* Reads m's local header (before the directory at cd_off) and checks its sizes: the offset of its
+ * data into *doff. */
+static int locate_data(FILE *f, const char *path, const char *want, uint64_t cd_off, const npz_entry *m,
+                       uint64_t *doff, err_t *err)
+{
     unsigned char lh[30];
-    if (m_off > cdoff || cdoff - m_off < 30 || read_at(f, m_off, lh, 30) < 0 || rd32(lh) != 0x04034b50) {
-        err_set(err, ERR_INPUT, "%s: member '%s': local header missing or bad", path, want);
-        goto out;
+    if (m->off > cd_off || cd_off - m->off < 30 || read_at(f, m->off, lh, 30) < 0 || rd32(lh) != 0x04034b50)
+        return err_set(err, ERR_INPUT, "%s: member '%s': local header missing or bad", path, want);
+    *doff = m->off + 30 + rd16(lh + 26) + rd16(lh + 28);
+    if (*doff > cd_off || m->csize > cd_off - *doff)
+        return err_set(err, ERR_INPUT, "%s: member '%s': its %llu bytes run past the central directory", path,
+                       want, (unsigned long long)m->csize);
+    if (m->method == 0 && m->csize != m->usize)
+        return err_set(err, ERR_INPUT, "%s: member '%s': stored with sizes that differ (%llu, %llu)", path, want,
+                       (unsigned long long)m->csize, (unsigned long long)m->usize);
+    if (m->method == 8 && m->usize > m->csize * 1032 + 1024)
+        return err_set(err, ERR_INPUT, "%s: member '%s': %llu bytes cannot inflate from %llu (deflate expands at "
+                                       "most 1032x)", path, want, (unsigned long long)m->usize,
+                       (unsigned long long)m->csize);
+    if (m->usize > SIZE_MAX / 2 || m->csize > SIZE_MAX / 2)
+        return err_set(err, ERR_INPUT, "%s: member '%s' too large", path, want);
+    return 0;
+}
+
+/* Runs inflate over comp (csize bytes) into out (usize bytes) in pieces of at most 1 GiB until it
+ * stops; the bytes consumed and produced into *in_done, *out_done; zlib's last return. */
+static int inflate_all(z_stream *s, unsigned char *comp, uint64_t csize, unsigned char *out, uint64_t usize,
+                       uint64_t *in_done, uint64_t *out_done)
+{
+    int zr = Z_OK;
+    while (zr == Z_OK) {
+        uint64_t il = csize - *in_done, ol = usize - *out_done;
+        s->next_in = comp + *in_done;
+        s->avail_in = il > (1u << 30) ? (1u << 30) : (uInt)il;
+        s->next_out = out + *out_done;
+        s->avail_out = ol > (1u << 30) ? (1u << 30) : (uInt)ol;
+        uInt ai = s->avail_in, ao = s->avail_out;
+        zr = inflate(s, Z_NO_FLUSH);
+        *in_done += ai - s->avail_in;
+        *out_done += ao - s->avail_out;
+        if (zr == Z_BUF_ERROR && ai == s->avail_in && ao == s->avail_out)
+            break;
+        if (zr == Z_BUF_ERROR)
+            zr = Z_OK;
     }
-    uint64_t doff = m_off + 30 + rd16(lh + 26) + rd16(lh + 28);
-    if (doff > cdoff || m_csize > cdoff - doff) {
-        err_set(err, ERR_INPUT, "%s: member '%s': its %llu bytes run past the central directory", path, want,
-                (unsigned long long)m_csize);
-        goto out;
+    return zr;
+}
+
+/* Inflates the raw deflate stream comp (m->csize bytes) into a new buffer *out of m->usize bytes. */
+static int inflate_member(unsigned char *comp, const npz_entry *m, unsigned char **out, const char *path,
+                          const char *want, err_t *err)
+{
+    *out = malloc(m->usize ? (size_t)m->usize : 1);
+    if (!*out)
+        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit2(&s, -15) != Z_OK) {
+        free(*out);
+        *out = NULL;
+        return err_set(err, ERR_RUNTIME, "%s: zlib inflateInit failed", path);
     }
-    if (m_method == 0 && m_csize != m_usize) {
-        err_set(err, ERR_INPUT, "%s: member '%s': stored with sizes that differ (%llu, %llu)", path, want,
-                (unsigned long long)m_csize, (unsigned long long)m_usize);
-        goto out;
+    uint64_t in_done = 0, out_done = 0;
+    int zr = inflate_all(&s, comp, m->csize, *out, m->usize, &in_done, &out_done);
+    inflateEnd(&s);
+    if (zr != Z_STREAM_END || out_done != m->usize || in_done != m->csize) {
+        free(*out);
+        *out = NULL;
+        return err_set(err, ERR_INPUT, "%s: member '%s': corrupt deflate data (%s; %llu of %llu bytes inflated)",
+                       path, want,
+                       zr == Z_STREAM_END ? "sizes disagree with the directory"
+                                          : zr == Z_DATA_ERROR ? "invalid data" : "cut short",
+                       (unsigned long long)out_done, (unsigned long long)m->usize);
     }
-    if (m_method == 8 && m_usize > m_csize * 1032 + 1024) {
-        err_set(err, ERR_INPUT, "%s: member '%s': %llu bytes cannot inflate from %llu (deflate expands at "
-                                "most 1032x)", path, want, (unsigned long long)m_usize,
-                (unsigned long long)m_csize);
-        goto out;
-    }
-    if (m_usize > SIZE_MAX / 2 || m_csize > SIZE_MAX / 2) {
-        err_set(err, ERR_INPUT, "%s: member '%s' too large", path, want);
-        goto out;
-    }
-    comp = malloc(m_csize ? (size_t)m_csize : 1);
-    if (!comp || read_at(f, doff, comp, (size_t)m_csize) < 0) {
+    return 0;
+}
+
+/* Reads m's data at doff and, when deflated, inflates it: its m->usize bytes into a new buffer *out. */
+static int load_member(FILE *f, const char *path, const char *want, const npz_entry *m, uint64_t doff,
+                       unsigned char **out, err_t *err)
+{
+    unsigned char *comp = malloc(m->csize ? (size_t)m->csize : 1);
+    if (!comp || read_at(f, doff, comp, (size_t)m->csize) < 0) {
         err_set(err, comp ? ERR_INPUT : ERR_RUNTIME, "%s: member '%s': cannot read its data", path, want);
-        goto out;
+        free(comp);
+        return -1;
     }
-    if (m_method == 0) {
-        out = comp;
-        comp = NULL;
-    } else {
-        out = malloc(m_usize ? (size_t)m_usize : 1);
-        if (!out) {
-            err_set(err, ERR_RUNTIME, "%s: out of memory", path);
-            goto out;
-        }
-        z_stream s;
-        memset(&s, 0, sizeof s);
-        if (inflateInit2(&s, -15) != Z_OK) {
-            err_set(err, ERR_RUNTIME, "%s: zlib inflateInit failed", path);
-            goto out;
-        }
-        uint64_t in_done = 0, out_done = 0;
-        int zr = Z_OK;
-        while (zr == Z_OK) {
-            uint64_t il = m_csize - in_done, ol = m_usize - out_done;
-            s.next_in = comp + in_done;
-            s.avail_in = il > (1u << 30) ? (1u << 30) : (uInt)il;
-            s.next_out = out + out_done;
-            s.avail_out = ol > (1u << 30) ? (1u << 30) : (uInt)ol;
-            uInt ai = s.avail_in, ao = s.avail_out;
-            zr = inflate(&s, Z_NO_FLUSH);
-            in_done += ai - s.avail_in;
-            out_done += ao - s.avail_out;
-            if (zr == Z_BUF_ERROR && ai == s.avail_in && ao == s.avail_out)
-                break;
-            if (zr == Z_BUF_ERROR)
-                zr = Z_OK;
-        }
-        inflateEnd(&s);
-        if (zr != Z_STREAM_END || out_done != m_usize || in_done != m_csize) {
-            err_set(err, ERR_INPUT,
-                    "%s: member '%s': corrupt deflate data (%s; %llu of %llu bytes inflated)", path, want,
-                    zr == Z_STREAM_END ? "sizes disagree with the directory"
-                                       : zr == Z_DATA_ERROR ? "invalid data" : "cut short",
-                    (unsigned long long)out_done, (unsigned long long)m_usize);
-            goto out;
-        }
+    if (m->method == 0) {
+        *out = comp;
+        return 0;
     }
+    int rc = inflate_member(comp, m, out, path, want, err);
+    free(comp);
+    return rc;
+}
+
+/* Checks the CRC-32 of data (m->usize bytes, summed in pieces of at most 1 GiB) against m's. */
+static int check_crc(const unsigned char *data, const npz_entry *m, const char *path, const char *want,
+                     err_t *err)
+{
     uLong crc = crc32(0L, Z_NULL, 0);
-    for (uint64_t d = 0; d < m_usize;) {
-        uint64_t k = m_usize - d > (1u << 30) ? (1u << 30) : m_usize - d;
-        crc = crc32(crc, out + d, (uInt)k);
+    for (uint64_t d = 0; d < m->usize;) {
+        uint64_t k = m->usize - d > (1u << 30) ? (1u << 30) : m->usize - d;
+        crc = crc32(crc, data + d, (uInt)k);
         d += k;
     }
-    if ((uint32_t)crc != m_crc) {
-        err_set(err, ERR_INPUT, "%s: member '%s': CRC-32 mismatch (stored %08x, data %08lx): the archive is "
-                                "damaged", path, want, m_crc, (unsigned long)crc);
-        goto out;
+    if ((uint32_t)crc != m->crc)
+        return err_set(err, ERR_INPUT, "%s: member '%s': CRC-32 mismatch (stored %08x, data %08lx): the archive is "
+                                       "damaged", path, want, m->crc, (unsigned long)crc);
+    return 0;
+}
+
+/* Finds the member name (or name.npy) and returns its uncompressed bytes. */
+static int npz_member(FILE *f, const char *path, const char *name, unsigned char **data, size_t *len,
+                      err_t *err)
+{
+    npz_dir dir;
+    unsigned char *cd = NULL, *out = NULL;
+    if (locate_central(f, path, &dir, err) < 0 || load_central(f, path, &dir, &cd, err) < 0)
+        return -1;
+    char want[300];
+    snprintf(want, sizeof want, "%s.npy", name);
+    npz_entry m = {0};
+    int rc = scan_central(cd, &dir, name, want, &m, path, err);
+    free(cd);
+    uint64_t doff = 0;
+    if (rc < 0 || locate_data(f, path, want, dir.off, &m, &doff, err) < 0 ||
+        load_member(f, path, want, &m, doff, &out, err) < 0)
+        return -1;
+    if (check_crc(out, &m, path, want, err) < 0) {
+        free(out);
+        return -1;
     }
     *data = out;
-    *len = (size_t)m_usize;
-    out = NULL;
-    rc = 0;
-out:
-    free(tail);
-    free(cd);
-    free(comp);
-    free(out);
-    return rc;
+    *len = (size_t)m.usize;
+    return 0;
 }
 
 int npz_read(const char *path, const char *name, npy_array *out, err_t *err)
