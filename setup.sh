@@ -23,7 +23,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # libmicrohttpd and curl for `nntrain serve` and its tests; protobuf-c and
 # python3-onnx (whose onnx.proto the build compiles) for `nntrain export`;
 # python3-onnx and python3-numpy for the export peer checks.
-packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
+packages=(gcc make autoconf automake libtool pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
           protobuf-c-compiler libprotobuf-c-dev python3-onnx python3-numpy)
 configure_args=(-q)
 if [ "${WITH_MPI:-0}" = 1 ]; then
