@@ -22,9 +22,10 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # ---- 1. packages ------------------------------------------------------------
 # libmicrohttpd and curl for `nntrain serve` and its tests; protobuf-c and
 # python3-onnx (whose onnx.proto the build compiles) for `nntrain export`;
-# python3-onnx and python3-numpy for the export peer checks.
+# python3-onnx and python3-numpy for the export peer checks; python3-sklearn
+# for the real tables of configs/tabular/ (data/tabular.py writes them).
 packages=(gcc make autoconf automake libtool pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
-          protobuf-c-compiler libprotobuf-c-dev python3-onnx python3-numpy)
+          protobuf-c-compiler libprotobuf-c-dev python3-onnx python3-numpy python3-sklearn)
 configure_args=(-q)
 if [ "${WITH_MPI:-0}" = 1 ]; then
     packages+=(libopenmpi-dev openmpi-bin)
@@ -120,6 +121,16 @@ done
 
 if [ -d /usr/share/datasets/fashion-mnist ] && [ ! -e "$data/fashion" ]; then
     ln -s /usr/share/datasets/fashion-mnist "$data/fashion"
+fi
+# The real tables that ship with scikit-learn, as CSV (configs/tabular/).
+# Debian's own interpreter: a python3 earlier on PATH may not see its packages.
+if [ ! -s "$data/tabular/wine.csv" ]; then
+    if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+        say "writing the scikit-learn tables to $data/tabular"
+        /usr/bin/python3 data/tabular.py "$data/tabular" >/dev/null || say "warning: data/tabular.py failed"
+    else
+        say "warning: python3-sklearn is missing: configs/tabular/ will not find their tables"
+    fi
 fi
 if [ -n "$missing_data" ]; then
     say "WARNING: MNIST is incomplete (missing:$missing_data): the build and 'make check'"

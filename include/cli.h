@@ -9,6 +9,7 @@
 #include "err.h"
 #include "idx.h"
 #include "net.h"
+#include "prep.h"
 
 #define CLI_MAX_OVERRIDES 256 /* -s options on one command line */
 
@@ -23,12 +24,24 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
 int cli_load_data(const cfg_t *c, const char *images, const char *labels, int limit,
                   dataset *d, err_t *err);
 
+/* A model file: the network, and a table model's preprocessing (has_prep). */
+typedef struct {
+    net_t net;
+    prep_t prep;
+    int has_prep;
+} cli_model;
+
+int cli_load_model(const char *path, cli_model *m, err_t *err);
+void cli_model_free(cli_model *m);
+
 /* What eval and plot work on: the model file, and the config's test set,
- * or images/labels when given (both or neither). *threads gets the
- * config's train.threads. On error nothing stays allocated. */
+ * or images/labels when given (both or neither). A table model's test set
+ * is its config's table split as training split it (tables.h), through
+ * the model's own preprocessing. *threads gets the config's train.threads.
+ * On error nothing stays allocated. */
 int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
                             const char *data_dir, const char *model, const char *images,
-                            const char *labels, net_t *net, dataset *d, int *threads,
+                            const char *labels, cli_model *m, dataset *d, int *threads,
                             err_t *err);
 
 /* A command's name in its messages and its usage text: what its usage

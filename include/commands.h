@@ -40,6 +40,7 @@ int cmd_train(const cli_options *o);   /* src/cmd_train.c: a run, or a sweep */
 int cmd_eval(const cli_options *o);    /* src/cmd_eval.c */
 int cmd_predict(const cli_options *o); /* src/cmd_predict.c */
 int cmd_export(const cli_options *o);  /* src/cmd_export.c */
+int cmd_describe(const cli_options *o); /* src/cmd_describe.c */
 int cmd_plot(const cli_options *o);    /* src/cmd_plot.c: files[0] is the picture */
 int cmd_serve(const cli_options *o);   /* src/cmd_serve.c */
 

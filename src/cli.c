@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "tables.h"
 #include "ranks.h"
 
 int cli_load_config(const char *file, const char *const *overrides, int n_overrides,
@@ -46,9 +47,41 @@ int cli_load_data(const cfg_t *c, const char *images, const char *labels, int li
     return 0;
 }
 
+int cli_load_model(const char *path, cli_model *m, err_t *err)
+{
+    memset(m, 0, sizeof *m);
+    uint8_t *blob;
+    size_t len;
+    if (model_load_with(path, &m->net, &blob, &len, err) != 0)
+        return -1;
+    int rc = 0;
+    if (blob) {
+        rc = prep_read(&m->prep, blob, len, path, err);
+        free(blob);
+        m->has_prep = rc == 0;
+    }
+    int n_out = m->net.sizes[m->net.n_layers];
+    if (rc == 0 && m->has_prep &&
+        (m->prep.n_inputs != m->net.sizes[0] ||
+         n_out != (m->prep.task == PREP_CLASSIFICATION ? m->prep.n_classes : m->prep.n_targets)))
+        rc = err_set(err, ERR_INPUT, "%s: the preprocessing does not fit the network (corrupt)",
+                     path);
+    if (rc != 0)
+        cli_model_free(m);
+    return rc;
+}
+
+void cli_model_free(cli_model *m)
+{
+    net_free(&m->net);
+    if (m->has_prep)
+        prep_free(&m->prep);
+    memset(m, 0, sizeof *m);
+}
+
 int cli_load_model_and_data(const char *config, const char *const *overrides, int n_overrides,
                             const char *data_dir, const char *model, const char *images,
-                            const char *labels, net_t *net, dataset *d, int *threads,
+                            const char *labels, cli_model *m, dataset *d, int *threads,
                             err_t *err)
 {
     cfg_t *c = malloc(sizeof *c);
@@ -56,13 +89,22 @@ int cli_load_model_and_data(const char *config, const char *const *overrides, in
         return err_set(err, ERR_RUNTIME, "out of memory");
     int rc = cli_load_config(config, overrides, n_overrides, data_dir, c, err);
     if (rc == 0)
-        rc = model_load(model, net, err);
+        rc = cli_load_model(model, m, err);
     if (rc == 0) {
         *threads = c->threads;
-        rc = images ? idx_load_dataset(images, labels, 0, d, err)
-                    : cli_load_data(c, c->test_images, c->test_labels, 0, d, err);
+        if (m->has_prep && images)
+            rc = err_set(err, ERR_INPUT, "%s: a table model: --images/--labels are for image "
+                         "models (give the config naming its table with -c)", model);
+        else if (m->has_prep && !c->train_table[0])
+            rc = err_set(err, ERR_INPUT, "%s: a table model needs -c CONFIG naming its table "
+                         "(data.train, data.test)", model);
+        else if (m->has_prep)
+            rc = tables_load(c, &m->prep, 0, NULL, d, err);
+        else
+            rc = images ? idx_load_dataset(images, labels, 0, d, err)
+                        : cli_load_data(c, c->test_images, c->test_labels, 0, d, err);
         if (rc != 0)
-            net_free(net);
+            cli_model_free(m);
     }
     free(c);
     return rc;

@@ -9,17 +9,26 @@
 #include "idx.h"
 #include "net.h"
 
-static void print_confusion(const eval_result *r)
+/* Rows: true class, columns: predicted; by name when the model names its
+ * classes, else by number. */
+static void print_confusion(const eval_result *r, const cli_model *m)
 {
-    int n = r->n_classes;
-    printf("confusion matrix (rows: true class, columns: predicted)\n     ");
-    for (int j = 0; j < n; j++)
-        printf(" %5d", j);
+    int n = r->n_classes, named = m->has_prep;
+    printf("confusion matrix (rows: true class, columns: predicted)\n%*s", named ? 12 : 5, "");
+    for (int j = 0; j < n; j++) {
+        if (named)
+            printf(" %8.8s", prep_class_name(&m->prep, j));
+        else
+            printf(" %5d", j);
+    }
     printf("\n");
     for (int i = 0; i < n; i++) {
-        printf("%5d", i);
+        if (named)
+            printf("%12.12s", prep_class_name(&m->prep, i));
+        else
+            printf("%5d", i);
         for (int j = 0; j < n; j++)
-            printf(" %5lld", r->confusion[(size_t)i * n + j]);
+            printf(named ? " %8lld" : " %5lld", r->confusion[(size_t)i * n + j]);
         printf("\n");
     }
 }
@@ -28,24 +37,28 @@ int cmd_eval(const cli_options *o)
 {
     err_t err;
     err_clear(&err);
-    net_t net = {0};
+    cli_model m = {0};
     dataset d = {0};
     eval_result r = {0};
     int rc = 0, threads = 0;
     if (cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir, o->model,
-                                o->images, o->labels, &net, &d, &threads, &err) != 0 ||
-        eval_dataset(&net, &d, threads, 1, &r, &err) != 0)
+                                o->images, o->labels, &m, &d, &threads, &err) != 0 ||
+        eval_dataset(&m.net, &d, threads, d.labels != NULL, &r, &err) != 0)
         goto fail;
-    printf("accuracy: %.2f%% (%d/%d), mean cost %.4f\n", 100.0 * r.accuracy, r.correct, r.n,
-           r.mean_cost);
-    if (r.n_classes <= 20)
-        print_confusion(&r);
+    if (d.labels) {
+        printf("accuracy: %.2f%% (%d/%d), mean cost %.4f\n", 100.0 * r.accuracy, r.correct, r.n,
+               r.mean_cost);
+        if (r.n_classes <= 20)
+            print_confusion(&r, &m);
+    } else {
+        printf("examples: %d, mean cost %.6g\n", r.n, r.mean_cost);
+    }
     goto done;
 fail:
     rc = cli_fail(&err);
 done:
     eval_result_free(&r);
-    net_free(&net);
+    cli_model_free(&m);
     dataset_free(&d);
     return rc;
 }

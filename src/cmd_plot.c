@@ -54,8 +54,20 @@ static int usage_error(const char *msg)
 static int load_model_and_data(const plot_opts *o, net_t *net, dataset *d, int *threads,
                                err_t *err)
 {
-    return cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir,
-                                   o->model, o->images, o->labels, net, d, threads, err);
+    cli_model m;
+    if (cli_load_model_and_data(o->config, o->overrides, o->n_overrides, o->data_dir, o->model,
+                                o->images, o->labels, &m, d, threads, err) != 0)
+        return -1;
+    *net = m.net; /* the network is all a picture needs */
+    m.net = (net_t){0};
+    cli_model_free(&m);
+    if (!d->labels || (!d->images && strcmp(o->what, "errors") == 0)) {
+        const char *needs = d->labels ? "images" : "classes (a classification model)";
+        dataset_free(d);
+        net_free(net);
+        return err_set(err, ERR_INPUT, "%s: plot %s needs %s", o->model, o->what, needs);
+    }
+    return 0;
 }
 
 /* ---- the four pictures ---------------------------------------------------- */

@@ -1,11 +1,15 @@
-/* cmd_predict: `nntrain predict -m MODEL FILE...`: the predicted class and
- * the output activations of each image of an IDX file or a PGM image. The
+/* cmd_predict: `nntrain predict -m MODEL FILE...`: for an image model, the
+ * predicted class and the output activations of each image of an IDX file
+ * or a PGM image; for a table model, each row of a table file (CSV or
+ * NumPy; the label columns, if there, are left out) as a class name and
+ * every class's probability, or the targets in their own units. The
  * command table in src/main.c has checked the options. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "cli.h"
 #include "commands.h"
 #include "eval.h"
@@ -13,6 +17,7 @@
 #include "model.h"
 #include "net.h"
 #include "pgm.h"
+#include "tables.h"
 
 static void print_prediction(const char *name, long long i, const net_t *net, const float *out,
                              int all_digits)
@@ -72,31 +77,94 @@ static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path
     return 0;
 }
 
+/* One row's answer: "FILE[i]: CLASS  name=p ..." or "FILE[i]: v ...". */
+static void print_table_row(const char *name, long long i, const prep_t *p, const float *out,
+                            int all_digits)
+{
+    printf("%s[%lld]:", name, i);
+    if (p->task == PREP_CLASSIFICATION) {
+        printf(" %s ", prep_class_name(p, eval_argmax(out, p->n_classes)));
+        for (int k = 0; k < p->n_classes; k++)
+            printf(all_digits ? " %s=%.9g" : " %s=%.4f", prep_class_name(p, k), out[k]);
+    } else {
+        for (int k = 0; k < p->n_targets; k++)
+            printf(all_digits ? " %.17g" : " %.6g", prep_target_value(p, k, out[k]));
+    }
+    printf("\n");
+}
+
+/* A table file's rows through the model's preprocessing, then the network,
+ * EVAL_BATCH rows at a time. c says how to read the file (CSV options). */
+static int predict_table(const cli_model *m, const cfg_t *c, const char *path, int all_digits,
+                         err_t *err)
+{
+    table t;
+    dataset d;
+    if (tables_read(c, path, 0, &t, err) != 0)
+        return -1;
+    int64_t *rows = malloc((size_t)(t.n_rows + 1) * sizeof *rows);
+    if (!rows) {
+        table_free(&t);
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    for (int64_t r = 0; r < t.n_rows; r++)
+        rows[r] = r;
+    int rc = prep_apply(&m->prep, &t, rows, t.n_rows, 0, path, &d, err);
+    free(rows);
+    table_free(&t);
+    if (rc != 0)
+        return -1;
+    net_ws ws;
+    if (net_ws_create(&ws, &m->net, EVAL_BATCH, err) != 0) {
+        dataset_free(&d);
+        return -1;
+    }
+    int n_out = m->net.sizes[m->net.n_layers];
+    for (int b = 0; b < d.n; b += EVAL_BATCH) {
+        int B = d.n - b < EVAL_BATCH ? d.n - b : EVAL_BATCH;
+        net_forward(&m->net, &ws, d.x + (size_t)b * d.n_in, B);
+        for (int i = 0; i < B; i++)
+            print_table_row(path, b + i, &m->prep, net_output(&m->net, &ws) + (size_t)i * n_out,
+                            all_digits);
+    }
+    net_ws_free(&ws);
+    dataset_free(&d);
+    return 0;
+}
+
 int cmd_predict(const cli_options *o)
 {
     err_t err;
     err_clear(&err);
-    net_t net = {0};
+    cli_model m = {0};
     net_ws ws = {0};
     float *x = NULL;
+    cfg_t *c = malloc(sizeof *c);
     int rc = 0;
-    if (model_load(o->model, &net, &err) != 0 || net_ws_create(&ws, &net, 1, &err) != 0)
+    if (!c) {
+        err_set(&err, ERR_RUNTIME, "out of memory");
         goto fail;
-    x = malloc((size_t)net.sizes[0] * sizeof *x);
+    }
+    /* The config only says how to read table files (delimiter, header...). */
+    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, &err) != 0 ||
+        cli_load_model(o->model, &m, &err) != 0 || net_ws_create(&ws, &m.net, 1, &err) != 0)
+        goto fail;
+    x = malloc((size_t)m.net.sizes[0] * sizeof *x);
     if (!x) {
         err_set(&err, ERR_RUNTIME, "out of memory");
         goto fail;
     }
     for (int i = 0; i < o->n_files; i++)
-        if (predict_file(&net, &ws, x, o->files[i], o->all_digits, &err) != 0)
+        if ((m.has_prep ? predict_table(&m, c, o->files[i], o->all_digits, &err)
+                        : predict_file(&m.net, &ws, x, o->files[i], o->all_digits, &err)) != 0)
             goto fail;
     goto done;
 fail:
     rc = cli_fail(&err);
 done:
+    free(c);
     free(x);
     net_ws_free(&ws);
-    net_free(&net);
+    cli_model_free(&m);
     return rc;
 }
-

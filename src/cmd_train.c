@@ -303,16 +303,20 @@ int train_one(const cli_options *o, const cfg_t *c, const reduce_group *group,
         goto done;
     }
     /* What train_run says, it says on every rank: rank 0 prints it. */
-    if (trc != 0 || report_close(&rep, &err) != 0) {
+    if (trc != 0) {
         rc = root ? cli_fail(&err) : exit_code(&err);
         goto done;
     }
     if (!root)
         goto done;
 
-    /* 3. Finish: the model kept, tested and saved. */
+    /* 3. Finish: the model kept, tested and saved; then the metrics file's
+     * last word (a write that kept failing loses the metrics, never the
+     * model). */
     rc = run_finish(&r, &err);
     print_finish(o, &r);
+    if (rc == 0)
+        rc = report_close(&rep, &err);
     if (rc != 0) {
         rc = cli_fail(&err);
         goto done;

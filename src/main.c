@@ -144,9 +144,20 @@ static const command_row COMMANDS[] = {
      COMMON | CONFIG_OPTS | DATA_OPTS | OPT(O_MODEL), OPT(O_MODEL), NULL, NULL},
     {"predict", cmd_predict,
      "the predicted class and the output activations of each image of an IDX\n"
-     "file or a PGM image",
-     "-m MODEL [--all-digits] FILE...",
-     COMMON | OPT(O_MODEL) | OPT(O_ALL_DIGITS), OPT(O_MODEL), "FILE...", NULL},
+     "file or a PGM image, or of each row of a table",
+     "-m MODEL [--all-digits] [-c CONFIG] FILE...",
+     COMMON | CONFIG_OPTS | OPT(O_MODEL) | OPT(O_ALL_DIGITS), OPT(O_MODEL), "FILE...",
+     "FILE: for an image model, IDX images or PGM images; for a table model, a\n"
+     "table (CSV, TSV, .npy, .npz) with the model's feature columns, by name (a\n"
+     "label column there is left out). -c CONFIG says how to read a CSV (its\n"
+     "data.delimiter, data.header, data.missing_values).\n"},
+    {"describe", cmd_describe,
+     "what a table file (CSV, TSV, .npy, .npz) holds: rows, columns, each\n"
+     "column's kind, missing cells, range and mean or categories",
+     "[-c CONFIG] [-q] FILE...",
+     COMMON | CONFIG_OPTS, 0, "FILE...",
+     "-c CONFIG says how to read a CSV (data.delimiter, data.header,\n"
+     "data.missing_values); -q prints only the size and the time it took.\n"},
     {"export", cmd_export,
      "the model for other programs: an ONNX model (.onnx: ONNX Runtime,\n"
      "PyTorch, browsers...) or NumPy arrays (.npz)",

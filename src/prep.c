@@ -226,6 +226,7 @@ static int fit_numeric(prep_feature *f, const table_col *col, const int64_t *row
     qsort(v, (size_t)m, sizeof *v, cmp_double);
     double lo = v[0], hi = v[m - 1];
     f->fill = NAN;
+    f->fill_cat = -1;
     if (o->missing == PREP_MISSING_MEAN) {
         f->fill = mean;
     } else if (o->missing == PREP_MISSING_MEDIAN) {
@@ -765,6 +766,7 @@ static int read_feature(rbuf *r, prep_feature *f)
     f->fill_cat = (int)get_u32(r) - 1;
     if (r->bad || !isfinite(f->offset) || !isfinite(f->scale) || !(f->scale > 0) ||
         isinf(f->fill) || f->fill_cat < -1 || f->fill_cat >= f->n_cats ||
+        (!f->categorical && f->fill_cat != -1) ||
         (f->categorical ? f->n_cats < 1 || !sorted_unique(f->cats, f->n_cats) : f->n_cats != 0))
         return -1;
     return 0;

@@ -292,6 +292,16 @@ expect 2 'train\.patience is 10 in the checkpoint, 5 here' -- run "${ES[@]}" -s 
 expect 2 'train\.monitor is accuracy in the checkpoint, loss here' -- \
     run "${ES[@]}" -s output.model="$tmp/e/y.model" -s train.monitor=loss --resume "$tmp/e/run.ckpt"
 
+# --- a table (issue 20): the same network on a CSV of 4 numeric columns and
+# two classes, so network.sizes fits it; killed and resumed likewise.
+awk 'BEGIN { srand(5); print "p,q,r,s,label"
+     for (i = 0; i < 100; i++) { c = i % 2
+         printf "%.3f,%.3f,%.3f,%.3f,%s\n", rand() + c, rand(), rand() - c, rand(), (c ? "b" : "a") } }' \
+    > "$tmp/table.csv"
+TABLE=(-s data.train="$tmp/table.csv" -s data.test_fraction=0.1 -s train.learning_rate=0.01)
+run "${TABLE[@]}" -s output.model="$tmp/table.model" >/dev/null || bad "table reference run failed"
+kill_resume "table" "$tmp/table.model" "${TABLE[@]}"
+
 # --- divergence: exit 1, epoch and step named, the old checkpoint untouched ---------
 rm -rf "$tmp/n"; mkdir -p "$tmp/n"
 run -s train.epochs=2 -s output.checkpoint="$tmp/n/run.ckpt" >/dev/null

@@ -7,7 +7,7 @@
  *   pass 1  the decompressed text is read in chunks (chunk_bytes, grown up
  *           to max_record when one record is longer), each cut at its last
  *           record boundary (a newline outside quotes). A chunk is split at
- *           record boundaries into one part per thread; the threads
+ *           record boundaries into four parts per thread; the threads
  *           tokenize their parts at once (OpenMP) into row-major doubles,
  *           which are then copied into the columns. Every column starts
  *           NUMERIC; a cell that is neither a missing token nor a number
@@ -957,12 +957,15 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
 {
     const int nc = x->n_cols;
     const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
-    part *parts = calloc((size_t)threads, sizeof *parts);
+    /* a few parts per thread, taken dynamically: a thread slowed by
+     * another process does not hold the chunk up */
+    const int np = threads > 1 ? 4 * threads : 1;
+    part *parts = calloc((size_t)np, sizeof *parts);
     int rc = -1;
     long long cap_rows = 0;
     if (!parts)
         return err_set(err, ERR_RUNTIME, "out of memory");
-    for (int k = 0; k < threads; k++) {
+    for (int k = 0; k < np; k++) {
         parts[k].missing = calloc((size_t)nc, sizeof *parts[k].missing);
         parts[k].flip = calloc((size_t)nc, 1);
         parts[k].nonfinite = malloc((size_t)nc * sizeof *parts[k].nonfinite);
@@ -972,8 +975,8 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
             goto out;
         }
     }
-    size_t *target = malloc((size_t)(threads + 1) * sizeof *target);
-    size_t *split = malloc((size_t)(threads + 1) * sizeof *split);
+    size_t *target = malloc((size_t)(np + 1) * sizeof *target);
+    size_t *split = malloc((size_t)(np + 1) * sizeof *split);
     if (!target || !split) {
         free(target);
         free(split);
@@ -990,19 +993,18 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
         }
         /* split into parts at record boundaries */
         split[0] = 0;
-        if (threads > 1) {
-            for (int k = 1; k < threads; k++)
-                target[k - 1] = end / (size_t)threads * (size_t)k;
+        if (np > 1) {
+            for (int k = 1; k < np; k++)
+                target[k - 1] = end / (size_t)np * (size_t)k;
             long oq;
-            scan_bounds(r->buf, 0, end, x->delim, target, split + 1, threads - 1, &oq);
-            for (int k = 1; k < threads; k++)
+            scan_bounds(r->buf, 0, end, x->delim, target, split + 1, np - 1, &oq);
+            for (int k = 1; k < np; k++)
                 if (split[k] > end)
                     split[k] = end;
         }
-        split[threads] = end;
-        int np = threads;
+        split[np] = end;
         const char *buf = r->buf;
-#pragma omp parallel for num_threads(np) schedule(static, 1)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
         for (int k = 0; k < np; k++) {
             for (int c = 0; c < nc; c++)
                 parts[k].nonfinite[c] = -1;
@@ -1037,7 +1039,7 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
             }
             cap_rows = nc_rows;
         }
-#pragma omp parallel for num_threads(np) schedule(dynamic)
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
         for (int c0 = 0; c0 < nc; c0 += 64) {
             /* blocks of 64 columns x 256 rows stay in cache */
             int c1 = c0 + 64 < nc ? c0 + 64 : nc;
@@ -1079,7 +1081,7 @@ done:
     free(target);
     free(split);
 out:
-    for (int k = 0; k < threads; k++) {
+    for (int k = 0; k < np; k++) {
         free(parts[k].vals);
         free(parts[k].missing);
         free(parts[k].flip);
