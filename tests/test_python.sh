@@ -34,8 +34,15 @@ export NNTRAIN_LIB="$lib"
 export PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONDONTWRITEBYTECODE=1
 # The tests' cache and temporary files stay out of the source tree.
-"$py" -m pytest -q -p no:cacheprovider "$src/python/tests"
-rc=$?
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"$py" -m pytest -q -p no:cacheprovider "$src/python/tests" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+# pytest's last line as the suites' "N passed, M failed" (.ci/run counts them).
+last=$(tail -1 "$log")
+n_pass=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) passed.*/\1/p' <<<" $last")
+n_fail=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) \(failed\|error\).*/\1/p' <<<" $last")
+echo "${n_pass:-0} passed, ${n_fail:-0} failed"
 if [ "$rc" = 5 ]; then
     echo "FAIL: pytest collected no tests"; exit 1
 fi
