@@ -12,7 +12,7 @@
 #              MNIST_SOURCE (a directory holding the four MNIST .gz files),
 #              SKIP_FASHION=1 (do not install Fashion-MNIST),
 #              WITH_MPI=1 (also install Open MPI and build with --with-mpi:
-#              README, Running across machines).
+#              doc/mpi.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 

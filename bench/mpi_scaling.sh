@@ -8,8 +8,8 @@
 # threads a rank) whose product is at most the machine's cores, plus one process without mpirun; the contenders
 # alternate, REPEATS rounds (default 3), and the table gives each one's
 # median examples/s (the metrics file's best epoch) and whether its model
-# file equals the single-process one (it must: see README.md, "Running
-# across machines"). Jobs of 2 ranks or more run twice, with train.overlap
+# file equals the single-process one (it must: see doc/mpi.md, "The
+# bitwise guarantee"). Jobs of 2 ranks or more run twice, with train.overlap
 # true and false. Nothing else should run beside it.
 set -euo pipefail
 NNTRAIN=${1:?usage: bench/mpi_scaling.sh NNTRAIN [CONFIG] [REPEATS]}

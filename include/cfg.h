@@ -38,6 +38,8 @@ typedef struct {
 #define CFG_MISSING_MEDIAN 2
 #define CFG_MISSING_MOST_FREQUENT 3
 #define CFG_DELIM_AUTO 0 /* then comma, semicolon, tab, pipe */
+#define CFG_CLASS_WEIGHTS_NONE 0
+#define CFG_CLASS_WEIGHTS_BALANCED 1
 
 /* train.monitor */
 #define CFG_MONITOR_ACCURACY 0
@@ -115,6 +117,7 @@ typedef struct {
     double input_dropout;            /* of the pixels, in [0, 1) */
     double max_norm;                 /* > 0: each unit's incoming weights within this norm; 0 = off */
     double label_smoothing;          /* in [0, 1): targets (1 - s) one-hot + s / classes */
+    int class_weights;               /* train.class_weights: CFG_CLASS_WEIGHTS_* */
 
     /* augment: (augment.h) each 0 = off */
     double aug_shift;                /* pixels */

@@ -1,5 +1,14 @@
-/* eval: a network's accuracy, mean cost and confusion matrix on a data set
- * (forward passes only, batched, threads over batches). */
+/* eval: a network's figures on a data set (forward passes only, batched,
+ * threads over batches):
+ *   every data set: the mean cost (the network's own cost, in the units
+ *     the network sees: standardised targets for a regression);
+ *   classification (d->labels): accuracy, macro F1, log loss and, when
+ *     asked, the confusion matrix;
+ *   regression (d->y): per target and averaged over the targets, RMSE,
+ *     MAE (both in the target's own units, through d->y_scale) and R^2.
+ * Every sum is in double and in a fixed order (each batch's, then the
+ * batches' in order; or example order), so a result has the same bits for
+ * any thread count. */
 #ifndef NNTRAIN_EVAL_H
 #define NNTRAIN_EVAL_H
 
@@ -7,19 +16,50 @@
 #include "net.h"
 
 #define EVAL_MAX_CLASSES 256 /* for a confusion matrix */
+#define EVAL_MAX_TARGETS 64  /* targets of a regression: eval_result's arrays */
 #define EVAL_BATCH 256       /* examples per forward pass */
 
 typedef struct {
     int n;
+    double mean_cost; /* cost sum / n */
+    int n_classes;    /* = output size */
+
+    /* Classification (d->labels); 0 for a regression. */
     int correct;
     double accuracy;  /* correct / n */
-    double mean_cost;
-    int n_classes;    /* = output size */
+    /* Macro F1: the mean over classes of F1_c = 2 TP_c / (2 TP_c + FP_c +
+     * FN_c) (= 2 P R / (P + R)), the predicted class being the largest
+     * output. A class absent from both the truth and the predictions
+     * (0 / 0) is left out of the mean; one that is predicted but never
+     * true, or true but never predicted, counts with F1 = 0. */
+    double macro_f1;
+    /* Log loss: the mean over examples of -ln p(true class), p clamped
+     * below at FLT_MIN as the cross-entropy cost does. p is the output
+     * itself for a softmax output, and for a sigmoid output (one-vs-rest)
+     * the outputs normalised to sum 1 (p = a_true / sum_k a_k, 0 where
+     * the sum is 0). Other outputs give no probabilities: NAN, which a
+     * printer shows as "n/a" (or an empty CSV field). */
+    double log_loss;
     long long *confusion; /* (n_classes, n_classes): [true][predicted]; NULL unless asked */
+
+    /* Regression (d->y); 0 and zeros for a classification. Per target t
+     * (t < n_targets <= EVAL_MAX_TARGETS), with e = output - target in
+     * the network's units and s_t = d->y_scale[t] (1 without y_scale):
+     *   rmse[t] = s_t sqrt(sum e^2 / n),  mae[t] = s_t sum |e| / n,
+     *   r2[t]   = 1 - SSE / SST, SST = sum (y - mean y)^2 about this data
+     *             set's own mean of target t: scale-free. When SST = 0 (a
+     *             constant target) r2[t] is 1 if SSE = 0, else 0 (as
+     *             scikit-learn's r2_score with force_finite).
+     * The mean_* are the plain means over the targets. */
+    int n_targets;
+    double rmse[EVAL_MAX_TARGETS], mae[EVAL_MAX_TARGETS], r2[EVAL_MAX_TARGETS];
+    double mean_rmse, mean_mae, mean_r2;
 } eval_result;
 
 /* Checks that d fits net: rows*cols inputs, every label below the output
- * size. `what` names the data in messages ("test", a file name...). */
+ * size; a regression's targets: as many as the outputs, at most
+ * EVAL_MAX_TARGETS, y_scale (when set) positive and finite. `what` names
+ * the data in messages ("test", a file name...). */
 int eval_check_data(const net_t *net, const dataset *d, const char *what, err_t *err);
 
 /* Scratch memory for evaluating net on up to max_n examples with `threads`
@@ -32,15 +72,22 @@ typedef struct {
     float *y;    /* (threads, EVAL_BATCH, n_out) */
     int *pred;   /* (max_n) each example's predicted class */
     double *cost; /* (batches) each batch's cost sum, added in order */
+    double *log_loss; /* (batches) each batch's sum of -ln p(true class) */
+    double *sse, *sae; /* (batches, n_err) each batch's sums of e^2 and |e| per
+                        * target; n_err = outputs, or 0 when there are more
+                        * than EVAL_MAX_TARGETS (no regression fits then) */
+    int n_err;
+    int *count;  /* (3, outputs): true, predicted and true positives per class */
 } eval_ctx;
 
 int eval_ctx_create(eval_ctx *x, const net_t *net, int threads, int max_n, err_t *err);
 void eval_ctx_free(eval_ctx *x);
 
 /* Runs net over every example of d (d->n <= x->max_n; images scaled to
- * 0..1) and fills r. Totals are summed in example order, whatever the
+ * 0..1) and fills r. Totals are summed in a fixed order, whatever the
  * thread count. If want_confusion, allocates r->confusion (free with
- * eval_result_free; at most EVAL_MAX_CLASSES outputs). */
+ * eval_result_free; at most EVAL_MAX_CLASSES outputs); nothing else in r
+ * is allocated. */
 int eval_run(eval_ctx *x, const net_t *net, const dataset *d, int want_confusion,
              eval_result *r, err_t *err);
 

@@ -19,6 +19,51 @@
  *     cost                  unicode '<U..' 0-d: "cross_entropy"
  * The names are net.h's (net_act_name, net_cost_name).
  *
+ * A table model (one with a prep_t, prep.h) carries its preprocessing:
+ *
+ * ONNX: the graph's input is "features" float [N, n_features]: the RAW
+ * values, one column per feature in the model's order (metadata
+ * "nntrain.features"). A numeric column is a number in the data's units; a
+ * categorical column is the index of its category in the model's sorted
+ * list (metadata "nntrain.categories"; an index outside 0..n_cats-1, e.g.
+ * -1, is a category never seen in training: all its inputs 0, as predict
+ * does). Nodes before the network:
+ *     IsNaN(features) -> missing; Where(missing, fill, features) -> filled
+ *         only when some feature has a fill value (data.missing); a NaN
+ *         in a column without one stays NaN (predict refuses such a cell)
+ *     Sub(filled, offset) -> centered; Div(centered, scale) -> scaled
+ *         (categorical columns: offset 0, scale 1)
+ *     with categorical features: per run of numeric columns
+ *         Slice(scaled, [first], [end], [1]); per categorical column
+ *         Slice -> Equal(column, [0, 1, ..., n_cats-1]) -> Cast(FLOAT),
+ *         the one-hot inputs; Concat(axis 1) of the pieces -> inputs
+ * then the network's Gemm and activation nodes as above. Its output
+ * "output" float [N, n_out] is, for a classification, the class
+ * probabilities (class k is "nntrain.classes"[k]); for a regression the
+ * network's output goes through Mul(y_scale) and Add(y_offset): the
+ * targets ("nntrain.targets") in their own units. metadata_props:
+ * nntrain.cost, nntrain.task ("classification" or "regression"),
+ * nntrain.features, nntrain.categories, nntrain.classes or
+ * nntrain.targets, each a JSON text (arrays of names; categories an object
+ * feature name -> array). The input's doc_string says the same in words.
+ *
+ * .npz, beside the arrays above:
+ *     task                  '<U..' 0-d: "classification" or "regression"
+ *     feature_names         '<U..' (F)
+ *     feature_offset        '<f8' (F)  input = (v - offset) / scale
+ *     feature_scale         '<f8' (F)  (categorical: 0 and 1)
+ *     feature_fill          '<f8' (F)  a missing value's replacement, NaN:
+ *                                      none (categorical: the category's index)
+ *     feature_n_cats        '<i8' (F)  0: numeric; else one-hot width
+ *     feature_categories    '<U..' (sum of n_cats): every categorical
+ *                                      feature's categories, in feature order
+ *     target_names          '<U..' (T) the label column(s)
+ *     classes               '<U..' (C) classification only
+ *     target_offset         '<f8' (T)  regression only: value =
+ *     target_scale          '<f8' (T)  output * scale + offset
+ * Strings are UTF-32 as NumPy's unicode dtype (names are UTF-8 in the
+ * model; an invalid byte becomes U+FFFD).
+ *
  * Both files are written by fsx_write_atomic: to a temporary file
  * next to the final name, renamed over it only when complete. The bytes
  * depend only on the network (no time stamps). */
@@ -27,11 +72,13 @@
 
 #include "err.h"
 #include "net.h"
+#include "prep.h"
 
 #define EXPORT_ONNX_IR 7     /* the IR version of opset 13 (ONNX 1.8) */
 #define EXPORT_ONNX_OPSET 13
 #define EXPORT_ONNX_INPUT "input"
 #define EXPORT_ONNX_OUTPUT "output"
+#define EXPORT_ONNX_FEATURES "features" /* a table model's input */
 
 typedef enum { EXPORT_ONNX, EXPORT_NPZ } export_format;
 
@@ -44,5 +91,15 @@ int export_npz(const char *path, const net_t *net, err_t *err);
 
 /* export_onnx or export_npz, as the extension of path says. */
 int export_file(const char *path, const net_t *net, err_t *err);
+
+/* The same for a table model: prep (NULL: an image model, as above) must
+ * fit net (n_inputs = sizes[0]; classes or targets = the output size),
+ * else ERR_INPUT. */
+int export_onnx_with(const char *path, const net_t *net, const prep_t *prep, err_t *err);
+int export_npz_with(const char *path, const net_t *net, const prep_t *prep, err_t *err);
+int export_file_with(const char *path, const net_t *net, const prep_t *prep, err_t *err);
+
+/* 0 when prep fits net (see above), else ERR_INPUT naming source. */
+int export_check_prep(const net_t *net, const prep_t *prep, const char *source, err_t *err);
 
 #endif

@@ -38,8 +38,20 @@ typedef enum {
 typedef enum {
     COST_QUADRATIC,     /* C = 1/2 ||a - y||^2 per example */
     COST_CROSS_ENTROPY, /* softmax: -sum y ln a; sigmoid: -sum [y ln a + (1-y) ln(1-a)] */
+    COST_MAE,           /* C = sum |a - y| per example (regression) */
+    COST_HUBER,         /* C = sum h(a - y), h below (Huber 1964; regression) */
     COST_COUNT
 } net_cost;
+/* The values are stored in model files (src/model.c writes the enum as a
+ * number): new costs go at the end, never in between. */
+
+/* Huber's threshold delta: h(d) = d^2 / 2 for |d| <= delta, else
+ * delta (|d| - delta / 2): quadratic near the target, linear (like mae,
+ * robust to outliers) beyond, with a continuous derivative (P. J. Huber,
+ * "Robust estimation of a location parameter", Ann. Math. Statist. 35,
+ * 1964). 1.0 in units of the (standardised) target, as Keras' and
+ * PyTorch's default. */
+#define NET_HUBER_DELTA 1.0
 
 typedef enum {
     INIT_NIELSEN, /* W ~ N(0, 1/fan_in), b ~ N(0, 1) (Nielsen, chapter 3) */
@@ -49,7 +61,10 @@ typedef enum {
 } net_init_kind;
 
 /* Names as written in configs and model files ("sigmoid", "cross_entropy",
- * "he"...). *_parse return 0 and set *out, or -1 for an unknown name. */
+ * "he"...). *_parse return 0 and set *out, or -1 for an unknown name.
+ * net_cost_parse also takes "mse" for COST_QUADRATIC (the regression
+ * name; 1/2 ||a - y||^2 as always), while net_cost_name(COST_QUADRATIC)
+ * stays "quadratic", which configs and model files print. */
 const char *net_act_name(net_act a);
 const char *net_cost_name(net_cost c);
 const char *net_init_name(net_init_kind k);
@@ -75,7 +90,9 @@ typedef struct {
 
 /* Checks the shape (1..NET_MAX_LAYERS layers, sizes 1..NET_MAX_UNITS,
  * softmax only on the output, cross_entropy only with a sigmoid or softmax
- * output) and allocates params (zeroed). On error fills err, returns -1. */
+ * output, mae and huber with any output but softmax: they are regression
+ * costs, and a linear output is their usual partner) and allocates params
+ * (zeroed). On error fills err, returns -1. */
 int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
                net_cost cost, err_t *err);
 void net_free(net_t *net);
@@ -143,6 +160,12 @@ double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B);
  * B examples, from the targets y (B, sizes[L]). Rows are independent, so
  * views of different rows may run on different threads. */
 void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B);
+
+/* The same with each example's weight w[r] (B of them; NULL: all 1): its
+ * cost, so its delta, multiplied by it (class weights). A weight of 1
+ * gives net_backward_deltas' bits. */
+void net_backward_deltas_weighted(const net_t *net, net_ws *ws, const float *y, const float *w,
+                                  int B);
 
 /* Backward, part 2, after part 1 on all B rows: the gradients of the weight
  * rows [row_lo, row_hi), counting rows across layers (layer 0's sizes[0]

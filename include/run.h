@@ -64,6 +64,7 @@ typedef struct {
     net_t net;
     train_opts opts;
     train_best best;             /* early stopping's best weights (train.patience > 0) */
+    float *class_w;              /* train.class_weights: balanced, each class's weight */
     char *config_text;           /* the checkpoint's identity (ckpt_config_text) */
 
     /* Checkpoints. */
@@ -83,9 +84,12 @@ typedef struct {
     /* What run_finish did, in order, so the caller can say it. */
     int last_saved;              /* output.save_last: the last epoch's model at last_path */
     char last_path[CFG_PATH_MAX + 8];
-    int tested;                  /* test_accuracy and test_correct are set */
-    double test_accuracy;
+    int tested;                  /* the test_* figures are set */
+    double test_accuracy;        /* the score: accuracy, or R² for a regression */
     int test_correct, test_n;
+    double test_f1, test_log_loss;             /* classification */
+    int regression;
+    double test_rmse, test_mae, test_r2;       /* regression, in the target's units */
     int model_saved;             /* written to output.model */
 } run_t;
 

@@ -67,6 +67,7 @@ typedef struct {
     float dropout[NET_MAX_LAYERS]; /* of each weight layer's inputs, [0] the pixels (net_dropout) */
     double max_norm;        /* > 0: each unit's incoming weights kept within this norm */
     double label_smoothing; /* targets (1 - s) one-hot + s / classes */
+    const float *class_weights; /* (outputs) each class's weight on its examples' cost; NULL: 1 */
     aug_params augment;     /* distortions of each training image (augment.h); zero = none */
 
     /* Checkpointing (all optional, zero = off). */
@@ -131,7 +132,10 @@ typedef struct {
     int epochs;
     double train_loss;    /* mean cost over the epoch's training examples */
     double eval_loss;     /* mean cost on the evaluation set (-1 if none) */
-    double eval_accuracy; /* fraction correct on the evaluation set (-1 if none) */
+    double eval_accuracy; /* the evaluation set's score (-1 if none): the fraction correct,
+                           * or for a regression R² (what early stopping and sweeps rank) */
+    int regression;       /* the evaluation set has targets: the three below are set */
+    double eval_rmse, eval_mae, eval_r2; /* in the target's own units, averaged over targets */
     double learning_rate; /* the rate of the epoch's last mini-batch (lrsched.h) */
     double seconds;       /* wall time of the training part of the epoch */
     double augment_seconds; /* of which augmentation, CPU time summed over the threads (0 if off) */
@@ -151,6 +155,19 @@ typedef struct {
  * and network size only. */
 int train_auto_shards(int batch_size, size_t n_params);
 
+/* Multiply-adds of a mini-batch's forward pass (batch size x parameters)
+ * that make another thread worth its barriers: below this a step takes
+ * microseconds, and on a busy machine a thread waiting for a descheduled
+ * one costs a time slice. */
+#define TRAIN_WORK_PER_THREAD 65536.0
+
+/* The threads a run uses: train.threads (0: every core), but no more than
+ * its mini-batches' work keeps busy (TRAIN_WORK_PER_THREAD each). The
+ * bits never depend on it (fused mode, and shards mode with determinism),
+ * except in shards mode without determinism, which takes the threads as
+ * asked. */
+int train_threads(const train_opts *o, int batch_size, size_t n_params);
+
 /* How many parts a batch of batch_size is split into: shards (shards mode)
  * or threads (fused mode, or shards mode without determinism). */
 int train_parts(const train_opts *o, int batch_size, size_t n_params);
@@ -165,6 +182,10 @@ int train_parts(const train_opts *o, int batch_size, size_t n_params);
  * with an error naming the epoch and step; no checkpoint is written then. */
 int train_run(net_t *net, const dataset *train, const dataset *eval_set,
               const train_opts *opts, const train_hooks *hooks, err_t *err);
+
+/* scikit-learn's "balanced" class weights of d's labels over n_classes:
+ * w_c = n / (n_classes * n_c), 0 for a class with no example. */
+void train_balanced_weights(const dataset *d, int n_classes, float *w);
 
 /* Estimated bytes of memory training needs beyond the loaded data: the
  * parameters, gradient buffers, workspaces and batch buffers. Computed in

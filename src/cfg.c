@@ -59,7 +59,8 @@ typedef enum {
     K_SCALE,  /* data.scale: CFG_SCALE_* */
     K_MISSING, /* data.missing: CFG_MISSING_* */
     K_DELIM,  /* data.delimiter: auto, comma, semicolon, tab, pipe */
-    K_LAYERS  /* network.hidden: none, or a list of hidden layer sizes */
+    K_LAYERS, /* network.hidden: none, or a list of hidden layer sizes */
+    K_CLASSW  /* train.class_weights: none, balanced */
 } key_kind;
 
 /* Whether a key decides the run's trajectory, so that a checkpoint made with
@@ -90,6 +91,7 @@ static int is_sgd(const cfg_t *c) { return c->optimizer == OPTIM_NAME_SGD; }
 static int is_adam(const cfg_t *c) { return c->optimizer != OPTIM_NAME_SGD; }
 static int has_momentum(const cfg_t *c) { return is_sgd(c) && c->momentum > 0; }
 static int augment_elastic(const cfg_t *c) { return c->aug_elastic_alpha > 0; }
+static int weighs_classes(const cfg_t *c) { return c->class_weights != CFG_CLASS_WEIGHTS_NONE; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -159,6 +161,7 @@ static const key_spec KEYS[] = {
     {"train", "input_dropout", K_FRAC, F(input_dropout), 0, 0, "0.0", always},
     {"train", "max_norm", K_NONNEG, F(max_norm), 0, 0, "0", always},
     {"train", "label_smoothing", K_FRAC, F(label_smoothing), 0, 0, "0.0", always},
+    {"train", "class_weights", K_CLASSW, F(class_weights), 0, 0, "none", weighs_classes},
     {"augment", "shift", K_NONNEG, F(aug_shift), 0, 0, "0", always},
     {"augment", "rotate", K_UPTO, F(aug_rotate), 0, 180, "0", always},
     {"augment", "scale", K_FRAC, F(aug_scale), 0, 0, "0", always},
@@ -215,7 +218,7 @@ static void key_list(const char *section, char *buf, size_t n)
 
 typedef enum {
     L_HIDDEN, L_OUTPUT, L_COST, L_INIT, L_REDUCE, L_SCHED, L_MONITOR, L_OPTIM,
-    L_TASK, L_SCALE, L_MISSING, L_DELIM
+    L_TASK, L_SCALE, L_MISSING, L_DELIM, L_CLASSW
 } name_list;
 
 static const char *const REDUCE_NAMES[] = {"fused", "shards"};
@@ -224,6 +227,7 @@ static const char *const TASK_NAMES[] = {"classification", "regression"}; /* CFG
 static const char *const SCALE_NAMES[] = {"standard", "minmax", "none"}; /* CFG_SCALE_* */
 static const char *const MISSING_NAMES[] = {"error", "mean", "median", "most_frequent"};
 static const char *const DELIM_NAMES[] = {"auto", "comma", "semicolon", "tab", "pipe"};
+static const char *const CLASSW_NAMES[] = {"none", "balanced"}; /* CFG_CLASS_WEIGHTS_* */
 
 /* The lists of names stored as a plain int: the name's index. */
 static const char *const *int_names(name_list l, int *count)
@@ -235,6 +239,7 @@ static const char *const *int_names(name_list l, int *count)
     case L_SCALE: *count = 3; return SCALE_NAMES;
     case L_MISSING: *count = 4; return MISSING_NAMES;
     case L_DELIM: *count = 5; return DELIM_NAMES;
+    case L_CLASSW: *count = 2; return CLASSW_NAMES;
     default: *count = 0; return NULL;
     }
 }
@@ -1421,7 +1426,8 @@ static void write_value(FILE *f, const cfg_t *c, const key_spec *k, write_mode m
     case K_TASK:
     case K_SCALE:
     case K_MISSING:
-    case K_DELIM: fputs(list_name((name_list)kind_names(k->kind), *(const int *)p), f); break;
+    case K_DELIM:
+    case K_CLASSW: fputs(list_name((name_list)kind_names(k->kind), *(const int *)p), f); break;
     case K_REDUCE: fputs(REDUCE_NAMES[*(const int *)p != 0], f); break;
     case K_SCHED: fputs(sched_name(*(const sched_kind *)p), f); break;
     case K_MONITOR: fputs(MONITOR_NAMES[*(const int *)p != 0], f); break;
@@ -1491,6 +1497,7 @@ static int kind_names(key_kind kind)
     case K_SCALE: return L_SCALE;
     case K_MISSING: return L_MISSING;
     case K_DELIM: return L_DELIM;
+    case K_CLASSW: return L_CLASSW;
     default: return -1;
     }
 }

@@ -46,12 +46,19 @@ int cmd_eval(const cli_options *o)
         eval_dataset(&m.net, &d, threads, d.labels != NULL, &r, &err) != 0)
         goto fail;
     if (d.labels) {
-        printf("accuracy: %.2f%% (%d/%d), mean cost %.4f\n", 100.0 * r.accuracy, r.correct, r.n,
+        printf("accuracy: %.2f%% (%d/%d), mean cost %.4f", 100.0 * r.accuracy, r.correct, r.n,
                r.mean_cost);
+        if (m.has_prep)
+            printf(", macro F1 %.4f, log loss %.4f", r.macro_f1, r.log_loss);
+        printf("\n");
         if (r.n_classes <= 20)
             print_confusion(&r, &m);
     } else {
-        printf("examples: %d, mean cost %.6g\n", r.n, r.mean_cost);
+        printf("RMSE %.6g, MAE %.6g, R² %.4f (%d examples), mean cost %.6g\n", r.mean_rmse,
+               r.mean_mae, r.mean_r2, r.n, r.mean_cost);
+        for (int k = 0; r.n_targets > 1 && k < r.n_targets; k++)
+            printf("  %s: RMSE %.6g, MAE %.6g, R² %.4f\n",
+                   m.has_prep ? m.prep.targets[k] : "?", r.rmse[k], r.mae[k], r.r2[k]);
     }
     goto done;
 fail:

@@ -1,6 +1,7 @@
 /* cmd_serve: the `nntrain serve` command (commands.h; its options are in
  * src/main.c's tables): loads
- * the model and a few test digits, starts the HTTP server (serve.h) and
+ * the model and a few test digits (an image model) or its preprocessing (a
+ * table model: no samples, the API takes features, api.h), starts the HTTP server (serve.h) and
  * waits for SIGINT or SIGTERM. Like main(), a top level: it prints every
  * error once and returns the exit status (0 stopped by a signal as asked,
  * 1 runtime failure, 2 bad usage or input). */
@@ -17,6 +18,7 @@
 #include "idx.h"
 #include "model.h"
 #include "net.h"
+#include "prep.h"
 #include "serve.h"
 
 typedef struct {
@@ -59,14 +61,24 @@ static int run(const serve_opts *o)
 {
     err_t err;
     err_clear(&err);
-    net_t net = {0};
+    cli_model m;
     dataset d = {0};
     serve_t *server = NULL;
-    api_t api;
+    api_t api = {0};
     int rc = 0;
-    if (model_load(o->model, &net, &err) != 0 || load_samples(o, &net, &d, &err) != 0)
-        goto fail;
-    api_init(&api, &net, &d);
+    if (cli_load_model(o->model, &m, &err) != 0)
+        return cli_fail(&err);
+    if (m.has_prep) {
+        if (o->images)
+            err_set(&err, ERR_INPUT, "%s: a table model: --images/--labels are for image models",
+                    o->model);
+        if (o->images || api_init_table(&api, &m.net, &m.prep, &err) != 0)
+            goto fail;
+    } else {
+        if (load_samples(o, &m.net, &d, &err) != 0)
+            goto fail;
+        api_init(&api, &m.net, &d);
+    }
 
     /* SIGINT and SIGTERM are blocked before the server's threads start, so
      * they inherit the mask and only sigwait below ever takes them. */
@@ -82,9 +94,14 @@ static int run(const serve_opts *o)
         printf("%s\n", serve_url(server));
     } else {
         printf("nntrain serve: open %s  (model %s: ", serve_url(server), o->model);
-        for (int l = 0; l <= net.n_layers; l++)
-            printf("%s%d", l ? "-" : "", net.sizes[l]);
-        printf(", %d test digits; Ctrl-C stops)\n", d.n);
+        for (int l = 0; l <= m.net.n_layers; l++)
+            printf("%s%d", l ? "-" : "", m.net.sizes[l]);
+        if (m.has_prep)
+            printf(", a %s table model on %d features; Ctrl-C stops)\n",
+                   m.prep.task == PREP_CLASSIFICATION ? "classification" : "regression",
+                   m.prep.n_features);
+        else
+            printf(", %d test digits; Ctrl-C stops)\n", d.n);
     }
     fflush(stdout);
     int sig;
@@ -96,8 +113,9 @@ static int run(const serve_opts *o)
 fail:
     rc = cli_fail(&err);
 done:
+    api_free(&api);
     dataset_free(&d);
-    net_free(&net);
+    cli_model_free(&m);
     return rc;
 }
 

@@ -120,8 +120,8 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
                          int n_eval)
 {
     char desc[512];
-    int T = cores_resolve(c->threads);
     int B = c->batch_size < n_fit ? c->batch_size : n_fit;
+    int T = train_threads(opts, B, net->n_params);
     describe(net, desc, sizeof desc);
     printf("nntrain %s: %s, %zu parameters\n", PACKAGE_VERSION, desc, net->n_params);
     char sched[160] = "";
@@ -162,6 +162,8 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
         w += snprintf(reg + w, sizeof reg - w, ", max-norm %g", c->max_norm);
     if (c->label_smoothing > 0 && w < (int)sizeof reg)
         w += snprintf(reg + w, sizeof reg - w, ", label smoothing %g", c->label_smoothing);
+    if (c->class_weights == CFG_CLASS_WEIGHTS_BALANCED && w < (int)sizeof reg)
+        w += snprintf(reg + w, sizeof reg - w, ", balanced class weights");
     if (w > 0)
         printf("regularisation: %s\n", reg + 2);
     const aug_params *a = &opts->augment;
@@ -239,9 +241,20 @@ static void print_finish(const cli_options *o, const run_t *r)
     }
     if (r->last_saved && !o->quiet)
         printf("last model saved to %s\n", r->last_path);
-    if (r->tested && !o->silent)
-        printf("test accuracy: %.2f%% (%d/%d)\n", 100.0 * r->test_accuracy, r->test_correct,
+    if (r->tested && !o->silent && r->regression) {
+        printf("test RMSE %.6g, MAE %.6g, R² %.4f (%d examples", r->test_rmse, r->test_mae,
+               r->test_r2, r->test_n);
+        for (int k = 0; k < r->prep.n_targets; k++)
+            printf("%s'%s'", k ? ", " : "; in the units of ", r->prep.targets[k]);
+        printf(")\n");
+    } else if (r->tested && !o->silent) {
+        printf("test accuracy: %.2f%% (%d/%d)", 100.0 * r->test_accuracy, r->test_correct,
                r->test_n);
+        /* A table's classes: the figures a tabular user compares too. */
+        if (r->has_prep)
+            printf(", macro F1 %.4f, log loss %.4f", r->test_f1, r->test_log_loss);
+        printf("\n");
+    }
     if (r->model_saved && !o->quiet)
         printf("model saved to %s\n", c->model_path);
 }

@@ -3,6 +3,8 @@
  * so a failure never leaves a partial file under the final name. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "config.h"
 #include "export.h"
 #include "fsx.h"
+#include "json.h"
 #include "le.h"
 #include "onnx.pb-c.h" /* generated at build time from ONNX's onnx.proto */
 
@@ -37,10 +40,32 @@ int export_format_of(const char *path, export_format *fmt, err_t *err)
 
 int export_file(const char *path, const net_t *net, err_t *err)
 {
+    return export_file_with(path, net, NULL, err);
+}
+
+int export_file_with(const char *path, const net_t *net, const prep_t *prep, err_t *err)
+{
     export_format fmt;
     if (export_format_of(path, &fmt, err) != 0)
         return -1;
-    return fmt == EXPORT_ONNX ? export_onnx(path, net, err) : export_npz(path, net, err);
+    return fmt == EXPORT_ONNX ? export_onnx_with(path, net, prep, err)
+                              : export_npz_with(path, net, prep, err);
+}
+
+int export_check_prep(const net_t *net, const prep_t *prep, const char *source, err_t *err)
+{
+    if (!prep)
+        return 0;
+    int n_out = net->sizes[net->n_layers];
+    int want = prep->task == PREP_CLASSIFICATION ? prep->n_classes : prep->n_targets;
+    if (prep->n_features < 1 || prep->n_inputs != net->sizes[0] || want != n_out)
+        return err_set(err, ERR_INPUT,
+                       "%s: the preprocessing does not fit the network: %d features give %d inputs "
+                       "and %d %s, the network takes %d inputs and has %d outputs",
+                       source, prep->n_features, prep->n_inputs, want,
+                       prep->task == PREP_CLASSIFICATION ? "classes" : "targets", net->sizes[0],
+                       n_out);
+    return 0;
 }
 
 /* "784-256-10 relu,softmax cross_entropy", as the training banner says it. */
@@ -249,8 +274,386 @@ static void build_onnx(onnx_tree *t, const net_t *net)
     m->metadata_props = t->props;
 }
 
+/* ---- ONNX: a table model's preprocessing around the network ------------------ */
+
+/* The nodes, initializers and names a table model adds; each allocation is
+ * remembered in `mem` and freed at once. Sizes are counted before. */
+typedef struct {
+    void **mem;
+    size_t n_mem, cap_mem;
+    Onnx__NodeProto **nodes;
+    size_t n_nodes, cap_nodes;
+    Onnx__TensorProto **tensors;
+    size_t n_tensors, cap_tensors;
+    Onnx__StringStringEntryProto **props;
+    size_t n_props;
+    int oom;
+} onnx_extra;
+
+static void *ex_alloc(onnx_extra *e, size_t n)
+{
+    if (e->oom)
+        return NULL;
+    if (e->n_mem == e->cap_mem) {
+        size_t cap = e->cap_mem ? 2 * e->cap_mem : 64;
+        void **m = realloc(e->mem, cap * sizeof *m);
+        if (!m) {
+            e->oom = 1;
+            return NULL;
+        }
+        e->mem = m;
+        e->cap_mem = cap;
+    }
+    void *p = calloc(1, n ? n : 1);
+    if (!p) {
+        e->oom = 1;
+        return NULL;
+    }
+    e->mem[e->n_mem++] = p;
+    return p;
+}
+
+static char *ex_fmt(onnx_extra *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *ex_fmt(onnx_extra *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = ex_alloc(e, (size_t)(n > 0 ? n : 0) + 1);
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+/* A node with n_in inputs and one output, appended to the extra nodes. */
+static Onnx__NodeProto *ex_node(onnx_extra *e, const char *name, const char *op, int n_in,
+                                const char *out)
+{
+    Onnx__NodeProto *n = ex_alloc(e, sizeof *n);
+    char **in = ex_alloc(e, (size_t)n_in * sizeof *in);
+    char **o = ex_alloc(e, sizeof *o);
+    if (!n || !in || !o || e->n_nodes == e->cap_nodes) {
+        e->oom = 1;
+        return NULL;
+    }
+    onnx__node_proto__init(n);
+    n->name = (char *)name;
+    n->op_type = (char *)op;
+    n->n_input = (size_t)n_in;
+    n->input = in;
+    n->n_output = 1;
+    n->output = o;
+    o[0] = (char *)out;
+    e->nodes[e->n_nodes++] = n;
+    return n;
+}
+
+static void ex_attr_int(onnx_extra *e, Onnx__NodeProto *n, const char *name, int64_t v)
+{
+    Onnx__AttributeProto *a = ex_alloc(e, sizeof *a);
+    Onnx__AttributeProto **as = ex_alloc(e, sizeof *as);
+    if (!n || !a || !as)
+        return;
+    onnx__attribute_proto__init(a);
+    a->name = (char *)name;
+    a->has_type = 1;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+    a->has_i = 1;
+    a->i = v;
+    as[0] = a;
+    n->n_attribute = 1;
+    n->attribute = as;
+}
+
+/* A 1-D initializer of n floats (v in double, stored as float) or int64s. */
+static Onnx__TensorProto *ex_tensor(onnx_extra *e, const char *name, int is_int, size_t n)
+{
+    Onnx__TensorProto *x = ex_alloc(e, sizeof *x);
+    int64_t *dims = ex_alloc(e, sizeof *dims);
+    void *data = ex_alloc(e, (n ? n : 1) * 8);
+    if (!x || !dims || !data || e->n_tensors == e->cap_tensors) {
+        e->oom = 1;
+        return NULL;
+    }
+    onnx__tensor_proto__init(x);
+    x->name = (char *)name;
+    x->has_data_type = 1;
+    dims[0] = (int64_t)n;
+    x->n_dims = 1;
+    x->dims = dims;
+    if (is_int) {
+        x->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+        x->n_int64_data = n;
+        x->int64_data = data;
+    } else {
+        x->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+        x->n_float_data = n;
+        x->float_data = data;
+    }
+    e->tensors[e->n_tensors++] = x;
+    return x;
+}
+
+static void ex_prop(onnx_extra *e, const char *key, json_buf *value)
+{
+    Onnx__StringStringEntryProto *p = ex_alloc(e, sizeof *p);
+    char *v = value->oom || !value->s ? NULL : ex_fmt(e, "%s", value->s);
+    json_buf_free(value);
+    if (!p || !v) {
+        e->oom = 1;
+        return;
+    }
+    onnx__string_string_entry_proto__init(p);
+    p->key = (char *)key;
+    p->value = v;
+    e->props[e->n_props++] = p;
+}
+
+static void json_names(json_buf *b, char *const *names, int n)
+{
+    json_put_raw(b, "[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            json_put_raw(b, ",");
+        json_put_str(b, names[i]);
+    }
+    json_put_raw(b, "]");
+}
+
+static void ex_free(onnx_extra *e)
+{
+    for (size_t i = 0; i < e->n_mem; i++)
+        free(e->mem[i]);
+    free(e->mem);
+    free(e->nodes);
+    free(e->tensors);
+    free(e->props);
+}
+
+/* Wraps the network that build_onnx made in t with p's preprocessing: the
+ * nodes and initializers before it (and, for a regression, after it), the
+ * input "features", the metadata. Everything new lives in e. */
+static int build_onnx_table(onnx_tree *t, const net_t *net, const prep_t *p, onnx_extra *e)
+{
+    int F = p->n_features, L = net->n_layers, n_out = net->sizes[L];
+    int n_cat = 0, any_fill = 0;
+    for (int i = 0; i < F; i++) {
+        const prep_feature *f = &p->features[i];
+        n_cat += f->categorical != 0;
+        any_fill |= f->categorical ? f->fill_cat >= 0 : !isnan(f->fill);
+    }
+    /* At most: 2 (fill) + 2 (scale) + F slices + 2 per categorical + concat
+     * + 2 (regression); initializers: 3 + 3 per slice + 1 per categorical + 2. */
+    e->cap_nodes = (size_t)(7 + 3 * F) + t->graph.n_node;
+    e->cap_tensors = (size_t)(5 + 4 * F) + t->graph.n_initializer;
+    e->nodes = calloc(e->cap_nodes, sizeof *e->nodes);
+    e->tensors = calloc(e->cap_tensors, sizeof *e->tensors);
+    e->props = calloc(8, sizeof *e->props);
+    if (!e->nodes || !e->tensors || !e->props)
+        return -1;
+
+    /* Fill, offset, scale, one value per column. */
+    const char *x = EXPORT_ONNX_FEATURES;
+    Onnx__TensorProto *fill = NULL, *off = ex_tensor(e, "feature_offset", 0, (size_t)F),
+                      *sc = ex_tensor(e, "feature_scale", 0, (size_t)F);
+    if (any_fill)
+        fill = ex_tensor(e, "feature_fill", 0, (size_t)F);
+    if (e->oom)
+        return -1;
+    for (int i = 0; i < F; i++) {
+        const prep_feature *f = &p->features[i];
+        off->float_data[i] = f->categorical ? 0.0f : (float)f->offset;
+        sc->float_data[i] = f->categorical ? 1.0f : (float)f->scale;
+        if (fill)
+            fill->float_data[i] = f->categorical ? (f->fill_cat >= 0 ? (float)f->fill_cat : NAN)
+                                                 : (float)f->fill;
+    }
+    if (fill) {
+        Onnx__NodeProto *n = ex_node(e, "prep_isnan", "IsNaN", 1, "missing");
+        if (n)
+            n->input[0] = (char *)x;
+        n = ex_node(e, "prep_fill", "Where", 3, "filled");
+        if (n) {
+            n->input[0] = "missing";
+            n->input[1] = "feature_fill";
+            n->input[2] = (char *)x;
+        }
+        x = "filled";
+    }
+    Onnx__NodeProto *n = ex_node(e, "prep_sub", "Sub", 2, "centered");
+    if (n) {
+        n->input[0] = (char *)x;
+        n->input[1] = "feature_offset";
+    }
+    n = ex_node(e, "prep_div", "Div", 2, "scaled");
+    if (n) {
+        n->input[0] = "centered";
+        n->input[1] = "feature_scale";
+    }
+    x = "scaled";
+
+    if (n_cat > 0) {
+        /* The pieces in input order: runs of numeric columns as they are,
+         * each categorical column one-hot. */
+        char **pieces = ex_alloc(e, (size_t)F * sizeof *pieces);
+        int n_pieces = 0;
+        Onnx__TensorProto *axes = ex_tensor(e, "slice_axes", 1, 1);
+        if (!pieces || !axes)
+            return -1;
+        axes->int64_data[0] = 1;
+        for (int i = 0; i < F && !e->oom;) {
+            const prep_feature *f = &p->features[i];
+            int end = i + 1;
+            if (!f->categorical)
+                while (end < F && !p->features[end].categorical)
+                    end++;
+            char *st = ex_fmt(e, "slice%d_start", i), *en = ex_fmt(e, "slice%d_end", i);
+            char *col = ex_fmt(e, f->categorical ? "column%d" : "columns%d", i);
+            Onnx__TensorProto *ts = ex_tensor(e, st, 1, 1), *te = ex_tensor(e, en, 1, 1);
+            Onnx__NodeProto *sl = ex_node(e, ex_fmt(e, "prep_slice%d", i), "Slice", 4, col);
+            if (!ts || !te || !sl)
+                return -1;
+            ts->int64_data[0] = i;
+            te->int64_data[0] = end;
+            sl->input[0] = (char *)x;
+            sl->input[1] = st;
+            sl->input[2] = en;
+            sl->input[3] = "slice_axes";
+            if (f->categorical) {
+                char *cats = ex_fmt(e, "categories%d", i), *eq = ex_fmt(e, "is_category%d", i),
+                     *oh = ex_fmt(e, "onehot%d", i);
+                Onnx__TensorProto *tc = ex_tensor(e, cats, 0, (size_t)f->n_cats);
+                Onnx__NodeProto *ne = ex_node(e, ex_fmt(e, "prep_equal%d", i), "Equal", 2, eq);
+                Onnx__NodeProto *nc = ex_node(e, ex_fmt(e, "prep_onehot%d", i), "Cast", 1, oh);
+                if (!tc || !ne || !nc)
+                    return -1;
+                for (int k = 0; k < f->n_cats; k++)
+                    tc->float_data[k] = (float)k;
+                ne->input[0] = col;
+                ne->input[1] = cats;
+                nc->input[0] = eq;
+                ex_attr_int(e, nc, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+                col = oh;
+            }
+            pieces[n_pieces++] = col;
+            i = end;
+        }
+        Onnx__NodeProto *cc = ex_node(e, "prep_concat", "Concat", n_pieces, "inputs");
+        if (!cc)
+            return -1;
+        for (int k = 0; k < n_pieces; k++)
+            cc->input[k] = pieces[k];
+        ex_attr_int(e, cc, "axis", 1);
+        x = "inputs";
+    }
+    if (e->oom)
+        return -1;
+    t->node[0].input[0] = (char *)x; /* the first Gemm */
+
+    /* The network's nodes and initializers follow. */
+    for (size_t k = 0; k < t->graph.n_node; k++)
+        e->nodes[e->n_nodes++] = t->graph.node[k];
+    for (size_t k = 0; k < t->graph.n_initializer; k++)
+        e->tensors[e->n_tensors++] = t->graph.initializer[k];
+
+    if (p->task == PREP_REGRESSION) {
+        snprintf(t->name[L - 1][NM_A], sizeof t->name[L - 1][NM_A], "network_output");
+        Onnx__TensorProto *ys = ex_tensor(e, "target_scale", 0, (size_t)n_out),
+                          *yo = ex_tensor(e, "target_offset", 0, (size_t)n_out);
+        Onnx__NodeProto *mul = ex_node(e, "target_mul", "Mul", 2, "unscaled");
+        Onnx__NodeProto *add = ex_node(e, "target_add", "Add", 2, EXPORT_ONNX_OUTPUT);
+        if (!ys || !yo || !mul || !add)
+            return -1;
+        for (int k = 0; k < n_out; k++) {
+            ys->float_data[k] = (float)p->y_scale[k];
+            yo->float_data[k] = (float)p->y_offset[k];
+        }
+        mul->input[0] = t->name[L - 1][NM_A];
+        mul->input[1] = "target_scale";
+        add->input[0] = "unscaled";
+        add->input[1] = "target_offset";
+    }
+
+    /* The metadata, and the input in words. */
+    e->props[e->n_props++] = &t->prop;
+    json_buf b = {0};
+    Onnx__StringStringEntryProto *task = ex_alloc(e, sizeof *task);
+    if (!task)
+        return -1;
+    onnx__string_string_entry_proto__init(task);
+    task->key = "nntrain.task";
+    task->value = p->task == PREP_CLASSIFICATION ? "classification" : "regression";
+    e->props[e->n_props++] = task;
+
+    char **fnames = ex_alloc(e, (size_t)F * sizeof *fnames);
+    if (!fnames)
+        return -1;
+    for (int i = 0; i < F; i++)
+        fnames[i] = p->features[i].name;
+    json_names(&b, fnames, F);
+    ex_prop(e, "nntrain.features", &b);
+    json_put_raw(&b, "{");
+    for (int i = 0, first = 1; i < F; i++) {
+        const prep_feature *f = &p->features[i];
+        if (!f->categorical)
+            continue;
+        json_put_raw(&b, first ? "" : ",");
+        first = 0;
+        json_put_str(&b, f->name);
+        json_put_raw(&b, ":");
+        json_names(&b, f->cats, f->n_cats);
+    }
+    json_put_raw(&b, "}");
+    ex_prop(e, "nntrain.categories", &b);
+    if (p->task == PREP_CLASSIFICATION) {
+        json_names(&b, p->classes, p->n_classes);
+        ex_prop(e, "nntrain.classes", &b);
+    } else {
+        json_names(&b, p->targets, p->n_targets);
+        ex_prop(e, "nntrain.targets", &b);
+    }
+
+    json_buf d = {0};
+    json_put_fmt(&d, "raw feature values, one column per feature: ");
+    for (int i = 0; i < F; i++) {
+        const prep_feature *f = &p->features[i];
+        json_put_fmt(&d, "%s%s", i ? ", " : "", f->name);
+        if (f->categorical)
+            json_put_fmt(&d, " (category index 0..%d, see nntrain.categories)", f->n_cats - 1);
+    }
+    json_put_raw(&d, any_fill ? "; NaN is a missing value, filled as in training"
+                              : "; NaN (a missing value) is not handled: it gives NaN");
+    value_info(t, 0, EXPORT_ONNX_FEATURES, F);
+    t->io[0].doc_string = d.oom || !d.s ? NULL : ex_fmt(e, "%s", d.s);
+    json_buf_free(&d);
+    if (e->oom)
+        return -1;
+    Onnx__GraphProto *gr = &t->graph;
+    gr->n_node = e->n_nodes;
+    gr->node = e->nodes;
+    gr->n_initializer = e->n_tensors;
+    gr->initializer = e->tensors;
+    t->model.n_metadata_props = e->n_props;
+    t->model.metadata_props = e->props;
+    size_t len = strlen(t->doc);
+    snprintf(t->doc + len, sizeof t->doc - len, "; a %s table model on %d features",
+             p->task == PREP_CLASSIFICATION ? "classification" : "regression", F);
+    return 0;
+}
+
 int export_onnx(const char *path, const net_t *net, err_t *err)
 {
+    return export_onnx_with(path, net, NULL, err);
+}
+
+int export_onnx_with(const char *path, const net_t *net, const prep_t *prep, err_t *err)
+{
+    if (export_check_prep(net, prep, path, err) != 0)
+        return -1;
     /* protobuf messages are limited to 2 GiB; ONNX keeps larger weights in
      * external files, which this exporter does not write. */
     if (net->n_params > (size_t)(INT32_MAX - (1 << 20)) / sizeof(float))
@@ -261,6 +664,12 @@ int export_onnx(const char *path, const net_t *net, err_t *err)
     if (!t)
         return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
     build_onnx(t, net);
+    onnx_extra e = {0};
+    if (prep && build_onnx_table(t, net, prep, &e) != 0) {
+        ex_free(&e);
+        free(t);
+        return err_set(err, ERR_RUNTIME, "%s: out of memory", path);
+    }
     size_t len = onnx__model_proto__get_packed_size(&t->model);
     unsigned char *buf = malloc(len);
     int rc = -1;
@@ -271,6 +680,7 @@ int export_onnx(const char *path, const net_t *net, err_t *err)
         rc = fsx_write_bytes(path, "ONNX model", buf, len, err);
     }
     free(buf);
+    ex_free(&e);
     free(t);
     return rc;
 }
@@ -278,7 +688,7 @@ int export_onnx(const char *path, const net_t *net, err_t *err)
 /* ---- NumPy .npz: a zip (stored, no compression) of .npy files ----------- */
 
 #define ZIP_DOS_DATE 0x0021 /* 1980-01-01, the earliest zip date: no time stamps */
-#define NPZ_MAX_MEMBERS (2 * NET_MAX_LAYERS + 3)
+#define NPZ_MAX_MEMBERS (2 * NET_MAX_LAYERS + 3 + 12)
 
 typedef struct {
     char name[32]; /* "W0.npy" */
@@ -287,6 +697,7 @@ typedef struct {
 
 typedef struct {
     const net_t *net;
+    const prep_t *prep;
     FILE *f;
     uint64_t pos; /* bytes written so far */
     zip_member m[NPZ_MAX_MEMBERS];
@@ -386,28 +797,157 @@ static int npz_finish(npz_writer *w)
     return zwrite(w, end, sizeof end);
 }
 
-/* n strings as a NumPy unicode array: fixed width (the longest), each
- * character a little-endian UTF-32 code unit (the names are ASCII). */
+/* The next code point of UTF-8 text at *s, advancing *s; an invalid or
+ * overlong sequence is one U+FFFD for its first byte. */
+static uint32_t utf8_next(const unsigned char **s)
+{
+    const unsigned char *c = *s;
+    uint32_t u = c[0];
+    int more = u < 0x80 ? 0 : u >= 0xc2 && u < 0xe0 ? 1 : u >= 0xe0 && u < 0xf0 ? 2
+             : u >= 0xf0 && u < 0xf5 ? 3 : -1;
+    *s = c + 1;
+    if (more < 0)
+        return 0xfffd;
+    if (more == 0)
+        return u;
+    u &= 0x3fu >> more;
+    for (int k = 1; k <= more; k++) {
+        if ((c[k] & 0xc0) != 0x80)
+            return 0xfffd;
+        u = u << 6 | (c[k] & 0x3f);
+    }
+    if ((more == 2 && (u < 0x800 || (u >= 0xd800 && u < 0xe000))) ||
+        (more == 3 && (u < 0x10000 || u > 0x10ffff)))
+        return 0xfffd;
+    *s = c + 1 + more;
+    return u;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; n++)
+        utf8_next(&c);
+    return n;
+}
+
+/* n strings as a NumPy unicode array: fixed width (the longest, at least
+ * 1), each character a little-endian UTF-32 code unit. */
 static unsigned char *utf32_array(const char *const *s, int n, size_t *width, size_t *len)
 {
     size_t wd = 1;
     for (int i = 0; i < n; i++)
-        if (strlen(s[i]) > wd)
-            wd = strlen(s[i]);
-    unsigned char *buf = calloc((size_t)n * wd, 4);
+        if (utf8_chars(s[i]) > wd)
+            wd = utf8_chars(s[i]);
+    unsigned char *buf = calloc((size_t)(n > 0 ? n : 1) * wd, 4);
     if (!buf)
         return NULL;
-    for (int i = 0; i < n; i++)
-        for (size_t j = 0; s[i][j]; j++)
-            le_put_u32(buf + 4 * (wd * (size_t)i + j), (unsigned char)s[i][j]);
+    for (int i = 0; i < n; i++) {
+        size_t j = 0;
+        for (const unsigned char *c = (const unsigned char *)s[i]; *c; j++)
+            le_put_u32(buf + 4 * (wd * (size_t)i + j), utf8_next(&c));
+    }
     *width = wd;
     *len = (size_t)n * wd * 4;
     return buf;
 }
 
+/* A member of n strings ('<U', shape (n,), or 0-d when scalar). */
+static int npz_strings(npz_writer *w, const char *name, const char *const *s, int n, int scalar)
+{
+    size_t width, len;
+    unsigned char *u = utf32_array(s, n, &width, &len);
+    if (!u)
+        return -1;
+    char descr[32], shape[32] = "()";
+    snprintf(descr, sizeof descr, "<U%zu", width);
+    if (!scalar)
+        snprintf(shape, sizeof shape, "(%d,)", n);
+    int rc = npz_member(w, name, descr, shape, u, len);
+    free(u);
+    return rc;
+}
+
+/* A member of n doubles '<f8' or, with ints, int64s '<i8' (from v). */
+static int npz_numbers(npz_writer *w, const char *name, const double *v, int n, int ints)
+{
+    unsigned char *b = malloc((size_t)(n > 0 ? n : 1) * 8);
+    if (!b)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        uint64_t u;
+        if (ints) {
+            u = (uint64_t)(int64_t)v[i];
+        } else {
+            memcpy(&u, &v[i], 8);
+        }
+        le_put_u64(b + 8 * (size_t)i, u);
+    }
+    char shape[32];
+    snprintf(shape, sizeof shape, "(%d,)", n);
+    int rc = npz_member(w, name, ints ? "<i8" : "<f8", shape, b, 8 * (size_t)n);
+    free(b);
+    return rc;
+}
+
+/* A table model's preprocessing (export.h lists the arrays). */
+static int npz_prep(npz_writer *w, const prep_t *p)
+{
+    int F = p->n_features, n_cats = 0;
+    for (int i = 0; i < F; i++)
+        n_cats += p->features[i].categorical ? p->features[i].n_cats : 0;
+    double *v = malloc((size_t)(F > p->n_targets ? F : p->n_targets) * 5 * sizeof *v + 8);
+    const char **names = malloc((size_t)(F + n_cats + 1) * sizeof *names);
+    if (!v || !names) {
+        free(v);
+        free(names);
+        return -1;
+    }
+    double *off = v, *sc = v + F, *fill = v + 2 * F, *nc = v + 3 * F;
+    const char **cats = names + F;
+    int k = 0;
+    for (int i = 0; i < F; i++) {
+        const prep_feature *f = &p->features[i];
+        names[i] = f->name;
+        off[i] = f->categorical ? 0 : f->offset;
+        sc[i] = f->categorical ? 1 : f->scale;
+        fill[i] = f->categorical ? (f->fill_cat >= 0 ? f->fill_cat : NAN) : f->fill;
+        nc[i] = f->categorical ? f->n_cats : 0;
+        for (int c = 0; f->categorical && c < f->n_cats; c++)
+            cats[k++] = f->cats[c];
+    }
+    const char *task = p->task == PREP_CLASSIFICATION ? "classification" : "regression";
+    int rc = npz_strings(w, "task", &task, 1, 1);
+    if (rc == 0)
+        rc = npz_strings(w, "feature_names", names, F, 0);
+    if (rc == 0)
+        rc = npz_numbers(w, "feature_offset", off, F, 0);
+    if (rc == 0)
+        rc = npz_numbers(w, "feature_scale", sc, F, 0);
+    if (rc == 0)
+        rc = npz_numbers(w, "feature_fill", fill, F, 0);
+    if (rc == 0)
+        rc = npz_numbers(w, "feature_n_cats", nc, F, 1);
+    if (rc == 0)
+        rc = npz_strings(w, "feature_categories", cats, n_cats, 0);
+    if (rc == 0)
+        rc = npz_strings(w, "target_names", (const char *const *)p->targets, p->n_targets, 0);
+    if (rc == 0 && p->task == PREP_CLASSIFICATION)
+        rc = npz_strings(w, "classes", (const char *const *)p->classes, p->n_classes, 0);
+    if (rc == 0 && p->task == PREP_REGRESSION) {
+        rc = npz_numbers(w, "target_offset", p->y_offset, p->n_targets, 0);
+        if (rc == 0)
+            rc = npz_numbers(w, "target_scale", p->y_scale, p->n_targets, 0);
+    }
+    free(v);
+    free(names);
+    return rc;
+}
+
 static int write_npz(FILE *f, const void *user)
 {
-    npz_writer w = {.net = user, .f = f};
+    const npz_writer *in = user;
+    npz_writer w = {.net = in->net, .prep = in->prep, .f = f};
     const net_t *net = w.net;
     int L = net->n_layers;
     /* The floats as little-endian bytes: one buffer of the largest layer. */
@@ -471,15 +1011,25 @@ static int write_npz(FILE *f, const void *user)
         free(u);
     }
     free(buf);
+    if (rc == 0 && w.prep)
+        rc = npz_prep(&w, w.prep);
     return rc == 0 ? npz_finish(&w) : -1;
 }
 
 int export_npz(const char *path, const net_t *net, err_t *err)
 {
+    return export_npz_with(path, net, NULL, err);
+}
+
+int export_npz_with(const char *path, const net_t *net, const prep_t *prep, err_t *err)
+{
+    if (export_check_prep(net, prep, path, err) != 0)
+        return -1;
     /* Without zip64, a zip file and its members stay under 4 GiB. */
     if (net->n_params > (UINT32_MAX - (1u << 20)) / sizeof(float))
         return err_set(err, ERR_INPUT,
                        "%s: the network has %zu parameters; an .npz file written here holds at "
                        "most 4 GiB (about 1 billion parameters)", path, net->n_params);
-    return fsx_write_atomic(path, "NumPy archive", write_npz, net, err);
+    npz_writer w = {.net = net, .prep = prep};
+    return fsx_write_atomic(path, "NumPy archive", write_npz, &w, err);
 }

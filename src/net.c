@@ -15,7 +15,12 @@
 
 static const char *act_names[ACT_COUNT] = {
     "sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"};
-static const char *cost_names[COST_COUNT] = {"quadratic", "cross_entropy"};
+static const char *cost_names[COST_COUNT] = {"quadratic", "cross_entropy", "mae", "huber"};
+/* Other names a config may use; net_cost_name never returns them. */
+static const struct {
+    const char *name;
+    net_cost cost;
+} cost_aliases[] = {{"mse", COST_QUADRATIC}};
 static const char *init_names[INIT_COUNT] = {"nielsen", "xavier", "he"};
 
 static int parse_name(const char *s, const char *const *names, int n)
@@ -42,6 +47,9 @@ int net_act_parse(const char *s, net_act *out)
 int net_cost_parse(const char *s, net_cost *out)
 {
     int i = parse_name(s, cost_names, COST_COUNT);
+    for (size_t k = 0; i < 0 && k < sizeof cost_aliases / sizeof cost_aliases[0]; k++)
+        if (strcmp(s, cost_aliases[k].name) == 0)
+            i = (int)cost_aliases[k].cost;
     if (i < 0)
         return -1;
     *out = (net_cost)i;
@@ -82,6 +90,9 @@ int net_create(net_t *net, int n_layers, const int *sizes, const net_act *act,
     if (cost == COST_CROSS_ENTROPY && out != ACT_SIGMOID && out != ACT_SOFTMAX)
         return err_set(err, ERR_INPUT, "cross_entropy needs a sigmoid or softmax output layer, not %s",
                        net_act_name(out));
+    if ((cost == COST_MAE || cost == COST_HUBER) && out == ACT_SOFTMAX)
+        return err_set(err, ERR_INPUT, "%s is a regression cost: it needs an output layer other "
+                       "than softmax (linear, usually)", net_cost_name(cost));
 
     net->n_layers = n_layers;
     net->cost = cost;
@@ -319,6 +330,14 @@ double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B)
             double d = (double)a[i] - y[i];
             s += 0.5 * d * d;
         }
+    } else if (net->cost == COST_MAE) {
+        for (size_t i = 0; i < len; i++)
+            s += fabs((double)a[i] - y[i]);
+    } else if (net->cost == COST_HUBER) {
+        for (size_t i = 0; i < len; i++) {
+            double d = fabs((double)a[i] - y[i]);
+            s += d <= NET_HUBER_DELTA ? 0.5 * d * d : NET_HUBER_DELTA * (d - 0.5 * NET_HUBER_DELTA);
+        }
     } else if (net->act[net->n_layers - 1] == ACT_SOFTMAX) {
         for (size_t i = 0; i < len; i++)
             if (y[i] != 0.0f)
@@ -335,7 +354,9 @@ double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B)
 
 /* dC/dz of the output layer into d (B, n). Cross-entropy with a sigmoid or
  * softmax output simplifies to a - y: the activation's derivative cancels,
- * which is why it learns fast from saturated outputs. */
+ * which is why it learns fast from saturated outputs. The other costs give
+ * dC/da (quadratic a - y; mae sign(a - y), 0 where a = y; huber a - y
+ * clipped to +-delta), then times the activation's derivative. */
 static void output_delta(const net_t *net, const float *a, const float *y,
                          float *d, int B, int n)
 {
@@ -345,6 +366,16 @@ static void output_delta(const net_t *net, const float *a, const float *y,
         d[i] = a[i] - y[i];
     if (net->cost == COST_CROSS_ENTROPY)
         return;
+    if (net->cost == COST_MAE) {
+        /* d * 0 where d is neither > 0 nor < 0: 0 at d = 0, and a NaN stays
+         * NaN (training must see it to stop). */
+        for (size_t i = 0; i < len; i++)
+            d[i] = d[i] > 0.0f ? 1.0f : d[i] < 0.0f ? -1.0f : d[i] * 0.0f;
+    } else if (net->cost == COST_HUBER) {
+        const float delta = (float)NET_HUBER_DELTA;
+        for (size_t i = 0; i < len; i++)
+            d[i] = d[i] > delta ? delta : d[i] < -delta ? -delta : d[i];
+    }
     if (act == ACT_SOFTMAX) {
         /* Quadratic cost through softmax: dz_j = a_j (g_j - sum_k g_k a_k). */
         for (int r = 0; r < B; r++) {
@@ -363,8 +394,17 @@ static void output_delta(const net_t *net, const float *a, const float *y,
 
 void net_backward_deltas(const net_t *net, net_ws *ws, const float *y, int B)
 {
-    int L = net->n_layers;
-    output_delta(net, ws->act[L], y, ws->delta[L - 1], B, net->sizes[L]);
+    net_backward_deltas_weighted(net, ws, y, NULL, B);
+}
+
+void net_backward_deltas_weighted(const net_t *net, net_ws *ws, const float *y, const float *w,
+                                  int B)
+{
+    int L = net->n_layers, n = net->sizes[L];
+    output_delta(net, ws->act[L], y, ws->delta[L - 1], B, n);
+    for (int r = 0; w && r < B; r++)
+        for (int j = 0; j < n; j++)
+            ws->delta[L - 1][(size_t)r * n + j] *= w[r];
     for (int l = L - 1; l > 0; l--) {
         /* delta[l-1] (B, n_in) = delta[l] (B, n_out) . W_l^T * f'(a_prev),
          * W_l being (n_in, n_out). */

@@ -22,21 +22,28 @@ double report_now(void)
 
 const char *report_csv_header(void)
 {
-    return "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds";
+    return "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds,"
+           "eval_rmse,eval_mae,eval_r2";
 }
 
 void report_format_csv(const train_epoch_stats *s, char *buf, size_t n)
 {
-    snprintf(buf, n, "%d,%.6f,%.6f,%.6f,%.4f,%.1f,%.6g,%.4f", s->epoch, s->train_loss,
-             s->eval_loss, s->eval_accuracy, s->seconds, s->examples_per_s, s->learning_rate,
-             s->augment_seconds);
+    int w = snprintf(buf, n, "%d,%.6f,%.6f,%.6f,%.4f,%.1f,%.6g,%.4f", s->epoch, s->train_loss,
+                     s->eval_loss, s->eval_accuracy, s->seconds, s->examples_per_s,
+                     s->learning_rate, s->augment_seconds);
+    /* A regression's figures in the target's units; empty for classes. */
+    if (w >= 0 && (size_t)w < n)
+        snprintf(buf + w, n - w, s->regression ? ",%.6g,%.6g,%.6f" : ",,,", s->eval_rmse,
+                 s->eval_mae, s->eval_r2);
 }
 
 void report_format_epoch(const train_epoch_stats *s, char *buf, size_t n)
 {
     int w = snprintf(buf, n, "epoch %*d/%d  loss %.4f", s->epochs >= 100 ? 3 : s->epochs >= 10 ? 2 : 1,
                      s->epoch, s->epochs, s->train_loss);
-    if (s->eval_accuracy >= 0 && w >= 0 && (size_t)w < n)
+    if (s->regression && w >= 0 && (size_t)w < n)
+        w += snprintf(buf + w, n - w, "  rmse %.4g  r2 %.4f", s->eval_rmse, s->eval_r2);
+    else if (s->eval_accuracy >= 0 && w >= 0 && (size_t)w < n)
         w += snprintf(buf + w, n - w, "  accuracy %6.2f%%", 100.0 * s->eval_accuracy);
     if (w >= 0 && (size_t)w < n)
         w += snprintf(buf + w, n - w, "  lr %.4g", s->learning_rate);

@@ -272,6 +272,25 @@ static int load_resume(run_t *r, err_t *err)
     return 0;
 }
 
+/* train.class_weights: balanced over the training rows' classes. */
+static int class_weights(run_t *r, err_t *err)
+{
+    if (r->cfg->class_weights != CFG_CLASS_WEIGHTS_BALANCED)
+        return 0;
+    if (!r->fit.labels) {
+        char where[CFG_PATH_MAX + 64];
+        cfg_where(r->cfg, "train.class_weights", where, sizeof where);
+        return err_set(err, ERR_INPUT, "%s: train.class_weights: balanced weighs classes, and "
+                       "this data has regression targets", where);
+    }
+    int n_out = r->net.sizes[r->net.n_layers];
+    if (!(r->class_w = malloc((size_t)n_out * sizeof *r->class_w)))
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    train_balanced_weights(&r->fit, n_out, r->class_w);
+    r->opts.class_weights = r->class_w;
+    return 0;
+}
+
 static int init_weights(run_t *r, err_t *err)
 {
     const cfg_t *c = r->cfg;
@@ -312,7 +331,7 @@ int run_setup(run_t *r, const cfg_t *c, const run_args *args, err_t *err)
     r->config_text = malloc(CKPT_CONFIG_MAX);
     if (!r->config_text || ckpt_config_text(c, &r->fit, r->config_text, CKPT_CONFIG_MAX) != 0)
         return err_set(err, ERR_RUNTIME, "out of memory, or a config too long to checkpoint");
-    return create_net(r, err) != 0 || init_weights(r, err) != 0 ? -1 : 0;
+    return create_net(r, err) != 0 || class_weights(r, err) != 0 || init_weights(r, err) != 0 ? -1 : 0;
 }
 
 uint64_t run_hash(const run_t *r)
@@ -414,6 +433,14 @@ static int test_model(run_t *r, err_t *err)
     r->test_accuracy = t.accuracy;
     r->test_correct = t.correct;
     r->test_n = t.n;
+    r->test_f1 = t.macro_f1;
+    r->test_log_loss = t.log_loss;
+    r->regression = r->test.y != NULL;
+    if (r->regression) {
+        r->test_rmse = t.mean_rmse;
+        r->test_mae = t.mean_mae;
+        r->test_r2 = r->test_accuracy = t.mean_r2;
+    }
     r->tested = 1;
     return 0;
 }
@@ -442,6 +469,7 @@ void run_free(run_t *r)
     free((cfg_t *)r->cfg);
     ckpt_free(&r->resumed);
     free(r->best.params);
+    free(r->class_w);
     free(r->config_text);
     net_free(&r->net);
     dataset_free(&r->train);

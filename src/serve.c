@@ -140,7 +140,9 @@ static enum MHD_Result route(const serve_t *s, struct MHD_Connection *c, const c
     }
     if (strcmp(url, "/api/predict") == 0) {
         if (strcmp(method, "POST") != 0)
-            return reply_error(c, 405, "POST", "/api/predict takes POST {\"pixels\": [...]}");
+            return reply_error(c, 405, "POST", s->api->prep
+                                                   ? "/api/predict takes POST {\"features\": {...}}"
+                                                   : "/api/predict takes POST {\"pixels\": [...]}");
         if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
             return reply_error(c, 415, NULL, "/api/predict takes Content-Type: application/json");
         if (rq->too_big)

@@ -43,11 +43,20 @@ int train_auto_shards(int batch_size, size_t n_params)
     return n;
 }
 
+int train_threads(const train_opts *o, int batch_size, size_t n_params)
+{
+    int T = cores_resolve(o->threads);
+    if (o->shard_buffers && !o->deterministic)
+        return T; /* the split, so every bit, follows the threads: as asked */
+    double useful = (double)batch_size * (double)n_params / TRAIN_WORK_PER_THREAD;
+    return useful < 1 ? 1 : useful < T ? (int)useful : T;
+}
+
 int train_parts(const train_opts *o, int batch_size, size_t n_params)
 {
     int n;
     if (!o->shard_buffers || !o->deterministic)
-        n = cores_resolve(o->threads);
+        n = train_threads(o, batch_size, n_params);
     else
         n = o->shards > 0 ? o->shards : train_auto_shards(batch_size, n_params);
     return n < batch_size ? n : batch_size;
@@ -67,6 +76,8 @@ typedef struct {
     float **grad;        /* grad[k] = grad_mem + k * grad_stride: the batch's shard s0 + k */
     float *sum;          /* the batch's gradient: grad[0], or across ranks grad[n_bufs] */
     double *loss;        /* (max_b) each example's cost, summed in order */
+    const float *class_w; /* (outputs) class weights (train_opts.class_weights), or NULL */
+    float *w;            /* (max_b) with class_w: each row's weight */
     int *perm;           /* (n_train) this epoch's order */
     int n_chunks;        /* fused mode: weight-row ranges for the gradient products */
     int (*chunks)[2];
@@ -102,6 +113,7 @@ static void trainer_free(trainer *t)
     free(t->grad);
     free(t->span);
     free(t->loss);
+    free(t->w);
     free(t->perm);
     free(t->chunks);
     free(t->aug_scratch);
@@ -209,6 +221,11 @@ static int trainer_setup(trainer *t, const net_t *net, const train_opts *o, int 
     int classes = net->sizes[net->n_layers];
     t->y_off = (float)(o->label_smoothing / classes);
     t->y_on = (float)(1.0 - o->label_smoothing + o->label_smoothing / classes);
+    t->class_w = o->class_weights;
+    if (t->class_w && !(t->w = malloc((size_t)t->max_b * sizeof *t->w))) {
+        trainer_free(t);
+        return err_set(err, ERR_RUNTIME, "out of memory for the class weights");
+    }
     for (int l = 0; l < net->n_layers; l++)
         t->dropout |= o->dropout[l] > 0;
     for (int k = 0; t->dropout && k < t->n_bufs; k++)
@@ -257,12 +274,15 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     view->drop.example = idx; /* masks follow the examples, not the rows */
     net_forward(net, view, x, n);
     /* Per example, so the epoch's loss is the same sum for any split. */
+    float *w = t->class_w ? t->w + lo : NULL; /* each example's class weight */
+    for (int i = 0; w && i < n; i++)
+        w[i] = t->class_w[d->labels[idx[i]]];
     for (int i = 0; i < n; i++) {
         net_ws one;
         net_ws_rows(net, view, i, 1, &one);
-        t->loss[lo + i] = net_cost_sum(net, &one, y + (size_t)i * n_out, 1);
+        t->loss[lo + i] = net_cost_sum(net, &one, y + (size_t)i * n_out, 1) * (w ? w[i] : 1.0);
     }
-    net_backward_deltas(net, view, y, n);
+    net_backward_deltas_weighted(net, view, y, w, n);
 }
 
 #define SGD_BLOCK 16384 /* floats per work item of a shared optimizer pass */
@@ -535,6 +555,8 @@ static int check_args(const net_t *net, const dataset *train, const dataset *eva
         return -1;
     if (train->n < 1)
         return err_set(err, ERR_INPUT, "no training examples");
+    if (o->class_weights && !train->labels)
+        return err_set(err, ERR_INPUT, "class weights are for classes; this data has targets");
     if (aug_active(&o->augment) && !train->images)
         return err_set(err, ERR_INPUT, "augmentation distorts images; this training data is a "
                        "table of features");
@@ -579,8 +601,8 @@ static int begin(run_loop *L, err_t *err)
 {
     const train_opts *o = L->o;
     net_t *net = L->net;
-    L->T = cores_resolve(o->threads);
     L->B = o->batch_size < L->train->n ? o->batch_size : L->train->n;
+    L->T = train_threads(o, L->B, net->n_params);
     int parts = train_parts(o, L->B, net->n_params);
     int failed =
         trainer_create(&L->t, net, L->train->n, o->shard_buffers, parts, o->group, L->B, L->T, err) != 0 ||
@@ -689,6 +711,12 @@ static int evaluate(run_loop *L, train_epoch_stats *es, err_t *err)
         return -1;
     es->eval_loss = r.mean_cost;
     es->eval_accuracy = r.accuracy;
+    if (L->eval_set->y) {
+        es->regression = 1;
+        es->eval_rmse = r.mean_rmse;
+        es->eval_mae = r.mean_mae;
+        es->eval_r2 = es->eval_accuracy = r.mean_r2;
+    }
     return GO_ON;
 }
 
@@ -772,6 +800,15 @@ int train_run(net_t *net, const dataset *train, const dataset *eval_set,
     trainer_free(&L.t);
     eval_ctx_free(&L.ev);
     return rc == GO_ON ? 0 : rc;
+}
+
+void train_balanced_weights(const dataset *d, int n_classes, float *w)
+{
+    long long count[256] = {0};
+    for (int i = 0; i < d->n; i++)
+        count[d->labels[i]]++;
+    for (int c = 0; c < n_classes; c++)
+        w[c] = count[c] ? (float)((double)d->n / ((double)n_classes * (double)count[c])) : 0.0f;
 }
 
 /* ---- memory estimate ----------------------------------------------------- */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# installcheck.sh: an installed nntrain works the way the README says:
+# installcheck.sh: an installed nntrain works the way doc/building.md says:
 # the program, its man page and the example configs are in place, and the
 # installed binary, run from anywhere with an installed config, finds its
 # data under ./data or $NNTRAIN_DATA, trains, and exports. `make

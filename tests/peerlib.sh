@@ -79,3 +79,67 @@ peer_corrupt() {
     printf "\\x$(printf %02x $((byte ^ 0x40)))" | dd of="$2" bs=1 seek="$off" conv=notrunc 2>/dev/null
     gzip -c < "$2" | tail -c 8 | head -c 4 >> "$2"
 }
+
+# peer_table_setup: a table (tests' own, written by awk: numbers, a text
+# column, missing cells) and two table models trained on it, a
+# classification and a regression, each with a numeric, a categorical and
+# a filled (data.missing: mean) column; each exported as .onnx and .npz,
+# with `nntrain predict --all-digits` on rows.csv (rows never trained on,
+# one with a category never seen, some with missing cells). Also a "-bad"
+# classification model trained for one more epoch: its predictions differ,
+# so a check against them must fail. Sets peer_tables (the model names).
+peer_tables=()
+peer_table_setup() {
+    awk 'BEGIN {
+        srand(7); c[0] = "red"; c[1] = "green"; c[2] = "blue"
+        print "a,b,color,size,label,y" > "'"$tmp"'/table.csv"
+        print "a,b,color,size" > "'"$tmp"'/rows.csv"
+        for (i = 0; i < 460; i++) {
+            a = rand() * 13 - 3; b = 100 + 40 * (rand() - 0.5); k = int(rand() * 3); s = rand() * 2
+            col = c[k]; sz = sprintf("%.3f", s)
+            lab = a + (b - 100) / 20 + (k == 0) > 3 ? "yes" : (k == 1 ? "maybe" : "no")
+            y = 3 * a - (b - 100) / 10 + 5 * (k == 0) + s + 50
+            if (i % 17 == 5) sz = ""
+            if (i >= 400) {
+                if (i == 401) col = "purple"
+                if (i == 402) col = ""
+                printf "%.4f,%.3f,%s,%s\n", a, b, col, sz > "'"$tmp"'/rows.csv"
+            } else {
+                printf "%.4f,%.3f,%s,%s,%s,%.4f\n", a, b, col, sz, lab, y > "'"$tmp"'/table.csv"
+            }
+        } }'
+    local kind epochs
+    for kind in class reg class-bad; do
+        epochs=15; [ $kind = class-bad ] && epochs=16
+        cat > "$tmp/$kind.yaml" <<YAML
+data:
+  dir: $tmp
+  train: table.csv
+  label: $([ $kind = reg ] && echo y || echo label)
+  ignore: [$([ $kind = reg ] && echo label || echo y)]
+  task: $([ $kind = reg ] && echo regression || echo classification)
+  missing: mean
+network:
+  hidden: [12]
+  activation: tanh
+train:
+  optimizer: adam
+  learning_rate: 0.01
+  batch_size: 16
+  epochs: $epochs
+  seed: 3
+  threads: 2
+output:
+  model: $tmp/$kind.model
+YAML
+        bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/$kind.yaml" >/dev/null ||
+            { echo "FAIL: training the table model $kind failed"; exit 1; }
+        bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$kind.model" -o "$tmp/$kind.onnx" &&
+            bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$kind.model" -o "$tmp/$kind.npz" ||
+            { echo "FAIL: exporting the table model $kind failed"; exit 1; }
+        bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict --all-digits -c "$tmp/$kind.yaml" -m "$tmp/$kind.model" \
+            "$tmp/rows.csv" > "$tmp/$kind.pred" ||
+            { echo "FAIL: predict with the table model $kind failed"; exit 1; }
+        [ $kind = class-bad ] || peer_tables+=("$kind")
+    done
+}

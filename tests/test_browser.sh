@@ -8,6 +8,10 @@
 # them (npm install in tests/browser). The model is trained here on
 # synthetic digits, or NNTRAIN_SERVE_MODEL (with NNTRAIN_SERVE_ARGS, e.g.
 # "-c configs/mnist.yaml") names one, as for the README's screenshot.
+# Then a table model (a CSV written here) with tests/browser/table_test.mjs:
+# a form of its features, no pad, bars of the classes; the class the page
+# shows for the row it sent is `nntrain predict`'s on that row as CSV
+# (screenshots table.png, table-phone.png).
 set -u
 NNTRAIN=${NNTRAIN:-./nntrain}
 srcdir=${NNTRAIN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -58,5 +62,30 @@ fi
 for f in page.png page-drawn.png page-phone.png; do
     [ -s "$shots/$f" ] && ok || bad "no screenshot $shots/$f"
 done
+# --- a table model: the form and the bars --------------------------------------
+kill "$server_pid" 2>/dev/null; wait_bounded "$server_pid"
+awk 'BEGIN { srand(5); c[0] = "red"; c[1] = "green"; c[2] = "blue"; print "a,b,color,label"
+    for (i = 0; i < 240; i++) { a = rand() * 10; b = rand() * 4 - 2; k = int(rand() * 3)
+        printf "%.3f,%.3f,%s,%s\n", a, b, c[k], (a + b > 5 ? "high" : (k == 1 ? "green-low" : "low")) } }' > "$tmp/table.csv"
+printf 'data:\n  dir: %s\n  train: table.csv\n  label: label\n  missing: mean\nnetwork:\n  hidden: [8]\ntrain:\n  optimizer: adam\n  learning_rate: 0.02\n  epochs: 5\n  threads: 2\noutput:\n  model: %s\n' \
+    "$tmp" "$tmp/table.model" > "$tmp/table.yaml"
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/table.yaml" > "$tmp/train-table.out" 2>&1 || { bad "training the table model: $(cat "$tmp/train-table.out")"; finish; exit 1; }
+start_server "$tmp/server-table.out" -m "$tmp/table.model" --port 0 || { finish; exit 1; }
+(cd "$srcdir/tests/browser" && CHROMIUM=$chromium bounded "${NNTRAIN_TEST_BROWSER_LIMIT:-300}" node table_test.mjs "$server_url/" "$shots") > "$tmp/table.json" 2> "$tmp/table.err"
+rc=$?
+cat "$tmp/table.json"
+[ $rc = 0 ] && ok || bad "the browser run on the table model failed: $(cat "$tmp/table.err")"
+# The row the page sent, as CSV, through nntrain predict.
+sent=$(sed -n 's/.*"sent":{"a":\([^,]*\),"b":\([^,]*\),"color":"\([^"]*\)"}.*/\1,\2,\3/p' "$tmp/table.json")
+shown=$(sed -n 's/.*"shown":"\([^"]*\)".*/\1/p' "$tmp/table.json")
+printf 'a,b,color\n%s\n' "$sent" > "$tmp/sent.csv"
+want=$(bounded "$TEST_CALL_LIMIT" "$NNTRAIN" predict -c "$tmp/table.yaml" -m "$tmp/table.model" "$tmp/sent.csv" | awk '{ print $2 }')
+[ -n "$sent" ] && [ -n "$shown" ] && [ "$shown" = "$want" ] && ok ||
+    bad "the page shows '$shown' for the row '$sent'; nntrain predict says '$want'"
+echo "table row $sent: the page shows $shown, nntrain predict says $want"
+for f in table.png table-phone.png; do
+    [ -s "$shots/$f" ] && ok || bad "no screenshot $shots/$f"
+done
+kill "$server_pid" 2>/dev/null; wait_bounded "$server_pid"
 echo "screenshots: $shots"
 finish

@@ -467,7 +467,7 @@ START_TEST(test_set_unknown_key)
     const char *m = set_err(&c, "train.lr=0.5", &err);
     ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
     ck_assert_has(m, "deterministic, overlap, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay, "
-                     "dropout, input_dropout, max_norm, label_smoothing)");
+                     "dropout, input_dropout, max_norm, label_smoothing, class_weights)");
     m = set_err(&c, "bogus.x=1", &err);
     ck_assert_has(m, "unknown key 'bogus.x'");
     ck_assert_has(m, "data, network, train, augment, output");
@@ -698,8 +698,22 @@ END_TEST
 START_TEST(test_bad_names)
 {
     err_t err;
-    const char *m = load_err("network:\n  cost: mse\n", &err);
-    ck_assert_str_eq(m, "x.yaml:2:9: network.cost: expected one of quadratic, cross_entropy, got \"mse\"");
+    const char *m = load_err("network:\n  cost: l2\n", &err);
+    ck_assert_str_eq(m, "x.yaml:2:9: network.cost: expected one of quadratic, cross_entropy, mae, "
+                        "huber, got \"l2\"");
+    /* "mse" is a second name for quadratic, which configs write back as
+     * "quadratic" (net_cost_name). */
+    cfg_t c;
+    load_ok("network:\n  cost: mse\n", &c);
+    ck_assert_int_eq(c.cost, COST_QUADRATIC);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(cfg_write_yaml(&c, f), 0);
+    fclose(f);
+    ck_assert_has(text, "  cost: quadratic\n");
+    ck_assert(strstr(text, "mse") == NULL);
+    free(text);
     m = load_err("network:\n  init: glorot\n", &err);
     ck_assert_has(m, "expected one of nielsen, xavier, he, got \"glorot\"");
     m = load_err("network:\n  activation: gelu\n", &err);
@@ -1095,7 +1109,7 @@ START_TEST(test_write_layout)
     ck_assert_has(text, "train:\n  learning_rate: 3\n");
     ck_assert_has(text, "  deterministic: true\n  overlap: false\n  optimizer: sgd\n  momentum: 0\n");
     ck_assert_has(text, "  weight_decay: 0\n  dropout: 0\n  input_dropout: 0\n");
-    ck_assert_has(text, "  label_smoothing: 0\naugment:\n  shift: 0\n  rotate: 0\n");
+    ck_assert_has(text, "  label_smoothing: 0\n  class_weights: none\naugment:\n  shift: 0\n  rotate: 0\n");
     ck_assert_has(text, "  elastic_sigma: 4\noutput:\n  model: \"\"\n  metrics: \"\"\n");
     free(text);
 }

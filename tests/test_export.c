@@ -2,13 +2,16 @@
  * attribute, shapes, initializers bit for bit, opset and producer), the
  * .npz file read back byte by byte (zip records and CRCs, .npy headers,
  * the arrays), the format from the extension, and failed exports leaving
- * nothing behind. The peer checks (onnx.checker, NumPy, ONNX Runtime on
+ * nothing behind; a table model's preprocessing in both (nodes, names,
+ * values, metadata, the .npz arrays; a misfit refused). The peer checks (onnx.checker, NumPy, ONNX Runtime on
  * MNIST) are tests/test_peer_numpy.sh and tests/test_peer_ort.sh. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "config.h"
@@ -301,5 +304,306 @@ START_TEST(test_failures_leave_nothing)
 }
 END_TEST
 
+/* ---- a table model ------------------------------------------------------------ */
+
+/* Features x (numeric, fill 1.5), "côté" (categorical a, b, é; no fill), z
+ * (numeric, no fill): 1 + 3 + 1 = 5 inputs, make_net's; 2 classes or 2
+ * targets. all_numeric: five numeric features without fills instead. */
+static char *names2[2] = {"no", "yes"}, *cats[3] = {"a", "b", "\xc3\xa9"};
+static double y_off[2] = {10, -3}, y_sc[2] = {2, 0.5};
+static prep_feature feats[5];
+static void make_prep(prep_t *p, prep_task task, int all_numeric)
+{
+    memset(p, 0, sizeof *p);
+    memset(feats, 0, sizeof feats);
+    static char *fn[5] = {"x", "c\xc3\xb4t\xc3\xa9", "z", "u", "v"};
+    p->task = task;
+    p->features = feats;
+    p->n_inputs = 5;
+    p->n_features = all_numeric ? 5 : 3;
+    for (int i = 0; i < p->n_features; i++) {
+        feats[i].name = fn[i];
+        feats[i].fill = NAN;
+        feats[i].offset = i;
+        feats[i].scale = 1 + i;
+        feats[i].fill_cat = -1;
+    }
+    feats[0].fill = 1.5;
+    feats[0].offset = 2;
+    feats[0].scale = 4;
+    if (all_numeric)
+        feats[0].fill = NAN;
+    else {
+        feats[1].categorical = 1;
+        feats[1].n_cats = 3;
+        feats[1].cats = cats;
+    }
+    p->n_targets = task == PREP_CLASSIFICATION ? 1 : 2;
+    p->targets = names2;
+    if (task == PREP_CLASSIFICATION) {
+        p->n_classes = 2;
+        p->classes = names2;
+    } else {
+        p->y_offset = y_off;
+        p->y_scale = y_sc;
+    }
+}
+
+static const Onnx__TensorProto *init_named(const Onnx__GraphProto *g, const char *name)
+{
+    for (size_t i = 0; i < g->n_initializer; i++)
+        if (strcmp(g->initializer[i]->name, name) == 0)
+            return g->initializer[i];
+    ck_abort_msg("no initializer %s", name);
+    return NULL;
+}
+
+static const char *meta(const Onnx__ModelProto *m, const char *key)
+{
+    for (size_t i = 0; i < m->n_metadata_props; i++)
+        if (strcmp(m->metadata_props[i]->key, key) == 0)
+            return m->metadata_props[i]->value;
+    return NULL;
+}
+
+static Onnx__ModelProto *export_table(const net_t *net, const prep_t *p, unsigned char **buf)
+{
+    err_t err;
+    ck_assert_int_eq(export_onnx_with(tpath("t.onnx"), net, p, &err), 0);
+    size_t n;
+    *buf = tu_read_file(tpath("t.onnx"), &n);
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, *buf);
+    ck_assert_ptr_nonnull(m);
+    return m;
+}
+
+START_TEST(test_onnx_table)
+{
+    net_t net;
+    make_net(&net, ACT_SOFTMAX);
+    prep_t p;
+    make_prep(&p, PREP_CLASSIFICATION, 0);
+    unsigned char *buf;
+    Onnx__ModelProto *m = export_table(&net, &p, &buf);
+    const Onnx__GraphProto *g = m->graph;
+    ck_assert_str_eq(g->input[0]->name, "features");
+    ck_assert_int_eq(g->input[0]->type->tensor_type->shape->dim[1]->dim_value, 3);
+    ck_assert_str_eq(g->input[0]->type->tensor_type->shape->dim[0]->dim_param, "N");
+    ck_assert_ptr_nonnull(strstr(g->input[0]->doc_string, "x, c\xc3\xb4t\xc3\xa9 (category index 0..2"));
+    ck_assert_ptr_nonnull(strstr(g->input[0]->doc_string, "NaN is a missing value, filled"));
+    ck_assert_str_eq(g->output[0]->name, "output");
+    ck_assert_int_eq(g->output[0]->type->tensor_type->shape->dim[1]->dim_value, 2);
+    ck_assert_ptr_nonnull(strstr(m->doc_string, "a classification table model on 3 features"));
+
+    /* The preprocessing's nodes, in order, then the network's. */
+    static const char *ops[] = {"IsNaN", "Where", "Sub", "Div", "Slice", "Slice", "Equal",
+                                "Cast", "Slice", "Concat"};
+    static const char *outs[] = {"missing", "filled", "centered", "scaled", "columns0",
+                                 "column1", "is_category1", "onehot1", "columns2", "inputs"};
+    ck_assert_uint_eq(g->n_node, 10 + 2 * L);
+    for (int k = 0; k < 10; k++) {
+        ck_assert_str_eq(g->node[k]->op_type, ops[k]);
+        ck_assert_str_eq(g->node[k]->output[0], outs[k]);
+    }
+    ck_assert_str_eq(g->node[0]->input[0], "features");
+    ck_assert_str_eq(g->node[1]->input[0], "missing");
+    ck_assert_str_eq(g->node[1]->input[1], "feature_fill");
+    ck_assert_str_eq(g->node[1]->input[2], "features");
+    ck_assert_str_eq(g->node[2]->input[0], "filled");
+    ck_assert_str_eq(g->node[2]->input[1], "feature_offset");
+    ck_assert_str_eq(g->node[3]->input[1], "feature_scale");
+    ck_assert_str_eq(g->node[6]->input[0], "column1");
+    ck_assert_str_eq(g->node[6]->input[1], "categories1");
+    ck_assert_int_eq(only_attr(g->node[7], "to")->i, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+    ck_assert_int_eq(only_attr(g->node[9], "axis")->i, 1);
+    ck_assert_uint_eq(g->node[9]->n_input, 3);
+    ck_assert_str_eq(g->node[9]->input[0], "columns0");
+    ck_assert_str_eq(g->node[9]->input[1], "onehot1");
+    ck_assert_str_eq(g->node[9]->input[2], "columns2");
+    ck_assert_str_eq(g->node[10]->op_type, "Gemm");
+    ck_assert_str_eq(g->node[10]->input[0], "inputs");
+    ck_assert_str_eq(g->node[10 + 2 * L - 1]->output[0], "output");
+    /* Slices: [start, end) of columns on axis 1. */
+    static const int64_t se[3][2] = {{0, 1}, {1, 2}, {2, 3}};
+    static const int at[3] = {4, 5, 8};
+    for (int k = 0; k < 3; k++) {
+        const Onnx__NodeProto *sl = g->node[at[k]];
+        ck_assert_uint_eq(sl->n_input, 4);
+        ck_assert_str_eq(sl->input[0], "scaled");
+        ck_assert_int_eq(init_named(g, sl->input[1])->int64_data[0], se[k][0]);
+        ck_assert_int_eq(init_named(g, sl->input[2])->int64_data[0], se[k][1]);
+        const Onnx__TensorProto *ax = init_named(g, sl->input[3]);
+        ck_assert_int_eq(ax->data_type, ONNX__TENSOR_PROTO__DATA_TYPE__INT64);
+        ck_assert_int_eq(ax->int64_data[0], 1);
+    }
+    const Onnx__TensorProto *fill = init_named(g, "feature_fill"), *off = init_named(g, "feature_offset"),
+                            *sc = init_named(g, "feature_scale"), *c1 = init_named(g, "categories1");
+    ck_assert_uint_eq(fill->n_float_data, 3);
+    ck_assert_float_eq(fill->float_data[0], 1.5f);
+    ck_assert(isnan(fill->float_data[1]) && isnan(fill->float_data[2]));
+    ck_assert_float_eq(off->float_data[0], 2.0f);
+    ck_assert_float_eq(off->float_data[1], 0.0f); /* categorical: index as it is */
+    ck_assert_float_eq(off->float_data[2], 2.0f);
+    ck_assert_float_eq(sc->float_data[0], 4.0f);
+    ck_assert_float_eq(sc->float_data[1], 1.0f);
+    ck_assert_float_eq(sc->float_data[2], 3.0f);
+    ck_assert_uint_eq(c1->n_float_data, 3);
+    for (int k = 0; k < 3; k++)
+        ck_assert_float_eq(c1->float_data[k], (float)k);
+    /* The network's initializers are there, bit for bit. */
+    ck_assert_mem_eq(init_named(g, "W0")->float_data, net.params + net.w_off[0], 5 * 4 * sizeof(float));
+
+    ck_assert_str_eq(meta(m, "nntrain.cost"), "cross_entropy");
+    ck_assert_str_eq(meta(m, "nntrain.task"), "classification");
+    ck_assert_str_eq(meta(m, "nntrain.features"), "[\"x\",\"c\xc3\xb4t\xc3\xa9\",\"z\"]");
+    ck_assert_str_eq(meta(m, "nntrain.categories"), "{\"c\xc3\xb4t\xc3\xa9\":[\"a\",\"b\",\"\xc3\xa9\"]}");
+    ck_assert_str_eq(meta(m, "nntrain.classes"), "[\"no\",\"yes\"]");
+    ck_assert_ptr_null(meta(m, "nntrain.targets"));
+    onnx__model_proto__free_unpacked(m, NULL);
+    free(buf);
+    net_free(&net);
+}
+END_TEST
+
+/* A regression on numeric features only: Sub, Div, the network, Mul, Add. */
+START_TEST(test_onnx_table_regression)
+{
+    net_t net;
+    make_net(&net, ACT_SIGMOID);
+    prep_t p;
+    make_prep(&p, PREP_REGRESSION, 1);
+    unsigned char *buf;
+    Onnx__ModelProto *m = export_table(&net, &p, &buf);
+    const Onnx__GraphProto *g = m->graph;
+    ck_assert_int_eq(g->input[0]->type->tensor_type->shape->dim[1]->dim_value, 5);
+    ck_assert_ptr_nonnull(strstr(g->input[0]->doc_string, "NaN (a missing value) is not handled"));
+    ck_assert_uint_eq(g->n_node, 2 + 2 * L + 2);
+    ck_assert_str_eq(g->node[0]->op_type, "Sub");
+    ck_assert_str_eq(g->node[0]->input[0], "features");
+    ck_assert_str_eq(g->node[1]->op_type, "Div");
+    ck_assert_str_eq(g->node[2]->input[0], "scaled");
+    const Onnx__NodeProto *last = g->node[2 + 2 * L - 1], *mul = g->node[2 + 2 * L],
+                          *add = g->node[2 + 2 * L + 1];
+    ck_assert_str_eq(last->output[0], "network_output");
+    ck_assert_str_eq(mul->op_type, "Mul");
+    ck_assert_str_eq(mul->input[0], "network_output");
+    ck_assert_str_eq(mul->input[1], "target_scale");
+    ck_assert_str_eq(add->op_type, "Add");
+    ck_assert_str_eq(add->input[0], mul->output[0]);
+    ck_assert_str_eq(add->input[1], "target_offset");
+    ck_assert_str_eq(add->output[0], "output");
+    ck_assert_str_eq(g->output[0]->name, "output");
+    ck_assert_float_eq(init_named(g, "target_scale")->float_data[1], 0.5f);
+    ck_assert_float_eq(init_named(g, "target_offset")->float_data[0], 10.0f);
+    for (size_t i = 0; i < g->n_initializer; i++)
+        ck_assert_str_ne(g->initializer[i]->name, "feature_fill");
+    ck_assert_str_eq(meta(m, "nntrain.task"), "regression");
+    ck_assert_str_eq(meta(m, "nntrain.categories"), "{}");
+    ck_assert_str_eq(meta(m, "nntrain.targets"), "[\"no\",\"yes\"]");
+    ck_assert_ptr_null(meta(m, "nntrain.classes"));
+    onnx__model_proto__free_unpacked(m, NULL);
+    free(buf);
+    net_free(&net);
+}
+END_TEST
+
+static void f8_eq(const unsigned char *d, int i, double want)
+{
+    uint64_t u = le_get_u64(d + 8 * i);
+    double v;
+    memcpy(&v, &u, 8);
+    if (isnan(want))
+        ck_assert(isnan(v));
+    else
+        ck_assert_double_eq(v, want);
+}
+
+START_TEST(test_npz_table)
+{
+    net_t net;
+    make_net(&net, ACT_SIGMOID);
+    err_t err;
+    for (int task = 0; task < 2; task++) {
+        prep_t p;
+        make_prep(&p, task ? PREP_REGRESSION : PREP_CLASSIFICATION, 0);
+        ck_assert_int_eq(export_npz_with(tpath("t.npz"), &net, &p, &err), 0);
+        size_t n;
+        unsigned char *z = tu_read_file(tpath("t.npz"), &n);
+        member m[40];
+        int count = read_zip(z, n, m, 40);
+        int b = 2 * L + 3; /* after the weights, shape, activations, cost */
+        ck_assert_int_eq(count, b + (task ? 10 : 9));
+        static const char *names[] = {"task.npy", "feature_names.npy", "feature_offset.npy",
+                                      "feature_scale.npy", "feature_fill.npy", "feature_n_cats.npy",
+                                      "feature_categories.npy", "target_names.npy"};
+        for (int k = 0; k < 8; k++)
+            ck_assert_str_eq(m[b + k].name, names[k]);
+        const unsigned char *d =
+            npy(&m[b], task ? "{'descr': '<U10', 'fortran_order': False, 'shape': (), }"
+                            : "{'descr': '<U14', 'fortran_order': False, 'shape': (), }",
+                (task ? 10 : 14) * 4);
+        ck_assert_uint_eq(le_get_u32(d), task ? 'r' : 'c');
+        /* "côté" is 4 characters: UTF-32, not its 6 bytes. */
+        d = npy(&m[b + 1], "{'descr': '<U4', 'fortran_order': False, 'shape': (3,), }", 3 * 4 * 4);
+        static const uint32_t cote[4] = {'c', 0xf4, 't', 0xe9};
+        for (int k = 0; k < 4; k++)
+            ck_assert_uint_eq(le_get_u32(d + 16 + 4 * k), cote[k]);
+        ck_assert_uint_eq(le_get_u32(d + 4), 0); /* "x" padded with zeros */
+        d = npy(&m[b + 2], "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24);
+        f8_eq(d, 0, 2), f8_eq(d, 1, 0), f8_eq(d, 2, 2);
+        d = npy(&m[b + 3], "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24);
+        f8_eq(d, 0, 4), f8_eq(d, 1, 1), f8_eq(d, 2, 3);
+        d = npy(&m[b + 4], "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24);
+        f8_eq(d, 0, 1.5), f8_eq(d, 1, NAN), f8_eq(d, 2, NAN);
+        d = npy(&m[b + 5], "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", 24);
+        ck_assert_uint_eq(le_get_u64(d), 0);
+        ck_assert_uint_eq(le_get_u64(d + 8), 3);
+        ck_assert_uint_eq(le_get_u64(d + 16), 0);
+        d = npy(&m[b + 6], "{'descr': '<U1', 'fortran_order': False, 'shape': (3,), }", 12);
+        ck_assert_uint_eq(le_get_u32(d + 8), 0xe9);
+        npy(&m[b + 7], task ? "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }"
+                            : "{'descr': '<U2', 'fortran_order': False, 'shape': (1,), }",
+            task ? 24 : 8);
+        if (task) {
+            ck_assert_str_eq(m[b + 8].name, "target_offset.npy");
+            d = npy(&m[b + 8], "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 16);
+            f8_eq(d, 0, 10), f8_eq(d, 1, -3);
+            ck_assert_str_eq(m[b + 9].name, "target_scale.npy");
+            d = npy(&m[b + 9], "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 16);
+            f8_eq(d, 0, 2), f8_eq(d, 1, 0.5);
+        } else {
+            ck_assert_str_eq(m[b + 8].name, "classes.npy");
+            d = npy(&m[b + 8], "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", 24);
+            ck_assert_uint_eq(le_get_u32(d + 12), 'y');
+        }
+        free(z);
+    }
+    net_free(&net);
+}
+END_TEST
+
+/* A preprocessing that does not fit the network: refused, nothing written. */
+START_TEST(test_table_misfit)
+{
+    net_t net;
+    make_net(&net, ACT_SOFTMAX);
+    prep_t p;
+    make_prep(&p, PREP_CLASSIFICATION, 0);
+    p.n_classes = 3;
+    err_t err;
+    const char *paths[2] = {"mis.onnx", "mis.npz"};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(export_file_with(tpath(paths[k]), &net, &p, &err), -1);
+        ck_assert_int_eq(err.code, ERR_INPUT);
+        ck_assert_ptr_nonnull(strstr(err.msg, "the preprocessing does not fit the network: 3 "
+                                              "features give 5 inputs and 3 classes, the network "
+                                              "takes 5 inputs and has 2 outputs"));
+        ck_assert_int_eq(access(tpath(paths[k]), F_OK), -1);
+    }
+    net_free(&net);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("export", test_format_of, test_onnx_read_back, test_npz_read_back, test_reproducible,
-               test_failures_leave_nothing)
+               test_failures_leave_nothing, test_onnx_table, test_onnx_table_regression,
+               test_npz_table, test_table_misfit)

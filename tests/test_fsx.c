@@ -593,7 +593,7 @@ START_TEST(test_metrics_catch_up)
     ck_assert_int_eq(r.metrics_behind, 1);
     char *text = (char *)tu_read_file(p, NULL);
     ck_assert_str_eq(text, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,"
-                           "learning_rate,augment_seconds\n"); /* the file as it was */
+                           "learning_rate,augment_seconds,eval_rmse,eval_mae,eval_r2\n"); /* the file as it was */
     free(text);
     s.epoch = 2;
     report_epoch(&r, &s); /* catches up */

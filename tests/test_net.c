@@ -30,13 +30,23 @@ static int has_kinks(int n_layers, const net_act *act)
 }
 
 /* Bit pattern of "unit > 0" over every unit: relu and leaky_relu
- * have kinks, where a finite difference across the kink means nothing. */
-static unsigned long long kink_pattern(const net_t *net, const net_ws *ws)
+ * have kinks, where a finite difference across the kink means nothing.
+ * So do the regression costs, in the output: mae where a crosses y, huber
+ * (its second derivative) where |a - y| crosses delta. */
+static unsigned long long kink_pattern(const net_t *net, const net_ws *ws, const float *y)
 {
     unsigned long long h = 1469598103934665603ULL;
     for (int l = 0; l < net->n_layers; l++)
         for (int i = 0; has_kinks(1, &net->act[l]) && i < B_EX * net->sizes[l + 1]; i++)
             h = (h ^ (ws->act[l + 1][i] > 0.0f)) * 1099511628211ULL;
+    const float *a = ws->act[net->n_layers];
+    for (int i = 0; i < B_EX * net->sizes[net->n_layers]; i++) {
+        double d = (double)a[i] - y[i];
+        if (net->cost == COST_MAE)
+            h = (h ^ (d > 0)) * 1099511628211ULL;
+        else if (net->cost == COST_HUBER)
+            h = (h ^ (fabs(d) > NET_HUBER_DELTA)) * 1099511628211ULL;
+    }
     return h;
 }
 
@@ -48,19 +58,20 @@ static double diff(net_t *net, net_ws *ws, const float *x, const float *y, size_
     float xp = (float)(keep + h), xm = (float)(keep - h);
     net->params[p] = keep;
     cost_at(net, ws, x, y);
-    unsigned long long k0 = kink_pattern(net, ws);
+    unsigned long long k0 = kink_pattern(net, ws, y);
     net->params[p] = xp;
     double fp = cost_at(net, ws, x, y);
-    *crossed |= kink_pattern(net, ws) != k0;
+    *crossed |= kink_pattern(net, ws, y) != k0;
     net->params[p] = xm;
     double fm = cost_at(net, ws, x, y);
-    *crossed |= kink_pattern(net, ws) != k0;
+    *crossed |= kink_pattern(net, ws, y) != k0;
     net->params[p] = keep;
     return (fp - fm) / ((double)xp - (double)xm);
 }
 
 /* Smooth networks allow a wide step (little float rounding in the
- * difference) and a tight bound; networks with relu kinks need a narrow step
+ * difference) and a tight bound; networks with relu kinks (or mae's and
+ * huber's kinks in the cost) need a narrow step
  * so that few differences straddle a kink, and float rounding then bounds
  * the accuracy. Either bound is far below the error of any real mistake
  * (a wrong factor or sign gives errors of order 1). */
@@ -72,15 +83,31 @@ static double tolerance(int n_layers, const net_act *act)
     return has_kinks(n_layers, act) ? TOL_KINKED : TOL_SMOOTH;
 }
 
+/* mae and huber are kinked in the output whatever the layers. */
+static double cost_tolerance(int n_layers, const net_act *act, net_cost cost)
+{
+    return cost == COST_MAE || cost == COST_HUBER ? TOL_KINKED : tolerance(n_layers, act);
+}
+
 /* Largest error of backprop against Richardson-extrapolated central
  * differences, relative to max(1, |gradient|), over every parameter. */
 static const int EXAMPLE_IDS[B_EX] = {17, 4, 123456};
 
+/* Regression targets spread over [-spread/2, spread/2): 1 for quadratic,
+ * 4 for mae and huber, so that sigmoid and tanh outputs (and linear ones)
+ * land both within and beyond huber's delta of their targets. */
+static double target_spread(net_cost cost)
+{
+    return cost == COST_MAE || cost == COST_HUBER ? 4.0 : 1.0;
+}
+
 /* drop: NULL, or each layer's input dropout rate (the masks stay fixed
  * while the differences are taken: they are a function of the key and the
- * example ids, not of the weights). */
-static double grad_check_drop(int n_layers, const int *sizes, const net_act *act, net_cost cost,
-                              uint64_t seed, const float *drop)
+ * example ids, not of the weights). regions: NULL, or [2] counting the
+ * outputs within (|a - y| <= NET_HUBER_DELTA) and beyond delta at the
+ * point checked. */
+static double grad_check_at(int n_layers, const int *sizes, const net_act *act, net_cost cost,
+                            uint64_t seed, const float *drop, int *regions)
 {
     net_t net;
     net_ws ws;
@@ -104,13 +131,20 @@ static double grad_check_drop(int n_layers, const int *sizes, const net_act *act
     int classify = act[n_layers - 1] == ACT_SOFTMAX || act[n_layers - 1] == ACT_SIGMOID;
     for (int b = 0; b < B_EX; b++)
         for (int j = 0; j < n_out; j++)
-            y[b * n_out + j] = classify ? (j == (b + 1) % n_out) : (float)(rng_uniform(&r) - 0.5);
+            y[b * n_out + j] = classify && (cost == COST_CROSS_ENTROPY || cost == COST_QUADRATIC)
+                                   ? (j == (b + 1) % n_out)
+                                   : (float)(target_spread(cost) * (rng_uniform(&r) - 0.5));
 
     float *grad = malloc(net.n_params * sizeof *grad);
     cost_at(&net, &ws, x, y);
+    for (int i = 0; regions && i < B_EX * n_out; i++)
+        regions[fabs((double)net_output(&net, &ws)[i] - y[i]) > NET_HUBER_DELTA]++;
     net_backward(&net, &ws, x, y, B_EX, grad);
 
-    double worst = 0.0, h = has_kinks(n_layers, act) ? 1.0 / 256 : 1.0 / 64;
+    /* mae and huber have kinks in the output (where |a - y| crosses 0 or
+     * delta): the narrow step too. */
+    int kinked = has_kinks(n_layers, act) || cost == COST_MAE || cost == COST_HUBER;
+    double worst = 0.0, h = kinked ? 1.0 / 256 : 1.0 / 64;
     int skipped = 0;
     for (size_t p = 0; p < net.n_params; p++) {
         int crossed = 0;
@@ -131,6 +165,12 @@ static double grad_check_drop(int n_layers, const int *sizes, const net_act *act
     net_ws_free(&ws);
     net_free(&net);
     return worst;
+}
+
+static double grad_check_drop(int n_layers, const int *sizes, const net_act *act, net_cost cost,
+                              uint64_t seed, const float *drop)
+{
+    return grad_check_at(n_layers, sizes, act, cost, seed, drop, NULL);
 }
 
 static double grad_check(int n_layers, const int *sizes, const net_act *act, net_cost cost,
@@ -251,16 +291,121 @@ START_TEST(test_gradients_every_activation_and_cost)
                 net_act out = output[o];
                 if (c == COST_CROSS_ENTROPY && out != ACT_SIGMOID && out != ACT_SOFTMAX)
                     continue;
+                if ((c == COST_MAE || c == COST_HUBER) && out == ACT_SOFTMAX)
+                    continue;
                 int sizes2[] = {6, 5, 4}, sizes3[] = {5, 4, 3, 4};
                 net_act a2[] = {hidden[h], out}, a3[] = {hidden[h], hidden[(h + 1) % 5], out};
                 double e2 = grad_check(2, sizes2, a2, (net_cost)c, 11 + h * 7 + o);
                 double e3 = grad_check(3, sizes3, a3, (net_cost)c, 99 + h * 7 + o);
-                ck_assert_msg(e2 < tolerance(2, a2) && e3 < tolerance(3, a3), "%s/%s/%s: relative error %.3g, %.3g",
+                ck_assert_msg(e2 < cost_tolerance(2, a2, (net_cost)c) &&
+                                  e3 < cost_tolerance(3, a3, (net_cost)c), "%s/%s/%s: relative error %.3g, %.3g",
                               net_act_name(hidden[h]), net_act_name(out),
                               net_cost_name((net_cost)c), e2, e3);
                 checked++;
             }
-    ck_assert_int_eq(checked, 5 * 6 + 5 * 2); /* quadratic: 6 outputs; cross_entropy: 2 */
+    /* quadratic: 6 outputs; cross_entropy: 2; mae and huber: 5 each */
+    ck_assert_int_eq(checked, 5 * 6 + 5 * 2 + 2 * 5 * 5);
+}
+END_TEST
+
+/* mae and huber against finite differences with linear, sigmoid and tanh
+ * outputs (the outputs a regression takes), one and two hidden layers of
+ * smooth and kinked units; the targets put outputs both within and beyond
+ * huber's delta, which is counted so that both branches are exercised. */
+START_TEST(test_regression_cost_gradients)
+{
+    const net_cost costs[] = {COST_MAE, COST_HUBER};
+    const net_act outs[] = {ACT_LINEAR, ACT_SIGMOID, ACT_TANH};
+    const net_act hidden[] = {ACT_TANH, ACT_RELU};
+    for (int c = 0; c < 2; c++)
+        for (int o = 0; o < 3; o++) {
+            int regions[2] = {0, 0};
+            for (int h = 0; h < 2; h++)
+                for (uint64_t seed = 1; seed <= 3; seed++) {
+                    int s1[] = {5, 4}, s2[] = {6, 5, 4}, s3[] = {5, 4, 3, 4};
+                    net_act a1[] = {outs[o]}, a2[] = {hidden[h], outs[o]},
+                            a3[] = {hidden[h], hidden[1 - h], outs[o]};
+                    uint64_t k = 1000 * (c + 1) + 100 * o + 10 * h + seed;
+                    double e1 = grad_check_at(1, s1, a1, costs[c], k, NULL, regions);
+                    double e2 = grad_check_at(2, s2, a2, costs[c], k + 7, NULL, regions);
+                    double e3 = grad_check_at(3, s3, a3, costs[c], k + 13, NULL, regions);
+                    ck_assert_msg(e1 < TOL_KINKED && e2 < TOL_KINKED && e3 < TOL_KINKED,
+                                  "%s, %s hidden, %s output, seed %d: relative errors %.3g %.3g %.3g",
+                                  net_cost_name(costs[c]), net_act_name(hidden[h]),
+                                  net_act_name(outs[o]), (int)seed, e1, e2, e3);
+                }
+            ck_assert_msg(regions[0] > 10 && regions[1] > 10,
+                          "%s/%s: %d outputs within delta, %d beyond: both branches need checking",
+                          net_cost_name(costs[c]), net_act_name(outs[o]), regions[0], regions[1]);
+        }
+    /* With dropout too. */
+    int sizes[] = {8, 7, 6, 4};
+    float drop[] = {0.25f, 0.5f, 0.3f};
+    net_act a[] = {ACT_SIGMOID, ACT_TANH, ACT_LINEAR};
+    ck_assert(grad_check_drop(3, sizes, a, COST_MAE, 5, drop) < TOL_KINKED);
+    ck_assert(grad_check_drop(3, sizes, a, COST_HUBER, 6, drop) < TOL_KINKED);
+}
+END_TEST
+
+/* The costs' values and output gradients at pinned points, worked out by
+ * hand: a one-layer linear network with W = identity and b = 0 outputs its
+ * input exactly, so a is what we give it. With B = 1 the output bias's
+ * gradient is dC/dz = dC/da (linear), one per unit. */
+START_TEST(test_cost_values_pinned)
+{
+    int sizes[] = {5, 5};
+    net_act act[] = {ACT_LINEAR};
+    /*                 d = a - y:  0.5  -2.5   0   1 (= delta)  -0.25 */
+    const float a[5] = {0.5f, -2.0f, 3.0f, 1.0f, -0.25f};
+    const float y[5] = {0.0f, 0.5f, 3.0f, 0.0f, 0.0f};
+    const struct {
+        net_cost cost;
+        double value;
+        float grad[5];
+    } want[] = {
+        /* 1/2 (0.25 + 6.25 + 0 + 1 + 0.0625) */
+        {COST_QUADRATIC, 3.78125, {0.5f, -2.5f, 0.0f, 1.0f, -0.25f}},
+        /* 0.5 + 2.5 + 0 + 1 + 0.25 */
+        {COST_MAE, 4.25, {1.0f, -1.0f, 0.0f, 1.0f, -1.0f}},
+        /* 0.125 + 1 (2.5 - 0.5) + 0 + 0.5 + 0.03125: |d| = delta is quadratic's 0.5,
+         * linear's 1 - 0.5 = 0.5 too (continuous) */
+        {COST_HUBER, 2.65625, {0.5f, -1.0f, 0.0f, 1.0f, -0.25f}},
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        net_t net;
+        net_ws ws;
+        ck_assert(net_create(&net, 1, sizes, act, want[k].cost, NULL) == 0);
+        ck_assert(net_ws_create(&ws, &net, 1, NULL) == 0);
+        for (int i = 0; i < 5; i++)
+            net.params[net.w_off[0] + i * 5 + i] = 1.0f;
+        net_forward(&net, &ws, a, 1);
+        ck_assert(memcmp(net_output(&net, &ws), a, sizeof a) == 0);
+        double c = net_cost_sum(&net, &ws, y, 1);
+        ck_assert_msg(c == want[k].value, "%s: cost %.17g, want %.17g",
+                      net_cost_name(want[k].cost), c, want[k].value);
+        float *g = malloc(net.n_params * sizeof *g);
+        net_backward(&net, &ws, a, y, 1, g);
+        for (int i = 0; i < 5; i++)
+            ck_assert_msg(g[net.b_off[0] + i] == want[k].grad[i], "%s: dC/da[%d] = %g, want %g",
+                          net_cost_name(want[k].cost), i, g[net.b_off[0] + i], want[k].grad[i]);
+        free(g);
+        net_ws_free(&ws);
+        net_free(&net);
+    }
+    /* Far beyond delta huber grows like mae less delta/2 per unit. */
+    {
+        net_t net;
+        net_ws ws;
+        ck_assert(net_create(&net, 1, sizes, act, COST_HUBER, NULL) == 0);
+        ck_assert(net_ws_create(&ws, &net, 1, NULL) == 0);
+        for (int i = 0; i < 5; i++)
+            net.params[net.w_off[0] + i * 5 + i] = 1.0f;
+        const float far[5] = {100.0f, -50.0f, 7.0f, -3.0f, 2.0f}, zero[5] = {0};
+        net_forward(&net, &ws, far, 1);
+        ck_assert(net_cost_sum(&net, &ws, zero, 1) == 162.0 - 5 * 0.5);
+        net_ws_free(&ws);
+        net_free(&net);
+    }
 }
 END_TEST
 
@@ -373,6 +518,19 @@ START_TEST(test_create_rejects_bad_shapes)
     net_act relu_out[] = {ACT_RELU, ACT_RELU};
     ck_assert_int_eq(net_create(&net, 2, ok, relu_out, COST_CROSS_ENTROPY, &err), -1);
     ck_assert(strstr(err.msg, "cross_entropy") != NULL);
+    net_act softmax_out[] = {ACT_RELU, ACT_SOFTMAX};
+    ck_assert_int_eq(net_create(&net, 2, ok, softmax_out, COST_MAE, &err), -1);
+    ck_assert(strstr(err.msg, "mae") != NULL && strstr(err.msg, "softmax") != NULL);
+    ck_assert_int_eq(net_create(&net, 2, ok, softmax_out, COST_HUBER, &err), -1);
+    ck_assert(strstr(err.msg, "huber") != NULL);
+    /* Every other output takes them. */
+    for (int o = 0; o < ACT_COUNT; o++) {
+        net_act out[] = {ACT_RELU, (net_act)o};
+        for (int c = COST_MAE; c <= COST_HUBER && o != ACT_SOFTMAX; c++) {
+            ck_assert_int_eq(net_create(&net, 2, ok, out, (net_cost)c, &err), 0);
+            net_free(&net);
+        }
+    }
     ck_assert_int_eq(net_create(&net, 0, ok, a, COST_QUADRATIC, &err), -1);
     ck_assert_int_eq(net_create(&net, NET_MAX_LAYERS + 1, ok, a, COST_QUADRATIC, &err), -1);
 }
@@ -395,6 +553,18 @@ START_TEST(test_names_round_trip)
         ck_assert_int_eq(net_init_parse(net_init_name((net_init_kind)i), &k), 0);
         ck_assert_int_eq(k, i);
     }
+    /* The names are fixed: configs and model files print them. "mse" is a
+     * second name for quadratic, which keeps its own. */
+    const char *const costs[] = {"quadratic", "cross_entropy", "mae", "huber"};
+    ck_assert_int_eq(COST_COUNT, 4);
+    for (int i = 0; i < COST_COUNT; i++)
+        ck_assert_str_eq(net_cost_name((net_cost)i), costs[i]);
+    net_cost c = COST_HUBER;
+    ck_assert_int_eq(net_cost_parse("mse", &c), 0);
+    ck_assert_int_eq(c, COST_QUADRATIC);
+    ck_assert_str_eq(net_cost_name(COST_QUADRATIC), "quadratic");
+    ck_assert_int_eq(net_cost_parse("MSE", &c), -1);
+    ck_assert_int_eq(net_cost_parse("huber_loss", &c), -1);
     net_act a;
     ck_assert_int_eq(net_act_parse("Sigmoid", &a), -1);
     ck_assert_int_eq(net_act_parse("", &a), -1);
@@ -499,6 +669,11 @@ static double cost_ref(net_cost cost, net_act out, const float *a, const float *
         double aj = a[j], yj = y[j];
         if (cost == COST_QUADRATIC) {
             s += 0.5 * (aj - yj) * (aj - yj);
+        } else if (cost == COST_MAE) {
+            s += fabs(aj - yj);
+        } else if (cost == COST_HUBER) {
+            double d = fabs(aj - yj);
+            s += d <= NET_HUBER_DELTA ? 0.5 * d * d : NET_HUBER_DELTA * (d - 0.5 * NET_HUBER_DELTA);
         } else if (out == ACT_SOFTMAX) {
             if (yj != 0.0) s -= yj * log(fmax(aj, FLT_MIN));
         } else {
@@ -577,7 +752,7 @@ START_TEST(test_cost_value_at_saturation)
     static const float yy[][3] = {{1, 0, 0}, {0.9f, 0.05f, 0.05f}, {0, 0.5f, 0.5f}};
     for (size_t i = 0; i < sizeof zz / sizeof zz[0]; i++)
         for (size_t k = 0; k < sizeof yy / sizeof yy[0]; k++)
-            for (int c = 0; c < COST_COUNT; c++) {
+            for (int c = 0; c <= COST_CROSS_ENTROPY; c++) { /* mae, huber: not with softmax */
                 got = saturated_cost(ACT_SOFTMAX, (net_cost)c, zz[i], yy[k], 3, a);
                 snprintf(what, sizeof what, "softmax %s, z (%g, %g, %g), y (%g, %g, %g)",
                          net_cost_name((net_cost)c), zz[i][0], zz[i][1], zz[i][2], yy[k][0],
@@ -607,7 +782,8 @@ START_TEST(test_cost_value_at_saturation)
 }
 END_TEST
 
-TU_MAIN("net", test_gradients_every_activation_and_cost, test_single_layer_gradient,
+TU_MAIN("net", test_gradients_every_activation_and_cost, test_regression_cost_gradients,
+        test_cost_values_pinned, test_single_layer_gradient,
         test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
         test_rows_span_and_partial_grads, test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
         test_softmax_outputs_sum_to_one, test_packed_backward_matches, test_gradients_with_dropout,

@@ -2,7 +2,12 @@
 # Peer check, ONNX Runtime: the exported .onnx models, run by npm's
 # onnxruntime-node, agree with `nntrain predict` on 1,000 MNIST test images
 # within 1e-5, for networks with every activation and both output kinds
-# (tests/peerlib.sh). A model with one weight changed must fail. Skipped
+# (tests/peerlib.sh). A model with one weight changed must fail. Table
+# models too (peer_table_setup): a classification and a regression with a
+# categorical column and filled missing cells, given the RAW rows (numbers,
+# category indexes from the file's metadata, NaN for a missing cell) match
+# `nntrain predict` on the rows' CSV within 1e-5 (relative to max(1, |v|));
+# a model trained one epoch more must not. Skipped
 # (77) without MNIST, node, or onnxruntime-node in tests/peers/node_modules
 # (tests/peers/install.sh puts it there; NNTRAIN_NODE_MODULES=DIR names
 # another node_modules).
@@ -30,4 +35,11 @@ for name in "${peer_names[@]}"; do
     bounded "$TEST_RUN_LIMIT" "$NNTRAIN" export -q -m "$tmp/$name-bad.model" -o "$tmp/$name-bad.onnx" || bad "export of $name-bad failed"
     expect 1 'max \|onnxruntime - nntrain\| = [0-9.e+-]+ .* > ' -- node "$check" "$tmp/$name-bad.onnx" "$images" "$tmp/$name.pred"
 done
+
+peer_table_setup
+check="$here/peers/ort_table_check.js"
+for name in "${peer_tables[@]}"; do
+    expect 0 'max \|onnxruntime - nntrain\| = [0-9.e+-]+ .* <= ' -- node "$check" "$tmp/$name.onnx" "$tmp/rows.csv" "$tmp/$name.pred"
+done
+expect 1 'max \|onnxruntime - nntrain\| = [0-9.e+-]+ .* > ' -- node "$check" "$tmp/class-bad.onnx" "$tmp/rows.csv" "$tmp/class.pred"
 finish

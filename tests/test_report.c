@@ -37,6 +37,16 @@ START_TEST(test_epoch_line)
     s.augment_seconds = 1.5;
     report_format_epoch(&s, buf, sizeof buf);
     ck_assert_str_eq(buf, "epoch  3/30  loss 0.0813  lr 0.0125  12.4 s  48211 ex/s  augment 1.5 s");
+    /* A regression: its error in the target's units and R², line and row. */
+    s = sample();
+    s.regression = 1;
+    s.eval_rmse = 12.5;
+    s.eval_mae = 9.25;
+    s.eval_r2 = s.eval_accuracy = 0.75;
+    report_format_epoch(&s, buf, sizeof buf);
+    ck_assert_str_eq(buf, "epoch  3/30  loss 0.0813  rmse 12.5  r2 0.7500  lr 0.0125  12.4 s  48211 ex/s");
+    report_format_csv(&s, buf, sizeof buf);
+    ck_assert_str_eq(buf, "3,0.081250,0.100000,0.750000,12.4400,48211.4,0.0125,0.0000,12.5,9.25,0.750000");
 }
 END_TEST
 
@@ -58,9 +68,10 @@ START_TEST(test_metrics_file)
     FILE *f = fopen(path, "r");
     char line[256];
     ck_assert(fgets(line, sizeof line, f));
-    ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds\n");
+    ck_assert_str_eq(line, "epoch,train_loss,eval_loss,eval_accuracy,seconds,examples_per_s,learning_rate,augment_seconds,"
+                           "eval_rmse,eval_mae,eval_r2\n");
     ck_assert(fgets(line, sizeof line, f));
-    ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4,0.0125,0.0000\n");
+    ck_assert_str_eq(line, "3,0.081250,0.100000,0.953100,12.4400,48211.4,0.0125,0.0000,,,\n");
     ck_assert(fgets(line, sizeof line, f));
     ck_assert(strncmp(line, "4,", 2) == 0);
     ck_assert(fgets(line, sizeof line, f) == NULL);

@@ -219,4 +219,118 @@ grep -q '^nntrain: serve: no test digits to pick from (.*nowhere' "$tmp/server3.
 check no-samples 200 '^\{"rows":28,"cols":28,"samples":\[\]\}$' "$server_url/api/samples"
 kill "$server_pid"; wait_bounded "$server_pid"
 expect 2 'nowhere' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 0 -c "$tmp/digits.yaml" -s data.dir="$tmp/nowhere"
+# --- a table model ---------------------------------------------------------------
+awk 'BEGIN { srand(11); c[0] = "red"; c[1] = "green"; c[2] = "blue"
+    print "a,b,color,label,y"
+    for (i = 0; i < 240; i++) {
+        a = rand() * 10; b = rand() * 4 - 2; k = int(rand() * 3)
+        printf "%.3f,%s,%s,%s,%.4f\n", a, (i % 13 == 4 ? "" : sprintf("%.3f", b)), c[k],
+            (a + b > 5 ? "high" : (k == 1 ? "green-low" : "low")), 2 * a - b + 3 * (k == 0) + 10
+    } }' > "$tmp/table.csv"
+for kind in class reg; do
+    cat > "$tmp/$kind.yaml" <<YAML
+data:
+  dir: $tmp
+  train: table.csv
+  label: $([ $kind = reg ] && echo y || echo label)
+  ignore: [$([ $kind = reg ] && echo label || echo y)]
+  task: $([ $kind = reg ] && echo regression || echo classification)
+  missing: $([ $kind = reg ] && echo error || echo mean)
+network:
+  hidden: [8]
+  activation: tanh
+train:
+  optimizer: adam
+  learning_rate: 0.02
+  batch_size: 16
+  epochs: 5
+  threads: 2
+output:
+  model: $tmp/$kind.model
+YAML
+    [ $kind = reg ] && awk -F, 'NR == 1 || $2 != ""' "$tmp/table.csv" > "$tmp/full.csv" &&
+        sed -i 's/train: table.csv/train: full.csv/' "$tmp/$kind.yaml"
+    bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/$kind.yaml" >"$tmp/train-$kind.out" 2>&1 ||
+        bad "training the table model $kind failed: $(cat "$tmp/train-$kind.out")"
+done
+expect 2 'a table model: --images/--labels are for image models' -- \
+    bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$tmp/class.model" --port 0 "${data[@]}"
+start_server "$tmp/server4.out" -m "$tmp/class.model" --port 0 || { finish; exit 1; }
+grep -q "^nntrain serve: open http://127.0.0.1:[0-9]*/  (model .*: 5-8-3, a classification table model on 3 features; Ctrl-C stops)$" \
+    "$tmp/server4.out" && ok || bad "the table model's address line: $(cat "$tmp/server4.out")"
+url=$server_url
+check table-page 200 'id="features"' "$url/"
+check table-js 200 'function startTable' "$url/app.js"
+num='-?[0-9.e+-]+'
+check table-model 200 "^\{\"sizes\":\[5,8,3\],\"activations\":\[\"tanh\",\"softmax\"\],\"cost\":\"cross_entropy\",\"params\":75,\"input\":\{\"rows\":1,\"cols\":5\},\"samples\":0,\"task\":\"classification\",\"features\":\[\{\"name\":\"a\",\"type\":\"numeric\",\"default\":$num,\"missing\":true\},\{\"name\":\"b\",\"type\":\"numeric\",\"default\":$num,\"missing\":true\},\{\"name\":\"color\",\"type\":\"categorical\",\"categories\":\[\"blue\",\"green\",\"red\"\],\"default\":\"[a-z]+\",\"missing\":true\}\],\"classes\":\[\"green-low\",\"high\",\"low\"\]\}$" "$url/api/model"
+check table-samples 200 '^\{"rows":1,"cols":5,"samples":\[\]\}$' "$url/api/samples"
+# The server's answer against nntrain predict on the same row as CSV.
+table_row() { # NAME JSON-FEATURES CSV-ROW MODEL
+    local reply want
+    printf 'a,b,color\n%s\n' "$3" > "$tmp/row-$1.csv"
+    reply=$(hcurl -s "${json[@]}" -d "{\"features\":$2}" "$url/api/predict")
+    want=$(bounded "$TEST_CALL_LIMIT" "$NNTRAIN" predict --all-digits -c "$tmp/$4.yaml" -m "$tmp/$4.model" "$tmp/row-$1.csv")
+    if [ "$4" = class ]; then
+        local cls probs wcls wprobs
+        cls=$(sed -n 's/.*"prediction":"\([^"]*\)".*/\1/p' <<<"$reply")
+        probs=$(sed -n 's/.*"probabilities":\[\([^]]*\)\].*/\1/p' <<<"$reply" | tr ',' ' ')
+        wcls=$(awk '{ print $2 }' <<<"$want")
+        wprobs=$(cut -d' ' -f3- <<<"$want" | sed 's/[^ =]*=//g')
+        [ -n "$cls" ] && [ "$cls" = "$wcls" ] && awk -v a="$probs" -v b="$wprobs" 'BEGIN { n = split(a, x, " "); m = split(b, y, " ")
+            if (n != 3 || m != 3) exit 1
+            for (i = 1; i <= n; i++) if (x[i] - y[i] > 1e-6 || y[i] - x[i] > 1e-6) exit 1 }' && ok ||
+            bad "table row $1: the server says $reply, nntrain predict: $want"
+    else
+        local v w
+        v=$(sed -n 's/.*"values":\[\([^],]*\)\].*/\1/p' <<<"$reply")
+        w=$(cut -d' ' -f2 <<<"$want")
+        [ -n "$v" ] && awk -v a="$v" -v b="$w" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12) }' && ok ||
+            bad "table row $1: the server says $reply, nntrain predict: $want"
+    fi
+}
+table_row r1 '{"a":7.25,"b":-1.5,"color":"red"}' '7.25,-1.5,red' class
+table_row r2 '{"color":"green","b":0.125,"a":1}' '1,0.125,green' class
+table_row r3 '{"a":3,"b":null,"color":"blue"}' '3,,blue' class
+table_row r4 '{"a":4.5,"b":1,"color":"purple"}' '4.5,1,purple' class
+check table-predict-shape 200 "^\{\"task\":\"classification\",\"prediction\":\"(green-low|high|low)\",\"index\":[0-2],\"classes\":\[\"green-low\",\"high\",\"low\"\],\"probabilities\":\[$num,$num,$num\],\"inputs\":\[$num,$num,0,0,1\]\}$" \
+    "${json[@]}" -d '{"features":{"a":7.25,"b":-1.5,"color":"red"}}' "$url/api/predict"
+# Each bad request: a 400 naming what is wrong, and the server goes on.
+tp() { check "$1" "$2" "$3" "${json[@]}" -d "$4" "$url/api/predict"; }
+tp t-missing 400 'missing feature ."color." \(a string' '{"features":{"a":1,"b":2}}'
+tp t-missing-num 400 'missing feature ."a." \(a number' '{"features":{"b":2,"color":"red"}}'
+tp t-unknown 400 'unknown feature ."zz."' '{"features":{"a":1,"b":2,"color":"red","zz":1}}'
+tp t-label 400 'unknown feature ."label."' '{"features":{"a":1,"b":2,"color":"red","label":"high"}}'
+tp t-twice 400 'feature ."a." is given twice' '{"features":{"a":1,"a":2,"b":2,"color":"red"}}'
+tp t-string-num 400 'features.a must be a number' '{"features":{"a":"1","b":2,"color":"red"}}'
+tp t-bool 400 'features.b must be a number' '{"features":{"a":1,"b":true,"color":"red"}}'
+tp t-array-cat 400 'features.color must be a string' '{"features":{"a":1,"b":2,"color":["red"]}}'
+tp t-null-cat-ok 200 '"prediction"' '{"features":{"a":1,"b":2,"color":null}}'
+tp t-object 400 'features.color must be a string' '{"features":{"a":1,"b":2,"color":{}}}'
+tp t-no-features 400 'missing ."features."' '{"pixels":[0]}'
+tp t-features-array 400 '"features." must be an object' '{"features":[1,2,"red"]}'
+tp t-extra 400 'unknown member: the request has only ."features."' '{"features":{"a":1,"b":2,"color":"red"},"x":1}'
+tp t-not-object 400 'expected a JSON object' '[1]'
+tp t-overflow 400 'number out of range' '{"features":{"a":1e999,"b":2,"color":"red"}}'
+tp t-nan 400 'malformed JSON' '{"features":{"a":NaN,"b":2,"color":"red"}}'
+tp t-truncated 400 'malformed JSON' '{"features":{"a":1,'
+tp t-empty 400 'malformed JSON at byte 0' ''
+tp t-many 400 'JSON has more than' "{\"features\":{$(awk 'BEGIN { for (i = 0; i < 50; i++) printf "%s\"k%d\":1", (i ? "," : ""), i }')}}"
+check t-get 405 'takes POST \{."features' "$url/api/predict"
+check t-type 415 'Content-Type' -H 'Content-Type: text/plain' -d '{"features":{}}' "$url/api/predict"
+check t-too-big 413 'over the limit' "${json[@]}" --data-binary @"$tmp/big.json" "$url/api/predict"
+check t-weights 200 '^\{"layer":0,"unit":7,' "$url/api/weights?layer=0&unit=7"
+check t-still-serving 200 '"task":"classification"' "$url/api/model"
+kill "$server_pid"; wait_bounded "$server_pid"
+
+# A regression trained with data.missing: error: null is refused, values in the target's units.
+start_server "$tmp/server5.out" -m "$tmp/reg.model" --port 0 -q || { finish; exit 1; }
+url=$server_url
+check reg-model 200 '"task":"regression","features":\[\{"name":"a","type":"numeric","default":[-0-9.e]+,"missing":false\}.*"categories":\["blue","green","red"\],"default":"blue","missing":false\}\],"targets":\["y"\]\}$' "$url/api/model"
+table_row g1 '{"a":7.25,"b":-1.5,"color":"red"}' '7.25,-1.5,red' reg
+table_row g2 '{"a":0.5,"b":1.75,"color":"green"}' '0.5,1.75,green' reg
+check reg-shape 200 "^\{\"task\":\"regression\",\"targets\":\[\"y\"\],\"values\":\[$num\],\"inputs\":\[$num,$num,0,1,0\]\}$" \
+    "${json[@]}" -d '{"features":{"a":0.5,"b":1.75,"color":"green"}}' "$url/api/predict"
+tp r-null 400 'features.b is null \(missing\) and the model has no value to fill it with' '{"features":{"a":1,"b":null,"color":"red"}}'
+tp r-null-cat 400 'features.color is null \(missing\) and the model has no category' '{"features":{"a":1,"b":0,"color":null}}'
+kill "$server_pid"; wait_bounded "$server_pid"
 finish

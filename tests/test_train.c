@@ -704,6 +704,51 @@ START_TEST(test_features_and_targets_train_like_images_and_labels)
 }
 END_TEST
 
+/* Class weights: all 1 gives the unweighted bits; all 2 under plain SGD is
+ * the learning rate doubled, bit for bit (2x is exact in floating point);
+ * "balanced" is n / (classes x n_c). */
+START_TEST(test_class_weights)
+{
+    dataset tr;
+    make_halves(&tr, 90, 4);
+    static const float ones[2] = {1, 1}, twos[2] = {2, 2};
+    const struct {
+        const float *w;
+        double lr;
+    } runs[] = {{NULL, 0.4}, {ones, 0.4}, {NULL, 0.8}, {twos, 0.4}};
+    float *p[4];
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        int sizes[] = {16, 6, 2};
+        net_act act[] = {ACT_TANH, ACT_SOFTMAX};
+        net_t net;
+        make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 2);
+        train_opts o = {.learning_rate = runs[k].lr, .batch_size = 8, .epochs = 3, .seed = 6,
+                        .threads = 2, .deterministic = 1, .class_weights = runs[k].w};
+        err_t err;
+        ck_assert_msg(train_run(&net, &tr, NULL, &o, NULL, &err) == 0, "%s", err.msg);
+        n = net.n_params;
+        p[k] = malloc(n * sizeof(float));
+        memcpy(p[k], net.params, n * sizeof(float));
+        net_free(&net);
+    }
+    ck_assert_mem_eq(p[0], p[1], n * sizeof(float));
+    ck_assert_mem_eq(p[2], p[3], n * sizeof(float));
+    ck_assert(memcmp(p[0], p[2], n * sizeof(float)) != 0);
+    for (int k = 0; k < 4; k++)
+        free(p[k]);
+    int ones_label = 0;
+    for (int i = 0; i < tr.n; i++)
+        ones_label += tr.labels[i] == 1;
+    float w[3];
+    train_balanced_weights(&tr, 3, w);
+    ck_assert(w[1] == (float)(90.0 / (3.0 * ones_label)));
+    ck_assert(w[0] == (float)(90.0 / (3.0 * (90 - ones_label))));
+    ck_assert(w[2] == 0.0f);
+    free_set(&tr);
+}
+END_TEST
+
 TU_MAIN("train", test_optimizers_bitwise_identical_for_any_thread_count,
         test_adam_learns_separable_set, test_learns_xor, test_loss_falls_accuracy_rises_on_separable_set,
         test_bitwise_identical_for_any_thread_count, test_bitwise_identical_with_packed_backward,
@@ -713,4 +758,5 @@ TU_MAIN("train", test_optimizers_bitwise_identical_for_any_thread_count,
         test_divergence_is_an_error, test_early_stopping_keeps_the_best_epoch,
         test_early_stopping_needs_an_evaluation_set, test_schedules_same_bits_for_any_thread_count,
         test_regularisation_same_bits_everywhere, test_max_norm_holds_after_training,
-        test_label_smoothing_targets, test_features_and_targets_train_like_images_and_labels)
+        test_label_smoothing_targets, test_features_and_targets_train_like_images_and_labels,
+        test_class_weights)

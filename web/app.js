@@ -1,8 +1,10 @@
-// nntrain serve: the page. Plain JS, no framework. Four parts:
+// nntrain serve: the page. Plain JS, no framework. For an image model, four parts:
 //   1. the drawing pad and the MNIST preprocessing of its strokes;
 //   2. the test digits to pick from;
 //   3. asking the server (/api/predict) and drawing the network's picture;
 //   4. the first-layer unit under the pointer: its weights and contribution.
+// For a table model (/api/model has "task"), a form of its features and the
+// outputs as bars instead.
 // window.nntrainPage exposes the last input and reply (the browser test reads them).
 'use strict';
 
@@ -311,7 +313,7 @@ function unitAt(l, px, py) {
 const net = $('net');
 
 function drawNet() {
-  if (!state.model) return;
+  if (!state.model || state.model.task) return; // a table model has no picture of its net
   const dpr = window.devicePixelRatio || 1;
   const width = net.clientWidth || 600;
   const layout = computeLayout(width);
@@ -442,6 +444,128 @@ net.addEventListener('keydown', (e) => {
 });
 window.addEventListener('resize', () => drawNet());
 
+// ---- a table model: a form of its features, the outputs as bars ---------------------
+
+let tableTimer = 0, tableAsked = 0;
+
+function buildForm(m) {
+  const form = $('features');
+  form.replaceChildren();
+  m.features.forEach((f, i) => {
+    const label = document.createElement('label');
+    label.textContent = f.name;
+    label.htmlFor = `feature-${i}`;
+    let field;
+    if (f.type === 'categorical') {
+      field = document.createElement('select');
+      for (const c of f.categories) {
+        const o = document.createElement('option');
+        o.value = o.textContent = c;
+        field.append(o);
+      }
+      if (f.default !== null) field.value = f.default;
+    } else {
+      field = document.createElement('input');
+      field.type = 'number';
+      field.step = 'any';
+      field.value = f.default === null ? '' : String(Number(f.default.toPrecision(6)));
+      if (f.missing) field.placeholder = 'empty: missing';
+    }
+    field.id = `feature-${i}`;
+    field.dataset.name = f.name;
+    field.addEventListener('input', scheduleTable);
+    form.append(label, field);
+  });
+  form.addEventListener('submit', (e) => { e.preventDefault(); predictTable(); });
+}
+
+// The form as the request's {"features": {...}}; null where a number is
+// left empty (the server fills it or says why not).
+function formFeatures() {
+  const out = {};
+  state.model.features.forEach((f, i) => {
+    const field = $(`feature-${i}`);
+    if (f.type === 'categorical') out[f.name] = field.value;
+    else out[f.name] = field.value.trim() === '' ? null : Number(field.value);
+  });
+  return out;
+}
+
+function scheduleTable() {
+  clearTimeout(tableTimer);
+  tableTimer = setTimeout(predictTable, 120);
+}
+
+async function predictTable() {
+  const ask = ++tableAsked;
+  const features = formFeatures();
+  state.input = features;
+  try {
+    const r = await getJSON('/api/predict', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ features }),
+    });
+    if (ask !== tableAsked) return; // a newer question is under way
+    state.result = r;
+    $('table-error').textContent = '';
+    showTable(r);
+    state.predictions++;
+  } catch (err) {
+    if (ask === tableAsked) $('table-error').textContent = err.message;
+  }
+}
+
+function bar(name, value, frac, text, best) {
+  const row = document.createElement('div');
+  row.className = best ? 'bar best' : 'bar';
+  row.setAttribute('role', 'listitem');
+  const label = document.createElement('span');
+  label.textContent = name;
+  const track = document.createElement('span');
+  track.className = 'track';
+  const fill = document.createElement('span');
+  fill.className = 'fill';
+  fill.style.display = 'block';
+  fill.style.width = `${Math.max(0, Math.min(1, frac)) * 100}%`;
+  track.append(fill);
+  const v = document.createElement('span');
+  v.className = 'value';
+  v.textContent = text;
+  row.append(label, track, v);
+  row.title = `${name}: ${value}`;
+  return row;
+}
+
+function showTable(r) {
+  const bars = $('bars');
+  bars.replaceChildren();
+  if (r.task === 'classification') {
+    $('table-answer').textContent = r.prediction;
+    r.classes.forEach((c, k) => bars.append(
+      bar(c, r.probabilities[k], r.probabilities[k], `${(100 * r.probabilities[k]).toFixed(1)}%`, k === r.index)));
+  } else {
+    const fmt = (v) => (v === null ? '–' : Number(v.toPrecision(6)).toString());
+    $('table-answer').textContent = r.targets.map((t, k) => `${t} = ${fmt(r.values[k])}`).join(' · ');
+    const most = Math.max(...r.values.map((v) => Math.abs(v || 0)), 1e-30);
+    r.targets.forEach((t, k) => bars.append(bar(t, r.values[k], Math.abs(r.values[k] || 0) / most, fmt(r.values[k]), false)));
+  }
+}
+
+async function startTable(m) {
+  $('input-panel').hidden = true;
+  $('net-panel').hidden = true;
+  $('table-panel').hidden = false;
+  $('outputs-panel').hidden = false;
+  document.title = 'nntrain: ask the network';
+  document.querySelector('header h1').textContent = 'Ask the network';
+  const what = m.task === 'classification' ? `${m.classes.length} classes` : `targets ${m.targets.join(', ')}`;
+  $('model-line').textContent =
+    `Model: a ${m.task} on ${m.features.length} features (${what}) · ${m.sizes.join(' → ')} · ` +
+    `${m.params.toLocaleString('en')} parameters`;
+  buildForm(m);
+  await predictTable();
+}
+
 // ---- start --------------------------------------------------------------------------
 
 async function start() {
@@ -449,6 +573,11 @@ async function start() {
   try {
     const m = await getJSON('/api/model');
     state.model = m;
+    if (m.task) {
+      await startTable(m);
+      document.body.dataset.ready = 'true';
+      return;
+    }
     state.rows = m.input.rows;
     state.cols = m.input.cols;
     const hidden = m.activations.slice(0, -1);

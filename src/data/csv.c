@@ -1,8 +1,8 @@
 /* csv: see include/csv.h.
  *
  * How it reads (own tokenizer, not libcsv: libcsv reports no positions, so
- * no error could name line:column, and it copies every field through a
- * callback; bench/csv_read.sh measures both, README of bench/):
+ * no error could name line:column, and it cannot start mid-file; with the
+ * numbers converted it is no faster: src/data/README.md):
  *
  *   pass 1  the decompressed text is read in chunks (chunk_bytes, grown up
  *           to max_record when one record is longer), each cut at its last
@@ -222,6 +222,7 @@ typedef struct {
     size_t len, cap;
     int eof;
     long long line; /* line number of buf[0] */
+    long long base; /* offset of buf[0] in the text (after a BOM) */
 } reader;
 
 /* Reads until len >= want or the end of the data. */
@@ -264,6 +265,7 @@ static void consume(reader *r, size_t n)
         r->line++;
     memmove(r->buf, r->buf + n, r->len - n);
     r->len -= n;
+    r->base += (long long)n;
 }
 
 /* Line and column (1-based, bytes) of buf[off], buf[0] being at the start
@@ -947,9 +949,48 @@ out:
 
 /* A pending "not a finite number" per column, the first in the file. */
 typedef struct {
-    long long line, col;
+    long long off; /* offset in the text (after a BOM); -1: none */
     char text[48];
 } nonfinite_at;
+
+/* Line and column of offset off of the text of path (after a BOM). */
+static int text_position(const char *path, long long off, long long *line, long long *col, err_t *err)
+{
+    reader r;
+    int rc = -1;
+    if (open_reader(&r, path, err) < 0)
+        goto out;
+    *line = 1;
+    long long ls = 0; /* offset where the current line starts */
+    while (r.base + (long long)r.len <= off) {
+        size_t want = r.len + READ_STEP;
+        if (fill(&r, want, err) < 0)
+            goto out;
+        if (r.base + (long long)r.len <= off && r.eof) {
+            err_set(err, ERR_INPUT, "%s: the file changed while it was read", path);
+            goto out;
+        }
+        if (r.base + (long long)r.len > off)
+            break;
+        for (size_t i = 0; i < r.len; i++)
+            if (r.buf[i] == '\n') {
+                (*line)++;
+                ls = r.base + (long long)i + 1;
+            }
+        r.base += (long long)r.len;
+        r.len = 0;
+    }
+    for (long long i = r.base; i < off; i++)
+        if (r.buf[i - r.base] == '\n') {
+            (*line)++;
+            ls = i + 1;
+        }
+    *col = off - ls + 1;
+    rc = 0;
+out:
+    close_reader(&r);
+    return rc;
+}
 
 /* Pass 1: every record, numbers into t. */
 static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uint8_t *flipped,
@@ -1066,8 +1107,8 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
                     flipped[c] = 1;
                     parts[k].flip[c] = 0;
                 }
-                if (parts[k].nonfinite[c] >= 0 && nf[c].line == 0) {
-                    position(r, (size_t)parts[k].nonfinite[c], &nf[c].line, &nf[c].col);
+                if (parts[k].nonfinite[c] >= 0 && nf[c].off < 0) {
+                    nf[c].off = r->base + parts[k].nonfinite[c];
                     snprintf(nf[c].text, sizeof nf[c].text, "%.*s", (int)parts[k].nonfinite_len[c],
                              r->buf + parts[k].nonfinite[c]);
                 }
@@ -1203,6 +1244,8 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
         err_set(err, ERR_RUNTIME, "out of memory");
         goto out;
     }
+    for (int c = 0; c < nc; c++)
+        nf[c].off = -1;
     long long header_line = r.line;
     if (pass1(&r, &x, out, cores_resolve(opts->threads), nf, flipped, miss, err) < 0)
         goto out;
@@ -1214,15 +1257,18 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
     /* inf/nan in a column that stayed numeric: the first in the file */
     int worst = -1;
     for (int c = 0; c < nc; c++)
-        if (!flipped[c] && nf[c].line &&
-            (worst < 0 || nf[c].line < nf[worst].line ||
-             (nf[c].line == nf[worst].line && nf[c].col < nf[worst].col)))
+        if (!flipped[c] && nf[c].off >= 0 && (worst < 0 || nf[c].off < nf[worst].off))
             worst = c;
     if (worst >= 0) {
+        /* its line and column: read the text again up to it (once, on the
+         * error path, so the parse loop keeps no line numbers) */
+        long long line = 0, col = 0;
+        if (text_position(path, nf[worst].off, &line, &col, err) < 0)
+            goto out;
         err_set(err, ERR_INPUT,
                 "%s:%lld:%lld: column %d (\"%s\"): \"%s\" is not a finite number (inf, nan and "
                 "out-of-range values are refused; write a missing value as one of the missing tokens)",
-                path, nf[worst].line, nf[worst].col, worst + 1, out->cols[worst].name, nf[worst].text);
+                path, line, col, worst + 1, out->cols[worst].name, nf[worst].text);
         goto out;
     }
     /* shrink and fill in the missing flags of numeric columns */

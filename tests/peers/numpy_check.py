@@ -6,10 +6,24 @@
       "input" [N, n_in] with N dynamic, an output "output".
 
   python3 numpy_check.py npz MODEL.npz IMAGES.idx PREDICTIONS.txt [TOLERANCE]
-      The forward pass in NumPy from the .npz alone (the README's snippet),
+      The forward pass in NumPy from the .npz alone (doc/export.md's snippet),
       on every image of IMAGES.idx, against the activations that
       `nntrain predict --all-digits` printed. Prints the largest absolute
       difference; exit 0 when it is <= TOLERANCE (default 1e-5), 1 when not.
+
+  python3 numpy_check.py table-onnx MODEL.onnx
+      The same checks for a table model's export: input "features"
+      [N, n_features] with its metadata_props (nntrain.task, .features,
+      .categories, .classes or .targets).
+
+  python3 numpy_check.py table MODEL.npz ROWS.csv PREDICTIONS.txt [TOLERANCE]
+      A table model: the preprocessing from the .npz alone (feature_*
+      arrays: fill, (v - offset) / scale in double then float32 as nntrain
+      does, one-hot over feature_categories, a category never seen all
+      zeros), the forward pass, and for a regression target_scale and
+      target_offset, on every row of ROWS.csv (plain comma-separated cells,
+      a header), against `nntrain predict --all-digits`: the largest
+      difference relative to max(1, |nntrain's value|).
 
 Exit status 2 on bad input or a failed onnx check.
 """
@@ -24,7 +38,7 @@ def die(msg):
     sys.exit(2)
 
 
-def check_onnx(path):
+def check_onnx(path, table=False):
     import onnx
 
     model = onnx.load(path)
@@ -39,12 +53,30 @@ def check_onnx(path):
         problems.append(f"opset {opsets}")
     if model.producer_name != "nntrain" or not model.producer_version:
         problems.append(f"producer {model.producer_name!r} {model.producer_version!r}")
-    if [i.name for i in g.input] != ["input"] or [o.name for o in g.output] != ["output"]:
-        problems.append("inputs/outputs are not 'input'/'output'")
+    inp = "features" if table else "input"
+    if [i.name for i in g.input] != [inp] or [o.name for o in g.output] != ["output"]:
+        problems.append(f"inputs/outputs are not '{inp}'/'output'")
     else:
         dims = g.input[0].type.tensor_type.shape.dim
         if len(dims) != 2 or not dims[0].dim_param or dims[1].dim_value <= 0:
             problems.append(f"input shape {dims}")
+    if table:
+        import json
+        meta = {p.key: p.value for p in model.metadata_props}
+        try:
+            task = meta["nntrain.task"]
+            names = json.loads(meta["nntrain.features"])
+            cats = json.loads(meta["nntrain.categories"])
+            outs = json.loads(meta["nntrain.classes" if task == "classification" else "nntrain.targets"])
+        except (KeyError, ValueError) as e:
+            problems.append(f"metadata {e}")
+        else:
+            dims = g.input[0].type.tensor_type.shape.dim
+            if len(dims) != 2 or dims[1].dim_value != len(names) or not set(cats) <= set(names):
+                problems.append(f"features {names} for input shape {dims}")
+            odims = g.output[0].type.tensor_type.shape.dim
+            if len(odims) != 2 or odims[1].dim_value != len(outs):
+                problems.append(f"outputs {outs} for output shape {odims}")
     if problems:
         die(f"{path}: " + "; ".join(problems))
     ops = " ".join(n.op_type for n in g.node)
@@ -74,7 +106,7 @@ def read_predictions(path):
     return np.array([rows[i] for i in range(len(rows))], dtype=np.float64)
 
 
-# The README's snippet: everything the forward pass needs is in the .npz.
+# doc/export.md's snippet: everything the forward pass needs is in the .npz.
 def forward(npz, x):
     acts = {
         "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
@@ -110,13 +142,77 @@ def check_npz(path, images, predictions, tol):
     sys.exit(0 if ok else 1)
 
 
+def read_table_predictions(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            head, _, rest = line.partition("]: ")
+            i = int(head.rsplit("[", 1)[1])
+            tok = rest.split()
+            named = [t for t in tok if "=" in t]
+            rows[i] = [float(t.rsplit("=", 1)[1]) for t in named] if named else [float(t) for t in tok]
+    return np.array([rows[i] for i in range(len(rows))], dtype=np.float64)
+
+
+# A table model's raw rows through its preprocessing, from the .npz alone.
+def table_inputs(npz, path):
+    import csv
+
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, rows = rows[0], rows[1:]
+    names = [str(n) for n in npz["feature_names"]]
+    n_cats = npz["feature_n_cats"]
+    cats = [str(c) for c in npz["feature_categories"]]
+    pieces, first = [], 0
+    for j, name in enumerate(names):
+        cells = [r[header.index(name)] for r in rows]
+        fill = npz["feature_fill"][j]
+        if n_cats[j] == 0:
+            v = np.array([float(c) if c != "" else np.nan for c in cells])
+            v = np.where(np.isnan(v), fill, v)
+            pieces.append(((v - npz["feature_offset"][j]) / npz["feature_scale"][j])
+                          .astype(np.float32)[:, None])
+        else:
+            mine = cats[first:first + n_cats[j]]
+            first += n_cats[j]
+            idx = np.array([mine.index(c) if c in mine else (-1 if c != "" else fill)
+                            for c in cells], dtype=np.float64)
+            pieces.append((idx[:, None] == np.arange(n_cats[j])[None, :]).astype(np.float32))
+    return np.concatenate(pieces, axis=1)
+
+
+def check_table(path, rows, predictions, tol):
+    npz = np.load(path)
+    x = table_inputs(npz, rows)
+    want = read_table_predictions(predictions)
+    got = forward(npz, x).astype(np.float64)
+    if str(npz["task"]) == "regression":
+        got = got * npz["target_scale"] + npz["target_offset"]
+    if got.shape != want.shape:
+        die(f"{path}: forward pass gives {got.shape}, predict printed {want.shape}")
+    diff = np.abs(got - want) / np.maximum(1, np.abs(want))
+    i, j = np.unravel_index(np.argmax(diff), diff.shape)
+    worst = float(diff.max())
+    ok = worst <= tol
+    print(f"numpy {np.__version__} {path} ({npz['task']}, features "
+          f"{','.join(map(str, npz['feature_names']))}): {len(x)} rows, max |numpy - nntrain| = "
+          f"{worst:.3e} (row {i} output {j}) {'<=' if ok else '>'} {tol:g}")
+    sys.exit(0 if ok else 1)
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == "onnx":
         check_onnx(argv[1])
+    elif len(argv) == 2 and argv[0] == "table-onnx":
+        check_onnx(argv[1], table=True)
+    elif len(argv) in (4, 5) and argv[0] == "table":
+        check_table(argv[1], argv[2], argv[3], float(argv[4]) if len(argv) == 5 else 1e-5)
     elif len(argv) in (4, 5) and argv[0] == "npz":
         check_npz(argv[1], argv[2], argv[3], float(argv[4]) if len(argv) == 5 else 1e-5)
     else:
-        die("usage: numpy_check.py onnx MODEL.onnx | npz MODEL.npz IMAGES.idx PREDICTIONS.txt [TOL]")
+        die("usage: numpy_check.py onnx MODEL.onnx | npz MODEL.npz IMAGES.idx PREDICTIONS.txt [TOL]"
+            " | table-onnx MODEL.onnx | table MODEL.npz ROWS.csv PREDICTIONS.txt [TOL]")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+/* csv: reading a CSV/TSV file (RFC 4180), raw or gzipped, into a table.
+ *
+ *   csv_opts o;
+ *   csv_opts_default(&o);            // header on, delimiter detected, ...
+ *   table t;
+ *   if (csv_read("wine.csv", &o, &t, &err) < 0) ... err.msg ...
+ *   ... t.cols[c].num[r] ...
+ *   table_free(&t);
+ *
+ * Syntax (RFC 4180, plus what real files hold):
+ *   - records end with LF or CRLF; the last may lack one; blank lines are
+ *     skipped (a record of one empty field is never produced from them);
+ *   - a field that starts with '"' is quoted: it ends at the next lone '"',
+ *     "" inside it is one '"', and it may hold delimiters, CR and LF; after
+ *     the closing quote comes the delimiter or the end of the record. A '"'
+ *     inside an unquoted field is an ordinary character;
+ *   - the delimiter is ',' ';' TAB or '|': given, or detected as the one of
+ *     these that occurs most often (outside quotes) in the first record
+ *     (ties in that order; none: ','); each record must have as many fields
+ *     as the first;
+ *   - a UTF-8 byte-order mark at the start is skipped; gzip is detected by
+ *     content (zlib), never by the file name.
+ * Cells: a cell whose text (after unquoting, with leading and trailing
+ * spaces and tabs ignored) is one of the missing tokens is missing. A
+ * column is NUMERIC when every other cell is a decimal number
+ *   [+-] digits [. digits] [(e|E) [+-] digits]   (or .digits, digits.)
+ * else TEXT (the cells' exact bytes, spaces kept, are the categories).
+ * Numbers are correctly rounded to double, the same in every locale and on
+ * every machine (a Clinger fast path, else strtod_l in the "C" locale).
+ *
+ * Errors (ERR_INPUT, one message "FILE:LINE:COL: what is wrong", LINE and
+ * COL 1-based, COL counted in bytes from the start of the line): a ragged
+ * record, an unterminated quote, a character after a closing quote, a NUL
+ * byte, invalid UTF-8 in a text cell or a name, duplicate column names,
+ * an empty file, a header with no records, inf/nan/out-of-range values in a
+ * column that is otherwise numeric, a record longer than max_record bytes,
+ * more than max_cols columns. Memory stays bounded by the table plus about
+ * threads x chunk_bytes + max_record, whatever the input. */
+#ifndef NNTRAIN_CSV_H
+#define NNTRAIN_CSV_H
+
+#include <stddef.h>
+#include "err.h"
+#include "table.h"
+
+/* Limits (defaults of csv_opts): a record (a line, or several lines when a
+ * quoted field holds newlines) of at most 16 MiB, at most 100,000 columns. */
+#define CSV_MAX_RECORD (16L << 20)
+#define CSV_MAX_COLS 100000
+#define CSV_MAX_MISSING 16 /* missing tokens at most */
+
+typedef struct {
+    int header;              /* 1 (default): the first record names the columns;
+                                0: columns are named "0".."n-1" */
+    char delim;              /* 0 (default): detect; else ',' ';' '\t' or '|' */
+    const char *missing[CSV_MAX_MISSING]; /* missing tokens, NULL-terminated;
+                                default "", "NA", "NaN", "?" */
+    int threads;             /* parsing threads; 0 (default): one per core */
+    long max_record;         /* bytes; default CSV_MAX_RECORD */
+    int max_cols;            /* default CSV_MAX_COLS */
+    long chunk_bytes;        /* text parsed per step (default 8 MiB; tests use
+                                tiny ones to exercise the chunk seams) */
+} csv_opts;
+
+void csv_opts_default(csv_opts *o);
+
+/* Reads path into out (zeroed on failure). o NULL means the defaults. */
+int csv_read(const char *path, const csv_opts *o, table *out, err_t *err);
+
+/* The number parser on its own: s[0..len) as a decimal number (the syntax
+ * above, no surrounding spaces), correctly rounded. Returns 1 and sets *v
+ * for a finite number; 0 if it is not a number; -1 if it is one but not
+ * finite (overflows a double, or inf/nan spelled out). */
+int csv_parse_double(const char *s, size_t len, double *v);
+
+#endif

@@ -1,0 +1,37 @@
+/* curves: learning curves from metrics CSV files (report.h) as an SVG chart.
+ *
+ * The chart has two panels over the epoch axis: the loss (training loss as
+ * a solid line, evaluation loss dashed) on top and the evaluation accuracy
+ * in percent below; one colour per run, and a legend naming each run (its
+ * file name). Each series is one <polyline> with one point per epoch that
+ * has a finite value (epochs without an evaluation set, -1 in the CSV, are
+ * left out), with a dot on every point so one-epoch runs still show. */
+#ifndef NNTRAIN_CURVES_H
+#define NNTRAIN_CURVES_H
+
+#include "err.h"
+
+#define CURVES_MAX_RUNS 64
+#define CURVES_MAX_EPOCHS 1000000
+
+typedef struct {
+    char name[256];      /* legend text: the file name as given */
+    int n;               /* rows */
+    int *epoch;          /* n each */
+    double *train_loss;
+    double *eval_loss;   /* -1: none */
+    double *eval_acc;    /* fraction 0..1; -1: none */
+} curves_run;
+
+/* Reads a metrics CSV: a header naming at least the columns epoch,
+ * train_loss, eval_loss and eval_accuracy (in any order; others are
+ * ignored), then one row per epoch. Errors name file:line (ERR_INPUT; a
+ * missing file is ERR_INPUT too). */
+int curves_read_csv(const char *path, curves_run *run, err_t *err);
+void curves_run_free(curves_run *run);
+
+/* Writes the chart of runs[0..n_runs) to path, atomically (fsx_write_atomic;
+ * ERR_RUNTIME on I/O errors, ERR_INPUT when there is nothing to draw). */
+int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t *err);
+
+#endif

@@ -1,0 +1,30 @@
+/* reader: one entry to the readers of src/data/, chosen by the file's
+ * name, so that every consumer reads every format the same way:
+ *
+ *   .csv .tsv .txt, each also .gz   CSV (csv.h; the delimiter detected or set)
+ *   .npy                            NumPy features; labels from a second .npy
+ *   .npz                            NumPy arrays named x_name and y_name
+ *
+ * Adding a format: a reader beside the others filling a table (table.h),
+ * one row in READERS[] (src/data/reader.c), and its files in
+ * tests/test_data.c's every-format tests. */
+#ifndef NNTRAIN_READER_H
+#define NNTRAIN_READER_H
+
+#include "csv.h"
+#include "err.h"
+#include "table.h"
+
+typedef struct {
+    csv_opts csv;         /* CSV files */
+    const char *x_name;   /* .npz: the features' array ("X") */
+    const char *y_name;   /* .npz: the labels' array ("y"); .npy: the labels' .npy file
+                           * ("" or NULL: none) */
+    int with_labels;      /* 0: features only (prediction): a missing y is no error */
+} reader_opts;
+
+/* Reads path into out as its name says. ERR_INPUT names the file for an
+ * unknown extension. */
+int reader_read(const char *path, const reader_opts *o, table *out, err_t *err);
+
+#endif

@@ -1,0 +1,93 @@
+/* table: the raw table every data reader fills (src/data/: csv, npy).
+ *
+ * A table is n_rows x n_cols cells, stored column by column. Each column has
+ * a name and one kind for all its cells:
+ *
+ *   TABLE_NUMERIC  num[n_rows]   the value as a double; a missing cell holds NaN
+ *   TABLE_TEXT     code[n_rows]  the index of the cell's value in cats[n_cats]
+ *                                (the column's distinct values, interned, in the
+ *                                order first seen); a missing cell holds -1
+ *
+ * and, for both kinds, missing[n_rows] (1 = the cell is missing) when the
+ * column has any missing cell, else NULL (n_missing == 0). A numeric value is
+ * never NaN or infinite unless missing: the readers refuse non-finite input,
+ * so NaN in num[] always means "missing".
+ *
+ * Names and categories are NUL-terminated, valid UTF-8 without NUL bytes.
+ * Names are distinct. The readers name unnamed columns: a headerless CSV
+ * "0".."n-1", NumPy features "x0".."x{d-1}" and labels "y" (or "y0".."y{k-1}").
+ *
+ * Nothing here knows about files; what a column means (feature, label,
+ * category to one-hot encode) is decided by the consumer. */
+#ifndef NNTRAIN_TABLE_H
+#define NNTRAIN_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+typedef enum { TABLE_NUMERIC = 0, TABLE_TEXT = 1 } table_kind;
+
+typedef struct {
+    char *name;         /* the column's name */
+    table_kind kind;
+    double *num;        /* NUMERIC: [n_rows]; NaN = missing. NULL for TEXT */
+    int32_t *code;      /* TEXT: [n_rows] index into cats, -1 = missing. NULL for NUMERIC */
+    uint8_t *missing;   /* [n_rows] 1 = missing; NULL when n_missing == 0 */
+    int64_t n_missing;  /* how many cells are missing */
+    int32_t n_cats;     /* TEXT: how many distinct values */
+    char **cats;        /* TEXT: [n_cats] the distinct values, first-seen order */
+} table_col;
+
+typedef struct {
+    int64_t n_rows;
+    int32_t n_cols;
+    table_col *cols;    /* [n_cols] */
+} table;
+
+/* 1 if cell (row r, column c) is missing. */
+static inline int table_is_missing(const table *t, int32_t c, int64_t r)
+{
+    return t->cols[c].missing ? t->cols[c].missing[r] : 0;
+}
+
+/* The text of a TEXT cell, or NULL when it is missing. */
+static inline const char *table_text(const table *t, int32_t c, int64_t r)
+{
+    int32_t k = t->cols[c].code[r];
+    return k < 0 ? NULL : t->cols[c].cats[k];
+}
+
+/* Index of the column named name, or -1. */
+int32_t table_find(const table *t, const char *name);
+
+/* Frees everything t owns and zeroes it (safe on a zeroed table). */
+void table_free(table *t);
+
+/* ---- for readers --------------------------------------------------------- */
+
+/* Allocates n_cols zeroed columns (kind NUMERIC, no names yet) and sets
+ * n_rows to 0; -1 with ERR_RUNTIME on out of memory. */
+int table_init(table *t, int32_t n_cols, err_t *err);
+
+/* Marks cell r of column c missing (allocating the missing[] array of
+ * n_rows zeroes on first use) and stores NaN or -1 in it. */
+int table_set_missing(table *t, int32_t c, int64_t r, err_t *err);
+
+/* A string interner: open addressing, strings copied in first-seen order.
+ * Used for a text column's categories. */
+typedef struct {
+    char **strs;        /* [n] the strings, in insertion order */
+    uint32_t *lens;     /* [n] their byte lengths */
+    int32_t n, cap_strs;
+    int32_t *slots;     /* [n_slots] index into strs, -1 = empty */
+    uint32_t n_slots;   /* a power of two, kept >= 2n */
+} table_intern;
+
+/* The index of s[0..len) in in, adding it if new; -1 on out of memory. */
+int32_t table_intern_add(table_intern *in, const char *s, uint32_t len);
+/* Hands the strings to a column (cats, n_cats) and frees the rest. */
+void table_intern_move(table_intern *in, table_col *col);
+void table_intern_free(table_intern *in);
+
+#endif

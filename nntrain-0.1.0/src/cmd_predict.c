@@ -1,0 +1,170 @@
+/* cmd_predict: `nntrain predict -m MODEL FILE...`: for an image model, the
+ * predicted class and the output activations of each image of an IDX file
+ * or a PGM image; for a table model, each row of a table file (CSV or
+ * NumPy; the label columns, if there, are left out) as a class name and
+ * every class's probability, or the targets in their own units. The
+ * command table in src/main.c has checked the options. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cli.h"
+#include "commands.h"
+#include "eval.h"
+#include "idx.h"
+#include "model.h"
+#include "net.h"
+#include "pgm.h"
+#include "tables.h"
+
+static void print_prediction(const char *name, long long i, const net_t *net, const float *out,
+                             int all_digits)
+{
+    int n = net->sizes[net->n_layers];
+    if (i >= 0)
+        printf("%s[%lld]: %d ", name, i, eval_argmax(out, n));
+    else
+        printf("%s: %d ", name, eval_argmax(out, n));
+    for (int j = 0; j < n; j++)
+        printf(all_digits ? " %.9g" : " %.4f", out[j]);
+    printf("\n");
+}
+
+/* One file: a PGM image (starts with 'P') or an IDX file of images. */
+static int predict_file(const net_t *net, net_ws *ws, float *x, const char *path, int all_digits,
+                        err_t *err)
+{
+    int n_in = net->sizes[0];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, ERR_INPUT, "%s: %s", path, strerror(errno));
+    int first = fgetc(f);
+    fclose(f);
+    if (first == 'P') {
+        int rows, cols;
+        uint8_t *px;
+        if (pgm_read(path, &rows, &cols, &px, err) != 0)
+            return -1;
+        if (rows * cols != n_in) {
+            free(px);
+            return err_set(err, ERR_INPUT, "%s: image is %dx%d = %d pixels; the model takes %d inputs",
+                           path, rows, cols, rows * cols, n_in);
+        }
+        dataset_scale_pixels(px, n_in, x);
+        free(px);
+        net_forward(net, ws, x, 1);
+        print_prediction(path, -1, net, net_output(net, ws), all_digits);
+        return 0;
+    }
+    idx_array a;
+    if (idx_read(path, &a, err) != 0)
+        return -1;
+    long long per = a.ndims > 1 ? a.count / a.dims[0] : a.count;
+    if (per != n_in) {
+        idx_array_free(&a);
+        return err_set(err, ERR_INPUT, "%s: each image has %lld values; the model takes %d inputs",
+                       path, per, n_in);
+    }
+    long long n = a.ndims > 1 ? a.dims[0] : 1;
+    for (long long i = 0; i < n; i++) {
+        dataset_scale_pixels(a.data + i * n_in, n_in, x);
+        net_forward(net, ws, x, 1);
+        print_prediction(path, i, net, net_output(net, ws), all_digits);
+    }
+    idx_array_free(&a);
+    return 0;
+}
+
+/* One row's answer: "FILE[i]: CLASS  name=p ..." or "FILE[i]: v ...". */
+static void print_table_row(const char *name, long long i, const prep_t *p, const float *out,
+                            int all_digits)
+{
+    printf("%s[%lld]:", name, i);
+    if (p->task == PREP_CLASSIFICATION) {
+        printf(" %s ", prep_class_name(p, eval_argmax(out, p->n_classes)));
+        for (int k = 0; k < p->n_classes; k++)
+            printf(all_digits ? " %s=%.9g" : " %s=%.4f", prep_class_name(p, k), out[k]);
+    } else {
+        for (int k = 0; k < p->n_targets; k++)
+            printf(all_digits ? " %.17g" : " %.6g", prep_target_value(p, k, out[k]));
+    }
+    printf("\n");
+}
+
+/* A table file's rows through the model's preprocessing, then the network,
+ * EVAL_BATCH rows at a time. c says how to read the file (CSV options). */
+static int predict_table(const cli_model *m, const cfg_t *c, const char *path, int all_digits,
+                         err_t *err)
+{
+    table t;
+    dataset d;
+    if (tables_read(c, path, 0, &t, err) != 0)
+        return -1;
+    int64_t *rows = malloc((size_t)(t.n_rows + 1) * sizeof *rows);
+    if (!rows) {
+        table_free(&t);
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    for (int64_t r = 0; r < t.n_rows; r++)
+        rows[r] = r;
+    int rc = prep_apply(&m->prep, &t, rows, t.n_rows, 0, path, &d, err);
+    free(rows);
+    table_free(&t);
+    if (rc != 0)
+        return -1;
+    net_ws ws;
+    if (net_ws_create(&ws, &m->net, EVAL_BATCH, err) != 0) {
+        dataset_free(&d);
+        return -1;
+    }
+    int n_out = m->net.sizes[m->net.n_layers];
+    for (int b = 0; b < d.n; b += EVAL_BATCH) {
+        int B = d.n - b < EVAL_BATCH ? d.n - b : EVAL_BATCH;
+        net_forward(&m->net, &ws, d.x + (size_t)b * d.n_in, B);
+        for (int i = 0; i < B; i++)
+            print_table_row(path, b + i, &m->prep, net_output(&m->net, &ws) + (size_t)i * n_out,
+                            all_digits);
+    }
+    net_ws_free(&ws);
+    dataset_free(&d);
+    return 0;
+}
+
+int cmd_predict(const cli_options *o)
+{
+    err_t err;
+    err_clear(&err);
+    cli_model m = {0};
+    net_ws ws = {0};
+    float *x = NULL;
+    cfg_t *c = malloc(sizeof *c);
+    int rc = 0;
+    if (!c) {
+        err_set(&err, ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    /* The config only says how to read table files (delimiter, header...). */
+    if (cli_load_config(o->config, o->overrides, o->n_overrides, o->data_dir, c, &err) != 0 ||
+        cli_load_model(o->model, &m, &err) != 0 || net_ws_create(&ws, &m.net, 1, &err) != 0)
+        goto fail;
+    x = malloc((size_t)m.net.sizes[0] * sizeof *x);
+    if (!x) {
+        err_set(&err, ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < o->n_files; i++)
+        if ((m.has_prep ? predict_table(&m, c, o->files[i], o->all_digits, &err)
+                        : predict_file(&m.net, &ws, x, o->files[i], o->all_digits, &err)) != 0)
+            goto fail;
+    goto done;
+fail:
+    rc = cli_fail(&err);
+done:
+    free(c);
+    free(x);
+    net_ws_free(&ws);
+    cli_model_free(&m);
+    return rc;
+}

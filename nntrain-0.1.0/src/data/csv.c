@@ -1,0 +1,1287 @@
+/* csv: see include/csv.h.
+ *
+ * How it reads (own tokenizer, not libcsv: libcsv reports no positions, so
+ * no error could name line:column, and it copies every field through a
+ * callback; bench/csv_read.sh measures both, README of bench/):
+ *
+ *   pass 1  the decompressed text is read in chunks (chunk_bytes, grown up
+ *           to max_record when one record is longer), each cut at its last
+ *           record boundary (a newline outside quotes). A chunk is split at
+ *           record boundaries into four parts per thread; the threads
+ *           tokenize their parts at once (OpenMP) into row-major doubles,
+ *           which are then copied into the columns. Every column starts
+ *           NUMERIC; a cell that is neither a missing token nor a number
+ *           turns its column TEXT from then on.
+ *   pass 2  only when some column is TEXT: the file is read again by one
+ *           thread and those columns' cells are validated (UTF-8) and
+ *           interned into their categories.
+ *
+ * Errors found by a thread carry a byte offset into the chunk; the message
+ * is composed (line and column counted) only for the first of them. */
+#include "csv.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cores.h"
+
+#define CSV_DEFAULT_CHUNK (8L << 20)
+#define READ_STEP (1u << 16) /* bytes per gzread call */
+
+void csv_opts_default(csv_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->header = 1;
+    o->missing[0] = "";
+    o->missing[1] = "NA";
+    o->missing[2] = "NaN";
+    o->missing[3] = "?";
+    o->max_record = CSV_MAX_RECORD;
+    o->max_cols = CSV_MAX_COLS;
+    o->chunk_bytes = CSV_DEFAULT_CHUNK;
+}
+
+/* ---- numbers ----------------------------------------------------------- */
+
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale_obj;
+static void c_locale_init(void) { c_locale_obj = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int lower_eq(const char *s, size_t n, const char *word)
+{
+    size_t m = strlen(word);
+    if (n != m)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* The slow path: strtod in the "C" locale on a NUL-terminated copy. glibc's
+ * strtod is correctly rounded; uselocale makes it ignore LC_NUMERIC. */
+static int slow_double(const char *s, size_t len, double *v)
+{
+    char small[128];
+    char *b = len < sizeof small ? small : malloc(len + 1);
+    if (!b)
+        return 0;
+    memcpy(b, s, len);
+    b[len] = '\0';
+    pthread_once(&c_locale_once, c_locale_init);
+    locale_t old = c_locale_obj ? uselocale(c_locale_obj) : (locale_t)0;
+    char *end;
+    double x = strtod(b, &end);
+    if (old)
+        uselocale(old);
+    int ok = end == b + len;
+    if (b != small)
+        free(b);
+    if (!ok)
+        return 0; /* the syntax check passed, so this would be a libc bug */
+    if (isinf(x))
+        return -1;
+    *v = x;
+    return 1;
+}
+
+int csv_parse_double(const char *s, size_t len, double *v)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    uint64_t m = 0;
+    int nd = 0;       /* significant digits taken into m */
+    int dropped = 0;  /* nonzero digits past the 19th */
+    long e10 = 0;
+    int digits = 0;
+    size_t i0 = i;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        digits = 1;
+        if (nd < 19) {
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            if (m)
+                nd++;
+        } else {
+            e10++;
+            dropped |= s[i] != '0';
+        }
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            digits = 1;
+            if (nd < 19) {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                if (m)
+                    nd++;
+                e10--;
+            } else {
+                dropped |= s[i] != '0';
+            }
+        }
+    }
+    if (!digits) {
+        /* inf / infinity / nan, any case, with a sign: a number, not finite */
+        if (lower_eq(s + i0, len - i0, "inf") || lower_eq(s + i0, len - i0, "infinity") ||
+            lower_eq(s + i0, len - i0, "nan"))
+            return -1;
+        return 0;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = 0;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            eneg = s[i++] == '-';
+        if (i >= len || s[i] < '0' || s[i] > '9')
+            return 0;
+        long ex = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            if (ex < 1000000)
+                ex = ex * 10 + (s[i] - '0');
+        e10 += eneg ? -ex : ex;
+    }
+    if (i != len)
+        return 0;
+    /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE
+     * multiply or divide is the correctly rounded result. */
+    if (!dropped && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+        double x = (double)m;
+        x = e10 < 0 ? x / pow10_exact[-e10] : x * pow10_exact[e10];
+        *v = neg ? -x : x;
+        return 1;
+    }
+    if (m == 0 && !dropped) {
+        *v = neg ? -0.0 : 0.0;
+        return 1;
+    }
+    return slow_double(s, len, v);
+}
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+
+/* Offset of the first byte of s[0..n) that is not valid UTF-8, or -1. */
+static long utf8_bad(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else
+            return (long)i;
+        if (i + k >= n)
+            return (long)i;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return (long)i;
+        for (size_t j = 2; j <= k; j++)
+            if (s[i + j] < 0x80 || s[i + j] > 0xBF)
+                return (long)i;
+        i += k + 1;
+    }
+    return -1;
+}
+
+/* ---- the reader -------------------------------------------------------- */
+
+typedef struct {
+    gzFile gz;
+    const char *path;
+    char *buf;
+    size_t len, cap;
+    int eof;
+    long long line; /* line number of buf[0] */
+} reader;
+
+/* Reads until len >= want or the end of the data. */
+static int fill(reader *r, size_t want, err_t *err)
+{
+    while (!r->eof && r->len < want) {
+        if (r->cap - r->len < READ_STEP) {
+            size_t cap = r->cap ? r->cap * 2 : 2 * READ_STEP;
+            while (cap - r->len < READ_STEP)
+                cap *= 2;
+            char *b = realloc(r->buf, cap + 1);
+            if (!b)
+                return err_set(err, ERR_RUNTIME, "%s: out of memory for a %zu-byte read buffer",
+                               r->path, cap);
+            r->buf = b;
+            r->cap = cap;
+        }
+        /* no more than asked for: tiny chunks (tests) then really are
+         * tiny, so the seams between chunks get exercised */
+        size_t step = want - r->len < READ_STEP ? want - r->len : READ_STEP;
+        int got = gzread(r->gz, r->buf + r->len, (unsigned)step);
+        if (got < 0) {
+            int zerr = Z_OK;
+            const char *m = gzerror(r->gz, &zerr);
+            if (zerr == Z_ERRNO)
+                return err_set(err, ERR_RUNTIME, "%s: cannot read: %s", r->path, strerror(errno));
+            return err_set(err, ERR_INPUT, "%s: corrupt gzip data (zlib: %s)", r->path, m);
+        }
+        if (got == 0)
+            r->eof = 1;
+        r->len += (size_t)got;
+    }
+    return 0;
+}
+
+/* Drops buf[0..n), counting its lines. */
+static void consume(reader *r, size_t n)
+{
+    for (const char *p = r->buf, *e = r->buf + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        r->line++;
+    memmove(r->buf, r->buf + n, r->len - n);
+    r->len -= n;
+}
+
+/* Line and column (1-based, bytes) of buf[off], buf[0] being at the start
+ * of line r->line. */
+static void position(const reader *r, size_t off, long long *line, long long *col)
+{
+    long long ln = r->line;
+    size_t ls = 0;
+    for (const char *p = r->buf, *e = r->buf + off; (p = memchr(p, '\n', (size_t)(e - p))); p++) {
+        ln++;
+        ls = (size_t)(p - r->buf) + 1;
+    }
+    *line = ln;
+    *col = (long long)(off - ls) + 1;
+}
+
+/* Sets err to "PATH:LINE:COL: msg" for buf[off]. */
+static int fail_at(const reader *r, size_t off, err_t *err, const char *msg)
+{
+    long long line, col;
+    position(r, off, &line, &col);
+    return err_set(err, ERR_INPUT, "%s:%lld:%lld: %s", r->path, line, col, msg);
+}
+
+/* Scans buf[from..n) with the quote rules (from at a field start, outside
+ * quotes) for record boundaries: returns the offset just past the last
+ * newline outside quotes, or 0 when there is none. If split is not NULL,
+ * split[k] (k < nsplit) gets the first boundary at or after target[k] (or
+ * n when there is none). *open_quote gets the offset of a quote still open
+ * at n, or -1. */
+static size_t scan_bounds(const char *buf, size_t from, size_t n, char delim,
+                          const size_t *target, size_t *split, int nsplit, long *open_quote)
+{
+    size_t last = 0;
+    int k = 0;
+    *open_quote = -1;
+    if (!memchr(buf + from, '"', n - from)) {
+        const char *p = buf + n;
+        while (p > buf + from && p[-1] != '\n')
+            p--;
+        last = p > buf + from ? (size_t)(p - buf) : 0;
+        for (; k < nsplit; k++) {
+            size_t t = target[k] < from ? from : target[k];
+            if (k > 0 && split[k - 1] > t)
+                t = split[k - 1];
+            if (t >= n)
+                split[k] = n;
+            else if (t == from || buf[t - 1] == '\n')
+                split[k] = t;
+            else {
+                const char *q = memchr(buf + t, '\n', n - t);
+                split[k] = q ? (size_t)(q - buf) + 1 : n;
+            }
+        }
+        return last;
+    }
+    int at_start = 1;
+    for (size_t i = from; i < n; i++) {
+        while (k < nsplit && target[k] <= i && at_start && (i == from || buf[i - 1] == '\n'))
+            split[k++] = i;
+        char c = buf[i];
+        if (at_start && c == '"') {
+            size_t q = i;
+            for (i++;; i++) {
+                const char *p = memchr(buf + i, '"', n - i);
+                if (!p) {
+                    *open_quote = (long)q;
+                    i = n;
+                    goto done;
+                }
+                i = (size_t)(p - buf);
+                if (i + 1 < n && buf[i + 1] == '"') {
+                    i++;
+                    continue;
+                }
+                if (i + 1 == n) {
+                    /* closing or the first of "" cut by the end of the data:
+                     * the caller reads more or treats it as closing at EOF */
+                    *open_quote = (long)q;
+                    i = n;
+                    goto done;
+                }
+                break;
+            }
+            at_start = 0;
+            continue;
+        }
+        if (c == delim)
+            at_start = 1;
+        else if (c == '\n') {
+            at_start = 1;
+            last = i + 1;
+        } else
+            at_start = 0;
+    }
+done:
+    for (; k < nsplit; k++)
+        split[k] = n;
+    return last;
+}
+
+/* One thread's part of a chunk in pass 1. */
+typedef struct {
+    double *vals;        /* [rows * n_cols] row-major */
+    size_t cap_vals;
+    long long rows;
+    long long *missing;  /* [n_cols] missing cells in this part */
+    uint8_t *flip;       /* [n_cols] 1: a cell here is text */
+    long *nonfinite;     /* [n_cols] offset of the first inf/nan cell, -1 none */
+    uint32_t *nonfinite_len;
+    long err_off;        /* -1: no error */
+    char err_msg[512];
+} part;
+
+typedef struct {
+    const csv_opts *o;
+    const char *path;
+    char delim;
+    int n_cols;
+    const char *miss[CSV_MAX_MISSING + 1];
+    size_t miss_len[CSV_MAX_MISSING];
+    int n_miss;
+    int miss_numeric;    /* some missing token parses as a number */
+    table_kind *kind;    /* [n_cols] as known before this chunk */
+    table *t;
+    table_intern *interns; /* pass 2: [n_cols] */
+    char *scratch;       /* pass 2: unescaped field */
+    size_t scratch_cap;
+    err_t *err;
+} ctx;
+
+static int is_missing(const ctx *x, const char *s, size_t n)
+{
+    for (int i = 0; i < x->n_miss; i++)
+        if (x->miss_len[i] == n && memcmp(x->miss[i], s, n) == 0)
+            return 1;
+    return 0;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+/* A field: content span (raw, "" not yet unescaped when esc) and how it
+ * ended. */
+typedef struct {
+    const char *s;
+    size_t n;
+    int quoted, esc;
+    int end_of_record;
+} field;
+
+/* Tokenizes the field at buf[*pos] (inside [.., n)), advancing *pos past its
+ * terminator. last: the chunk ends the data (an open quote is then
+ * unterminated). Returns 0, or -1 with *eoff and *emsg. */
+static int next_field(const char *buf, size_t n, size_t *pos, char delim, field *f,
+                      size_t *eoff, const char **emsg)
+{
+    size_t i = *pos;
+    f->quoted = f->esc = 0;
+    if (i < n && buf[i] == '"') {
+        size_t q = i;
+        f->quoted = 1;
+        size_t s = i + 1;
+        for (i = s;; i++) {
+            const char *p = memchr(buf + i, '"', n - i);
+            if (!p) {
+                *eoff = q;
+                *emsg = "unterminated quoted field (this quote is never closed)";
+                return -1;
+            }
+            i = (size_t)(p - buf);
+            if (i + 1 < n && buf[i + 1] == '"') {
+                f->esc = 1;
+                i++;
+                continue;
+            }
+            break;
+        }
+        const char *z = memchr(buf + s, '\0', i - s);
+        if (z) {
+            *eoff = (size_t)(z - buf);
+            *emsg = "NUL byte (is this a binary or UTF-16 file?)";
+            return -1;
+        }
+        f->s = buf + s;
+        f->n = i - s;
+        i++; /* past the closing quote */
+        if (i >= n) {
+            f->end_of_record = 1;
+        } else if (buf[i] == delim) {
+            f->end_of_record = 0;
+            i++;
+        } else if (buf[i] == '\n') {
+            f->end_of_record = 1;
+            i++;
+        } else if (buf[i] == '\r' && (i + 1 == n || buf[i + 1] == '\n')) {
+            f->end_of_record = 1;
+            i += i + 1 == n ? 1 : 2;
+        } else {
+            *eoff = i;
+            *emsg = "unexpected character after a closing quote (expected the delimiter or the end of the record)";
+            return -1;
+        }
+        *pos = i;
+        return 0;
+    }
+    size_t s = i;
+    for (; i < n; i++) {
+        char c = buf[i];
+        if (c == delim || c == '\n')
+            break;
+        if (c == '\0') {
+            *eoff = i;
+            *emsg = "NUL byte (is this a binary or UTF-16 file?)";
+            return -1;
+        }
+    }
+    f->s = buf + s;
+    f->n = i - s;
+    if (i < n && buf[i] == delim) {
+        f->end_of_record = 0;
+        i++;
+    } else {
+        f->end_of_record = 1;
+        if (f->n && f->s[f->n - 1] == '\r')
+            f->n--;
+        if (i < n)
+            i++;
+    }
+    *pos = i;
+    return 0;
+}
+
+/* 1 if buf[i..) starts a blank line (LF or CRLF, or a lone CR at the end);
+ * sets *next past it. */
+static int blank_line(const char *buf, size_t n, size_t i, size_t *next)
+{
+    if (buf[i] == '\n') {
+        *next = i + 1;
+        return 1;
+    }
+    if (buf[i] == '\r' && (i + 1 == n || buf[i + 1] == '\n')) {
+        *next = i + 1 == n ? n : i + 2;
+        return 1;
+    }
+    return 0;
+}
+
+static void part_error(part *w, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void part_error(part *w, size_t off, const char *fmt, ...)
+{
+    w->err_off = (long)off;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err_msg, sizeof w->err_msg, fmt, ap);
+    va_end(ap);
+}
+
+/* Pass 1 over records in buf[from..to): numbers into w->vals. */
+static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, part *w)
+{
+    const int nc = x->n_cols;
+    size_t i = from;
+    w->rows = 0;
+    w->err_off = -1;
+    while (i < to) {
+        size_t nx;
+        if (blank_line(buf, to, i, &nx)) {
+            i = nx;
+            continue;
+        }
+        size_t rec = i;
+        if (w->cap_vals < (size_t)(w->rows + 1) * (size_t)nc) {
+            size_t cap = w->cap_vals ? 2 * w->cap_vals : (size_t)nc * 16 + 4096;
+            double *v = realloc(w->vals, cap * sizeof *v);
+            if (!v) {
+                part_error(w, rec, "out of memory");
+                w->err_off = -2;
+                return;
+            }
+            w->vals = v;
+            w->cap_vals = cap;
+        }
+        double *row = w->vals + (size_t)w->rows * (size_t)nc;
+        int c = 0;
+        for (;; c++) {
+            size_t fstart = i;
+            field f;
+            size_t eoff;
+            const char *emsg;
+            if (next_field(buf, to, &i, x->delim, &f, &eoff, &emsg) < 0) {
+                part_error(w, eoff, "%s", emsg);
+                return;
+            }
+            if (c >= nc) {
+                part_error(w, fstart, "ragged record: more than the %d fields of the first record", nc);
+                return;
+            }
+            if (x->kind[c] == TABLE_NUMERIC) {
+                const char *s = f.s;
+                size_t n = f.n;
+                double v;
+                int r = 0;
+                if (!f.esc) {
+                    trim(&s, &n);
+                    /* numbers first (the common case), unless a missing
+                     * token is itself a number (e.g. -999) */
+                    if (n == 0)
+                        r = is_missing(x, s, 0) ? 2 : 0;
+                    else if (x->miss_numeric && is_missing(x, s, n))
+                        r = 2;
+                    else if ((r = csv_parse_double(s, n, &v)) != 1 && is_missing(x, s, n))
+                        r = 2;
+                } else if (is_missing(x, s, n)) {
+                    r = 2;
+                }
+                if (r == 1) {
+                    row[c] = v;
+                } else if (r == 2) {
+                    row[c] = NAN;
+                    w->missing[c]++;
+                } else {
+                    row[c] = NAN;
+                    if (r == -1 && w->nonfinite[c] < 0) {
+                        w->nonfinite[c] = (long)(s - buf);
+                        w->nonfinite_len[c] = (uint32_t)(n > 40 ? 40 : n);
+                    }
+                    if (r == 0)
+                        w->flip[c] = 1;
+                }
+            }
+            if (f.end_of_record)
+                break;
+        }
+        if (c + 1 < nc) {
+            size_t e = i;
+            while (e > rec && (buf[e - 1] == '\n' || buf[e - 1] == '\r'))
+                e--;
+            part_error(w, e, "ragged record: %d field%s, expected %d as in the first record", c + 1,
+                       c ? "s" : "", nc);
+            return;
+        }
+        if ((long)(i - rec) > x->o->max_record) {
+            part_error(w, rec, "record longer than %ld bytes (the limit)", x->o->max_record);
+            return;
+        }
+        w->rows++;
+    }
+}
+
+/* Pass 2 over records in buf[from..to): text columns into codes, from row
+ * *row on. Returns 0, or -1 with *eoff and msg. */
+static int parse_text(ctx *x, const char *buf, size_t from, size_t to, long long *row,
+                      size_t *eoff, char *msg, size_t msgcap)
+{
+    const int nc = x->n_cols;
+    size_t i = from;
+    table *t = x->t;
+    while (i < to) {
+        size_t nx;
+        if (blank_line(buf, to, i, &nx)) {
+            i = nx;
+            continue;
+        }
+        for (int c = 0;; c++) {
+            field f;
+            const char *emsg;
+            if (next_field(buf, to, &i, x->delim, &f, eoff, &emsg) < 0) {
+                snprintf(msg, msgcap, "%s", emsg);
+                return -1;
+            }
+            if (c >= nc || *row >= t->n_rows) {
+                *eoff = (size_t)(f.s - buf);
+                snprintf(msg, msgcap, "the file changed while it was read");
+                return -1;
+            }
+            if (x->kind[c] == TABLE_TEXT) {
+                const char *s = f.s;
+                size_t n = f.n;
+                if (f.esc) {
+                    if (x->scratch_cap < n + 1) {
+                        char *b = realloc(x->scratch, n + 1);
+                        if (!b) {
+                            *eoff = (size_t)(f.s - buf);
+                            snprintf(msg, msgcap, "out of memory");
+                            return -1;
+                        }
+                        x->scratch = b;
+                        x->scratch_cap = n + 1;
+                    }
+                    size_t k = 0;
+                    for (size_t j = 0; j < n; j++) {
+                        x->scratch[k++] = s[j];
+                        if (s[j] == '"')
+                            j++;
+                    }
+                    s = x->scratch;
+                    n = k;
+                }
+                const char *ts = s;
+                size_t tn = n;
+                trim(&ts, &tn);
+                if (is_missing(x, ts, tn)) {
+                    if (table_set_missing(t, c, *row, x->err) < 0)
+                        return -2;
+                } else {
+                    long bad = utf8_bad((const unsigned char *)s, n);
+                    if (bad >= 0) {
+                        /* position in the file: map back through "" */
+                        size_t off = (size_t)(f.s - buf);
+                        if (!f.esc)
+                            off += (size_t)bad;
+                        *eoff = off;
+                        snprintf(msg, msgcap, "invalid UTF-8 in a text cell of column %d (\"%s\")",
+                                 c + 1, t->cols[c].name);
+                        return -1;
+                    }
+                    if (n > UINT32_MAX / 2) {
+                        *eoff = (size_t)(f.s - buf);
+                        snprintf(msg, msgcap, "text cell too long");
+                        return -1;
+                    }
+                    int32_t k = table_intern_add(&x->interns[c], s, (uint32_t)n);
+                    if (k < 0) {
+                        err_set(x->err, ERR_RUNTIME, "%s: out of memory for the categories of column %d",
+                                x->path, c + 1);
+                        return -2;
+                    }
+                    t->cols[c].code[*row] = k;
+                }
+            }
+            if (f.end_of_record)
+                break;
+        }
+        (*row)++;
+    }
+    return 0;
+}
+
+/* Opens path and reads up to the start of the first record (BOM and blank
+ * lines skipped), with at least one whole record in the buffer (or EOF). */
+static int open_reader(reader *r, const char *path, err_t *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->line = 1;
+    errno = 0;
+    r->gz = gzopen(path, "rb");
+    if (!r->gz)
+        return err_set(err, ERR_INPUT, "%s: cannot open: %s", path,
+                       errno ? strerror(errno) : "out of memory");
+    gzbuffer(r->gz, 1 << 16);
+    if (fill(r, 3, err) < 0)
+        return -1;
+    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(r->buf, r->buf + 3, r->len - 3);
+        r->len -= 3;
+    }
+    return 0;
+}
+
+static void close_reader(reader *r)
+{
+    if (r->gz)
+        gzclose(r->gz);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
+
+/* Skips blank lines at the front of the buffer, reading more as needed. */
+static int skip_blank(reader *r, err_t *err)
+{
+    for (;;) {
+        if (fill(r, 2, err) < 0)
+            return -1;
+        if (r->len == 0)
+            return 0;
+        size_t nx;
+        if (!blank_line(r->buf, r->len, 0, &nx) || (r->buf[0] == '\r' && r->len == 1 && !r->eof))
+            return 0;
+        consume(r, nx);
+    }
+}
+
+/* Makes the buffer hold at least chunk bytes (or the rest of the data) and
+ * finds the last record boundary: *end (0 with no data left). */
+static int next_chunk(reader *r, const ctx *x, size_t chunk, size_t *end, err_t *err)
+{
+    size_t want = chunk;
+    for (;;) {
+        if (fill(r, want, err) < 0)
+            return -1;
+        if (r->len == 0) {
+            *end = 0;
+            return 0;
+        }
+        long open_quote;
+        size_t last = scan_bounds(r->buf, 0, r->len, x->delim, NULL, NULL, 0, &open_quote);
+        if (r->eof) {
+            *end = r->len;
+            return 0;
+        }
+        if (last > 0) {
+            *end = last;
+            return 0;
+        }
+        if ((long)r->len > x->o->max_record) {
+            char msg[256];
+            if (open_quote >= 0) {
+                long long ql, qc;
+                position(r, (size_t)open_quote, &ql, &qc);
+                snprintf(msg, sizeof msg,
+                         "record longer than %ld bytes (the limit); the quote opened at line %lld, column %lld is still open: an unterminated quote?",
+                         x->o->max_record, ql, qc);
+            } else {
+                snprintf(msg, sizeof msg, "record longer than %ld bytes (the limit)", x->o->max_record);
+            }
+            return fail_at(r, 0, err, msg);
+        }
+        /* no boundary yet: read more, at least doubling (each try scans
+         * the buffer again, so growth must be geometric) */
+        want = r->len + (chunk > r->len ? chunk : r->len);
+    }
+}
+
+/* Detects the delimiter from the first line: the candidate seen most often
+ * outside quotes (ties: , ; TAB |). */
+static char detect_delim(const char *buf, size_t n)
+{
+    static const char cand[4] = {',', ';', '\t', '|'};
+    long count[4] = {0, 0, 0, 0};
+    int inq = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = buf[i];
+        if (c == '"')
+            inq = !inq;
+        else if (!inq && c == '\n')
+            break;
+        else if (!inq)
+            for (int k = 0; k < 4; k++)
+                count[k] += c == cand[k];
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++)
+        if (count[k] > count[best])
+            best = k;
+    return cand[best];
+}
+
+/* Reads the first record: the number of columns and (with a header) the
+ * names; the header record is consumed. */
+static int first_record(reader *r, ctx *x, table *t, err_t *err)
+{
+    size_t end;
+    if (next_chunk(r, x, 1, &end, err) < 0)
+        return -1;
+    /* the record is buf[0..end') where end' is its own end */
+    size_t i = 0;
+    int nc = 0;
+    int cap = 0;
+    char **names = NULL;
+    size_t *lens = NULL;
+    table_intern seen;
+    memset(&seen, 0, sizeof seen);
+    int rc = -1;
+    for (;;) {
+        field f;
+        size_t eoff;
+        const char *emsg;
+        size_t fs = i;
+        if (next_field(r->buf, end, &i, x->delim, &f, &eoff, &emsg) < 0) {
+            fail_at(r, eoff, err, emsg);
+            goto out;
+        }
+        if (nc >= x->o->max_cols) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "more than %d columns (the limit)", x->o->max_cols);
+            fail_at(r, fs, err, msg);
+            goto out;
+        }
+        if (nc == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **nn = realloc(names, (size_t)cap * sizeof *nn);
+            if (!nn) {
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            names = nn;
+            size_t *nl = realloc(lens, (size_t)cap * sizeof *nl);
+            if (!nl) {
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            lens = nl;
+        }
+        names[nc] = NULL;
+        if (x->o->header) {
+            char *s = malloc(f.n + 16);
+            if (!s) {
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            size_t k = 0;
+            for (size_t j = 0; j < f.n; j++) {
+                s[k++] = f.s[j];
+                if (f.esc && f.s[j] == '"')
+                    j++;
+            }
+            s[k] = '\0';
+            names[nc] = s;
+            lens[nc] = k;
+            long bad = utf8_bad((unsigned char *)s, k);
+            if (bad >= 0) {
+                nc++;
+                fail_at(r, (size_t)(f.s - r->buf) + (f.esc ? 0 : (size_t)bad), err,
+                        "invalid UTF-8 in a column name");
+                goto out;
+            }
+            if (k == 0)
+                snprintf(s, 16, "%d", nc); /* unnamed: its 0-based index */
+            lens[nc] = strlen(s);
+            int32_t j = table_intern_add(&seen, s, (uint32_t)lens[nc]);
+            if (j < 0) {
+                nc++;
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            if (j != nc) {
+                char msg[600];
+                snprintf(msg, sizeof msg, "duplicate column name \"%.500s\" (also column %d)", s, j + 1);
+                nc++;
+                fail_at(r, fs, err, msg);
+                goto out;
+            }
+        }
+        nc++;
+        if (f.end_of_record)
+            break;
+    }
+    if (table_init(t, nc, err) < 0)
+        goto out;
+    for (int c = 0; c < nc; c++) {
+        if (x->o->header) {
+            t->cols[c].name = names[c];
+            names[c] = NULL;
+        } else {
+            t->cols[c].name = malloc(16);
+            if (!t->cols[c].name) {
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            snprintf(t->cols[c].name, 16, "%d", c);
+        }
+    }
+    x->n_cols = nc;
+    if (x->o->header) {
+        if ((long)i > x->o->max_record) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "record longer than %ld bytes (the limit)", x->o->max_record);
+            fail_at(r, 0, err, msg);
+            goto out;
+        }
+        consume(r, i);
+    }
+    rc = 0;
+out:
+    for (int c = 0; c < nc; c++)
+        free(names ? names[c] : NULL);
+    free(names);
+    free(lens);
+    table_intern_free(&seen);
+    return rc;
+}
+
+/* A pending "not a finite number" per column, the first in the file. */
+typedef struct {
+    long long line, col;
+    char text[48];
+} nonfinite_at;
+
+/* Pass 1: every record, numbers into t. */
+static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uint8_t *flipped,
+                 long long *miss, err_t *err)
+{
+    const int nc = x->n_cols;
+    const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
+    /* a few parts per thread, taken dynamically: a thread slowed by
+     * another process does not hold the chunk up */
+    const int np = threads > 1 ? 4 * threads : 1;
+    part *parts = calloc((size_t)np, sizeof *parts);
+    int rc = -1;
+    long long cap_rows = 0;
+    if (!parts)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int k = 0; k < np; k++) {
+        parts[k].missing = calloc((size_t)nc, sizeof *parts[k].missing);
+        parts[k].flip = calloc((size_t)nc, 1);
+        parts[k].nonfinite = malloc((size_t)nc * sizeof *parts[k].nonfinite);
+        parts[k].nonfinite_len = calloc((size_t)nc, sizeof *parts[k].nonfinite_len);
+        if (!parts[k].missing || !parts[k].flip || !parts[k].nonfinite || !parts[k].nonfinite_len) {
+            err_set(err, ERR_RUNTIME, "out of memory");
+            goto out;
+        }
+    }
+    size_t *target = malloc((size_t)(np + 1) * sizeof *target);
+    size_t *split = malloc((size_t)(np + 1) * sizeof *split);
+    if (!target || !split) {
+        free(target);
+        free(split);
+        err_set(err, ERR_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        size_t end;
+        if (next_chunk(r, x, chunk, &end, err) < 0)
+            break;
+        if (end == 0) {
+            rc = 0;
+            break;
+        }
+        /* split into parts at record boundaries */
+        split[0] = 0;
+        if (np > 1) {
+            for (int k = 1; k < np; k++)
+                target[k - 1] = end / (size_t)np * (size_t)k;
+            long oq;
+            scan_bounds(r->buf, 0, end, x->delim, target, split + 1, np - 1, &oq);
+            for (int k = 1; k < np; k++)
+                if (split[k] > end)
+                    split[k] = end;
+        }
+        split[np] = end;
+        const char *buf = r->buf;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (int k = 0; k < np; k++) {
+            for (int c = 0; c < nc; c++)
+                parts[k].nonfinite[c] = -1;
+            parse_part(x, buf, split[k], split[k + 1], &parts[k]);
+        }
+        /* the first error in the file wins */
+        for (int k = 0; k < np; k++) {
+            if (parts[k].err_off == -2) {
+                err_set(err, ERR_RUNTIME, "%s: out of memory", x->path);
+                goto done;
+            }
+            if (parts[k].err_off >= 0) {
+                fail_at(r, (size_t)parts[k].err_off, err, parts[k].err_msg);
+                goto done;
+            }
+        }
+        long long add = 0;
+        for (int k = 0; k < np; k++)
+            add += parts[k].rows;
+        long long n0 = t->n_rows;
+        if (n0 + add > cap_rows) {
+            long long nc_rows = cap_rows ? cap_rows : 64;
+            while (nc_rows < n0 + add)
+                nc_rows *= 2;
+            for (int c = 0; c < nc; c++) {
+                double *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
+                if (!p) {
+                    err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", x->path, nc_rows);
+                    goto done;
+                }
+                t->cols[c].num = p;
+            }
+            cap_rows = nc_rows;
+        }
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+        for (int c0 = 0; c0 < nc; c0 += 64) {
+            /* blocks of 64 columns x 256 rows stay in cache */
+            int c1 = c0 + 64 < nc ? c0 + 64 : nc;
+            long long r0 = n0;
+            for (int k = 0; k < np; k++) {
+                for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
+                    long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
+                    for (long long i = i0; i < i1; i++) {
+                        const double *src = parts[k].vals + (size_t)i * (size_t)nc;
+                        for (int c = c0; c < c1; c++)
+                            t->cols[c].num[r0 + i] = src[c];
+                    }
+                }
+                r0 += parts[k].rows;
+            }
+        }
+        t->n_rows = n0 + add;
+        /* merge the per-part findings */
+        for (int k = 0; k < np; k++)
+            for (int c = 0; c < nc; c++) {
+                miss[c] += parts[k].missing[c];
+                parts[k].missing[c] = 0;
+                if (parts[k].flip[c]) {
+                    flipped[c] = 1;
+                    parts[k].flip[c] = 0;
+                }
+                if (parts[k].nonfinite[c] >= 0 && nf[c].line == 0) {
+                    position(r, (size_t)parts[k].nonfinite[c], &nf[c].line, &nf[c].col);
+                    snprintf(nf[c].text, sizeof nf[c].text, "%.*s", (int)parts[k].nonfinite_len[c],
+                             r->buf + parts[k].nonfinite[c]);
+                }
+            }
+        for (int c = 0; c < nc; c++)
+            if (flipped[c])
+                x->kind[c] = TABLE_TEXT;
+        consume(r, end);
+    }
+done:
+    free(target);
+    free(split);
+out:
+    for (int k = 0; k < np; k++) {
+        free(parts[k].vals);
+        free(parts[k].missing);
+        free(parts[k].flip);
+        free(parts[k].nonfinite);
+        free(parts[k].nonfinite_len);
+    }
+    free(parts);
+    return rc;
+}
+
+/* Pass 2: the text columns, from a fresh read of the file. */
+static int pass2(ctx *x, table *t, err_t *err)
+{
+    reader r;
+    int rc = -1;
+    if (open_reader(&r, x->path, err) < 0)
+        goto out;
+    if (skip_blank(&r, err) < 0)
+        goto out;
+    if (x->o->header) {
+        size_t end;
+        if (next_chunk(&r, x, 1, &end, err) < 0)
+            goto out;
+        size_t i = 0;
+        for (;;) {
+            field f;
+            size_t eoff;
+            const char *emsg;
+            if (next_field(r.buf, end, &i, x->delim, &f, &eoff, &emsg) < 0) {
+                fail_at(&r, eoff, err, emsg);
+                goto out;
+            }
+            if (f.end_of_record)
+                break;
+        }
+        consume(&r, i);
+    }
+    const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
+    long long row = 0;
+    for (;;) {
+        size_t end;
+        if (next_chunk(&r, x, chunk, &end, err) < 0)
+            goto out;
+        if (end == 0)
+            break;
+        size_t eoff = 0;
+        char msg[600];
+        int e = parse_text(x, r.buf, 0, end, &row, &eoff, msg, sizeof msg);
+        if (e == -2)
+            goto out;
+        if (e < 0) {
+            fail_at(&r, eoff, err, msg);
+            goto out;
+        }
+        consume(&r, end);
+    }
+    if (row != t->n_rows) {
+        err_set(err, ERR_INPUT, "%s: the file changed while it was read", x->path);
+        goto out;
+    }
+    rc = 0;
+out:
+    close_reader(&r);
+    return rc;
+}
+
+int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
+{
+    csv_opts def;
+    if (!opts) {
+        csv_opts_default(&def);
+        opts = &def;
+    }
+    memset(out, 0, sizeof *out);
+    ctx x;
+    memset(&x, 0, sizeof x);
+    x.o = opts;
+    x.path = path;
+    x.t = out;
+    x.err = err;
+    for (int i = 0; i < CSV_MAX_MISSING && opts->missing[i]; i++) {
+        x.miss[x.n_miss] = opts->missing[i];
+        x.miss_len[x.n_miss] = strlen(opts->missing[i]);
+        double v;
+        if (csv_parse_double(x.miss[x.n_miss], x.miss_len[x.n_miss], &v) == 1)
+            x.miss_numeric = 1;
+        x.n_miss++;
+    }
+    if (opts->delim && opts->delim != ',' && opts->delim != ';' && opts->delim != '\t' &&
+        opts->delim != '|')
+        return err_set(err, ERR_INPUT, "%s: delimiter '%c' is not one of , ; TAB |", path, opts->delim);
+    if (opts->max_record <= 0 || opts->max_cols <= 0)
+        return err_set(err, ERR_INPUT, "%s: max_record and max_cols must be > 0", path);
+
+    reader r;
+    nonfinite_at *nf = NULL;
+    uint8_t *flipped = NULL;
+    long long *miss = NULL;
+    int rc = -1;
+    if (open_reader(&r, path, err) < 0)
+        goto out;
+    if (skip_blank(&r, err) < 0)
+        goto out;
+    if (r.len == 0) {
+        err_set(err, ERR_INPUT, "%s:%lld:1: empty file: no header and no records", path, r.line);
+        goto out;
+    }
+    if (fill(&r, 1 << 16, err) < 0)
+        goto out;
+    x.delim = opts->delim ? opts->delim : detect_delim(r.buf, r.len);
+    if (first_record(&r, &x, out, err) < 0)
+        goto out;
+    const int nc = x.n_cols;
+    x.kind = calloc((size_t)nc, sizeof *x.kind);
+    nf = calloc((size_t)nc, sizeof *nf);
+    flipped = calloc((size_t)nc, 1);
+    miss = calloc((size_t)nc, sizeof *miss);
+    if (!x.kind || !nf || !flipped || !miss) {
+        err_set(err, ERR_RUNTIME, "out of memory");
+        goto out;
+    }
+    long long header_line = r.line;
+    if (pass1(&r, &x, out, cores_resolve(opts->threads), nf, flipped, miss, err) < 0)
+        goto out;
+    if (out->n_rows == 0) {
+        err_set(err, ERR_INPUT, "%s:%lld:1: a header and no data records", path,
+                header_line > 1 ? header_line - 1 : 1);
+        goto out;
+    }
+    /* inf/nan in a column that stayed numeric: the first in the file */
+    int worst = -1;
+    for (int c = 0; c < nc; c++)
+        if (!flipped[c] && nf[c].line &&
+            (worst < 0 || nf[c].line < nf[worst].line ||
+             (nf[c].line == nf[worst].line && nf[c].col < nf[worst].col)))
+            worst = c;
+    if (worst >= 0) {
+        err_set(err, ERR_INPUT,
+                "%s:%lld:%lld: column %d (\"%s\"): \"%s\" is not a finite number (inf, nan and "
+                "out-of-range values are refused; write a missing value as one of the missing tokens)",
+                path, nf[worst].line, nf[worst].col, worst + 1, out->cols[worst].name, nf[worst].text);
+        goto out;
+    }
+    /* shrink and fill in the missing flags of numeric columns */
+    int any_text = 0;
+    for (int c = 0; c < nc; c++) {
+        table_col *col = &out->cols[c];
+        if (flipped[c]) {
+            any_text = 1;
+            free(col->num);
+            col->num = NULL;
+            col->kind = TABLE_TEXT;
+            col->code = malloc((size_t)out->n_rows * sizeof *col->code);
+            if (!col->code) {
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            continue;
+        }
+        double *p = realloc(col->num, (size_t)out->n_rows * sizeof *p);
+        if (p)
+            col->num = p;
+        if (miss[c]) {
+            col->missing = calloc((size_t)out->n_rows, 1);
+            if (!col->missing) {
+                err_set(err, ERR_RUNTIME, "out of memory");
+                goto out;
+            }
+            for (long long i = 0; i < out->n_rows; i++)
+                col->missing[i] = isnan(col->num[i]) != 0;
+            col->n_missing = miss[c];
+        }
+    }
+    if (any_text) {
+        close_reader(&r);
+        x.interns = calloc((size_t)nc, sizeof *x.interns);
+        if (!x.interns) {
+            err_set(err, ERR_RUNTIME, "out of memory");
+            goto out;
+        }
+        int e = pass2(&x, out, err);
+        for (int c = 0; c < nc; c++) {
+            if (e == 0 && flipped[c])
+                table_intern_move(&x.interns[c], &out->cols[c]);
+            else
+                table_intern_free(&x.interns[c]);
+        }
+        if (e < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    close_reader(&r);
+    free(x.kind);
+    free(x.interns);
+    free(x.scratch);
+    free(nf);
+    free(flipped);
+    free(miss);
+    if (rc < 0)
+        table_free(out);
+    return rc;
+}

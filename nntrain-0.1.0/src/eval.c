@@ -1,0 +1,166 @@
+/* eval: see include/eval.h. */
+#include "eval.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cores.h"
+
+
+int eval_argmax(const float *v, int n)
+{
+    int best = 0;
+    for (int j = 1; j < n; j++)
+        if (v[j] > v[best])
+            best = j;
+    return best;
+}
+
+void eval_result_free(eval_result *r)
+{
+    free(r->confusion);
+    r->confusion = NULL;
+}
+
+int eval_check_data(const net_t *net, const dataset *d, const char *what, err_t *err)
+{
+    int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
+    if (d->n_in != n_in) {
+        if (d->images)
+            return err_set(err, ERR_INPUT, "%s: the images have %dx%d = %d pixels but the "
+                           "network takes %d inputs", what, d->rows, d->cols, d->n_in, n_in);
+        return err_set(err, ERR_INPUT, "%s: %d features per example but the network takes %d "
+                       "inputs", what, d->n_in, n_in);
+    }
+    if (!d->images == !d->x)
+        return err_set(err, ERR_INPUT, "%s: a data set holds either images or features", what);
+    if (!d->labels == !d->y)
+        return err_set(err, ERR_INPUT, "%s: a data set holds either labels or targets", what);
+    if (d->y && d->n_targets != n_out)
+        return err_set(err, ERR_INPUT, "%s: %d targets per example but the network has %d "
+                       "outputs", what, d->n_targets, n_out);
+    for (int i = 0; d->labels && i < d->n; i++)
+        if (d->labels[i] >= n_out)
+            return err_set(err, ERR_INPUT, "%s: label %d (example %d) does not fit the "
+                           "network's %d outputs", what, d->labels[i], i, n_out);
+    return 0;
+}
+
+/* The targets of examples [first, first + count) into y (count, n_out):
+ * one-hot of the labels with `on` and `off`, or the regression targets. */
+void eval_targets(const dataset *d, int first, int count, int n_out, float on, float off,
+                  float *y)
+{
+    if (d->y) {
+        memcpy(y, d->y + (size_t)first * n_out, (size_t)count * n_out * sizeof *y);
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        float *yi = y + (size_t)i * n_out;
+        for (int k = 0; k < n_out; k++)
+            yi[k] = off;
+        yi[d->labels[first + i]] = on;
+    }
+}
+
+void eval_ctx_free(eval_ctx *x)
+{
+    if (x->ws)
+        for (int t = 0; t < x->threads; t++)
+            net_ws_free(&x->ws[t]);
+    free(x->ws);
+    free(x->in);
+    free(x->y);
+    free(x->pred);
+    free(x->cost);
+    memset(x, 0, sizeof *x);
+}
+
+int eval_ctx_create(eval_ctx *x, const net_t *net, int threads, int max_n, err_t *err)
+{
+    memset(x, 0, sizeof *x);
+    int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
+    int n_batches = (max_n + EVAL_BATCH - 1) / EVAL_BATCH;
+    int T = cores_resolve(threads);
+    x->threads = T < n_batches ? T : n_batches > 0 ? n_batches : 1;
+    x->max_n = max_n;
+    x->ws = calloc((size_t)x->threads, sizeof *x->ws);
+    x->in = malloc((size_t)x->threads * EVAL_BATCH * n_in * sizeof *x->in);
+    x->y = malloc((size_t)x->threads * EVAL_BATCH * n_out * sizeof *x->y);
+    x->pred = malloc(((size_t)max_n + 1) * sizeof *x->pred);
+    x->cost = malloc(((size_t)n_batches + 1) * sizeof *x->cost);
+    if (!x->ws || !x->in || !x->y || !x->pred || !x->cost) {
+        eval_ctx_free(x);
+        return err_set(err, ERR_RUNTIME, "out of memory for evaluation");
+    }
+    for (int t = 0; t < x->threads; t++)
+        if (net_ws_create(&x->ws[t], net, EVAL_BATCH, err) != 0) {
+            eval_ctx_free(x);
+            return -1;
+        }
+    return 0;
+}
+
+int eval_run(eval_ctx *x, const net_t *net, const dataset *d, int want_confusion,
+             eval_result *r, err_t *err)
+{
+    memset(r, 0, sizeof *r);
+    int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
+    if (eval_check_data(net, d, "evaluation data", err) != 0)
+        return -1;
+    if (d->n > x->max_n)
+        return err_set(err, ERR_RUNTIME, "evaluation: %d examples, room for %d", d->n, x->max_n);
+    if (want_confusion && n_out > EVAL_MAX_CLASSES)
+        return err_set(err, ERR_INPUT, "a confusion matrix needs at most %d classes; the network "
+                       "has %d outputs", EVAL_MAX_CLASSES, n_out);
+    int n_batches = (d->n + EVAL_BATCH - 1) / EVAL_BATCH;
+
+#pragma omp parallel for num_threads(x->threads) schedule(dynamic)
+    for (int bi = 0; bi < n_batches; bi++) {
+        int t = omp_get_thread_num();
+        int start = bi * EVAL_BATCH;
+        int B = d->n - start < EVAL_BATCH ? d->n - start : EVAL_BATCH;
+        float *in = x->in + (size_t)t * EVAL_BATCH * n_in;
+        float *y = x->y + (size_t)t * EVAL_BATCH * n_out;
+        dataset_inputs(d, start, B, in);
+        eval_targets(d, start, B, n_out, 1.0f, 0.0f, y);
+        net_forward(net, &x->ws[t], in, B);
+        const float *out = net_output(net, &x->ws[t]);
+        for (int i = 0; i < B; i++)
+            x->pred[start + i] = eval_argmax(out + (size_t)i * n_out, n_out);
+        x->cost[bi] = net_cost_sum(net, &x->ws[t], y, B);
+    }
+
+    r->n = d->n;
+    r->n_classes = n_out;
+    double total = 0.0;
+    for (int bi = 0; bi < n_batches; bi++)
+        total += x->cost[bi];
+    /* Accuracy is for classes; a regression's figures are its cost. */
+    for (int i = 0; d->labels && i < d->n; i++)
+        r->correct += x->pred[i] == d->labels[i];
+    r->accuracy = d->n ? (double)r->correct / d->n : 0.0;
+    r->mean_cost = d->n ? total / d->n : 0.0;
+    if (want_confusion && d->labels) {
+        r->confusion = calloc((size_t)n_out * n_out, sizeof *r->confusion);
+        if (!r->confusion)
+            return err_set(err, ERR_RUNTIME, "out of memory for the confusion matrix");
+        for (int i = 0; i < d->n; i++)
+            r->confusion[(size_t)d->labels[i] * n_out + x->pred[i]]++;
+    }
+    return 0;
+}
+
+int eval_dataset(const net_t *net, const dataset *d, int threads,
+                 int want_confusion, eval_result *r, err_t *err)
+{
+    eval_ctx x;
+    memset(r, 0, sizeof *r);
+    if (eval_check_data(net, d, "evaluation data", err) != 0 ||
+        eval_ctx_create(&x, net, threads, d->n, err) != 0)
+        return -1;
+    int rc = eval_run(&x, net, d, want_confusion, r, err);
+    eval_ctx_free(&x);
+    return rc;
+}

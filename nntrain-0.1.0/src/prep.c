@@ -1,0 +1,840 @@
+/* prep: see include/prep.h. */
+#include "prep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "le.h"
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A number as a category or class name: the shortest of %.15g and %.17g
+ * that reads back to the same double ("3", "0.1"). */
+static void number_name(double v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, n, "%.17g", v);
+}
+
+/* The index of name in the sorted names[0..n), or -1. */
+static int find_sorted(char *const *names, int n, const char *name)
+{
+    char *const *hit = bsearch(&name, names, (size_t)n, sizeof *names, cmp_str);
+    return hit ? (int)(hit - names) : -1;
+}
+
+/* The index of name among names[0..n) in any order, or -1 (classes are
+ * few: at most PREP_MAX_CLASSES). */
+static int find_name(char *const *names, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+/* The record a row came from, for messages: rows count from 1. */
+static long long record_of(int64_t row)
+{
+    return (long long)row + 1;
+}
+
+/* A column given by name, or by its 0-based index when no column has that
+ * name and it is all digits. */
+static int32_t find_column(const table *t, const char *key)
+{
+    int32_t c = table_find(t, key);
+    if (c >= 0 || !*key || strspn(key, "0123456789") != strlen(key))
+        return c;
+    long i = strtol(key, NULL, 10);
+    return i < t->n_cols ? (int32_t)i : -1;
+}
+
+static int no_column(const table *t, const char *key, const char *what, const char *source,
+                     err_t *err)
+{
+    char names[512] = "";
+    for (int32_t c = 0; c < t->n_cols && strlen(names) < 400; c++) {
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%s%s", c ? ", " : "", t->cols[c].name);
+    }
+    return err_set(err, ERR_INPUT, "%s: %s '%s': no such column (the columns: %s)", source,
+                   what, key, names);
+}
+
+/* The cell's value as a category or class name into buf; NULL when it is
+ * missing. */
+static const char *cell_name(const table_col *col, int64_t r, char *buf, size_t n)
+{
+    if (col->missing && col->missing[r])
+        return NULL;
+    if (col->kind == TABLE_TEXT)
+        return col->cats[col->code[r]];
+    number_name(col->num[r], buf, n);
+    return buf;
+}
+
+/* The distinct names of a column's cells over rows, sorted: by value for
+ * a numeric column (class labels 2 < 10), by bytes for text. */
+static int distinct_names(const table_col *col, const int64_t *rows, int64_t n, int numeric_order,
+                          char ***out, int *n_out, err_t *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    int cap = 0, count = 0;
+    char **names = NULL;
+    if (col->kind == TABLE_NUMERIC) {
+        double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+        if (!v)
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (!(col->missing && col->missing[rows[i]]))
+                v[m++] = col->num[rows[i]];
+        qsort(v, (size_t)m, sizeof *v, cmp_double);
+        for (int64_t i = 0; i < m; i++) {
+            if (i > 0 && v[i] == v[i - 1])
+                continue;
+            if (count == cap) {
+                cap = cap ? 2 * cap : 16;
+                char **g = realloc(names, (size_t)cap * sizeof *names);
+                if (!g)
+                    break;
+                names = g;
+            }
+            char buf[40];
+            number_name(v[i], buf, sizeof buf);
+            if (!(names[count] = dup_str(buf)))
+                break;
+            count++;
+        }
+        int ok = count == 0 || names[count - 1] != NULL;
+        free(v);
+        if (!ok || (m > 0 && count == 0)) {
+            for (int k = 0; k < count; k++)
+                free(names[k]);
+            free(names);
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        }
+        /* By value already; text order is wanted only for categories. */
+        if (!numeric_order)
+            qsort(names, (size_t)count, sizeof *names, cmp_str);
+    } else {
+        uint8_t *seen = calloc((size_t)(col->n_cats > 0 ? col->n_cats : 1), 1);
+        names = malloc((size_t)(col->n_cats > 0 ? col->n_cats : 1) * sizeof *names);
+        if (!seen || !names) {
+            free(seen);
+            free(names);
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        }
+        for (int64_t i = 0; i < n; i++) {
+            int32_t k = col->code[rows[i]];
+            if (k >= 0 && !seen[k]) {
+                seen[k] = 1;
+                names[count++] = col->cats[k]; /* borrowed until copied below */
+            }
+        }
+        free(seen);
+        qsort(names, (size_t)count, sizeof *names, cmp_str);
+        for (int k = 0; k < count; k++)
+            if (!(names[k] = dup_str(names[k]))) {
+                for (int j = 0; j < k; j++)
+                    free(names[j]);
+                free(names);
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            }
+    }
+    *out = names;
+    *n_out = count;
+    return 0;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The first of rows whose cell in col is missing, or -1. */
+static int64_t first_missing(const table_col *col, const int64_t *rows, int64_t n)
+{
+    for (int64_t i = 0; col->missing && i < n; i++)
+        if (col->missing[rows[i]])
+            return rows[i];
+    return -1;
+}
+
+static int missing_error(const char *source, const table_col *col, int64_t row, err_t *err)
+{
+    return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing value (set "
+                   "data.missing to mean, median or most_frequent to fill it)", source,
+                   record_of(row), col->name);
+}
+
+/* ---- fitting -------------------------------------------------------------------- */
+
+/* A numeric feature: fill value, then offset and scale, over the rows. */
+static int fit_numeric(prep_feature *f, const table_col *col, const int64_t *rows, int64_t n,
+                       const prep_opts *o, const char *source, err_t *err)
+{
+    int64_t miss = first_missing(col, rows, n);
+    if (miss >= 0 && o->missing == PREP_MISSING_ERROR)
+        return missing_error(source, col, miss, err);
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int64_t m = 0;
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (!(col->missing && col->missing[rows[i]])) {
+            v[m] = col->num[rows[i]];
+            sum += v[m++];
+        }
+    if (m == 0) {
+        free(v);
+        return err_set(err, ERR_INPUT, "%s: column '%s' has no values in the training rows",
+                       source, col->name);
+    }
+    double mean = sum / m, ss = 0;
+    for (int64_t i = 0; i < m; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    double sd = sqrt(ss / m);
+    qsort(v, (size_t)m, sizeof *v, cmp_double);
+    double lo = v[0], hi = v[m - 1];
+    f->fill = NAN;
+    f->fill_cat = -1;
+    if (o->missing == PREP_MISSING_MEAN) {
+        f->fill = mean;
+    } else if (o->missing == PREP_MISSING_MEDIAN) {
+        f->fill = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+    } else if (o->missing == PREP_MISSING_MOST_FREQUENT) {
+        /* The value seen most often; ties: the smallest. */
+        int64_t best = 0, run = 0;
+        for (int64_t i = 0; i < m; i++) {
+            run = i > 0 && v[i] == v[i - 1] ? run + 1 : 1;
+            if (run > best) {
+                best = run;
+                f->fill = v[i];
+            }
+        }
+    }
+    free(v);
+    f->offset = 0;
+    f->scale = 1;
+    if (o->scale == PREP_SCALE_STANDARD) {
+        f->offset = mean;
+        f->scale = sd > 0 ? sd : 1;
+    } else if (o->scale == PREP_SCALE_MINMAX) {
+        f->offset = lo;
+        f->scale = hi > lo ? hi - lo : 1;
+    }
+    return 0;
+}
+
+/* A categorical feature: the categories seen, and a missing cell's. */
+static int fit_categorical(prep_feature *f, const table_col *col, const int64_t *rows, int64_t n,
+                           const prep_opts *o, const char *source, err_t *err)
+{
+    int64_t miss = first_missing(col, rows, n);
+    if (miss >= 0 && o->missing == PREP_MISSING_ERROR)
+        return missing_error(source, col, miss, err);
+    f->categorical = 1;
+    f->fill = NAN;
+    f->offset = 0;
+    f->scale = 1;
+    f->fill_cat = -1;
+    if (distinct_names(col, rows, n, 0, &f->cats, &f->n_cats, err) != 0)
+        return -1;
+    if (f->n_cats == 0)
+        return err_set(err, ERR_INPUT, "%s: column '%s' has no values in the training rows",
+                       source, col->name);
+    if (o->missing == PREP_MISSING_ERROR)
+        return 0;
+    /* Any fill policy fills a category with the most frequent one. */
+    long long *count = calloc((size_t)f->n_cats, sizeof *count);
+    if (!count)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    char buf[40];
+    for (int64_t i = 0; i < n; i++) {
+        const char *s = cell_name(col, rows[i], buf, sizeof buf);
+        if (s)
+            count[find_sorted(f->cats, f->n_cats, s)]++;
+    }
+    f->fill_cat = 0;
+    for (int k = 1; k < f->n_cats; k++)
+        if (count[k] > count[f->fill_cat])
+            f->fill_cat = k;
+    free(count);
+    return 0;
+}
+
+static int in_list(const table *t, int32_t c, const char *const *keys, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (find_column(t, keys[i]) == c)
+            return 1;
+    return 0;
+}
+
+/* The label columns (o->labels, default the last) into cols. */
+static int label_columns(const table *t, const prep_opts *o, const char *source, int32_t *cols,
+                         int *n, err_t *err)
+{
+    *n = o->n_labels > 0 ? o->n_labels : 1;
+    if (*n > PREP_MAX_TARGETS)
+        return err_set(err, ERR_INPUT, "%s: data.label: %d columns, at most %d", source, *n,
+                       PREP_MAX_TARGETS);
+    for (int i = 0; i < *n; i++) {
+        cols[i] = o->n_labels > 0 ? find_column(t, o->labels[i]) : t->n_cols - 1;
+        if (cols[i] < 0)
+            return no_column(t, o->labels[i], "data.label", source, err);
+    }
+    return 0;
+}
+
+static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64_t *rows,
+                       int64_t n, const char *source, err_t *err)
+{
+    p->targets = calloc((size_t)p->n_targets, sizeof *p->targets);
+    if (!p->targets)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int j = 0; j < p->n_targets; j++)
+        if (!(p->targets[j] = dup_str(t->cols[lc[j]].name)))
+            return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int j = 0; j < p->n_targets; j++) {
+        const table_col *col = &t->cols[lc[j]];
+        int64_t miss = first_missing(col, rows, n);
+        if (miss >= 0)
+            return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing label",
+                           source, record_of(miss), col->name);
+    }
+    if (p->task == PREP_CLASSIFICATION) {
+        const table_col *col = &t->cols[lc[0]];
+        if (distinct_names(col, rows, n, 1, &p->classes, &p->n_classes, err) != 0)
+            return -1;
+        if (p->n_classes < 2)
+            return err_set(err, ERR_INPUT, "%s: column '%s' has a single class%s%s in the "
+                           "training rows: nothing to learn (data.task: regression?)", source,
+                           col->name, p->n_classes ? " " : "",
+                           p->n_classes ? p->classes[0] : "");
+        if (p->n_classes > PREP_MAX_CLASSES)
+            return err_set(err, ERR_INPUT, "%s: column '%s' has %d classes, at most %d (a "
+                           "number to predict? data.task: regression)", source, col->name,
+                           p->n_classes, PREP_MAX_CLASSES);
+        return 0;
+    }
+    p->y_offset = calloc((size_t)p->n_targets, sizeof *p->y_offset);
+    p->y_scale = calloc((size_t)p->n_targets, sizeof *p->y_scale);
+    if (!p->y_offset || !p->y_scale)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int j = 0; j < p->n_targets; j++) {
+        const table_col *col = &t->cols[lc[j]];
+        if (col->kind != TABLE_NUMERIC)
+            return err_set(err, ERR_INPUT, "%s: column '%s' holds text: a regression target "
+                           "must be numbers (data.task: classification?)", source, col->name);
+        double sum = 0, ss = 0;
+        for (int64_t i = 0; i < n; i++)
+            sum += col->num[rows[i]];
+        double mean = n ? sum / n : 0;
+        for (int64_t i = 0; i < n; i++)
+            ss += (col->num[rows[i]] - mean) * (col->num[rows[i]] - mean);
+        double sd = n ? sqrt(ss / n) : 0;
+        p->y_offset[j] = mean;
+        p->y_scale[j] = sd > 0 ? sd : 1;
+    }
+    return 0;
+}
+
+int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const prep_opts *o,
+             const char *source, err_t *err)
+{
+    memset(p, 0, sizeof *p);
+    p->task = o->task;
+    int32_t lc[PREP_MAX_TARGETS];
+    if (n < 1)
+        return err_set(err, ERR_INPUT, "%s: no training rows", source);
+    if (label_columns(t, o, source, lc, &p->n_targets, err) != 0)
+        return -1;
+    for (int i = 0; i < o->n_ignore; i++)
+        if (find_column(t, o->ignore[i]) < 0)
+            return no_column(t, o->ignore[i], "data.ignore", source, err);
+    for (int i = 0; i < o->n_categorical; i++)
+        if (find_column(t, o->categorical[i]) < 0)
+            return no_column(t, o->categorical[i], "data.categorical", source, err);
+    p->features = calloc((size_t)t->n_cols, sizeof *p->features);
+    if (!p->features)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int rc = 0;
+    for (int32_t c = 0; c < t->n_cols && rc == 0; c++) {
+        int is_label = 0;
+        for (int j = 0; j < p->n_targets; j++)
+            is_label |= lc[j] == c;
+        if (is_label || in_list(t, c, o->ignore, o->n_ignore))
+            continue;
+        const table_col *col = &t->cols[c];
+        prep_feature *f = &p->features[p->n_features++];
+        if (!(f->name = dup_str(col->name)))
+            rc = err_set(err, ERR_RUNTIME, "out of memory");
+        else if (col->kind == TABLE_TEXT || in_list(t, c, o->categorical, o->n_categorical))
+            rc = fit_categorical(f, col, rows, n, o, source, err);
+        else
+            rc = fit_numeric(f, col, rows, n, o, source, err);
+        p->n_inputs += f->categorical ? f->n_cats : 1;
+    }
+    if (rc == 0 && p->n_features == 0)
+        rc = err_set(err, ERR_INPUT, "%s: no feature columns left beside the label", source);
+    if (rc == 0)
+        rc = fit_targets(p, t, lc, rows, n, source, err);
+    if (rc != 0)
+        prep_free(p);
+    return rc;
+}
+
+/* ---- applying ---------------------------------------------------------------------- */
+
+/* Each of col's categories (a text column's codes) as the index of that
+ * category in f, or -1 for one never seen in training. */
+static int code_map(const prep_feature *f, const table_col *col, int **out, err_t *err)
+{
+    *out = NULL;
+    if (col->kind != TABLE_TEXT)
+        return 0;
+    *out = malloc((size_t)(col->n_cats > 0 ? col->n_cats : 1) * sizeof **out);
+    if (!*out)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int k = 0; k < col->n_cats; k++)
+        (*out)[k] = find_sorted(f->cats, f->n_cats, col->cats[k]);
+    return 0;
+}
+
+static int apply_feature(const prep_feature *f, const table_col *col, const int64_t *rows,
+                         int64_t n, int first, int n_in, const char *source, float *x, err_t *err)
+{
+    if (!f->categorical) {
+        if (col->kind != TABLE_NUMERIC) {
+            int64_t i = 0;
+            while (i < n && col->code[rows[i]] < 0)
+                i++;
+            return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%.64s' is not a "
+                           "number (the column is numeric in training)", source,
+                           record_of(i < n ? rows[i] : 0), col->name,
+                           i < n ? col->cats[col->code[rows[i]]] : "");
+        }
+        for (int64_t i = 0; i < n; i++) {
+            double v = col->num[rows[i]];
+            if (col->missing && col->missing[rows[i]]) {
+                if (isnan(f->fill))
+                    return missing_error(source, col, rows[i], err);
+                v = f->fill;
+            }
+            x[(size_t)i * n_in + first] = (float)((v - f->offset) / f->scale);
+        }
+        return 0;
+    }
+    int *map;
+    if (code_map(f, col, &map, err) != 0)
+        return -1;
+    char buf[40];
+    for (int64_t i = 0; i < n; i++) {
+        int k;
+        if (col->missing && col->missing[rows[i]]) {
+            if (f->fill_cat < 0) {
+                free(map);
+                return missing_error(source, col, rows[i], err);
+            }
+            k = f->fill_cat;
+        } else if (map) {
+            k = map[col->code[rows[i]]];
+        } else {
+            k = find_sorted(f->cats, f->n_cats, cell_name(col, rows[i], buf, sizeof buf));
+        }
+        float *xi = x + (size_t)i * n_in + first;
+        memset(xi, 0, (size_t)f->n_cats * sizeof *xi);
+        if (k >= 0) /* a category never seen: all zeros */
+            xi[k] = 1.0f;
+    }
+    free(map);
+    return 0;
+}
+
+static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
+                         const char *source, dataset *out, err_t *err)
+{
+    int32_t lc[PREP_MAX_TARGETS];
+    for (int j = 0; j < p->n_targets; j++)
+        if ((lc[j] = table_find(t, p->targets[j])) < 0)
+            return no_column(t, p->targets[j], "the label column", source, err);
+    char buf[40];
+    if (p->task == PREP_CLASSIFICATION) {
+        const table_col *col = &t->cols[lc[0]];
+        if (!(out->labels = malloc((size_t)(n > 0 ? n : 1))))
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        for (int64_t i = 0; i < n; i++) {
+            const char *s = cell_name(col, rows[i], buf, sizeof buf);
+            if (!s)
+                return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing label",
+                               source, record_of(rows[i]), col->name);
+            int k = find_name(p->classes, p->n_classes, s);
+            if (k < 0)
+                return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': class '%.64s' "
+                               "was not seen in training", source, record_of(rows[i]),
+                               col->name, s);
+            out->labels[i] = (uint8_t)k;
+        }
+        return 0;
+    }
+    out->n_targets = p->n_targets;
+    out->y_scale = p->y_scale;
+    out->y = malloc((size_t)(n > 0 ? n : 1) * p->n_targets * sizeof *out->y);
+    if (!out->y)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int j = 0; j < p->n_targets; j++) {
+        const table_col *col = &t->cols[lc[j]];
+        if (col->kind != TABLE_NUMERIC)
+            return err_set(err, ERR_INPUT, "%s: column '%s' holds text: a regression target "
+                           "must be numbers", source, col->name);
+        for (int64_t i = 0; i < n; i++) {
+            if (col->missing && col->missing[rows[i]])
+                return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing target",
+                               source, record_of(rows[i]), col->name);
+            out->y[(size_t)i * p->n_targets + j] =
+                (float)((col->num[rows[i]] - p->y_offset[j]) / p->y_scale[j]);
+        }
+    }
+    return 0;
+}
+
+int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
+               int with_targets, const char *source, dataset *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n > INT32_MAX)
+        return err_set(err, ERR_INPUT, "%s: %lld rows, at most %d", source, (long long)n,
+                       INT32_MAX);
+    out->n = (int)n;
+    out->n_in = p->n_inputs;
+    out->x = malloc((size_t)(n > 0 ? n : 1) * p->n_inputs * sizeof *out->x);
+    if (!out->x)
+        return err_set(err, ERR_RUNTIME, "out of memory for %lld x %d features", (long long)n,
+                       p->n_inputs);
+    int first = 0, rc = 0;
+    for (int i = 0; i < p->n_features && rc == 0; i++) {
+        const prep_feature *f = &p->features[i];
+        int32_t c = table_find(t, f->name);
+        if (c < 0)
+            rc = no_column(t, f->name, "the feature", source, err);
+        else
+            rc = apply_feature(f, &t->cols[c], rows, n, first, p->n_inputs, source, out->x, err);
+        first += f->categorical ? f->n_cats : 1;
+    }
+    if (rc == 0 && with_targets)
+        rc = apply_targets(p, t, rows, n, source, out, err);
+    if (rc != 0)
+        dataset_free(out);
+    return rc;
+}
+
+const char *prep_class_name(const prep_t *p, int k)
+{
+    return p->task == PREP_CLASSIFICATION && k >= 0 && k < p->n_classes ? p->classes[k] : "?";
+}
+
+double prep_target_value(const prep_t *p, int k, double v)
+{
+    if (p->task != PREP_REGRESSION || k < 0 || k >= p->n_targets)
+        return v;
+    return v * p->y_scale[k] + p->y_offset[k];
+}
+
+/* ---- the model file's copy ------------------------------------------------------- */
+
+/* A growing little-endian byte buffer. */
+typedef struct {
+    uint8_t *b;
+    size_t len, cap;
+    int failed;
+} wbuf;
+
+static void put(wbuf *w, const void *p, size_t n)
+{
+    if (w->failed)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 256;
+        while (cap < w->len + n)
+            cap *= 2;
+        uint8_t *g = realloc(w->b, cap);
+        if (!g) {
+            w->failed = 1;
+            return;
+        }
+        w->b = g;
+        w->cap = cap;
+    }
+    memcpy(w->b + w->len, p, n);
+    w->len += n;
+}
+
+static void put_u32(wbuf *w, uint32_t v)
+{
+    uint8_t b[4];
+    le_put_u32(b, v);
+    put(w, b, 4);
+}
+
+static void put_f64(wbuf *w, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    uint8_t b[8];
+    le_put_u64(b, bits);
+    put(w, b, 8);
+}
+
+static void put_str(wbuf *w, const char *s)
+{
+    put_u32(w, (uint32_t)strlen(s));
+    put(w, s, strlen(s));
+}
+
+int prep_write(const prep_t *p, uint8_t **buf, size_t *len, err_t *err)
+{
+    wbuf w = {0};
+    put_u32(&w, (uint32_t)p->task);
+    put_u32(&w, (uint32_t)p->n_features);
+    for (int i = 0; i < p->n_features; i++) {
+        const prep_feature *f = &p->features[i];
+        put_str(&w, f->name);
+        put_u32(&w, (uint32_t)f->categorical);
+        put_f64(&w, f->fill);
+        put_f64(&w, f->offset);
+        put_f64(&w, f->scale);
+        put_u32(&w, (uint32_t)f->n_cats);
+        for (int k = 0; k < f->n_cats; k++)
+            put_str(&w, f->cats[k]);
+        put_u32(&w, (uint32_t)(f->fill_cat + 1)); /* 0: none */
+    }
+    put_u32(&w, (uint32_t)p->n_targets);
+    for (int j = 0; j < p->n_targets; j++) {
+        put_str(&w, p->targets[j]);
+        put_f64(&w, p->task == PREP_REGRESSION ? p->y_offset[j] : 0);
+        put_f64(&w, p->task == PREP_REGRESSION ? p->y_scale[j] : 1);
+    }
+    put_u32(&w, (uint32_t)p->n_classes);
+    for (int k = 0; k < p->n_classes; k++)
+        put_str(&w, p->classes[k]);
+    if (w.failed) {
+        free(w.b);
+        return err_set(err, ERR_RUNTIME, "out of memory for the model's preprocessing");
+    }
+    *buf = w.b;
+    *len = w.len;
+    return 0;
+}
+
+/* Reading: every count and length checked against what is left. */
+typedef struct {
+    const uint8_t *b;
+    size_t len, at;
+    int bad;
+} rbuf;
+
+static uint32_t get_u32(rbuf *r)
+{
+    if (r->bad || r->len - r->at < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    uint32_t v = le_get_u32(r->b + r->at);
+    r->at += 4;
+    return v;
+}
+
+static double get_f64(rbuf *r)
+{
+    if (r->bad || r->len - r->at < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t bits = le_get_u64(r->b + r->at);
+    r->at += 8;
+    double v;
+    memcpy(&v, &bits, 8);
+    return v;
+}
+
+static char *get_str(rbuf *r)
+{
+    uint32_t n = get_u32(r);
+    if (r->bad || n > (1u << 20) || r->len - r->at < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = malloc((size_t)n + 1);
+    if (!s) {
+        r->bad = 1;
+        return NULL;
+    }
+    memcpy(s, r->b + r->at, n);
+    s[n] = '\0';
+    r->at += n;
+    if (strlen(s) != n) { /* a NUL inside */
+        free(s);
+        r->bad = 1;
+        return NULL;
+    }
+    return s;
+}
+
+/* A count of at most max items of at least `least` bytes each. */
+static int get_count(rbuf *r, uint32_t max, size_t least)
+{
+    uint32_t n = get_u32(r);
+    if (r->bad || n > max || (size_t)n * least > r->len - r->at) {
+        r->bad = 1;
+        return 0;
+    }
+    return (int)n;
+}
+
+static char **get_strs(rbuf *r, int n)
+{
+    char **s = calloc((size_t)(n > 0 ? n : 1), sizeof *s);
+    if (!s) {
+        r->bad = 1;
+        return NULL;
+    }
+    for (int k = 0; k < n && !r->bad; k++)
+        s[k] = get_str(r);
+    return s;
+}
+
+/* Class names: present and distinct. */
+static int distinct_ok(char *const *s, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (!s[k] || find_name(s, k, s[k]) >= 0)
+            return 0;
+    return 1;
+}
+
+/* Names sorted strictly (so lookups by bsearch find them). */
+static int sorted_unique(char *const *s, int n)
+{
+    for (int k = 1; k < n; k++)
+        if (!s[k - 1] || !s[k] || strcmp(s[k - 1], s[k]) >= 0)
+            return 0;
+    return 1;
+}
+
+static int read_feature(rbuf *r, prep_feature *f)
+{
+    f->name = get_str(r);
+    uint32_t cat = get_u32(r);
+    f->fill = get_f64(r);
+    f->offset = get_f64(r);
+    f->scale = get_f64(r);
+    f->n_cats = get_count(r, 1u << 24, 4);
+    f->categorical = cat == 1;
+    if (r->bad || cat > 1)
+        return -1;
+    f->cats = get_strs(r, f->n_cats);
+    f->fill_cat = (int)get_u32(r) - 1;
+    if (r->bad || !isfinite(f->offset) || !isfinite(f->scale) || !(f->scale > 0) ||
+        isinf(f->fill) || f->fill_cat < -1 || f->fill_cat >= f->n_cats ||
+        (!f->categorical && f->fill_cat != -1) ||
+        (f->categorical ? f->n_cats < 1 || !sorted_unique(f->cats, f->n_cats) : f->n_cats != 0))
+        return -1;
+    return 0;
+}
+
+int prep_read(prep_t *p, const uint8_t *buf, size_t len, const char *source, err_t *err)
+{
+    memset(p, 0, sizeof *p);
+    rbuf r = {buf, len, 0, 0};
+    uint32_t task = get_u32(&r);
+    p->task = task == PREP_REGRESSION ? PREP_REGRESSION : PREP_CLASSIFICATION;
+    p->n_features = get_count(&r, 1u << 24, 40);
+    if (task > PREP_REGRESSION)
+        r.bad = 1;
+    if (!r.bad && !(p->features = calloc((size_t)(p->n_features > 0 ? p->n_features : 1),
+                                         sizeof *p->features)))
+        r.bad = 1;
+    for (int i = 0; i < p->n_features && !r.bad; i++) {
+        if (read_feature(&r, &p->features[i]) != 0)
+            r.bad = 1;
+        else
+            p->n_inputs += p->features[i].categorical ? p->features[i].n_cats : 1;
+    }
+    p->n_targets = get_count(&r, PREP_MAX_TARGETS, 20);
+    if (!r.bad) {
+        p->targets = calloc((size_t)(p->n_targets > 0 ? p->n_targets : 1), sizeof *p->targets);
+        p->y_offset = calloc((size_t)(p->n_targets > 0 ? p->n_targets : 1), sizeof *p->y_offset);
+        p->y_scale = calloc((size_t)(p->n_targets > 0 ? p->n_targets : 1), sizeof *p->y_scale);
+        r.bad = !p->targets || !p->y_offset || !p->y_scale;
+    }
+    for (int j = 0; j < p->n_targets && !r.bad; j++) {
+        p->targets[j] = get_str(&r);
+        p->y_offset[j] = get_f64(&r);
+        p->y_scale[j] = get_f64(&r);
+        if (!isfinite(p->y_offset[j]) || !isfinite(p->y_scale[j]) || !(p->y_scale[j] > 0))
+            r.bad = 1;
+    }
+    p->n_classes = get_count(&r, PREP_MAX_CLASSES, 4);
+    if (!r.bad)
+        p->classes = get_strs(&r, p->n_classes);
+    if (!r.bad && (p->n_features < 1 || p->n_targets < 1 ||
+                   (p->task == PREP_CLASSIFICATION
+                        ? p->n_targets != 1 || p->n_classes < 2 || !distinct_ok(p->classes, p->n_classes)
+                        : p->n_classes != 0) ||
+                   r.at != len))
+        r.bad = 1;
+    if (r.bad) {
+        prep_free(p);
+        return err_set(err, ERR_INPUT, "%s: the preprocessing section is corrupt", source);
+    }
+    if (p->task == PREP_CLASSIFICATION) {
+        free(p->y_offset);
+        free(p->y_scale);
+        p->y_offset = p->y_scale = NULL;
+    }
+    return 0;
+}
+
+void prep_free(prep_t *p)
+{
+    for (int i = 0; p->features && i < p->n_features; i++) {
+        free(p->features[i].name);
+        free_names(p->features[i].cats, p->features[i].n_cats);
+    }
+    free(p->features);
+    free_names(p->targets, p->n_targets);
+    free(p->y_offset);
+    free(p->y_scale);
+    free_names(p->classes, p->n_classes);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,234 @@
+/* tables: see include/tables.h. */
+#include "tables.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reader.h"
+#include "rng.h"
+
+/* Separates the split's draws from every other use of the seed. */
+#define SPLIT_DOMAIN 0x73706c6974ULL /* "split" */
+
+void tables_prep_opts(const cfg_t *c, prep_opts *o)
+{
+    static const prep_task tasks[] = {[CFG_TASK_CLASSIFICATION] = PREP_CLASSIFICATION,
+                                      [CFG_TASK_REGRESSION] = PREP_REGRESSION};
+    static const prep_scale scales[] = {[CFG_SCALE_STANDARD] = PREP_SCALE_STANDARD,
+                                        [CFG_SCALE_MINMAX] = PREP_SCALE_MINMAX,
+                                        [CFG_SCALE_NONE] = PREP_SCALE_NONE};
+    static const prep_missing missing[] = {[CFG_MISSING_ERROR] = PREP_MISSING_ERROR,
+                                           [CFG_MISSING_MEAN] = PREP_MISSING_MEAN,
+                                           [CFG_MISSING_MEDIAN] = PREP_MISSING_MEDIAN,
+                                           [CFG_MISSING_MOST_FREQUENT] = PREP_MISSING_MOST_FREQUENT};
+    *o = (prep_opts){.task = tasks[c->task], .scale = scales[c->scale], .missing = missing[c->missing]};
+}
+
+/* The names of a cfg_names list as pointers, for prep_opts. */
+typedef struct {
+    const char *label[CFG_MAX_NAMES], *ignore[CFG_MAX_NAMES], *categorical[CFG_MAX_NAMES];
+} name_ptrs;
+
+static void point_names(const cfg_names *n, const char **out)
+{
+    for (int i = 0; i < n->n; i++)
+        out[i] = n->v[i];
+}
+
+static void full_prep_opts(const cfg_t *c, name_ptrs *np, prep_opts *o)
+{
+    tables_prep_opts(c, o);
+    point_names(&c->label, np->label);
+    point_names(&c->ignore, np->ignore);
+    point_names(&c->categorical, np->categorical);
+    o->labels = np->label;
+    o->n_labels = c->label.n;
+    o->ignore = np->ignore;
+    o->n_ignore = c->ignore.n;
+    o->categorical = np->categorical;
+    o->n_categorical = c->categorical.n;
+}
+
+int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, err_t *err)
+{
+    static const char delims[] = {0, ',', ';', '\t', '|'}; /* CFG_DELIM_AUTO, then the names */
+    reader_opts o;
+    memset(&o, 0, sizeof o);
+    csv_opts_default(&o.csv);
+    o.csv.header = c->header;
+    o.csv.delim = delims[c->delimiter];
+    o.csv.threads = c->threads;
+    if (c->missing_values.n >= CSV_MAX_MISSING)
+        return err_set(err, ERR_INPUT, "data.missing_values: at most %d names, got %d",
+                       CSV_MAX_MISSING - 1, c->missing_values.n);
+    for (int i = 0; i <= c->missing_values.n; i++)
+        o.csv.missing[i] = i < c->missing_values.n ? c->missing_values.v[i] : NULL;
+    char y_path[CFG_PATH_MAX * 2];
+    cfg_data_path(c, c->npz_y, y_path, sizeof y_path);
+    o.x_name = c->npz_x;
+    /* .npz: an array's name; .npy: the labels' own file. */
+    size_t n = strlen(path);
+    o.y_name = n > 4 && strcmp(path + n - 4, ".npy") == 0 ? y_path : c->npz_y;
+    o.with_labels = with_labels;
+    return reader_read(path, &o, out, err);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The rows of each set, in file order. */
+typedef struct {
+    int64_t *fit, *val, *test;
+    int64_t n_fit, n_val, n_test;
+} split_t;
+
+static void split_free(split_t *s)
+{
+    free(s->fit);
+    free(s->val);
+    free(s->test);
+    memset(s, 0, sizeof *s);
+}
+
+/* n rows of the training file (the test file has n_test_file, or -1 for
+ * none): shuffled by the seed, then cut as the header says. */
+static int split_rows(const cfg_t *c, int64_t n, int64_t n_test_file, const char *source,
+                      split_t *s, err_t *err)
+{
+    memset(s, 0, sizeof *s);
+    if (n > INT32_MAX)
+        return err_set(err, ERR_INPUT, "%s: %lld rows, at most %d", source, (long long)n,
+                       INT32_MAX);
+    int64_t n_test = n_test_file >= 0 ? 0 : (int64_t)llround(c->test_fraction * (double)n);
+    int64_t n_val = c->validation;
+    if (n_test + n_val >= n) {
+        char at[CFG_PATH_MAX + 64];
+        cfg_where(c, n_test ? "data.test_fraction" : "data.validation", at, sizeof at);
+        return err_set(err, ERR_INPUT, "%s: %s has %lld rows: %lld held out for the test set "
+                       "and %lld for validation leave none to train on", at, source,
+                       (long long)n, (long long)n_test, (long long)n_val);
+    }
+    int *perm = malloc((size_t)(n > 0 ? n : 1) * sizeof *perm);
+    s->fit = malloc((size_t)(n > 0 ? n : 1) * sizeof *s->fit);
+    s->val = malloc((size_t)(n_val > 0 ? n_val : 1) * sizeof *s->val);
+    s->test = malloc((size_t)((n_test_file > 0 ? n_test_file : n_test) + 1) * sizeof *s->test);
+    if (!perm || !s->fit || !s->val || !s->test) {
+        free(perm);
+        split_free(s);
+        return err_set(err, ERR_RUNTIME, "out of memory for the split of %lld rows", (long long)n);
+    }
+    for (int64_t i = 0; i < n; i++)
+        perm[i] = (int)i;
+    rng_t r;
+    rng_seed(&r, rng_mix(c->seed, SPLIT_DOMAIN));
+    rng_shuffle(&r, perm, (int)n);
+    for (int64_t i = 0; i < n; i++) {
+        if (i < n_test)
+            s->test[s->n_test++] = perm[i];
+        else if (i < n_test + n_val)
+            s->val[s->n_val++] = perm[i];
+        else
+            s->fit[s->n_fit++] = perm[i];
+    }
+    free(perm);
+    qsort(s->fit, (size_t)s->n_fit, sizeof *s->fit, cmp_i64);
+    qsort(s->val, (size_t)s->n_val, sizeof *s->val, cmp_i64);
+    qsort(s->test, (size_t)s->n_test, sizeof *s->test, cmp_i64);
+    if (n_test_file >= 0)
+        for (int64_t i = 0; i < n_test_file; i++)
+            s->test[s->n_test++] = i;
+    return 0;
+}
+
+/* The training rows then the validation rows, as one list. */
+static int64_t *fit_then_val(const split_t *s)
+{
+    int64_t *rows = malloc((size_t)(s->n_fit + s->n_val + 1) * sizeof *rows);
+    if (rows) {
+        memcpy(rows, s->fit, (size_t)s->n_fit * sizeof *rows);
+        memcpy(rows + s->n_fit, s->val, (size_t)s->n_val * sizeof *rows);
+    }
+    return rows;
+}
+
+/* The split and the preprocessing of tables already read: tt (its first
+ * n_rows count) and ut (NULL: none), named train_src and test_src in
+ * messages. */
+static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const table *ut,
+                       const char *train_src, const char *test_src, prep_t *prep, int fit,
+                       dataset *train, dataset *test, err_t *err)
+{
+    split_t s = {0};
+    int64_t *rows = NULL;
+    name_ptrs np;
+    prep_opts po;
+    int rc = -1;
+    if (split_rows(c, n_rows, ut ? ut->n_rows : -1, train_src, &s, err) != 0)
+        goto done;
+    full_prep_opts(c, &np, &po);
+    if (fit && prep_fit(prep, tt, s.fit, s.n_fit, &po, train_src, err) != 0)
+        goto done;
+    if (!(rows = fit_then_val(&s))) {
+        err_set(err, ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    if (train && prep_apply(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err) != 0)
+        goto fail;
+    if (test && prep_apply(prep, ut ? ut : tt, s.test, s.n_test, 1, ut ? test_src : train_src,
+                           test, err) != 0)
+        goto fail;
+    rc = 0;
+    goto done;
+fail:
+    if (train)
+        dataset_free(train);
+    if (fit)
+        prep_free(prep);
+done:
+    free(rows);
+    split_free(&s);
+    return rc;
+}
+
+int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *test, err_t *err)
+{
+    char train_path[CFG_PATH_MAX * 2], test_path[CFG_PATH_MAX * 2] = "";
+    table tt = {0}, ut = {0};
+    int rc = -1;
+    if (train)
+        memset(train, 0, sizeof *train);
+    if (test)
+        memset(test, 0, sizeof *test);
+    cfg_data_path(c, c->train_table, train_path, sizeof train_path);
+    if (c->test_table[0])
+        cfg_data_path(c, c->test_table, test_path, sizeof test_path);
+    if (tables_read(c, train_path, 1, &tt, err) != 0 ||
+        (c->test_table[0] && tables_read(c, test_path, 1, &ut, err) != 0))
+        goto done;
+    if (c->train_limit > 0 && tt.n_rows > c->train_limit)
+        tt.n_rows = c->train_limit; /* the columns keep their length; only the first rows count */
+    rc = split_apply(c, &tt, tt.n_rows, c->test_table[0] ? &ut : NULL, train_path, test_path,
+                     prep, fit, train, test, err);
+done:
+    table_free(&tt);
+    table_free(&ut);
+    return rc;
+}
+
+int tables_load_table(const cfg_t *c, const table *train_t, const table *test_t, prep_t *prep,
+                      int fit, dataset *train, dataset *test, err_t *err)
+{
+    if (train)
+        memset(train, 0, sizeof *train);
+    if (test)
+        memset(test, 0, sizeof *test);
+    int64_t n = train_t->n_rows;
+    if (c->train_limit > 0 && n > c->train_limit)
+        n = c->train_limit;
+    return split_apply(c, train_t, n, test_t, "the training table", "the test table", prep, fit,
+                       train, test, err);
+}

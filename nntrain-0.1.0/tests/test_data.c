@@ -1,0 +1,835 @@
+/* Tests for the data readers (src/data/): every reader through the same
+ * tests, like the kernel tests over every kernel path.
+ *
+ *   1. one small table, written by this test in every format a reader takes
+ *      (.csv, .tsv, .csv.gz, CRLF + BOM, quoted, a .npy pair with both byte
+ *      orders, .npz stored and deflated), must read back to the same table;
+ *   2. CSV semantics: quotes, text columns, missing tokens, delimiters,
+ *      correctly rounded numbers, a comma-decimal locale, chunk seams;
+ *   3. hostile inputs, one table per reader: each must fail with ERR_INPUT
+ *      and "FILE:LINE:COL: " plus the expected words (npy: "FILE: ").
+ * Every file is made here, in a fresh temporary directory. */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "csv.h"
+#include "npy.h"
+#include "table.h"
+#include "testutil.h"
+
+static char pathbuf[4][512];
+
+static const char *tpath(int slot, const char *name)
+{
+    snprintf(pathbuf[slot], sizeof pathbuf[slot], "%s/%s", tmpdir, name);
+    return pathbuf[slot];
+}
+
+static void write_bytes(const char *path, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_gz_bytes(const char *path, const void *buf, size_t n)
+{
+    gzFile f = gzopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gzwrite(f, buf, (unsigned)n), (int)n);
+    ck_assert_int_eq(gzclose(f), Z_OK);
+}
+
+/* ---- the reference table ----------------------------------------------------
+ * 6 rows: x0, x1, x2 (doubles, some awkward) and y (small integers). */
+#define REF_ROWS 6
+#define REF_X 3
+static const double ref_x[REF_ROWS][REF_X] = {
+    {0.1, -2.5e-8, 1e300},
+    {123456789012345678.0, 5e-324, -0.0},
+    {1.0 / 3.0, 2.2250738585072014e-308, 1.7976931348623157e308},
+    {-7.0, 0.5, 9007199254740993.0},
+    {3.14159, -1e-300, 42.0},
+    {6.02214076e23, 1e-5, -123.456},
+};
+static const int64_t ref_y[REF_ROWS] = {0, 1, 2, 1, 0, 2};
+
+/* The reference as CSV text: header x0,x1,x2,y; %.17g round-trips. */
+static size_t ref_csv(char *buf, size_t cap, char delim, int crlf, int bom, int quote)
+{
+    size_t n = 0;
+    const char *eol = crlf ? "\r\n" : "\n";
+    if (bom)
+        n += (size_t)snprintf(buf + n, cap - n, "\xEF\xBB\xBF");
+    n += (size_t)snprintf(buf + n, cap - n, "x0%cx1%c\"x2\"%cy%s", delim, delim, delim, eol);
+    for (int r = 0; r < REF_ROWS; r++) {
+        for (int c = 0; c < REF_X; c++)
+            n += (size_t)snprintf(buf + n, cap - n, quote ? "\"%.17g\"%c" : "%.17g%c", ref_x[r][c], delim);
+        n += (size_t)snprintf(buf + n, cap - n, "%lld%s", (long long)ref_y[r], eol);
+    }
+    return n;
+}
+
+static void check_ref_table(const table *t, const char *what)
+{
+    ck_assert_msg(t->n_rows == REF_ROWS && t->n_cols == REF_X + 1, "%s: %lld x %d", what,
+                  (long long)t->n_rows, t->n_cols);
+    static const char *names[] = {"x0", "x1", "x2", "y"};
+    for (int c = 0; c <= REF_X; c++) {
+        ck_assert_msg(strcmp(t->cols[c].name, names[c]) == 0, "%s: column %d named %s", what, c,
+                      t->cols[c].name);
+        ck_assert_msg(t->cols[c].kind == TABLE_NUMERIC, "%s: column %d not numeric", what, c);
+        ck_assert_msg(t->cols[c].n_missing == 0 && !t->cols[c].missing, "%s: missing cells", what);
+        for (int r = 0; r < REF_ROWS; r++) {
+            double want = c < REF_X ? ref_x[r][c] : (double)ref_y[r];
+            double got = t->cols[c].num[r];
+            ck_assert_msg(memcmp(&want, &got, sizeof got) == 0, "%s: [%d][%d] = %.17g, want %.17g",
+                          what, r, c, got, want);
+        }
+    }
+}
+
+static void read_csv_ok(const char *path, const csv_opts *o, table *t)
+{
+    err_t err;
+    err_clear(&err);
+    ck_assert_msg(csv_read(path, o, t, &err) == 0, "%s", err.msg);
+}
+
+/* ---- npy / npz writers (the test's own, from the format spec) -------------- */
+
+/* A .npy v1.0 image of count values of dtype descr (e.g. "<f8", ">i4") and
+ * shape; the header padded to a multiple of 64. Returns malloc'd bytes. */
+static unsigned char *npy_image(const char *descr, int ndim, const long long *shape,
+                                const double *vals, long long count, size_t *len, int version)
+{
+    char dict[256];
+    int dn = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+    for (int i = 0; i < ndim; i++)
+        dn += snprintf(dict + dn, sizeof dict - (size_t)dn, ndim == 1 ? "%lld," : i ? ", %lld" : "%lld", shape[i]);
+    dn += snprintf(dict + dn, sizeof dict - (size_t)dn, "), }");
+    size_t pre = version == 1 ? 10 : 12;
+    size_t hl = (size_t)dn + 1;
+    while ((pre + hl) % 64)
+        hl++;
+    char kind = descr[1];
+    int size = atoi(descr + 2);
+    int big = descr[0] == '>';
+    size_t total = pre + hl + (size_t)count * (size_t)size;
+    unsigned char *b = calloc(total, 1);
+    memcpy(b, "\x93NUMPY", 6);
+    b[6] = (unsigned char)version;
+    b[7] = 0;
+    if (version == 1) {
+        b[8] = (unsigned char)hl;
+        b[9] = (unsigned char)(hl >> 8);
+    } else {
+        for (int i = 0; i < 4; i++)
+            b[8 + i] = (unsigned char)(hl >> (8 * i));
+    }
+    memset(b + pre, ' ', hl);
+    memcpy(b + pre, dict, (size_t)dn);
+    b[pre + hl - 1] = '\n';
+    unsigned char *d = b + pre + hl;
+    for (long long i = 0; i < count; i++) {
+        unsigned char raw[8];
+        if (kind == 'f' && size == 8) {
+            double v = vals[i];
+            memcpy(raw, &v, 8);
+        } else if (kind == 'f' && size == 4) {
+            float v = (float)vals[i];
+            memcpy(raw, &v, 4);
+        } else {
+            int64_t v = (int64_t)vals[i];
+            memcpy(raw, &v, 8); /* little-endian host: low bytes first */
+        }
+        for (int j = 0; j < size; j++)
+            d[(size_t)i * (size_t)size + (size_t)j] = raw[big ? size - 1 - j : j];
+    }
+    *len = total;
+    return b;
+}
+
+static void put16(unsigned char *p, unsigned v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A zip of n members (names[i], data[i], lens[i]), stored or deflated. */
+static void write_zip(const char *path, int n, const char *const *names, unsigned char *const *data,
+                      const size_t *lens, int deflated)
+{
+    size_t cap = 1 << 16;
+    for (int i = 0; i < n; i++)
+        cap += lens[i] * 2 + 256;
+    unsigned char *z = calloc(cap, 1), *cd = calloc(1 << 16, 1);
+    size_t zn = 0, cdn = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t crc = (uint32_t)crc32(0, data[i], (uInt)lens[i]);
+        unsigned char *comp = data[i];
+        size_t clen = lens[i];
+        unsigned char *tmp = NULL;
+        if (deflated) {
+            tmp = malloc(lens[i] * 2 + 64);
+            z_stream s;
+            memset(&s, 0, sizeof s);
+            ck_assert_int_eq(deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+            s.next_in = data[i];
+            s.avail_in = (uInt)lens[i];
+            s.next_out = tmp;
+            s.avail_out = (uInt)(lens[i] * 2 + 64);
+            ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
+            clen = s.total_out;
+            deflateEnd(&s);
+            comp = tmp;
+        }
+        size_t nl = strlen(names[i]);
+        size_t off = zn;
+        unsigned char *h = z + zn;
+        put32(h, 0x04034b50);
+        put16(h + 4, 20);
+        put16(h + 8, deflated ? 8 : 0);
+        put32(h + 14, crc);
+        put32(h + 18, (uint32_t)clen);
+        put32(h + 22, (uint32_t)lens[i]);
+        put16(h + 26, (unsigned)nl);
+        memcpy(h + 30, names[i], nl);
+        zn += 30 + nl;
+        memcpy(z + zn, comp, clen);
+        zn += clen;
+        unsigned char *c = cd + cdn;
+        put32(c, 0x02014b50);
+        put16(c + 4, 20);
+        put16(c + 6, 20);
+        put16(c + 10, deflated ? 8 : 0);
+        put32(c + 16, crc);
+        put32(c + 20, (uint32_t)clen);
+        put32(c + 24, (uint32_t)lens[i]);
+        put16(c + 28, (unsigned)nl);
+        put32(c + 42, (uint32_t)off);
+        memcpy(c + 46, names[i], nl);
+        cdn += 46 + nl;
+        free(tmp);
+    }
+    size_t cdoff = zn;
+    memcpy(z + zn, cd, cdn);
+    zn += cdn;
+    unsigned char *e = z + zn;
+    put32(e, 0x06054b50);
+    put16(e + 8, (unsigned)n);
+    put16(e + 10, (unsigned)n);
+    put32(e + 12, (uint32_t)cdn);
+    put32(e + 16, (uint32_t)cdoff);
+    zn += 22;
+    write_bytes(path, z, zn);
+    free(z);
+    free(cd);
+}
+
+/* X (REF_ROWS x REF_X) and y (REF_ROWS) as doubles. */
+static void ref_arrays(double *x, double *y)
+{
+    for (int r = 0; r < REF_ROWS; r++) {
+        for (int c = 0; c < REF_X; c++)
+            x[r * REF_X + c] = ref_x[r][c];
+        y[r] = (double)ref_y[r];
+    }
+}
+
+/* ---- 1. every reader, the same table ---------------------------------------- */
+
+START_TEST(test_same_table_every_reader)
+{
+    char buf[4096];
+    table t;
+    /* CSV: comma, tab (.tsv), semicolon, pipe; LF and CRLF; BOM; quoted;
+     * gzipped; the delimiter detected and given. */
+    struct {
+        const char *name;
+        char delim;
+        int crlf, bom, quote, gz, given;
+    } v[] = {
+        {"plain.csv", ',', 0, 0, 0, 0, 0},  {"tabs.tsv", '\t', 0, 0, 0, 0, 0},
+        {"semi.csv", ';', 1, 0, 0, 0, 0},   {"pipe.csv", '|', 0, 1, 1, 0, 1},
+        {"crlf.csv", ',', 1, 1, 1, 0, 0},   {"gz.csv.gz", ',', 0, 0, 0, 1, 0},
+        {"tabgz.tsv.gz", '\t', 1, 1, 0, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        size_t n = ref_csv(buf, sizeof buf, v[i].delim, v[i].crlf, v[i].bom, v[i].quote);
+        const char *p = tpath(0, v[i].name);
+        if (v[i].gz)
+            write_gz_bytes(p, buf, n);
+        else
+            write_bytes(p, buf, n);
+        for (int threads = 1; threads <= 3; threads++)
+            for (long chunk = 1; chunk <= 1 << 20; chunk *= 32) {
+                csv_opts o;
+                csv_opts_default(&o);
+                o.threads = threads;
+                o.chunk_bytes = chunk;
+                if (v[i].given)
+                    o.delim = v[i].delim;
+                read_csv_ok(p, &o, &t);
+                check_ref_table(&t, v[i].name);
+                table_free(&t);
+            }
+    }
+
+    /* NumPy: X and y as .npy files, in several dtypes and both byte orders. */
+    double x[REF_ROWS * REF_X], y[REF_ROWS];
+    ref_arrays(x, y);
+    long long xs[2] = {REF_ROWS, REF_X}, ys[1] = {REF_ROWS};
+    struct {
+        const char *xd, *yd;
+        int version;
+    } d[] = {{"<f8", "<i8", 1}, {">f8", ">i8", 2}, {"<f8", "|u1", 3}, {">f8", "<i2", 1}};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        size_t xl, yl;
+        unsigned char *xb = npy_image(d[i].xd, 2, xs, x, REF_ROWS * REF_X, &xl, d[i].version);
+        unsigned char *yb = npy_image(d[i].yd, 1, ys, y, REF_ROWS, &yl, d[i].version);
+        write_bytes(tpath(0, "X.npy"), xb, xl);
+        write_bytes(tpath(1, "y.npy"), yb, yl);
+        npy_array X, Y;
+        err_t err;
+        err_clear(&err);
+        ck_assert_msg(npy_read(tpath(0, "X.npy"), &X, &err) == 0, "%s", err.msg);
+        ck_assert_msg(npy_read(tpath(1, "y.npy"), &Y, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(X.ndim, 2);
+        ck_assert_int_eq(Y.ndim, 1);
+        ck_assert_msg(npy_to_table(&X, &Y, &t, &err) == 0, "%s", err.msg);
+        check_ref_table(&t, d[i].xd);
+        table_free(&t);
+        npy_array_free(&X);
+        npy_array_free(&Y);
+
+        /* the same two arrays in an .npz, stored and deflated */
+        const char *names[3] = {"y.npy", "notes.npy", "X.npy"};
+        unsigned char *datas[3] = {yb, yb, xb};
+        size_t lens[3] = {yl, yl, xl};
+        for (int deflated = 0; deflated <= 1; deflated++) {
+            write_zip(tpath(2, "d.npz"), 3, names, datas, lens, deflated);
+            ck_assert_msg(npz_read_xy(tpath(2, "d.npz"), NULL, NULL, &t, &err) == 0, "%s", err.msg);
+            check_ref_table(&t, deflated ? "npz deflated" : "npz stored");
+            table_free(&t);
+        }
+        free(xb);
+        free(yb);
+    }
+}
+END_TEST
+
+/* ---- 2. CSV semantics ---------------------------------------------------------- */
+
+START_TEST(test_csv_quotes_text_missing)
+{
+    const char *text =
+        "id,name,score,note\n"
+        "1,\"Smith, J\",2.5,\"said \"\"hi\"\"\"\n"
+        "2,Ünïcødé,NA,\"two\r\nlines\"\n"
+        "\n"
+        "3,\"\",?, x \n"
+        "4,Smith,  7  ,NaN\r\n"
+        "5,\"Smith, J\",,\"\"";
+    const char *p = tpath(0, "q.csv");
+    write_bytes(p, text, strlen(text));
+    for (long chunk = 1; chunk <= 4096; chunk *= 4)
+        for (int threads = 1; threads <= 2; threads++) {
+            csv_opts o;
+            csv_opts_default(&o);
+            o.chunk_bytes = chunk;
+            o.threads = threads;
+            table t;
+            read_csv_ok(p, &o, &t);
+            ck_assert_int_eq(t.n_rows, 5);
+            ck_assert_int_eq(t.n_cols, 4);
+            ck_assert_int_eq(t.cols[0].kind, TABLE_NUMERIC);
+            ck_assert_int_eq(t.cols[1].kind, TABLE_TEXT);
+            ck_assert_int_eq(t.cols[2].kind, TABLE_NUMERIC);
+            ck_assert_int_eq(t.cols[3].kind, TABLE_TEXT);
+            /* name: "Smith, J", Ünïcødé, missing, Smith, "Smith, J" */
+            ck_assert_int_eq(t.cols[1].n_cats, 3);
+            ck_assert_str_eq(t.cols[1].cats[0], "Smith, J");
+            ck_assert_str_eq(t.cols[1].cats[1], "Ünïcødé");
+            ck_assert_str_eq(t.cols[1].cats[2], "Smith");
+            ck_assert_int_eq(t.cols[1].code[0], 0);
+            ck_assert_int_eq(t.cols[1].code[2], -1);
+            ck_assert_int_eq(t.cols[1].code[4], 0);
+            ck_assert_int_eq(t.cols[1].n_missing, 1);
+            ck_assert(table_is_missing(&t, 1, 2));
+            /* score: 2.5, NA, ?, "  7  ", "" */
+            ck_assert(t.cols[2].num[0] == 2.5 && t.cols[2].num[3] == 7.0);
+            ck_assert_int_eq(t.cols[2].n_missing, 3);
+            ck_assert(isnan(t.cols[2].num[1]) && table_is_missing(&t, 2, 1) && !table_is_missing(&t, 2, 3));
+            /* note: quotes unescaped, CRLF inside quotes kept, spaces kept */
+            ck_assert_str_eq(table_text(&t, 3, 0), "said \"hi\"");
+            ck_assert_str_eq(table_text(&t, 3, 1), "two\r\nlines");
+            ck_assert_str_eq(table_text(&t, 3, 2), " x ");
+            ck_assert_ptr_null(table_text(&t, 3, 3));
+            ck_assert_ptr_null(table_text(&t, 3, 4));
+            ck_assert_int_eq(table_find(&t, "note"), 3);
+            ck_assert_int_eq(table_find(&t, "nope"), -1);
+            table_free(&t);
+        }
+
+    /* headerless, own missing tokens: "-999" is missing, NA is text */
+    const char *t2 = "1;-999\n2;NA\n";
+    write_bytes(p, t2, strlen(t2));
+    csv_opts o;
+    csv_opts_default(&o);
+    o.header = 0;
+    o.missing[0] = "-999";
+    o.missing[1] = NULL;
+    table t;
+    read_csv_ok(p, &o, &t);
+    ck_assert_int_eq(t.n_rows, 2);
+    ck_assert_str_eq(t.cols[0].name, "0");
+    ck_assert_str_eq(t.cols[1].name, "1");
+    ck_assert_int_eq(t.cols[1].kind, TABLE_TEXT);
+    ck_assert_int_eq(t.cols[1].n_cats, 1);
+    ck_assert_str_eq(t.cols[1].cats[0], "NA");
+    ck_assert(table_is_missing(&t, 1, 0));
+    table_free(&t);
+
+    /* a column that turns text only in a later chunk: pass 2 */
+    char big[20000];
+    size_t n = (size_t)snprintf(big, sizeof big, "a,b\n");
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "%d,%d\n", i, i % 7);
+    n += (size_t)snprintf(big + n, sizeof big - n, "x,7\n");
+    write_bytes(p, big, n);
+    csv_opts_default(&o);
+    o.chunk_bytes = 64;
+    read_csv_ok(p, &o, &t);
+    ck_assert_int_eq(t.n_rows, 1001);
+    ck_assert_int_eq(t.cols[0].kind, TABLE_TEXT);
+    ck_assert_int_eq(t.cols[0].n_cats, 1001);
+    ck_assert_str_eq(table_text(&t, 0, 999), "999");
+    ck_assert_str_eq(table_text(&t, 0, 1000), "x");
+    ck_assert_int_eq(t.cols[1].kind, TABLE_NUMERIC);
+    ck_assert(t.cols[1].num[1000] == 7.0);
+    table_free(&t);
+}
+END_TEST
+
+/* Numbers: the parser agrees bit for bit with glibc's strtod in the C
+ * locale (correctly rounded) on awkward and random inputs. */
+START_TEST(test_csv_numbers_correctly_rounded)
+{
+    static const char *s[] = {
+        "0", "-0", "+1", "1.", ".5", "0.1", "0.30000000000000004", "1e23", "8.98846567431158e307",
+        "2.2250738585072011e-308", "2.2250738585072012e-308", "4.9e-324", "2.4703282292062328e-324",
+        "1e-400", "9007199254740993", "9007199254740992.5", "123456789012345678901234567890",
+        "0.000000000000000000000000000001234", "1.7976931348623157e308", "3.141592653589793238462643",
+        "1E5", "1e+5", "-1.5E-5", "00001.2500000000000000000000000000000001", "7.038531e-26",
+        "1.00000000000000011102230246251565404236316680908203125", "5e-324", "1e22", "1e-22",
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        double v = -1, want = strtod(s[i], NULL);
+        ck_assert_msg(csv_parse_double(s[i], strlen(s[i]), &v) == 1, "%s not parsed", s[i]);
+        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.17g, want %.17g", s[i], v, want);
+    }
+    uint64_t st = 12345;
+    char b[64];
+    for (int i = 0; i < 200000; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        int digits = 1 + (int)(st >> 60);
+        int e = (int)((st >> 40) % 80) - 40;
+        uint64_t m = st >> 5 & ((1ULL << 58) - 1);
+        int len = snprintf(b, sizeof b, "%llu", (unsigned long long)m);
+        if (len > digits)
+            len = digits;
+        b[len] = '\0';
+        if (i % 3 == 0 && len > 1) { /* a decimal point inside */
+            memmove(b + 2, b + 1, (size_t)len);
+            b[1] = '.';
+            len++;
+        }
+        len += snprintf(b + len, sizeof b - (size_t)len, "e%d", e);
+        double v, want = strtod(b, NULL);
+        ck_assert_int_eq(csv_parse_double(b, (size_t)len, &v), 1);
+        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.17g, want %.17g", b, v, want);
+    }
+    static const char *bad[] = {"", "-", ".", "e5", "1e", "1e+", "1.2.3", "1,5", "0x10", " 1", "1 ", "--1", "1e5x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        double v;
+        ck_assert_msg(csv_parse_double(bad[i], strlen(bad[i]), &v) == 0, "'%s' parsed", bad[i]);
+    }
+    static const char *inf[] = {"inf", "-Inf", "INFINITY", "nan", "+NaN", "1e309", "-2e400"};
+    for (size_t i = 0; i < sizeof inf / sizeof inf[0]; i++) {
+        double v;
+        ck_assert_msg(csv_parse_double(inf[i], strlen(inf[i]), &v) == -1, "'%s'", inf[i]);
+    }
+}
+END_TEST
+
+/* Under a locale whose decimal separator is a comma, numbers read the same.
+ * The locale is compiled here with localedef (Debian's `locales` package:
+ * /usr/share/i18n/locales/de_DE) into the test's directory and found
+ * through LOCPATH, so nothing system-wide is needed; only when localedef
+ * or the de_DE source is absent does the test say so and skip. */
+START_TEST(test_csv_comma_locale)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 '%s/de_DE.UTF-8' >/dev/null 2>&1", tmpdir);
+    int rc = system(cmd);
+    if (rc != 0 || !(WIFEXITED(rc) && WEXITSTATUS(rc) == 0)) {
+        fprintf(stderr, "test_csv_comma_locale: SKIPPED: localedef -i de_DE -f UTF-8 failed "
+                        "(install Debian's 'locales' package, which has localedef and the de_DE source)\n");
+        return;
+    }
+    setenv("LOCPATH", tmpdir, 1);
+    const char *loc = setlocale(LC_ALL, "de_DE.UTF-8");
+    ck_assert_msg(loc != NULL, "setlocale(de_DE.UTF-8) failed with LOCPATH=%s", tmpdir);
+    ck_assert_str_eq(localeconv()->decimal_point, ",");
+    ck_assert(strtod("1.5", NULL) == 1.0); /* the locale really is in force */
+
+    const char *text = "a,b\n1.5,2.2250738585072011e-308\n-0.125,123456789012345678901234567890\n";
+    const char *p = tpath(0, "loc.csv");
+    write_bytes(p, text, strlen(text));
+    table t;
+    for (int threads = 1; threads <= 2; threads++) {
+        csv_opts o;
+        csv_opts_default(&o);
+        o.threads = threads;
+        read_csv_ok(p, &o, &t);
+        ck_assert(t.cols[0].num[0] == 1.5 && t.cols[0].num[1] == -0.125);
+        ck_assert(t.cols[1].num[0] == 2.2250738585072011e-308);
+        ck_assert(t.cols[1].num[1] == 1.2345678901234568e29);
+        table_free(&t);
+    }
+    setlocale(LC_ALL, "C");
+    unsetenv("LOCPATH");
+}
+END_TEST
+
+/* ---- 3. hostile inputs ---------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    const char *bytes;
+    size_t len;    /* 0: strlen(bytes) */
+    int header;    /* -1: default */
+    long max_record;
+    int max_cols;
+    long long line, col;
+    const char *words;
+} csv_bad;
+
+#define B(s) s, sizeof(s) - 1
+
+static void expect_csv_fail(const char *path, const csv_opts *o, long long line, long long col,
+                            const char *words, const char *what)
+{
+    table t;
+    err_t err;
+    err_clear(&err);
+    time_t t0 = time(NULL);
+    int rc = csv_read(path, o, &t, &err);
+    ck_assert_msg(rc == -1, "%s: read succeeded", what);
+    ck_assert_msg(time(NULL) - t0 < 10, "%s: took %ld s", what, (long)(time(NULL) - t0));
+    ck_assert_msg(err.code == ERR_INPUT, "%s: code %d: %s", what, err.code, err.msg);
+    ck_assert_ptr_null(t.cols);
+    char pre[700];
+    snprintf(pre, sizeof pre, "%s:%lld:%lld: ", path, line, col);
+    ck_assert_msg(strncmp(err.msg, pre, strlen(pre)) == 0, "%s: want prefix '%s' in: %s", what, pre,
+                  err.msg);
+    ck_assert_msg(strstr(err.msg, words), "%s: want '%s' in: %s", what, words, err.msg);
+}
+
+START_TEST(test_csv_hostile)
+{
+    static const csv_bad cases[] = {
+        {"ragged short", B("a,b,c\n1,2,3\n4,5\n"), -1, 0, 0, 3, 4, "ragged record: 2 fields, expected 3"},
+        {"ragged long", B("a,b\n1,2\n3,4,5\n"), -1, 0, 0, 3, 5, "ragged record: more than the 2 fields"},
+        {"unterminated quote", B("a,b\n1,\"2\n3,4\n"), -1, 0, 0, 2, 3, "unterminated quoted field"},
+        {"after closing quote", B("a,b\n\"1\"x,2\n"), -1, 0, 0, 2, 4, "unexpected character after a closing quote"},
+        {"duplicate names", B("a,b,a\n1,2,3\n"), -1, 0, 0, 1, 5, "duplicate column name \"a\" (also column 1)"},
+        {"empty file", B(""), -1, 0, 0, 1, 1, "empty file"},
+        {"blank lines only", B("\n\r\n\n"), -1, 0, 0, 4, 1, "empty file"},
+        {"header no rows", B("a,b\n"), -1, 0, 0, 1, 1, "a header and no data records"},
+        {"header no rows, no newline", B("a,b"), -1, 0, 0, 1, 1, "a header and no data records"},
+        {"NUL in field", B("a,b\n1,2\n3,x\0y\n"), -1, 0, 0, 3, 4, "NUL byte"},
+        {"NUL in quotes", B("a,b\n1,\"2\0\"\n"), -1, 0, 0, 2, 5, "NUL byte"},
+        {"NUL in header", B("a\0,b\n1,2\n"), -1, 0, 0, 1, 2, "NUL byte"},
+        {"UTF-16", B("\xff\xfe" "a\0,\0b\0\n\0"), -1, 0, 0, 1, 4, "NUL byte"},
+        {"bad UTF-8 text", B("a,b\n1,ok\n2,caf\xe9\n"), -1, 0, 0, 3, 6, "invalid UTF-8 in a text cell of column 2 (\"b\")"},
+        {"overlong UTF-8", B("a\n\xc0\xaf\n"), -1, 0, 0, 2, 1, "invalid UTF-8"},
+        {"surrogate UTF-8", B("a\nx\xed\xa0\x80\n"), -1, 0, 0, 2, 2, "invalid UTF-8"},
+        {"bad UTF-8 name", B("a,\xff\n1,2\n"), -1, 0, 0, 1, 3, "invalid UTF-8 in a column name"},
+        {"inf", B("a,b\n1,2\n3,inf\n"), -1, 0, 0, 3, 3, "column 2 (\"b\"): \"inf\" is not a finite number"},
+        {"-Infinity", B("a;b\n-Infinity;2\n"), -1, 0, 0, 2, 1, "\"-Infinity\" is not a finite number"},
+        {"nan lowercase", B("a\n1\nnan\n"), -1, 0, 0, 3, 1, "\"nan\" is not a finite number"},
+        {"overflow", B("a,b\n1, 1e400\n"), -1, 0, 0, 2, 4, "\"1e400\" is not a finite number"},
+        {"long record", B("a,b\n1,2\n3,456789012345\n"), -1, 10, 0, 3, 1, "record longer than 10 bytes"},
+        {"unterminated, long", B("a,b\n1,\"2345678901234567890\n"), -1, 10, 0, 2, 3, "unterminated quoted field"},
+        {"too many columns", B("a,b,c,d\n1,2,3,4\n"), -1, 0, 3, 1, 7, "more than 3 columns"},
+        {"too many, headerless", B("1,2,3,4\n"), 0, 0, 3, 1, 7, "more than 3 columns"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const csv_bad *c = &cases[i];
+        const char *p = tpath(0, "bad.csv");
+        write_bytes(p, c->bytes, c->len ? c->len : strlen(c->bytes));
+        for (int threads = 1; threads <= 2; threads++)
+            for (long chunk = 1; chunk <= 1 << 20; chunk *= 1024) {
+                csv_opts o;
+                csv_opts_default(&o);
+                o.threads = threads;
+                o.chunk_bytes = chunk;
+                if (c->header >= 0)
+                    o.header = c->header;
+                if (c->max_record)
+                    o.max_record = c->max_record;
+                if (c->max_cols)
+                    o.max_cols = c->max_cols;
+                expect_csv_fail(p, &o, c->line, c->col, c->words, c->name);
+            }
+        /* and gzipped: the same message */
+        const char *g = tpath(1, "bad.csv.gz");
+        write_gz_bytes(g, c->bytes, c->len ? c->len : strlen(c->bytes));
+        csv_opts o;
+        csv_opts_default(&o);
+        if (c->header >= 0)
+            o.header = c->header;
+        if (c->max_record)
+            o.max_record = c->max_record;
+        if (c->max_cols)
+            o.max_cols = c->max_cols;
+        expect_csv_fail(g, &o, c->line, c->col, c->words, c->name);
+    }
+    /* a file that is not there, and a corrupt gzip stream */
+    table t;
+    err_t err;
+    ck_assert_int_eq(csv_read(tpath(0, "nope.csv"), NULL, &t, &err), -1);
+    ck_assert_msg(strstr(err.msg, "cannot open"), "%s", err.msg);
+    unsigned char junk[64] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff};
+    write_bytes(tpath(0, "junk.csv.gz"), junk, sizeof junk);
+    ck_assert_int_eq(csv_read(tpath(0, "junk.csv.gz"), NULL, &t, &err), -1);
+    ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "gzip"), "%s", err.msg);
+}
+END_TEST
+
+/* A 1 GB line (gzipped: about 1 MB on disk) fails at the record limit
+ * after reading about that much, and a million columns at the column
+ * limit: both within seconds, in bounded memory. */
+START_TEST(test_csv_huge_line_and_columns)
+{
+    const char *p = tpath(0, "line.csv.gz");
+    gzFile f = gzopen(p, "wb1");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gzputs(f, "a,b\n1,"), 6);
+    static char block[1 << 20];
+    memset(block, '7', sizeof block);
+    for (int i = 0; i < 1024; i++)
+        ck_assert_int_eq(gzwrite(f, block, sizeof block), (int)sizeof block);
+    ck_assert_int_eq(gzclose(f), Z_OK);
+    csv_opts o;
+    csv_opts_default(&o);
+    expect_csv_fail(p, &o, 2, 1, "record longer than 16777216 bytes", "1 GB line");
+
+    /* the same through a quote that never closes: the limit names it */
+    f = gzopen(p, "wb1");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gzputs(f, "a,b\n1,\"x\n"), 9);
+    for (int i = 0; i < 64; i++)
+        ck_assert_int_eq(gzwrite(f, block, sizeof block), (int)sizeof block);
+    ck_assert_int_eq(gzclose(f), Z_OK);
+    expect_csv_fail(p, &o, 2, 1, "the quote opened at line 2, column 3 is still open", "open quote");
+
+    const char *q = tpath(1, "cols.csv");
+    FILE *g = fopen(q, "wb");
+    ck_assert_ptr_nonnull(g);
+    for (int i = 0; i < 1000000; i++)
+        fprintf(g, i ? ",c%d" : "c%d", i);
+    fputs("\n", g);
+    ck_assert_int_eq(fclose(g), 0);
+    expect_csv_fail(q, &o, 1, 688891, "more than 100000 columns", "a million columns");
+}
+END_TEST
+
+/* .npy and .npz: each hostile file, made by changing a good one. */
+static void expect_npy_fail(const char *path, const char *prefix, const char *words, const char *what)
+{
+    npy_array a;
+    table t;
+    err_t err;
+    err_clear(&err);
+    int rc = strstr(path, ".npz") ? npz_read_xy(path, NULL, NULL, &t, &err) : npy_read(path, &a, &err);
+    ck_assert_msg(rc == -1, "%s: read succeeded", what);
+    ck_assert_msg(err.code == ERR_INPUT, "%s: code %d: %s", what, err.code, err.msg);
+    ck_assert_msg(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: want prefix '%s' in: %s", what,
+                  prefix, err.msg);
+    ck_assert_msg(strstr(err.msg, words), "%s: want '%s' in: %s", what, words, err.msg);
+}
+
+/* Replaces the first occurrence of from with to (same length) in b. */
+static void patch(unsigned char *b, size_t n, const char *from, const char *to)
+{
+    size_t k = strlen(from);
+    ck_assert_uint_eq(k, strlen(to));
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(b + i, from, k) == 0) {
+            memcpy(b + i, to, k);
+            return;
+        }
+    ck_abort_msg("patch: '%s' not found", from);
+}
+
+START_TEST(test_npy_hostile)
+{
+    double x[REF_ROWS * REF_X], y[REF_ROWS];
+    ref_arrays(x, y);
+    long long xs[2] = {REF_ROWS, REF_X};
+    size_t n;
+    unsigned char *good = npy_image("<f8", 2, xs, x, REF_ROWS * REF_X, &n, 1);
+    unsigned char *b = malloc(n + 64);
+    const char *p = tpath(0, "bad.npy");
+    char pre[600];
+    snprintf(pre, sizeof pre, "%s: ", p);
+    struct {
+        const char *name, *from, *to;
+        long cut; /* bytes to drop at the end (< 0: add -cut bytes) */
+        const char *words;
+    } cases[] = {
+        {"bad magic", "NUMPY", "NUMPZ", 0, "not a .npy file (bad magic"},
+        {"Fortran order", "'fortran_order': False", "'fortran_order': True ", 0, "Fortran-order array refused"},
+        {"object dtype", "'<f8'", "'|O' ", 0, "object array: refused"},
+        {"structured dtype", "'descr': '<f8'", "'descr': [('a'", 0, "structured dtype"},
+        {"complex dtype", "'<f8'", "'<c8'", 0, "dtype '<c8' is unsupported"},
+        {"no byte order", "'<f8'", "'|f8'", 0, "only for 1-byte types"},
+        {"wrong key", "'shape'", "'shapf'", 0, "unexpected key 'shapf'"},
+        {"0-d", "(6, 3)", "()    ", 0, "0-d (scalar) array"},
+        {"shape too small", "(6, 3)", "(5, 3)", 0, "trailing bytes: header says shape (5, 3) of 8-byte items = 120 data bytes, file has 144 (24 extra)"},
+        {"shape too big", "(6, 3)", "(7, 3)", 0, "truncated: header says shape (7, 3) of 8-byte items = 168 data bytes, file has 144"},
+        {"absurd shape", "(6, 3)", "(9999999999999, 9999999999999)", 0, "overflows"},
+        {"truncated data", NULL, NULL, 5, "truncated: header says shape (6, 3) of 8-byte items = 144 data bytes, file has 139"},
+        {"trailing data", NULL, NULL, -3, "trailing bytes"},
+        {"truncated header", NULL, NULL, (long)n - 20, "truncated: the header says it is"},
+        {"truncated prefix", NULL, NULL, (long)n - 5, "truncated: 5 bytes"},
+        {"empty", NULL, NULL, (long)n, "truncated: 0 bytes"},
+        {"not a dict", "{'descr'", "['descr'", 0, "not a Python dict"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t m = n;
+        if (cases[i].from && strlen(cases[i].from) != strlen(cases[i].to)) {
+            /* a longer value: rebuild the header in place of the padding */
+            memcpy(b, good, n);
+            char *h = (char *)b + 10;
+            char *at = strstr(h, cases[i].from);
+            ck_assert_ptr_nonnull(at);
+            size_t fl = strlen(cases[i].from), tl = strlen(cases[i].to);
+            memmove(at + tl, at + fl, (size_t)((char *)b + 10 + 118 - (at + fl)) - (tl - fl));
+            memcpy(at, cases[i].to, tl);
+        } else {
+            memcpy(b, good, n);
+            if (cases[i].from)
+                patch(b, n, cases[i].from, cases[i].to);
+        }
+        if (cases[i].cut > 0)
+            m = n - (size_t)cases[i].cut;
+        else if (cases[i].cut < 0) {
+            memset(b + n, 0, (size_t)-cases[i].cut);
+            m = n + (size_t)-cases[i].cut;
+        }
+        write_bytes(p, b, m);
+        expect_npy_fail(p, pre, cases[i].words, cases[i].name);
+    }
+    /* version 4.0 */
+    memcpy(b, good, n);
+    b[6] = 4;
+    write_bytes(p, b, n);
+    expect_npy_fail(p, pre, "version 4.0 is unsupported", "version");
+
+    /* .npz: a good archive, then damaged ones */
+    long long ys[1] = {REF_ROWS};
+    size_t yl;
+    unsigned char *yb = npy_image("<i8", 1, ys, y, REF_ROWS, &yl, 1);
+    const char *z = tpath(1, "bad.npz");
+    snprintf(pre, sizeof pre, "%s: ", z);
+    const char *names[2] = {"X.npy", "y.npy"};
+    unsigned char *datas[2] = {good, yb};
+    size_t lens[2] = {n, yl};
+
+    write_zip(z, 2, names, datas, lens, 0);
+    size_t zl;
+    unsigned char *zb = tu_read_file(z, &zl);
+    zb[30 + 5 + 128 + 7] ^= 1; /* a data byte of X: the CRC must catch it */
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "member 'X.npy': CRC-32 mismatch", "crc");
+    free(zb);
+
+    write_zip(z, 2, names, datas, lens, 1);
+    zb = tu_read_file(z, &zl);
+    for (int i = 0; i < 16; i++)
+        zb[30 + 5 + 2 + i] ^= 0x55; /* inside X's deflate stream */
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "member 'X.npy'", "corrupt deflate");
+    free(zb);
+
+    const char *other[2] = {"X.npy", "labels.npy"};
+    write_zip(z, 2, other, datas, lens, 1);
+    expect_npy_fail(z, pre, "no array named 'y' (members: X.npy, labels.npy)", "missing member");
+
+    write_zip(z, 2, names, datas, lens, 0);
+    zb = tu_read_file(z, &zl);
+    zb[8] = 12; /* X's local method; the central one too: */
+    size_t cdo = zl - 22 - (46 + 5) * 2;
+    zb[cdo + 10] = 12;
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "compression method 12 is unsupported", "method");
+    zb[cdo + 10] = 8;
+    zb[cdo + 24] = 0xff; /* uncompressed size claims 4 GB from 128 bytes */
+    zb[cdo + 25] = 0xff;
+    zb[cdo + 26] = 0xff;
+    zb[cdo + 27] = 0x7f;
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "cannot inflate from", "inflate bomb");
+    zb[cdo + 42] = 0xf0; /* local header offset past the directory */
+    zb[cdo + 43] = 0xff;
+    write_bytes(z, zb, zl);
+    expect_npy_fail(z, pre, "local header missing or bad", "local offset");
+    write_bytes(z, zb, 100); /* cut: no end record */
+    expect_npy_fail(z, pre, "not a zip archive", "cut zip");
+    free(zb);
+    write_bytes(z, "PK\x05\x06", 4);
+    expect_npy_fail(z, pre, "not a zip archive", "tiny zip");
+
+    /* X and y disagree; an infinite value */
+    long long ys5[1] = {REF_ROWS - 1};
+    unsigned char *y5 = npy_image("<i8", 1, ys5, y, REF_ROWS - 1, &yl, 1);
+    datas[1] = y5;
+    lens[1] = yl;
+    write_zip(z, 2, names, datas, lens, 1);
+    char w[700];
+    snprintf(w, sizeof w, "X.npy: 6 rows, but %s:y.npy has 5", z);
+    expect_npy_fail(z, z, w, "rows");
+    x[4] = INFINITY;
+    unsigned char *xi = npy_image("<f8", 2, xs, x, REF_ROWS * REF_X, &n, 1);
+    datas[0] = xi;
+    datas[1] = yb;
+    lens[0] = n;
+    lens[1] = REF_ROWS * 8 + 128;
+    write_zip(z, 2, names, datas, lens, 0);
+    expect_npy_fail(z, z, "X.npy: value [1, 1] is infinite", "inf");
+    free(xi);
+    free(y5);
+    free(yb);
+    free(good);
+    free(b);
+}
+END_TEST
+
+TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
+               test_csv_numbers_correctly_rounded, test_csv_comma_locale, test_csv_hostile,
+               test_csv_huge_line_and_columns, test_npy_hostile)

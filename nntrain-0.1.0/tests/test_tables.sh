@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End-to-end tests of training on a table (issue 20), on CSV files this
+# script writes itself: classification with a text feature and named
+# classes, regression in the target's own units, the same model bytes for
+# any thread count and kernel path, eval and predict through the model's
+# own preprocessing, NumPy files when numpy is there, and bad tables each
+# refused with one message and exit 2.
+set -u
+NNTRAIN=${NNTRAIN:-./nntrain}
+. "$(dirname "$0")/testlib.sh"
+start_test
+
+# --- data -----------------------------------------------------------------------
+# 240 rows: a, b in -2..2, a colour; the class is "yes" when a + b (plus 1
+# for red) > 0.3, else "no": separable, so a small network learns it all.
+awk 'BEGIN { srand(7); print "a,b,color,answer"
+     for (i = 0; i < 240; i++) {
+         a = rand() * 4 - 2; b = rand() * 4 - 2; c = i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : "blue"
+         s = a + b + (c == "red" ? 1 : 0)
+         if (s > -0.1 && s < 0.7) { i--; continue }   # a margin around the boundary
+         printf "%.4f,%.4f,%s,%s\n", a, b, c, (s > 0.3 ? "yes" : "no") } }' > "$tmp/cls.csv"
+# y = 10 + 3 x1 - 2 x2, exactly: a regression any small network fits.
+awk 'BEGIN { srand(8); print "x1,x2,y"
+     for (i = 0; i < 300; i++) { a = rand() * 2 - 1; b = rand() * 2 - 1
+         printf "%.5f,%.5f,%.5f\n", a, b, 10 + 3 * a - 2 * b } }' > "$tmp/reg.csv"
+
+cat > "$tmp/cls.yaml" <<YAML
+data:
+  dir: $tmp
+  train: cls.csv
+  label: answer
+network:
+  hidden: [16]
+  activation: tanh
+  init: xavier
+train:
+  optimizer: adam
+  learning_rate: 0.02
+  batch_size: 16
+  epochs: 30
+  seed: 5
+  threads: 2
+output:
+  model: $tmp/cls.model
+YAML
+sed -e 's/cls.csv/reg.csv/' -e 's/label: answer/task: regression/' -e 's/cls.model/reg.model/' \
+    "$tmp/cls.yaml" > "$tmp/reg.yaml"
+
+# --- classification -----------------------------------------------------------------
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/cls.yaml" 2>&1) || bad "classification run failed: $out"
+grep -q '^nntrain .*: 5-16-2 tanh,softmax cross_entropy' <<<"$out" && ok \
+    || bad "the sizes should come from the data (2 numbers + 3 colours in, 2 classes out): $out"
+acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' <<<"$out")
+awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 95) }' && ok || bad "test accuracy $acc% on a separable table"
+[ "$(od -An -tu1 -j8 -N1 "$tmp/cls.model" | tr -d ' ')" = 2 ] && ok \
+    || bad "a table model is format version 2 (a data section)"
+# eval splits the table as training did: the same test accuracy.
+expect 0 "^accuracy: $acc% " -- "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml"
+expect 0 'yes +[0-9]+ +[0-9]+' -- "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml"
+# predict: rows without the label column, classes by name.
+printf 'color,b,a\nred,1.5,1.5\nblue,-1.5,-1.5\nviolet,1.9,1.9\n' > "$tmp/rows.csv"
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/rows.csv" 2>&1)
+grep -q '^.*rows.csv\[0\]: yes  no=[01]\.[0-9]* yes=[01]\.[0-9]*$' <<<"$out" && ok || bad "predict row 0: $out"
+grep -q '^.*rows.csv\[1\]: no ' <<<"$out" && ok || bad "predict row 1: $out"
+grep -q '^.*rows.csv\[2\]: yes ' <<<"$out" && ok || bad "an unseen colour counts as none: $out"
+expect 2 "no such column" -- "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/reg.csv"
+expect 2 'a table model needs -c CONFIG' -- "$NNTRAIN" eval -m "$tmp/cls.model"
+
+# --- the same bytes for any thread count and kernel path ---------------------------------
+ref=$(sha256sum < "$tmp/cls.model")
+for t in 1 3; do
+    bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/cls.yaml" -s train.threads=$t \
+        -s output.model="$tmp/t$t.model" >/dev/null 2>&1
+    [ "$(sha256sum < "$tmp/t$t.model")" = "$ref" ] && ok || bad "$t threads: another model"
+done
+for p in $("$NNTRAIN" --version | sed -n 's/.*this CPU runs \(.*\))$/\1/p' | tr -d ,); do
+    NNTRAIN_KERNELS=$p bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/cls.yaml" \
+        -s output.model="$tmp/k$p.model" >/dev/null 2>&1
+    [ "$(sha256sum < "$tmp/k$p.model")" = "$ref" ] && ok || bad "kernel path $p: another model"
+done
+# Resumed: 10 epochs with checkpoints, then on to 30 from the checkpoint.
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/cls.yaml" -s train.epochs=10 \
+    -s output.checkpoint="$tmp/ck/" -s output.model="$tmp/part.model" >/dev/null 2>&1
+bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/cls.yaml" --resume "$tmp/ck" -s train.threads=1 \
+    -s output.checkpoint="$tmp/ck/" -s output.model="$tmp/resumed.model" >/dev/null 2>&1
+[ "$(sha256sum < "$tmp/resumed.model")" = "$ref" ] && ok || bad "resumed at epoch 10: another model"
+
+# --- regression -------------------------------------------------------------------------------
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/reg.yaml" -s train.epochs=60 2>&1) \
+    || bad "regression run failed: $out"
+grep -q ': 2-16-1 tanh,linear quadratic' <<<"$out" && ok || bad "regression: linear output, quadratic cost: $out"
+printf 'x1,x2\n0.5,-0.5\n-0.25,0.75\n' > "$tmp/regrows.csv"
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict -m "$tmp/reg.model" "$tmp/regrows.csv" 2>&1)
+# 10 + 1.5 + 1 = 12.5 and 10 - 0.75 - 1.5 = 7.75, in the target's own units.
+awk '/regrows.csv\[0\]/ { a = $2 } /regrows.csv\[1\]/ { b = $2 }
+     END { exit !(a > 12.0 && a < 13.0 && b > 7.25 && b < 8.25) }' <<<"$out" && ok \
+    || bad "regression predictions in the target's units: $out"
+
+# --- NumPy files (numpy writes them, when it is there) ---------------------------------------
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    /usr/bin/python3 - "$tmp" <<'PY'
+import sys, numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(3)
+X = rng.uniform(-1, 1, size=(200, 3))
+y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
+np.savez(d + "/t.npz", X=X.astype(np.float32), y=y)
+np.save(d + "/tx.npy", X.astype(">f8"))
+np.save(d + "/ty.npy", y.astype(np.uint8))
+PY
+    for spec in "t.npz" "tx.npy -s data.y=ty.npy"; do
+        out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/cls.yaml" -s data.train=$spec -s data.label=y \
+              -s output.model="$tmp/np.model" 2>&1)
+        acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' <<<"$out")
+        awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 90) }' && ok || bad "$spec: $out"
+    done
+else
+    echo "numpy missing: the .npy/.npz runs are skipped"
+fi
+
+# --- bad tables: one message, exit 2 ------------------------------------------------------------
+C=("$NNTRAIN" -q -c "$tmp/cls.yaml")
+expect 2 "data.label 'nope': no such column \\(the columns: a, b, color, answer\\)" -- "${C[@]}" -s data.label=nope
+expect 2 "unknown table format" -- "${C[@]}" -s data.train=cls.json
+expect 2 "network.sizes: the input layer has 784 units but .*cls.csv gives 5 inputs" -- \
+    "${C[@]}" -s network.hidden=none
+awk 'NR == 5 { $0 = "0.5,,red,yes" } { print }' "$tmp/cls.csv" > "$tmp/hole.csv"
+expect 2 "hole.csv: record [0-9]+, column 'b': missing value \\(set data.missing" -- \
+    "${C[@]}" -s data.train=hole.csv
+expect 0 "test accuracy" -- "$NNTRAIN" -c "$tmp/cls.yaml" -s data.train=hole.csv -s data.missing=mean \
+    -s output.model="$tmp/hole.model"
+awk -F, 'NR == 1 || $4 == "yes"' "$tmp/cls.csv" > "$tmp/one.csv"
+expect 2 "column 'answer' has a single class yes" -- "${C[@]}" -s data.train=one.csv
+expect 2 "column 'answer' holds text: a regression target must be numbers" -- \
+    "${C[@]}" -s data.task=regression
+head -1 "$tmp/cls.csv" > "$tmp/test.csv"; printf '0.1,0.2,red,maybe\n' >> "$tmp/test.csv"
+expect 2 "class 'maybe' was not seen in training" -- "${C[@]}" -s data.test=test.csv
+expect 2 "leave none to train on" -- "${C[@]}" -s data.validation=300
+expect 2 "augmentation distorts images" -- "${C[@]}" -s augment.shift=1
+
+# --- describe ----------------------------------------------------------------------------------
+expect 0 'cls.csv: [0-9]+ rows, 4 columns' -- "$NNTRAIN" describe "$tmp/cls.csv"
+expect 0 'color +text +missing 0 +3 categories' -- "$NNTRAIN" describe "$tmp/cls.csv"
+expect 2 'describe needs FILE' -- "$NNTRAIN" describe
+
+finish
