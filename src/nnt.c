@@ -451,14 +451,24 @@ static int arrays_table(const float *X, size_t n, size_t d, const float *y, size
         col->num = malloc((n ? n : 1) * sizeof *col->num);
         if (!col->name || !col->num)
             return fail(NNT_ENOMEM, "out of memory for a table of %zu x %zu", n, d + k);
-        for (size_t i = 0; i < n; i++) {
-            float v = j < d ? X[i * d + j] : y[i * k + (j - d)];
-            if (isinf(v) || (j >= d && isnan(v)))
-                return fail(NNT_EINVAL, "nnt_train_arrays: %s[%zu][%zu] is %s", j < d ? "X" : "y",
-                            i, j < d ? j : j - d, isnan(v) ? "NaN" : "infinite");
-            col->num[i] = v;
-            if (isnan(v) && table_set_missing(t, (int32_t)j, (int64_t)i, &err) != 0)
-                return fail_err(&err, NNT_EINVAL);
+    }
+    /* Row-major arrays into columns, a block of rows at a time (the
+     * block's rows stay in cache while every column takes its part). */
+    enum { BLOCK = 128 };
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        size_t i1 = n - i0 < BLOCK ? n : i0 + BLOCK;
+        for (size_t j = 0; j < d + k; j++) {
+            double *num = t->cols[j].num;
+            for (size_t i = i0; i < i1; i++) {
+                float v = j < d ? X[i * d + j] : y[i * k + (j - d)];
+                if (isinf(v) || (j >= d && isnan(v)))
+                    return fail(NNT_EINVAL, "nnt_train_arrays: %s[%zu][%zu] is %s",
+                                j < d ? "X" : "y", i, j < d ? j : j - d,
+                                isnan(v) ? "NaN" : "infinite");
+                num[i] = v;
+                if (isnan(v) && table_set_missing(t, (int32_t)j, (int64_t)i, &err) != 0)
+                    return fail_err(&err, NNT_EINVAL);
+            }
         }
     }
     return NNT_OK;
