@@ -24,7 +24,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # python3-onnx (whose onnx.proto the build compiles) for `nntrain export`;
 # python3-onnx and python3-numpy for the export peer checks; python3-sklearn
 # for the real tables of configs/tabular/ (data/tabular.py writes them).
-packages=(gcc make autoconf automake pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
+packages=(gcc make autoconf automake libtool pkg-config libyaml-dev zlib1g-dev libpng-dev libmicrohttpd-dev check curl
           protobuf-c-compiler libprotobuf-c-dev python3-onnx python3-numpy python3-sklearn)
 configure_args=(-q)
 if [ "${WITH_MPI:-0}" = 1 ]; then

@@ -48,7 +48,7 @@ apt_install() {
 find_qemu() { command -v qemu-aarch64 || command -v qemu-aarch64-static || true; }
 
 missing=()
-for p in gcc make autoconf automake pkg-config gcc-$host protobuf-c-compiler python3-onnx; do
+for p in gcc make autoconf automake libtool pkg-config gcc-$host protobuf-c-compiler python3-onnx; do
     installed "$p" || missing+=("$p")
 done
 qemu=$(find_qemu)

@@ -4,7 +4,7 @@
  *
  * OpenBLAS is loaded at run time (dlopen), so nothing is needed to build:
  *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/blas_bench.c \
- *       libnntrain.a -fopenmp -lm -ldl -o blas_bench
+ *       .libs/libnntrain_core.a -fopenmp -lm -ldl -o blas_bench
  *   OPENBLAS_CORETYPE=SkylakeX ./blas_bench [path/to/libopenblas.so.0]
  * (Debian: libopenblas0-openmp; bench/run.sh installs it.) */
 #include <dlfcn.h>

@@ -2,7 +2,7 @@
 # csv_read.sh: reading a CSV, nntrain's reader against pandas.read_csv (C
 # engine) and Debian's libcsv, side by side, medians of RUNS runs each.
 #
-#   bench/csv_read.sh [BUILD_DIR]      (BUILD_DIR: where libnntrain.a is; default .)
+#   bench/csv_read.sh [BUILD_DIR]      (BUILD_DIR: a build tree, with .libs/libnntrain_core.a; default .)
 #
 # Files (generated into $CSV_BENCH_DIR, default /tmp/nntrain-csvbench, never
 # committed): mnist.csv, MNIST's 60,000 training images as label,p0..p783
@@ -23,7 +23,7 @@ mkdir -p "$dir"
 cc=${CC:-gcc}
 flags="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I$src/include"
 $cc $flags -o "$dir/csv_gen" "$src/bench/csv_gen.c" "$src/src/idx.c" "$src/src/err.c" -lz
-$cc $flags -fopenmp -o "$dir/csv_read" "$src/bench/csv_read.c" "$build/libnntrain.a" -lz -lm
+$cc $flags -fopenmp -o "$dir/csv_read" "$src/bench/csv_read.c" "$build/.libs/libnntrain_core.a" -lz -lm
 have_libcsv=0
 if [ -f /usr/include/csv.h ]; then
     # not with -I include: nntrain's include/csv.h would hide libcsv's <csv.h>

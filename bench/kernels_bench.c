@@ -1,7 +1,7 @@
 /* kernels_bench: GFLOP/s of each matrix product at the shapes training uses.
  * Build and run by hand, from a built tree:
  *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/kernels_bench.c \
- *       libnntrain.a -fopenmp -lm -o kernels_bench && ./kernels_bench */
+ *       .libs/libnntrain_core.a -fopenmp -lm -o kernels_bench && ./kernels_bench */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

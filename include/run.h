@@ -48,6 +48,9 @@ typedef struct {
                                         * evaluates on the test set (rank 0) */
     int pause_after;                   /* > 0: stop after this epoch with a checkpoint
                                         * (train_opts.pause_after; a sweep's rung) */
+    const table *train_table;          /* a table in memory to train on instead of the
+                                        * config's data files (the library's arrays); NULL: none */
+    const table *test_table;           /* ... and its test set (NULL: data.test_fraction of it) */
 } run_args;
 
 typedef struct {

@@ -28,6 +28,13 @@ int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, e
  * error nothing stays allocated (prep included, when fit). */
 int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *test, err_t *err);
 
+/* The same for tables already in memory (a library caller's arrays):
+ * train_t, and test_t as the test set (NULL: data.test_fraction of
+ * train_t's rows), split and preprocessed exactly as tables_load does
+ * the files' (the config's file keys are not read). */
+int tables_load_table(const cfg_t *c, const table *train_t, const table *test_t, prep_t *prep,
+                      int fit, dataset *train, dataset *test, err_t *err);
+
 /* The config's data keys as prep's options, but for the column lists
  * (labels, ignore, categorical: tables_load points them at c's). */
 void tables_prep_opts(const cfg_t *c, prep_opts *o);

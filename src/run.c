@@ -115,7 +115,10 @@ static int table_sizes(run_t *r, cfg_t *c, err_t *err)
 /* A table: read, split, preprocessing fitted on the training rows. */
 static int load_table(run_t *r, cfg_t *c, err_t *err)
 {
-    if (tables_load(c, &r->prep, 1, &r->train, &r->test, err) != 0)
+    const run_args *a = &r->args;
+    if (a->train_table ? tables_load_table(c, a->train_table, a->test_table, &r->prep, 1,
+                                           &r->train, &r->test, err) != 0
+                       : tables_load(c, &r->prep, 1, &r->train, &r->test, err) != 0)
         return -1;
     r->has_prep = 1;
     return table_sizes(r, c, err);
@@ -127,7 +130,7 @@ static int load_table(run_t *r, cfg_t *c, err_t *err)
 static int load_data(run_t *r, cfg_t *own, err_t *err)
 {
     const cfg_t *c = r->cfg;
-    if (c->train_table[0]) {
+    if (c->train_table[0] || r->args.train_table) {
         if (load_table(r, own, err) != 0)
             return -1;
     } else if (cli_load_data(c, c->train_images, c->train_labels, c->train_limit, &r->train, err) != 0 ||

@@ -155,14 +155,49 @@ static int64_t *fit_then_val(const split_t *s)
     return rows;
 }
 
-int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *test, err_t *err)
+/* The split and the preprocessing of tables already read: tt (its first
+ * n_rows count) and ut (NULL: none), named train_src and test_src in
+ * messages. */
+static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const table *ut,
+                       const char *train_src, const char *test_src, prep_t *prep, int fit,
+                       dataset *train, dataset *test, err_t *err)
 {
-    char train_path[CFG_PATH_MAX * 2], test_path[CFG_PATH_MAX * 2];
-    table tt = {0}, ut = {0};
     split_t s = {0};
     int64_t *rows = NULL;
     name_ptrs np;
     prep_opts po;
+    int rc = -1;
+    if (split_rows(c, n_rows, ut ? ut->n_rows : -1, train_src, &s, err) != 0)
+        goto done;
+    full_prep_opts(c, &np, &po);
+    if (fit && prep_fit(prep, tt, s.fit, s.n_fit, &po, train_src, err) != 0)
+        goto done;
+    if (!(rows = fit_then_val(&s))) {
+        err_set(err, ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    if (train && prep_apply(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err) != 0)
+        goto fail;
+    if (test && prep_apply(prep, ut ? ut : tt, s.test, s.n_test, 1, ut ? test_src : train_src,
+                           test, err) != 0)
+        goto fail;
+    rc = 0;
+    goto done;
+fail:
+    if (train)
+        dataset_free(train);
+    if (fit)
+        prep_free(prep);
+done:
+    free(rows);
+    split_free(&s);
+    return rc;
+}
+
+int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *test, err_t *err)
+{
+    char train_path[CFG_PATH_MAX * 2], test_path[CFG_PATH_MAX * 2] = "";
+    table tt = {0}, ut = {0};
     int rc = -1;
     if (train)
         memset(train, 0, sizeof *train);
@@ -176,31 +211,24 @@ int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *
         goto done;
     if (c->train_limit > 0 && tt.n_rows > c->train_limit)
         tt.n_rows = c->train_limit; /* the columns keep their length; only the first rows count */
-    if (split_rows(c, tt.n_rows, c->test_table[0] ? ut.n_rows : -1, train_path, &s, err) != 0)
-        goto done;
-    full_prep_opts(c, &np, &po);
-    if (fit && prep_fit(prep, &tt, s.fit, s.n_fit, &po, train_path, err) != 0)
-        goto done;
-    if (!(rows = fit_then_val(&s))) {
-        err_set(err, ERR_RUNTIME, "out of memory");
-        goto fail;
-    }
-    if (train && prep_apply(prep, &tt, rows, s.n_fit + s.n_val, 1, train_path, train, err) != 0)
-        goto fail;
-    if (test && prep_apply(prep, c->test_table[0] ? &ut : &tt, s.test, s.n_test, 1,
-                           c->test_table[0] ? test_path : train_path, test, err) != 0)
-        goto fail;
-    rc = 0;
-    goto done;
-fail:
-    if (train)
-        dataset_free(train);
-    if (fit)
-        prep_free(prep);
+    rc = split_apply(c, &tt, tt.n_rows, c->test_table[0] ? &ut : NULL, train_path, test_path,
+                     prep, fit, train, test, err);
 done:
-    free(rows);
-    split_free(&s);
     table_free(&tt);
     table_free(&ut);
     return rc;
+}
+
+int tables_load_table(const cfg_t *c, const table *train_t, const table *test_t, prep_t *prep,
+                      int fit, dataset *train, dataset *test, err_t *err)
+{
+    if (train)
+        memset(train, 0, sizeof *train);
+    if (test)
+        memset(test, 0, sizeof *test);
+    int64_t n = train_t->n_rows;
+    if (c->train_limit > 0 && n > c->train_limit)
+        n = c->train_limit;
+    return split_apply(c, train_t, n, test_t, "the training table", "the test table", prep, fit,
+                       train, test, err);
 }

@@ -1,0 +1,161 @@
+"""nntrain.load / train / train_arrays / Model over libnntrain."""
+import os
+import pickle
+import subprocess
+
+import numpy as np
+import pytest
+
+import nntrain
+from nntrain._lib import as_float32_matrix
+
+
+def table(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randint(-64, 64, size=(n, 3)).astype(np.float32) / 16  # exact in float and CSV
+    y = (X[:, 0] + X[:, 1] > X[:, 2]).astype(np.float32) * 2 + 3     # classes 3 and 5
+    return X, y
+
+
+CONFIG = {"data": {"test_fraction": 0.25},
+          "network": {"hidden": [8], "activation": "tanh"},
+          "train": {"learning_rate": 0.2, "batch_size": 8, "epochs": 15, "seed": 4,
+                    "threads": 2}}
+
+
+def write_csv(path, X, y):
+    with open(path, "w") as f:
+        f.write("x0,x1,x2,y\n")
+        for row, label in zip(X, y):
+            f.write(",".join(repr(float(v)) for v in row) + f",{float(label)!r}\n")
+
+
+def test_train_arrays_predict_save_load(tmp_path):
+    X, y = table()
+    model, history = nntrain.train_arrays(X, y, CONFIG)
+    assert [h["epoch"] for h in history] == list(range(1, 16))
+    assert all(np.isfinite(h["train_loss"]) for h in history)
+    assert model.task == "classification" and model.is_table
+    assert model.n_features == 3 and model.n_outputs == 2
+    assert model.classes == ["3", "5"]
+    assert model.feature_names == ["x0", "x1", "x2"] and model.targets == ["y"]
+    P = model.predict(X)
+    assert P.shape == (120, 2) and P.dtype == np.float32
+    np.testing.assert_allclose(P.sum(axis=1), 1, rtol=1e-5)
+    accuracy = np.mean(np.array([3, 5])[P.argmax(axis=1)] == y)
+    assert accuracy > 0.85
+    path = tmp_path / "m.model"
+    model.save(path)
+    again = nntrain.load(str(path))
+    assert np.array_equal(again.predict(X), P)
+    assert np.array_equal(pickle.loads(pickle.dumps(model)).predict(X), P)
+    assert "classification" in repr(model)
+
+
+def test_same_bits_as_command(tmp_path, nntrain_bin):
+    """A config file through the command, through nntrain.train (path and
+    dict) and the same values as arrays: the same model bytes."""
+    X, y = table()
+    csv = tmp_path / "t.csv"
+    write_csv(csv, X, y)
+    cfg = {**CONFIG, "data": {**CONFIG["data"], "train": str(csv)}}
+    files = {}
+    for how in ("command", "path", "dict"):
+        c = {**cfg, "output": {"model": str(tmp_path / f"{how}.model")}}
+        if how == "dict":
+            nntrain.train(c)
+        else:
+            p = tmp_path / f"{how}.yaml"
+            p.write_text(__import__("json").dumps(c))
+            if how == "command":
+                subprocess.run([nntrain_bin, "-q", "-c", str(p)], check=True,
+                               stdout=subprocess.DEVNULL)
+            else:
+                model, history = nntrain.train(str(p))
+                assert len(history) == 15
+        files[how] = (tmp_path / f"{how}.model").read_bytes()
+    model, _ = nntrain.train_arrays(X, y, CONFIG)
+    model.save(tmp_path / "arrays.model")
+    files["arrays"] = (tmp_path / "arrays.model").read_bytes()
+    assert files["command"] == files["path"] == files["dict"] == files["arrays"]
+
+
+def test_regression_missing_and_targets():
+    rng = np.random.RandomState(1)
+    X = rng.uniform(-1, 1, size=(300, 2)).astype(np.float32)
+    Y = np.stack([3 * X[:, 0] - X[:, 1] + 10, X[:, 0] * 2], axis=1)
+    X[5, 1] = np.nan  # a missing cell, filled with the median
+    cfg = {"data": {"task": "regression", "missing": "median", "test_fraction": 0},
+           "network": {"hidden": [32], "activation": "tanh"},
+           "train": {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 16,
+                     "epochs": 100, "seed": 2, "threads": 1}}
+    model, _ = nntrain.train_arrays(X, Y, cfg)
+    assert model.task == "regression" and model.classes is None
+    assert model.targets == ["y0", "y1"]
+    out = model.predict(np.array([[0.5, 0.5], [np.nan, 0.0]], dtype=np.float32))
+    assert abs(out[0, 0] - 11.0) < 0.3 and abs(out[0, 1] - 1.0) < 0.2
+    assert np.isfinite(out[1]).all()
+
+
+def test_epoch_callback_stops_and_aborts():
+    X, y = table()
+    model, history = nntrain.train_arrays(X, y, CONFIG, on_epoch=lambda r: r["epoch"] == 4)
+    assert len(history) == 4 and model.n_outputs == 2
+
+    def boom(rec):
+        raise KeyError("from the callback")
+    with pytest.raises(KeyError):
+        nntrain.train_arrays(X, y, CONFIG, on_epoch=boom)
+
+
+def test_arrays_zero_copy_or_converted():
+    X = np.zeros((4, 3), dtype=np.float32)
+    assert as_float32_matrix(X) is X  # C-contiguous float32: passed as it is
+    F = np.asfortranarray(np.arange(12, dtype=np.float64).reshape(4, 3))
+    C = as_float32_matrix(F)
+    assert C.flags.c_contiguous and C.dtype == np.float32 and np.array_equal(C, F)
+    S = np.arange(24, dtype=np.float32).reshape(4, 6)[:, ::2]  # strided view
+    assert np.array_equal(as_float32_matrix(S), S)
+    X, y = table()
+    model, _ = nntrain.train_arrays(X, y, CONFIG)
+    np.testing.assert_array_equal(model.predict(np.asfortranarray(X.astype(np.float64))),
+                                  model.predict(X))
+    np.testing.assert_array_equal(model.predict(X.tolist()), model.predict(X))
+
+
+def test_bad_input():
+    X, y = table()
+    model, _ = nntrain.train_arrays(X, y, CONFIG)
+    with pytest.raises(TypeError):
+        model.predict(np.array([["a", "b", "c"]]))
+    with pytest.raises(TypeError):
+        model.predict(np.array([[1, 2, 3]], dtype=object))
+    with pytest.raises(ValueError):
+        model.predict(np.zeros(3))            # 1-D
+    with pytest.raises(ValueError):
+        model.predict(np.zeros((2, 4)))       # wrong width
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(np.full((1, 3), np.nan))  # no fill value in this model
+    with pytest.raises(ValueError, match="infinite"):
+        model.predict(np.array([[np.inf, 0, 0]]))
+    with pytest.raises(ValueError, match="infinite"):
+        nntrain.train_arrays(np.where(X == X[0, 0], np.inf, X), y, CONFIG)
+    with pytest.raises(TypeError):
+        nntrain.train_arrays(X, np.array(["a"] * len(X)), CONFIG)
+    with pytest.raises(ValueError):
+        nntrain.train_arrays(X, y[:-1], CONFIG)
+    with pytest.raises(ValueError, match="train.epochs"):
+        nntrain.train({"train": {"epochs": 0}})
+    with pytest.raises(TypeError):
+        nntrain.train(42)
+
+
+def test_not_a_model(tmp_path):
+    p = tmp_path / "x.model"
+    p.write_bytes(b"NNTRMODL" + b"\0" * 40)
+    with pytest.raises(OSError):
+        nntrain.load(str(p))
+    with pytest.raises(OSError):
+        nntrain.load(str(tmp_path / "missing.model"))
+    with pytest.raises(ValueError):
+        nntrain.Model(0)

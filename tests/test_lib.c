@@ -1,0 +1,423 @@
+/* test_lib: the public C API (include/nntrain.h): training on arrays and
+ * from configs, prediction, the model's names, the same bytes as the
+ * command, and every bad call answered with an error code. */
+#include <math.h>
+#include <omp.h>
+
+#include "testutil.h"
+#include "model.h"
+#include "net.h"
+#include "nntrain.h"
+
+/* A 3-class table: class k's points around centre k, from a fixed
+ * sequence; values are multiples of 1/64, exact in a float and in a CSV. */
+#define N_ROWS 90
+#define N_COLS 3
+static void make_table(float *X, float *y)
+{
+    uint32_t s = 12345;
+    for (int i = 0; i < N_ROWS; i++) {
+        int k = i % 3;
+        for (int j = 0; j < N_COLS; j++) {
+            s = s * 1103515245u + 12345u;
+            int noise = (int)((s >> 16) % 64) - 32;           /* -32..31 */
+            X[i * N_COLS + j] = (float)((j == k ? 128 : 0) + noise) / 64.0f;
+        }
+        y[i] = (float)(k * 2 + 1); /* labels 1, 3, 5 */
+    }
+}
+
+static const char *CONFIG_BODY =
+    "  test_fraction: 0.2\n"
+    "network:\n"
+    "  hidden: [8]\n"
+    "  activation: tanh\n"
+    "train:\n"
+    "  learning_rate: 0.1\n"
+    "  batch_size: 8\n"
+    "  epochs: 12\n"
+    "  seed: 5\n"
+    "  threads: 2\n";
+
+static char *config_text(const char *data_lines)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "data:\n%s%s", data_lines, CONFIG_BODY);
+    return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void write_csv(const char *path, const float *X, const float *y)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "x0,x1,x2,y\n");
+    for (int i = 0; i < N_ROWS; i++)
+        fprintf(f, "%.9g,%.9g,%.9g,%.9g\n", X[i * 3], X[i * 3 + 1], X[i * 3 + 2], y[i]);
+    fclose(f);
+}
+
+static int same_files(const char *a, const char *b)
+{
+    size_t na, nb;
+    unsigned char *pa = tu_read_file(a, &na), *pb = tu_read_file(b, &nb);
+    int same = na == nb && memcmp(pa, pb, na) == 0;
+    free(pa);
+    free(pb);
+    return same;
+}
+
+/* The epochs seen, and when to stop (> 0 keep, < 0 abort). */
+typedef struct {
+    int seen;
+    int stop_at;
+    int stop_with;
+    double last_loss;
+} epochs_seen;
+
+static int count_epochs(void *user, const nnt_epoch_info *e)
+{
+    epochs_seen *s = user;
+    s->seen++;
+    ck_assert_int_eq(e->epoch, s->seen);
+    ck_assert(isfinite(e->train_loss));
+    s->last_loss = e->train_loss;
+    return s->seen == s->stop_at ? s->stop_with : 0;
+}
+
+START_TEST(test_train_arrays_predict)
+{
+    float X[N_ROWS * N_COLS], y[N_ROWS];
+    make_table(X, y);
+    nnt_model *m = NULL;
+    epochs_seen es = {0};
+    int rc = nnt_train_arrays(config_text(""), X, N_ROWS, N_COLS, y, 1, count_epochs, &es, &m);
+    ck_assert_msg(rc == NNT_OK, "%s: %s", nnt_status_name(rc), nnt_last_error());
+    ck_assert_int_eq(es.seen, 12);
+    ck_assert_int_eq(nnt_model_is_table(m), 1);
+    ck_assert_int_eq(nnt_model_task(m), NNT_CLASSIFICATION);
+    ck_assert_uint_eq(nnt_model_n_features(m), 3);
+    ck_assert_uint_eq(nnt_model_n_outputs(m), 3);
+    ck_assert_uint_eq(nnt_model_n_classes(m), 3);
+    ck_assert_str_eq(nnt_model_class_name(m, 0), "1");
+    ck_assert_str_eq(nnt_model_class_name(m, 2), "5");
+    ck_assert_ptr_null(nnt_model_class_name(m, 3));
+    ck_assert_str_eq(nnt_model_feature_name(m, 1), "x1");
+    ck_assert_ptr_null(nnt_model_feature_name(m, 3));
+    ck_assert_str_eq(nnt_model_target_name(m, 0), "y");
+    ck_assert_int_eq(nnt_model_feature_is_categorical(m, 0), 0);
+
+    float P[N_ROWS * 3];
+    ck_assert_int_eq(nnt_predict(m, X, N_ROWS, N_COLS, P), NNT_OK);
+    int correct = 0;
+    for (int i = 0; i < N_ROWS; i++) {
+        float sum = P[i * 3] + P[i * 3 + 1] + P[i * 3 + 2];
+        ck_assert_float_eq_tol(sum, 1.0f, 1e-5f);
+        int best = 0;
+        for (int k = 1; k < 3; k++)
+            if (P[i * 3 + k] > P[i * 3 + best])
+                best = k;
+        correct += best * 2 + 1 == (int)y[i];
+    }
+    ck_assert_msg(correct >= N_ROWS * 9 / 10, "%d of %d right", correct, N_ROWS);
+
+    /* Saved and loaded: the same predictions, bit for bit. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.model", tmpdir);
+    ck_assert_int_eq(nnt_model_save(m, path), NNT_OK);
+    nnt_model *back = NULL;
+    ck_assert_int_eq(nnt_model_load(path, &back), NNT_OK);
+    float Q[N_ROWS * 3];
+    ck_assert_int_eq(nnt_predict(back, X, N_ROWS, N_COLS, Q), NNT_OK);
+    ck_assert_mem_eq(P, Q, sizeof P);
+    /* Zero rows: nothing to do. */
+    ck_assert_int_eq(nnt_predict(back, NULL, 0, N_COLS, NULL), NNT_OK);
+
+    /* Thread-safe on one shared model: row by row from many threads. */
+    float R[N_ROWS * 3];
+    int bad = 0;
+#pragma omp parallel for num_threads(4) reduction(+ : bad)
+    for (int i = 0; i < N_ROWS; i++)
+        bad += nnt_predict(back, X + i * N_COLS, 1, N_COLS, R + i * 3) != NNT_OK;
+    ck_assert_int_eq(bad, 0);
+    ck_assert_mem_eq(P, R, sizeof P);
+    nnt_model_free(back);
+    nnt_model_free(m);
+}
+END_TEST
+
+/* The same config and data: the command, the library from the file and
+ * the library from arrays give the same model bytes. */
+START_TEST(test_same_bytes_as_command)
+{
+    float X[N_ROWS * N_COLS], y[N_ROWS];
+    make_table(X, y);
+    char csv[512], cfg_a[512], cfg_b[512], model_a[512], model_b[512], model_c[512],
+        data[1024], cmd[4096];
+    snprintf(csv, sizeof csv, "%s/t.csv", tmpdir);
+    snprintf(cfg_a, sizeof cfg_a, "%s/a.yaml", tmpdir);
+    snprintf(cfg_b, sizeof cfg_b, "%s/b.yaml", tmpdir);
+    snprintf(model_a, sizeof model_a, "%s/a.model", tmpdir);
+    snprintf(model_b, sizeof model_b, "%s/b.model", tmpdir);
+    snprintf(model_c, sizeof model_c, "%s/c.model", tmpdir);
+    write_csv(csv, X, y);
+    char text[8192];
+    snprintf(data, sizeof data, "  train: %s\n", csv);
+    snprintf(text, sizeof text, "%soutput:\n  model: %s\n", config_text(data), model_a);
+    write_text(cfg_a, text);
+    snprintf(text, sizeof text, "%soutput:\n  model: %s\n", config_text(data), model_b);
+    write_text(cfg_b, text);
+
+    /* The library from the config file: written to output.model. */
+    int rc = nnt_train_file(cfg_b, NULL, NULL, NULL);
+    ck_assert_msg(rc == NNT_OK, "%s: %s", nnt_status_name(rc), nnt_last_error());
+    /* The library from arrays. */
+    nnt_model *m = NULL;
+    rc = nnt_train_arrays(config_text(""), X, N_ROWS, N_COLS, y, 1, NULL, NULL, &m);
+    ck_assert_msg(rc == NNT_OK, "%s: %s", nnt_status_name(rc), nnt_last_error());
+    ck_assert_int_eq(nnt_model_save(m, model_c), NNT_OK);
+    nnt_model_free(m);
+    ck_assert_msg(same_files(model_b, model_c), "file and arrays give different models");
+
+    /* The command (make check sets NNTRAIN; valgrind's run of the suite
+     * alone does not). */
+    const char *nntrain = getenv("NNTRAIN");
+    if (nntrain && nntrain[0]) {
+        snprintf(cmd, sizeof cmd, "'%s' -q -c '%s' >/dev/null", nntrain, cfg_a);
+        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_msg(same_files(model_a, model_b), "the command and the library differ");
+    }
+}
+END_TEST
+
+START_TEST(test_regression_and_missing)
+{
+    /* y = 2 x0 - x1 + 3; one missing cell, filled with the mean. */
+    enum { N = 200 };
+    float X[N * 2], y[N];
+    for (int i = 0; i < N; i++) {
+        X[i * 2] = (float)(i % 20) / 10.0f;
+        X[i * 2 + 1] = (float)(i / 20) / 5.0f;
+        y[i] = 2 * X[i * 2] - X[i * 2 + 1] + 3;
+    }
+    X[7] = NAN;
+    const char *cfg = "data:\n  task: regression\n  missing: mean\n  test_fraction: 0\n"
+                      "network:\n  hidden: [16]\n  activation: tanh\n"
+                      "train:\n  optimizer: adam\n  learning_rate: 0.01\n  batch_size: 16\n"
+                      "  epochs: 150\n  seed: 1\n  threads: 1\n";
+    nnt_model *m = NULL;
+    int rc = nnt_train_arrays(cfg, X, N, 2, y, 1, NULL, NULL, &m);
+    ck_assert_msg(rc == NNT_OK, "%s: %s", nnt_status_name(rc), nnt_last_error());
+    ck_assert_int_eq(nnt_model_task(m), NNT_REGRESSION);
+    ck_assert_uint_eq(nnt_model_n_classes(m), 0);
+    ck_assert_uint_eq(nnt_model_n_outputs(m), 1);
+    float row[2] = {1.0f, 1.0f}, out;
+    ck_assert_int_eq(nnt_predict(m, row, 1, 2, &out), NNT_OK);
+    ck_assert_msg(fabsf(out - 4.0f) < 0.3f, "predicted %g for 4", out);
+    row[0] = NAN; /* takes the mean */
+    ck_assert_int_eq(nnt_predict(m, row, 1, 2, &out), NNT_OK);
+    ck_assert(isfinite(out));
+    row[0] = INFINITY;
+    ck_assert_int_eq(nnt_predict(m, row, 1, 2, &out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "infinite"));
+    nnt_model_free(m);
+
+    /* Two targets. */
+    float Y2[N * 2];
+    for (int i = 0; i < N; i++)
+        Y2[i * 2] = y[i], Y2[i * 2 + 1] = -y[i];
+    X[7] = 0.5f;
+    ck_assert_int_eq(nnt_train_arrays(cfg, X, N, 2, Y2, 2, NULL, NULL, &m), NNT_OK);
+    ck_assert_uint_eq(nnt_model_n_outputs(m), 2);
+    ck_assert_str_eq(nnt_model_target_name(m, 1), "y1");
+    nnt_model_free(m);
+}
+END_TEST
+
+START_TEST(test_callback_stops)
+{
+    float X[N_ROWS * N_COLS], y[N_ROWS];
+    make_table(X, y);
+    nnt_model *m = NULL;
+    epochs_seen keep = {.stop_at = 3, .stop_with = 1};
+    ck_assert_int_eq(nnt_train_arrays(config_text(""), X, N_ROWS, N_COLS, y, 1, count_epochs,
+                                      &keep, &m), NNT_OK);
+    ck_assert_int_eq(keep.seen, 3);
+    ck_assert_ptr_nonnull(m);
+    nnt_model_free(m);
+    epochs_seen abort_run = {.stop_at = 2, .stop_with = -1};
+    m = (nnt_model *)1;
+    ck_assert_int_eq(nnt_train_arrays(config_text(""), X, N_ROWS, N_COLS, y, 1, count_epochs,
+                                      &abort_run, &m), NNT_ESTOPPED);
+    ck_assert_int_eq(abort_run.seen, 2);
+    ck_assert_ptr_null(m);
+}
+END_TEST
+
+/* An image model (no preprocessing in the file): pixels 0..255 in,
+ * scaled by 1/255 as in training; no names. */
+START_TEST(test_image_model)
+{
+    net_t net;
+    err_t err;
+    int sizes[] = {4, 3, 2};
+    net_act act[] = {ACT_RELU, ACT_SOFTMAX};
+    ck_assert_int_eq(net_create(&net, 2, sizes, act, COST_CROSS_ENTROPY, &err), 0);
+    rng_t r;
+    rng_seed(&r, 3);
+    net_init_params(&net, INIT_HE, &r);
+    char path[512];
+    snprintf(path, sizeof path, "%s/img.model", tmpdir);
+    ck_assert_int_eq(model_save(path, &net, &err), 0);
+    nnt_model *m;
+    ck_assert_int_eq(nnt_model_load(path, &m), NNT_OK);
+    ck_assert_int_eq(nnt_model_is_table(m), 0);
+    ck_assert_uint_eq(nnt_model_n_features(m), 4);
+    ck_assert_uint_eq(nnt_model_n_outputs(m), 2);
+    ck_assert_uint_eq(nnt_model_n_classes(m), 0);
+    ck_assert_ptr_null(nnt_model_feature_name(m, 0));
+    ck_assert_ptr_null(nnt_model_class_name(m, 0));
+    ck_assert_ptr_null(nnt_model_target_name(m, 0));
+    float px[4] = {0, 64, 128, 255}, out[2], in[4];
+    ck_assert_int_eq(nnt_predict(m, px, 1, 4, out), NNT_OK);
+    for (int i = 0; i < 4; i++)
+        in[i] = px[i] * (1.0f / 255.0f);
+    net_ws ws;
+    ck_assert_int_eq(net_ws_create(&ws, &net, 1, &err), 0);
+    net_forward(&net, &ws, in, 1);
+    ck_assert_mem_eq(out, net_output(&net, &ws), sizeof out);
+    /* Saved through the library: the same bytes (a version 1 file). */
+    char again[512];
+    snprintf(again, sizeof again, "%s/img2.model", tmpdir);
+    ck_assert_int_eq(nnt_model_save(m, again), NNT_OK);
+    ck_assert(same_files(path, again));
+    px[1] = NAN;
+    ck_assert_int_eq(nnt_predict(m, px, 1, 4, out), NNT_EINVAL);
+    net_ws_free(&ws);
+    net_free(&net);
+    nnt_model_free(m);
+}
+END_TEST
+
+/* Every wrong call: an error code and a message, never a crash. */
+START_TEST(test_bad_calls)
+{
+    float X[N_ROWS * N_COLS], y[N_ROWS], out[N_ROWS * 3];
+    make_table(X, y);
+    nnt_model *m = (nnt_model *)1;
+    /* NULL handles and pointers. */
+    ck_assert_int_eq(nnt_model_load(NULL, &m), NNT_EINVAL);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(nnt_model_load("x", NULL), NNT_EINVAL);
+    ck_assert_int_eq(nnt_model_save(NULL, "x"), NNT_EINVAL);
+    ck_assert_int_eq(nnt_predict(NULL, X, 1, 3, out), NNT_EINVAL); /* predict before training */
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "NULL"));
+    ck_assert_uint_eq(nnt_model_n_features(NULL), 0);
+    ck_assert_uint_eq(nnt_model_n_outputs(NULL), 0);
+    ck_assert_int_eq(nnt_model_task(NULL), -1);
+    ck_assert_int_eq(nnt_model_is_table(NULL), -1);
+    ck_assert_ptr_null(nnt_model_feature_name(NULL, 0));
+    ck_assert_ptr_null(nnt_model_class_name(NULL, 0));
+    nnt_model_free(NULL);
+    ck_assert_int_eq(nnt_train_file(NULL, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_arrays(NULL, NULL, 3, 3, y, 1, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_arrays(NULL, X, 3, 3, NULL, 1, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_str_eq(nnt_status_name(NNT_EIO), "NNT_EIO");
+    ck_assert_str_eq(nnt_status_name(99), "unknown status");
+    ck_assert_str_ne(nnt_version(), "");
+
+    /* Files that are not models. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/none.model", tmpdir);
+    ck_assert_int_eq(nnt_model_load(path, &m), NNT_EIO);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "none.model"));
+    snprintf(path, sizeof path, "%s/text.model", tmpdir);
+    write_text(path, "this is not a model file, but it is long enough to be read as one\n");
+    ck_assert_int_eq(nnt_model_load(path, &m), NNT_EIO);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(nnt_model_load(tmpdir, &m), NNT_EIO); /* a directory */
+
+    /* Wrong shapes, NaN and Inf. */
+    ck_assert_int_eq(nnt_train_arrays(NULL, X, 0, 3, y, 1, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_arrays(NULL, X, N_ROWS, 0, y, 1, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_arrays(NULL, X, N_ROWS, 3, y, 0, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_arrays(NULL, X, N_ROWS, 3, y, 2, NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "one label column"));
+    float Xi[N_ROWS * N_COLS];
+    memcpy(Xi, X, sizeof X);
+    Xi[5] = INFINITY;
+    ck_assert_int_eq(nnt_train_arrays(config_text(""), Xi, N_ROWS, 3, y, 1, NULL, NULL, &m),
+                     NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "infinite"));
+    Xi[5] = NAN; /* a missing cell, refused by data.missing: error (the default) */
+    ck_assert_int_eq(nnt_train_arrays(config_text(""), Xi, N_ROWS, 3, y, 1, NULL, NULL, &m),
+                     NNT_EINVAL);
+    float yn[N_ROWS];
+    memcpy(yn, y, sizeof y);
+    yn[3] = NAN;
+    ck_assert_int_eq(nnt_train_arrays(config_text(""), X, N_ROWS, 3, yn, 1, NULL, NULL, &m),
+                     NNT_EINVAL);
+    /* Bad configs. */
+    ck_assert_int_eq(nnt_train_arrays("train: {epochs: -1}\n", X, N_ROWS, 3, y, 1, NULL, NULL, &m),
+                     NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "train.epochs"));
+    ck_assert_int_eq(nnt_train_yaml("data: [unclosed\n", NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_yaml("nope: 1\n", NULL, NULL, &m), NNT_EINVAL);
+    ck_assert_int_eq(nnt_train_file(path, NULL, NULL, &m), NNT_EINVAL); /* not YAML */
+    /* network.sizes that do not fit the arrays. */
+    ck_assert_int_eq(nnt_train_arrays("network: {sizes: [5, 3]}\n", X, N_ROWS, 3, y, 1, NULL,
+                                      NULL, &m), NNT_EINVAL);
+    ck_assert_ptr_null(m);
+
+    /* A good model, then bad predict calls. */
+    ck_assert_int_eq(nnt_train_arrays(config_text(""), X, N_ROWS, 3, y, 1, NULL, NULL, &m),
+                     NNT_OK);
+    ck_assert_int_eq(nnt_predict(m, X, N_ROWS, 2, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "columns"));
+    ck_assert_int_eq(nnt_predict(m, NULL, 2, 3, out), NNT_EINVAL);
+    ck_assert_int_eq(nnt_predict(m, X, 2, 3, NULL), NNT_EINVAL);
+    Xi[5] = NAN; /* no fill value in this model */
+    ck_assert_int_eq(nnt_predict(m, Xi, N_ROWS, 3, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "NaN"));
+    ck_assert_int_eq(nnt_model_save(m, NULL), NNT_EINVAL);
+    snprintf(path, sizeof path, "%s/no/such/dir/x.model", tmpdir);
+    ck_assert_int_eq(nnt_model_save(m, path), NNT_EIO);
+    nnt_model_free(m);
+
+    /* A categorical feature: the float API refuses to guess. */
+    ck_assert_int_eq(nnt_train_arrays("data: {categorical: [x2], test_fraction: 0}\n"
+                                      "network: {hidden: [4]}\ntrain: {epochs: 1}\n",
+                                      X, N_ROWS, 3, y, 1, NULL, NULL, &m), NNT_OK);
+    ck_assert_int_eq(nnt_model_feature_is_categorical(m, 2), 1);
+    ck_assert_int_eq(nnt_predict(m, X, 1, 3, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "categorical"));
+    nnt_model_free(m);
+}
+END_TEST
+
+/* nnt_last_error is the calling thread's. */
+START_TEST(test_error_per_thread)
+{
+    int other_set = 0;
+    ck_assert_int_eq(nnt_predict(NULL, NULL, 0, 0, NULL), NNT_EINVAL);
+    const char *mine = nnt_last_error();
+#pragma omp parallel num_threads(2) reduction(+ : other_set)
+    {
+        if (omp_get_thread_num() == 1)
+            other_set += nnt_last_error() == mine || strstr(nnt_last_error(), "the model") != NULL;
+    }
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "the model is NULL"));
+    ck_assert_int_eq(other_set, 0);
+}
+END_TEST
+
+TU_MAIN_TMPDIR("lib", test_train_arrays_predict, test_same_bytes_as_command,
+               test_regression_and_missing, test_callback_stops, test_image_model,
+               test_bad_calls, test_error_per_thread)
