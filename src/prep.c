@@ -763,7 +763,10 @@ static int read_feature(rbuf *r, prep_feature *f)
     if (r->bad || cat > 1)
         return -1;
     f->cats = get_strs(r, f->n_cats);
-    f->fill_cat = (int)get_u32(r) - 1;
+    uint32_t fill_cat = get_u32(r); /* stored + 1: 0 is none */
+    if (fill_cat > (uint32_t)f->n_cats)
+        return -1;
+    f->fill_cat = (int)fill_cat - 1;
     if (r->bad || !isfinite(f->offset) || !isfinite(f->scale) || !(f->scale > 0) ||
         isinf(f->fill) || f->fill_cat < -1 || f->fill_cat >= f->n_cats ||
         (!f->categorical && f->fill_cat != -1) ||
