@@ -22,11 +22,11 @@ data=${NNTRAIN_DATA:-$src/data}
 mkdir -p "$dir"
 cc=${CC:-gcc}
 flags="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I$src/include"
-$cc $flags -o "$dir/csv_gen" "$src/bench/csv_gen.c" "$src/src/idx.c" "$src/src/err.c" -lz
+$cc $flags -o "$dir/csv_gen" "$src/bench/csv_gen.c" "$build/libnntrain.a" -lz -lm
 $cc $flags -fopenmp -o "$dir/csv_read" "$src/bench/csv_read.c" "$build/libnntrain.a" -lz -lm
 have_libcsv=0
 if [ -f /usr/include/csv.h ]; then
-    $cc $flags -o "$dir/csv_libcsv" "$src/bench/csv_libcsv.c" -lcsv -lz && have_libcsv=1
+    $cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$dir/csv_libcsv" "$src/bench/csv_libcsv.c" -lcsv -lz && have_libcsv=1
 fi
 [ -f "$dir/mnist.csv" ] || "$dir/csv_gen" mnist "$data/mnist/train-images-idx3-ubyte.gz" \
     "$data/mnist/train-labels-idx1-ubyte.gz" "$dir/mnist.csv"
