@@ -5,7 +5,7 @@
  * OpenBLAS is loaded at run time (dlopen), so nothing is needed to build:
  *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/blas_bench.c \
  *       .libs/libnntrain_core.a -fopenmp -lm -ldl -o blas_bench
- *   OPENBLAS_CORETYPE=SkylakeX ./blas_bench [path/to/libopenblas.so.0]
+ *   OPENBLAS_CORETYPE=SkylakeX ./blas_bench [path/to/libopenblas.so.0 [B,in,out ...]]
  * (Debian: libopenblas0-openmp; bench/run.sh installs it.) */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -80,11 +80,27 @@ int main(int argc, char **argv)
     printf("nntrain kernels: %s; OpenBLAS core: %s; one thread each\n", kern_isa(),
            corename ? corename() : "?");
     printf("%-9s %-22s %12s %12s %7s\n", "product", "shape (B, in, out)", "nntrain", "OpenBLAS", "ratio");
-    static const int shapes[][3] = {{128, 784, 1024}, {128, 1024, 1024}, {64, 784, 128},
-                                    {10, 784, 30}};
+    /* The MNIST benches' shapes, or those named as B,in,out after the
+     * library (bench/tabular_torch.sh's network: 256,50,256 256,256,256
+     * 256,256,1). */
+    static int shapes[16][3] = {{128, 784, 1024}, {128, 1024, 1024}, {64, 784, 128},
+                                {10, 784, 30}};
+    size_t n_shapes = 4;
+    if (argc > 2) {
+        n_shapes = 0;
+        for (int i = 2; i < argc && n_shapes < 16; i++)
+            if (sscanf(argv[i], "%d,%d,%d", &shapes[n_shapes][0], &shapes[n_shapes][1],
+                       &shapes[n_shapes][2]) == 3 && shapes[n_shapes][0] > 0 &&
+                shapes[n_shapes][1] > 0 && shapes[n_shapes][2] > 0)
+                n_shapes++;
+            else {
+                fprintf(stderr, "blas_bench: '%s' is not B,in,out\n", argv[i]);
+                return 2;
+            }
+    }
     const char forms[] = {'f', 'b', 'g'};
     const char *names[] = {"forward", "backward", "gradient"};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    for (size_t s = 0; s < n_shapes; s++) {
         int B = shapes[s][0], in = shapes[s][1], out = shapes[s][2];
         float *A = mat((size_t)B * in, 1), *W = mat((size_t)in * out, 2), *D = mat((size_t)B * out, 3);
         float *C = malloc((size_t)(in > B ? in : B) * (in > out ? in : out) * sizeof *C);

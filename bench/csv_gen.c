@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "idx.h"
 
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "mnist") == 0) {
-        idx_dataset d;
+        dataset d;
         err_t err;
         if (idx_load_dataset(argv[2], argv[3], 0, &d, &err) < 0) {
             fprintf(stderr, "csv_gen: %s\n", err.msg);
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
                 fprintf(f, ",%d", p[j]);
             fputc('\n', f);
         }
-        idx_dataset_free(&d);
+        dataset_free(&d);
         return fclose(f) != 0;
     }
     if (argc == 5 && strcmp(argv[1], "numeric") == 0) {

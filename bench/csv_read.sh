@@ -22,7 +22,7 @@ data=${NNTRAIN_DATA:-$src/data}
 mkdir -p "$dir"
 cc=${CC:-gcc}
 flags="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I$src/include"
-$cc $flags -o "$dir/csv_gen" "$src/bench/csv_gen.c" "$src/src/idx.c" "$src/src/err.c" -lz
+$cc $flags -o "$dir/csv_gen" "$src/bench/csv_gen.c" "$build/.libs/libnntrain_core.a" -lz -lm
 $cc $flags -fopenmp -o "$dir/csv_read" "$src/bench/csv_read.c" "$build/.libs/libnntrain_core.a" -lz -lm
 have_libcsv=0
 if [ -f /usr/include/csv.h ]; then
