@@ -64,7 +64,7 @@ for name in $sets; do
     if [ "$name" = mnist ]; then
         if [ ! -s "$dir/mnist-test.csv" ]; then
             gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -o "$dir/csv_gen" \
-                "$here/csv_gen.c" "$build/libnntrain.a" -lz -lm
+                "$here/csv_gen.c" "$build/.libs/libnntrain_core.a" -lz -lm
             "$dir/csv_gen" mnist "$data/mnist/train-images-idx3-ubyte.gz" \
                 "$data/mnist/train-labels-idx1-ubyte.gz" "$dir/mnist-train.csv"
             "$dir/csv_gen" mnist "$data/mnist/t10k-images-idx3-ubyte.gz" \
