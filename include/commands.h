@@ -49,7 +49,7 @@ int cmd_serve(const cli_options *o);   /* src/cmd_serve.c */
  * section (base: the config without it, loaded and validated). */
 int cmd_sweep(const cli_options *o, const cfg_t *base, const sweep_spec *spec);
 
-/* src/cmd_train.c: one training run as the train command makes it (run.h's
+/* src/cmd_run.c: one training run as the train command makes it (run.h's
  * steps with the banner, epoch lines, metrics file and signals), for the
  * MPI ranks of group (NULL: this process alone); *res (a sweep's trial)
  * gets its figures when given. Returns the exit code, the error printed.
