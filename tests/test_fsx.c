@@ -368,7 +368,8 @@ static int save_svg(const char *dir, int v, err_t *err)
     int epoch[3] = {1, 2, 3};
     double train[3] = {0.5, 0.4, 0.3 - 0.1 * v}, eval[3] = {0.6, 0.5, 0.45},
            acc[3] = {0.8, 0.85, 0.9};
-    curves_run run = {"run", 3, epoch, train, eval, acc};
+    curves_run run = {.name = "run", .n = 3, .epoch = epoch, .train_loss = train,
+                      .eval_loss = eval, .eval_acc = acc};
     return curves_write_svg(join(dir, "curves.svg"), &run, 1, err);
 }
 
