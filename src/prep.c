@@ -115,25 +115,24 @@ static int distinct_names(const table_col *col, const int64_t *rows, int64_t n, 
             if (!(col->missing && col->missing[rows[i]]))
                 v[m++] = col->num[rows[i]];
         qsort(v, (size_t)m, sizeof *v, cmp_double);
-        for (int64_t i = 0; i < m; i++) {
+        int oom = 0;
+        for (int64_t i = 0; i < m && !oom; i++) {
             if (i > 0 && v[i] == v[i - 1])
                 continue;
             if (count == cap) {
-                cap = cap ? 2 * cap : 16;
-                char **g = realloc(names, (size_t)cap * sizeof *names);
-                if (!g)
-                    break;
-                names = g;
+                char **g = realloc(names, (size_t)(cap ? 2 * cap : 16) * sizeof *names);
+                if (!(oom = !g)) {
+                    names = g;
+                    cap = cap ? 2 * cap : 16;
+                }
             }
             char buf[40];
             number_name(v[i], buf, sizeof buf);
-            if (!(names[count] = dup_str(buf)))
-                break;
-            count++;
+            if (!oom && !(oom = !(names[count] = dup_str(buf))))
+                count++;
         }
-        int ok = count == 0 || names[count - 1] != NULL;
         free(v);
-        if (!ok || (m > 0 && count == 0)) {
+        if (oom) {
             for (int k = 0; k < count; k++)
                 free(names[k]);
             free(names);
