@@ -75,6 +75,25 @@ void kern_exp(float *x, size_t n);
  * and sum taken over the row in order. */
 void kern_softmax_rows(float *z, int B, int n);
 
+/* One Adam (or AdamW) step over n parameters, element by element, in this
+ * order (each operation one IEEE float operation, so every path gives the
+ * reference's bits; optim.c's step_adam_ref is that reference):
+ *   q = p                       then, if lr_wd != 0: q = q - lr_wd * q
+ *   d = g * inv_b + wd * p      (g: the gradient SUM over the batch)
+ *   m = b1 * m + one_minus_b1 * d
+ *   v = b2 * v + one_minus_b2 * (d * d)
+ *   p = q - lr * ((m * c1) / (sqrt(v * c2) + eps))
+ * p, g, m, v hold n floats each. Adam has lr_wd = 0, AdamW wd = 0. */
+typedef struct {
+    float inv_b, wd, lr_wd;       /* 1 / batch; L2 decay; decoupled decay lr * wd */
+    float b1, one_minus_b1;       /* the first moment's decay */
+    float b2, one_minus_b2;       /* the second moment's */
+    float c1, c2;                 /* bias corrections 1 / (1 - beta^t) */
+    float lr, eps;
+} kern_adam_args;
+
+void kern_adam(const kern_adam_args *a, float *p, const float *g, float *m, float *v, size_t n);
+
 /* ---- kernel paths ----------------------------------------------------------
  * The best path the CPU runs is used unless NNTRAIN_KERNELS names one. */
 

@@ -109,6 +109,12 @@ void optim_end(const optim_params *p, optim_state *s);
  * summed in row order, in double, whatever the ranges. */
 void optim_max_norm(const net_t *net, float *params, double c, int u_lo, int u_hi);
 
+/* The plain reference of one Adam/AdamW step over n parameters (decay: a
+ * weight run, 0 for biases), element by element; optim_step runs
+ * kern_adam (kernels.h), which must give its bits on every path. */
+void optim_adam_ref(const optim_step_args *a, float *p, const float *g, float *m, float *v,
+                    size_t n, int decay);
+
 /* Plain SGD: params[i] -= scale * grad[i] for i < n, where scale is
  * learning_rate / batch_size (grad holds the batch's SUM). Threads may
  * update disjoint ranges at the same time. */

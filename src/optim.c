@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "mem.h"
 
 /* n parameters p[0..n) with gradient SUMs g, state s0 (and s1), decay:
@@ -45,9 +46,11 @@ static void step_momentum(const optim_step_args *a, float *p, const float *g, fl
     }
 }
 
-/* adam and adamw: a->wd is 0 for adamw, a->lr_wd 0 for adam. */
-static void step_adam(const optim_step_args *a, float *p, const float *g, float *m, float *v,
-                      size_t n, int decay)
+/* adam and adamw: a->wd is 0 for adamw, a->lr_wd 0 for adam. The plain
+ * reference: step_adam runs the same operations as kern_adam, a vector of
+ * parameters at a time (tests/test_optim compares their bits). */
+void optim_adam_ref(const optim_step_args *a, float *p, const float *g, float *m, float *v,
+                    size_t n, int decay)
 {
     float wd = decay ? a->wd : 0.0f, lr_wd = decay ? a->lr_wd : 0.0f;
     for (size_t i = 0; i < n; i++) {
@@ -62,6 +65,17 @@ static void step_adam(const optim_step_args *a, float *p, const float *g, float 
         float mhat = mi * a->c1, vhat = vi * a->c2;
         p[i] = pi - a->lr * (mhat / (sqrtf(vhat) + a->eps));
     }
+}
+
+static void step_adam(const optim_step_args *a, float *p, const float *g, float *m, float *v,
+                      size_t n, int decay)
+{
+    kern_adam_args k = {
+        .inv_b = a->inv_b, .wd = decay ? a->wd : 0.0f, .lr_wd = decay ? a->lr_wd : 0.0f,
+        .b1 = a->b1, .one_minus_b1 = a->one_minus_b1, .b2 = a->b2, .one_minus_b2 = a->one_minus_b2,
+        .c1 = a->c1, .c2 = a->c2, .lr = a->lr, .eps = a->eps,
+    };
+    kern_adam(&k, p, g, m, v, n);
 }
 
 static const struct {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "optim.h"
 #include "testutil.h"
 
@@ -283,6 +284,57 @@ START_TEST(test_adam_bias_corrected)
 }
 END_TEST
 
+/* kern_adam on every kernel path gives optim_adam_ref's bits: lengths that
+ * leave every tail, adam (L2 decay) and adamw, weights and biases, and
+ * awkward values (zeros of both signs, subnormals, huge, a NaN gradient). */
+START_TEST(test_adam_kernel_matches_reference)
+{
+    static const float odd[] = {0.0f, -0.0f, 1e-40f, -3e-39f, 3e38f, -1e30f, 1e-8f, 7.0f};
+    err_t err;
+    TU_FOREACH_PATH(path) {
+        for (int kind = 0; kind < 3; kind++) {
+            optim_params q = params_of(kind == 2 ? OPTIM_NAME_ADAMW : OPTIM_NAME_ADAM);
+            q.weight_decay = kind ? 0.01 : 0.0;
+            optim_state st;
+            ck_assert(optim_state_create(&st, kind == 2 ? OPTIM_ADAMW : OPTIM_ADAM, 1, &err) == 0);
+            st.beta1_pow = 0.9 * 0.9; /* step 3 */
+            st.beta2_pow = 0.999 * 0.999;
+            optim_step_args a;
+            optim_begin(&q, &st, 0.003, 32, 1, &a);
+            optim_state_free(&st);
+            for (int n = 0; n <= 70; n += n < 40 ? 1 : 29) {
+                for (int decay = 0; decay < 2; decay++) {
+                    float p[70], g[70], m[70], v[70], p2[70], m2[70], v2[70];
+                    for (int i = 0; i < n; i++) {
+                        p[i] = i % 5 == 0 ? odd[i / 5 % 8] : 0.37f * (float)(i - 20);
+                        g[i] = i % 7 == 0 ? odd[i / 7 % 8] : 0.11f * (float)(31 - i);
+                        m[i] = 0.01f * (float)(i % 9) - 0.04f;
+                        v[i] = i % 11 == 0 ? odd[i / 11 % 8] * odd[i / 11 % 8] : 0.002f * (float)i;
+                    }
+                    if (n > 33)
+                        g[33] = NAN;
+                    memcpy(p2, p, sizeof p), memcpy(m2, m, sizeof m), memcpy(v2, v, sizeof v);
+                    optim_adam_ref(&a, p, g, m, v, (size_t)n, decay);
+                    kern_adam_args k = {
+                        .inv_b = a.inv_b, .wd = decay ? a.wd : 0.0f, .lr_wd = decay ? a.lr_wd : 0.0f,
+                        .b1 = a.b1, .one_minus_b1 = a.one_minus_b1, .b2 = a.b2,
+                        .one_minus_b2 = a.one_minus_b2, .c1 = a.c1, .c2 = a.c2, .lr = a.lr,
+                        .eps = a.eps,
+                    };
+                    kern_adam(&k, p2, g, m2, v2, (size_t)n);
+                    ck_assert_msg(!memcmp(p, p2, (size_t)n * sizeof *p) &&
+                                      !memcmp(m, m2, (size_t)n * sizeof *m) &&
+                                      !memcmp(v, v2, (size_t)n * sizeof *v),
+                                  "%s: kind %d, n %d, decay %d differs from the reference",
+                                  path, kind, n, decay);
+                }
+            }
+        }
+    }
+    ck_assert_int_eq(kern_use_env(&err), 0);
+}
+END_TEST
+
 START_TEST(test_coupled_and_decoupled_decay_differ)
 {
     optim_params p = params_of(OPTIM_NAME_ADAM);
@@ -383,5 +435,6 @@ END_TEST
 
 TU_MAIN("optim", test_sgd_step, test_sgd_in_parallel_region_matches, test_table,
         test_plain_sgd_is_the_old_update, test_sgd_weight_decay_skips_biases,
-        test_momentum_and_nesterov, test_adam_bias_corrected, test_max_norm,
+        test_momentum_and_nesterov, test_adam_bias_corrected, test_adam_kernel_matches_reference,
+        test_max_norm,
         test_coupled_and_decoupled_decay_differ, test_beta_powers_by_multiplication)

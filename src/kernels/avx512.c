@@ -24,6 +24,7 @@ KL vf v_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 KL vf v_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 KL vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 KL vf v_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+KL vf v_sqrt(vf a) { return _mm512_sqrt_ps(a); }
 KL vf v_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 KL vm v_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 KL vm v_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }

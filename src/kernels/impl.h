@@ -26,6 +26,8 @@ typedef struct {
     void (*act_backward)(kern_act f, const float *y, float *d, size_t n);
     void (*exp)(float *x, size_t n);
     void (*softmax_rows)(float *z, int B, int n);
+    void (*adam)(const kern_adam_args *a, float *p, const float *g, float *m, float *v,
+                 size_t n);
 } kern_impl;
 
 /* One per ISA file; the ones this compiler and architecture cannot build

@@ -168,6 +168,11 @@ void kern_softmax_rows(float *z, int B, int n)
     get()->softmax_rows(z, B, n);
 }
 
+void kern_adam(const kern_adam_args *a, float *p, const float *g, float *m, float *v, size_t n)
+{
+    get()->adam(a, p, g, m, v, n);
+}
+
 /* Plain adds in row order: the compiler may vectorise across j (which
  * reorders nothing), the same in every path. */
 void kern_colsum(int rows, int cols, const float *A, int lda, float *out)

@@ -32,6 +32,7 @@ KL vf v_add(vf a, vf b) { return vaddq_f32(a, b); }
 KL vf v_sub(vf a, vf b) { return vsubq_f32(a, b); }
 KL vf v_mul(vf a, vf b) { return vmulq_f32(a, b); }
 KL vf v_div(vf a, vf b) { return vdivq_f32(a, b); }
+KL vf v_sqrt(vf a) { return vsqrtq_f32(a); }
 KL vf v_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 KL vm v_gt(vf a, vf b) { return vcgtq_f32(a, b); }
 KL vm v_lt(vf a, vf b) { return vcltq_f32(a, b); }

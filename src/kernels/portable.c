@@ -27,6 +27,7 @@ static inline vf v_add(vf a, vf b) { return a + b; }
 static inline vf v_sub(vf a, vf b) { return a - b; }
 static inline vf v_mul(vf a, vf b) { return a * b; }
 static inline vf v_div(vf a, vf b) { return a / b; }
+static inline vf v_sqrt(vf a) { return sqrtf(a); }
 static inline vf v_fma(vf a, vf b, vf c) { return fmaf(a, b, c); }
 static inline vm v_gt(vf a, vf b) { return a > b; }
 static inline vm v_lt(vf a, vf b) { return a < b; }

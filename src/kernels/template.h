@@ -9,7 +9,7 @@
  *   v_zero() v_set1(x) v_load(p) v_loadn(p, n) v_store(p, v) v_storen(p, v, n)
  *                         loadn reads lanes 0..n-1 and zeroes the rest;
  *                         storen writes lanes 0..n-1 (0 <= n <= VW)
- *   v_add v_sub v_mul v_div, v_fma(a, b, c) = a*b + c rounded once
+ *   v_add v_sub v_mul v_div v_sqrt, v_fma(a, b, c) = a*b + c rounded once
  *   v_gt(a, b) v_lt(a, b) (false when either is NaN), v_sel(m, a, b) = m ? a : b
  *   v_bits(vf) v_float(vi) (reinterpret), v_iadd v_isub v_iset1, v_isra1 (>> 1,
  *                         arithmetic), v_ishl23 (<< 23)
@@ -433,5 +433,41 @@ KOUT void bcast(int M, int N, int K, const float *A, size_t rs, size_t cs, const
     }
 }
 
+/* ---- the Adam step -------------------------------------------------------- */
+
+/* One lane group of kern_adam: the scalar reference's operations, in its
+ * order, lane by lane (optim.c: step_adam_ref). */
+KFN void adam_lanes(const kern_adam_args *a, float *p, const float *g, float *m, float *v,
+                    int n)
+{
+    vf pv = n == VW ? v_load(p) : v_loadn(p, n);
+    vf gv = n == VW ? v_load(g) : v_loadn(g, n);
+    vf mv = n == VW ? v_load(m) : v_loadn(m, n);
+    vf vv = n == VW ? v_load(v) : v_loadn(v, n);
+    vf pi = pv;
+    if (a->lr_wd != 0.0f)
+        pi = v_sub(pi, v_mul(v_set1(a->lr_wd), pi));
+    vf d = v_add(v_mul(gv, v_set1(a->inv_b)), v_mul(v_set1(a->wd), pv));
+    vf mi = v_add(v_mul(v_set1(a->b1), mv), v_mul(v_set1(a->one_minus_b1), d));
+    vf vi = v_add(v_mul(v_set1(a->b2), vv), v_mul(v_set1(a->one_minus_b2), v_mul(d, d)));
+    vf mhat = v_mul(mi, v_set1(a->c1)), vhat = v_mul(vi, v_set1(a->c2));
+    vf step = v_div(mhat, v_add(v_sqrt(vhat), v_set1(a->eps)));
+    vf out = v_sub(pi, v_mul(v_set1(a->lr), step));
+    if (n == VW) {
+        v_store(m, mi), v_store(v, vi), v_store(p, out);
+    } else {
+        v_storen(m, mi, n), v_storen(v, vi, n), v_storen(p, out, n);
+    }
+}
+
+KOUT void adam(const kern_adam_args *a, float *p, const float *g, float *m, float *v, size_t n)
+{
+    size_t i = 0;
+    for (; i + VW <= n; i += VW)
+        adam_lanes(a, p + i, g + i, m + i, v + i, VW);
+    if (i < n)
+        adam_lanes(a, p + i, g + i, m + i, v + i, (int)(n - i));
+}
+
 const kern_impl KIMPL = {KNAME, KCPU_HAS, bcast, nt_lanes, act_forward, act_backward,
-                         exp_n, softmax_rows};
+                         exp_n, softmax_rows, adam};
