@@ -76,4 +76,9 @@ int csv_read(const char *path, const csv_opts *o, table *out, err_t *err);
  * finite (overflows a double, or inf/nan spelled out). */
 int csv_parse_double(const char *s, size_t len, double *v);
 
+/* The same to the nearest float32, rounded once (not through the double:
+ * a double that lands exactly halfway between two floats is decided
+ * again from the text). -1 also for a number beyond float32's range. */
+int csv_parse_float(const char *s, size_t len, float *v);
+
 #endif

@@ -3,7 +3,9 @@
  * A table is n_rows x n_cols cells, stored column by column. Each column has
  * a name and one kind for all its cells:
  *
- *   TABLE_NUMERIC  num[n_rows]   the value as a double; a missing cell holds NaN
+ *   TABLE_NUMERIC  num[n_rows]   the value as a float32 (what the network takes;
+ *                                readers round each number once, correctly); a
+ *                                missing cell holds NaN
  *   TABLE_TEXT     code[n_rows]  the index of the cell's value in cats[n_cats]
  *                                (the column's distinct values, interned, in the
  *                                order first seen); a missing cell holds -1
@@ -31,7 +33,7 @@ typedef enum { TABLE_NUMERIC = 0, TABLE_TEXT = 1 } table_kind;
 typedef struct {
     char *name;         /* the column's name */
     table_kind kind;
-    double *num;        /* NUMERIC: [n_rows]; NaN = missing. NULL for TEXT */
+    float *num;         /* NUMERIC: [n_rows]; NaN = missing. NULL for TEXT */
     int32_t *code;      /* TEXT: [n_rows] index into cats, -1 = missing. NULL for NUMERIC */
     uint8_t *missing;   /* [n_rows] 1 = missing; NULL when n_missing == 0 */
     int64_t n_missing;  /* how many cells are missing */

@@ -458,7 +458,7 @@ static int arrays_table(const float *X, size_t n, size_t d, const float *y, size
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         size_t i1 = n - i0 < BLOCK ? n : i0 + BLOCK;
         for (size_t j = 0; j < d + k; j++) {
-            double *num = t->cols[j].num;
+            float *num = t->cols[j].num;
             for (size_t i = i0; i < i1; i++) {
                 float v = j < d ? X[i * d + j] : y[i * k + (j - d)];
                 if (isinf(v) || (j >= d && isnan(v)))

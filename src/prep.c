@@ -30,13 +30,16 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A number as a category or class name: the shortest of %.15g and %.17g
- * that reads back to the same double ("3", "0.1"). */
-static void number_name(double v, char *buf, size_t n)
+/* A number (a table cell: a float32) as a category or class name: the
+ * shortest of %.6g .. %.9g that reads back to the same float ("3", "0.1",
+ * "1234567"). */
+static void number_name(float v, char *buf, size_t n)
 {
-    snprintf(buf, n, "%.15g", v);
-    if (strtod(buf, NULL) != v)
-        snprintf(buf, n, "%.17g", v);
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, n, "%.*g", digits, (double)v);
+        if (strtof(buf, NULL) == v)
+            return;
+    }
 }
 
 /* The index of name in the sorted names[0..n), or -1. */

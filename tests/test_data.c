@@ -27,15 +27,17 @@
 #include "testutil.h"
 
 /* ---- the reference table ----------------------------------------------------
- * 6 rows: x0, x1, x2 (doubles, some awkward) and y (small integers). */
+ * 6 rows: x0, x1, x2 (doubles, some awkward for a float32: subnormal, the
+ * largest, 2^24 + 1 exactly halfway) and y (small integers). Every reader
+ * must give each value rounded once to a float32. */
 #define REF_ROWS 6
 #define REF_X 3
 static const double ref_x[REF_ROWS][REF_X] = {
-    {0.1, -2.5e-8, 1e300},
-    {123456789012345678.0, 5e-324, -0.0},
-    {1.0 / 3.0, 2.2250738585072014e-308, 1.7976931348623157e308},
-    {-7.0, 0.5, 9007199254740993.0},
-    {3.14159, -1e-300, 42.0},
+    {0.1, -2.5e-8, 3e38},
+    {123456789012345678.0, 1.5e-45, -0.0},
+    {1.0 / 3.0, 1.1754943508222875e-38, 3.4028234663852886e38},
+    {-7.0, 0.5, 16777217.0},
+    {3.14159, -1e-40, 42.0},
     {6.02214076e23, 1e-5, -123.456},
 };
 static const int64_t ref_y[REF_ROWS] = {0, 1, 2, 1, 0, 2};
@@ -67,9 +69,9 @@ static void check_ref_table(const table *t, const char *what)
         ck_assert_msg(t->cols[c].kind == TABLE_NUMERIC, "%s: column %d not numeric", what, c);
         ck_assert_msg(t->cols[c].n_missing == 0 && !t->cols[c].missing, "%s: missing cells", what);
         for (int r = 0; r < REF_ROWS; r++) {
-            double want = c < REF_X ? ref_x[r][c] : (double)ref_y[r];
-            double got = t->cols[c].num[r];
-            ck_assert_msg(memcmp(&want, &got, sizeof got) == 0, "%s: [%d][%d] = %.17g, want %.17g",
+            float want = c < REF_X ? (float)ref_x[r][c] : (float)ref_y[r];
+            float got = t->cols[c].num[r];
+            ck_assert_msg(memcmp(&want, &got, sizeof got) == 0, "%s: [%d][%d] = %.9g, want %.9g",
                           what, r, c, got, want);
         }
     }
@@ -450,6 +452,47 @@ START_TEST(test_csv_numbers_correctly_rounded)
 }
 END_TEST
 
+/* csv_parse_float rounds once, as strtof: the double nearest a number just
+ * above or below halfway between two floats is that halfway point itself,
+ * and rounding it again would go to the even float, the wrong side. */
+START_TEST(test_parse_float_rounds_once)
+{
+    static const char *s[] = {
+        "1.000000059604644775390625000001",  /* just above 1 + 2^-24: up */
+        "1.000000059604644775390624999999",  /* just below: down */
+        "1.000000059604644775390625",        /* exactly halfway: to even (1) */
+        "16777217", "16777219", "0.1", "-2.5e-8", "1e-45", "7e-46", "3.4028234663852886e38",
+        "3.4028235677973362e38", "1.17549435e-38", "-0", "123456789", "0.30000001192092896",
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        float v = -1, want = strtof(s[i], NULL);
+        ck_assert_msg(csv_parse_float(s[i], strlen(s[i]), &v) == 1, "%s not parsed", s[i]);
+        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.9g, want %.9g", s[i], v, want);
+    }
+    float v;
+    ck_assert_int_eq(csv_parse_float(s[0], strlen(s[0]), &v), 1);
+    ck_assert(v == 1.00000012f);
+    /* beyond float32 (a double would hold them): not finite */
+    static const char *big[] = {"3.4028235677973366e38", "3.5e38", "-1e39", "1e300", "inf"};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        ck_assert_msg(csv_parse_float(big[i], strlen(big[i]), &v) == -1, "'%s'", big[i]);
+    ck_assert_int_eq(csv_parse_float("1,5", 3, &v), 0);
+    /* 200,000 random decimals near float ties: strtof's bits */
+    uint64_t st = 99;
+    char b[64];
+    for (int i = 0; i < 200000; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        float f = (float)((st >> 11) * 0x1.0p-53 * 1e6);
+        float g = nextafterf(f, INFINITY);
+        double mid = ((double)f + (double)g) / 2;
+        int len = snprintf(b, sizeof b, "%.*g", 10 + (int)(st >> 60), mid);
+        float want = strtof(b, NULL);
+        ck_assert_int_eq(csv_parse_float(b, (size_t)len, &v), 1);
+        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.9g, want %.9g", b, v, want);
+    }
+}
+END_TEST
+
 /* Under a locale whose decimal separator is a comma, numbers read the same.
  * The locale is compiled here with localedef (Debian's `locales` package:
  * /usr/share/i18n/locales/de_DE) into the test's directory and found
@@ -471,7 +514,7 @@ START_TEST(test_csv_comma_locale)
     ck_assert_str_eq(localeconv()->decimal_point, ",");
     ck_assert(strtod("1.5", NULL) == 1.0); /* the locale really is in force */
 
-    const char *text = "a,b\n1.5,2.2250738585072011e-308\n-0.125,123456789012345678901234567890\n";
+    const char *text = "a,b\n1.5,1.17549435e-38\n-0.125,123456789012345678901234567890\n";
     const char *p = tu_path(0, "loc.csv");
     tu_write_file(p, text, strlen(text));
     table t;
@@ -481,8 +524,8 @@ START_TEST(test_csv_comma_locale)
         o.threads = threads;
         read_csv_ok(p, &o, &t);
         ck_assert(t.cols[0].num[0] == 1.5 && t.cols[0].num[1] == -0.125);
-        ck_assert(t.cols[1].num[0] == 2.2250738585072011e-308);
-        ck_assert(t.cols[1].num[1] == 1.2345678901234568e29);
+        ck_assert(t.cols[1].num[0] == 1.17549435e-38f);
+        ck_assert(t.cols[1].num[1] == 123456789012345678901234567890.0f);
         table_free(&t);
     }
     setlocale(LC_ALL, "C");
@@ -807,5 +850,5 @@ START_TEST(test_npy_hostile)
 END_TEST
 
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
-               test_csv_numbers_correctly_rounded, test_csv_comma_locale, test_csv_hostile,
+               test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_csv_comma_locale, test_csv_hostile,
                test_csv_huge_line_and_columns, test_npy_hostile)

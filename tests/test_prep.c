@@ -14,15 +14,15 @@
 /* A table of 6 rows: x numeric (row 4 missing), c text, k numeric class. */
 static void make_table(table *t)
 {
-    static const double x[6] = {1, 2, 3, 4, NAN, 10};
+    static const float x[6] = {1, 2, 3, 4, NAN, 10};
     static const int32_t code[6] = {0, 1, 0, 2, 1, 0}; /* pear, apple, pear, fig, apple, pear */
     static const char *cats[3] = {"pear", "apple", "fig"};
-    static const double k[6] = {10, 2, 10, 2, 2, 10};
+    static const float k[6] = {10, 2, 10, 2, 2, 10};
     err_t err;
     ck_assert_int_eq(table_init(t, 3, &err), 0);
     t->n_rows = 6;
     t->cols[0].name = strdup("x");
-    t->cols[0].num = malloc(6 * sizeof(double));
+    t->cols[0].num = malloc(sizeof x);
     memcpy(t->cols[0].num, x, sizeof x);
     t->cols[1].name = strdup("c");
     t->cols[1].kind = TABLE_TEXT;
@@ -33,7 +33,7 @@ static void make_table(table *t)
     for (int i = 0; i < 3; i++)
         t->cols[1].cats[i] = strdup(cats[i]);
     t->cols[2].name = strdup("k");
-    t->cols[2].num = malloc(6 * sizeof(double));
+    t->cols[2].num = malloc(sizeof k);
     memcpy(t->cols[2].num, k, sizeof k);
     ck_assert_int_eq(table_set_missing(t, 0, 4, &err), 0);
 }

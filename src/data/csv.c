@@ -8,7 +8,7 @@
  *           to max_record when one record is longer), each cut at its last
  *           record boundary (a newline outside quotes). A chunk is split at
  *           record boundaries into four parts per thread; the threads
- *           tokenize their parts at once (OpenMP) into row-major doubles,
+ *           tokenize their parts at once (OpenMP) into row-major floats,
  *           which are then copied into the columns. Every column starts
  *           NUMERIC; a cell that is neither a missing token nor a number
  *           turns its column TEXT from then on.
@@ -74,9 +74,10 @@ static int lower_eq(const char *s, size_t n, const char *word)
     return 1;
 }
 
-/* The slow path: strtod in the "C" locale on a NUL-terminated copy. glibc's
- * strtod is correctly rounded; uselocale makes it ignore LC_NUMERIC. */
-static int slow_double(const char *s, size_t len, double *v)
+/* The slow path: strtod (strtof when as_float) in the "C" locale on a
+ * NUL-terminated copy. glibc's strtod and strtof are correctly rounded;
+ * uselocale makes them ignore LC_NUMERIC. */
+static int slow_number(const char *s, size_t len, int as_float, double *v)
 {
     char small[128];
     char *b = len < sizeof small ? small : malloc(len + 1);
@@ -87,7 +88,7 @@ static int slow_double(const char *s, size_t len, double *v)
     pthread_once(&c_locale_once, c_locale_init);
     locale_t old = c_locale_obj ? uselocale(c_locale_obj) : (locale_t)0;
     char *end;
-    double x = strtod(b, &end);
+    double x = as_float ? (double)strtof(b, &end) : strtod(b, &end);
     if (old)
         uselocale(old);
     int ok = end == b + len;
@@ -172,7 +173,32 @@ int csv_parse_double(const char *s, size_t len, double *v)
         *v = neg ? -0.0 : 0.0;
         return 1;
     }
-    return slow_double(s, len, v);
+    return slow_number(s, len, 0, v);
+}
+
+int csv_parse_float(const char *s, size_t len, float *v)
+{
+    double d;
+    int r = csv_parse_double(s, len, &d);
+    if (r != 1)
+        return r;
+    float f = (float)d;
+    if (isinf(f))
+        return -1; /* beyond float32 */
+    if ((double)f != d) {
+        /* d is the number rounded once; rounding it again to a float is
+         * right unless d sits exactly halfway between two floats (then
+         * the text, not d, says which side): ask strtof. */
+        float g = nextafterf(f, d > (double)f ? INFINITY : -INFINITY);
+        if (d == ((double)f + (double)g) * 0.5) {
+            double x;
+            if (slow_number(s, len, 1, &x) != 1 || isinf(x))
+                return -1;
+            f = (float)x;
+        }
+    }
+    *v = f;
+    return 1;
 }
 
 /* ---- UTF-8 ------------------------------------------------------------- */
@@ -369,7 +395,7 @@ done:
 
 /* One thread's part of a chunk in pass 1. */
 typedef struct {
-    double *vals;        /* [rows * n_cols] row-major */
+    float *vals;         /* [rows * n_cols] row-major */
     size_t cap_vals;
     long long rows;
     long long *missing;  /* [n_cols] missing cells in this part */
@@ -547,7 +573,7 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
         size_t rec = i;
         if (w->cap_vals < (size_t)(w->rows + 1) * (size_t)nc) {
             size_t cap = w->cap_vals ? 2 * w->cap_vals : (size_t)nc * 16 + 4096;
-            double *v = realloc(w->vals, cap * sizeof *v);
+            float *v = realloc(w->vals, cap * sizeof *v);
             if (!v) {
                 part_error(w, rec, "out of memory");
                 w->err_off = -2;
@@ -556,7 +582,7 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
             w->vals = v;
             w->cap_vals = cap;
         }
-        double *row = w->vals + (size_t)w->rows * (size_t)nc;
+        float *row = w->vals + (size_t)w->rows * (size_t)nc;
         int c = 0;
         for (;; c++) {
             size_t fstart = i;
@@ -574,7 +600,7 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
             if (x->kind[c] == TABLE_NUMERIC) {
                 const char *s = f.s;
                 size_t n = f.n;
-                double v;
+                float v;
                 int r = 0;
                 if (!f.esc) {
                     trim(&s, &n);
@@ -584,7 +610,7 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
                         r = is_missing(x, s, 0) ? 2 : 0;
                     else if (x->miss_numeric && is_missing(x, s, n))
                         r = 2;
-                    else if ((r = csv_parse_double(s, n, &v)) != 1 && is_missing(x, s, n))
+                    else if ((r = csv_parse_float(s, n, &v)) != 1 && is_missing(x, s, n))
                         r = 2;
                 } else if (is_missing(x, s, n)) {
                     r = 2;
@@ -1100,7 +1126,7 @@ static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, cons
     while (nc_rows < rows)
         nc_rows *= 2;
     for (int c = 0; c < nc; c++) {
-        double *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
+        float *p = realloc(t->cols[c].num, (size_t)nc_rows * sizeof *p);
         if (!p)
             return err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", path, nc_rows);
         t->cols[c].num = p;
@@ -1124,7 +1150,7 @@ static void copy_rows(table *t, int nc, long long n0, const pass1_work *w)
             for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
                 long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
                 for (long long i = i0; i < i1; i++) {
-                    const double *src = parts[k].vals + (size_t)i * (size_t)nc;
+                    const float *src = parts[k].vals + (size_t)i * (size_t)nc;
                     for (int c = c0; c < c1; c++)
                         t->cols[c].num[r0 + i] = src[c];
                 }
@@ -1357,7 +1383,7 @@ static int settle_columns(table *t, int nc, const uint8_t *flipped, const long l
                 return err_set(err, ERR_RUNTIME, "out of memory");
             continue;
         }
-        double *p = realloc(col->num, (size_t)t->n_rows * sizeof *p);
+        float *p = realloc(col->num, (size_t)t->n_rows * sizeof *p);
         if (p)
             col->num = p;
         if (miss[c]) {

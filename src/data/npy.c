@@ -771,7 +771,7 @@ static int add_cols(table *t, int32_t *c, const npy_array *a, const char *prefix
     for (int64_t j = 0; j < d; j++, (*c)++) {
         table_col *col = &t->cols[*c];
         col->name = malloc(32);
-        col->num = malloc(n ? (size_t)n * sizeof(double) : 1);
+        col->num = malloc(n ? (size_t)n * sizeof *col->num : 1);
         if (!col->name || !col->num)
             return err_set(err, ERR_RUNTIME, "out of memory for a %lld-row table", (long long)n);
         if (single)
@@ -783,7 +783,10 @@ static int add_cols(table *t, int32_t *c, const npy_array *a, const char *prefix
             if (isinf(v))
                 return err_set(err, ERR_INPUT, "%s: value [%lld, %lld] is infinite; refused", a->source,
                                (long long)r, (long long)j);
-            col->num[r] = v;
+            if (isinf((float)v))
+                return err_set(err, ERR_INPUT, "%s: value [%lld, %lld] = %g is beyond float32's range "
+                               "(the network's numbers); refused", a->source, (long long)r, (long long)j, v);
+            col->num[r] = (float)v;
             if (isnan(v) && table_set_missing(t, *c, r, err) < 0)
                 return -1;
         }

@@ -9,8 +9,9 @@
  *      failure and message, the same table), so the chunk seams and the
  *      record splitting are checked on every input;
  *   3. gzipped and read again: the same result again;
- *   4. its first line given to csv_parse_double, which must agree bit for
- *      bit with strtod in the C locale whenever it accepts a number.
+ *   4. its first line given to csv_parse_double and csv_parse_float, which
+ *      must agree bit for bit with strtod and strtof in the C locale
+ *      whenever they accept a number.
  * A table that reads must hold its invariants (kinds, codes within the
  * categories, missing flags and counts, no NaN but missing, distinct names). */
 #include <math.h>
@@ -61,7 +62,7 @@ static int same_table(const table *a, const table *b)
         for (int32_t k = 0; k < x->n_cats; k++)
             if (strcmp(x->cats[k], y->cats[k])) return 0;
         for (int64_t r = 0; r < a->n_rows; r++) {
-            if (x->kind == TABLE_NUMERIC && memcmp(&x->num[r], &y->num[r], sizeof(double))) return 0;
+            if (x->kind == TABLE_NUMERIC && memcmp(&x->num[r], &y->num[r], sizeof(float))) return 0;
             if (x->kind == TABLE_TEXT && x->code[r] != y->code[r]) return 0;
         }
     }
@@ -169,6 +170,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         if (r == -1 && isfinite(w)) abort();
+        float fv, fw = strtof(buf, &end);
+        int rf = csv_parse_float((const char *)data, n, &fv);
+        if (rf == 1 && (memcmp(&fv, &fw, sizeof fv) != 0 || !isfinite(fv))) {
+            fprintf(stderr, "csv_parse_float(%s) = %.9g, strtof %.9g\n", buf, fv, fw);
+            abort();
+        }
+        if (rf == -1 && isfinite(fw)) abort();
+        if (rf != r && !(r == 1 && rf == -1 && isinf(fw))) abort();
     }
     return 0;
 }
