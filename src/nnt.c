@@ -255,8 +255,8 @@ static int prepare_row(const nnt_model *m, const float *row, size_t i, float *in
         const prep_feature *f = &p->features[j];
         double v = row[j];
         if (isinf(v))
-            return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (feature '%s') is infinite", i, j,
-                        f->name);
+            return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (%sfeature '%s') is infinite", i, j,
+                        f->categorical ? "categorical " : "", f->name);
         if (f->categorical) {
             int k;
             if (isnan(v)) {
