@@ -133,8 +133,9 @@ NNT_API const char *nnt_model_target_name(const nnt_model *m, size_t k);
  *     value (not a whole number, out of range) is NNT_EINVAL, the message
  *     naming the row, the feature and the range;
  *   Inf is NNT_EINVAL in any feature;
- *   the answer is the same as `nntrain predict --all-digits` gives for the
- *     same rows written as a CSV file (categories by name);
+ *   the answer is the one `nntrain predict --all-digits` gives for the
+ *     same rows written as a CSV file (categories by name, numbers as the
+ *     floats of X);
  *   a classifier gives each class's probability, a regression each
  *     target's value in its own units;
  *   an image model takes pixel values 0..255 (scaled by 1/255 as in
