@@ -95,6 +95,14 @@ NNT_API int nnt_model_is_table(const nnt_model *m);
 NNT_API const char *nnt_model_feature_name(const nnt_model *m, size_t i);
 /* 1 if feature i is categorical (one-hot encoded in the model), else 0. */
 NNT_API int nnt_model_feature_is_categorical(const nnt_model *m, size_t i);
+/* A categorical feature i's categories, those seen in training, sorted by
+ * their bytes as the model keeps them: how many (0 for a numeric feature,
+ * an image model, or i out of range), and category j's name (NULL when j
+ * or i is out of range). Category j is the value j in nnt_predict's X.
+ * A numeric column trained as categorical (data.categorical) names its
+ * categories by the numbers' shortest round-trip text ("3", "0.5"). */
+NNT_API size_t nnt_model_n_categories(const nnt_model *m, size_t i);
+NNT_API const char *nnt_model_category_name(const nnt_model *m, size_t i, size_t j);
 /* A table classifier's classes: how many (0 for an image model or a
  * regression), and class k's name (output k of predict). */
 NNT_API size_t nnt_model_n_classes(const nnt_model *m);
@@ -105,15 +113,29 @@ NNT_API const char *nnt_model_target_name(const nnt_model *m, size_t k);
 
 /* ---- prediction ---------------------------------------------------------- */
 
+/* A categorical cell of nnt_predict's X that holds a category never seen
+ * in training: the feature's inputs are all zeros, as `nntrain predict`
+ * gives for an unseen category in a file. */
+#define NNT_CATEGORY_UNSEEN (-1)
+
 /* Predicts n_rows rows of X (row-major, n_rows x n_cols floats; n_cols
  * must be nnt_model_n_features(m)) into out (n_rows x n_outputs floats,
  * row-major), the model's preprocessing applied as in training:
- *   a table model: each feature scaled as fitted (data.scale); a NaN is a
- *     missing cell and takes the model's fill value (data.missing), or is
- *     NNT_EINVAL when the model was trained without one; Inf is
- *     NNT_EINVAL. Numeric features only: a model with a categorical
- *     (one-hot) feature is refused with NNT_EINVAL (use the command,
- *     which reads text cells);
+ *   a table model's numeric feature: scaled as fitted (data.scale); a NaN
+ *     is a missing cell and takes the model's fill value (data.missing),
+ *     or is NNT_EINVAL when the model was trained without one;
+ *   a table model's categorical feature (nnt_model_feature_is_categorical):
+ *     the cell is the category's index j in the model's list (0 ..
+ *     nnt_model_n_categories(m, i) - 1, nnt_model_category_name), one-hot
+ *     encoded as in training; NNT_CATEGORY_UNSEEN (-1) is a category not
+ *     seen in training (all-zero inputs); NaN is a missing cell and takes
+ *     the model's fill category, or is NNT_EINVAL without one; any other
+ *     value (not a whole number, out of range) is NNT_EINVAL, the message
+ *     naming the row, the feature and the range;
+ *   Inf is NNT_EINVAL in any feature;
+ *   the answer is the one `nntrain predict --all-digits` gives for the
+ *     same rows written as a CSV file (categories by name, numbers as the
+ *     floats of X);
  *   a classifier gives each class's probability, a regression each
  *     target's value in its own units;
  *   an image model takes pixel values 0..255 (scaled by 1/255 as in

@@ -125,6 +125,15 @@ NNT_API int nnt_model_load(const char *path, nnt_model **out)
             return fail_err(&err, NNT_EIO) == NNT_ENOMEM ? NNT_ENOMEM : NNT_EIO;
         }
         m->has_prep = 1;
+        /* As cli_load_model checks: predict relies on the sizes agreeing. */
+        const prep_t *pp = &m->prep;
+        int n_out = m->net.sizes[m->net.n_layers];
+        if (pp->n_inputs != m->net.sizes[0] ||
+            n_out != (pp->task == PREP_CLASSIFICATION ? pp->n_classes : pp->n_targets)) {
+            nnt_model_free(m);
+            return fail(NNT_EIO, "%s: the preprocessing does not fit the network (corrupt)",
+                        path);
+        }
     }
     *out = m;
     return NNT_OK;
@@ -183,6 +192,27 @@ NNT_API int nnt_model_feature_is_categorical(const nnt_model *m, size_t i)
     return m && m->has_prep && i < (size_t)m->prep.n_features && m->prep.features[i].categorical;
 }
 
+/* Feature i's prep_feature when it is categorical, else NULL. */
+static const prep_feature *categorical_feature(const nnt_model *m, size_t i)
+{
+    if (!m || !m->has_prep || i >= (size_t)m->prep.n_features ||
+        !m->prep.features[i].categorical)
+        return NULL;
+    return &m->prep.features[i];
+}
+
+NNT_API size_t nnt_model_n_categories(const nnt_model *m, size_t i)
+{
+    const prep_feature *f = categorical_feature(m, i);
+    return f ? (size_t)f->n_cats : 0;
+}
+
+NNT_API const char *nnt_model_category_name(const nnt_model *m, size_t i, size_t j)
+{
+    const prep_feature *f = categorical_feature(m, i);
+    return f && j < (size_t)f->n_cats ? f->cats[j] : NULL;
+}
+
 NNT_API size_t nnt_model_n_classes(const nnt_model *m)
 {
     return m && m->has_prep && m->prep.task == PREP_CLASSIFICATION ? (size_t)m->prep.n_classes
@@ -204,8 +234,10 @@ NNT_API const char *nnt_model_target_name(const nnt_model *m, size_t k)
 #define PREDICT_ROWS 256 /* rows per forward pass */
 
 /* Row i of X (n_cols values) as the network's inputs: an image's pixels
- * scaled, or each numeric feature as prep_apply computes it (the same
- * expression, so the same bits as evaluation on a file). */
+ * scaled; a table's numeric features as prep_apply computes them (the
+ * same expression, so the same bits as evaluation on a file), and each
+ * categorical feature's cell, a category index (NNT_CATEGORY_UNSEEN: all
+ * zeros; NaN: the fill category), one-hot as prep_apply makes it. */
 static int prepare_row(const nnt_model *m, const float *row, size_t i, float *in)
 {
     if (!m->has_prep) {
@@ -218,12 +250,35 @@ static int prepare_row(const nnt_model *m, const float *row, size_t i, float *in
         return NNT_OK;
     }
     const prep_t *p = &m->prep;
+    int first = 0; /* the feature's first input */
     for (int j = 0; j < p->n_features; j++) {
         const prep_feature *f = &p->features[j];
         double v = row[j];
         if (isinf(v))
-            return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (feature '%s') is infinite", i, j,
-                        f->name);
+            return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (%sfeature '%s') is infinite", i, j,
+                        f->categorical ? "categorical " : "", f->name);
+        if (f->categorical) {
+            int k;
+            if (isnan(v)) {
+                if (f->fill_cat < 0)
+                    return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (categorical feature '%s') "
+                                "is NaN (missing), and the model has no fill category for it "
+                                "(trained with data.missing: error)", i, j, f->name);
+                k = f->fill_cat;
+            } else if (v != floor(v) || v < NNT_CATEGORY_UNSEEN || v >= f->n_cats) {
+                return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (categorical feature '%s') is "
+                            "%.9g: a category index 0..%d expected, or %d for a category not "
+                            "seen in training", i, j, f->name, v, f->n_cats - 1,
+                            NNT_CATEGORY_UNSEEN);
+            } else {
+                k = (int)v;
+            }
+            memset(in + first, 0, (size_t)f->n_cats * sizeof *in);
+            if (k >= 0) /* NNT_CATEGORY_UNSEEN: all zeros, as for an unseen category in a file */
+                in[first + k] = 1.0f;
+            first += f->n_cats;
+            continue;
+        }
         if (isnan(v)) {
             if (isnan(f->fill))
                 return fail(NNT_EINVAL, "nnt_predict: X[%zu][%d] (feature '%s') is NaN (missing), "
@@ -231,7 +286,7 @@ static int prepare_row(const nnt_model *m, const float *row, size_t i, float *in
                             "error)", i, j, f->name);
             v = f->fill;
         }
-        in[j] = (float)((v - f->offset) / f->scale);
+        in[first++] = (float)((v - f->offset) / f->scale);
     }
     return NNT_OK;
 }
@@ -244,12 +299,6 @@ NNT_API int nnt_predict(const nnt_model *m, const float *X, size_t n_rows, size_
     size_t d = nnt_model_n_features(m);
     if (n_cols != d)
         return fail(NNT_EINVAL, "nnt_predict: X has %zu columns; the model takes %zu", n_cols, d);
-    if (m->has_prep)
-        for (int j = 0; j < m->prep.n_features; j++)
-            if (m->prep.features[j].categorical)
-                return fail(NNT_EINVAL, "nnt_predict: feature '%s' is categorical (one-hot): "
-                            "the float API takes numeric features only",
-                            m->prep.features[j].name);
     if (n_rows == 0)
         return NNT_OK;
     int rc = kernels_ready();

@@ -5,9 +5,13 @@
 #include <omp.h>
 
 #include "testutil.h"
+#include "cfg.h"
+#include "cli.h"
 #include "model.h"
 #include "net.h"
 #include "nntrain.h"
+#include "prep.h"
+#include "tables.h"
 
 /* A 3-class table: class k's points around centre k, from a fixed
  * sequence; values are multiples of 1/64, exact in a float and in a CSV. */
@@ -391,13 +395,250 @@ START_TEST(test_bad_calls)
     ck_assert_int_eq(nnt_model_save(m, path), NNT_EIO);
     nnt_model_free(m);
 
-    /* A categorical feature: the float API refuses to guess. */
+    /* A numeric column trained as categorical: its cells are category
+     * indices now, and its raw values are refused (not whole numbers). */
     ck_assert_int_eq(nnt_train_arrays("data: {categorical: [x2], test_fraction: 0}\n"
                                       "network: {hidden: [4]}\ntrain: {epochs: 1}\n",
                                       X, N_ROWS, 3, y, 1, NULL, NULL, &m), NNT_OK);
     ck_assert_int_eq(nnt_model_feature_is_categorical(m, 2), 1);
-    ck_assert_int_eq(nnt_predict(m, X, 1, 3, out), NNT_EINVAL);
-    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "categorical"));
+    ck_assert_uint_gt(nnt_model_n_categories(m, 2), 1);
+    float row[3] = {X[0], X[1], 0.25f};
+    ck_assert_int_eq(nnt_predict(m, row, 1, 3, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "category index"));
+    row[2] = 1;
+    ck_assert_int_eq(nnt_predict(m, row, 1, 3, out), NNT_OK);
+    nnt_model_free(m);
+}
+END_TEST
+
+/* ---- categorical features ------------------------------------------------------ */
+
+/* A table with a text column (color), a numeric column trained as
+ * categorical (size: 1, 2, 10, whose names sort as "1" < "10" < "2") and
+ * a numeric one (x, multiples of 1/8: exact in a float and a CSV). */
+static void write_categorical_csv(const char *path)
+{
+    static const char *const colors[] = {"red", "green", "blue"};
+    static const int sizes[] = {1, 2, 10};
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "x,color,size,y\n");
+    for (int i = 0; i < 150; i++) {
+        int c = i % 3, z = (i / 3) % 3;
+        double x = (double)((i * 7) % 16 - 8) / 8.0;
+        int yes = (c == 0) != (x + (z == 2 ? 0.5 : 0) > 0.25);
+        fprintf(f, "%g,%s,%d,%s\n", x, colors[c], sizes[z], yes ? "yes" : "no");
+    }
+    fclose(f);
+}
+
+/* Trains on write_categorical_csv's table (missing: data.missing), the
+ * model also written to model_path. */
+static nnt_model *train_categorical(const char *csv, const char *missing, const char *model_path)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "data:\n  train: %s\n  test_fraction: 0\n  categorical: [size]\n  missing: %s\n"
+             "network:\n  hidden: [8]\n  activation: tanh\n"
+             "train:\n  learning_rate: 0.1\n  batch_size: 8\n  epochs: 8\n  seed: 3\n"
+             "  threads: 2\noutput:\n  model: %s\n", csv, missing, model_path);
+    nnt_model *m = NULL;
+    int rc = nnt_train_yaml(yaml, NULL, NULL, &m);
+    ck_assert_msg(rc == NNT_OK, "%s: %s", nnt_status_name(rc), nnt_last_error());
+    return m;
+}
+
+/* The index of category name in feature i of m; "" is missing (NaN), a
+ * name the model does not list NNT_CATEGORY_UNSEEN. */
+static float category_index(const nnt_model *m, size_t i, const char *name)
+{
+    if (!name[0])
+        return NAN;
+    for (size_t j = 0; j < nnt_model_n_categories(m, i); j++)
+        if (strcmp(nnt_model_category_name(m, i, j), name) == 0)
+            return (float)j;
+    return (float)NNT_CATEGORY_UNSEEN;
+}
+
+/* Rows to predict: known, unseen and missing categories, a missing number. */
+enum { CAT_ROWS = 9 };
+static const char *const CAT_CELLS[CAT_ROWS][3] = {
+    {"0.5", "red", "1"},     {"-0.25", "green", "10"}, {"0", "blue", "2"},
+    {"0.125", "purple", "2"}, /* a color never seen */
+    {"", "green", "1"},       /* x missing: the mean */
+    {"0.25", "", "10"},       /* color missing: the most frequent */
+    {"-0.5", "blue", ""},     /* size missing */
+    {"0.75", "red", "3"},     /* a size never seen */
+    {"1", "", ""},
+};
+
+START_TEST(test_categorical_predict)
+{
+    char csv[512], model_path[512], rows_csv[512];
+    snprintf(csv, sizeof csv, "%s/cat.csv", tmpdir);
+    snprintf(model_path, sizeof model_path, "%s/cat.model", tmpdir);
+    snprintf(rows_csv, sizeof rows_csv, "%s/rows.csv", tmpdir);
+    write_categorical_csv(csv);
+    nnt_model *m = train_categorical(csv, "mean", model_path);
+
+    /* The accessors. */
+    ck_assert_uint_eq(nnt_model_n_features(m), 3);
+    ck_assert_str_eq(nnt_model_feature_name(m, 1), "color");
+    ck_assert_int_eq(nnt_model_feature_is_categorical(m, 0), 0);
+    ck_assert_int_eq(nnt_model_feature_is_categorical(m, 1), 1);
+    ck_assert_int_eq(nnt_model_feature_is_categorical(m, 2), 1);
+    ck_assert_uint_eq(nnt_model_n_categories(m, 0), 0);
+    ck_assert_uint_eq(nnt_model_n_categories(m, 1), 3);
+    ck_assert_uint_eq(nnt_model_n_categories(m, 2), 3);
+    ck_assert_uint_eq(nnt_model_n_categories(m, 3), 0);
+    ck_assert_str_eq(nnt_model_category_name(m, 1, 0), "blue");
+    ck_assert_str_eq(nnt_model_category_name(m, 1, 1), "green");
+    ck_assert_str_eq(nnt_model_category_name(m, 1, 2), "red");
+    ck_assert_str_eq(nnt_model_category_name(m, 2, 0), "1");
+    ck_assert_str_eq(nnt_model_category_name(m, 2, 1), "10");
+    ck_assert_str_eq(nnt_model_category_name(m, 2, 2), "2");
+    ck_assert_ptr_null(nnt_model_category_name(m, 1, 3));
+    ck_assert_ptr_null(nnt_model_category_name(m, 0, 0));
+    ck_assert_ptr_null(nnt_model_category_name(m, 3, 0));
+
+    /* The rows by index through the library... */
+    float X[CAT_ROWS * 3], P[CAT_ROWS * 2];
+    FILE *f = fopen(rows_csv, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "x,color,size\n");
+    for (int i = 0; i < CAT_ROWS; i++) {
+        const char *const *c = CAT_CELLS[i];
+        fprintf(f, "%s,%s,%s\n", c[0], c[1], c[2]);
+        X[i * 3] = c[0][0] ? strtof(c[0], NULL) : NAN;
+        X[i * 3 + 1] = category_index(m, 1, c[1]);
+        X[i * 3 + 2] = category_index(m, 2, c[2]);
+    }
+    fclose(f);
+    ck_assert(X[3 * 3 + 1] == NNT_CATEGORY_UNSEEN && X[7 * 3 + 2] == NNT_CATEGORY_UNSEEN);
+    int rc = nnt_predict(m, X, CAT_ROWS, 3, P);
+    ck_assert_msg(rc == NNT_OK, "%s: %s", nnt_status_name(rc), nnt_last_error());
+    for (int i = 0; i < CAT_ROWS; i++)
+        ck_assert_float_eq_tol(P[i * 2] + P[i * 2 + 1], 1.0f, 1e-5f);
+
+    /* ... equal the same rows as CSV text through the command's own steps
+     * (tables_read, prep_apply, the network: cmd_predict's predict_table),
+     * bit for bit. */
+    cli_model cm;
+    err_t err;
+    ck_assert_msg(cli_load_model(model_path, &cm, &err) == 0, "%s", err.msg);
+    cfg_t *cfg = malloc(sizeof *cfg);
+    ck_assert_ptr_nonnull(cfg);
+    cfg_defaults(cfg);
+    table t;
+    ck_assert_msg(tables_read(cfg, rows_csv, 0, &t, &err) == 0, "%s", err.msg);
+    int64_t rows[CAT_ROWS];
+    for (int i = 0; i < CAT_ROWS; i++)
+        rows[i] = i;
+    dataset d;
+    ck_assert_msg(prep_apply(&cm.prep, &t, rows, CAT_ROWS, 0, rows_csv, &d, &err) == 0, "%s",
+                  err.msg);
+    net_ws ws;
+    ck_assert_int_eq(net_ws_create(&ws, &cm.net, CAT_ROWS, &err), 0);
+    net_forward(&cm.net, &ws, d.x, CAT_ROWS);
+    ck_assert_mem_eq(P, net_output(&cm.net, &ws), sizeof P);
+    net_ws_free(&ws);
+    dataset_free(&d);
+    table_free(&t);
+    free(cfg);
+    cli_model_free(&cm);
+
+    /* ... and `nntrain predict --all-digits` (%.9g: a float's exact value). */
+    const char *nntrain = getenv("NNTRAIN");
+    if (nntrain && nntrain[0]) {
+        char cmd[2048], line[1024];
+        snprintf(cmd, sizeof cmd, "'%s' predict -m '%s' --all-digits '%s'", nntrain, model_path,
+                 rows_csv);
+        FILE *p = popen(cmd, "r");
+        ck_assert_ptr_nonnull(p);
+        int n = 0;
+        while (fgets(line, sizeof line, p)) {
+            ck_assert_int_lt(n, CAT_ROWS);
+            for (int k = 0; k < 2; k++) {
+                char key[64];
+                snprintf(key, sizeof key, " %s=", nnt_model_class_name(m, (size_t)k));
+                const char *at = strstr(line, key);
+                ck_assert_msg(at != NULL, "no '%s' in %s", key, line);
+                float v = strtof(at + strlen(key), NULL);
+                ck_assert_msg(v == P[n * 2 + k], "row %d class %d: the command %.9g, the "
+                              "library %.9g", n, k, v, P[n * 2 + k]);
+            }
+            n++;
+        }
+        ck_assert_int_eq(pclose(p), 0);
+        ck_assert_int_eq(n, CAT_ROWS);
+    }
+
+    nnt_model_free(m);
+}
+END_TEST
+
+/* Wrong categorical cells: an error naming the row, the feature and the
+ * range; NaN without a fill category; NULL pointers. */
+START_TEST(test_categorical_bad)
+{
+    char csv[512], model_path[512];
+    snprintf(csv, sizeof csv, "%s/cat.csv", tmpdir);
+    snprintf(model_path, sizeof model_path, "%s/cat.model", tmpdir);
+    write_categorical_csv(csv);
+    nnt_model *m = train_categorical(csv, "error", model_path);
+    float X[3 * 3] = {0.5f, 2, 0, -0.25f, 1, 2, 0, 0, 1}, out[3 * 2];
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_OK);
+    static const float bad[] = {1.5f, 3, -2, 1e9f, -0.5f};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        X[2 * 3 + 1] = bad[b];
+        ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_EINVAL);
+        const char *e = nnt_last_error();
+        ck_assert_msg(strstr(e, "X[2][1]") && strstr(e, "'color'") && strstr(e, "0..2") &&
+                      strstr(e, "-1"), "%s", e);
+    }
+    X[2 * 3 + 1] = INFINITY;
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "infinite"));
+    X[2 * 3 + 1] = NAN; /* missing, and this model has no fill category */
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "NaN"));
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "'color'"));
+    X[2 * 3 + 1] = -0.0f; /* a whole number: category 0 */
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_OK);
+    X[2 * 3 + 1] = (float)NNT_CATEGORY_UNSEEN;
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_OK);
+    X[2 * 3 + 2] = 3; /* size: 0..2 as well */
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, out), NNT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "'size'"));
+
+    /* NULL pointers and handles. */
+    ck_assert_int_eq(nnt_predict(m, NULL, 3, 3, out), NNT_EINVAL);
+    ck_assert_int_eq(nnt_predict(m, X, 3, 3, NULL), NNT_EINVAL);
+    ck_assert_uint_eq(nnt_model_n_categories(NULL, 1), 0);
+    ck_assert_ptr_null(nnt_model_category_name(NULL, 1, 0));
+
+    /* A model file whose preprocessing does not fit its network (a
+     * network one input wider): refused at load, never read past. */
+    cli_model cm;
+    err_t err;
+    ck_assert_int_eq(cli_load_model(model_path, &cm, &err), 0);
+    uint8_t *blob;
+    size_t len;
+    ck_assert_int_eq(prep_write(&cm.prep, &blob, &len, &err), 0);
+    net_t net;
+    int sizes[] = {cm.net.sizes[0] + 1, 4, 2};
+    net_act act[] = {ACT_TANH, ACT_SOFTMAX};
+    ck_assert_int_eq(net_create(&net, 2, sizes, act, COST_CROSS_ENTROPY, &err), 0);
+    char bad_path[600];
+    snprintf(bad_path, sizeof bad_path, "%s/unfit.model", tmpdir);
+    ck_assert_int_eq(model_save_with(bad_path, &net, blob, len, &err), 0);
+    nnt_model *u = (nnt_model *)1;
+    ck_assert_int_eq(nnt_model_load(bad_path, &u), NNT_EIO);
+    ck_assert_ptr_null(u);
+    ck_assert_ptr_nonnull(strstr(nnt_last_error(), "does not fit"));
+    free(blob);
+    net_free(&net);
+    cli_model_free(&cm);
     nnt_model_free(m);
 }
 END_TEST
@@ -420,4 +661,5 @@ END_TEST
 
 TU_MAIN_TMPDIR("lib", test_train_arrays_predict, test_same_bytes_as_command,
                test_regression_and_missing, test_callback_stops, test_image_model,
-               test_bad_calls, test_error_per_thread)
+               test_bad_calls, test_categorical_predict, test_categorical_bad,
+               test_error_per_thread)

@@ -84,6 +84,9 @@ _n_outputs = _sig("nnt_model_n_outputs", _c.c_size_t, _c.c_void_p)
 _task = _sig("nnt_model_task", _c.c_int, _c.c_void_p)
 _is_table = _sig("nnt_model_is_table", _c.c_int, _c.c_void_p)
 _feature_name = _sig("nnt_model_feature_name", _c.c_char_p, _c.c_void_p, _c.c_size_t)
+_n_categories = _sig("nnt_model_n_categories", _c.c_size_t, _c.c_void_p, _c.c_size_t)
+_category_name = _sig("nnt_model_category_name", _c.c_char_p, _c.c_void_p, _c.c_size_t,
+                      _c.c_size_t)
 _n_classes = _sig("nnt_model_n_classes", _c.c_size_t, _c.c_void_p)
 _class_name = _sig("nnt_model_class_name", _c.c_char_p, _c.c_void_p, _c.c_size_t)
 _target_name = _sig("nnt_model_target_name", _c.c_char_p, _c.c_void_p, _c.c_size_t)
@@ -125,6 +128,32 @@ def as_float32_matrix(X, name="X"):
     if a.ndim != 2:
         raise ValueError(f"{name}: a 2-D array (rows, features) expected, got {a.ndim}-D")
     return np.ascontiguousarray(a, dtype=np.float32)
+
+
+CATEGORY_UNSEEN = -1  # NNT_CATEGORY_UNSEEN: a category never seen in training
+
+# The cells `nntrain predict` reads as missing by default (data.missing_values).
+_MISSING_TEXT = frozenset(["", "NA", "NaN", "?"])
+
+
+def _number_name(v):
+    """A number as the model names a numeric column's category: the
+    shortest of %.15g and %.17g that reads back to the same double (prep.c)."""
+    s = "%.15g" % v
+    return s if float(s) == v else "%.17g" % v
+
+
+def _is_missing(v):
+    if v is None:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return bool(np.isnan(v))
+    # pandas' NA and NaT, without importing pandas
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "iloc") and hasattr(X, "dtypes")
 
 
 def _fptr(a):
@@ -240,12 +269,148 @@ class Model:
         n = 1 if self.task == "classification" else self.n_outputs
         return [_target_name(self._h, k).decode() for k in range(n)]
 
+    @property
+    def categories(self):
+        """Each feature's categories in the model's order (the index a
+        category has in nnt_predict's input): a list of names for a
+        categorical feature, None for a numeric one; None for an image
+        model."""
+        if not self.is_table:
+            return None
+        if getattr(self, "_categories", None) is None:  # a model does not change: read once
+            cats = []
+            for i in range(self.n_features):
+                n = int(_n_categories(self._h, i))
+                cats.append([_category_name(self._h, i, j).decode() for j in range(n)]
+                            if n else None)
+            self._categories = cats
+        return [None if c is None else list(c) for c in self._categories]
+
+    def _columns(self, X):
+        """A DataFrame's feature columns in the model's order: by name when
+        it has every feature's (any order, other columns ignored, as
+        `nntrain predict` reads a CSV), else by position."""
+        names = self.feature_names
+        cols = [str(c) for c in X.columns]
+        if names and all(n in cols for n in names):
+            for n in names:
+                if cols.count(n) > 1:
+                    raise ValueError(f"X: column '{n}' appears {cols.count(n)} times")
+            return [X.iloc[:, cols.index(n)] for n in names]
+        if len(cols) != self.n_features:
+            missing = [n for n in (names or []) if n not in cols]
+            raise ValueError(f"X has {len(cols)} columns; the model takes {self.n_features}"
+                             + (f" (no column {', '.join(missing)})" if missing else ""))
+        return [X.iloc[:, j] for j in range(len(cols))]
+
+    def _encode_numeric(self, values, j, name):
+        a = np.asarray(values)
+        if a.dtype.kind in "biuf":
+            return a.astype(np.float32)
+        out = np.empty(len(a), dtype=np.float32)
+        for r, v in enumerate(a):
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", "replace")
+            if _is_missing(v) or (isinstance(v, str) and v.strip(" \t") in _MISSING_TEXT):
+                out[r] = np.nan
+            elif isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)):
+                out[r] = float(v)
+            elif isinstance(v, str):
+                try:
+                    out[r] = float(v)
+                except ValueError:
+                    raise ValueError(f"X[{r}][{j}] (feature '{name}'): '{v[:64]}' is not a "
+                                     "number (the feature is numeric in the model)") from None
+            else:
+                raise TypeError(f"X[{r}][{j}] (feature '{name}'): a number expected, got "
+                                f"{type(v).__name__}")
+        return out
+
+    @staticmethod
+    def _encode_categorical(values, j, name, cats):
+        index = {c: k for k, c in enumerate(cats)}
+        out = np.empty(len(values), dtype=np.float32)
+        for r, v in enumerate(np.asarray(values, dtype=object)):
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", "replace")
+            if isinstance(v, (bool, np.bool_)):
+                v = str(bool(v))  # as a CSV's True / False cell
+            if _is_missing(v):
+                out[r] = np.nan
+            elif isinstance(v, str):
+                k = index.get(v)
+                if k is None and v.strip(" \t") in _MISSING_TEXT:
+                    out[r] = np.nan
+                    continue
+                if k is None:  # a number as text ("10.0"): the model's name for it
+                    try:
+                        f = float(v)
+                        k = index.get(_number_name(f)) if np.isfinite(f) else None
+                    except ValueError:
+                        pass
+                out[r] = CATEGORY_UNSEEN if k is None else k
+            elif isinstance(v, (int, float, np.integer, np.floating)):
+                if not np.isfinite(v):
+                    out[r] = v  # Inf: refused by the library
+                else:
+                    k = index.get(_number_name(float(v)))
+                    out[r] = CATEGORY_UNSEEN if k is None else k
+            else:
+                raise TypeError(f"X[{r}][{j}] (feature '{name}'): a category name or a "
+                                f"number expected, got {type(v).__name__}")
+        return out
+
+    def encode(self, X):
+        """X as the float32 matrix (n_rows, n_features) that the library's
+        nnt_predict takes (and the ONNX export's `features` input).
+        A table model with categorical features takes a DataFrame or a 2-D
+        object or str array of raw cells: each categorical cell, a category
+        name (or a number, named as in the model), becomes its index in
+        `categories[j]`, a category the model never saw becomes -1 (all-zero
+        inputs, as `nntrain predict` gives), a missing cell (None, NaN,
+        pd.NA, or "", "NA", "NaN", "?") NaN; numeric cells become floats.
+        A numeric array is taken as it is: categorical columns then hold
+        indices already. A DataFrame's columns are found by name when it has
+        every feature's, else taken in order."""
+        cats = self.categories if self.is_table else None
+        categorical = cats is not None and any(c is not None for c in cats)
+        if _is_dataframe(X):
+            columns = self._columns(X)
+            if not categorical:
+                return as_float32_matrix(np.column_stack([np.asarray(c) for c in columns])
+                                         if columns else np.empty((len(X), 0)))
+        else:
+            if not categorical or isinstance(X, np.ndarray) and X.dtype.kind in "biuf":
+                return as_float32_matrix(X)
+            a = np.asarray(X)
+            if a.dtype.kind in "biuf":
+                return as_float32_matrix(a)
+            if a.dtype.kind not in "OUS":
+                raise TypeError(f"X: numbers or category names expected, got an array of "
+                                f"dtype {a.dtype}")
+            if a.ndim == 2 and a.dtype.kind == "U" and not isinstance(X, np.ndarray):
+                a = np.array(X, dtype=object)  # a list's numbers stay numbers
+            if a.ndim != 2:
+                raise ValueError(f"X: a 2-D array (rows, features) expected, got {a.ndim}-D")
+            if a.shape[1] != self.n_features:
+                raise ValueError(f"X has {a.shape[1]} features; the model takes "
+                                 f"{self.n_features}")
+            columns = [a[:, j] for j in range(a.shape[1])]
+        names = self.feature_names
+        out = np.empty((len(columns[0]) if columns else 0, len(columns)), dtype=np.float32)
+        for j, col in enumerate(columns):
+            out[:, j] = (self._encode_numeric(col, j, names[j]) if cats[j] is None
+                         else self._encode_categorical(col, j, names[j], cats[j]))
+        return out
+
     def predict(self, X):
         """Outputs for the rows of X (n_rows, n_features): each class's
         probability, or each target's value (in its units), as float32
         (n_rows, n_outputs). NaN takes the model's fill value or is a
-        ValueError."""
-        X = as_float32_matrix(X)
+        ValueError. For a model with categorical features X may be a
+        DataFrame or an object/str array of raw cells (see encode); the
+        answer is the one `nntrain predict` gives for the same rows."""
+        X = self.encode(X)
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features; the model takes {self.n_features}")
         out = np.empty((X.shape[0], self.n_outputs), dtype=np.float32)

@@ -159,3 +159,146 @@ def test_not_a_model(tmp_path):
         nntrain.load(str(tmp_path / "missing.model"))
     with pytest.raises(ValueError):
         nntrain.Model(0)
+
+
+# ---- categorical features ----------------------------------------------------------
+
+COLORS = ["red", "green", "blue"]
+SIZES = [1, 2, 10]  # data.categorical: named "1" < "10" < "2" in the model
+
+
+def categorical_csv(path, n=150):
+    """x (multiples of 1/8), color (text), size (numbers trained as
+    categories), y (yes / no)."""
+    with open(path, "w") as f:
+        f.write("x,color,size,y\n")
+        for i in range(n):
+            c, z = i % 3, (i // 3) % 3
+            x = ((i * 7) % 16 - 8) / 8
+            yes = (c == 0) != (x + (0.5 if z == 2 else 0) > 0.25)
+            f.write(f"{x!r},{COLORS[c]},{SIZES[z]},{'yes' if yes else 'no'}\n")
+
+
+def train_categorical(tmp_path, missing="mean"):
+    csv = tmp_path / "cat.csv"
+    categorical_csv(csv)
+    path = tmp_path / f"cat-{missing}.model"
+    cfg = {"data": {"train": str(csv), "test_fraction": 0, "categorical": ["size"],
+                    "missing": missing},
+           "network": {"hidden": [8], "activation": "tanh"},
+           "train": {"learning_rate": 0.1, "batch_size": 8, "epochs": 8, "seed": 3,
+                     "threads": 2},
+           "output": {"model": str(path)}}
+    nntrain.train(cfg)
+    return nntrain.load(str(path)), path
+
+
+# Raw rows: known, unseen (purple, size 3) and missing cells.
+RAW = [[0.5, "red", 1], [-0.25, "green", 10], [0.0, "blue", 2], [0.125, "purple", 2],
+       [None, "green", 1], [0.25, None, 10], [-0.5, "blue", None], [0.75, "red", 3],
+       [1.0, None, None]]
+# The same by index (nnt_predict's encoding): blue 0, green 1, red 2; "1" 0, "10" 1, "2" 2.
+NAN = float("nan")
+ENCODED = np.array([[0.5, 2, 0], [-0.25, 1, 1], [0, 0, 2], [0.125, -1, 2], [NAN, 1, 0],
+                    [0.25, NAN, 1], [-0.5, 0, NAN], [0.75, 2, -1], [1, NAN, NAN]],
+                   dtype=np.float32)
+
+
+def command_predictions(nntrain_bin, model_path, rows, tmp_path):
+    """`nntrain predict --all-digits` on rows written as a CSV: (n, classes)."""
+    csv = tmp_path / "rows.csv"
+    with open(csv, "w") as f:
+        f.write("x,color,size\n")
+        for row in rows:
+            f.write(",".join("" if v is None else str(v) for v in row) + "\n")
+    out = subprocess.run([nntrain_bin, "predict", "-m", str(model_path), "--all-digits",
+                          str(csv)], check=True, capture_output=True, text=True).stdout
+    P = []
+    for line in out.splitlines():
+        cells = dict(tok.split("=") for tok in line.split() if "=" in tok)
+        P.append([np.float32(cells["no"]), np.float32(cells["yes"])])
+    return np.array(P, dtype=np.float32)
+
+
+def test_categorical_names_and_indices(tmp_path, nntrain_bin):
+    model, path = train_categorical(tmp_path)
+    assert model.feature_names == ["x", "color", "size"]
+    assert model.categories == [None, ["blue", "green", "red"], ["1", "10", "2"]]
+    assert model.classes == ["no", "yes"]
+    np.testing.assert_array_equal(model.encode(np.array(RAW, dtype=object)), ENCODED)
+    P = model.predict(ENCODED)  # indices: the C API's encoding, as before
+    # The same rows as CSV text through the command: the same floats.
+    np.testing.assert_array_equal(command_predictions(nntrain_bin, path, RAW, tmp_path), P)
+    # Raw cells in every form give the same answer.
+    np.testing.assert_array_equal(model.predict(np.array(RAW, dtype=object)), P)
+    np.testing.assert_array_equal(model.predict(RAW), P)  # a list of lists
+    text = np.array([["" if v is None else str(v) for v in row] for row in RAW])
+    assert text.dtype.kind == "U"  # sizes as "10", x as "0.5", missing as ""
+    np.testing.assert_array_equal(model.predict(text), P)
+    # Unseen categories: all-zero inputs, as -1 (NNT_CATEGORY_UNSEEN) gives.
+    assert np.array_equal(model.predict([[0.125, "mauve", 2]]), P[3:4])
+    assert np.array_equal(model.predict([[0.75, "red", 3.0]]), P[7:8])
+
+
+def test_categorical_dataframe(tmp_path):
+    pd = pytest.importorskip("pandas")
+    model, _ = train_categorical(tmp_path)
+    P = model.predict(ENCODED)
+    df = pd.DataFrame(RAW, columns=["x", "color", "size"])
+    assert df["size"].dtype.kind == "f"  # numbers with NaN: float64 categories by value
+    np.testing.assert_array_equal(model.predict(df), P)
+    # Columns by name, in any order, other columns ignored (as the command reads a CSV).
+    shuffled = df[["size", "color", "x"]].assign(y="yes")
+    np.testing.assert_array_equal(model.predict(shuffled), P)
+    # pandas' own types: categorical dtype, nullable integers, strings.
+    typed = df.astype({"color": "category", "size": "Int64"})
+    np.testing.assert_array_equal(model.predict(typed), P)
+    typed = df.astype({"color": "string"})
+    np.testing.assert_array_equal(model.predict(typed), P)
+    # By position when the names are not there.
+    np.testing.assert_array_equal(model.predict(df.set_axis(["a", "b", "c"], axis=1)), P)
+    with pytest.raises(ValueError, match="no column"):
+        model.predict(df[["x", "color"]])
+    with pytest.raises(ValueError, match="appears 2 times"):
+        model.predict(pd.concat([df, df[["x"]]], axis=1))
+
+
+def test_categorical_bad_cells(tmp_path):
+    model, _ = train_categorical(tmp_path, missing="error")
+    good = np.array([[0.5, 2, 0]], dtype=np.float32)
+    model.predict(good)
+    for bad in (1.5, 3, -2, np.inf):
+        X = good.copy()
+        X[0, 1] = bad
+        with pytest.raises(ValueError, match=r"X\[0\]\[1\] \(categorical feature 'color'\)"):
+            model.predict(X)
+    with pytest.raises(ValueError, match="0..2 expected"):
+        model.predict(np.array([[0.5, 1.5, 0]]))
+    # Missing cells without a fill in the model: the library's NaN error.
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict([[0.5, None, 1]])
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict([[None, "red", 1]])
+    with pytest.raises(ValueError, match=r"X\[0\]\[0\] \(feature 'x'\): 'abc' is not a number"):
+        model.predict([["abc", "red", 1]])
+    with pytest.raises(TypeError, match="category name"):
+        model.predict(np.array([[0.5, object(), 1]], dtype=object))
+    with pytest.raises(ValueError, match="model takes 3"):
+        model.predict(np.array([[0.5, "red"]], dtype=object))
+    with pytest.raises(ValueError, match="2-D"):
+        model.predict(np.array(["0.5", "red", "1"]))
+    with pytest.raises(TypeError):
+        model.predict(np.array([[1 + 2j, 0, 0]]))
+
+
+def test_dataframe_numeric_model():
+    pd = pytest.importorskip("pandas")
+    X, y = table()
+    model, _ = nntrain.train_arrays(X, y, CONFIG)
+    P = model.predict(X)
+    df = pd.DataFrame(X, columns=["x0", "x1", "x2"])
+    np.testing.assert_array_equal(model.predict(df), P)
+    np.testing.assert_array_equal(model.predict(df[["x2", "x0", "x1"]].assign(y=y)), P)
+    np.testing.assert_array_equal(model.predict(pd.DataFrame(X)), P)  # by position
+    with pytest.raises(TypeError):
+        model.predict(df.assign(x1="a"))
