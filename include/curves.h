@@ -1,11 +1,13 @@
 /* curves: learning curves from metrics CSV files (report.h) as an SVG chart.
  *
  * The chart has two panels over the epoch axis: the loss (training loss as
- * a solid line, evaluation loss dashed) on top and the evaluation accuracy
- * in percent below; one colour per run, and a legend naming each run (its
- * file name). Each series is one <polyline> with one point per epoch that
- * has a finite value (epochs without an evaluation set, -1 in the CSV, are
- * left out), with a dot on every point so one-epoch runs still show. */
+ * a solid line, evaluation loss dashed) on top and, below, the evaluation
+ * accuracy in percent, or for regression runs the evaluation R² on its own
+ * plain scale (it may be negative); one colour per run, and a legend
+ * naming each run (its file name). Each series is one <polyline> with one
+ * point per epoch that has a finite value (epochs without an evaluation
+ * set, -1 or an empty eval_r2 in the CSV, are left out), with a dot on
+ * every point so one-epoch runs still show. */
 #ifndef NNTRAIN_CURVES_H
 #define NNTRAIN_CURVES_H
 
@@ -21,18 +23,26 @@ typedef struct {
     double *train_loss;
     double *eval_loss;   /* -1: none */
     double *eval_acc;    /* fraction 0..1; -1: none */
+    double *eval_r2;     /* a regression's R² (any value up to 1); NaN: none (may be
+                          * NULL when regression is 0) */
+    int regression;      /* some row has an eval_r2 value: the lower panel shows R² */
     int faded;           /* drawn pale (a sweep's trial stopped early) */
 } curves_run;
 
 /* Reads a metrics CSV: a header naming at least the columns epoch,
  * train_loss, eval_loss and eval_accuracy (in any order; others are
- * ignored), then one row per epoch. Errors name file:line (ERR_INPUT; a
- * missing file is ERR_INPUT too). */
+ * ignored), then one row per epoch. An eval_r2 column (report.c writes it
+ * empty for classification, with R² for a regression) is optional: a run
+ * with a value in it is a regression (run->regression). A file that mixes
+ * rows with R² and rows with an accuracy but no R² is refused. Errors name
+ * file:line (ERR_INPUT; a missing file is ERR_INPUT too). */
 int curves_read_csv(const char *path, curves_run *run, err_t *err);
 void curves_run_free(curves_run *run);
 
 /* Writes the chart of runs[0..n_runs) to path, atomically (fsx_write_atomic;
- * ERR_RUNTIME on I/O errors, ERR_INPUT when there is nothing to draw). */
+ * ERR_RUNTIME on I/O errors, ERR_INPUT when there is nothing to draw, or
+ * when the runs mix classification (an accuracy) and regression (R²): the
+ * lower panel has one scale, so such runs are refused, naming one of each). */
 int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t *err);
 
 #endif

@@ -77,6 +77,18 @@ typedef struct {
     int n_categorical;
 } prep_opts;
 
+/* A column of t given by name, or by its 0-based index when no column has
+ * that name and it is all digits; -1 when there is none (how prep_fit
+ * finds o->labels, o->ignore and o->categorical). */
+int32_t prep_find_column(const table *t, const char *key);
+
+/* The first PREP_LIST_COLUMNS column names of t for a message, "a, b, c",
+ * then " and N more" (each name cut at 40 bytes); buf of
+ * PREP_COLUMN_LIST_MAX bytes holds it all. */
+#define PREP_LIST_COLUMNS 8
+#define PREP_COLUMN_LIST_MAX (PREP_LIST_COLUMNS * 45 + 32)
+void prep_column_list(const table *t, char *buf, size_t n);
+
 /* Fits p to rows[0..n) of t (the training split). source names the file in
  * messages. On error nothing stays allocated. */
 int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const prep_opts *o,

@@ -1233,6 +1233,19 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "but network.output is %s (set network.output: softmax, or use cost: quadratic)",
                        at, net_act_name(c->output_act));
     }
+    if ((c->cost == COST_MAE || c->cost == COST_HUBER) && c->output_act == ACT_SOFTMAX) {
+        /* net_create refuses it too, but without a place in the config. */
+        cfg_where(c, "network.cost", at, sizeof at);
+        int by_task = c->train_table[0] && !cfg_is_set(c, "network.output");
+        return err_set(err, ERR_INPUT,
+                       "%s: network.cost: %s is a regression cost: it needs an output layer other "
+                       "than softmax, but network.output is softmax%s", at, net_cost_name(c->cost),
+                       by_task ? ", the default for data.task: classification (to predict numbers "
+                                 "set data.task: regression, whose output is linear; for classes "
+                                 "leave network.cost out)"
+                               : " (set network.output: linear, or use cost: cross_entropy for "
+                                 "classes)");
+    }
     if (c->shards > c->batch_size) {
         cfg_where(c, "train.shards", at, sizeof at);
         return err_set(err, ERR_INPUT,

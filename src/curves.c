@@ -17,9 +17,11 @@ void curves_run_free(curves_run *run)
     free(run->train_loss);
     free(run->eval_loss);
     free(run->eval_acc);
+    free(run->eval_r2);
     run->epoch = NULL;
-    run->train_loss = run->eval_loss = run->eval_acc = NULL;
+    run->train_loss = run->eval_loss = run->eval_acc = run->eval_r2 = NULL;
     run->n = 0;
+    run->regression = 0;
 }
 
 /* Splits line at commas in place (stripping the line end); returns the
@@ -63,6 +65,8 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
     char *line = NULL, *fields[MAX_FIELDS];
     size_t cap = 0;
     int col[N_COLS], n_fields = 0, lineno = 0, rc = -1, alloc = 0;
+    int col_r2 = -1;         /* eval_r2: optional (older files lack it) */
+    int r2_line = 0, acc_line = 0; /* a row with R², a row with an accuracy but no R² */
 
     if (getline(&line, &cap, f) < 0) {
         err_set(err, ERR_INPUT, "%s: empty file, expected a metrics CSV header", path);
@@ -85,6 +89,9 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
             goto done;
         }
     }
+    for (int k = 0; k < n_fields; k++)
+        if (strcmp(fields[k], "eval_r2") == 0)
+            col_r2 = k;
 
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
@@ -114,7 +121,10 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
             double *c = realloc(run->eval_acc, (size_t)alloc * sizeof *c);
             if (c)
                 run->eval_acc = c;
-            if (!e || !a || !b || !c) {
+            double *d = realloc(run->eval_r2, (size_t)alloc * sizeof *d);
+            if (d)
+                run->eval_r2 = d;
+            if (!e || !a || !b || !c || !d) {
                 err_set(err, ERR_RUNTIME, "%s: out of memory", path);
                 goto done;
             }
@@ -136,12 +146,33 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
         run->train_loss[run->n] = v[COL_TRAIN_LOSS];
         run->eval_loss[run->n] = v[COL_EVAL_LOSS];
         run->eval_acc[run->n] = v[COL_EVAL_ACC];
+        /* A regression's R² (report.c leaves the field empty for classes). */
+        double r2 = NAN;
+        if (col_r2 >= 0 && fields[col_r2][0] != '\0') {
+            if (parse_double(fields[col_r2], &r2) != 0) {
+                err_set(err, ERR_INPUT, "%s:%d: eval_r2 '%s' is not a number", path, lineno,
+                        fields[col_r2]);
+                goto done;
+            }
+            if (!r2_line)
+                r2_line = lineno;
+        } else if (isfinite(v[COL_EVAL_ACC]) && v[COL_EVAL_ACC] >= 0 && !acc_line) {
+            acc_line = lineno;
+        }
+        if (r2_line && acc_line) {
+            err_set(err, ERR_INPUT, "%s:%d: line %d has a regression's eval_r2 but line %d only a "
+                    "classification's eval_accuracy: one file, one kind of run", path,
+                    r2_line > acc_line ? r2_line : acc_line, r2_line, acc_line);
+            goto done;
+        }
+        run->eval_r2[run->n] = r2;
         run->n++;
     }
     if (ferror(f)) {
         err_set(err, ERR_RUNTIME, "%s: read error: %s", path, strerror(errno));
         goto done;
     }
+    run->regression = r2_line > 0;
     rc = 0;
 done:
     free(line);
@@ -223,9 +254,12 @@ static void xml_text(FILE *f, const char *s)
 /* Which value of a run a series shows. */
 enum { SER_TRAIN_LOSS, SER_EVAL_LOSS, SER_EVAL_ACC };
 
-/* The series' value at row i, or NAN when it has none there. */
+/* The series' value at row i, or NAN when it has none there: the
+ * accuracy in percent, or a regression's R² as it is (negative too). */
 static double series_value(const curves_run *r, int ser, int i)
 {
+    if (ser == SER_EVAL_ACC && r->regression)
+        return isfinite(r->eval_r2[i]) ? r->eval_r2[i] : NAN;
     double v = ser == SER_TRAIN_LOSS ? r->train_loss[i]
              : ser == SER_EVAL_LOSS  ? r->eval_loss[i]
                                      : r->eval_acc[i];
@@ -325,6 +359,7 @@ typedef struct {
     int n_runs;
     const axis *x, *yl, *ya;
     int width, height, top2;
+    const char *score_title; /* the lower panel's: accuracy or R² */
 } svg_args;
 
 /* The whole SVG file: fsx_write_atomic's callback. Its fprintfs are not
@@ -339,8 +374,7 @@ static int write_svg(FILE *f, const void *user)
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     panel(f, runs, n_runs, a->x, a->yl, CH_TOP, "loss (solid: training, dashed: evaluation)",
           SER_TRAIN_LOSS, SER_EVAL_LOSS);
-    panel(f, runs, n_runs, a->x, a->ya, a->top2, "evaluation accuracy (%)", SER_EVAL_ACC,
-          SER_EVAL_ACC);
+    panel(f, runs, n_runs, a->x, a->ya, a->top2, a->score_title, SER_EVAL_ACC, SER_EVAL_ACC);
     for (int k = 0; k < n_runs; k++) {
         int y = CH_TOP + 10 + 20 * k;
         fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
@@ -358,6 +392,24 @@ int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t
 {
     if (n_runs < 1 || n_runs > CURVES_MAX_RUNS)
         return err_set(err, ERR_INPUT, "%d metrics files: give 1..%d", n_runs, CURVES_MAX_RUNS);
+    /* One lower panel, one scale: a classification's accuracy (%) or a
+     * regression's R², not both. A run without any evaluation is either. */
+    int a_class = -1, a_regr = -1;
+    for (int k = 0; k < n_runs; k++) {
+        if (runs[k].regression) {
+            if (a_regr < 0)
+                a_regr = k;
+            continue;
+        }
+        for (int i = 0; i < runs[k].n && a_class < 0; i++)
+            if (!isnan(series_value(&runs[k], SER_EVAL_ACC, i)))
+                a_class = k;
+    }
+    if (a_class >= 0 && a_regr >= 0)
+        return err_set(err, ERR_INPUT, "%s is a regression run (eval_r2: R²) but %s a "
+                       "classification run (eval_accuracy: %%): the chart has one evaluation "
+                       "panel; plot them separately", runs[a_regr].name, runs[a_class].name);
+    int regression = a_regr >= 0;
     double x_lo = 0, x_hi = 0, l_lo = 0, l_hi = 0, a_lo = 0, a_hi = 0;
     int any_loss = series_range(runs, n_runs, SER_TRAIN_LOSS, SER_EVAL_LOSS, &l_lo, &l_hi);
     int any_acc = series_range(runs, n_runs, SER_EVAL_ACC, SER_EVAL_ACC, &a_lo, &a_hi);
@@ -375,9 +427,10 @@ int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t
         }
     axis x = make_axis(x_lo, x_hi, 1);
     axis yl = make_axis(any_loss ? l_lo : 0, any_loss ? l_hi : 1, 0);
-    axis ya = make_axis(any_acc ? a_lo : 0, any_acc ? a_hi : 100, 0);
-    if (ya.hi > 100 && a_hi <= 100)
-        ya.hi = 100;
+    double top = regression ? 1 : 100; /* R² and accuracy: at most 1 and 100% */
+    axis ya = make_axis(any_acc ? a_lo : 0, any_acc ? a_hi : top, 0);
+    if (ya.hi > top && a_hi <= top)
+        ya.hi = top;
 
     size_t name_len = 0;
     for (int k = 0; k < n_runs; k++)
@@ -386,6 +439,7 @@ int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t
     int width = CH_LEGEND_X + 40 + 7 * (int)name_len + 20;
     int top2 = CH_TOP + CH_PANEL + CH_SPACING, height = top2 + CH_PANEL + CH_BOTTOM;
 
-    svg_args a = {runs, n_runs, &x, &yl, &ya, width, height, top2};
+    svg_args a = {runs, n_runs, &x, &yl, &ya, width, height, top2,
+                  regression ? "evaluation R²" : "evaluation accuracy (%)"};
     return fsx_write_atomic(path, "learning curves", write_svg, &a, err);
 }

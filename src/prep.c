@@ -65,9 +65,7 @@ static long long record_of(int64_t row)
     return (long long)row + 1;
 }
 
-/* A column given by name, or by its 0-based index when no column has that
- * name and it is all digits. */
-static int32_t find_column(const table *t, const char *key)
+int32_t prep_find_column(const table *t, const char *key)
 {
     int32_t c = table_find(t, key);
     if (c >= 0 || !*key || strspn(key, "0123456789") != strlen(key))
@@ -76,14 +74,27 @@ static int32_t find_column(const table *t, const char *key)
     return i < t->n_cols ? (int32_t)i : -1;
 }
 
+void prep_column_list(const table *t, char *buf, size_t n)
+{
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+    int32_t shown = t->n_cols < PREP_LIST_COLUMNS ? t->n_cols : PREP_LIST_COLUMNS;
+    size_t len = 0;
+    for (int32_t c = 0; c < shown && len < n; c++) {
+        int w = snprintf(buf + len, n - len, "%s%.40s%s", c ? ", " : "", t->cols[c].name,
+                         strlen(t->cols[c].name) > 40 ? "..." : "");
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (t->n_cols > shown && len < n)
+        snprintf(buf + len, n - len, " and %ld more", (long)(t->n_cols - shown));
+}
+
 static int no_column(const table *t, const char *key, const char *what, const char *source,
                      err_t *err)
 {
-    char names[512] = "";
-    for (int32_t c = 0; c < t->n_cols && strlen(names) < 400; c++) {
-        size_t len = strlen(names);
-        snprintf(names + len, sizeof names - len, "%s%s", c ? ", " : "", t->cols[c].name);
-    }
+    char names[PREP_COLUMN_LIST_MAX];
+    prep_column_list(t, names, sizeof names);
     return err_set(err, ERR_INPUT, "%s: %s '%s': no such column (the columns: %s)", source,
                    what, key, names);
 }
@@ -302,7 +313,7 @@ static int fit_categorical(prep_feature *f, const table_col *col, const int64_t 
 static int in_list(const table *t, int32_t c, const char *const *keys, int n)
 {
     for (int i = 0; i < n; i++)
-        if (find_column(t, keys[i]) == c)
+        if (prep_find_column(t, keys[i]) == c)
             return 1;
     return 0;
 }
@@ -316,7 +327,7 @@ static int label_columns(const table *t, const prep_opts *o, const char *source,
         return err_set(err, ERR_INPUT, "%s: data.label: %d columns, at most %d", source, *n,
                        PREP_MAX_TARGETS);
     for (int i = 0; i < *n; i++) {
-        cols[i] = o->n_labels > 0 ? find_column(t, o->labels[i]) : t->n_cols - 1;
+        cols[i] = o->n_labels > 0 ? prep_find_column(t, o->labels[i]) : t->n_cols - 1;
         if (cols[i] < 0)
             return no_column(t, o->labels[i], "data.label", source, err);
     }
@@ -387,10 +398,10 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
     if (label_columns(t, o, source, lc, &p->n_targets, err) != 0)
         return -1;
     for (int i = 0; i < o->n_ignore; i++)
-        if (find_column(t, o->ignore[i]) < 0)
+        if (prep_find_column(t, o->ignore[i]) < 0)
             return no_column(t, o->ignore[i], "data.ignore", source, err);
     for (int i = 0; i < o->n_categorical; i++)
-        if (find_column(t, o->categorical[i]) < 0)
+        if (prep_find_column(t, o->categorical[i]) < 0)
             return no_column(t, o->categorical[i], "data.categorical", source, err);
     p->features = calloc((size_t)t->n_cols, sizeof *p->features);
     if (!p->features)

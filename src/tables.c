@@ -2,6 +2,7 @@
 #include "tables.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,34 @@ static int split_rows(const cfg_t *c, int64_t n, int64_t n_test_file, const char
     return 0;
 }
 
+/* The columns the config names (data.label, data.ignore,
+ * data.categorical) are columns of t (source, the training file): else
+ * an error at the key's file:line:col, naming the file and its columns. */
+static int check_names(const cfg_t *c, const table *t, const char *source, err_t *err)
+{
+    static const struct {
+        const char *key;
+        size_t off;
+    } lists[] = {{"data.label", offsetof(cfg_t, label)},
+                 {"data.ignore", offsetof(cfg_t, ignore)},
+                 {"data.categorical", offsetof(cfg_t, categorical)}};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        const cfg_names *names = (const cfg_names *)((const char *)c + lists[l].off);
+        for (int i = 0; i < names->n; i++) {
+            if (prep_find_column(t, names->v[i]) >= 0)
+                continue;
+            char at[CFG_PATH_MAX + 64], cols[PREP_COLUMN_LIST_MAX];
+            cfg_where(c, lists[l].key, at, sizeof at);
+            prep_column_list(t, cols, sizeof cols);
+            return err_set(err, ERR_INPUT, "%s: %s '%s': no such column in %s (its %ld "
+                           "columns: %s; or give a 0-based index below %ld)", at,
+                           lists[l].key, names->v[i], source, (long)t->n_cols, cols,
+                           (long)t->n_cols);
+        }
+    }
+    return 0;
+}
+
 /* The training rows then the validation rows, as one list. */
 static int64_t *fit_then_val(const split_t *s)
 {
@@ -167,6 +196,8 @@ static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const ta
     name_ptrs np;
     prep_opts po;
     int rc = -1;
+    if (fit && check_names(c, tt, train_src, err) != 0)
+        return -1;
     if (split_rows(c, n_rows, ut ? ut->n_rows : -1, train_src, &s, err) != 0)
         goto done;
     full_prep_opts(c, &np, &po);

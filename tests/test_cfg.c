@@ -1215,12 +1215,14 @@ START_TEST(test_round_trip_every_key)
 END_TEST
 
 /* Every key at once at its example. train.momentum and train.nesterov are
- * for sgd only, so once with every key but train.optimizer, once with
- * every key but those two. */
+ * for sgd only, and network.cost's example (huber) is a regression cost
+ * that network.output's (softmax) refuses, so once with every key but
+ * train.optimizer and network.output, once with every key but the other
+ * three. */
 START_TEST(test_round_trip_every_key_at_once)
 {
-    static const char *const skip[2][2] = {{"train.optimizer", NULL},
-                                           {"train.momentum", "train.nesterov"}};
+    static const char *const skip[2][3] = {{"train.optimizer", "network.output", NULL},
+                                           {"train.momentum", "train.nesterov", "network.cost"}};
     cfg_t *def = malloc(sizeof *def), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     char name[64], v0[8192], v1[8192];
     ck_assert(def && a && b);
@@ -1232,11 +1234,11 @@ START_TEST(test_round_trip_every_key_at_once)
         for (int i = 0; i < n; i++) {
             ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
             int skip_it = 0;
-            for (int j = 0; j < 2; j++) skip_it |= skip[pass][j] && strcmp(skip[pass][j], name) == 0;
+            for (int j = 0; j < 3; j++) skip_it |= skip[pass][j] && strcmp(skip[pass][j], name) == 0;
             if (skip_it) skipped++;
             else set_example(a, i);
         }
-        ck_assert_int_eq(skipped, pass == 0 ? 1 : 2);
+        ck_assert_int_eq(skipped, pass == 0 ? 2 : 3);
         for (int i = 0; i < n; i++) {
             ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
             ck_assert_int_eq(cfg_get(def, name, v0, sizeof v0), 0);
@@ -1244,8 +1246,9 @@ START_TEST(test_round_trip_every_key_at_once)
             changed += strcmp(v0, v1) != 0;
         }
         ck_assert_int_eq(changed, n - skipped);
-        round_trip_text(a, b, pass == 0 ? "every key but train.optimizer"
-                                        : "every key but train.momentum and train.nesterov");
+        round_trip_text(a, b, pass == 0 ? "every key but train.optimizer and network.output"
+                                        : "every key but train.momentum, train.nesterov and "
+                                          "network.cost");
     }
     free(def);
     free(a);
@@ -1307,6 +1310,20 @@ static const struct {
      "x.yaml:3:9: network.cost: cross_entropy needs a sigmoid or softmax output layer, but "
      "network.output is linear",
      "network:\n  output: sigmoid\n  cost: cross_entropy\n", {NULL}},
+    {"network:\n  output: softmax\n  cost: mae\n",
+     "x.yaml:3:9: network.cost: mae is a regression cost: it needs an output layer other than "
+     "softmax, but network.output is softmax (set network.output: linear, or use cost: "
+     "cross_entropy for classes)",
+     "network:\n  output: linear\n  cost: mae\n",
+     {"network.output=softmax", "network.cost=huber"}},
+    /* A table's classes default to a softmax output: huber is refused before any data. */
+    {"data:\n  train: none.csv\nnetwork:\n  cost: huber\n",
+     "x.yaml:4:9: network.cost: huber is a regression cost: it needs an output layer other than "
+     "softmax, but network.output is softmax, the default for data.task: classification (to "
+     "predict numbers set data.task: regression, whose output is linear; for classes leave "
+     "network.cost out)",
+     "data:\n  train: none.csv\n  task: regression\nnetwork:\n  cost: huber\n",
+     {"data.train=t.csv", "network.cost=mae"}},
     {"train:\n  batch_size: 8\n  shards: 9\n",
      "x.yaml:3:11: train.shards: 9 shards cannot split a mini-batch of 8 examples "
      "(train.batch_size); use at most 8",
@@ -1363,6 +1380,44 @@ START_TEST(test_cross_field_rules)
         ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "expected \"%s...\", got \"%s\"",
                       want, err.msg);
     }
+}
+END_TEST
+
+/* The rule on mae and huber is the one net_create keeps (which names no
+ * place): the quadratic cost (mse) through softmax trains, so it passes;
+ * mae and huber pass on every other output. */
+START_TEST(test_regression_costs_and_outputs)
+{
+    cfg_t c;
+    err_t err;
+    load_ok("network:\n  output: softmax\n  cost: mse\n", &c);
+    ck_assert_msg(cfg_validate(&c, &err) == 0, "%s", err.msg);
+    static const char *const outs[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu"};
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
+        for (int huber = 0; huber < 2; huber++) {
+            char yaml[128];
+            snprintf(yaml, sizeof yaml, "network:\n  output: %s\n  cost: %s\n", outs[i],
+                     huber ? "huber" : "mae");
+            load_ok(yaml, &c);
+            ck_assert_msg(cfg_validate(&c, &err) == 0, "%s: %s", yaml, err.msg);
+        }
+    /* Whatever passes builds: net_create agrees with the rule. */
+    for (int out = 0; out < ACT_COUNT; out++)
+        for (int cost = 0; cost < COST_COUNT; cost++) {
+            cfg_defaults(&c);
+            c.output_act = (net_act)out;
+            c.cost = (net_cost)cost;
+            c.sizes[0] = 4;
+            c.sizes[1] = 3;
+            c.sizes[2] = 2;
+            int ok = cfg_validate(&c, &err) == 0;
+            net_t net;
+            int built = ok && net_create(&net, c.n_layers, c.sizes, c.act, c.cost, &err) == 0;
+            ck_assert_msg(!ok || built, "%s with %s passes cfg_validate but net_create says: %s",
+                          net_cost_name(c.cost), net_act_name(c.output_act), err.msg);
+            if (built)
+                net_free(&net);
+        }
 }
 END_TEST
 
@@ -1576,4 +1631,4 @@ TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_augment_keys,
         test_write_layout, test_data_path, test_where_defaults_only, test_schedule_keys,
         test_schedule_identity, test_readme_lists_every_key, test_round_trip_every_key,
         test_round_trip_every_key_at_once, test_get_and_examples, test_cross_field_rules,
-        test_validate_rules_set_by_hand)
+        test_validate_rules_set_by_hand, test_regression_costs_and_outputs)

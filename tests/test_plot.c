@@ -15,6 +15,7 @@
 #include "model.h"
 #include "net.h"
 #include "plot.h"
+#include "report.h"
 #include "testutil.h"
 
 
@@ -490,7 +491,97 @@ START_TEST(test_curves_bad_csv)
 }
 END_TEST
 
+/* A metrics CSV as report.c writes it: rows of (epoch, train loss, eval
+ * loss, score); regression: the score is R², else the accuracy. */
+static void put_metrics(const char *path, int regression, int n, const double (*rows)[4])
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%s\n", report_csv_header());
+    for (int i = 0; i < n; i++) {
+        train_epoch_stats s = {.epoch = (int)rows[i][0], .epochs = n, .train_loss = rows[i][1],
+                               .eval_loss = rows[i][2], .eval_accuracy = rows[i][3],
+                               .regression = regression, .eval_rmse = 2.5, .eval_mae = 2,
+                               .eval_r2 = rows[i][3]};
+        char line[512];
+        report_format_csv(&s, line, sizeof line);
+        fprintf(f, "%s\n", line);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A regression run's lower panel is R² on a plain scale, negative values
+ * included; a classification run and a regression run on one chart are
+ * refused, naming both; a run without evaluation goes with either. */
+START_TEST(test_curves_regression)
+{
+    static const double regr[][4] = {{1, 1.2, 1.1, -0.25}, {2, 0.6, 0.5, 0.4}, {3, 0.3, 0.35, 0.75}};
+    static const double cls[][4] = {{1, 0.5, 0.4, 0.90}, {2, 0.3, 0.35, 0.93}};
+    static const double none[][4] = {{1, 0.9, -1, -1}, {2, 0.7, -1, -1}};
+    err_t err;
+    char r_csv[512], c_csv[512], n_csv[512], out[512];
+    snprintf(r_csv, sizeof r_csv, "%s", tmp_path("regr.csv"));
+    snprintf(c_csv, sizeof c_csv, "%s", tmp_path("cls.csv"));
+    snprintf(n_csv, sizeof n_csv, "%s", tmp_path("none.csv"));
+    snprintf(out, sizeof out, "%s", tmp_path("regr.svg"));
+    put_metrics(r_csv, 1, 3, regr);
+    put_metrics(c_csv, 0, 2, cls);
+    put_metrics(n_csv, 0, 2, none);
+    curves_run runs[3];
+    ck_assert_msg(curves_read_csv(r_csv, &runs[0], &err) == 0, "%s", err.msg);
+    ck_assert_msg(curves_read_csv(n_csv, &runs[1], &err) == 0, "%s", err.msg);
+    ck_assert_msg(curves_read_csv(c_csv, &runs[2], &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(runs[0].regression, 1);
+    ck_assert_int_eq(runs[1].regression, 0);
+    ck_assert_int_eq(runs[2].regression, 0);
+    ck_assert_double_eq(runs[0].eval_r2[0], -0.25);
+
+    /* The regression run with the one without evaluation. */
+    ck_assert_msg(curves_write_svg(out, runs, 2, &err) == 0, "%s", err.msg);
+    char *svg = (char *)tu_read_file(out, NULL);
+    ck_assert_msg(strstr(svg, ">evaluation R²</text>"), "no R² title");
+    ck_assert_ptr_null(strstr(svg, "accuracy"));
+    ck_assert_ptr_null(strstr(svg, "(%)"));
+    /* Loss: 2 + 1 series; R²: 3 points, the negative one too. */
+    ck_assert_int_eq(count_str(svg, "<polyline"), 4);
+    ck_assert_int_eq(polyline_points(svg, 3), 3);
+    /* Plain ticks around -0.25..0.75, every 0.2 (not percent: no -25 or 75). */
+    const char *r2_panel = strstr(svg, ">evaluation R²</text>");
+    ck_assert_ptr_nonnull(strstr(r2_panel, ">-0.4</text>"));
+    ck_assert_ptr_nonnull(strstr(r2_panel, ">0.8</text>"));
+    ck_assert_ptr_null(strstr(r2_panel, ">80</text>"));
+    free(svg);
+
+    /* Classification and regression together: refused, both named. */
+    err_clear(&err);
+    ck_assert_int_eq(curves_write_svg(out, runs, 3, &err), -1);
+    ck_assert_int_eq(err.code, ERR_INPUT);
+    ck_assert_msg(strstr(err.msg, "regr.csv is a regression run") && strstr(err.msg, "cls.csv") &&
+                  strstr(err.msg, "plot them separately"), "%s", err.msg);
+    /* The classification run alone keeps its percent panel. */
+    ck_assert_msg(curves_write_svg(out, &runs[1], 2, &err) == 0, "%s", err.msg);
+    svg = (char *)tu_read_file(out, NULL);
+    ck_assert_ptr_nonnull(strstr(svg, ">evaluation accuracy (%)</text>"));
+    ck_assert_ptr_null(strstr(svg, "R²"));
+    free(svg);
+    for (int k = 0; k < 3; k++)
+        curves_run_free(&runs[k]);
+
+    /* One file mixing both kinds of rows, and an R² that is not a number. */
+    const char *p = tmp_path("mixed.csv");
+    put_str(p, "epoch,train_loss,eval_loss,eval_accuracy,eval_r2\n1,0.5,0.4,0.8,0.8\n"
+               "2,0.4,0.3,0.9,\n");
+    ck_assert_int_eq(curves_read_csv(p, &runs[0], &err), -1);
+    ck_assert_msg(strstr(err.msg, ":3: line 2 has a regression's eval_r2 but line 3 only a "
+                         "classification's eval_accuracy"), "%s", err.msg);
+    p = tmp_path("badr2.csv");
+    put_str(p, "epoch,train_loss,eval_loss,eval_accuracy,eval_r2\n1,0.5,0.4,0.8,x\n");
+    ck_assert_int_eq(curves_read_csv(p, &runs[0], &err), -1);
+    ck_assert_msg(strstr(err.msg, ":2: eval_r2 'x' is not a number"), "%s", err.msg);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("plot", test_png_round_trip, test_png_errors, test_font,
         test_weights_png, test_weights_bad_shape, test_confusion_png,
         test_errors_png, test_predict, test_curves_svg,
-        test_curves_bad_csv)
+        test_curves_bad_csv, test_curves_regression)

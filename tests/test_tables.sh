@@ -131,7 +131,25 @@ cmp -s "$tmp/best.model" "$tmp/sw/trial-$(printf %03d "$best")/model" && ok \
 
 # --- bad tables: one message, exit 2 ------------------------------------------------------------
 C=("$NNTRAIN" -q -c "$tmp/cls.yaml")
-expect 2 "data.label 'nope': no such column \\(the columns: a, b, color, answer\\)" -- "${C[@]}" -s data.label=nope
+# A column the config names but the table lacks: at the key's file:line:col, naming the
+# file and its first columns (before anything trains).
+expect 2 "^nntrain: -s data.label: data.label 'nope': no such column in $tmp/cls.csv \\(its 4 columns: a, b, color, answer; or give a 0-based index below 4\\)" \
+    -- "${C[@]}" -s data.label=nope
+sed 's/label: answer/label: nope/' "$tmp/cls.yaml" > "$tmp/nolabel.yaml"
+expect 2 "^nntrain: $tmp/nolabel.yaml:4:10: data.label 'nope': no such column in $tmp/cls.csv \\(its 4 columns: a, b, color, answer;" \
+    -- "$NNTRAIN" -q -c "$tmp/nolabel.yaml"
+expect 2 "^nntrain: -s data.label: data.label '4': no such column in .*index below 4" -- "${C[@]}" -s data.label=4
+printf 'data:\n  dir: %s\n  train: cls.csv\n  label: answer\n  ignore: [a, id]\n  categorical: zip\nnetwork:\n  hidden: [4]\n' \
+    "$tmp" > "$tmp/names.yaml"
+expect 2 "^nntrain: $tmp/names.yaml:5:11: data.ignore 'id': no such column in $tmp/cls.csv \\(its 4 columns" \
+    -- "$NNTRAIN" -q -c "$tmp/names.yaml"
+expect 2 "^nntrain: $tmp/names.yaml:6:16: data.categorical 'zip': no such column in $tmp/cls.csv" \
+    -- "$NNTRAIN" -q -c "$tmp/names.yaml" -s data.ignore=a
+# A wide table: the first 8 names, then how many more.
+awk 'BEGIN { for (i = 1; i <= 20; i++) printf "c%d%s", i, i < 20 ? "," : "\n"
+             for (r = 0; r < 8; r++) for (i = 1; i <= 20; i++) printf "%d%s", (r * i) % 3, i < 20 ? "," : "\n" }' > "$tmp/wide.csv"
+expect 2 "data.label 'y': no such column in $tmp/wide.csv \\(its 20 columns: c1, c2, c3, c4, c5, c6, c7, c8 and 12 more; or give a 0-based index below 20\\)" \
+    -- "${C[@]}" -s data.train=wide.csv -s data.label=y
 expect 2 "unknown table format" -- "${C[@]}" -s data.train=cls.json
 expect 2 "network.sizes: the input layer has 784 units but .*cls.csv gives 5 inputs" -- \
     "${C[@]}" -s network.hidden=none
