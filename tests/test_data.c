@@ -482,6 +482,18 @@ typedef struct {
 
 #define B(s) s, sizeof(s) - 1
 
+/* The default reader options with what case c sets (header, max_record, max_cols). */
+static void bad_opts(const csv_bad *c, csv_opts *o)
+{
+    csv_opts_default(o);
+    if (c->header >= 0)
+        o->header = c->header;
+    if (c->max_record)
+        o->max_record = c->max_record;
+    if (c->max_cols)
+        o->max_cols = c->max_cols;
+}
+
 static void expect_csv_fail(const char *path, const csv_opts *o, long long line, long long col,
                             const char *words, const char *what)
 {
@@ -537,28 +549,16 @@ START_TEST(test_csv_hostile)
         for (int threads = 1; threads <= 2; threads++)
             for (long chunk = 1; chunk <= 1 << 20; chunk *= 1024) {
                 csv_opts o;
-                csv_opts_default(&o);
+                bad_opts(c, &o);
                 o.threads = threads;
                 o.chunk_bytes = chunk;
-                if (c->header >= 0)
-                    o.header = c->header;
-                if (c->max_record)
-                    o.max_record = c->max_record;
-                if (c->max_cols)
-                    o.max_cols = c->max_cols;
                 expect_csv_fail(p, &o, c->line, c->col, c->words, c->name);
             }
         /* and gzipped: the same message */
         const char *g = tu_path(1, "bad.csv.gz");
         tu_write_gz(g, c->bytes, c->len ? c->len : strlen(c->bytes));
         csv_opts o;
-        csv_opts_default(&o);
-        if (c->header >= 0)
-            o.header = c->header;
-        if (c->max_record)
-            o.max_record = c->max_record;
-        if (c->max_cols)
-            o.max_cols = c->max_cols;
+        bad_opts(c, &o);
         expect_csv_fail(g, &o, c->line, c->col, c->words, c->name);
     }
     /* a file that is not there, and a corrupt gzip stream */
