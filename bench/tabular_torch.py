@@ -13,13 +13,12 @@
         mini-batches indexed out of the whole set preloaded as one float32
         tensor, torch.set_num_threads(T). Only each epoch's loop is timed.
         Prints `epoch E examples_per_s R seconds S loss L cpu_per_wall C`
-        per epoch, then torch_mlp.py's `blas ...` line and `test_r2 R`.
+        per epoch, then the `blas ...` line (torch_peer.py) and `test_r2 R`.
 """
 
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -44,7 +43,7 @@ def train(a):
     import torch
     import torch.nn as nn
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from torch_mlp import blas_report
+    from torch_peer import blas_report, timed_epochs
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -66,24 +65,7 @@ def train(a):
     n_params = sum(p.numel() for p in model.parameters())
     print(f"torch_version {torch.__version__} threads {torch.get_num_threads()} "
           f"params {n_params} train_examples {n} sizes {','.join(map(str, sizes))}", flush=True)
-    for epoch in range(1, a.epochs + 1):
-        model.train()
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        perm = torch.randperm(n)
-        total = 0.0
-        for i in range(0, n, a.batch):
-            idx = perm[i:i + a.batch]
-            xb, yb = x[idx], y[idx]
-            loss = loss_fn(model(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        seconds = time.perf_counter() - t0
-        cpu = time.process_time() - c0
-        print(f"epoch {epoch} examples_per_s {n / seconds:.1f} seconds {seconds:.4f} "
-              f"loss {total / n:.6f} cpu_per_wall {cpu / seconds:.2f}", flush=True)
+    timed_epochs(model, opt, loss_fn, x, y, a.epochs, a.batch)
     print(blas_report(), flush=True)
     if a.test:
         t = np.load(a.test)

@@ -352,6 +352,18 @@ static Onnx__NodeProto *ex_node(onnx_extra *e, const char *name, const char *op,
     return n;
 }
 
+/* A node with two inputs, a and b (names), and one output: Sub, Div, Mul, Add, Equal. */
+static Onnx__NodeProto *ex_binary(onnx_extra *e, const char *name, const char *op, const char *a,
+                                  const char *b, const char *out)
+{
+    Onnx__NodeProto *n = ex_node(e, name, op, 2, out);
+    if (n) {
+        n->input[0] = (char *)a;
+        n->input[1] = (char *)b;
+    }
+    return n;
+}
+
 static void ex_attr_int(onnx_extra *e, Onnx__NodeProto *n, const char *name, int64_t v)
 {
     Onnx__AttributeProto *a = ex_alloc(e, sizeof *a);
@@ -498,16 +510,8 @@ static void scaling_nodes(onnx_extra *e, int any_fill)
         }
         x = "filled";
     }
-    Onnx__NodeProto *n = ex_node(e, "prep_sub", "Sub", 2, "centered");
-    if (n) {
-        n->input[0] = (char *)x;
-        n->input[1] = "feature_offset";
-    }
-    n = ex_node(e, "prep_div", "Div", 2, "scaled");
-    if (n) {
-        n->input[0] = "centered";
-        n->input[1] = "feature_scale";
-    }
+    ex_binary(e, "prep_sub", "Sub", x, "feature_offset", "centered");
+    ex_binary(e, "prep_div", "Div", "centered", "feature_scale", "scaled");
 }
 
 /* A Slice node taking columns [i, end) of x (on the slice_axes axis), with its start and end
@@ -536,14 +540,12 @@ static int onehot_column(onnx_extra *e, const prep_feature *f, int i, char **col
     char *cats = ex_fmt(e, "categories%d", i), *eq = ex_fmt(e, "is_category%d", i),
          *oh = ex_fmt(e, "onehot%d", i);
     Onnx__TensorProto *tc = ex_tensor(e, cats, 0, (size_t)f->n_cats);
-    Onnx__NodeProto *ne = ex_node(e, ex_fmt(e, "prep_equal%d", i), "Equal", 2, eq);
+    Onnx__NodeProto *ne = ex_binary(e, ex_fmt(e, "prep_equal%d", i), "Equal", *col, cats, eq);
     Onnx__NodeProto *nc = ex_node(e, ex_fmt(e, "prep_onehot%d", i), "Cast", 1, oh);
     if (!tc || !ne || !nc)
         return -1;
     for (int k = 0; k < f->n_cats; k++)
         tc->float_data[k] = (float)k;
-    ne->input[0] = *col;
-    ne->input[1] = cats;
     nc->input[0] = eq;
     ex_attr_int(e, nc, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
     *col = oh;
@@ -602,18 +604,16 @@ static int unscale_targets(onnx_tree *t, onnx_extra *e, const prep_t *p, int L, 
     snprintf(t->name[L - 1][NM_A], sizeof t->name[L - 1][NM_A], "network_output");
     Onnx__TensorProto *ys = ex_tensor(e, "target_scale", 0, (size_t)n_out),
                       *yo = ex_tensor(e, "target_offset", 0, (size_t)n_out);
-    Onnx__NodeProto *mul = ex_node(e, "target_mul", "Mul", 2, "unscaled");
-    Onnx__NodeProto *add = ex_node(e, "target_add", "Add", 2, EXPORT_ONNX_OUTPUT);
+    Onnx__NodeProto *mul = ex_binary(e, "target_mul", "Mul", t->name[L - 1][NM_A], "target_scale",
+                                     "unscaled");
+    Onnx__NodeProto *add = ex_binary(e, "target_add", "Add", "unscaled", "target_offset",
+                                     EXPORT_ONNX_OUTPUT);
     if (!ys || !yo || !mul || !add)
         return -1;
     for (int k = 0; k < n_out; k++) {
         ys->float_data[k] = (float)p->y_scale[k];
         yo->float_data[k] = (float)p->y_offset[k];
     }
-    mul->input[0] = t->name[L - 1][NM_A];
-    mul->input[1] = "target_scale";
-    add->input[0] = "unscaled";
-    add->input[1] = "target_offset";
     return 0;
 }
 

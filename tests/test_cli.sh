@@ -257,6 +257,15 @@ YAML
 halving_in() { sed "s|dir: $tmp/halving1|dir: $tmp/$1|; s|parallel: 1|parallel: $2|" "$tmp/halving1.yaml" > "$tmp/$1.yaml"; }
 # results.csv without its last column (seconds)
 untimed() { sed 's/,[^,]*$//' "$1"; }
+# The sweep in $tmp/DIR2 (parallel 2) made the decisions of the one in
+# $tmp/DIR1 (parallel 1): the same results.csv but for the seconds, and the
+# same best.yaml but for its directory.
+same_as_parallel_1() { # METHOD DIR1 DIR2
+    cmp -s <(untimed "$tmp/$2/results.csv") <(untimed "$tmp/$3/results.csv") && ok \
+        || bad "$1: parallel 2 results differ from parallel 1"
+    cmp -s "$tmp/$2/best.yaml" <(sed "s|$tmp/$3|$tmp/$2|" "$tmp/$3/best.yaml") && ok \
+        || bad "$1: parallel 2 best.yaml differs from parallel 1"
+}
 expect 0 'successive halving spent 22 epochs of the 90 the full sweep would train' -- "$NNTRAIN" -c "$tmp/halving1.yaml"
 head -1 "$tmp/halving1/results.csv" | grep -q ',rung,epochs,stopped,seconds$' && ok || bad "results.csv lacks rung, epochs, stopped"
 [ "$(grep -c ',completed,' "$tmp/halving1/results.csv")" = 1 ] && [ "$(grep -c ',halved,' "$tmp/halving1/results.csv")" = 9 ] \
@@ -271,38 +280,31 @@ cmp -s "$wdir/model" "$tmp/straight.model" && ok || bad "the halving winner's mo
 # parallel 2: the same decisions, table and best config.
 halving_in halving2 2
 expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/halving2.yaml"
-cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/halving2/results.csv") && ok \
-    || bad "halving: parallel 2 results differ from parallel 1"
-cmp -s "$tmp/halving1/best.yaml" <(sed "s|$tmp/halving2|$tmp/halving1|" "$tmp/halving2/best.yaml") && ok \
-    || bad "halving: parallel 2 best.yaml differs from parallel 1"
+same_as_parallel_1 halving halving1 halving2
+# halving_stopped NAME PARALLEL SIGNAL RUNG WHAT: the sweep in $tmp/NAME
+# (halving_in) gets SIGNAL once a trial has begun rung RUNG, then the same
+# command runs again: it goes on and ends with halving1's table.
+halving_stopped() {
+    local hpid i
+    halving_in "$1" "$2"
+    "$NNTRAIN" -q -c "$tmp/$1.yaml" >/dev/null 2>&1 &
+    hpid=$!
+    for ((i = 0; i < 300; i++)); do
+        ls "$tmp/$1"/trial-*/rung-"$4".csv >/dev/null 2>&1 && break
+        sleep 0.02
+    done
+    kill -"$3" "$hpid" 2>/dev/null
+    wait_bounded "$hpid" >/dev/null
+    expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/$1.yaml"
+    cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/$1/results.csv") && ok \
+        || bad "halving: $5 and run again, the results differ"
+}
 # A kill (SIGKILL, no goodbye) once the first rung is under way, then the
-# same command: it goes on and ends with the same table.
-halving_in halving3 2
-"$NNTRAIN" -q -c "$tmp/halving3.yaml" >/dev/null 2>&1 &
-hpid=$!
-for ((i = 0; i < 300; i++)); do
-    ls "$tmp"/halving3/trial-*/rung-1.csv >/dev/null 2>&1 && break
-    sleep 0.02
-done
-kill -KILL "$hpid" 2>/dev/null
-wait_bounded "$hpid" >/dev/null
-expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/halving3.yaml"
-cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/halving3/results.csv") && ok \
-    || bad "halving: killed and run again, the results differ"
+# same command.
+halving_stopped halving3 2 KILL 1 killed
 # SIGINT in the middle of a later rung: the trial saves its checkpoint and
 # the rerun resumes it.
-halving_in halving4 1
-"$NNTRAIN" -q -c "$tmp/halving4.yaml" >/dev/null 2>&1 &
-hpid=$!
-for ((i = 0; i < 300; i++)); do
-    ls "$tmp"/halving4/trial-*/rung-2.csv >/dev/null 2>&1 && break
-    sleep 0.02
-done
-kill -INT "$hpid" 2>/dev/null
-wait_bounded "$hpid" >/dev/null
-expect 0 'spent 22 epochs' -- "$NNTRAIN" -q -c "$tmp/halving4.yaml"
-cmp -s <(untimed "$tmp/halving1/results.csv") <(untimed "$tmp/halving4/results.csv") && ok \
-    || bad "halving: interrupted and run again, the results differ"
+halving_stopped halving4 1 INT 2 interrupted
 # Hyperband: brackets s = 2, 1, 0 (rungs from 1, 3 and 9 epochs).
 sed "s|method: halving|method: hyperband|; s|dir: $tmp/halving1|dir: $tmp/hyper1|" "$tmp/halving1.yaml" > "$tmp/hyper1.yaml"
 sed "s|dir: $tmp/hyper1|dir: $tmp/hyper2|; s|parallel: 1|parallel: 2|" "$tmp/hyper1.yaml" > "$tmp/hyper2.yaml"
@@ -311,10 +313,7 @@ head -1 "$tmp/hyper1/results.csv" | grep -q '^rank,trial,bracket,' && ok || bad 
 [ "$(cut -d, -f3 "$tmp/hyper1/results.csv" | sed 1d | sort -u | tr '\n' ' ')" = "1 2 3 " ] && ok \
     || bad "hyperband: expected brackets 1 2 3: $(cat "$tmp/hyper1/results.csv")"
 expect 0 'hyperband spent' -- "$NNTRAIN" -q -c "$tmp/hyper2.yaml"
-cmp -s <(untimed "$tmp/hyper1/results.csv") <(untimed "$tmp/hyper2/results.csv") && ok \
-    || bad "hyperband: parallel 2 results differ from parallel 1"
-cmp -s "$tmp/hyper1/best.yaml" <(sed "s|$tmp/hyper2|$tmp/hyper1|" "$tmp/hyper2/best.yaml") && ok \
-    || bad "hyperband: parallel 2 best.yaml differs from parallel 1"
+same_as_parallel_1 hyperband hyper1 hyper2
 # Bad input: a message at file:line:col, and no trial started.
 badh() { # NAME SED-SCRIPT PATTERN
     sed "s|dir: $tmp/halving1|dir: $tmp/$1|; $2" "$tmp/halving1.yaml" > "$tmp/$1.yaml"

@@ -19,12 +19,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "csv.h"
 #include "npy.h"
 #include "table.h"
 #include "testutil.h"
+#include "ziptest.h"
 
 /* ---- the reference table ----------------------------------------------------
  * 6 rows: x0, x1, x2 (doubles, some awkward for a float32: subnormal, the
@@ -138,82 +138,16 @@ static unsigned char *npy_image(const char *descr, int ndim, const long long *sh
     return b;
 }
 
-static void put16(unsigned char *p, unsigned v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* A zip of n members (names[i], data[i], lens[i]), stored or deflated. */
-static void write_zip(const char *path, int n, const char *const *names, unsigned char *const *data,
+/* A zip of n members (names[i], data[i], lens[i]) at path, stored or
+ * deflated (level 6): ziptest.h. */
+static void write_zip(const char *path, int n, const char *const *names, const unsigned char *const *data,
                       const size_t *lens, int deflated)
 {
-    size_t cap = 1 << 16;
-    for (int i = 0; i < n; i++)
-        cap += lens[i] * 2 + 256;
-    unsigned char *z = calloc(cap, 1), *cd = calloc(1 << 16, 1);
-    size_t zn = 0, cdn = 0;
-    for (int i = 0; i < n; i++) {
-        uint32_t crc = (uint32_t)crc32(0, data[i], (uInt)lens[i]);
-        unsigned char *comp = data[i];
-        size_t clen = lens[i];
-        unsigned char *tmp = NULL;
-        if (deflated) {
-            tmp = malloc(lens[i] * 2 + 64);
-            z_stream s;
-            memset(&s, 0, sizeof s);
-            ck_assert_int_eq(deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-            s.next_in = data[i];
-            s.avail_in = (uInt)lens[i];
-            s.next_out = tmp;
-            s.avail_out = (uInt)(lens[i] * 2 + 64);
-            ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
-            clen = s.total_out;
-            deflateEnd(&s);
-            comp = tmp;
-        }
-        size_t nl = strlen(names[i]);
-        size_t off = zn;
-        unsigned char *h = z + zn;
-        put32(h, 0x04034b50);
-        put16(h + 4, 20);
-        put16(h + 8, deflated ? 8 : 0);
-        put32(h + 14, crc);
-        put32(h + 18, (uint32_t)clen);
-        put32(h + 22, (uint32_t)lens[i]);
-        put16(h + 26, (unsigned)nl);
-        memcpy(h + 30, names[i], nl);
-        zn += 30 + nl;
-        memcpy(z + zn, comp, clen);
-        zn += clen;
-        unsigned char *c = cd + cdn;
-        put32(c, 0x02014b50);
-        put16(c + 4, 20);
-        put16(c + 6, 20);
-        put16(c + 10, deflated ? 8 : 0);
-        put32(c + 16, crc);
-        put32(c + 20, (uint32_t)clen);
-        put32(c + 24, (uint32_t)lens[i]);
-        put16(c + 28, (unsigned)nl);
-        put32(c + 42, (uint32_t)off);
-        memcpy(c + 46, names[i], nl);
-        cdn += 46 + nl;
-        free(tmp);
-    }
-    size_t cdoff = zn;
-    memcpy(z + zn, cd, cdn);
-    zn += cdn;
-    unsigned char *e = z + zn;
-    put32(e, 0x06054b50);
-    put16(e + 8, (unsigned)n);
-    put16(e + 10, (unsigned)n);
-    put32(e + 12, (uint32_t)cdn);
-    put32(e + 16, (uint32_t)cdoff);
-    zn += 22;
+    size_t zn;
+    unsigned char *z = ziptest_zip(n, names, data, lens, deflated ? 6 : 0, &zn);
+    ck_assert_ptr_nonnull(z);
     tu_write_file(path, z, zn);
     free(z);
-    free(cd);
 }
 
 /* X (REF_ROWS x REF_X) and y (REF_ROWS) as doubles. */
@@ -294,7 +228,7 @@ START_TEST(test_same_table_every_reader)
 
         /* the same two arrays in an .npz, stored and deflated */
         const char *names[3] = {"y.npy", "notes.npy", "X.npy"};
-        unsigned char *datas[3] = {yb, yb, xb};
+        const unsigned char *datas[3] = {yb, yb, xb};
         size_t lens[3] = {yl, yl, xl};
         for (int deflated = 0; deflated <= 1; deflated++) {
             write_zip(tu_path(2, "d.npz"), 3, names, datas, lens, deflated);
@@ -548,6 +482,18 @@ typedef struct {
 
 #define B(s) s, sizeof(s) - 1
 
+/* The default reader options with what case c sets (header, max_record, max_cols). */
+static void bad_opts(const csv_bad *c, csv_opts *o)
+{
+    csv_opts_default(o);
+    if (c->header >= 0)
+        o->header = c->header;
+    if (c->max_record)
+        o->max_record = c->max_record;
+    if (c->max_cols)
+        o->max_cols = c->max_cols;
+}
+
 static void expect_csv_fail(const char *path, const csv_opts *o, long long line, long long col,
                             const char *words, const char *what)
 {
@@ -603,28 +549,16 @@ START_TEST(test_csv_hostile)
         for (int threads = 1; threads <= 2; threads++)
             for (long chunk = 1; chunk <= 1 << 20; chunk *= 1024) {
                 csv_opts o;
-                csv_opts_default(&o);
+                bad_opts(c, &o);
                 o.threads = threads;
                 o.chunk_bytes = chunk;
-                if (c->header >= 0)
-                    o.header = c->header;
-                if (c->max_record)
-                    o.max_record = c->max_record;
-                if (c->max_cols)
-                    o.max_cols = c->max_cols;
                 expect_csv_fail(p, &o, c->line, c->col, c->words, c->name);
             }
         /* and gzipped: the same message */
         const char *g = tu_path(1, "bad.csv.gz");
         tu_write_gz(g, c->bytes, c->len ? c->len : strlen(c->bytes));
         csv_opts o;
-        csv_opts_default(&o);
-        if (c->header >= 0)
-            o.header = c->header;
-        if (c->max_record)
-            o.max_record = c->max_record;
-        if (c->max_cols)
-            o.max_cols = c->max_cols;
+        bad_opts(c, &o);
         expect_csv_fail(g, &o, c->line, c->col, c->words, c->name);
     }
     /* a file that is not there, and a corrupt gzip stream */
@@ -777,7 +711,7 @@ START_TEST(test_npy_hostile)
     const char *z = tu_path(1, "bad.npz");
     snprintf(pre, sizeof pre, "%s: ", z);
     const char *names[2] = {"X.npy", "y.npy"};
-    unsigned char *datas[2] = {good, yb};
+    const unsigned char *datas[2] = {good, yb};
     size_t lens[2] = {n, yl};
 
     write_zip(z, 2, names, datas, lens, 0);

@@ -5,22 +5,11 @@
 // layers change, hovers a first-layer unit, checks phone width and the
 // keyboard, and saves screenshots.
 //   node page_test.mjs URL OUTDIR     (prints one JSON line of findings)
-import { chromium } from 'playwright-core';
+import { fail, phoneWidth, withPage } from './browser.mjs';
 import { writeFileSync } from 'node:fs';
 
 const [url, outDir] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exitCode = 1; };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu'],
-});
-const found = {};
-try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 10000 });
+await withPage(url, async (page, found) => {
   const idle = () => page.waitForFunction(() => window.nntrainPage.idle && window.nntrainPage.predictions > 0,
                                           null, { timeout: 10000 });
   found.model_line = await page.textContent('#model-line');
@@ -98,15 +87,5 @@ try {
   }
 
   // Phone width: nothing wider than the screen.
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(200);
-  found.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  if (found.phone_overflow > 0) fail(`at 390 px the page is ${found.phone_overflow} px too wide`);
-  await page.screenshot({ path: `${outDir}/page-phone.png`, fullPage: true });
-  if (errors.length) fail(`page errors: ${errors.join('; ')}`);
-} catch (e) {
-  fail(String(e && e.stack || e));
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(found));
+  await phoneWidth(page, found, `${outDir}/page-phone.png`);
+});

@@ -6,21 +6,10 @@
 // JSON line of findings, with the features the page sent (the shell test
 // asks `nntrain predict` about the same row).
 //   node table_test.mjs URL OUTDIR
-import { chromium } from 'playwright-core';
+import { fail, phoneWidth, withPage } from './browser.mjs';
 
 const [url, outDir] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exitCode = 1; };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu'],
-});
-const found = {};
-try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 10000 });
+await withPage(url, async (page, found) => {
   await page.waitForFunction(() => window.nntrainPage.predictions > 0, null, { timeout: 10000 });
   found.model_line = await page.textContent('#model-line');
   if (await page.isVisible('#pad')) fail('the drawing pad is shown for a table model');
@@ -58,15 +47,5 @@ try {
     if (found.empty_sent !== null) fail('an empty number was not sent as null');
   }
 
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(200);
-  found.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  if (found.phone_overflow > 0) fail(`at 390 px the page is ${found.phone_overflow} px too wide`);
-  await page.screenshot({ path: `${outDir}/table-phone.png`, fullPage: true });
-  if (errors.length) fail(`page errors: ${errors.join('; ')}`);
-} catch (e) {
-  fail(String(e && e.stack || e));
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(found));
+  await phoneWidth(page, found, `${outDir}/table-phone.png`);
+});

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "../ziptest.h"
 #include "fuzz_util.h"
 #include "npy.h"
 
@@ -33,80 +33,16 @@ static int64_t count_of(const npy_array *a)
     return a->shape[0] * (a->ndim == 2 ? a->shape[1] : 1);
 }
 
-static void put16(unsigned char *p, unsigned v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* A two-member zip (X.npy = x, y.npy = y) at path. */
+/* A two-member zip (X.npy = x, y.npy = y) at path, stored or deflated
+ * (level 1): ../ziptest.h. */
 static void write_zip(const char *path, const uint8_t *x, size_t xl, const uint8_t *y, size_t yl,
                       int deflated)
 {
     const char *names[2] = {"X.npy", "y.npy"};
-    const uint8_t *d[2] = {x, y};
-    size_t l[2] = {xl, yl};
-    size_t cap = 1024 + 2 * (xl + yl) + 64;
-    unsigned char *z = calloc(cap, 1), cd[256];
-    size_t zn = 0, cdn = 0;
-    memset(cd, 0, sizeof cd);
-    for (int i = 0; i < 2; i++) {
-        uint32_t crc = (uint32_t)crc32(0, d[i], (uInt)l[i]);
-        unsigned char *comp = (unsigned char *)d[i], *tmp = NULL;
-        size_t clen = l[i];
-        if (deflated) {
-            uLongf bound = compressBound((uLong)l[i]) + 64;
-            tmp = malloc(bound);
-            z_stream s;
-            memset(&s, 0, sizeof s);
-            if (deflateInit2(&s, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) abort();
-            s.next_in = (unsigned char *)d[i];
-            s.avail_in = (uInt)l[i];
-            s.next_out = tmp;
-            s.avail_out = (uInt)bound;
-            if (deflate(&s, Z_FINISH) != Z_STREAM_END) abort();
-            clen = s.total_out;
-            deflateEnd(&s);
-            comp = tmp;
-        }
-        size_t off = zn;
-        unsigned char *h = z + zn;
-        put32(h, 0x04034b50);
-        put16(h + 4, 20);
-        put16(h + 8, deflated ? 8 : 0);
-        put32(h + 14, crc);
-        put32(h + 18, (uint32_t)clen);
-        put32(h + 22, (uint32_t)l[i]);
-        put16(h + 26, 5);
-        memcpy(h + 30, names[i], 5);
-        zn += 35;
-        memcpy(z + zn, comp, clen);
-        zn += clen;
-        unsigned char *c = cd + cdn;
-        put32(c, 0x02014b50);
-        put16(c + 4, 20);
-        put16(c + 6, 20);
-        put16(c + 10, deflated ? 8 : 0);
-        put32(c + 16, crc);
-        put32(c + 20, (uint32_t)clen);
-        put32(c + 24, (uint32_t)l[i]);
-        put16(c + 28, 5);
-        put32(c + 42, (uint32_t)off);
-        memcpy(c + 46, names[i], 5);
-        cdn += 51;
-        free(tmp);
-    }
-    size_t cdoff = zn;
-    memcpy(z + zn, cd, cdn);
-    zn += cdn;
-    unsigned char *e = z + zn;
-    memset(e, 0, 22);
-    put32(e, 0x06054b50);
-    put16(e + 8, 2);
-    put16(e + 10, 2);
-    put32(e + 12, (uint32_t)cdn);
-    put32(e + 16, (uint32_t)cdoff);
-    zn += 22;
+    const unsigned char *d[2] = {x, y};
+    size_t l[2] = {xl, yl}, zn;
+    unsigned char *z = ziptest_zip(2, names, d, l, deflated ? 1 : 0, &zn);
+    if (!z) abort();
     fuzz_write(path, z, zn);
     free(z);
 }
