@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """bench/halving.sh's figures.
 
-  halving_sim.py summary DIR CASE METHOD T0 T1
+  halving_sim.py summary DIR CASE METHOD T0 T1 [FULL_EPOCHS]
       one line: the best trial's validation accuracy (results.csv), the
-      epochs trained, the wall time T1 - T0 and, for halving / hyperband,
-      the idle core-seconds at the rung barriers, measured: for each round
-      (rung K of every bracket), cores x (last end - first start) - the
-      seconds the round's segments ran (trial-NNN/rung-K.csv).
+      epochs trained (and their percentage of FULL_EPOCHS, the full
+      sweep's, when given), the wall time T1 - T0 and, for halving /
+      hyperband, the idle core-seconds at the rung barriers, measured: for
+      each round (rung K of every bracket), cores x (last end - first
+      start) - the seconds the round's segments ran (trial-NNN/rung-K.csv).
+  halving_sim.py epochs DIR
+      the epochs the sweep in DIR trained.
   halving_sim.py replay DIR ETA MIN_EPOCHS CORES
       replays the full sweep in DIR (every trial's metrics.csv: each epoch's
       seconds and validation accuracy) on CORES workers as successive
@@ -26,14 +29,19 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-def summary(d, case, method, t0, t1):
+def trained(d):
+    rows = read_csv(os.path.join(d, "results.csv"))
+    if "epochs" in rows[0]:
+        return sum(int(r["epochs"]) for r in rows)
+    trials = sorted(glob.glob(os.path.join(d, "trial-*")))
+    return sum(len(read_csv(os.path.join(t, "metrics.csv"))) for t in trials)
+
+
+def summary(d, case, method, t0, t1, full=""):
     rows = read_csv(os.path.join(d, "results.csv"))
     best = float(rows[0]["eval_accuracy"])
-    trials = sorted(glob.glob(os.path.join(d, "trial-*")))
-    if "epochs" in rows[0]:
-        epochs = sum(int(r["epochs"]) for r in rows)
-    else:
-        epochs = sum(len(read_csv(os.path.join(t, "metrics.csv"))) for t in trials)
+    epochs = trained(d)
+    share = "%5.1f%%" % (100.0 * epochs / int(full)) if full else "     -"
     idle = "-"
     recs = glob.glob(os.path.join(d, "trial-*", "rung-*.csv"))
     if recs:
@@ -47,8 +55,8 @@ def summary(d, case, method, t0, t1):
             span = max(e for _, e in segs) - min(s for s, _ in segs)
             idle += cores * span - sum(e - s for s, e in segs)
         idle = "%.0f" % idle
-    print("%-7s %-18s %8.2f%% %7d %8.0f %10s" % (case, method, 100 * best, epochs,
-                                                float(t1) - float(t0), idle), flush=True)
+    print("%-7s %-18s %8.2f%% %7d %6s %8.0f %10s" % (case, method, 100 * best, epochs, share,
+                                                     float(t1) - float(t0), idle), flush=True)
 
 
 def rungs(E, m, eta):
@@ -143,6 +151,8 @@ def replay(d, eta, m, cores):
 
 if __name__ == "__main__":
     if sys.argv[1] == "summary":
-        summary(*sys.argv[2:7])
+        summary(*sys.argv[2:8])
+    elif sys.argv[1] == "epochs":
+        print(trained(sys.argv[2]))
     else:
         replay(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

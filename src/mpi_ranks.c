@@ -9,9 +9,13 @@
 #include "ranks.h"
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 static reduce_group world = {0, 1, NULL, NULL};
 static int joined; /* MPI_Init_thread done */
@@ -26,6 +30,19 @@ int ranks_init(int *argc, char ***argv, err_t *err)
 {
     if (!under_mpirun())
         return 0;
+#ifdef __linux__
+    /* A launcher killed outright (SIGKILL to mpirun) cannot end its ranks.
+     * Open MPI 4.1's notice their lost daemon and exit about a second
+     * later, and meanwhile a sweep's ranks go on promoting and training
+     * trials, which a rerun of the sweep would race. So a rank gets
+     * SIGTERM when its parent (mpirun, or the launcher's daemon) dies and
+     * stops as it would on mpirun's SIGTERM; a sweep's trials get theirs
+     * from their own PR_SET_PDEATHSIG (src/sweep.c). (Their output went
+     * through mpirun: the first write after it is gone ends a process
+     * with SIGPIPE, so work under way is lost rather than checkpointed,
+     * and a rerun redoes it from the last checkpoint.) */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
         return err_set(err, ERR_RUNTIME, "MPI_Init_thread failed");

@@ -12,7 +12,11 @@
 #     every rank;
 #   - ranks with another config, other data or missing data refused at start;
 #   - a rank killed with SIGKILL ends the job, non-zero, naming the rank,
-#     within a bounded time.
+#     within a bounded time;
+#   - successive halving on 3 ranks: the local sweep's results.csv (times
+#     aside) and best.yaml; and killed mid-sweep (SIGKILL, then SIGINT, to
+#     mpirun), no process of the job left behind, then run again: the
+#     uninterrupted sweep's tables and winner's model.
 set -u
 NNTRAIN=${NNTRAIN:-./nntrain}
 MPIRUN=${NNTRAIN_MPIRUN:-}
@@ -283,5 +287,101 @@ if cmp -s <(sed 's/,[^,]*$//' "$tmp/hv-local/results.csv") <(sed 's/,[^,]*$//' "
 else
     bad "-np 3 halving: results or best.yaml differ from the local sweep's: $(cat "$tmp/hv-3/results.csv")"
 fi
+
+# --- halving killed under mpirun, then run again: the uninterrupted sweep's table ------
+# A longer sweep than the one above, so that a signal lands mid-sweep: write_set's
+# 100 examples ten times over (100 held out), a 4-256-256-2 network, rungs of 1,
+# 2, 4, 8, 16, 32 and 64 epochs (eta 2), 71 epochs in all. Run once uninterrupted in one
+# process; then under mpirun -np 3, stopped, and run again with the same command:
+#   - SIGKILL to mpirun once a trial has recorded rung 1. Nothing is passed on; each
+#     rank gets SIGTERM as its parent dies (PR_SET_PDEATHSIG, src/mpi_ranks.c), and
+#     its trials as it dies (src/sweep.c);
+#   - SIGINT to mpirun (Ctrl-C) once the trials have started. Open MPI 4.1's mpirun
+#     sends the ranks SIGCONT at once but SIGTERM only about a second later, then
+#     SIGKILL; the sweep goes on meanwhile.
+# Either way no process of the job may be left (bounded wait), the kill must have
+# landed before the end (no results.csv), the rerun must run the segments not
+# recorded, and end with the same results.csv (seconds aside), best.yaml and
+# winner's model as the uninterrupted run. (A machine fast enough to end the sweep
+# within mpirun's second leaves the SIGINT case untested, and says so.)
+d10=$tmp/data10
+mkdir -p "$d10"
+{ printf '\x00\x00\x08\x03'; be32 1000; be32 2; be32 2
+  for i in 1 2 3 4 5 6 7 8 9 10; do tail -c +17 "$tmp/data/images.idx"; done; } > "$d10/images.idx"
+{ printf '\x00\x00\x08\x01'; be32 1000
+  for i in 1 2 3 4 5 6 7 8 9 10; do tail -c +9 "$tmp/data/labels.idx"; done; } > "$d10/labels.idx"
+sed "s|dir: $tmp/data\$|dir: $d10|; s|validation: 20|validation: 100|; s|^  epochs: .*|  epochs: 64|
+     s|sizes: \[4, 32, 32, 2\]|sizes: [4, 256, 256, 2]|; s|dir: $tmp/hv-local|dir: $tmp/hk-local|" \
+    "$tmp/hv-local.yaml" > "$tmp/hk-local.yaml"
+grep -q "dir: $d10" "$tmp/hk-local.yaml" && grep -q 'sizes: \[4, 256, 256, 2\]' "$tmp/hk-local.yaml" \
+    && ok || bad "hk-local.yaml: $(cat "$tmp/hk-local.yaml")"
+out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/hk-local.yaml" 2>&1) || bad "uninterrupted halving sweep failed: $out"
+hk_spent=$(grep -o 'spent [0-9]* epochs of the [0-9]*' <<<"$out")
+hk_segs=$(sed -n 's/^sweep: 6 trials (\([0-9]*\) rung segments run now).*/\1/p' <<<"$out")
+[ -n "$hk_spent" ] && [ -n "$hk_segs" ] && ok || bad "uninterrupted halving sweep: no summary: $out"
+hk_win=$(sed -n '2s/^1,\([0-9]*\),.*/\1/p' "$tmp/hk-local/results.csv")
+hk_win=trial-$(printf %03d "$hk_win")
+# Any process of the sweep: mpirun, the ranks, their trials (forks: the same command line).
+hk_procs() { pgrep -f -- "-c $1.yaml" 2>/dev/null; }
+cleanup_hooks="$cleanup_hooks; kill -9 \$(pgrep -f -- '-c $tmp/hk-') 2>/dev/null"
+for sig in KILL INT; do
+    d=$tmp/hk-$sig
+    sed "s|dir: $tmp/hk-local|dir: $d|" "$tmp/hk-local.yaml" > "$d.yaml"
+    [ "$sig" = KILL ] && mark='trial-*/rung-1.csv' || mark='trial-*/config.yaml'
+    "${MPI[@]}" -np 3 "$NNTRAIN" -q -c "$d.yaml" >"$d.out" 2>&1 &
+    job=$!
+    # Waits for the mark at most TEST_CALL_LIMIT s, polling every 20 ms.
+    for ((i = 0; i < TEST_CALL_LIMIT * 50; i++)); do
+        compgen -G "$d/$mark" >/dev/null && break
+        kill -0 "$job" 2>/dev/null || break
+        sleep 0.02
+    done
+    compgen -G "$d/$mark" >/dev/null || bad "SIG$sig: no $mark after $TEST_CALL_LIMIT s: $(cat "$d.out")"
+    t0=$(date +%s%N)
+    kill "-$sig" "$job" 2>/dev/null
+    wait_job >/dev/null 2>&1; rc=$?
+    job=
+    # Then every process of the job must end on its own (bounded).
+    for ((i = 0; i < TEST_CALL_LIMIT * 50; i++)); do
+        [ -z "$(hk_procs "$d")" ] && break
+        sleep 0.02
+    done
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ -z "$(hk_procs "$d")" ]; then
+        ok
+    else
+        bad "SIG$sig to mpirun: processes of the job still run after $TEST_CALL_LIMIT s: $(pgrep -af -- "-c $d.yaml")"
+        kill -9 $(hk_procs "$d") 2>/dev/null
+    fi
+    recorded=$(ls "$d"/trial-*/rung-*.csv 2>/dev/null | sed 's|.*/trial-0*\([0-9]*\)/rung-\([0-9]*\)\.csv|\1:\2|' | paste -sd' ' -)
+    n_recorded=$(wc -w <<<"$recorded")
+    if [ -e "$d/results.csv" ]; then
+        if [ "$sig" = KILL ]; then
+            bad "SIGKILL to mpirun once rung 1 was recorded: the sweep still ended (rc $rc)"
+        else
+            echo "SIGINT to mpirun: the sweep ended (rc $rc) before mpirun passed the signal on: interrupt and resume not tested"
+        fi
+        continue
+    fi
+    [ "$rc" != 0 ] && ok || bad "SIG$sig to mpirun: exit 0 without results.csv"
+    out=$(bounded "$TEST_RUN_LIMIT" "${MPI[@]}" -np 3 "$NNTRAIN" -q -c "$d.yaml" 2>&1) \
+        || bad "SIG$sig, then the same command again: failed: $out"
+    grep -q "$hk_spent" <<<"$out" && ok || bad "SIG$sig, then again: not '$hk_spent': $out"
+    segs=$(sed -n 's/^sweep: 6 trials (\([0-9]*\) rung segments run now).*/\1/p' <<<"$out")
+    # Each recorded rung is a segment not run again; one under way counts once,
+    # resumed from its checkpoint or started again.
+    [ "$segs" = $((hk_segs - n_recorded)) ] && ok \
+        || bad "SIG$sig, then again: ran ${segs:-?} rung segments, not the $hk_segs of the whole sweep less the $n_recorded recorded: $out"
+    if cmp -s <(sed 's/,[^,]*$//' "$tmp/hk-local/results.csv") <(sed 's/,[^,]*$//' "$d/results.csv") &&
+       cmp -s "$tmp/hk-local/best.yaml" <(sed "s|$d|$tmp/hk-local|g" "$d/best.yaml") &&
+       cmp -s "$tmp/hk-local/$hk_win/model" "$d/$hk_win/model"; then
+        ok; echo "halving sweep under mpirun -np 3, SIG$sig to mpirun with rungs [trial:rung] $recorded" \
+                 "recorded, every process gone $ms ms later; run again ($segs of $hk_segs segments):" \
+                 "results.csv (seconds aside), best.yaml and the winner's model identical to the uninterrupted run's"
+    else
+        bad "SIG$sig, then again: results.csv, best.yaml or $hk_win/model differ from the uninterrupted run's:" \
+            "$(cat "$d/results.csv")"
+    fi
+done
 
 finish

@@ -405,6 +405,59 @@ START_TEST(test_hyperband_plan)
 }
 END_TEST
 
+/* The epochs a plan spends when no trial stops early: keep[k] trials train
+ * rung k's epochs beyond rung k - 1's, in every bracket. */
+static long plan_epochs(const sweep_plan *p)
+{
+    long spent = 0;
+    for (int b = 0; b < p->n_brackets; b++)
+        for (int k = 0; k < p->b[b].n_rungs; k++)
+            spent += (long)p->b[b].keep[k] * (p->b[b].epochs[k] - (k ? p->b[b].epochs[k - 1] : 0));
+    return spent;
+}
+
+/* bench/halving.sh's preset (BENCH_PRESET=third): train.epochs 16,
+ * min_epochs 1, eta 4, on the grid's 24 trials and the random sweep's 27.
+ * Hyperband spends under a third of the full sweep's epochs (brackets
+ * s = 2, 1, 0 from 1, 4 and 16 epochs), halving about a seventh. */
+START_TEST(test_plan_budget_third)
+{
+    sweep_spec s;
+    cfg_t base;
+    err_t err;
+    sweep_plan p;
+    ck_assert(load(HALVING, &s, &base, &err) == 0);
+    base.epochs = 16;
+    s.min_epochs = 1;
+    s.eta = 4;
+    static const struct {
+        int schedule, n;
+        long spent;
+    } cases[] = {
+        {SWEEP_HALVING, 24, 54},    /* 24 x 1 + 6 x 3 + 1 x 12 of 384: 14.1% */
+        {SWEEP_HALVING, 27, 57},    /* 27 x 1 + 6 x 3 + 1 x 12 of 432: 13.2% */
+        {SWEEP_HYPERBAND, 24, 120}, /* brackets of 15, 6, 3 trials: 36 + 36 + 48 of 384: 31.2% */
+        {SWEEP_HYPERBAND, 27, 129}, /* brackets of 17, 7, 3 trials: 41 + 40 + 48 of 432: 29.9% */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        s.schedule = cases[c].schedule;
+        ck_assert_msg(sweep_make_plan(&s, &base, cases[c].n, &p, &err) == 0, "%s", err.msg);
+        long spent = plan_epochs(&p), full = (long)cases[c].n * base.epochs;
+        ck_assert_msg(spent == cases[c].spent, "case %zu: %ld epochs, expected %ld", c, spent,
+                      cases[c].spent);
+        ck_assert(3 * spent < full);
+        sweep_plan_free(&p);
+    }
+    /* At today's budget (5 epochs, eta 3) the grid's hyperband spends 80 of 120. */
+    base.epochs = 5;
+    s.eta = 3;
+    s.schedule = SWEEP_HYPERBAND;
+    ck_assert(sweep_make_plan(&s, &base, 24, &p, &err) == 0);
+    ck_assert_int_eq(plan_epochs(&p), 80);
+    sweep_plan_free(&p);
+}
+END_TEST
+
 /* Each bad input names its place, before any trial runs. */
 START_TEST(test_rung_bad_input)
 {
@@ -537,5 +590,5 @@ END_TEST
 TU_MAIN_TMPDIR("sweep", test_grid_counts_and_order, test_random_is_seeded_and_in_range, test_rejects_bad_keys_and_values,
         test_run_tables_resume_and_best, test_parallel_matches_sequential, test_shares_match_one_process,
         test_failed_trial,
-        test_no_sweep_section, test_halving_plan, test_hyperband_plan, test_rung_bad_input,
+        test_no_sweep_section, test_halving_plan, test_hyperband_plan, test_plan_budget_third, test_rung_bad_input,
         test_halving_runs_deterministic)
