@@ -70,6 +70,20 @@ void csv_opts_default(csv_opts *o);
 /* Reads path into out (zeroed on failure). o NULL means the defaults. */
 int csv_read(const char *path, const csv_opts *o, table *out, err_t *err);
 
+/* Called with each piece of a file, in file order: rows, a table of the
+ * file's columns holding the next records (one chunk of text, about
+ * chunk_bytes), valid until fn returns. Returns 0 to go on, -1 (with err
+ * set) to stop. */
+typedef int (*csv_rows_fn)(void *user, table *rows, err_t *err);
+
+/* Reads path a chunk at a time, handing each chunk's records to fn, so
+ * memory stays at a chunk's whatever the file's size (prediction). The
+ * same cells and errors (at the same file:line:col) as csv_read, except
+ * that a column's kind is decided chunk by chunk: a column turns text in
+ * the chunk of its first cell that is not a number and stays text after
+ * (its earlier chunks were numeric). */
+int csv_read_each(const char *path, const csv_opts *o, csv_rows_fn fn, void *user, err_t *err);
+
 /* The number parser on its own: s[0..len) as a decimal number (the syntax
  * above, no surrounding spaces), correctly rounded. Returns 1 and sets *v
  * for a finite number; 0 if it is not a number; -1 if it is one but not

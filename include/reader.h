@@ -27,4 +27,9 @@ typedef struct {
  * unknown extension. */
 int reader_read(const char *path, const reader_opts *o, table *out, err_t *err);
 
+/* Hands path's rows to fn a piece at a time, in file order (csv_rows_fn):
+ * a CSV a chunk at a time (csv_read_each: memory stays at a chunk), the
+ * NumPy formats in one piece. */
+int reader_each(const char *path, const reader_opts *o, csv_rows_fn fn, void *user, err_t *err);
+
 #endif

@@ -16,10 +16,16 @@
 #include "dataset.h"
 #include "err.h"
 #include "prep.h"
+#include "csv.h"
 #include "table.h"
 
 /* How the config reads a table file: CSV options and the NumPy arrays. */
 int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, err_t *err);
+
+/* The same a piece at a time (reader_each): a CSV in chunks, so a file
+ * larger than memory can be predicted. */
+int tables_each(const cfg_t *c, const char *path, int with_labels, csv_rows_fn fn, void *user,
+                err_t *err);
 
 /* Reads and splits the config's tables. fit: prep is fitted on the
  * training rows first (a run); else prep is the model's, applied as it is

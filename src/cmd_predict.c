@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "eval.h"
+#include "fsx.h"
 #include "idx.h"
 #include "model.h"
 #include "net.h"
@@ -93,43 +94,133 @@ static void print_table_row(const char *name, long long i, const prep_t *p, cons
     printf("\n");
 }
 
-/* A table file's rows through the model's preprocessing, then the network,
- * EVAL_BATCH rows at a time. c says how to read the file (CSV options). */
-static int predict_table(const cli_model *m, const cfg_t *c, const char *path, int all_digits,
-                         err_t *err)
+/* A CSV field: quoted when it holds a delimiter, quote or line break. */
+static void put_field(FILE *f, const char *s)
 {
-    table t;
-    dataset d;
-    if (tables_read(c, path, 0, &t, err) != 0)
-        return -1;
-    int64_t *rows = malloc((size_t)(t.n_rows + 1) * sizeof *rows);
-    if (!rows) {
-        table_free(&t);
-        return err_set(err, ERR_RUNTIME, "out of memory");
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
     }
-    for (int64_t r = 0; r < t.n_rows; r++)
-        rows[r] = r;
-    int rc = prep_apply(&m->prep, &t, rows, t.n_rows, 0, path, &d, err);
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* -o's header: prediction, then one probability column per class (named
+ * by the class), or one value per target (named by the target). */
+static void write_csv_header(FILE *f, const prep_t *p)
+{
+    fputs("prediction", f);
+    int n = p->task == PREP_CLASSIFICATION ? p->n_classes : p->n_targets > 1 ? p->n_targets : 0;
+    for (int k = 0; k < n; k++) {
+        fputc(',', f);
+        put_field(f, p->task == PREP_CLASSIFICATION ? prep_class_name(p, k) : p->targets[k]);
+    }
+    fputc('\n', f);
+}
+
+/* One row of -o's CSV: the class name and each class's probability, or
+ * the first target's value (and every target's, when there are several). */
+static void write_csv_row(FILE *f, const prep_t *p, const float *out, int all_digits)
+{
+    if (p->task == PREP_CLASSIFICATION) {
+        put_field(f, prep_class_name(p, eval_argmax(out, p->n_classes)));
+        for (int k = 0; k < p->n_classes; k++)
+            fprintf(f, all_digits ? ",%.9g" : ",%.6g", out[k]);
+    } else {
+        fprintf(f, all_digits ? "%.17g" : "%.8g", prep_target_value(p, 0, out[0]));
+        for (int k = 0; p->n_targets > 1 && k < p->n_targets; k++)
+            fprintf(f, all_digits ? ",%.17g" : ",%.8g", prep_target_value(p, k, out[k]));
+    }
+    fputc('\n', f);
+}
+
+/* What predicting a table carries from one piece of the file to the next. */
+typedef struct {
+    const cli_model *m;
+    const cfg_t *cfg;
+    const char *path;
+    int all_digits;
+    FILE *csv;        /* -o's file, or NULL: lines on stdout */
+    net_ws ws;
+    long long done;   /* rows answered so far (the next row's index) */
+    err_t data_err;   /* a failure that is not a write's */
+    int failed;
+} predict_run;
+
+/* One piece of the table (tables_each): the model's preprocessing, then the
+ * network EVAL_BATCH rows at a time, each row's answer written in order. */
+static int predict_rows(void *user, table *t, err_t *err)
+{
+    predict_run *r = user;
+    dataset d;
+    int64_t *rows = malloc((size_t)(t->n_rows + 1) * sizeof *rows);
+    if (!rows)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    for (int64_t i = 0; i < t->n_rows; i++)
+        rows[i] = i;
+    int rc = prep_apply(&r->m->prep, t, rows, t->n_rows, 0, r->path, &d, err);
     free(rows);
-    table_free(&t);
     if (rc != 0)
         return -1;
-    net_ws ws;
-    if (net_ws_create(&ws, &m->net, EVAL_BATCH, err) != 0) {
-        dataset_free(&d);
-        return -1;
-    }
-    int n_out = m->net.sizes[m->net.n_layers];
+    const net_t *net = &r->m->net;
+    int n_out = net->sizes[net->n_layers];
     for (int b = 0; b < d.n; b += EVAL_BATCH) {
         int B = d.n - b < EVAL_BATCH ? d.n - b : EVAL_BATCH;
-        net_forward(&m->net, &ws, d.x + (size_t)b * d.n_in, B);
-        for (int i = 0; i < B; i++)
-            print_table_row(path, b + i, &m->prep, net_output(&m->net, &ws) + (size_t)i * n_out,
-                            all_digits);
+        net_forward(net, &r->ws, d.x + (size_t)b * d.n_in, B);
+        for (int i = 0; i < B; i++) {
+            const float *out = net_output(net, &r->ws) + (size_t)i * n_out;
+            if (r->csv)
+                write_csv_row(r->csv, &r->m->prep, out, r->all_digits);
+            else
+                print_table_row(r->path, r->done + b + i, &r->m->prep, out, r->all_digits);
+        }
     }
-    net_ws_free(&ws);
+    r->done += d.n;
     dataset_free(&d);
     return 0;
+}
+
+/* fsx_write_fn for -o: the whole table streamed into the new file. A data
+ * error is kept aside (fsx reports only write errors). */
+static int write_predictions(FILE *f, const void *user)
+{
+    predict_run *r = (predict_run *)user;
+    r->csv = f;
+    write_csv_header(f, &r->m->prep);
+    err_clear(&r->data_err);
+    if (tables_each(r->cfg, r->path, 0, predict_rows, r, &r->data_err) != 0) {
+        r->failed = 1;
+        errno = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* A table file's rows through the model, a chunk of the file at a time
+ * (tables_each), so a file larger than memory works: each row's answer on
+ * stdout, or with out, a CSV (prediction, then per class or target). c
+ * says how to read the file (CSV options). */
+static int predict_table(const cli_model *m, const cfg_t *c, const char *path, const char *out,
+                         int all_digits, err_t *err)
+{
+    predict_run r = {.m = m, .cfg = c, .path = path, .all_digits = all_digits};
+    if (net_ws_create(&r.ws, &m->net, EVAL_BATCH, err) != 0)
+        return -1;
+    int rc;
+    if (out) {
+        rc = fsx_write_atomic(out, "predictions", write_predictions, &r, err);
+        if (rc != 0 && r.failed)
+            *err = r.data_err;
+    } else {
+        rc = tables_each(c, path, 0, predict_rows, &r, err);
+    }
+    net_ws_free(&r.ws);
+    return rc;
 }
 
 int cmd_predict(const cli_options *o)
@@ -154,8 +245,13 @@ int cmd_predict(const cli_options *o)
         err_set(&err, ERR_RUNTIME, "out of memory");
         goto fail;
     }
+    if (o->output && (!m.has_prep || o->n_files != 1)) {
+        err_set(&err, ERR_INPUT, "predict: -o writes one table file's predictions as CSV (%s)",
+                m.has_prep ? "give one FILE" : "this is an image model: its answers go to stdout");
+        goto fail;
+    }
     for (int i = 0; i < o->n_files; i++)
-        if ((m.has_prep ? predict_table(&m, c, o->files[i], o->all_digits, &err)
+        if ((m.has_prep ? predict_table(&m, c, o->files[i], o->output, o->all_digits, &err)
                         : predict_file(&m.net, &ws, x, o->files[i], o->all_digits, &err)) != 0)
             goto fail;
     goto done;

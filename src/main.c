@@ -66,7 +66,7 @@ static const option_row OPTIONS[N_OPTIONS] = {
                  "model file written by training"},
     [O_OUTPUT] = {'o', "output", V_STRING, F(output), "FILE", 0, 0, N_OPTIONS,
                   "the file to write: export's extension picks the format (.onnx,\n"
-                  ".npz); plot's picture (.svg for curves, else .png)"},
+                  ".npz); plot's picture (.svg for curves, else .png); predict's CSV"},
     [O_DATA_DIR] = {0, "data-dir", V_STRING, F(data_dir), "DIR", 0, 0, N_OPTIONS,
                     "directory with the data files (same as -s data.dir=DIR);\n"
                     "relative data dirs are looked up under $NNTRAIN_DATA, else ./data"},
@@ -145,12 +145,16 @@ static const command_row COMMANDS[] = {
     {"predict", cmd_predict,
      "the predicted class and the output activations of each image of an IDX\n"
      "file or a PGM image, or of each row of a table",
-     "-m MODEL [--all-digits] [-c CONFIG] FILE...",
-     COMMON | CONFIG_OPTS | OPT(O_MODEL) | OPT(O_ALL_DIGITS), OPT(O_MODEL), "FILE...",
+     "-m MODEL [--all-digits] [-c CONFIG] [-o OUT.csv] FILE...",
+     COMMON | CONFIG_OPTS | OPT(O_MODEL) | OPT(O_ALL_DIGITS) | OPT(O_OUTPUT), OPT(O_MODEL),
+     "FILE...",
      "FILE: for an image model, IDX images or PGM images; for a table model, a\n"
      "table (CSV, TSV, .npy, .npz) with the model's feature columns, by name (a\n"
-     "label column there is left out). -c CONFIG says how to read a CSV (its\n"
-     "data.delimiter, data.header, data.missing_values).\n"},
+     "label column there is left out), read a chunk at a time: any size works.\n"
+     "-o OUT.csv (a table model, one FILE): a CSV in the rows' order, column\n"
+     "'prediction' (the class, or the value), then each class's probability\n"
+     "(or each target's value when there are several). -c CONFIG says how to\n"
+     "read a CSV (its data.delimiter, data.header, data.missing_values).\n"},
     {"describe", cmd_describe,
      "what a table file (CSV, TSV, .npy, .npz) holds: rows, columns, each\n"
      "column's kind, missing cells, range and mean or categories",

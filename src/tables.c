@@ -51,7 +51,10 @@ static void full_prep_opts(const cfg_t *c, name_ptrs *np, prep_opts *o)
     o->n_categorical = c->categorical.n;
 }
 
-int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, err_t *err)
+/* The reader's options from c's data keys; y_path (CFG_PATH_MAX * 2
+ * bytes) holds the labels' .npy path, which o points into. */
+static int table_opts(const cfg_t *c, const char *path, int with_labels, reader_opts *out,
+                      char *y_path, err_t *err)
 {
     static const char delims[] = {0, ',', ';', '\t', '|'}; /* CFG_DELIM_AUTO, then the names */
     reader_opts o;
@@ -65,14 +68,34 @@ int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, e
                        CSV_MAX_MISSING - 1, c->missing_values.n);
     for (int i = 0; i <= c->missing_values.n; i++)
         o.csv.missing[i] = i < c->missing_values.n ? c->missing_values.v[i] : NULL;
-    char y_path[CFG_PATH_MAX * 2];
-    cfg_data_path(c, c->npz_y, y_path, sizeof y_path);
+    cfg_data_path(c, c->npz_y, y_path, CFG_PATH_MAX * 2);
     o.x_name = c->npz_x;
     /* .npz: an array's name; .npy: the labels' own file. */
     size_t n = strlen(path);
     o.y_name = n > 4 && strcmp(path + n - 4, ".npy") == 0 ? y_path : c->npz_y;
     o.with_labels = with_labels;
+    *out = o;
+    return 0;
+}
+
+int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, err_t *err)
+{
+    reader_opts o;
+    char y_path[CFG_PATH_MAX * 2];
+    memset(out, 0, sizeof *out);
+    if (table_opts(c, path, with_labels, &o, y_path, err) != 0)
+        return -1;
     return reader_read(path, &o, out, err);
+}
+
+int tables_each(const cfg_t *c, const char *path, int with_labels, csv_rows_fn fn, void *user,
+                err_t *err)
+{
+    reader_opts o;
+    char y_path[CFG_PATH_MAX * 2];
+    if (table_opts(c, path, with_labels, &o, y_path, err) != 0)
+        return -1;
+    return reader_each(path, &o, fn, user, err);
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -157,7 +157,8 @@ expect 0 'images.idx\[0\]: 0  0\.[0-9]{9} 0\.[0-9]{8,}(e-[0-9]+)?$' -- "$NNTRAIN
 expect 2 'export needs -m MODEL' -- "$NNTRAIN" export -o "$tmp/x.onnx"
 expect 2 'export needs -o FILE' -- "$NNTRAIN" export -m "$m"
 expect 2 'export takes no file arguments' -- "$NNTRAIN" export -m "$m" -o "$tmp/x.onnx" extra
-expect 2 '-o is for export' -- "$NNTRAIN" predict -m "$m" -o "$tmp/x.onnx" "$tmp/data/images.idx"
+expect 2 'this is an image model: its answers go to stdout' -- "$NNTRAIN" predict -m "$m" -o "$tmp/x.csv" "$tmp/data/images.idx"
+expect 2 '-o is for predict, export, plot' -- "$NNTRAIN" eval -m "$m" -o "$tmp/x.csv"
 expect 2 '--all-digits is for predict' -- "$NNTRAIN" eval --all-digits -m "$m"
 expect 2 'x.pt: unknown export format: the file name must end in .onnx \(ONNX\) or .npz \(NumPy\)' -- \
     "$NNTRAIN" export -m "$m" -o "$tmp/x.pt"

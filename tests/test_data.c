@@ -335,6 +335,109 @@ START_TEST(test_csv_quotes_text_missing)
 }
 END_TEST
 
+/* A cell as text, to compare tables cell by cell: a number to 9 digits,
+ * a category's text, "<missing>". */
+static void cell_text(const table *t, int c, int64_t r, char *buf, size_t n)
+{
+    if (table_is_missing(t, c, r))
+        snprintf(buf, n, "<missing>");
+    else if (t->cols[c].kind == TABLE_NUMERIC)
+        snprintf(buf, n, "%.9g", t->cols[c].num[r]);
+    else
+        snprintf(buf, n, "%s", table_text(t, c, r));
+}
+
+typedef struct {
+    char cells[64][4][64]; /* the first 64 rows' cells */
+    int rows, calls;
+    uint64_t hash;         /* of every cell's text, in order */
+} each_seen;
+
+static int each_collect(void *user, table *t, err_t *err)
+{
+    (void)err;
+    each_seen *s = user;
+    s->calls++;
+    for (int64_t r = 0; r < t->n_rows; r++, s->rows++)
+        for (int c = 0; c < 4 && c < t->n_cols; c++) {
+            char b[64];
+            cell_text(t, c, r, b, sizeof b);
+            s->hash = tu_fnv1a(b, strlen(b) + 1) ^ (s->hash * 1099511628211ULL);
+            if (s->rows < 64)
+                memcpy(s->cells[s->rows][c], b, sizeof b);
+        }
+    return 0;
+}
+
+/* csv_read_each hands over every record once, in order, with csv_read's
+ * cells, whatever the chunk size (chunks of 1 byte: a record each). */
+START_TEST(test_csv_read_each_same_cells)
+{
+    const char *text = "id,name,score,note\n"
+                       "1,\"Smith, J\",2.5,\"said \"\"hi\"\"\"\n"
+                       "2,Ünïcødé,NA,\"two\r\nlines\"\n"
+                       "\n"
+                       "3,\"\",?, x \n"
+                       "4,Smith,  7  ,NaN\r\n"
+                       "5,\"Smith, J\",,\"\"";
+    const char *p = tu_path(0, "each.csv");
+    tu_write_file(p, text, strlen(text));
+    table whole;
+    read_csv_ok(p, NULL, &whole);
+    for (long chunk = 1; chunk <= 4096; chunk *= 4) {
+        csv_opts o;
+        csv_opts_default(&o);
+        o.chunk_bytes = chunk;
+        static each_seen seen;
+        memset(&seen, 0, sizeof seen);
+        err_t err;
+        ck_assert_msg(csv_read_each(p, &o, each_collect, &seen, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(seen.rows, 5);
+        for (int r = 0; r < 5; r++)
+            for (int c = 0; c < 4; c++) {
+                char want[64];
+                cell_text(&whole, c, r, want, sizeof want);
+                ck_assert_msg(strcmp(want, seen.cells[r][c]) == 0, "chunk %ld [%d][%d]: %s, want %s",
+                              chunk, r, c, seen.cells[r][c], want);
+            }
+    }
+    table_free(&whole);
+    /* 5000 records in 1 KB chunks: many calls, the same cells in order; a
+     * column turns text in a late chunk (its earlier chunks numeric). */
+    FILE *f = fopen(p, "w");
+    fprintf(f, "i,x,kind,late\n");
+    for (int r = 0; r < 5000; r++)
+        fprintf(f, "%d,%.3f,%s,%s\n", r, r * 0.25, r % 3 ? "odd" : "even", r == 4000 ? "text" : "1");
+    fclose(f);
+    read_csv_ok(p, NULL, &whole);
+    each_seen ref = {0};
+    each_collect(&ref, &whole, NULL);
+    table_free(&whole);
+    csv_opts small;
+    csv_opts_default(&small);
+    small.chunk_bytes = 1024;
+    static each_seen many;
+    memset(&many, 0, sizeof many);
+    err_t e2;
+    ck_assert_msg(csv_read_each(p, &small, each_collect, &many, &e2) == 0, "%s", e2.msg);
+    ck_assert_int_eq(many.rows, 5000);
+    ck_assert_msg(many.calls > 10, "%d calls", many.calls);
+    ck_assert_msg(many.hash == ref.hash, "the cells differ from csv_read's");
+    /* errors at the same place as csv_read, from any chunk */
+    tu_write_file(p, "a,b\n1,2\n3,4\n5\n", 15);
+    csv_opts o;
+    csv_opts_default(&o);
+    o.chunk_bytes = 4;
+    each_seen seen = {0};
+    err_t err;
+    ck_assert_int_eq(csv_read_each(p, &o, each_collect, &seen, &err), -1);
+    ck_assert_msg(strstr(err.msg, ":4:") && strstr(err.msg, "ragged"), "%s", err.msg);
+    tu_write_file(p, "a,b\n", 4);
+    ck_assert_int_eq(csv_read_each(p, NULL, each_collect, &seen, &err), -1);
+    ck_assert_msg(strstr(err.msg, "no data records"), "%s", err.msg);
+}
+END_TEST
+
 /* Numbers: the parser agrees bit for bit with glibc's strtod in the C
  * locale (correctly rounded) on awkward and random inputs. */
 START_TEST(test_csv_numbers_correctly_rounded)
@@ -784,5 +887,5 @@ START_TEST(test_npy_hostile)
 END_TEST
 
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
-               test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_csv_comma_locale, test_csv_hostile,
+               test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_csv_read_each_same_cells, test_csv_comma_locale, test_csv_hostile,
                test_csv_huge_line_and_columns, test_npy_hostile)

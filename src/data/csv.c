@@ -1414,6 +1414,121 @@ static int text_columns(ctx *x, table *t, const uint8_t *flipped, err_t *err)
     return e < 0 ? -1 : 0;
 }
 
+/* A fresh table for the next chunk: the header's column names, no rows. */
+static int chunk_table(const table *head, table *t, err_t *err)
+{
+    if (table_init(t, head->n_cols, err) < 0)
+        return -1;
+    for (int c = 0; c < head->n_cols; c++)
+        if (!(t->cols[c].name = strdup(head->cols[c].name))) {
+            table_free(t);
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        }
+    return 0;
+}
+
+/* The chunk buf[0..end) of r into t: pass 1's numbers, then the text
+ * columns' cells from the same bytes (no second read of the file). */
+static int read_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, nonfinite_at *nf,
+                      uint8_t *flipped, long long *miss, err_t *err)
+{
+    const int nc = x->n_cols;
+    for (int c = 0; c < nc; c++)
+        miss[c] = 0, nf[c].off = -1;
+    w->cap_rows = 0;
+    x->t = t;
+    int any_text = 0;
+    if (pass1_chunk(r, x, t, end, w, nf, flipped, miss, err) < 0 ||
+        refuse_nonfinite(x, t, nf, flipped, err) < 0 ||
+        settle_columns(t, nc, flipped, miss, &any_text, err) < 0)
+        return -1;
+    if (!any_text)
+        return 0;
+    x->interns = calloc((size_t)nc, sizeof *x->interns);
+    if (!x->interns)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    long long row = 0;
+    size_t eoff = 0;
+    char msg[600];
+    int e = parse_text(x, r->buf, 0, end, &row, &eoff, msg, sizeof msg);
+    if (e == -1)
+        fail_at(r, eoff, err, msg);
+    for (int c = 0; c < nc; c++) {
+        if (e == 0 && flipped[c])
+            table_intern_move(&x->interns[c], &t->cols[c]);
+        else
+            table_intern_free(&x->interns[c]);
+    }
+    free(x->interns);
+    x->interns = NULL;
+    return e < 0 ? -1 : 0;
+}
+
+int csv_read_each(const char *path, const csv_opts *opts, csv_rows_fn fn, void *user, err_t *err)
+{
+    csv_opts def;
+    if (!opts) {
+        csv_opts_default(&def);
+        opts = &def;
+    }
+    ctx x;
+    memset(&x, 0, sizeof x);
+    x.o = opts;
+    x.path = path;
+    x.err = err;
+    missing_tokens(&x, opts);
+    if (check_opts(opts, path, err) < 0)
+        return -1;
+    reader r;
+    table head, t;
+    memset(&head, 0, sizeof head);
+    memset(&t, 0, sizeof t);
+    x.t = &head;
+    pass1_work w;
+    memset(&w, 0, sizeof w);
+    nonfinite_at *nf = NULL;
+    uint8_t *flipped = NULL;
+    long long *miss = NULL, rows = 0;
+    int rc = -1;
+    const size_t chunk = (size_t)(opts->chunk_bytes > 0 ? opts->chunk_bytes : CSV_DEFAULT_CHUNK);
+    if (open_table(&r, &x, &head, err) < 0 || column_findings(&x, &nf, &flipped, &miss, err) < 0 ||
+        work_init(&w, cores_resolve(opts->threads), x.n_cols, err) < 0)
+        goto out;
+    long long header_line = r.line;
+    for (;;) {
+        size_t end;
+        if (next_chunk(&r, &x, chunk, &end, err) < 0)
+            goto out;
+        if (end == 0)
+            break;
+        if (chunk_table(&head, &t, err) < 0 ||
+            read_chunk(&r, &x, &t, end, &w, nf, flipped, miss, err) < 0)
+            goto out;
+        consume(&r, end);
+        rows += t.n_rows;
+        if (t.n_rows > 0 && fn(user, &t, err) != 0)
+            goto out;
+        table_free(&t);
+    }
+    if (rows == 0) {
+        err_set(err, ERR_INPUT, "%s:%lld:1: a header and no data records", path,
+                header_line > 1 ? header_line - 1 : 1);
+        goto out;
+    }
+    rc = 0;
+out:
+    table_free(&t);
+    table_free(&head);
+    work_free(&w);
+    close_reader(&r);
+    free(x.kind);
+    free(x.scratch);
+    free(nf);
+    free(flipped);
+    free(miss);
+    return rc;
+}
+
 int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
 {
     csv_opts def;

@@ -55,6 +55,19 @@ static const struct {
     {".txt", read_csv}, {".txt.gz", read_csv}, {".npy", read_npy}, {".npz", read_npz},
 };
 
+int reader_each(const char *path, const reader_opts *o, csv_rows_fn fn, void *user, err_t *err)
+{
+    for (size_t i = 0; i < sizeof READERS / sizeof READERS[0]; i++)
+        if (ends_with(path, READERS[i].suffix) && READERS[i].read == read_csv)
+            return csv_read_each(path, &o->csv, fn, user, err);
+    table t;
+    if (reader_read(path, o, &t, err) != 0)
+        return -1;
+    int rc = fn(user, &t, err);
+    table_free(&t);
+    return rc;
+}
+
 int reader_read(const char *path, const reader_opts *o, table *out, err_t *err)
 {
     memset(out, 0, sizeof *out);
