@@ -89,8 +89,12 @@ for n in 2000 8000; do
     rm -f "$tmp/big.csv" "$tmp/big$n.out"
 done
 r2=$(tail -1 "$tmp/rss2000" 2>/dev/null) r8=$(tail -1 "$tmp/rss8000" 2>/dev/null)
-awk -v a="${r2:-0}" -v b="${r8:-0}" 'BEGIN { exit !(a > 0 && b < 1.25 * a) }' && ok \
-    || bad "predict's peak memory grows with the file: ${r2} KB for 53 MB, ${r8} KB for 213 MB"
+if [ -n "${NNTRAIN_SAN:-}" ]; then
+    echo "skipped: peak memory in a sanitizer build (ASan keeps freed memory in quarantine)"
+else
+    awk -v a="${r2:-0}" -v b="${r8:-0}" 'BEGIN { exit !(a > 0 && b < 1.25 * a) }' && ok \
+        || bad "predict's peak memory grows with the file: ${r2} KB for 53 MB, ${r8} KB for 213 MB"
+fi
 
 # --- the same bytes for any thread count and kernel path ---------------------------------
 ref=$(sha256sum < "$tmp/cls.model")
