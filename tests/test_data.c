@@ -244,16 +244,19 @@ END_TEST
 
 /* ---- 2. CSV semantics ---------------------------------------------------------- */
 
+/* Quotes, escaped quotes, a quoted CRLF, a blank line, missing tokens and
+ * padded numbers: 5 records, 4 columns (two of them text). */
+static const char QUOTES_CSV[] = "id,name,score,note\n"
+                                 "1,\"Smith, J\",2.5,\"said \"\"hi\"\"\"\n"
+                                 "2,Ünïcødé,NA,\"two\r\nlines\"\n"
+                                 "\n"
+                                 "3,\"\",?, x \n"
+                                 "4,Smith,  7  ,NaN\r\n"
+                                 "5,\"Smith, J\",,\"\"";
+
 START_TEST(test_csv_quotes_text_missing)
 {
-    const char *text =
-        "id,name,score,note\n"
-        "1,\"Smith, J\",2.5,\"said \"\"hi\"\"\"\n"
-        "2,Ünïcødé,NA,\"two\r\nlines\"\n"
-        "\n"
-        "3,\"\",?, x \n"
-        "4,Smith,  7  ,NaN\r\n"
-        "5,\"Smith, J\",,\"\"";
+    const char *text = QUOTES_CSV;
     const char *p = tu_path(0, "q.csv");
     tu_write_file(p, text, strlen(text));
     for (long chunk = 1; chunk <= 4096; chunk *= 4)
@@ -370,16 +373,12 @@ static int each_collect(void *user, table *t, err_t *err)
 }
 
 /* csv_read_each hands over every record once, in order, with csv_read's
- * cells, whatever the chunk size (chunks of 1 byte: a record each). */
+ * cells, whatever the chunk size (a chunk is at least what is already
+ * buffered, so a small file comes in one piece; the 5000-record file below
+ * comes in many). */
 START_TEST(test_csv_read_each_same_cells)
 {
-    const char *text = "id,name,score,note\n"
-                       "1,\"Smith, J\",2.5,\"said \"\"hi\"\"\"\n"
-                       "2,Ünïcødé,NA,\"two\r\nlines\"\n"
-                       "\n"
-                       "3,\"\",?, x \n"
-                       "4,Smith,  7  ,NaN\r\n"
-                       "5,\"Smith, J\",,\"\"";
+    const char *text = QUOTES_CSV;
     const char *p = tu_path(0, "each.csv");
     tu_write_file(p, text, strlen(text));
     table whole;

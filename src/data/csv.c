@@ -1414,6 +1414,22 @@ static int text_columns(ctx *x, table *t, const uint8_t *flipped, err_t *err)
     return e < 0 ? -1 : 0;
 }
 
+/* x for reading path with opts (NULL: the defaults, kept in *def): its
+ * missing tokens; -1 when the options are refused. */
+static int ctx_init(ctx *x, const char *path, const csv_opts *opts, csv_opts *def, err_t *err)
+{
+    if (!opts) {
+        csv_opts_default(def);
+        opts = def;
+    }
+    memset(x, 0, sizeof *x);
+    x->o = opts;
+    x->path = path;
+    x->err = err;
+    missing_tokens(x, opts);
+    return check_opts(opts, path, err);
+}
+
 /* A fresh table for the next chunk: the header's column names, no rows. */
 static int chunk_table(const table *head, table *t, err_t *err)
 {
@@ -1467,18 +1483,10 @@ static int read_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, no
 int csv_read_each(const char *path, const csv_opts *opts, csv_rows_fn fn, void *user, err_t *err)
 {
     csv_opts def;
-    if (!opts) {
-        csv_opts_default(&def);
-        opts = &def;
-    }
     ctx x;
-    memset(&x, 0, sizeof x);
-    x.o = opts;
-    x.path = path;
-    x.err = err;
-    missing_tokens(&x, opts);
-    if (check_opts(opts, path, err) < 0)
+    if (ctx_init(&x, path, opts, &def, err) < 0)
         return -1;
+    opts = x.o;
     reader r;
     table head, t;
     memset(&head, 0, sizeof head);
@@ -1532,20 +1540,12 @@ out:
 int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
 {
     csv_opts def;
-    if (!opts) {
-        csv_opts_default(&def);
-        opts = &def;
-    }
-    memset(out, 0, sizeof *out);
     ctx x;
-    memset(&x, 0, sizeof x);
-    x.o = opts;
-    x.path = path;
-    x.t = out;
-    x.err = err;
-    missing_tokens(&x, opts);
-    if (check_opts(opts, path, err) < 0)
+    memset(out, 0, sizeof *out);
+    if (ctx_init(&x, path, opts, &def, err) < 0)
         return -1;
+    opts = x.o;
+    x.t = out;
 
     reader r;
     nonfinite_at *nf = NULL;
