@@ -433,6 +433,138 @@ KOUT void bcast(int M, int N, int K, const float *A, size_t rs, size_t cs, const
     }
 }
 
+/* ---- products that skip A's zeros: the same chains, fewer links -------- */
+
+/* When most of A is zero (pixels of a digit's background, one-hot columns,
+ * min-max scaled counts), most links of bcast's chains add a*b = 0 and
+ * change nothing. These products gather each output row's nonzero A(i,k),
+ * in increasing k, and run the same FMA chain over those alone: the same
+ * sum, done in the same order, so the same bits as bcast (the one
+ * difference: the sign of a sum that is exactly zero, -0 where bcast's
+ * later +0 links would make it +0, which no comparison or product sees).
+ *
+ * A block of SM rows of A by SK values of k is gathered at a time into the
+ * thread's buffers: row r's nonzeros at [r * SK, r * SK + n_r). A's rows
+ * are rs floats apart and its k steps cs apart (nn: A (M,K), rs = K, cs = 1;
+ * tn: A^T, rs = 1, cs = lda). Then each row runs across C's columns in
+ * panels of up to SNV vectors, its accumulators in registers; the chain
+ * continues from C's stored partial sum between blocks of k, as bcast's
+ * does. */
+#define SNV 8                            /* vectors per column panel */
+#define SM 16                            /* rows of A gathered at once */
+#define SK (KERN_PACK_FLOATS / SM)       /* k values gathered per row: 4096 */
+
+/* One row's chain over its n gathered nonzeros, across nv (<= SNV) vectors
+ * of columns, the last holding nlast; bpart: load that one partially (B
+ * at its right edge). first: the chain starts at 0, else from C. Called
+ * with constant nv and bpart (sparse_row_any). */
+KFN void sparse_row(int nv, int nlast, int bpart, int n, const int32_t *kidx, const float *aval,
+                    const float *B, size_t ldb, float *C, int first)
+{
+    vf acc[SNV];
+#pragma GCC unroll 8
+    for (int v = 0; v < nv && v < SNV; v++)
+        acc[v] = first ? v_zero() : v_loadc(C + v * VW, v == nv - 1 ? nlast : VW);
+    for (int t = 0; t < n; t++) {
+        const float *bk = B + (size_t)kidx[t] * ldb;
+        vf a = v_set1(aval[t]);
+#pragma GCC unroll 8
+        for (int v = 0; v < nv && v < SNV; v++)
+            acc[v] = v_fma(a, bpart && v == nv - 1 ? v_loadn(bk + v * VW, nlast)
+                                                   : v_load(bk + v * VW), acc[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < nv && v < SNV; v++)
+        v_storec(C + v * VW, acc[v], v == nv - 1 ? nlast : VW);
+}
+
+KFN void sparse_row_any(int nv, int nlast, int bpart, int n, const int32_t *kidx,
+                        const float *aval, const float *B, size_t ldb, float *C, int first)
+{
+#define ROW(V)                                                                     \
+    case V:                                                                        \
+        if (bpart)                                                                 \
+            sparse_row(V, nlast, 1, n, kidx, aval, B, ldb, C, first);              \
+        else                                                                       \
+            sparse_row(V, nlast, 0, n, kidx, aval, B, ldb, C, first);              \
+        break;
+    switch (nv) {
+        ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8)
+    default: break;
+    }
+#undef ROW
+}
+
+#if SNV != 8
+#error "sparse_row_any covers panels of 1 to 8 vectors"
+#endif
+
+/* Rows 0..mi-1 of A, k in [k0, k0+kc): each row's nonzero values and
+ * their k into aval/kidx (row r from r * SK), counts into n[r]. Branch-free:
+ * every value is written, the count moves on only past a nonzero. */
+KFN void sparse_gather(int mi, int k0, int kc, const float *A, size_t rs, size_t cs,
+                       int32_t *kidx, float *aval, int *n)
+{
+    if (cs == 1) {
+        for (int r = 0; r < mi; r++) {
+            const float *a = A + (size_t)r * rs + k0;
+            int32_t *ki = kidx + (size_t)r * SK;
+            float *av = aval + (size_t)r * SK;
+            int c = 0;
+            for (int k = 0; k < kc; k++) {
+                float x = a[k];
+                ki[c] = k0 + k;
+                av[c] = x;
+                c += x != 0.0f;
+            }
+            n[r] = c;
+        }
+        return;
+    }
+    for (int r = 0; r < mi; r++)
+        n[r] = 0;
+    for (int k = 0; k < kc; k++) { /* A's rows of k one at a time: contiguous runs */
+        const float *a = A + (size_t)(k0 + k) * cs;
+        for (int r = 0; r < mi; r++) {
+            float x = a[(size_t)r * rs];
+            size_t at = (size_t)r * SK + n[r];
+            kidx[at] = k0 + k;
+            aval[at] = x;
+            n[r] += x != 0.0f;
+        }
+    }
+}
+
+KOUT void sparse(int M, int N, int K, const float *A, size_t rs, size_t cs, const float *B,
+                 const kern_epi *e, float *C)
+{
+    float *aval = kern_pack_buffer();
+    int32_t *kidx = kern_index_buffer();
+    int n[SM];
+    for (int k0 = 0; k0 < K || k0 == 0; k0 += SK) {
+        int kc = K - k0 < SK ? K - k0 : SK;
+        int first = k0 == 0, last = k0 + kc >= K;
+        for (int i0 = 0; i0 < M; i0 += SM) {
+            int mi = M - i0 < SM ? M - i0 : SM;
+            sparse_gather(mi, k0, kc, A + (size_t)i0 * rs, rs, cs, kidx, aval, n);
+            for (int r = 0; r < mi; r++) {
+                size_t row = (size_t)(i0 + r) * N;
+                for (int j = 0; j < N; j += SNV * VW) {
+                    int nj = N - j < SNV * VW ? N - j : SNV * VW;
+                    int nv = (nj + VW - 1) / VW, nlast = (nj - 1) % VW + 1; /* 1..VW */
+                    sparse_row_any(nv, nlast, nlast < VW, n[r], kidx + (size_t)r * SK,
+                                   aval + (size_t)r * SK, B + j, (size_t)N, C + row + j, first);
+                    if (last && e)
+                        epi_tile(1, nj, C + row + j, (size_t)N, e, e->y ? e->y + row + j : NULL,
+                                 !e->y && e->bias ? e->bias + j : NULL);
+                }
+            }
+        }
+        if (K == 0)
+            break;
+    }
+}
+
 /* ---- the Adam step -------------------------------------------------------- */
 
 /* One lane group of kern_adam: the scalar reference's operations, in its
@@ -469,5 +601,5 @@ KOUT void adam(const kern_adam_args *a, float *p, const float *g, float *m, floa
         adam_lanes(a, p + i, g + i, m + i, v + i, (int)(n - i));
 }
 
-const kern_impl KIMPL = {KNAME, KCPU_HAS, bcast, nt_lanes, act_forward, act_backward,
+const kern_impl KIMPL = {KNAME, KCPU_HAS, bcast, nt_lanes, sparse, act_forward, act_backward,
                          exp_n, softmax_rows, adam};
