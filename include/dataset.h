@@ -41,6 +41,12 @@ void dataset_inputs(const dataset *d, int first, int count, float *out);
 /* The inputs of example e into out (n_in floats). */
 void dataset_input(const dataset *d, int e, float *out);
 
+/* Asks the CPU to start fetching example e's inputs into cache (a hint,
+ * no effect on results): a shuffled batch reads its examples from
+ * scattered places, and converting one while the next one arrives hides
+ * the memory's latency. */
+void dataset_prefetch(const dataset *d, int e);
+
 /* Examples [first, first + count) of d, sharing its memory (never freed
  * through the view). */
 dataset dataset_view(const dataset *d, int first, int count);

@@ -247,6 +247,8 @@ static int trainer_setup(trainer *t, const net_t *net, const train_opts *o, int 
     return 0;
 }
 
+#define PREFETCH_AHEAD 4 /* examples fetched ahead of the one being converted */
+
 /* Rows [lo, lo+n) of the batch, part `part` of it: inputs (augmented when
  * on) and targets of examples idx[0..n), forward, each example's cost into
  * t->loss[lo..], and every layer's delta. view holds these rows from its
@@ -258,8 +260,12 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     float *x = t->in + (size_t)lo * n_in;
     float *y = t->y + (size_t)lo * n_out;
     double t0 = t->aug_on ? omp_get_wtime() : 0;
+    for (int i = 0; i < n && i < PREFETCH_AHEAD; i++)
+        dataset_prefetch(d, idx[i]);
     for (int i = 0; i < n; i++) {
         int e = idx[i];
+        if (i + PREFETCH_AHEAD < n)
+            dataset_prefetch(d, idx[i + PREFETCH_AHEAD]);
         if (t->aug_on)
             aug_image(&t->aug, rng_mix(t->aug_key, (uint64_t)e), d->images + (size_t)e * n_in,
                       d->rows, d->cols, t->aug_scratch + (size_t)part * t->aug_stride,

@@ -24,6 +24,21 @@ void dataset_input(const dataset *d, int e, float *out)
     dataset_inputs(d, e, 1, out);
 }
 
+void dataset_prefetch(const dataset *d, int e)
+{
+    size_t off = (size_t)e * d->n_in, bytes;
+    const char *p;
+    if (d->images) {
+        p = (const char *)(d->images + off);
+        bytes = (size_t)d->n_in;
+    } else {
+        p = (const char *)(d->x + off);
+        bytes = (size_t)d->n_in * sizeof *d->x;
+    }
+    for (size_t b = 0; b < bytes; b += 64) /* a cache line at a time */
+        __builtin_prefetch(p + b);
+}
+
 dataset dataset_view(const dataset *d, int first, int count)
 {
     dataset v = *d;
