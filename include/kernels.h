@@ -57,21 +57,6 @@ void kern_gemm_nt(int M, int N, int K, const float *A, const float *B, int packe
  * over the K examples of a mini-batch. */
 void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, float *C);
 
-/* kern_gemm_nn and kern_gemm_tn with the terms where A's element is zero
- * skipped: each output is the same FMA chain over the nonzero terms, in
- * the same order, so the bits are the dense product's (but for the sign
- * of an exact zero sum). Fast when most of A is zero, slow otherwise:
- * ask kern_mostly_zero. The first layer on images, one-hot or min-max
- * scaled tables. */
-void kern_gemm_nn_sparse(int M, int N, int K, const float *A, const float *B, const kern_epi *e,
-                         float *C);
-void kern_gemm_tn_sparse(int M, int N, int K, const float *A, int lda, const float *B, float *C);
-
-/* 1 when at most one in KERN_SPARSE_DENSITY of A's rows x cols elements
- * (rows lda floats apart) is nonzero: the sparse products then pay. */
-#define KERN_SPARSE_DENSITY 3
-int kern_mostly_zero(int rows, int cols, const float *A, int lda);
-
 /* out[j] = sum over i < rows of A[i][j], i in order, for j < cols; A's rows
  * are lda floats apart. The bias gradient: db = column sums of d. */
 void kern_colsum(int rows, int cols, const float *A, int lda, float *out);

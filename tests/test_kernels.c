@@ -115,69 +115,6 @@ START_TEST(test_gemm_tn_matches_reference)
 }
 END_TEST
 
-/* A (rows, cols) with about `density` of its elements nonzero (uniform in
- * [-1, 1]), the rest +0 or -0. */
-static float *sparse_matrix(rng_t *r, int rows, int cols, double density)
-{
-    float *m = rand_matrix(r, rows, cols);
-    for (int i = 0; i < rows * cols; i++)
-        if (rng_uniform(r) >= density)
-            m[i] = rng_uniform(r) < 0.5 ? 0.0f : -0.0f;
-    return m;
-}
-
-static int same_bits(const float *x, const float *y, size_t n)
-{
-    return memcmp(x, y, n * sizeof *x) == 0;
-}
-
-/* The sparse products skip A's zeros and must give the dense products'
- * bits: every density (none to all nonzero), rows past a gathered block
- * (16), columns past a register panel (8 vectors) with every remainder, k
- * past a gathered block (4096), every fused epilogue, and tn on a column
- * range of a wider A. */
-START_TEST(test_sparse_products_same_bits_as_dense)
-{
-    static const int sshapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {37, 129, 784},
-                                     {128, 130, 300}, {16, 200, 40}, {5, 7, 4100}, {2, 3, 0}};
-    static const double densities[] = {0.0, 0.05, 0.2, 0.6, 1.0};
-    TU_FOREACH_PATH(path) {
-        rng_t r;
-        rng_seed(&r, 11);
-        for (size_t s = 0; s < sizeof sshapes / sizeof sshapes[0]; s++)
-            for (size_t d = 0; d < sizeof densities / sizeof densities[0]; d++) {
-                int M = sshapes[s][0], N = sshapes[s][1], K = sshapes[s][2], lda = M + 3;
-                float *A = sparse_matrix(&r, M, K, densities[d]);
-                float *At = sparse_matrix(&r, K, lda, densities[d]);
-                float *B = rand_matrix(&r, K, N), *bias = rand_matrix(&r, 1, N);
-                float *Y = rand_matrix(&r, M, N);
-                size_t mn = (size_t)M * N;
-                float *C1 = malloc(mn * sizeof *C1 + 4), *C2 = malloc(mn * sizeof *C2 + 4);
-                for (int f = KERN_LINEAR; f <= KERN_LEAKY_RELU + 1; f++) {
-                    kern_epi fwd = {bias, (kern_act)f, NULL}, bwd = {NULL, (kern_act)f, Y};
-                    const kern_epi *e = f > KERN_LEAKY_RELU ? NULL : f % 2 ? &bwd : &fwd;
-                    memset(C2, 0x7f, mn * sizeof *C2); /* garbage must be overwritten */
-                    kern_gemm_nn(M, N, K, A, B, e, C1);
-                    kern_gemm_nn_sparse(M, N, K, A, B, e, C2);
-                    ck_assert_msg(same_bits(C1, C2, mn), "%s: nn M=%d N=%d K=%d density %g f %d",
-                                  path, M, N, K, densities[d], f);
-                }
-                memset(C2, 0x7f, mn * sizeof *C2);
-                kern_gemm_tn(M, N, K, At + 2, lda, B, C1);
-                kern_gemm_tn_sparse(M, N, K, At + 2, lda, B, C2);
-                ck_assert_msg(same_bits(C1, C2, mn), "%s: tn M=%d N=%d K=%d density %g", path, M,
-                              N, K, densities[d]);
-                free(A); free(At); free(B); free(bias); free(Y); free(C1); free(C2);
-            }
-        float z[6] = {0, 0, 1, 0, 0, 0};
-        ck_assert(kern_mostly_zero(2, 3, z, 3));
-        z[1] = z[3] = 1;
-        ck_assert(!kern_mostly_zero(2, 3, z, 3));
-        ck_assert(kern_mostly_zero(2, 2, z + 1, 3) == 0 && kern_mostly_zero(1, 2, z + 4, 3));
-    }
-}
-END_TEST
-
 /* Computing a product's rows in two calls must give the same bits as one
  * call: the row split (= how examples are grouped) must not change sums.
  * Likewise tn's rows (= weight rows) computed in two calls, from a column
@@ -522,7 +459,6 @@ START_TEST(test_elementwise_accuracy)
 END_TEST
 
 TU_MAIN("kernels", test_gemm_nt_matches_reference, test_gemm_nn_matches_reference,
-        test_gemm_tn_matches_reference, test_sparse_products_same_bits_as_dense,
-        test_row_split_is_bitwise_identical,
+        test_gemm_tn_matches_reference, test_row_split_is_bitwise_identical,
         test_fused_activations, test_colsum_in_order, test_paths_listed_and_refused,
         test_every_path_same_bits_as_golden, test_elementwise_accuracy)

@@ -7,7 +7,6 @@
 #define NNTRAIN_KERNELS_IMPL_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include "kernels.h"
 
 typedef struct {
@@ -23,10 +22,6 @@ typedef struct {
      * tree at the end. */
     void (*nt_lanes)(int M, int N, int K, const float *A, const float *B, const kern_epi *e,
                      float *C);
-    /* bcast's C (bt = 0) with the links where A(i,k) == 0 left out: the
-     * same chains, the same bits (template.h says the one exception). */
-    void (*sparse)(int M, int N, int K, const float *A, size_t rs, size_t cs, const float *B,
-                   const kern_epi *e, float *C);
     void (*act_forward)(kern_act f, float *x, size_t n);
     void (*act_backward)(kern_act f, const float *y, float *d, size_t n);
     void (*exp)(float *x, size_t n);
@@ -53,8 +48,5 @@ extern const kern_impl kern_impl_portable;
 #define KERN_NC 256 /* columns per packed block: KC x NC floats = 256 KB, in L2 */
 #define KERN_PACK_FLOATS (KERN_KC * KERN_NC)
 float *kern_pack_buffer(void);
-/* The calling thread's KERN_PACK_FLOATS int32s: the sparse products' k
- * indices, beside the values they gather into the packing buffer. */
-int32_t *kern_index_buffer(void);
 
 #endif

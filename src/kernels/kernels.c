@@ -35,12 +35,6 @@ float *kern_pack_buffer(void)
     return block;
 }
 
-int32_t *kern_index_buffer(void)
-{
-    _Alignas(64) static _Thread_local int32_t index[KERN_PACK_FLOATS];
-    return index;
-}
-
 /* Chosen on first use. Atomic because the first use may come from several
  * threads at once (they all store the same pointer). */
 static _Atomic(const kern_impl *) impl;
@@ -152,31 +146,6 @@ void kern_gemm_nt(int M, int N, int K, const float *A, const float *B, int packe
 void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, float *C)
 {
     get()->bcast(M, N, K, A, 1, (size_t)lda, B, 0, NULL, C);
-}
-
-void kern_gemm_nn_sparse(int M, int N, int K, const float *A, const float *B, const kern_epi *e,
-                         float *C)
-{
-    get()->sparse(M, N, K, A, (size_t)K, 1, B, e, C);
-}
-
-void kern_gemm_tn_sparse(int M, int N, int K, const float *A, int lda, const float *B, float *C)
-{
-    get()->sparse(M, N, K, A, 1, (size_t)lda, B, NULL, C);
-}
-
-/* Counted in plain C: a speed hint, the same on every path. */
-int kern_mostly_zero(int rows, int cols, const float *A, int lda)
-{
-    long long nonzero = 0;
-    for (int i = 0; i < rows; i++) {
-        const float *a = A + (size_t)i * lda;
-        int n = 0;
-        for (int j = 0; j < cols; j++)
-            n += a[j] != 0.0f;
-        nonzero += n;
-    }
-    return nonzero * KERN_SPARSE_DENSITY <= (long long)rows * cols;
 }
 
 void kern_act_forward(kern_act f, float *x, size_t n)
