@@ -115,6 +115,44 @@ START_TEST(test_gemm_tn_matches_reference)
 }
 END_TEST
 
+/* softmax over rows of a few classes runs a lane per row on the vector
+ * paths and along the row elsewhere: both must give the portable path's
+ * bits (the max and the sum over j in order), for every class count up to
+ * past the lane form's limit, row counts that leave rows over, and rows
+ * with NaN (first or later), infinities and huge values. */
+START_TEST(test_softmax_lanes_same_bits)
+{
+    enum { B = 37, NMAX = 66 };
+    static float z[B * NMAX], want[NMAX + 1][B * NMAX], got[B * NMAX];
+    rng_t r;
+    rng_seed(&r, 21);
+    for (int i = 0; i < B * NMAX; i++)
+        z[i] = (float)(60.0 * rng_uniform(&r) - 30.0);
+    z[0] = NAN;              /* row 0 starts with NaN */
+    z[NMAX + 2] = NAN;       /* a later NaN */
+    z[3 * NMAX + 1] = INFINITY;
+    z[4 * NMAX] = -INFINITY;
+    z[5 * NMAX + 1] = 3e38f;
+    err_t err;
+    ck_assert_int_eq(kern_use("portable", &err), 0);
+    for (int n = 1; n <= NMAX; n++) {
+        memcpy(want[n], z, sizeof z);
+        kern_softmax_rows(want[n], B, n);
+    }
+    TU_FOREACH_PATH(path) {
+        for (int n = 1; n <= NMAX; n++) {
+            memcpy(got, z, sizeof z);
+            kern_softmax_rows(got, B, n);
+            for (int i = 0; i < B * n; i++)
+                ck_assert_msg(f32_bits(got[i]) == f32_bits(want[n][i]) ||
+                                  (isnan(got[i]) && isnan(want[n][i])),
+                              "%s: n=%d element %d: %a, portable %a", path, n, i, got[i],
+                              want[n][i]);
+        }
+    }
+}
+END_TEST
+
 /* Computing a product's rows in two calls must give the same bits as one
  * call: the row split (= how examples are grouped) must not change sums.
  * Likewise tn's rows (= weight rows) computed in two calls, from a column
@@ -459,6 +497,7 @@ START_TEST(test_elementwise_accuracy)
 END_TEST
 
 TU_MAIN("kernels", test_gemm_nt_matches_reference, test_gemm_nn_matches_reference,
-        test_gemm_tn_matches_reference, test_row_split_is_bitwise_identical,
+        test_gemm_tn_matches_reference, test_softmax_lanes_same_bits,
+        test_row_split_is_bitwise_identical,
         test_fused_activations, test_colsum_in_order, test_paths_listed_and_refused,
         test_every_path_same_bits_as_golden, test_elementwise_accuracy)

@@ -196,29 +196,68 @@ KOUT void exp_n(float *x, size_t n)
         v_storen(x + i, v_exp(v_loadn(x + i, (int)(n - i))), (int)(n - i));
 }
 
-/* z (B, n) -> softmax(z) row by row, in place: e^(z - max) / sum. The max
- * and the sum run over j in order, in scalar code. */
+/* One row v (n) -> softmax(v), in place: e^(v - max) / sum. The max and
+ * the sum run over j in order, in scalar code; e^ VW at a time. */
+KFN void softmax_row(float *v, int n)
+{
+    float m = v[0];
+    for (int j = 1; j < n; j++)
+        m = v[j] > m ? v[j] : m;
+    int j = 0;
+    for (; j + VW <= n; j += VW)
+        v_store(v + j, v_exp(v_sub(v_load(v + j), v_set1(m))));
+    if (j < n)
+        v_storen(v + j, v_exp(v_sub(v_loadn(v + j, n - j), v_set1(m))), n - j);
+    float s = 0.0f;
+    for (j = 0; j < n; j++)
+        s += v[j];
+    vf inv = v_set1(1.0f / s);
+    for (j = 0; j + VW <= n; j += VW)
+        v_store(v + j, v_mul(v_load(v + j), inv));
+    if (j < n)
+        v_storen(v + j, v_mul(v_loadn(v + j, n - j), inv), n - j);
+}
+
+#define SOFTMAX_LANES_MAX 64 /* widest row done a lane per row */
+
+/* VW rows at once, lane l holding row l: the same operations as
+ * softmax_row, each lane's max and sum still over j in order, so the same
+ * bits. For rows of a few classes, where softmax_row's vectors along j
+ * would be mostly empty. n <= SOFTMAX_LANES_MAX. */
+KFN void softmax_rows_lanes(float *z, int n)
+{
+    float t[SOFTMAX_LANES_MAX * VW];
+    for (int l = 0; l < VW; l++) /* turn the VW rows into n vectors */
+        for (int j = 0; j < n; j++)
+            t[j * VW + l] = z[(size_t)l * n + j];
+    vf m = v_load(t);
+    for (int j = 1; j < n; j++) {
+        vf x = v_load(t + j * VW);
+        m = v_sel(v_gt(x, m), x, m);
+    }
+    vf s = v_zero();
+    for (int j = 0; j < n; j++) {
+        vf e = v_exp(v_sub(v_load(t + j * VW), m));
+        v_store(t + j * VW, e);
+        s = v_add(s, e);
+    }
+    vf inv = v_div(v_set1(1.0f), s);
+    for (int j = 0; j < n; j++)
+        v_store(t + j * VW, v_mul(v_load(t + j * VW), inv));
+    for (int l = 0; l < VW; l++)
+        for (int j = 0; j < n; j++)
+            z[(size_t)l * n + j] = t[j * VW + l];
+}
+
+/* z (B, n) -> softmax(z) row by row, in place. */
 KOUT void softmax_rows(float *z, int B, int n)
 {
-    for (int r = 0; r < B; r++) {
-        float *v = z + (size_t)r * n;
-        float m = v[0];
-        for (int j = 1; j < n; j++)
-            m = v[j] > m ? v[j] : m;
-        int j = 0;
-        for (; j + VW <= n; j += VW)
-            v_store(v + j, v_exp(v_sub(v_load(v + j), v_set1(m))));
-        if (j < n)
-            v_storen(v + j, v_exp(v_sub(v_loadn(v + j, n - j), v_set1(m))), n - j);
-        float s = 0.0f;
-        for (j = 0; j < n; j++)
-            s += v[j];
-        vf inv = v_set1(1.0f / s);
-        for (j = 0; j + VW <= n; j += VW)
-            v_store(v + j, v_mul(v_load(v + j), inv));
-        if (j < n)
-            v_storen(v + j, v_mul(v_loadn(v + j, n - j), inv), n - j);
-    }
+    int r = 0;
+    if (VW > 1 && n <= SOFTMAX_LANES_MAX)
+        for (; r + VW <= B; r += VW)
+            softmax_rows_lanes(z + (size_t)r * n, n);
+    for (; r < B; r++)
+        softmax_row(z + (size_t)r * n, n);
 }
 
 /* ---- nt with 16 lane sums: C = e(A . B^T), A (M,K), B (N,K) ------------ */
