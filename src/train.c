@@ -477,15 +477,15 @@ typedef struct {
     double bad_loss;
 } steps_out;
 
-/* Mini-batches b0.. of one epoch, all T threads together: each step is
+/* Mini-batches b0.. of one epoch, all the threads of the enclosing
+ * parallel region together (or one thread alone): each step is
  * batch_step, then the master sums the batch's loss, checks it, reports
  * progress and looks at the stop flag. The flags are read by every thread
  * after the barrier that ends the step, so all leave the loop together. */
-static void run_steps(net_t *net, trainer *t, const dataset *train, const train_opts *o,
-                      const train_hooks *hooks, int epoch, int b0, int n_batches, int B, int T,
-                      steps_out *out)
+static void steps_loop(net_t *net, trainer *t, const dataset *train, const train_opts *o,
+                       const train_hooks *hooks, int epoch, int b0, int n_batches, int B,
+                       steps_out *out)
 {
-#pragma omp parallel num_threads(T)
     for (int b = b0; b < n_batches; b++) {
         int first = b * B;
         int Bb = train->n - first < B ? train->n - first : B;
@@ -527,6 +527,22 @@ static void run_steps(net_t *net, trainer *t, const dataset *train, const train_
         if (out->bad_at || out->stop_at)
             break;
     }
+}
+
+/* One thread runs the steps outside any parallel region: its barriers and
+ * work-sharing loops are then plain code, where in a team (even of one)
+ * libgomp's every barrier makes a futex system call, a few microseconds
+ * that a small network's step (digits: ~15 us) cannot afford. */
+static void run_steps(net_t *net, trainer *t, const dataset *train, const train_opts *o,
+                      const train_hooks *hooks, int epoch, int b0, int n_batches, int B, int T,
+                      steps_out *out)
+{
+    if (T == 1) {
+        steps_loop(net, t, train, o, hooks, epoch, b0, n_batches, B, out);
+        return;
+    }
+#pragma omp parallel num_threads(T)
+    steps_loop(net, t, train, o, hooks, epoch, b0, n_batches, B, out);
 }
 
 /* ---- the run: named steps ------------------------------------------------- */
