@@ -1,7 +1,7 @@
 /* httpd: the libmicrohttpd functions `nntrain serve` calls (serve.h),
  * loaded at run time with dlopen. The program does not link libmicrohttpd:
  * it brings GnuTLS and eight more libraries whose constructors cost every
- * command ~5 ms of start-up, and only serve uses it (doc/design.md).
+ * command 5-7 ms of start-up, and only serve uses it (doc/design.md).
  * <microhttpd.h> still gives the types and constants; the functions are
  * reached through this table, one pointer per function, with the
  * signatures of that header (src/httpd.c checks them at compile time). */
