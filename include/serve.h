@@ -1,4 +1,5 @@
-/* serve: the HTTP server of `nntrain serve`, on libmicrohttpd. It routes
+/* serve: the HTTP server of `nntrain serve`, on libmicrohttpd (loaded by
+ * serve_start at run time: httpd.h; no other command loads it). It routes
  * each request to the page's embedded assets (assets.h) or to the JSON API
  * (api.h), and turns everything else away with a 4xx and a JSON error:
  *
@@ -26,7 +27,8 @@ typedef struct serve serve_t;
 
 /* Listens on bind:port (an IPv4 or IPv6 address, or a host name; port 0
  * picks a free one) and starts serving api, which must outlive the server.
- * threads 0: one per core (at most SERVE_MAX_THREADS). */
+ * threads 0: one per core (at most SERVE_MAX_THREADS). Fails (ERR_RUNTIME)
+ * when libmicrohttpd cannot be loaded, naming the package to install. */
 int serve_start(serve_t **s, const api_t *api, const char *bind, int port, int threads,
                 err_t *err);
 

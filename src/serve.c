@@ -1,6 +1,8 @@
 /* serve: see include/serve.h. The listening socket is made here (so that
  * errors say exactly why, and port 0 can be read back), then handed to
- * libmicrohttpd, which runs the connections on its own thread pool. */
+ * libmicrohttpd, which runs the connections on its own thread pool. Its
+ * functions are called through mhd, the table httpd_load gives (httpd.h:
+ * the program does not link the library, serve_start loads it). */
 #include "serve.h"
 
 #include <errno.h>
@@ -16,6 +18,11 @@
 #include <microhttpd.h>
 
 #include "assets.h"
+#include "httpd.h"
+
+/* libmicrohttpd's functions: set by serve_start before the server's
+ * threads start, never changed after. */
+static const httpd_t *mhd;
 
 struct serve {
     struct MHD_Daemon *daemon;
@@ -38,13 +45,13 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, struct MHD_Re
 {
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    mhd->add_response_header(r, "X-Content-Type-Options", "nosniff");
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
-    MHD_destroy_response(r);
+        mhd->add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ok = mhd->queue_response(c, (unsigned)status, r);
+    mhd->destroy_response(r);
     return ok;
 }
 
@@ -57,9 +64,10 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, int status, json_buf
     if (out->oom || !out->s) {
         json_buf_free(out);
         status = 500;
-        r = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+        r = mhd->create_response_from_buffer(sizeof oom - 1, (void *)oom,
+                                             MHD_RESPMEM_PERSISTENT);
     } else {
-        r = MHD_create_response_from_buffer(out->len, out->s, MHD_RESPMEM_MUST_FREE);
+        r = mhd->create_response_from_buffer(out->len, out->s, MHD_RESPMEM_MUST_FREE);
         if (!r)
             json_buf_free(out);
     }
@@ -77,16 +85,16 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, int status, const c
 static enum MHD_Result reply_asset(struct MHD_Connection *c, const asset_t *a)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+        mhd->create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
     if (r)
-        MHD_add_response_header(r, "Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        mhd->add_response_header(r, "Content-Security-Policy",
+                                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
     return queue(c, 200, r, a->type, NULL);
 }
 
 /* ---- routing ------------------------------------------------------------------ */
 
-/* MHD_get_connection_values' iterator: counts the query keys that are not
+/* get_connection_values' iterator: counts the query keys that are not
  * in the NULL-terminated list cls[1..] (cls[0] counts them). */
 typedef struct {
     const char *const *allowed;
@@ -109,7 +117,7 @@ static enum MHD_Result check_key(void *cls, enum MHD_ValueKind kind, const char 
 static int unknown_params(struct MHD_Connection *c, const char *const *allowed)
 {
     query_check q = {allowed, 0};
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_key, &q);
+    mhd->get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_key, &q);
     return q.unknown;
 }
 
@@ -143,7 +151,8 @@ static enum MHD_Result route(const serve_t *s, struct MHD_Connection *c, const c
             return reply_error(c, 405, "POST", s->api->prep
                                                    ? "/api/predict takes POST {\"features\": {...}}"
                                                    : "/api/predict takes POST {\"pixels\": [...]}");
-        if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+        if (!is_json(
+                mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
             return reply_error(c, 415, NULL, "/api/predict takes Content-Type: application/json");
         if (rq->too_big)
             return reply_error(c, 413, NULL, "request body over the limit of 65536 bytes");
@@ -168,8 +177,8 @@ static enum MHD_Result route(const serve_t *s, struct MHD_Connection *c, const c
         status = api_samples(s->api, &out);
     else if (strcmp(url, "/api/weights") == 0)
         status = api_weights(
-            s->api, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "layer"),
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit"), &out);
+            s->api, mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "layer"),
+            mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit"), &out);
     else
         return reply_error(c, 404, NULL,
                            "no such API path (there are /api/model, /api/predict, /api/weights, "
@@ -190,7 +199,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *con_cls = rq;
         const char *cl =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > SERVE_MAX_BODY) {
             /* Answered now: the body is never read. */
             rq->too_big = rq->answered = 1;
@@ -283,6 +292,8 @@ int serve_start(serve_t **out, const api_t *api, const char *bind_addr, int port
                 err_t *err)
 {
     *out = NULL;
+    if (!(mhd = httpd_load(err)))
+        return -1;
     serve_t *s = calloc(1, sizeof *s);
     if (!s)
         return err_set(err, ERR_RUNTIME, "out of memory");
@@ -296,7 +307,7 @@ int serve_start(serve_t **out, const api_t *api, const char *bind_addr, int port
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 1 ? 1 : n > SERVE_MAX_THREADS ? SERVE_MAX_THREADS : (int)n;
     }
-    s->daemon = MHD_start_daemon(
+    s->daemon = mhd->start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, s,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
@@ -323,6 +334,6 @@ void serve_stop(serve_t *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    mhd->stop_daemon(s->daemon);
     free(s);
 }

@@ -49,6 +49,27 @@ expect 2 'nope.model' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$tmp/no
 expect 2 '--bind not.a.host.invalid' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 0 --bind not.a.host.invalid
 expect 2 'labels.idx' -- bounded "$TEST_CALL_LIMIT" "$NNTRAIN" serve -m "$model" --port 0 --images "$tmp/data/digits.idx" --labels "$tmp/labels.idx"
 
+# --- libmicrohttpd, loaded by serve alone (src/httpd.c) ------------------------------
+# The program does not link it (nor GnuTLS, which it brings): every other
+# command starts without loading them. (Read with objdump where NNTRAIN is
+# the program itself, not a wrapper such as .ci/aarch64.sh's.)
+if [ "$(head -c 4 "$NNTRAIN" 2>/dev/null | tr -d '\177')" = ELF ] && command -v objdump >/dev/null; then
+    needed=$(objdump -p "$NNTRAIN" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }')
+    if [ -z "$needed" ]; then
+        bad "objdump -p $NNTRAIN lists no NEEDED library"
+    elif grep -qE 'libmicrohttpd|libgnutls' <<<"$needed"; then
+        bad "nntrain links libmicrohttpd or GnuTLS (serve loads it at run time): $(echo $needed)"
+    else
+        ok
+    fi
+fi
+# Without it serve says what to install; a library without its functions
+# is refused by name. NNTRAIN_HTTPD_LIB names the file to load instead.
+expect 1 '^nntrain: serve: cannot load libnntrain-none\.so\.0 \(.*\): the HTTP server needs libmicrohttpd \(Debian: apt-get install libmicrohttpd' -- \
+    bounded "$TEST_CALL_LIMIT" env NNTRAIN_HTTPD_LIB=libnntrain-none.so.0 "$NNTRAIN" serve -m "$model" --port 0 "${data[@]}"
+expect 1 '^nntrain: serve: libz\.so\.1 has no MHD_start_daemon: not the libmicrohttpd' -- \
+    bounded "$TEST_CALL_LIMIT" env NNTRAIN_HTTPD_LIB=libz.so.1 "$NNTRAIN" serve -m "$model" --port 0 "${data[@]}"
+
 # --- the server --------------------------------------------------------------------
 start_server "$tmp/server.out" -m "$model" --port 0 "${data[@]}" || { finish; exit 1; }
 url=$server_url
