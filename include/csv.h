@@ -36,9 +36,9 @@
  * column that is otherwise numeric, a record longer than max_record bytes,
  * more than max_cols columns. Memory stays bounded by the table (8 bytes a
  * numeric cell, 4 a text cell, plus the categories) plus at most about
- * 10 x chunk_bytes (the text and its parsed doubles) + max_record, whatever
- * the input. The text is read twice when some column is text (pass 2
- * interns the categories, one thread). */
+ * 3 x chunk_bytes (the text) + max_record, whatever the input. The text
+ * is read twice when some column is text (pass 2 interns the categories,
+ * one thread). */
 #ifndef NNTRAIN_CSV_H
 #define NNTRAIN_CSV_H
 
