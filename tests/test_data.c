@@ -529,6 +529,216 @@ START_TEST(test_parse_float_rounds_once)
 }
 END_TEST
 
+/* csv_plain_float (the reader's fast path for short plain decimals) gives
+ * csv_parse_float's bits on every number it takes, and takes exactly the
+ * plain ones: awkward cases, float halfway points, millions of random short
+ * decimals. */
+static void expect_plain(const char *s, int taken)
+{
+    /* ck_assert costs a write to check's pipe even when it holds: only
+     * failures go through check here (millions of calls) */
+    size_t len = strlen(s);
+    float v = -1, want = -2;
+    size_t n = csv_plain_float(s, s + len, &v);
+    if (!taken) {
+        if (n != 0)
+            ck_abort_msg("'%s' taken (%zu bytes)", s, n);
+        return;
+    }
+    if (n != len)
+        ck_abort_msg("'%s': %zu of %zu bytes taken", s, n, len);
+    if (csv_parse_float(s, len, &want) != 1)
+        ck_abort_msg("'%s' not a number", s);
+    if (memcmp(&v, &want, sizeof v) != 0)
+        ck_abort_msg("%s: fast %a, csv_parse_float %a", s, v, want);
+}
+
+START_TEST(test_plain_float_same_bits)
+{
+    static const char *yes[] = {
+        "0", "-0", "+0", "0.0", "-0.000", "1.", ".5", "-.5", "+7", "255", "00000000000001",
+        "16777216", "16777217", "16777219", "-16777217", "8388608.5", "8388609.5", "0.1",
+        "0.30000001192092", "123456789012345", "999999999999999", "0.00000000000001",
+        ".000000000000001", "3.14159", "-123.456",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        expect_plain(yes[i], 1);
+    static const char *no[] = {
+        "", "-", "+", ".", "-.", "1e5", "1E-5", "2.5e3", "1234567890123456", "0.0000000000000001",
+        "1234567890.123456", "e5", " 1", "x1", "--1", "+-1", "nan", "inf",
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        expect_plain(no[i], 0);
+    /* what follows the number is the caller's: taken up to it */
+    float v;
+    ck_assert_uint_eq(csv_plain_float("12,3", "12,3" + 4, &v), 2);
+    ck_assert_uint_eq(csv_plain_float("-4.5\r\n", "-4.5\r\n" + 6, &v), 4);
+    ck_assert(v == -4.5f);
+    ck_assert_uint_eq(csv_plain_float("7 ", "7 " + 2, &v), 1);
+    ck_assert_uint_eq(csv_plain_float("123", "123" + 2, &v), 2); /* stops at end */
+    ck_assert(v == 12.0f);
+
+    /* exactly halfway between two floats, with at most 15 digits: odd
+     * multiples of half a float ulp, as integers (2^24 .. 2^49) and with a
+     * fraction (2^14 .. 2^24): the double is the halfway point itself, and
+     * only the text decides (ties to even) */
+    char b[64];
+    uint64_t st = 7;
+    for (int k = 14; k < 50; k++) {
+        for (int j = 0; j < 2000; j++) {
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            double f = ldexp(1.0 + (double)(st >> 41) * 0x1p-23, k); /* a float in [2^k, 2^k+1) */
+            double mid = f + ldexp(1.0, k - 24);
+            int frac = k >= 24 ? 0 : 24 - k;
+            int len = snprintf(b, sizeof b, "%s%.*f", j & 1 ? "-" : "", frac, mid);
+            int digits = len - (j & 1) - (frac > 0);
+            expect_plain(b, digits <= CSV_PLAIN_DIGITS);
+            float want = strtof(b, NULL);
+            if (digits <= CSV_PLAIN_DIGITS) {
+                csv_plain_float(b, b + len, &v);
+                if (memcmp(&v, &want, sizeof v) != 0)
+                    ck_abort_msg("%s: %a, strtof %a", b, v, want);
+            }
+        }
+    }
+
+    /* near halfway: the same points cut to 15 significant digits. Often the
+     * text is then not halfway but its double is (the text lies within half
+     * a double ulp of the point), and rounding that double to a float would
+     * round twice: csv_parse_float decides from the text, and so must the
+     * fast path. Such texts must turn up here. */
+    int traps = 0;
+    for (int i = 0; i < 200000; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = (int)(st >> 59) - 8; /* binades 2^-8 .. 2^23 */
+        double mid = ldexp(1.0 + (double)(st >> 41) * 0x1p-23 + 0x1p-24, k);
+        int intdigits = mid < 1 ? 1 : 1 + (int)floor(log10(mid));
+        snprintf(b, sizeof b, "%.*f", CSV_PLAIN_DIGITS - intdigits, mid);
+        expect_plain(b, 1);
+        traps += strtod(b, NULL) == mid && strtof(b, NULL) != (float)mid;
+    }
+    ck_assert_msg(traps > 0, "no double-rounding trap among the near-halfway cases");
+
+    /* 3,000,000 random short decimals: sign, 0..15 integer digits (leading
+     * zeros sometimes), maybe a point and 0..15 more digits */
+    for (int i = 0; i < 3000000; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t r = st >> 16;
+        int len = 0;
+        int sign = (int)(r % 3);
+        r /= 3;
+        if (sign)
+            b[len++] = sign == 1 ? '-' : '+';
+        int nint = (int)(r % 16), point = (int)(r >> 4 & 1), nfrac = point ? (int)(r >> 5 & 15) : 0;
+        int zeros = (int)(r >> 9 & 3) == 0;
+        uint64_t d = st * 0x9E3779B97F4A7C15ULL;
+        for (int k = 0; k < nint; k++, d = d * 6364136223846793005ULL + 1)
+            b[len++] = zeros && k < nint / 2 ? '0' : (char)('0' + (d >> 33) % 10);
+        if (point)
+            b[len++] = '.';
+        for (int k = 0; k < nfrac; k++, d = d * 6364136223846793005ULL + 1)
+            b[len++] = (char)('0' + (d >> 33) % 10);
+        b[len] = '\0';
+        int digits = nint + nfrac;
+        expect_plain(b, digits >= 1 && digits <= CSV_PLAIN_DIGITS);
+    }
+}
+END_TEST
+
+/* The reader takes the same numbers through its fast path (unquoted plain
+ * cells) as through the general one (the same cells quoted): tables equal
+ * to the bit, at every chunk size and thread count, LF or CRLF, with blank
+ * lines and quoted newlines in a text column; and every cell is
+ * csv_parse_float of its text. */
+START_TEST(test_csv_fast_path_same_table)
+{
+    enum { ROWS = 3000, COLS = 12 };
+    static char cell[ROWS][COLS][32];
+    uint64_t st = 2024;
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < COLS; c++) {
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t x = st >> 11;
+            char *s = cell[r][c];
+            switch (c % 6) {
+            case 0: snprintf(s, 32, "%llu", (unsigned long long)(x % 256)); break;
+            case 1: snprintf(s, 32, "-%llu.%0*llu", (unsigned long long)(x % 1000), 1 + (int)(x >> 50) % 6,
+                             (unsigned long long)(x >> 20) % 100000); break;
+            case 2: snprintf(s, 32, "%.*f", (int)(x % 12), (double)(x >> 30) * 1e-3); break;
+            case 3: snprintf(s, 32, "%lld", (long long)(16777217 + 2 * (long long)(x % 1000))); break;
+            case 4: snprintf(s, 32, r % 7 ? "%.6g" : "%.3e", (double)x * 1e-9); break; /* some exponents */
+            default: snprintf(s, 32, r % 5 ? "%llu.%06llu" : " %llu.5 ", (unsigned long long)(x % 99999),
+                              (unsigned long long)(x >> 24) % 1000000); break;
+            }
+        }
+    size_t cap = (size_t)ROWS * COLS * 40 + 4096;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    table ref;
+    memset(&ref, 0, sizeof ref);
+    for (int variant = 0; variant < 4; variant++) {
+        int quoted = variant & 1, crlf = variant >> 1;
+        const char *eol = crlf ? "\r\n" : "\n";
+        size_t n = 0;
+        for (int c = 0; c < COLS; c++)
+            n += (size_t)snprintf(text + n, cap - n, "c%d,", c);
+        n += (size_t)snprintf(text + n, cap - n, "note%s", eol);
+        for (int r = 0; r < ROWS; r++) {
+            for (int c = 0; c < COLS; c++)
+                n += (size_t)snprintf(text + n, cap - n, quoted ? "\"%s\"," : "%s,", cell[r][c]);
+            if (r % 97)
+                n += (size_t)snprintf(text + n, cap - n, "n%d%s", r % 3, eol);
+            else
+                n += (size_t)snprintf(text + n, cap - n, "\"two%slines\"%s", eol, eol);
+            if (r % 211 == 0)
+                n += (size_t)snprintf(text + n, cap - n, "%s", eol); /* a blank line */
+        }
+        const char *p = tu_path(0, "fast.csv");
+        tu_write_file(p, text, n);
+        static const long chunks[] = {0, 1, 777, 100000};
+        for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++)
+            for (int threads = 1; threads <= 3; threads++) {
+                csv_opts o;
+                csv_opts_default(&o);
+                o.chunk_bytes = chunks[k];
+                o.threads = threads;
+                table t;
+                read_csv_ok(p, &o, &t);
+                ck_assert_int_eq(t.n_rows, ROWS);
+                ck_assert_int_eq(t.n_cols, COLS + 1);
+                ck_assert_int_eq(t.cols[COLS].kind, TABLE_TEXT);
+                ck_assert_int_eq(t.cols[COLS].n_cats, 4);
+                if (!ref.cols) {
+                    for (int c = 0; c < COLS; c++)
+                        for (int r = 0; r < ROWS; r++) {
+                            const char *s = cell[r][c];
+                            size_t len = strlen(s);
+                            while (*s == ' ')
+                                s++, len--;
+                            while (len && s[len - 1] == ' ')
+                                len--;
+                            float want;
+                            if (csv_parse_float(s, len, &want) != 1 ||
+                                memcmp(&t.cols[c].num[r], &want, sizeof want) != 0)
+                                ck_abort_msg("row %d col %d '%s': %a, want %a", r, c, cell[r][c],
+                                             t.cols[c].num[r], want);
+                        }
+                    ref = t;
+                    continue;
+                }
+                for (int c = 0; c < COLS; c++)
+                    ck_assert_msg(memcmp(t.cols[c].num, ref.cols[c].num, ROWS * sizeof(float)) == 0,
+                                  "variant %d, chunk %ld, %d threads: column %d differs", variant,
+                                  chunks[k], threads, c);
+                ck_assert(memcmp(t.cols[COLS].code, ref.cols[COLS].code, ROWS * sizeof(int32_t)) == 0);
+                table_free(&t);
+            }
+    }
+    table_free(&ref);
+    free(text);
+}
+END_TEST
+
 /* Under a locale whose decimal separator is a comma, numbers read the same.
  * The locale is compiled here with localedef (Debian's `locales` package:
  * /usr/share/i18n/locales/de_DE) into the test's directory and found
@@ -886,5 +1096,6 @@ START_TEST(test_npy_hostile)
 END_TEST
 
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
-               test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_csv_read_each_same_cells, test_csv_comma_locale, test_csv_hostile,
+               test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_plain_float_same_bits, test_csv_fast_path_same_table,
+               test_csv_read_each_same_cells, test_csv_comma_locale, test_csv_hostile,
                test_csv_huge_line_and_columns, test_npy_hostile)

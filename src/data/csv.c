@@ -7,17 +7,25 @@
  *   pass 1  the decompressed text is read in chunks (chunk_bytes, grown up
  *           to max_record when one record is longer), each cut at its last
  *           record boundary (a newline outside quotes). A chunk is split at
- *           record boundaries into four parts per thread; the threads
- *           tokenize their parts at once (OpenMP) into row-major floats,
- *           which are then copied into the columns. Every column starts
- *           NUMERIC; a cell that is neither a missing token nor a number
- *           turns its column TEXT from then on.
+ *           record boundaries into four parts per thread; the threads count
+ *           the records of the parts (count_records), which places each
+ *           part's rows in the table, then parse their parts at once
+ *           (OpenMP) straight into the columns, through a 16-row block per
+ *           part. A plain decimal cell takes a fast path (fast_cell,
+ *           csv_plain_float: the same bits as csv_parse_float); any other
+ *           goes through next_field and csv_parse_float. Every column
+ *           starts NUMERIC; a cell that is neither a missing token nor a
+ *           number turns its column TEXT from then on. The columns are
+ *           sized once from the file's size when it is not gzipped, and
+ *           each chunk's rows are prefaulted (MADV_POPULATE_WRITE): on a
+ *           VM a page fault per 4 KB costs more than parsing the page.
  *   pass 2  only when some column is TEXT: the file is read again by one
  *           thread and those columns' cells are validated (UTF-8) and
  *           interned into their categories.
  *
  * Errors found by a thread carry a byte offset into the chunk; the message
  * is composed (line and column counted) only for the first of them. */
+#define _DEFAULT_SOURCE /* madvise (MADV_POPULATE_WRITE) */
 #include "csv.h"
 
 #include <errno.h>
@@ -29,12 +37,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cores.h"
 
 #define CSV_DEFAULT_CHUNK (8L << 20)
 #define READ_STEP (1u << 16) /* bytes per gzread call */
+#define SMALL_CHUNK (1u << 16) /* text parsed by one thread, no prefault */
 
 void csv_opts_default(csv_opts *o)
 {
@@ -176,12 +188,10 @@ int csv_parse_double(const char *s, size_t len, double *v)
     return slow_number(s, len, 0, v);
 }
 
-int csv_parse_float(const char *s, size_t len, float *v)
+/* d, the correctly rounded double of the number s[0..len), to the nearest
+ * float32 as csv_parse_float gives it: 1 and *v, or -1 beyond float32. */
+static int float_from_double(const char *s, size_t len, double d, float *v)
 {
-    double d;
-    int r = csv_parse_double(s, len, &d);
-    if (r != 1)
-        return r;
     float f = (float)d;
     if (isinf(f))
         return -1; /* beyond float32 */
@@ -199,6 +209,50 @@ int csv_parse_float(const char *s, size_t len, float *v)
     }
     *v = f;
     return 1;
+}
+
+int csv_parse_float(const char *s, size_t len, float *v)
+{
+    double d;
+    int r = csv_parse_double(s, len, &d);
+    if (r != 1)
+        return r;
+    return float_from_double(s, len, d, v);
+}
+
+/* csv_plain_float, inlined into the reader's loop (fast_cell). */
+static inline size_t plain_float(const char *s, const char *end, float *v)
+{
+    const char *p = s;
+    int neg = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    for (; p < end && (unsigned)(*p - '0') < 10; p++, digits++)
+        m = m * 10 + (uint64_t)(*p - '0');
+    if (p < end && *p == '.')
+        for (p++; p < end && (unsigned)(*p - '0') < 10; p++, digits++, frac++)
+            m = m * 10 + (uint64_t)(*p - '0');
+    /* no digit, too many for exact doubles, or an exponent: not plain */
+    if (digits == 0 || digits > CSV_PLAIN_DIGITS || (p < end && (*p == 'e' || *p == 'E')))
+        return 0;
+    /* csv_parse_double's Clinger path, step for step: m < 10^15 < 2^53 and
+     * 10^frac are exact doubles, so this one division is the correctly
+     * rounded double, and float_from_double rounds it as csv_parse_float
+     * does (the halfway case included). */
+    double d = (double)m;
+    if (frac)
+        d /= pow10_exact[frac];
+    if (neg)
+        d = -d;
+    size_t len = (size_t)(p - s);
+    return float_from_double(s, len, d, v) == 1 ? len : 0;
+}
+
+size_t csv_plain_float(const char *s, const char *end, float *v)
+{
+    return plain_float(s, end, v);
 }
 
 /* ---- UTF-8 ------------------------------------------------------------- */
@@ -393,11 +447,19 @@ done:
     return last;
 }
 
-/* One thread's part of a chunk in pass 1. */
+/* Rows a part holds in its block before writing them to the columns: 16
+ * floats, a whole cache line, per column at a time, and the block
+ * (16 x n_cols floats) stays in cache while it fills. */
+#define BLOCK_ROWS 16
+
+/* One thread's part of a chunk in pass 1. Its records were counted first
+ * (count_records), so it knows the table row of each and parses straight
+ * into the columns. */
 typedef struct {
-    float *vals;         /* [rows * n_cols] row-major */
-    size_t cap_vals;
-    long long rows;
+    float *block;        /* [BLOCK_ROWS * n_cols] the last rows, row-major */
+    long long row0;      /* the table row of the part's first record */
+    long long count;     /* its records, as counted before parsing */
+    long long rows;      /* records parsed */
     long long *missing;  /* [n_cols] missing cells in this part */
     uint8_t *flip;       /* [n_cols] 1: a cell here is text */
     long *nonfinite;     /* [n_cols] offset of the first inf/nan cell, -1 none */
@@ -557,8 +619,166 @@ static void part_error(part *w, size_t off, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Pass 1 over records in buf[from..to): numbers into w->vals. */
-static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, part *w)
+/* The records in buf[from..to) (from at a record start) as parse_part will
+ * find them: lines, except blank ones and newlines inside quoted fields.
+ * Counted before parsing so that each part knows where its rows go in the
+ * table. On malformed text the count may be off; parse_part then stops
+ * with an error anyway. */
+static long long count_records(const char *buf, size_t from, size_t to, char delim)
+{
+    const int quotes = memchr(buf + from, '"', to - from) != NULL;
+    long long n = 0;
+    size_t i = from;
+    while (i < to) {
+        size_t nx;
+        if (blank_line(buf, to, i, &nx)) {
+            i = nx;
+            continue;
+        }
+        n++;
+        if (!quotes) {
+            const char *p = memchr(buf + i, '\n', to - i);
+            i = p ? (size_t)(p - buf) + 1 : to;
+            continue;
+        }
+        /* field by field: a field that starts with '"' runs to its
+         * closing quote (as in next_field), newlines included */
+        int at_start = 1;
+        while (i < to && buf[i] != '\n') {
+            if (at_start && buf[i] == '"') {
+                for (i++; i < to; i++) {
+                    if (buf[i] != '"')
+                        continue;
+                    if (i + 1 < to && buf[i + 1] == '"') {
+                        i++; /* "" */
+                        continue;
+                    }
+                    break; /* the closing quote */
+                }
+                at_start = 0;
+            } else {
+                at_start = buf[i] == delim;
+            }
+            if (i < to)
+                i++;
+        }
+        if (i < to)
+            i++; /* the newline */
+    }
+    return n;
+}
+
+/* Writes the part's first held rows (rows % BLOCK_ROWS of them, or a full
+ * block) from its block to the table's columns: column by column, so each
+ * column gets a run of consecutive floats. */
+static void flush_block(table *t, int nc, part *w, int held)
+{
+    const long long r0 = w->row0 + w->rows - held;
+    for (int c = 0; c < nc; c++) {
+        float *dst = t->cols[c].num + r0;
+        for (int k = 0; k < held; k++)
+            dst[k] = w->block[(size_t)k * (size_t)nc + (size_t)c];
+    }
+}
+
+/* The common cell, fast: a plain number (csv_plain_float) in a numeric
+ * column, unquoted and unspaced, then the delimiter, LF, CRLF or the end of
+ * the part. Sets row[c] and *eor (it ended the record), moves *i past the
+ * cell and returns 1; returns 0, doing nothing, for any other cell. Not
+ * used when a missing token is itself a number (-999 must read as
+ * missing). */
+static int fast_cell(const ctx *x, const char *buf, size_t to, size_t *i, int c, float *row, int *eor)
+{
+    if (c >= x->n_cols || x->kind[c] != TABLE_NUMERIC || x->miss_numeric)
+        return 0;
+    float v;
+    size_t j = *i + plain_float(buf + *i, buf + to, &v);
+    if (j == *i)
+        return 0;
+    if (j == to) {
+        *eor = 1;
+    } else if (buf[j] == x->delim) {
+        *eor = 0;
+        j++;
+    } else if (buf[j] == '\n') {
+        *eor = 1;
+        j++;
+    } else if (buf[j] == '\r' && (j + 1 == to || buf[j + 1] == '\n')) {
+        *eor = 1; /* next_field drops the CR of a CRLF (or a CR at the end) */
+        j += j + 1 == to ? 1 : 2;
+    } else {
+        return 0; /* e.g. "1.5 ", "12abc": the general path decides */
+    }
+    row[c] = v;
+    *i = j;
+    return 1;
+}
+
+/* The numeric column c's cell f into row[c]: its number, or NaN when it is
+ * missing (counted), not finite (the first such cell remembered) or text
+ * (the column flips). */
+static void numeric_cell(const ctx *x, const char *buf, const field *f, int c, float *row, part *w)
+{
+    const char *s = f->s;
+    size_t n = f->n;
+    float v;
+    int r = 0;
+    if (!f->esc) {
+        trim(&s, &n);
+        /* numbers first (the common case), unless a missing token is
+         * itself a number (e.g. -999) */
+        if (n == 0)
+            r = is_missing(x, s, 0) ? 2 : 0;
+        else if (x->miss_numeric && is_missing(x, s, n))
+            r = 2;
+        else if ((r = csv_parse_float(s, n, &v)) != 1 && is_missing(x, s, n))
+            r = 2;
+    } else if (is_missing(x, s, n)) {
+        r = 2;
+    }
+    if (r == 1) {
+        row[c] = v;
+    } else if (r == 2) {
+        row[c] = NAN;
+        w->missing[c]++;
+    } else {
+        row[c] = NAN;
+        if (r == -1 && w->nonfinite[c] < 0) {
+            w->nonfinite[c] = (long)(s - buf);
+            w->nonfinite_len[c] = (uint32_t)(n > 40 ? 40 : n);
+        }
+        if (r == 0)
+            w->flip[c] = 1;
+    }
+}
+
+/* Any cell, the general way: tokenized by next_field (quotes, spaces,
+ * errors), then numeric_cell when column c is numeric. Moves *i past the
+ * cell and sets *eor; returns 0, or -1 with the part's error set. */
+static int general_cell(const ctx *x, const char *buf, size_t to, size_t *i, int c, float *row,
+                        part *w, int *eor)
+{
+    size_t fstart = *i;
+    field f;
+    size_t eoff;
+    const char *emsg;
+    if (next_field(buf, to, i, x->delim, &f, &eoff, &emsg) < 0) {
+        part_error(w, eoff, "%s", emsg);
+        return -1;
+    }
+    if (c >= x->n_cols) {
+        part_error(w, fstart, "ragged record: more than the %d fields of the first record", x->n_cols);
+        return -1;
+    }
+    if (x->kind[c] == TABLE_NUMERIC)
+        numeric_cell(x, buf, &f, c, row, w);
+    *eor = f.end_of_record;
+    return 0;
+}
+
+/* Pass 1 over the records in buf[from..to): their numbers into t's columns
+ * from row w->row0 on, through the part's block. */
+static void parse_part(const ctx *x, table *t, const char *buf, size_t from, size_t to, part *w)
 {
     const int nc = x->n_cols;
     size_t i = from;
@@ -571,66 +791,17 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
             continue;
         }
         size_t rec = i;
-        if (w->cap_vals < (size_t)(w->rows + 1) * (size_t)nc) {
-            size_t cap = w->cap_vals ? 2 * w->cap_vals : (size_t)nc * 16 + 4096;
-            float *v = realloc(w->vals, cap * sizeof *v);
-            if (!v) {
-                part_error(w, rec, "out of memory");
-                w->err_off = -2;
-                return;
-            }
-            w->vals = v;
-            w->cap_vals = cap;
+        if (w->rows == w->count) {
+            part_error(w, rec, "internal error: more records than counted");
+            return;
         }
-        float *row = w->vals + (size_t)w->rows * (size_t)nc;
-        int c = 0;
+        float *row = w->block + (size_t)(w->rows % BLOCK_ROWS) * (size_t)nc;
+        int c = 0, eor = 0;
         for (;; c++) {
-            size_t fstart = i;
-            field f;
-            size_t eoff;
-            const char *emsg;
-            if (next_field(buf, to, &i, x->delim, &f, &eoff, &emsg) < 0) {
-                part_error(w, eoff, "%s", emsg);
+            if (!fast_cell(x, buf, to, &i, c, row, &eor) &&
+                general_cell(x, buf, to, &i, c, row, w, &eor) < 0)
                 return;
-            }
-            if (c >= nc) {
-                part_error(w, fstart, "ragged record: more than the %d fields of the first record", nc);
-                return;
-            }
-            if (x->kind[c] == TABLE_NUMERIC) {
-                const char *s = f.s;
-                size_t n = f.n;
-                float v;
-                int r = 0;
-                if (!f.esc) {
-                    trim(&s, &n);
-                    /* numbers first (the common case), unless a missing
-                     * token is itself a number (e.g. -999) */
-                    if (n == 0)
-                        r = is_missing(x, s, 0) ? 2 : 0;
-                    else if (x->miss_numeric && is_missing(x, s, n))
-                        r = 2;
-                    else if ((r = csv_parse_float(s, n, &v)) != 1 && is_missing(x, s, n))
-                        r = 2;
-                } else if (is_missing(x, s, n)) {
-                    r = 2;
-                }
-                if (r == 1) {
-                    row[c] = v;
-                } else if (r == 2) {
-                    row[c] = NAN;
-                    w->missing[c]++;
-                } else {
-                    row[c] = NAN;
-                    if (r == -1 && w->nonfinite[c] < 0) {
-                        w->nonfinite[c] = (long)(s - buf);
-                        w->nonfinite_len[c] = (uint32_t)(n > 40 ? 40 : n);
-                    }
-                    if (r == 0)
-                        w->flip[c] = 1;
-                }
-            }
-            if (f.end_of_record)
+            if (eor)
                 break;
         }
         if (c + 1 < nc) {
@@ -646,7 +817,13 @@ static void parse_part(const ctx *x, const char *buf, size_t from, size_t to, pa
             return;
         }
         w->rows++;
+        if (w->rows % BLOCK_ROWS == 0)
+            flush_block(t, nc, w, BLOCK_ROWS);
     }
+    if (w->rows % BLOCK_ROWS)
+        flush_block(t, nc, w, (int)(w->rows % BLOCK_ROWS));
+    if (w->rows != w->count)
+        part_error(w, to, "internal error: fewer records than counted");
 }
 
 /* Pass 2 over records in buf[from..to): text columns into codes, from row
@@ -1030,16 +1207,18 @@ out:
 typedef struct {
     part *parts;        /* [np] */
     int np, threads;
+    int team;           /* threads for this chunk: 1 for a small one */
     size_t *target;     /* [np + 1] where part k + 1 should start, roughly */
     size_t *split;      /* [np + 1] part k is buf[split[k]..split[k + 1]) */
     long long cap_rows; /* rows allocated in t's numeric columns */
+    long long file_bytes; /* the file's size when it is not gzipped, else 0 */
 } pass1_work;
 
 /* Frees w's parts and split points. */
 static void work_free(pass1_work *w)
 {
     for (int k = 0; w->parts && k < w->np; k++) {
-        free(w->parts[k].vals);
+        free(w->parts[k].block);
         free(w->parts[k].missing);
         free(w->parts[k].flip);
         free(w->parts[k].nonfinite);
@@ -1062,11 +1241,12 @@ static int work_init(pass1_work *w, int threads, int nc, err_t *err)
         return err_set(err, ERR_RUNTIME, "out of memory");
     for (int k = 0; k < w->np; k++) {
         part *pk = &w->parts[k];
+        pk->block = calloc((size_t)BLOCK_ROWS * (size_t)nc, sizeof *pk->block);
         pk->missing = calloc((size_t)nc, sizeof *pk->missing);
         pk->flip = calloc((size_t)nc, 1);
         pk->nonfinite = malloc((size_t)nc * sizeof *pk->nonfinite);
         pk->nonfinite_len = calloc((size_t)nc, sizeof *pk->nonfinite_len);
-        if (!pk->missing || !pk->flip || !pk->nonfinite || !pk->nonfinite_len)
+        if (!pk->block || !pk->missing || !pk->flip || !pk->nonfinite || !pk->nonfinite_len)
             return err_set(err, ERR_RUNTIME, "out of memory");
     }
     w->target = malloc((size_t)(w->np + 1) * sizeof *w->target);
@@ -1093,17 +1273,56 @@ static void split_chunk(const char *buf, size_t end, char delim, pass1_work *w)
     w->split[np] = end;
 }
 
-/* Parses the parts of buf in parallel, each into its own part. */
-static void parse_parts(const ctx *x, const char *buf, pass1_work *w)
+/* Counts the records of each part of buf, in parallel, and places the
+ * parts in the table one after the other from row n0: their row0. Returns
+ * the chunk's records. */
+static long long count_parts(const char *buf, char delim, long long n0, pass1_work *w)
+{
+    part *parts = w->parts;
+    const size_t *split = w->split;
+#pragma omp parallel for num_threads(w->team) schedule(dynamic, 1)
+    for (int k = 0; k < w->np; k++)
+        parts[k].count = count_records(buf, split[k], split[k + 1], delim);
+    long long row = n0;
+    for (int k = 0; k < w->np; k++) {
+        parts[k].row0 = row;
+        row += parts[k].count;
+    }
+    return row - n0;
+}
+
+/* Maps in the pages of rows r0..r1 of t's nc columns before the parts
+ * write them, one madvise a column, in parallel: on Linux (5.14 on) one
+ * call per range costs far less than a page fault per 4 KB page. Nothing
+ * elsewhere, or when it fails (the pages then fault in as they are
+ * written). */
+static void prefault_rows(table *t, int nc, long long r0, long long r1, int threads)
+{
+#ifdef MADV_POPULATE_WRITE
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int c = 0; c < nc; c++) {
+        uintptr_t a = (uintptr_t)(t->cols[c].num + r0) & ~(page - 1);
+        uintptr_t b = (uintptr_t)(t->cols[c].num + r1);
+        if (b > a)
+            madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+    }
+#else
+    (void)t, (void)nc, (void)r0, (void)r1, (void)threads;
+#endif
+}
+
+/* Parses the parts of buf in parallel, each into its rows of t. */
+static void parse_parts(const ctx *x, table *t, const char *buf, pass1_work *w)
 {
     const int nc = x->n_cols, np = w->np;
     part *parts = w->parts;
     const size_t *split = w->split;
-#pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(w->team) schedule(dynamic, 1)
     for (int k = 0; k < np; k++) {
         for (int c = 0; c < nc; c++)
             parts[k].nonfinite[c] = -1;
-        parse_part(x, buf, split[k], split[k + 1], &parts[k]);
+        parse_part(x, t, buf, split[k], split[k + 1], &parts[k]);
     }
 }
 
@@ -1119,10 +1338,36 @@ static int part_failure(const reader *r, const ctx *x, const pass1_work *w, err_
     return 0;
 }
 
-/* Grows t's nc numeric columns, doubling from 64 rows, to hold rows rows. */
+/* The size of r's file when it is read as it is (not gzipped), else 0. */
+static long long plain_size(const reader *r)
+{
+    struct stat st;
+    if (!gzdirect(r->gz) || stat(r->path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    return (long long)st.st_size;
+}
+
+/* Rows to make room for when the columns must grow to hold rows rows (the
+ * text up to end of r's buffer): at the first growth, when the file's size
+ * is known, the rows the whole file will hold at the rate so far, 1/16
+ * more, so that the columns are allocated once (each realloc of a column
+ * below malloc's mmap threshold copies it, faulting in fresh pages); else
+ * rows, which grow_rows rounds up to a power of two. settle_columns gives
+ * back what is left over. */
+static long long rows_to_hold(const reader *r, const pass1_work *w, long long rows, size_t end)
+{
+    long long seen = r->base + (long long)end;
+    if (w->cap_rows > 0 || w->file_bytes <= seen || seen <= 0)
+        return rows;
+    double expect = (double)rows * (double)w->file_bytes / (double)seen;
+    return (long long)(expect + expect / 16) + 1;
+}
+
+/* Grows t's nc numeric columns to hold rows rows: at first to rows (64 at
+ * least), then doubling. */
 static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, const char *path, err_t *err)
 {
-    long long nc_rows = *cap_rows ? *cap_rows : 64;
+    long long nc_rows = *cap_rows ? *cap_rows : rows > 64 ? rows : 64;
     while (nc_rows < rows)
         nc_rows *= 2;
     for (int c = 0; c < nc; c++) {
@@ -1133,31 +1378,6 @@ static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, cons
     }
     *cap_rows = nc_rows;
     return 0;
-}
-
-/* Copies the parts' row-major values into t's nc columns from row n0, in parallel over blocks of
- * columns. */
-static void copy_rows(table *t, int nc, long long n0, const pass1_work *w)
-{
-    const int np = w->np;
-    const part *parts = w->parts;
-#pragma omp parallel for num_threads(w->threads) schedule(dynamic)
-    for (int c0 = 0; c0 < nc; c0 += 64) {
-        /* blocks of 64 columns x 256 rows stay in cache */
-        int c1 = c0 + 64 < nc ? c0 + 64 : nc;
-        long long r0 = n0;
-        for (int k = 0; k < np; k++) {
-            for (long long i0 = 0; i0 < parts[k].rows; i0 += 256) {
-                long long i1 = i0 + 256 < parts[k].rows ? i0 + 256 : parts[k].rows;
-                for (long long i = i0; i < i1; i++) {
-                    const float *src = parts[k].vals + (size_t)i * (size_t)nc;
-                    for (int c = c0; c < c1; c++)
-                        t->cols[c].num[r0 + i] = src[c];
-                }
-            }
-            r0 += parts[k].rows;
-        }
-    }
 }
 
 /* Merges the parts' findings into miss, flipped and nf (the first non-finite value per column),
@@ -1192,17 +1412,20 @@ static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, n
 {
     const int nc = x->n_cols;
     split_chunk(r->buf, end, x->delim, w);
-    parse_parts(x, r->buf, w);
+    /* a small chunk (tests, or the last bytes of a file) is not worth
+     * waking threads for; its parts are still made, and parsed in turn */
+    w->team = end < SMALL_CHUNK ? 1 : w->threads;
+    long long n0 = t->n_rows;
+    long long add = count_parts(r->buf, x->delim, n0, w);
+    if (n0 + add > w->cap_rows &&
+        grow_rows(t, nc, rows_to_hold(r, w, n0 + add, end), &w->cap_rows, x->path, err) < 0)
+        return -1;
+    if (end >= SMALL_CHUNK)
+        prefault_rows(t, nc, n0, n0 + add, w->team);
+    parse_parts(x, t, r->buf, w);
     /* the first error in the file wins */
     if (part_failure(r, x, w, err) < 0)
         return -1;
-    long long add = 0;
-    for (int k = 0; k < w->np; k++)
-        add += w->parts[k].rows;
-    long long n0 = t->n_rows;
-    if (n0 + add > w->cap_rows && grow_rows(t, nc, n0 + add, &w->cap_rows, x->path, err) < 0)
-        return -1;
-    copy_rows(t, nc, n0, w);
     t->n_rows = n0 + add;
     merge_findings(r, x, w, nf, flipped, miss);
     return 0;
@@ -1219,6 +1442,7 @@ static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uin
         work_free(&w);
         return -1;
     }
+    w.file_bytes = plain_size(r);
     for (;;) {
         size_t end;
         if (next_chunk(r, x, chunk, &end, err) < 0)
