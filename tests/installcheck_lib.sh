@@ -50,7 +50,7 @@ YAML
 printf '9 1\n1 9\n' > "$tmp/rows"
 export LD_LIBRARY_PATH="$destdir$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if command -v ldd >/dev/null; then
-    ldd "$tmp/predict" | grep -q "$destdir$libdir/libnntrain.so" ||
+    ldd "$tmp/predict" | grep "$destdir$libdir/libnntrain.so" >/dev/null ||
         die "the example does not load the installed library: $(ldd "$tmp/predict" | grep nntrain)"
 fi
 for p in predict predict-static; do
