@@ -17,6 +17,7 @@
 #ifndef NNTRAIN_DATASET_H
 #define NNTRAIN_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -29,7 +30,13 @@ typedef struct {
     float *y;        /* (n, n_targets) targets (regression), or NULL: one of labels, y */
     int n_targets;   /* 0 for classification */
     const double *y_scale; /* (n_targets) one unit of y in the target's own units, or NULL: 1 */
+    int x_borrowed;  /* 1: x is a library caller's array, read only (never freed here) */
 } dataset;
+
+/* Room for n floats, not zeroed (every one is written before use), freed
+ * by free(): big ones 2 MB aligned and offered as transparent huge pages,
+ * so that filling them takes one page fault per 2 MB, not per 4 KB. */
+float *dataset_floats(size_t n);
 
 /* Pixels 0..255 as the network sees them: px[i] * (1/255), n of them. */
 void dataset_scale_pixels(const uint8_t *px, int n, float *out);

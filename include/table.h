@@ -11,7 +11,15 @@
  *                                order first seen); a missing cell holds -1
  *
  * and, for both kinds, missing[n_rows] (1 = the cell is missing) when the
- * column has any missing cell, else NULL (n_missing == 0). A numeric value is
+ * column has any missing cell, else NULL (n_missing == 0).
+ *
+ * A numeric column may instead borrow a caller's row-major array (the
+ * library's nnt_train_arrays: column j of X is X + j, one row every d
+ * floats): borrowed is 1, stride > 1 and cell r is num[r * stride]. Such
+ * a table is never written to, and table_free leaves num alone. Every
+ * reader makes contiguous columns (stride 0 or 1: num[r]); read a numeric
+ * cell with table_num, or num[r * table_stride(col)], wherever a table may
+ * come from the library. A numeric value is
  * never NaN or infinite unless missing: the readers refuse non-finite input,
  * so NaN in num[] always means "missing".
  *
@@ -39,7 +47,21 @@ typedef struct {
     int64_t n_missing;  /* how many cells are missing */
     int32_t n_cats;     /* TEXT: how many distinct values */
     char **cats;        /* TEXT: [n_cats] the distinct values, first-seen order */
+    int64_t stride;     /* NUMERIC: cell r is num[r * stride]; 0 or 1: contiguous */
+    int borrowed;       /* 1: num is the caller's (read only, not freed) */
 } table_col;
+
+/* Floats from one numeric cell to the next down the column. */
+static inline int64_t table_stride(const table_col *col)
+{
+    return col->stride > 1 ? col->stride : 1;
+}
+
+/* The value of numeric cell r (NaN when missing). */
+static inline float table_num(const table_col *col, int64_t r)
+{
+    return col->num[r * table_stride(col)];
+}
 
 typedef struct {
     int64_t n_rows;
@@ -73,7 +95,8 @@ void table_free(table *t);
 int table_init(table *t, int32_t n_cols, err_t *err);
 
 /* Marks cell r of column c missing (allocating the missing[] array of
- * n_rows zeroes on first use) and stores NaN or -1 in it. */
+ * n_rows zeroes on first use) and stores NaN or -1 in it (a borrowed
+ * column already holds its NaN and is left as it is). */
 int table_set_missing(table *t, int32_t c, int64_t r, err_t *err);
 
 /* A string interner: open addressing, strings copied in first-seen order.

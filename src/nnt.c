@@ -478,8 +478,24 @@ NNT_API int nnt_train_yaml(const char *yaml, nnt_epoch_fn on_epoch_fn, void *use
     return train_loaded(c, lrc, &err, NULL, on_epoch_fn, user, out);
 }
 
+/* 1 when every one of v[0..n) is finite. An exponent of all ones (NaN,
+ * infinity) plus one carries into the sign bit: integer operations only,
+ * which the compiler vectorises. */
+static int all_finite(const float *v, size_t n)
+{
+    uint32_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, &v[i], sizeof b);
+        acc |= (b & 0x7f800000u) + 0x00800000u;
+    }
+    return !(acc & 0x80000000u);
+}
+
 /* X and y as the table a reader would make of them (npy_to_table's
- * names): "x0".."x{d-1}", then "y" or "y0".."y{k-1}"; NaN in X missing. */
+ * names): "x0".."x{d-1}", then "y" or "y0".."y{k-1}"; NaN in X missing.
+ * The columns borrow the arrays (table.h: column j of X is X + j, a row
+ * every d floats): nothing is copied, and t must not outlive X and y. */
 static int arrays_table(const float *X, size_t n, size_t d, const float *y, size_t k, table *t)
 {
     err_t err;
@@ -497,24 +513,27 @@ static int arrays_table(const float *X, size_t n, size_t d, const float *y, size
             snprintf(name, sizeof name, "y%zu", j - d);
         col->kind = TABLE_NUMERIC;
         col->name = strdup(name);
-        col->num = malloc((n ? n : 1) * sizeof *col->num);
-        if (!col->name || !col->num)
+        col->num = (float *)(j < d ? X + j : y + (j - d)); /* read only: borrowed */
+        col->stride = (int64_t)(j < d ? d : k);
+        col->borrowed = 1;
+        if (!col->name)
             return fail(NNT_ENOMEM, "out of memory for a table of %zu x %zu", n, d + k);
     }
-    /* Row-major arrays into columns, a block of rows at a time (the
-     * block's rows stay in cache while every column takes its part). */
+    /* Non-finite cells: a block of rows at a time, and only a block that
+     * has one is looked at cell by cell, in the order (block, column, row)
+     * that names the first bad cell. */
     enum { BLOCK = 128 };
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         size_t i1 = n - i0 < BLOCK ? n : i0 + BLOCK;
+        if (all_finite(X + i0 * d, (i1 - i0) * d) && all_finite(y + i0 * k, (i1 - i0) * k))
+            continue;
         for (size_t j = 0; j < d + k; j++) {
-            float *num = t->cols[j].num;
             for (size_t i = i0; i < i1; i++) {
                 float v = j < d ? X[i * d + j] : y[i * k + (j - d)];
                 if (isinf(v) || (j >= d && isnan(v)))
                     return fail(NNT_EINVAL, "nnt_train_arrays: %s[%zu][%zu] is %s",
                                 j < d ? "X" : "y", i, j < d ? j : j - d,
                                 isnan(v) ? "NaN" : "infinite");
-                num[i] = v;
                 if (isnan(v) && table_set_missing(t, (int32_t)j, (int64_t)i, &err) != 0)
                     return fail_err(&err, NNT_EINVAL);
             }

@@ -107,7 +107,7 @@ static const char *cell_name(const table_col *col, int64_t r, char *buf, size_t 
         return NULL;
     if (col->kind == TABLE_TEXT)
         return col->cats[col->code[r]];
-    number_name(col->num[r], buf, n);
+    number_name(table_num(col, r), buf, n);
     return buf;
 }
 
@@ -127,7 +127,7 @@ static int distinct_names(const table_col *col, const int64_t *rows, int64_t n, 
         int64_t m = 0;
         for (int64_t i = 0; i < n; i++)
             if (!(col->missing && col->missing[rows[i]]))
-                v[m++] = col->num[rows[i]];
+                v[m++] = table_num(col, rows[i]);
         qsort(v, (size_t)m, sizeof *v, cmp_double);
         int oom = 0;
         for (int64_t i = 0; i < m && !oom; i++) {
@@ -210,57 +210,216 @@ static int missing_error(const char *source, const table_col *col, int64_t row, 
 
 /* ---- fitting -------------------------------------------------------------------- */
 
-/* A numeric feature: fill value, then offset and scale, over the rows. */
-static int fit_numeric(prep_feature *f, const table_col *col, const int64_t *rows, int64_t n,
-                       const prep_opts *o, const char *source, err_t *err)
+/* A numeric column's sums over the training rows, its cells not missing
+ * taken in row order: m of them, their sum, lowest and highest (the first
+ * of equal values: -0 before 0 stays), and the sum of squared deviations
+ * from the mean, ss. */
+typedef struct {
+    int64_t m;
+    double sum, lo, hi, ss;
+} num_stats;
+
+/* Inputs per block of rows in the passes below (numeric_stats,
+ * prep_apply): about 128 KB, so that a block's cells of every column stay
+ * in cache while each column takes its part, whether the columns are
+ * contiguous (the readers') or the rows of a row-major array (the
+ * library's). */
+#define BLOCK_CELLS 32768
+
+static int64_t block_rows(int64_t cells_per_row)
+{
+    int64_t b = BLOCK_CELLS / (cells_per_row > 0 ? cells_per_row : 1);
+    return b < 16 ? 16 : b;
+}
+
+/* How many of columns cols[k..nc) from k on are one run of a row-major
+ * array: borrowed, one stride > 1, the next column's cells right after
+ * the previous one's, none missing; 1 when col k starts none. */
+static int row_run(const table *t, const int32_t *cols, int k, int nc)
+{
+    const table_col *c0 = &t->cols[cols[k]];
+    int len = 1;
+    if (c0->kind != TABLE_NUMERIC || !c0->borrowed || table_stride(c0) < 2 || c0->missing)
+        return 1;
+    while (k + len < nc) {
+        const table_col *c = &t->cols[cols[k + len]];
+        if (c->kind != TABLE_NUMERIC || !c->borrowed || c->missing ||
+            table_stride(c) != table_stride(c0) || c->num != c0->num + len)
+            break;
+        len++;
+    }
+    return len;
+}
+
+/* A run's sums (row_run: every cell there), a row at a time so that the
+ * array is read in order; per column the same operations in the same row
+ * order as numeric_stats' one column at a time. */
+__attribute__((noinline)) static void run_sums(const float *restrict src, int64_t stride, int len, const int64_t *rows,
+                     int64_t n, double *restrict sum, double *restrict lo, double *restrict hi)
+{
+    const float *a = src + rows[0] * stride;
+    for (int k = 0; k < len; k++)
+        lo[k] = hi[k] = a[k], sum[k] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        a = src + rows[i] * stride;
+        for (int k = 0; k < len; k++) {
+            double v = a[k];
+            sum[k] += v;
+            lo[k] = v < lo[k] ? v : lo[k];
+            hi[k] = v > hi[k] ? v : hi[k];
+        }
+    }
+}
+
+__attribute__((noinline)) static void run_squares(const float *restrict src, int64_t stride, int len, const int64_t *rows,
+                        int64_t n, const double *restrict mean, double *restrict ss)
+{
+    for (int k = 0; k < len; k++)
+        ss[k] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const float *a = src + rows[i] * stride;
+        for (int k = 0; k < len; k++) {
+            double v = a[k];
+            ss[k] += (v - mean[k]) * (v - mean[k]);
+        }
+    }
+}
+
+/* num_stats of columns cols[0..nc) over rows[0..n): the same additions in
+ * the same order as one pass down each column, done a block of rows at a
+ * time, or, for a run of a row-major array's columns, a row at a time. */
+static int numeric_stats(const table *t, const int32_t *cols, int nc, const int64_t *rows,
+                         int64_t n, num_stats *st)
+{
+    memset(st, 0, (size_t)nc * sizeof *st);
+    if (n < 1)
+        return 0;
+    double *buf = malloc(((size_t)nc + 1) * 4 * sizeof *buf);
+    if (!buf)
+        return -1;
+    double *sum = buf, *lo = sum + nc, *hi = lo + nc, *ss = hi + nc;
+    uint8_t *in_run = calloc((size_t)nc + 1, 1);
+    if (!in_run) {
+        free(buf);
+        return -1;
+    }
+    for (int k = 0; k < nc;) {
+        int len = row_run(t, cols, k, nc);
+        if (len < 2) {
+            k++;
+            continue;
+        }
+        const table_col *c0 = &t->cols[cols[k]];
+        run_sums(c0->num, table_stride(c0), len, rows, n, sum + k, lo + k, hi + k);
+        for (int j = k; j < k + len; j++) {
+            st[j].m = n;
+            st[j].sum = sum[j], st[j].lo = lo[j], st[j].hi = hi[j];
+            sum[j] = sum[j] / n; /* the mean, for the squares */
+            in_run[j] = 1;
+        }
+        run_squares(c0->num, table_stride(c0), len, rows, n, sum + k, ss + k);
+        for (int j = k; j < k + len; j++)
+            st[j].ss = ss[j];
+        k += len;
+    }
+    free(buf);
+    int64_t block = block_rows(t->n_cols);
+    for (int64_t i0 = 0; i0 < n; i0 += block) {
+        int64_t i1 = n - i0 < block ? n : i0 + block;
+        for (int k = 0; k < nc; k++) {
+            if (in_run[k])
+                continue;
+            const table_col *col = &t->cols[cols[k]];
+            const float *num = col->num;
+            const uint8_t *miss = col->missing;
+            int64_t s = table_stride(col);
+            num_stats *a = &st[k];
+            double sm = a->sum, l = a->lo, h = a->hi;
+            int64_t m = a->m;
+            for (int64_t i = i0; i < i1; i++) {
+                int64_t r = rows[i];
+                if (miss && miss[r])
+                    continue;
+                double v = num[r * s];
+                if (m++ == 0)
+                    l = h = v;
+                sm += v;
+                l = v < l ? v : l;
+                h = v > h ? v : h;
+            }
+            a->sum = sm, a->lo = l, a->hi = h, a->m = m;
+        }
+    }
+    for (int64_t i0 = 0; i0 < n; i0 += block) {
+        int64_t i1 = n - i0 < block ? n : i0 + block;
+        for (int k = 0; k < nc; k++) {
+            if (in_run[k] || st[k].m == 0)
+                continue;
+            const table_col *col = &t->cols[cols[k]];
+            const float *num = col->num;
+            const uint8_t *miss = col->missing;
+            int64_t s = table_stride(col);
+            double mean = st[k].sum / st[k].m, q = st[k].ss;
+            for (int64_t i = i0; i < i1; i++) {
+                int64_t r = rows[i];
+                if (miss && miss[r])
+                    continue;
+                double v = num[r * s];
+                q += (v - mean) * (v - mean);
+            }
+            st[k].ss = q;
+        }
+    }
+    free(in_run);
+    return 0;
+}
+
+/* A numeric feature: fill value, then offset and scale, over the rows
+ * (st: the column's numeric_stats). */
+static int fit_numeric(prep_feature *f, const table_col *col, const num_stats *st,
+                       const int64_t *rows, int64_t n, const prep_opts *o, const char *source,
+                       err_t *err)
 {
     int64_t miss = first_missing(col, rows, n);
     if (miss >= 0 && o->missing == PREP_MISSING_ERROR)
         return missing_error(source, col, miss, err);
-    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
-    if (!v)
-        return err_set(err, ERR_RUNTIME, "out of memory");
-    int64_t m = 0;
-    double sum = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (!(col->missing && col->missing[rows[i]])) {
-            v[m] = col->num[rows[i]];
-            sum += v[m++];
-        }
-    if (m == 0) {
-        free(v);
+    int64_t m = st->m;
+    if (m == 0)
         return err_set(err, ERR_INPUT, "%s: column '%s' has no values in the training rows",
                        source, col->name);
-    }
-    double mean = sum / m, ss = 0, lo = v[0], hi = v[0];
-    for (int64_t i = 0; i < m; i++) {
-        ss += (v[i] - mean) * (v[i] - mean);
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    double sd = sqrt(ss / m);
-    /* Only a median or the most frequent value needs the order (sorting
-     * 784 columns of 60,000 took most of an MNIST table's fit). */
-    if (o->missing == PREP_MISSING_MEDIAN || o->missing == PREP_MISSING_MOST_FREQUENT)
-        qsort(v, (size_t)m, sizeof *v, cmp_double);
+    double mean = st->sum / m, lo = st->lo, hi = st->hi;
+    double sd = sqrt(st->ss / m);
     f->fill = NAN;
     f->fill_cat = -1;
     if (o->missing == PREP_MISSING_MEAN) {
         f->fill = mean;
-    } else if (o->missing == PREP_MISSING_MEDIAN) {
-        f->fill = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-    } else if (o->missing == PREP_MISSING_MOST_FREQUENT) {
-        /* The value seen most often; ties: the smallest. */
-        int64_t best = 0, run = 0;
-        for (int64_t i = 0; i < m; i++) {
-            run = i > 0 && v[i] == v[i - 1] ? run + 1 : 1;
-            if (run > best) {
-                best = run;
-                f->fill = v[i];
+    } else if (o->missing == PREP_MISSING_MEDIAN || o->missing == PREP_MISSING_MOST_FREQUENT) {
+        /* Only a median or the most frequent value needs the values in
+         * order (sorting 784 columns of 60,000 took most of an MNIST
+         * table's fit). */
+        double *v = malloc((size_t)m * sizeof *v);
+        if (!v)
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        int64_t s = table_stride(col), k = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (!(col->missing && col->missing[rows[i]]))
+                v[k++] = col->num[rows[i] * s];
+        qsort(v, (size_t)m, sizeof *v, cmp_double);
+        if (o->missing == PREP_MISSING_MEDIAN) {
+            f->fill = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+        } else {
+            /* The value seen most often; ties: the smallest. */
+            int64_t best = 0, run = 0;
+            for (int64_t i = 0; i < m; i++) {
+                run = i > 0 && v[i] == v[i - 1] ? run + 1 : 1;
+                if (run > best) {
+                    best = run;
+                    f->fill = v[i];
+                }
             }
         }
+        free(v);
     }
-    free(v);
     f->offset = 0;
     f->scale = 1;
     if (o->scale == PREP_SCALE_STANDARD) {
@@ -376,10 +535,10 @@ static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64
                            "must be numbers (data.task: classification?)", source, col->name);
         double sum = 0, ss = 0;
         for (int64_t i = 0; i < n; i++)
-            sum += col->num[rows[i]];
+            sum += table_num(col, rows[i]);
         double mean = n ? sum / n : 0;
         for (int64_t i = 0; i < n; i++)
-            ss += (col->num[rows[i]] - mean) * (col->num[rows[i]] - mean);
+            ss += (table_num(col, rows[i]) - mean) * (table_num(col, rows[i]) - mean);
         double sd = n ? sqrt(ss / n) : 0;
         p->y_offset[j] = mean;
         p->y_scale[j] = sd > 0 ? sd : 1;
@@ -403,26 +562,48 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
     for (int i = 0; i < o->n_categorical; i++)
         if (prep_find_column(t, o->categorical[i]) < 0)
             return no_column(t, o->categorical[i], "data.categorical", source, err);
+    /* What each column is: 0 not a feature, 1 numeric, 2 categorical. */
+    uint8_t *kind = calloc((size_t)t->n_cols + 1, 1);
+    int32_t *num_cols = malloc(((size_t)t->n_cols + 1) * sizeof *num_cols);
+    num_stats *st = NULL;
+    int n_num = 0;
     p->features = calloc((size_t)t->n_cols, sizeof *p->features);
-    if (!p->features)
+    if (!kind || !num_cols || !p->features) {
+        free(kind);
+        free(num_cols);
         return err_set(err, ERR_RUNTIME, "out of memory");
-    int rc = 0;
-    for (int32_t c = 0; c < t->n_cols && rc == 0; c++) {
+    }
+    for (int32_t c = 0; c < t->n_cols; c++) {
         int is_label = 0;
         for (int j = 0; j < p->n_targets; j++)
             is_label |= lc[j] == c;
         if (is_label || in_list(t, c, o->ignore, o->n_ignore))
             continue;
+        kind[c] = t->cols[c].kind == TABLE_TEXT || in_list(t, c, o->categorical,
+                                                            o->n_categorical) ? 2 : 1;
+        if (kind[c] == 1)
+            num_cols[n_num++] = c;
+    }
+    int rc = 0;
+    if (!(st = malloc(((size_t)n_num + 1) * sizeof *st)) ||
+        numeric_stats(t, num_cols, n_num, rows, n, st) != 0)
+        rc = err_set(err, ERR_RUNTIME, "out of memory");
+    for (int32_t c = 0, k = 0; c < t->n_cols && rc == 0; c++) {
+        if (!kind[c])
+            continue;
         const table_col *col = &t->cols[c];
         prep_feature *f = &p->features[p->n_features++];
         if (!(f->name = dup_str(col->name)))
             rc = err_set(err, ERR_RUNTIME, "out of memory");
-        else if (col->kind == TABLE_TEXT || in_list(t, c, o->categorical, o->n_categorical))
+        else if (kind[c] == 2)
             rc = fit_categorical(f, col, rows, n, o, source, err);
         else
-            rc = fit_numeric(f, col, rows, n, o, source, err);
+            rc = fit_numeric(f, col, &st[k++], rows, n, o, source, err);
         p->n_inputs += f->categorical ? f->n_cats : 1;
     }
+    free(kind);
+    free(num_cols);
+    free(st);
     if (rc == 0 && p->n_features == 0)
         rc = err_set(err, ERR_INPUT, "%s: no feature columns left beside the label", source);
     if (rc == 0)
@@ -449,54 +630,78 @@ static int code_map(const prep_feature *f, const table_col *col, int **out, err_
     return 0;
 }
 
-static int apply_feature(const prep_feature *f, const table_col *col, const int64_t *rows,
-                         int64_t n, int first, int n_in, const char *source, float *x, err_t *err)
+/* The first error prep_apply would meet filling feature f's inputs from
+ * col (rows in order), or 0: a text column for a numeric feature, or a
+ * missing cell with nothing to fill it. */
+static int check_feature(const prep_feature *f, const table_col *col, const int64_t *rows,
+                         int64_t n, const char *source, err_t *err)
+{
+    if (!f->categorical && col->kind != TABLE_NUMERIC) {
+        int64_t i = 0;
+        while (i < n && col->code[rows[i]] < 0)
+            i++;
+        return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%.64s' is not a "
+                       "number (the column is numeric in training)", source,
+                       record_of(i < n ? rows[i] : 0), col->name,
+                       i < n ? col->cats[col->code[rows[i]]] : "");
+    }
+    if (f->categorical ? f->fill_cat < 0 : isnan(f->fill)) {
+        int64_t miss = first_missing(col, rows, n);
+        if (miss >= 0)
+            return missing_error(source, col, miss, err);
+    }
+    return 0;
+}
+
+/* Rows [i0, i1) of feature f's inputs (checked: nothing can fail), from
+ * col; map: code_map's, for a text column. */
+static void apply_feature(const prep_feature *f, const table_col *col, const int *map,
+                          const int64_t *rows, int64_t i0, int64_t i1, int first, int n_in,
+                          float *x)
 {
     if (!f->categorical) {
-        if (col->kind != TABLE_NUMERIC) {
-            int64_t i = 0;
-            while (i < n && col->code[rows[i]] < 0)
-                i++;
-            return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%.64s' is not a "
-                           "number (the column is numeric in training)", source,
-                           record_of(i < n ? rows[i] : 0), col->name,
-                           i < n ? col->cats[col->code[rows[i]]] : "");
-        }
-        for (int64_t i = 0; i < n; i++) {
-            double v = col->num[rows[i]];
-            if (col->missing && col->missing[rows[i]]) {
-                if (isnan(f->fill))
-                    return missing_error(source, col, rows[i], err);
-                v = f->fill;
-            }
+        const float *num = col->num;
+        const uint8_t *miss = col->missing;
+        int64_t s = table_stride(col);
+        for (int64_t i = i0; i < i1; i++) {
+            int64_t r = rows[i];
+            double v = miss && miss[r] ? f->fill : num[r * s];
             x[(size_t)i * n_in + first] = (float)((v - f->offset) / f->scale);
         }
-        return 0;
+        return;
     }
-    int *map;
-    if (code_map(f, col, &map, err) != 0)
-        return -1;
     char buf[40];
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = i0; i < i1; i++) {
+        int64_t r = rows[i];
         int k;
-        if (col->missing && col->missing[rows[i]]) {
-            if (f->fill_cat < 0) {
-                free(map);
-                return missing_error(source, col, rows[i], err);
-            }
+        if (col->missing && col->missing[r])
             k = f->fill_cat;
-        } else if (map) {
-            k = map[col->code[rows[i]]];
-        } else {
-            k = find_sorted(f->cats, f->n_cats, cell_name(col, rows[i], buf, sizeof buf));
-        }
+        else if (map)
+            k = map[col->code[r]];
+        else
+            k = find_sorted(f->cats, f->n_cats, cell_name(col, r, buf, sizeof buf));
         float *xi = x + (size_t)i * n_in + first;
         memset(xi, 0, (size_t)f->n_cats * sizeof *xi);
         if (k >= 0) /* a category never seen: all zeros */
             xi[k] = 1.0f;
     }
-    free(map);
-    return 0;
+}
+
+/* Rows [i0, i1) of numeric features [a, a + len): inputs first..first +
+ * len, their cells one run of each row of a row-major array (src: the
+ * first one's column, a row every `stride` floats), none missing. Row by
+ * row, so both the array's row and the inputs' are read and written in
+ * order: apply_feature's expression, lane by lane. */
+__attribute__((noinline)) static void apply_run(const float *restrict src, int64_t stride, const double *restrict off,
+                      const double *restrict scale, int len, const int64_t *rows, int64_t i0,
+                      int64_t i1, int first, int n_in, float *restrict x)
+{
+    for (int64_t i = i0; i < i1; i++) {
+        const float *restrict a = src + rows[i] * stride;
+        float *restrict xi = x + (size_t)i * n_in + first;
+        for (int k = 0; k < len; k++)
+            xi[k] = (float)(((double)a[k] - off[k]) / scale[k]);
+    }
 }
 
 static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
@@ -511,7 +716,24 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
         const table_col *col = &t->cols[lc[0]];
         if (!(out->labels = malloc((size_t)(n > 0 ? n : 1))))
             return err_set(err, ERR_RUNTIME, "out of memory");
+        /* A numeric label's class by its float's bits, once found: the
+         * same name, so the same class, without printing it again. */
+        uint32_t seen_bits[PREP_MAX_CLASSES];
+        uint8_t seen_class[PREP_MAX_CLASSES];
+        int n_seen = 0;
         for (int64_t i = 0; i < n; i++) {
+            uint32_t bits = 0;
+            if (col->kind == TABLE_NUMERIC && !(col->missing && col->missing[rows[i]])) {
+                float v = table_num(col, rows[i]);
+                memcpy(&bits, &v, sizeof bits);
+                int h = 0;
+                while (h < n_seen && seen_bits[h] != bits)
+                    h++;
+                if (h < n_seen) {
+                    out->labels[i] = seen_class[h];
+                    continue;
+                }
+            }
             const char *s = cell_name(col, rows[i], buf, sizeof buf);
             if (!s)
                 return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing label",
@@ -522,6 +744,10 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
                                "was not seen in training", source, record_of(rows[i]),
                                col->name, s);
             out->labels[i] = (uint8_t)k;
+            if (col->kind == TABLE_NUMERIC && n_seen < PREP_MAX_CLASSES) {
+                seen_bits[n_seen] = bits;
+                seen_class[n_seen++] = (uint8_t)k;
+            }
         }
         return 0;
     }
@@ -540,10 +766,45 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
                 return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing target",
                                source, record_of(rows[i]), col->name);
             out->y[(size_t)i * p->n_targets + j] =
-                (float)((col->num[rows[i]] - p->y_offset[j]) / p->y_scale[j]);
+                (float)((table_num(col, rows[i]) - p->y_offset[j]) / p->y_scale[j]);
         }
     }
     return 0;
+}
+
+/* The column of t named name, tried first at guess (features usually
+ * keep the table's order: the column after the previous feature's). */
+static int32_t find_from(const table *t, const char *name, int32_t guess)
+{
+    if (guess >= 0 && guess < t->n_cols && strcmp(t->cols[guess].name, name) == 0)
+        return guess;
+    return table_find(t, name);
+}
+
+/* 1 when every input of rows[0..n) is its cell unchanged, the cells of a
+ * row-major array's consecutive rows: numeric features scaled by
+ * (v - 0) / 1, in the array's column order, none missing. (float)((v - 0.0)
+ * / 1.0) is v for every finite float, -0 included, so the array itself is
+ * the inputs; *x its first row. */
+static int inputs_are_rows(const prep_t *p, const table *t, const int32_t *cols,
+                           const int64_t *rows, int64_t n, const float **x)
+{
+    if (n < 1 || p->n_inputs != p->n_features)
+        return 0;
+    const table_col *c0 = &t->cols[cols[0]];
+    for (int i = 0; i < p->n_features; i++) {
+        const prep_feature *f = &p->features[i];
+        const table_col *col = &t->cols[cols[i]];
+        if (f->categorical || f->offset != 0.0 || f->scale != 1.0 ||
+            col->kind != TABLE_NUMERIC || col->missing || !col->borrowed ||
+            table_stride(col) != p->n_inputs || col->num != c0->num + i)
+            return 0;
+    }
+    for (int64_t i = 1; i < n; i++)
+        if (rows[i] != rows[0] + i)
+            return 0;
+    *x = c0->num + rows[0] * table_stride(c0);
+    return 1;
 }
 
 int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
@@ -555,22 +816,89 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
                        INT32_MAX);
     out->n = (int)n;
     out->n_in = p->n_inputs;
-    out->x = malloc((size_t)(n > 0 ? n : 1) * p->n_inputs * sizeof *out->x);
-    if (!out->x)
-        return err_set(err, ERR_RUNTIME, "out of memory for %lld x %d features", (long long)n,
-                       p->n_inputs);
-    int first = 0, rc = 0;
-    for (int i = 0; i < p->n_features && rc == 0; i++) {
-        const prep_feature *f = &p->features[i];
-        int32_t c = table_find(t, f->name);
-        if (c < 0)
-            rc = no_column(t, f->name, "the feature", source, err);
-        else
-            rc = apply_feature(f, &t->cols[c], rows, n, first, p->n_inputs, source, out->x, err);
-        first += f->categorical ? f->n_cats : 1;
+    int nf = p->n_features, n_in = p->n_inputs, rc = 0;
+    int32_t *cols = malloc(((size_t)nf + 1) * sizeof *cols);
+    int **maps = calloc((size_t)nf + 1, sizeof *maps);
+    double *off = malloc(((size_t)nf + 1) * sizeof *off);
+    double *scale = malloc(((size_t)nf + 1) * sizeof *scale);
+    int *run = malloc(((size_t)nf + 1) * sizeof *run);
+    if (!cols || !maps || !off || !scale || !run) {
+        rc = err_set(err, ERR_RUNTIME, "out of memory");
+        goto done;
     }
-    if (rc == 0 && with_targets)
+    /* Every check first, feature by feature: the error that filling a
+     * feature at a time would meet first. */
+    for (int i = 0; i < nf && rc == 0; i++) {
+        const prep_feature *f = &p->features[i];
+        if ((cols[i] = find_from(t, f->name, i ? cols[i - 1] + 1 : 0)) < 0) {
+            rc = no_column(t, f->name, "the feature", source, err);
+            break;
+        }
+        const table_col *col = &t->cols[cols[i]];
+        rc = check_feature(f, col, rows, n, source, err);
+        if (rc == 0 && f->categorical)
+            rc = code_map(f, col, &maps[i], err);
+        off[i] = f->offset;
+        scale[i] = f->scale;
+    }
+    if (rc != 0)
+        goto done;
+    const float *same;
+    if (inputs_are_rows(p, t, cols, rows, n, &same)) {
+        out->x = (float *)same; /* the caller's; dataset_free leaves it */
+        out->x_borrowed = 1;
+    } else {
+        out->x = dataset_floats((size_t)(n > 0 ? n : 1) * n_in);
+        if (!out->x) {
+            rc = err_set(err, ERR_RUNTIME, "out of memory for %lld x %d features",
+                         (long long)n, n_in);
+            goto done;
+        }
+        /* Runs of numeric features whose cells are consecutive in a
+         * row-major array's rows: run[i] features from i (0: none, or
+         * inside one). */
+        for (int i = 0; i < nf;) {
+            int end = i;
+            while (end < nf && !p->features[end].categorical)
+                end++;
+            if (end == i)
+                run[i++] = 0;
+            while (i < end) {
+                int len = row_run(t, cols, i, end);
+                for (int k = 0; k < len; k++)
+                    run[i + k] = k == 0 && len > 1 ? len : 0;
+                i += len;
+            }
+        }
+        int64_t block = block_rows(n_in);
+        for (int64_t i0 = 0; i0 < n; i0 += block) {
+            int64_t i1 = n - i0 < block ? n : i0 + block;
+            for (int i = 0, first = 0; i < nf;) {
+                const prep_feature *f = &p->features[i];
+                const table_col *col = &t->cols[cols[i]];
+                if (run[i]) {
+                    apply_run(col->num, table_stride(col), off + i, scale + i, run[i], rows, i0,
+                              i1, first, n_in, out->x);
+                    first += run[i];
+                    i += run[i];
+                } else {
+                    apply_feature(f, col, maps[i], rows, i0, i1, first, n_in, out->x);
+                    first += f->categorical ? f->n_cats : 1;
+                    i++;
+                }
+            }
+        }
+    }
+    if (with_targets)
         rc = apply_targets(p, t, rows, n, source, out, err);
+done:
+    for (int i = 0; maps && i < nf; i++)
+        free(maps[i]);
+    free(maps);
+    free(cols);
+    free(off);
+    free(scale);
+    free(run);
     if (rc != 0)
         dataset_free(out);
     return rc;

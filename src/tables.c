@@ -98,12 +98,6 @@ int tables_each(const cfg_t *c, const char *path, int with_labels, csv_rows_fn f
     return reader_each(path, &o, fn, user, err);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The rows of each set, in file order. */
 typedef struct {
     int64_t *fit, *val, *test;
@@ -150,18 +144,26 @@ static int split_rows(const cfg_t *c, int64_t n, int64_t n_test_file, const char
     rng_t r;
     rng_seed(&r, rng_mix(c->seed, SPLIT_DOMAIN));
     rng_shuffle(&r, perm, (int)n);
-    for (int64_t i = 0; i < n; i++) {
-        if (i < n_test)
-            s->test[s->n_test++] = perm[i];
-        else if (i < n_test + n_val)
-            s->val[s->n_val++] = perm[i];
-        else
-            s->fit[s->n_fit++] = perm[i];
+    /* Each row's set by its place in the shuffle, then each set's rows in
+     * file order: perm holds every row once, so this is the sort. */
+    uint8_t *set = malloc((size_t)(n > 0 ? n : 1));
+    if (!set) {
+        free(perm);
+        split_free(s);
+        return err_set(err, ERR_RUNTIME, "out of memory for the split of %lld rows", (long long)n);
     }
+    for (int64_t i = 0; i < n; i++)
+        set[perm[i]] = i < n_test ? 0 : i < n_test + n_val ? 1 : 2;
     free(perm);
-    qsort(s->fit, (size_t)s->n_fit, sizeof *s->fit, cmp_i64);
-    qsort(s->val, (size_t)s->n_val, sizeof *s->val, cmp_i64);
-    qsort(s->test, (size_t)s->n_test, sizeof *s->test, cmp_i64);
+    for (int64_t r = 0; r < n; r++) {
+        if (set[r] == 0)
+            s->test[s->n_test++] = r;
+        else if (set[r] == 1)
+            s->val[s->n_val++] = r;
+        else
+            s->fit[s->n_fit++] = r;
+    }
+    free(set);
     if (n_test_file >= 0)
         for (int64_t i = 0; i < n_test_file; i++)
             s->test[s->n_test++] = i;

@@ -201,6 +201,87 @@ START_TEST(test_same_bytes_as_command)
 }
 END_TEST
 
+/* test_same_bytes_as_command's check over the data keys whose arrays take
+ * other paths in the library: data.scale none (training reads the
+ * caller's X itself), minmax, a validation set (rows not consecutive) and
+ * missing cells filled (NaN in X, an empty field in the CSV). */
+START_TEST(test_same_bytes_data_keys)
+{
+    static const char *const keys[] = {
+        "  scale: none\n  test_fraction: 0\n",
+        "  scale: none\n  test_fraction: 0.2\n",
+        "  scale: minmax\n  test_fraction: 0\n",
+        "  scale: none\n  validation: 10\n  test_fraction: 0\n",
+        "  scale: standard\n  missing: median\n  test_fraction: 0.2\n",
+        "  scale: none\n  missing: most_frequent\n  test_fraction: 0\n",
+    };
+    float X[N_ROWS * N_COLS], y[N_ROWS];
+    make_table(X, y);
+    X[7 * N_COLS + 1] = NAN; /* only the configs with data.missing take these rows */
+    X[40 * N_COLS + 2] = NAN;
+    char csv[512], csv_full[512], cfg[512], model_a[512], model_b[512], model_c[512],
+        data[1024], cmd[4096], text[8192];
+    snprintf(csv, sizeof csv, "%s/k.csv", tmpdir);
+    snprintf(csv_full, sizeof csv_full, "%s/kf.csv", tmpdir);
+    snprintf(cfg, sizeof cfg, "%s/k.yaml", tmpdir);
+    snprintf(model_a, sizeof model_a, "%s/ka.model", tmpdir);
+    snprintf(model_b, sizeof model_b, "%s/kb.model", tmpdir);
+    snprintf(model_c, sizeof model_c, "%s/kc.model", tmpdir);
+    FILE *f = fopen(csv, "w"), *g = fopen(csv_full, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(g);
+    fprintf(f, "x0,x1,x2,y\n");
+    fprintf(g, "x0,x1,x2,y\n");
+    for (int i = 0; i < N_ROWS; i++) {
+        for (int j = 0; j < N_COLS; j++) {
+            float v = X[i * N_COLS + j];
+            if (isnan(v))
+                fprintf(f, ",");
+            else
+                fprintf(f, "%.9g,", v);
+            fprintf(g, "%.9g,", isnan(v) ? 0.5f : v);
+        }
+        fprintf(f, "%.9g\n", y[i]);
+        fprintf(g, "%.9g\n", y[i]);
+    }
+    fclose(f);
+    fclose(g);
+    float Xfull[N_ROWS * N_COLS];
+    memcpy(Xfull, X, sizeof X);
+    Xfull[7 * N_COLS + 1] = Xfull[40 * N_COLS + 2] = 0.5f;
+    const char *nntrain = getenv("NNTRAIN");
+    /* CONFIG_BODY but its test_fraction, which each of keys gives. */
+    const char *body = strchr(CONFIG_BODY, '\n') + 1;
+    char lib_cfg[4096];
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int with_missing = strstr(keys[k], "missing") != NULL;
+        snprintf(data, sizeof data, "  train: %s\n%s", with_missing ? csv : csv_full, keys[k]);
+        snprintf(text, sizeof text, "data:\n%s%soutput:\n  model: %s\n", data, body, model_a);
+        write_text(cfg, text);
+        int rc = nnt_train_file(cfg, NULL, NULL, NULL);
+        ck_assert_msg(rc == NNT_OK, "%s%s: %s", keys[k], nnt_status_name(rc), nnt_last_error());
+        nnt_model *m = NULL;
+        snprintf(lib_cfg, sizeof lib_cfg, "data:\n%s%s", keys[k], body);
+        rc = nnt_train_arrays(lib_cfg, with_missing ? X : Xfull, N_ROWS, N_COLS, y, 1, NULL, NULL,
+                              &m);
+        ck_assert_msg(rc == NNT_OK, "%s%s: %s", keys[k], nnt_status_name(rc), nnt_last_error());
+        ck_assert_int_eq(nnt_model_save(m, model_c), NNT_OK);
+        nnt_model_free(m);
+        ck_assert_msg(same_files(model_a, model_c), "%sfile and arrays give different models",
+                      keys[k]);
+        if (nntrain && nntrain[0]) {
+            snprintf(text, sizeof text, "data:\n%s%soutput:\n  model: %s\n", data, body,
+                     model_b);
+            write_text(cfg, text);
+            snprintf(cmd, sizeof cmd, "'%s' -q -c '%s' >/dev/null", nntrain, cfg);
+            ck_assert_int_eq(system(cmd), 0);
+            ck_assert_msg(same_files(model_a, model_b), "%sthe command and the library differ",
+                          keys[k]);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_regression_and_missing)
 {
     /* y = 2 x0 - x1 + 3; one missing cell, filled with the mean. */
@@ -660,6 +741,6 @@ START_TEST(test_error_per_thread)
 END_TEST
 
 TU_MAIN_TMPDIR("lib", test_train_arrays_predict, test_same_bytes_as_command,
-               test_regression_and_missing, test_callback_stops, test_image_model,
+               test_same_bytes_data_keys, test_regression_and_missing, test_callback_stops, test_image_model,
                test_bad_calls, test_categorical_predict, test_categorical_bad,
                test_error_per_thread)

@@ -20,6 +20,7 @@ from . import _lib
 _ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "linear",
                 "leaky_relu": "leaky_relu"}
 _SCHEDULES = ("constant", "step", "exponential", "cosine")
+_SCALES = ("standard", "minmax", "none")
 
 
 class _BaseMLP(BaseEstimator):
@@ -29,7 +30,7 @@ class _BaseMLP(BaseEstimator):
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, threads=0, dropout=0.0, schedule="constant",
-                 config=None):
+                 scale="standard", config=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -51,6 +52,7 @@ class _BaseMLP(BaseEstimator):
         self.threads = threads
         self.dropout = dropout
         self.schedule = schedule
+        self.scale = scale
         self.config = config
 
     # ---- the config ---------------------------------------------------------
@@ -75,6 +77,8 @@ class _BaseMLP(BaseEstimator):
                              "schedules)")
         if self.schedule not in _SCHEDULES:
             raise ValueError(f"schedule '{self.schedule}' is not one of {_SCHEDULES}")
+        if not isinstance(self.scale, str) or self.scale not in _SCALES:
+            raise ValueError(f"scale {self.scale!r} is not one of {_SCALES}")
         if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
             raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter}")
         if not self.learning_rate_init > 0:
@@ -102,7 +106,7 @@ class _BaseMLP(BaseEstimator):
                          epsilon=float(self.epsilon))
         if self.dropout:
             train["dropout"] = float(self.dropout)
-        data = {"task": task, "test_fraction": 0}
+        data = {"task": task, "test_fraction": 0, "scale": self.scale}
         if self.early_stopping:
             n_val = int(round(self.validation_fraction * n_samples))
             if not 0 < self.validation_fraction < 1 or n_val < 1 or n_val >= n_samples:
@@ -172,8 +176,18 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """A multi-layer perceptron classifier trained by nntrain (softmax output,
     cross-entropy), with scikit-learn's MLPClassifier parameters; plus
     threads (0: every core), dropout (of the hidden layers' outputs),
-    schedule (nntrain's learning-rate schedule) and config (a dict of
-    further nntrain config keys by section, e.g. {"train": {"max_norm": 3}})."""
+    schedule (nntrain's learning-rate schedule), scale and config (a dict
+    of further nntrain config keys by section, e.g.
+    {"train": {"max_norm": 3}}).
+
+    scale: how each feature is scaled before it reaches the network, fitted
+    on the training rows and kept in the model (so predict takes raw rows
+    too); nntrain's data.scale:
+      "standard" (the default): (x - mean) / standard deviation;
+      "minmax": (x - min) / (max - min);
+      "none": x as given, the very floats scikit-learn's MLPClassifier
+              (which does no scaling of its own) would see.
+    A constant feature's divisor is 1."""
 
     def fit(self, X, y):
         X, y = self._validate_data(X, y, dtype=np.float32, order="C")
@@ -207,7 +221,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """A multi-layer perceptron regressor trained by nntrain (linear output,
     squared error, targets standardised inside and answered in their own
     units), with scikit-learn's MLPRegressor parameters and nntrain's
-    extras (see MLPClassifier)."""
+    extras (see MLPClassifier): threads, dropout, schedule, config, and
+    scale ("standard", the default; "minmax"; "none"), the features'
+    scaling (the targets are standardised whatever it is)."""
 
     def fit(self, X, y):
         X, y = self._validate_data(X, y, dtype=np.float32, order="C", multi_output=True,

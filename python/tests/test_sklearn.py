@@ -115,3 +115,41 @@ def test_nntrain_extras():
                         threads=1, config={"train": {"max_norm": 3.0}}, random_state=0)
     assert clf.fit(Xtr, ytr).score(Xte, yte) > 0.9
     assert clf.model_.n_features == 64
+
+
+def test_scale():
+    """scale= is data.scale: "standard" (the default) and "minmax" make a fit
+    blind to an affine change of the features' units, "none" gives the
+    network the arrays as they are; anything else is refused."""
+    Xtr, Xte, ytr, yte = digits()
+    Xtr, Xte = Xtr.astype(np.float32), Xte.astype(np.float32)
+    assert MLPClassifier().get_params()["scale"] == "standard"
+    assert MLPRegressor().get_params()["scale"] == "standard"
+    common = dict(hidden_layer_sizes=(32,), max_iter=3, batch_size=32, threads=1,
+                  random_state=0)
+
+    def proba(scale, a, b):
+        clf = MLPClassifier(scale=scale, **common).fit(Xtr * a + b, ytr)
+        return clf.predict_proba(Xte * a + b), clf.model_.to_bytes()
+
+    # The default is "standard", bit for bit.
+    assert proba("standard", 1, 0)[1] == MLPClassifier(**common).fit(Xtr, ytr).model_.to_bytes()
+    for scale in ("standard", "minmax"):
+        p1, _ = proba(scale, 1, 0)
+        p2, _ = proba(scale, 4, 3)  # exact in float32: only the rounding of the scaling differs
+        assert np.allclose(p1, p2, atol=1e-3), scale
+    # "none": the inputs are the arrays, as data.scale: none makes them.
+    p1, m1 = proba("none", 1, 0)
+    p2, _ = proba("none", 4, 3)
+    assert not np.allclose(p1, p2, atol=1e-2)
+    ref = MLPClassifier(config={"data": {"scale": "none"}}, **common).fit(Xtr, ytr)
+    assert m1 == ref.model_.to_bytes()
+    assert m1 != proba("standard", 1, 0)[1]
+    X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    reg = MLPRegressor(scale="minmax", max_iter=5, threads=1, random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (200,)
+    for bad in ("robust", "Standard", None, 1):
+        with pytest.raises(ValueError, match="scale"):
+            MLPClassifier(scale=bad, max_iter=1).fit(Xtr[:50], ytr[:50])
+        with pytest.raises(ValueError, match="scale"):
+            MLPRegressor(scale=bad, max_iter=1).fit(X[:50], y[:50])

@@ -18,7 +18,8 @@ void table_free(table *t)
     for (int32_t c = 0; t->cols && c < t->n_cols; c++) {
         table_col *col = &t->cols[c];
         free(col->name);
-        free(col->num);
+        if (!col->borrowed)
+            free(col->num);
         free(col->code);
         free(col->missing);
         for (int32_t k = 0; k < col->n_cats; k++)
@@ -51,7 +52,7 @@ int table_set_missing(table *t, int32_t c, int64_t r, err_t *err)
         col->missing[r] = 1;
         col->n_missing++;
     }
-    if (col->kind == TABLE_NUMERIC && col->num)
+    if (col->kind == TABLE_NUMERIC && col->num && !col->borrowed)
         col->num[r] = NAN;
     if (col->kind == TABLE_TEXT && col->code)
         col->code[r] = -1;
