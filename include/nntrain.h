@@ -188,7 +188,9 @@ NNT_API int nnt_train_yaml(const char *yaml, nnt_epoch_fn on_epoch, void *user,
  *     data: {test_fraction: 0}
  *     network: {hidden: [64]}
  * trains on every row. The same values in a CSV or .npy file give the
- * same model bytes. yaml may be NULL (every default). */
+ * same model bytes. yaml may be NULL (every default). X and y are read,
+ * not copied, while the call runs (training reads X itself under
+ * data.scale: none): they must not change until it returns. */
 NNT_API int nnt_train_arrays(const char *yaml, const float *X, size_t n_rows, size_t n_cols,
                              const float *y, size_t y_cols, nnt_epoch_fn on_epoch, void *user,
                              nnt_model **out);

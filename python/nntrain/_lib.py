@@ -458,7 +458,9 @@ def train_arrays(X, y, config=None, on_epoch=None):
     labels as numbers, or (n,) / (n, k) regression targets with
     config["data"]["task"] = "regression". config: a dict of the config's
     sections (data.test_fraction defaults to 0.2 as for a file). Returns
-    (model, history)."""
+    (model, history). A float32 C-ordered X is read in place, not copied:
+    do not change it until the call returns (on_epoch and other threads
+    included)."""
     X = as_float32_matrix(X)
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
