@@ -46,6 +46,9 @@ typedef struct {
     int epochs;
     uint64_t seed;   /* shuffling */
     int threads;     /* 0 = every core */
+    double work_per_thread; /* 0: TRAIN_WORK_PER_THREAD (train_threads); the
+                             * tests set 1 to run a small net on every
+                             * thread they ask for */
     int shards;      /* 0 = automatic: train_auto_shards() */
     int shard_buffers; /* 1: shards mode; 0: fused mode (see above) */
     int deterministic; /* shards mode, 0: one shard per thread (results then depend on threads) */
@@ -156,10 +159,16 @@ typedef struct {
 int train_auto_shards(int batch_size, size_t n_params);
 
 /* Multiply-adds of a mini-batch's forward pass (batch size x parameters)
- * that make another thread worth its barriers: below this a step takes
- * microseconds, and on a busy machine a thread waiting for a descheduled
- * one costs a time slice. */
-#define TRAIN_WORK_PER_THREAD 65536.0
+ * that make another thread worth its barriers. Below it a step takes
+ * microseconds and a second thread costs more than it brings: on a 2-core
+ * Zen 5 VM (2026-12-04, quiet, ex/s at 1 and 2 threads) 784-30-10 at
+ * batch 10 (0.24M) ran 5x slower on two, 784-16-16-10 (0.13M) and digits
+ * 64-100-10 at batch 32 (0.24M) no faster, while 784-100-10 at batch 32
+ * (2.5M) ran 1.57x faster, 784-256-10 at 32 (6.5M) 1.55x and 784-128-10
+ * at 128 (13M) 1.8x. (A Zen 4 once gained 1.2-1.3x at 0.24M: the
+ * threshold is the machine's, and a wrong second thread costs more than a
+ * wrong first one.) */
+#define TRAIN_WORK_PER_THREAD 1048576.0
 
 /* The threads a run uses: train.threads (0: every core), but no more than
  * its mini-batches' work keeps busy (TRAIN_WORK_PER_THREAD each). The

@@ -48,7 +48,8 @@ int train_threads(const train_opts *o, int batch_size, size_t n_params)
     int T = cores_resolve(o->threads);
     if (o->shard_buffers && !o->deterministic)
         return T; /* the split, so every bit, follows the threads: as asked */
-    double useful = (double)batch_size * (double)n_params / TRAIN_WORK_PER_THREAD;
+    double per = o->work_per_thread > 0 ? o->work_per_thread : TRAIN_WORK_PER_THREAD;
+    double useful = (double)batch_size * (double)n_params / per;
     return useful < 1 ? 1 : useful < T ? (int)useful : T;
 }
 

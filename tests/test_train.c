@@ -99,7 +99,7 @@ START_TEST(test_loss_falls_accuracy_rises_on_separable_set)
     eval_result before;
     ck_assert(eval_dataset(&net, &te, 1, 0, &before, NULL) == 0);
     train_opts o = {.learning_rate = 3.0, .batch_size = 10, .epochs = 10, .seed = 7,
-                    .threads = 2, .deterministic = 1};
+                    .threads = 2, .work_per_thread = 1, .deterministic = 1};
     history h = {0};
     train_hooks hooks = {NULL, record, &h};
     ck_assert(train_run(&net, &tr, &te, &o, &hooks, NULL) == 0);
@@ -136,7 +136,8 @@ static float *train_weights(const train_opts *o, net_cost cost, const net_act *a
 static train_opts opts_for(int threads, int shards, int deterministic, int batch, double lr)
 {
     return (train_opts){.learning_rate = lr, .batch_size = batch, .epochs = 3, .seed = 9,
-                        .threads = threads, .shards = shards < 0 ? 0 : shards,
+                        .threads = threads, .work_per_thread = 1, /* really that many */
+                        .shards = shards < 0 ? 0 : shards,
                         .shard_buffers = shards >= 0, .deterministic = deterministic};
 }
 
@@ -282,7 +283,7 @@ START_TEST(test_adam_learns_separable_set)
     net_t net;
     make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_HE, 7);
     train_opts o = {.learning_rate = 0.01, .batch_size = 16, .epochs = 5, .seed = 2,
-                    .threads = 2, .deterministic = 1,
+                    .threads = 2, .work_per_thread = 1, .deterministic = 1,
                     .optim = {OPTIM_NAME_ADAMW, 0.0, 0, 0.9, 0.999, 1e-8, 0.01}};
     history h = {0};
     train_hooks hooks = {NULL, record, &h};
@@ -437,6 +438,7 @@ static void early_case(int monitor_loss, double lr)
     make_net(&net, 2, sizes, act, COST_CROSS_ENTROPY, INIT_XAVIER, 4);
     train_best best = {malloc(net.n_params * sizeof(float)), 0, 0, 0};
     train_opts o = {.learning_rate = lr, .batch_size = 10, .epochs = 80, .seed = 7, .threads = 2,
+                    .work_per_thread = 1,
                     .deterministic = 1, .patience = 3, .monitor_loss = monitor_loss, .best = &best};
     history h = {0};
     train_hooks hooks = {NULL, record, &h};
