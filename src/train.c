@@ -630,7 +630,10 @@ static int begin(run_loop *L, err_t *err)
     int failed =
         trainer_create(&L->t, net, L->train->n, o->shard_buffers, parts, o->group, L->B, L->T, err) != 0 ||
         trainer_setup(&L->t, net, o, L->train->rows, L->train->cols, err) != 0 ||
-        (L->eval_set && eval_ctx_create(&L->ev, net, o->threads, L->eval_set->n, err) != 0);
+        /* Evaluation runs on as many threads as training: a net too small
+         * to train on two is too small to evaluate on two (and a second
+         * thread woken every epoch spins between epochs). */
+        (L->eval_set && eval_ctx_create(&L->ev, net, L->T, L->eval_set->n, err) != 0);
     if (reduce_ranks_any(o->group, failed)) {
         if (!failed)
             err_set(err, ERR_RUNTIME, "another rank could not allocate its training buffers");
