@@ -219,12 +219,12 @@ typedef struct {
     double sum, lo, hi, ss;
 } num_stats;
 
-/* Inputs per block of rows in the passes below (numeric_stats,
- * prep_apply): about 128 KB, so that a block's cells of every column stay
- * in cache while each column takes its part, whether the columns are
- * contiguous (the readers') or the rows of a row-major array (the
- * library's). */
+/* Inputs per block of rows in prep_apply: about 128 KB, so that a block's
+ * cells of every column stay in cache while each column takes its part,
+ * whether the columns are contiguous (the readers') or the rows of a
+ * row-major array (the library's). */
 #define BLOCK_CELLS 32768
+#define PREP_PARALLEL_CELLS (1 << 20) /* cells from which fit and apply use every core */
 
 static int64_t block_rows(int64_t cells_per_row)
 {
@@ -323,52 +323,43 @@ static int numeric_stats(const table *t, const int32_t *cols, int nc, const int6
         k += len;
     }
     free(buf);
-    int64_t block = block_rows(t->n_cols);
-    for (int64_t i0 = 0; i0 < n; i0 += block) {
-        int64_t i1 = n - i0 < block ? n : i0 + block;
-        for (int k = 0; k < nc; k++) {
-            if (in_run[k])
+    /* The other columns one at a time, the two passes down each: columns
+     * are independent, so threads take whole columns (PREP_PARALLEL_CELLS
+     * or more) and each sum keeps its row order. */
+#pragma omp parallel for schedule(dynamic, 8) if ((double)n * nc >= PREP_PARALLEL_CELLS)
+    for (int k = 0; k < nc; k++) {
+        if (in_run[k])
+            continue;
+        const table_col *col = &t->cols[cols[k]];
+        const float *num = col->num;
+        const uint8_t *miss = col->missing;
+        int64_t s = table_stride(col);
+        num_stats *a = &st[k];
+        double sm = 0, l = 0, h = 0;
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t r = rows[i];
+            if (miss && miss[r])
                 continue;
-            const table_col *col = &t->cols[cols[k]];
-            const float *num = col->num;
-            const uint8_t *miss = col->missing;
-            int64_t s = table_stride(col);
-            num_stats *a = &st[k];
-            double sm = a->sum, l = a->lo, h = a->hi;
-            int64_t m = a->m;
-            for (int64_t i = i0; i < i1; i++) {
-                int64_t r = rows[i];
-                if (miss && miss[r])
-                    continue;
-                double v = num[r * s];
-                if (m++ == 0)
-                    l = h = v;
-                sm += v;
-                l = v < l ? v : l;
-                h = v > h ? v : h;
-            }
-            a->sum = sm, a->lo = l, a->hi = h, a->m = m;
+            double v = num[r * s];
+            if (m++ == 0)
+                l = h = v;
+            sm += v;
+            l = v < l ? v : l;
+            h = v > h ? v : h;
         }
-    }
-    for (int64_t i0 = 0; i0 < n; i0 += block) {
-        int64_t i1 = n - i0 < block ? n : i0 + block;
-        for (int k = 0; k < nc; k++) {
-            if (in_run[k] || st[k].m == 0)
+        a->sum = sm, a->lo = l, a->hi = h, a->m = m;
+        if (m == 0)
+            continue;
+        double mean = sm / m, q = 0;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t r = rows[i];
+            if (miss && miss[r])
                 continue;
-            const table_col *col = &t->cols[cols[k]];
-            const float *num = col->num;
-            const uint8_t *miss = col->missing;
-            int64_t s = table_stride(col);
-            double mean = st[k].sum / st[k].m, q = st[k].ss;
-            for (int64_t i = i0; i < i1; i++) {
-                int64_t r = rows[i];
-                if (miss && miss[r])
-                    continue;
-                double v = num[r * s];
-                q += (v - mean) * (v - mean);
-            }
-            st[k].ss = q;
+            double v = num[r * s];
+            q += (v - mean) * (v - mean);
         }
+        a->ss = q;
     }
     free(in_run);
     return 0;
@@ -870,7 +861,9 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
                 i += len;
             }
         }
+        /* Blocks of rows are independent: threads take whole blocks. */
         int64_t block = block_rows(n_in);
+#pragma omp parallel for schedule(dynamic, 4) if ((double)n * n_in >= PREP_PARALLEL_CELLS)
         for (int64_t i0 = 0; i0 < n; i0 += block) {
             int64_t i1 = n - i0 < block ? n : i0 + block;
             for (int i = 0, first = 0; i < nf;) {
