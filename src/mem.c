@@ -38,17 +38,20 @@ float *mem_floats(size_t n)
     return p;
 }
 
-void mem_release(void *p, size_t bytes)
+void *mem_release(void *p, size_t bytes)
 {
 #ifdef MADV_DONTNEED
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
     uintptr_t b = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (b > a)
+    if (b > a) {
         madvise((void *)a, b - a, MADV_DONTNEED); /* a hint: failure changes nothing */
+        return (char *)p + (b - (uintptr_t)p);
+    }
 #else
-    (void)p, (void)bytes;
+    (void)bytes;
 #endif
+    return p;
 }
 
 void mem_free(void *p)
