@@ -19,7 +19,15 @@
  * a table is never written to, and table_free leaves num alone. Every
  * reader makes contiguous columns (stride 0 or 1: num[r]); read a numeric
  * cell with table_num, or num[r * table_stride(col)], wherever a table may
- * come from the library. A numeric value is
+ * come from the library.
+ *
+ * The CSV reader puts all its numeric columns in one block, the table's
+ * slab (column c at slab + c * its row capacity, huge pages: filling one
+ * allocation per column took a page fault per 4 KB): in_slab is 1 and
+ * table_free frees the slab once, never such a column's num. A column
+ * that turned to text keeps its unused stretch of the slab (given back
+ * to the kernel, see csv.c), with num NULL and in_slab 0. A borrowed
+ * column is never in a slab. A numeric value is
  * never NaN or infinite unless missing: the readers refuse non-finite input,
  * so NaN in num[] always means "missing".
  *
@@ -49,6 +57,7 @@ typedef struct {
     char **cats;        /* TEXT: [n_cats] the distinct values, first-seen order */
     int64_t stride;     /* NUMERIC: cell r is num[r * stride]; 0 or 1: contiguous */
     int borrowed;       /* 1: num is the caller's (read only, not freed) */
+    int in_slab;        /* 1: num lies in the table's slab (freed with it, not on its own) */
 } table_col;
 
 /* Floats from one numeric cell to the next down the column. */
@@ -67,6 +76,8 @@ typedef struct {
     int64_t n_rows;
     int32_t n_cols;
     table_col *cols;    /* [n_cols] */
+    float *slab;        /* NULL, or the block (mem_floats_raw) holding the columns with
+                         * in_slab set; freed by table_free */
 } table;
 
 /* 1 if cell (row r, column c) is missing. */

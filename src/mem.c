@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HUGE_PAGE (2u * 1024 * 1024)
 
-float *mem_floats(size_t n)
+float *mem_floats_raw(size_t n)
 {
     size_t bytes = n * sizeof(float);
     size_t align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
@@ -26,7 +27,30 @@ float *mem_floats(size_t n)
     if (align == HUGE_PAGE)
         madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
 #endif
-    memset(p, 0, bytes);
+    return p;
+}
+
+float *mem_floats(size_t n)
+{
+    float *p = mem_floats_raw(n);
+    if (p)
+        memset(p, 0, n ? n * sizeof(float) : 1);
+    return p;
+}
+
+void *mem_release(void *p, size_t bytes)
+{
+#ifdef MADV_DONTNEED
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t b = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (b > a) {
+        madvise((void *)a, b - a, MADV_DONTNEED); /* a hint: failure changes nothing */
+        return (char *)p + (b - (uintptr_t)p);
+    }
+#else
+    (void)bytes;
+#endif
     return p;
 }
 

@@ -437,6 +437,150 @@ START_TEST(test_csv_read_each_same_cells)
 }
 END_TEST
 
+/* Two tables equal cell for cell: kinds, names, numbers to the bit,
+ * missing flags, text. what names the read in a failure. */
+static void same_table(const table *t, const table *ref, const char *what)
+{
+    ck_assert_msg(t->n_rows == ref->n_rows && t->n_cols == ref->n_cols, "%s: %lld x %d, want %lld x %d",
+                  what, (long long)t->n_rows, t->n_cols, (long long)ref->n_rows, ref->n_cols);
+    for (int c = 0; c < t->n_cols; c++) {
+        const table_col *a = &t->cols[c], *b = &ref->cols[c];
+        ck_assert_msg(a->kind == b->kind && strcmp(a->name, b->name) == 0 && a->n_missing == b->n_missing,
+                      "%s: column %d differs", what, c);
+        for (int64_t r = 0; r < t->n_rows; r++) {
+            ck_assert_msg(table_is_missing(t, c, r) == table_is_missing(ref, c, r), "%s: [%lld][%d] missing",
+                          what, (long long)r, c);
+            if (a->kind == TABLE_NUMERIC)
+                ck_assert_msg(memcmp(&a->num[r], &b->num[r], sizeof(float)) == 0, "%s: [%lld][%d] = %a, want %a",
+                              what, (long long)r, c, a->num[r], b->num[r]);
+            else if (!table_is_missing(t, c, r))
+                ck_assert_msg(strcmp(table_text(t, c, r), table_text(ref, c, r)) == 0, "%s: [%lld][%d] = %s, want %s",
+                              what, (long long)r, c, table_text(t, c, r), table_text(ref, c, r));
+        }
+    }
+}
+
+/* The numeric columns live in one slab (include/table.h): column c at
+ * slab + c * the capacity (at least n_rows), the text columns out of it. */
+static void check_slab(const table *t, const char *what)
+{
+    int64_t cap = -1;
+    for (int c = 0; c < t->n_cols; c++) {
+        const table_col *col = &t->cols[c];
+        if (col->kind == TABLE_TEXT) {
+            ck_assert_msg(!col->num && !col->in_slab, "%s: text column %d keeps its numbers", what, c);
+            continue;
+        }
+        ck_assert_msg(t->slab && col->in_slab && col->num >= t->slab, "%s: column %d not in the slab", what, c);
+        if (cap < 0 && c > 0)
+            cap = (col->num - t->slab) / c;
+        ck_assert_msg(col->num == t->slab + (c ? c * cap : 0), "%s: column %d not at slab + c * capacity", what, c);
+    }
+    ck_assert_msg(cap < 0 || cap >= t->n_rows, "%s: capacity %lld < %lld rows", what, (long long)cap,
+                  (long long)t->n_rows);
+}
+
+/* The CSV text of test_csv_slab_growth's files: i, x (every 97th missing), late1 and
+ * late2 (numbers that turn to text in the last rows: two neighbouring
+ * columns given back to the kernel together), y, kind (text from the
+ * first row). long_rows: the first rows padded long, so that the
+ * file-size estimate made at the first chunk falls short. */
+static char *slab_csv(int rows, int long_rows, size_t *len)
+{
+    size_t cap = (size_t)rows * 64 + (size_t)long_rows * 256 + 64, n = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    n += (size_t)snprintf(b + n, cap - n, "i,x,late1,late2,y,kind\n");
+    for (int r = 0; r < rows; r++) {
+        const char *late = r >= rows - 3 ? "text" : "1";
+        if (r % 97 == 5)
+            n += (size_t)snprintf(b + n, cap - n, "%d,NA,", r);
+        else if (r < long_rows)
+            n += (size_t)snprintf(b + n, cap - n, "%d,%.200f,", r, r * 0.25);
+        else
+            n += (size_t)snprintf(b + n, cap - n, "%d,%.2f,", r, r * 0.25);
+        n += (size_t)snprintf(b + n, cap - n, "%s,%s,%.1f,%s\n", late, r == rows - 1 ? "x" : "2",
+                              (r % 1000) * 0.5, r % 3 ? "odd" : "even");
+    }
+    *len = n;
+    return b;
+}
+
+/* The slab the numeric columns live in (include/table.h), grown: gzipped,
+ * where the rows are not known, at chunk sizes that make it grow many
+ * times (from a chunk's rows, doubling: 4 KB chunks grow it about ten
+ * times here, 100 KB ones, parsed by threads, about five), and plain with
+ * a first chunk of long rows, where the file-size estimate falls short.
+ * Every read equals the plain one cell for cell and the values written;
+ * two neighbouring columns turn to text in the last three rows (their
+ * stretch of the slab given back), their neighbours intact. */
+START_TEST(test_csv_slab_growth)
+{
+    enum { ROWS = 60000 };
+    size_t n;
+    char *text = slab_csv(ROWS, 0, &n);
+    const char *p = tu_path(0, "slab.csv"), *g = tu_path(1, "slab.csv.gz");
+    tu_write_file(p, text, n);
+    tu_write_gz(g, text, n);
+    free(text);
+    table ref;
+    read_csv_ok(p, NULL, &ref);
+    check_slab(&ref, "plain");
+    ck_assert_int_eq(ref.n_rows, ROWS);
+    ck_assert_int_eq(ref.cols[2].kind, TABLE_TEXT);
+    ck_assert_int_eq(ref.cols[3].kind, TABLE_TEXT);
+    ck_assert_int_eq(ref.cols[5].kind, TABLE_TEXT);
+    for (int r = 0; r < ROWS; r++) {
+        ck_assert(ref.cols[0].num[r] == (float)r);
+        ck_assert(r % 97 == 5 ? table_is_missing(&ref, 1, r) && isnan(ref.cols[1].num[r])
+                              : ref.cols[1].num[r] == (float)(r * 0.25));
+        ck_assert(ref.cols[4].num[r] == (float)((r % 1000) * 0.5));
+        ck_assert_str_eq(table_text(&ref, 2, r), r >= ROWS - 3 ? "text" : "1");
+        ck_assert_str_eq(table_text(&ref, 3, r), r == ROWS - 1 ? "x" : "2");
+    }
+    ck_assert_int_eq(ref.cols[1].n_missing, (ROWS - 5 + 96) / 97);
+    static const long chunks[] = {0, 4096, 100000};
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++)
+        for (int threads = 1; threads <= 2; threads++)
+            for (int gz = 0; gz <= 1; gz++) {
+                csv_opts o;
+                csv_opts_default(&o);
+                o.chunk_bytes = chunks[k];
+                o.threads = threads;
+                char what[128];
+                snprintf(what, sizeof what, "%s, chunk %ld, %d threads", gz ? "gzip" : "plain", chunks[k], threads);
+                table t;
+                read_csv_ok(gz ? g : p, &o, &t);
+                check_slab(&t, what);
+                same_table(&t, &ref, what);
+                table_free(&t);
+            }
+    table_free(&ref);
+
+    /* the estimate falls short: long rows first, then short ones */
+    text = slab_csv(ROWS, 2000, &n);
+    tu_write_file(p, text, n);
+    tu_write_gz(g, text, n);
+    free(text);
+    csv_opts o;
+    csv_opts_default(&o);
+    o.chunk_bytes = 100000; /* the first chunk holds only long rows */
+    read_csv_ok(g, &o, &ref);
+    check_slab(&ref, "gzip, long rows first");
+    for (int r = 0; r < ROWS; r++)
+        ck_assert(r % 97 == 5 || ref.cols[1].num[r] == (float)(r * 0.25));
+    for (int threads = 1; threads <= 2; threads++) {
+        o.threads = threads;
+        table t;
+        read_csv_ok(p, &o, &t);
+        check_slab(&t, "plain, long rows first");
+        same_table(&t, &ref, "plain, long rows first");
+        table_free(&t);
+    }
+    table_free(&ref);
+}
+END_TEST
+
 /* Numbers: the parser agrees bit for bit with glibc's strtod in the C
  * locale (correctly rounded) on awkward and random inputs. */
 START_TEST(test_csv_numbers_correctly_rounded)
@@ -1097,5 +1241,5 @@ END_TEST
 
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
                test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_plain_float_same_bits, test_csv_fast_path_same_table,
-               test_csv_read_each_same_cells, test_csv_comma_locale, test_csv_hostile,
+               test_csv_read_each_same_cells, test_csv_slab_growth, test_csv_comma_locale, test_csv_hostile,
                test_csv_huge_line_and_columns, test_npy_hostile)

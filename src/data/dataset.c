@@ -1,29 +1,15 @@
 /* dataset: see include/dataset.h. */
-/* MADV_HUGEPAGE is a Linux extension, outside POSIX. */
-#define _DEFAULT_SOURCE
 #include "dataset.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#define HUGE_PAGE (2u * 1024 * 1024)
+#include "mem.h"
 
 float *dataset_floats(size_t n)
 {
-    if (n > (SIZE_MAX - HUGE_PAGE) / sizeof(float))
-        return NULL;
-    size_t bytes = n * sizeof(float);
-    if (bytes < HUGE_PAGE)
-        return malloc(bytes ? bytes : 1);
-    bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE; /* aligned_alloc wants a multiple */
-    float *p = aligned_alloc(HUGE_PAGE, bytes);
-#ifdef MADV_HUGEPAGE
-    if (p)
-        madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
-#endif
-    return p;
+    return mem_floats_raw(n); /* freed by free(), as mem_free does */
 }
 
 void dataset_scale_pixels(const uint8_t *px, int n, float *out)

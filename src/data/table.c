@@ -18,7 +18,7 @@ void table_free(table *t)
     for (int32_t c = 0; t->cols && c < t->n_cols; c++) {
         table_col *col = &t->cols[c];
         free(col->name);
-        if (!col->borrowed)
+        if (!col->borrowed && !col->in_slab)
             free(col->num);
         free(col->code);
         free(col->missing);
@@ -27,6 +27,7 @@ void table_free(table *t)
         free(col->cats);
     }
     free(t->cols);
+    free(t->slab); /* mem_floats_raw's block: mem_free is free() */
     memset(t, 0, sizeof *t);
 }
 
