@@ -36,7 +36,7 @@ sources() {
     idx)   echo "src/idx.c src/err.c" ;;
     pgm)   echo "src/pgm.c src/err.c" ;;
     json)  echo "src/json.c src/err.c" ;;
-    csv)   echo "src/data/csv.c src/data/table.c src/cores.c src/err.c" ;;
+    csv)   echo "src/data/csv.c src/data/table.c src/cores.c src/mem.c src/err.c" ;;
     npy)   echo "src/data/npy.c src/data/table.c src/err.c" ;;
     model) echo "src/model.c $core" ;;
     ckpt)  echo "src/ckpt.c src/model.c src/cfg.c src/idx.c $core" ;;
