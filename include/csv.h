@@ -58,7 +58,8 @@ typedef struct {
     char delim;              /* 0 (default): detect; else ',' ';' '\t' or '|' */
     const char *missing[CSV_MAX_MISSING]; /* missing tokens, NULL-terminated;
                                 default "", "NA", "NaN", "?" */
-    int threads;             /* parsing threads; 0 (default): one per core */
+    int threads;             /* parsing threads; 0 (default): one per core, and
+                                one for a file under a MiB */
     long max_record;         /* bytes; default CSV_MAX_RECORD */
     int max_cols;            /* default CSV_MAX_COLS */
     long chunk_bytes;        /* text parsed per step (default 8 MiB; tests use

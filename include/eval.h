@@ -18,6 +18,13 @@
 #define EVAL_MAX_CLASSES 256 /* for a confusion matrix */
 #define EVAL_MAX_TARGETS 64  /* targets of a regression: eval_result's arrays */
 #define EVAL_BATCH 256       /* examples per forward pass */
+/* Multiply-adds (examples x parameters) that make a second thread worth
+ * waking for one evaluation: below it, it runs on one thread. A woken
+ * thread keeps spinning for milliseconds afterwards (libgomp's default
+ * wait), and on the 2-core VM measured that slowed the single-threaded
+ * work after it: digits' final test (359 x 4810) on 2 threads made the
+ * whole run 35-40 ms instead of 33. 2^26 is about a millisecond of work. */
+#define EVAL_WORK_PER_THREAD 67108864.0
 
 typedef struct {
     int n;
@@ -62,8 +69,10 @@ typedef struct {
  * the data in messages ("test", a file name...). */
 int eval_check_data(const net_t *net, const dataset *d, const char *what, err_t *err);
 
-/* Scratch memory for evaluating net on up to max_n examples with `threads`
- * threads (0 = all), made once so that evaluating after every epoch of a
+/* Scratch memory for evaluating net on up to max_n examples with
+ * `threads` threads (0: every core the work keeps busy, at least
+ * EVAL_WORK_PER_THREAD each; the results are the same for any count; never
+ * more than the batches), made once so that evaluating after every epoch of a
  * run allocates nothing. */
 typedef struct {
     int threads, max_n;

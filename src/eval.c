@@ -97,6 +97,9 @@ int eval_ctx_create(eval_ctx *x, const net_t *net, int threads, int max_n, err_t
     int n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     int n_batches = (max_n + EVAL_BATCH - 1) / EVAL_BATCH;
     int T = cores_resolve(threads);
+    double useful = (double)max_n * (double)net->n_params / EVAL_WORK_PER_THREAD;
+    if (threads <= 0 && useful < T) /* every core, as far as the work keeps them busy */
+        T = useful < 1 ? 1 : (int)useful;
     x->threads = T < n_batches ? T : n_batches > 0 ? n_batches : 1;
     x->max_n = max_n;
     x->ws = calloc((size_t)x->threads, sizeof *x->ws);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cores.h"
 #include "eval.h"
 #include "rng.h"
 #include "testutil.h"
@@ -621,7 +622,38 @@ START_TEST(test_mean_cost_and_accuracy_against_reference)
 }
 END_TEST
 
+/* threads 0 wakes a thread per EVAL_WORK_PER_THREAD of work; a count
+ * given is taken as it is (up to the batches). */
+START_TEST(test_threads_follow_the_work)
+{
+    int small[] = {64, 64, 10}, big[] = {784, 1024, 10};
+    net_act act[] = {ACT_RELU, ACT_SOFTMAX};
+    net_t a, b;
+    err_t err;
+    ck_assert(net_create(&a, 2, small, act, COST_CROSS_ENTROPY, &err) == 0);
+    ck_assert(net_create(&b, 2, big, act, COST_CROSS_ENTROPY, &err) == 0);
+    eval_ctx x;
+    ck_assert(eval_ctx_create(&x, &a, 0, 359, &err) == 0); /* digits' test set */
+    ck_assert_int_eq(x.threads, 1);
+    eval_ctx_free(&x);
+    ck_assert(eval_ctx_create(&x, &a, 2, 359, &err) == 0);
+    ck_assert_int_eq(x.threads, 2);
+    eval_ctx_free(&x);
+    ck_assert(eval_ctx_create(&x, &a, 3, 300, &err) == 0); /* two batches */
+    ck_assert_int_eq(x.threads, 2);
+    eval_ctx_free(&x);
+    /* 10,000 x 814,090 multiply-adds: as many threads as cores, to 121 */
+    int cores = cores_resolve(0);
+    ck_assert(eval_ctx_create(&x, &b, 0, 10000, &err) == 0);
+    ck_assert_int_eq(x.threads, cores < 40 ? cores : 40); /* 40 batches */
+    eval_ctx_free(&x);
+    net_free(&a);
+    net_free(&b);
+}
+END_TEST
+
 TU_MAIN("eval", test_accuracy_and_confusion, test_regression_metrics_features,
         test_regression_metrics_images, test_r2_of_a_constant_target, test_f1_and_log_loss_features,
         test_f1_and_log_loss_images, test_regression_rejects_bad_targets, test_rejects_bad_shapes,
-        test_argmax_and_scale, test_mean_cost_and_accuracy_against_reference)
+        test_argmax_and_scale, test_mean_cost_and_accuracy_against_reference,
+        test_threads_follow_the_work)

@@ -48,6 +48,12 @@
 #define CSV_DEFAULT_CHUNK (8L << 20)
 #define READ_STEP (1u << 16) /* bytes per gzread call */
 #define SMALL_CHUNK (1u << 16) /* text parsed by one thread */
+/* The same when the threads were not set (csv_opts.threads 0): a woken
+ * thread spins for milliseconds after the parse (libgomp's default wait),
+ * which on the 2-core VM measured slowed what ran next on one thread more
+ * than the parse gained (digits, 398 KB: the whole run 40-49 ms instead of
+ * 33-36; a MiB parses in about 2 ms). */
+#define AUTO_SMALL_CHUNK (1u << 20)
 
 void csv_opts_default(csv_opts *o)
 {
@@ -1213,6 +1219,7 @@ typedef struct {
     size_t *split;      /* [np + 1] part k is buf[split[k]..split[k + 1]) */
     long long cap_rows; /* rows allocated in t's numeric columns */
     long long file_bytes; /* the file's size when it is not gzipped, else 0 */
+    size_t small;         /* a chunk of fewer bytes is parsed by one thread */
 } pass1_work;
 
 /* Frees w's parts and split points. */
@@ -1232,10 +1239,12 @@ static void work_free(pass1_work *w)
 
 /* Allocates w for nc columns: a few parts per thread, taken dynamically, so
  * a thread slowed by another process does not hold the chunk up. */
-static int work_init(pass1_work *w, int threads, int nc, err_t *err)
+static int work_init(pass1_work *w, int threads_opt, int nc, err_t *err)
 {
     memset(w, 0, sizeof *w);
+    int threads = cores_resolve(threads_opt);
     w->threads = threads;
+    w->small = threads_opt > 0 ? SMALL_CHUNK : AUTO_SMALL_CHUNK;
     w->np = threads > 1 ? 4 * threads : 1;
     w->parts = calloc((size_t)w->np, sizeof *w->parts);
     if (!w->parts)
@@ -1422,7 +1431,7 @@ static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, n
     split_chunk(r->buf, end, x->delim, w);
     /* a small chunk (tests, or the last bytes of a file) is not worth
      * waking threads for; its parts are still made, and parsed in turn */
-    w->team = end < SMALL_CHUNK ? 1 : w->threads;
+    w->team = end < w->small ? 1 : w->threads;
     long long n0 = t->n_rows;
     long long add = count_parts(r->buf, x->delim, n0, w);
     if (n0 + add > w->cap_rows &&
@@ -1438,13 +1447,13 @@ static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, n
 }
 
 /* Pass 1: every record, numbers into t; *cap_rows: the rows each column has room for. */
-static int pass1(reader *r, ctx *x, table *t, int threads, nonfinite_at *nf, uint8_t *flipped,
+static int pass1(reader *r, ctx *x, table *t, int threads_opt, nonfinite_at *nf, uint8_t *flipped,
                  long long *miss, long long *cap_rows, err_t *err)
 {
     const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
     pass1_work w;
     int rc = -1;
-    if (work_init(&w, threads, x->n_cols, err) < 0) {
+    if (work_init(&w, threads_opt, x->n_cols, err) < 0) {
         work_free(&w);
         return -1;
     }
@@ -1759,7 +1768,7 @@ int csv_read_each(const char *path, const csv_opts *opts, csv_rows_fn fn, void *
     int rc = -1;
     const size_t chunk = (size_t)(opts->chunk_bytes > 0 ? opts->chunk_bytes : CSV_DEFAULT_CHUNK);
     if (open_table(&r, &x, &head, err) < 0 || column_findings(&x, &nf, &flipped, &miss, err) < 0 ||
-        work_init(&w, cores_resolve(opts->threads), x.n_cols, err) < 0)
+        work_init(&w, opts->threads, x.n_cols, err) < 0)
         goto out;
     long long header_line = r.line;
     for (;;) {
@@ -1814,7 +1823,7 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
     if (open_table(&r, &x, out, err) < 0 || column_findings(&x, &nf, &flipped, &miss, err) < 0)
         goto out;
     long long header_line = r.line;
-    if (pass1(&r, &x, out, cores_resolve(opts->threads), nf, flipped, miss, &cap_rows, err) < 0)
+    if (pass1(&r, &x, out, opts->threads, nf, flipped, miss, &cap_rows, err) < 0)
         goto out;
     if (out->n_rows == 0) {
         err_set(err, ERR_INPUT, "%s:%lld:1: a header and no data records", path,
