@@ -37,8 +37,9 @@ typedef int (*fsx_write_fn)(FILE *f, const void *user);
  * and removes the temporary file; the previous file at path, if any, is
  * untouched (its bytes, and it stays). A path that names a device, FIFO
  * or socket is refused (ERR_INPUT, "not a regular file"): it would be
- * replaced, not written to. A symbolic link at path is replaced by the new
- * file, not followed. */
+ * replaced, not written to. A symbolic link at path is followed: the link
+ * stays and the file it points to is replaced (then named in messages);
+ * a link to nothing is refused (ERR_INPUT). */
 int fsx_write_atomic(const char *path, const char *what, fsx_write_fn fill, const void *user,
                      err_t *err);
 

@@ -212,7 +212,14 @@ static int predict_table(const cli_model *m, const cfg_t *c, const char *path, c
     if (net_ws_create(&r.ws, &m->net, EVAL_BATCH, err) != 0)
         return -1;
     int rc;
-    if (out) {
+    if (out && strcmp(out, "-") == 0) {
+        /* -o -: the CSV on standard output as it is made (not atomic). */
+        rc = write_predictions(stdout, &r);
+        if (rc != 0)
+            *err = r.data_err;
+        else if (fflush(stdout) != 0 || ferror(stdout))
+            rc = err_set(err, ERR_RUNTIME, "standard output: cannot write the predictions");
+    } else if (out) {
         rc = fsx_write_atomic(out, "predictions", write_predictions, &r, err);
         if (rc != 0 && r.failed)
             *err = r.data_err;

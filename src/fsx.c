@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -103,6 +105,17 @@ static void sync_dir(const char *path)
 int fsx_write_atomic(const char *path, const char *what, fsx_write_fn fill, const void *user,
                      err_t *err)
 {
+    /* A symbolic link stays: the file it points to is replaced (else
+     * -o /dev/stdout, a link to /proc/self/fd/1, would replace /dev's own
+     * link when stdout is a file). */
+    char target[PATH_MAX];
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        if (!realpath(path, target))
+            return err_set(err, ERR_INPUT, "%s: cannot save %s: a symbolic link to %s: %s", path,
+                           what, "a file that cannot be reached", strerror(errno));
+        path = target;
+    }
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return err_set(err, ERR_INPUT, "%.200s...: path too long", path);

@@ -153,7 +153,8 @@ static const command_row COMMANDS[] = {
      "label column there is left out), read a chunk at a time: any size works.\n"
      "-o OUT.csv (a table model, one FILE): a CSV in the rows' order, column\n"
      "'prediction' (the class, or the value), then each class's probability\n"
-     "(or each target's value when there are several). -c CONFIG says how to\n"
+     "(or each target's value when there are several), written whole or not\n"
+     "at all; -o - writes it to standard output as it goes. -c CONFIG says how to\n"
      "read a CSV (its data.delimiter, data.header, data.missing_values).\n"},
     {"describe", cmd_describe,
      "what a table file (CSV, TSV, .npy, .npz) holds: rows, columns, each\n"

@@ -291,6 +291,26 @@ START_TEST(test_real_failures)
     struct stat st;
     ck_assert(stat(p, &st) == 0 && S_ISFIFO(st.st_mode));
     ck_assert_int_eq(temp_files(tmpdir), 0);
+    /* A symbolic link stays a link; the file it points to gets the bytes
+     * (-o /dev/stdout once replaced /dev's link with a file). */
+    const char *target = join(tmpdir, "target.txt");
+    p = join(tmpdir, "link.txt");
+    ck_assert(fsx_write_bytes(target, "text", "old", 3, &err) == 0);
+    ck_assert_int_eq(symlink("target.txt", p), 0);
+    ck_assert_msg(fsx_write_atomic(p, "text", write_text, "new", &err) == 0, "%s", err.msg);
+    ck_assert(lstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+    char *now = (char *)tu_read_file(target, NULL);
+    ck_assert_str_eq(now, "new");
+    free(now);
+    ck_assert_int_eq(temp_files(tmpdir), 0);
+    /* A link to nothing is refused, and stays as it was. */
+    p = join(tmpdir, "dangling.txt");
+    ck_assert_int_eq(symlink("nowhere/none.txt", p), 0);
+    ck_assert_int_eq(fsx_write_atomic(p, "text", write_text, "x", &err), -1);
+    ck_assert_int_eq(err.code, ERR_INPUT);
+    ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "symbolic link"), "%s", err.msg);
+    ck_assert(lstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+    ck_assert_int_eq(temp_files(tmpdir), 0);
     /* A path too long for the temporary name. */
     char longp[4200];
     memset(longp, 'a', sizeof longp - 1);

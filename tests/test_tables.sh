@@ -72,6 +72,14 @@ expect 2 'a table model needs -c CONFIG' -- "$NNTRAIN" eval -m "$tmp/cls.model"
 [ "$(head -1 "$tmp/pred.csv")" = "prediction,no,yes" ] && ok || bad "predict -o header: $(head -1 "$tmp/pred.csv")"
 awk -F, 'NR > 1 { s = $2 + $3; if (s < 0.999 || s > 1.001) bad = 1 } END { exit bad }' "$tmp/pred.csv" && ok \
     || bad "predict -o: each row's probabilities sum to 1"
+# -o -: the same CSV on standard output; a link given to -o stays a link.
+"$NNTRAIN" predict -m "$tmp/cls.model" -o - "$tmp/rows.csv" > "$tmp/pred-stdout.csv" 2>&1 || bad "predict -o - failed"
+cmp -s "$tmp/pred.csv" "$tmp/pred-stdout.csv" && ok || bad "predict -o - differs from -o FILE: $(head -3 "$tmp/pred-stdout.csv")"
+: > "$tmp/pred-target.csv"
+ln -s pred-target.csv "$tmp/pred-link.csv"
+"$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/pred-link.csv" "$tmp/rows.csv" || bad "predict -o LINK failed"
+{ [ -L "$tmp/pred-link.csv" ] && cmp -s "$tmp/pred.csv" "$tmp/pred-target.csv"; } && ok \
+    || bad "predict -o LINK: the link was replaced, or its file not written"
 expect 2 "give one FILE" -- "$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/x.csv" "$tmp/rows.csv" "$tmp/rows.csv"
 [ ! -e "$tmp/x.csv" ] && ok || bad "a refused predict -o left a file"
 # A file read in pieces (tables_each: 8 MiB of text at a time) gives each
