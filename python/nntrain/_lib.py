@@ -289,9 +289,18 @@ class Model:
     def _columns(self, X):
         """A DataFrame's feature columns in the model's order: by name when
         it has every feature's (any order, other columns ignored, as
-        `nntrain predict` reads a CSV), else by position."""
+        `nntrain predict` reads a CSV); by position only when its columns
+        are not named by strings (a plain RangeIndex). Named columns that
+        lack a feature are an error, not a silent fall back to position."""
         names = self.feature_names
         cols = [str(c) for c in X.columns]
+        if names and all(isinstance(c, str) for c in X.columns) and len(cols) > 0:
+            missing = [n for n in names if n not in cols]
+            if missing:
+                shown = ", ".join(repr(n) for n in missing[:5]) + (", ..." if len(missing) > 5 else "")
+                raise ValueError(f"X has no column {shown}: a DataFrame's columns are matched "
+                                 f"by name (the model's features: {', '.join(names[:8])}"
+                                 f"{', ...' if len(names) > 8 else ''})")
         if names and all(n in cols for n in names):
             for n in names:
                 if cols.count(n) > 1:
@@ -370,8 +379,9 @@ class Model:
         inputs, as `nntrain predict` gives), a missing cell (None, NaN,
         pd.NA, or "", "NA", "NaN", "?") NaN; numeric cells become floats.
         A numeric array is taken as it is: categorical columns then hold
-        indices already. A DataFrame's columns are found by name when it has
-        every feature's, else taken in order."""
+        indices already. A DataFrame's columns are found by name (a missing
+        one is a ValueError); only columns not named by strings are taken
+        in order."""
         cats = self.categories if self.is_table else None
         categorical = cats is not None and any(c is not None for c in cats)
         if _is_dataframe(X):

@@ -255,8 +255,11 @@ def test_categorical_dataframe(tmp_path):
     np.testing.assert_array_equal(model.predict(typed), P)
     typed = df.astype({"color": "string"})
     np.testing.assert_array_equal(model.predict(typed), P)
-    # By position when the names are not there.
-    np.testing.assert_array_equal(model.predict(df.set_axis(["a", "b", "c"], axis=1)), P)
+    # By position only when the columns are not named by strings; other
+    # names are an error (as scikit-learn refuses names unseen in fit).
+    np.testing.assert_array_equal(model.predict(pd.DataFrame(RAW)), P)
+    with pytest.raises(ValueError, match="no column 'x', 'color', 'size'"):
+        model.predict(df.set_axis(["a", "b", "c"], axis=1))
     with pytest.raises(ValueError, match="no column"):
         model.predict(df[["x", "color"]])
     with pytest.raises(ValueError, match="appears 2 times"):
@@ -300,5 +303,8 @@ def test_dataframe_numeric_model():
     np.testing.assert_array_equal(model.predict(df), P)
     np.testing.assert_array_equal(model.predict(df[["x2", "x0", "x1"]].assign(y=y)), P)
     np.testing.assert_array_equal(model.predict(pd.DataFrame(X)), P)  # by position
+    # named columns that miss a feature: an error, not a fall back to position
+    with pytest.raises(ValueError, match="no column 'x1'"):
+        model.predict(df.rename(columns={"x1": "x1_typo"}))
     with pytest.raises(TypeError):
         model.predict(df.assign(x1="a"))
