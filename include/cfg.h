@@ -69,6 +69,8 @@ typedef struct {
     int task;                        /* data.task: CFG_TASK_* */
     double test_fraction;            /* data.test_fraction: held out of data.train without data.test */
     cfg_names ignore;                /* data.ignore: columns neither feature nor label */
+    cfg_names features;              /* data.features: the only feature columns (none: all
+                                        but the labels and data.ignore) */
     cfg_names categorical;           /* data.categorical: numeric columns taken as categories */
     int missing;                     /* data.missing: CFG_MISSING_* */
     cfg_names missing_values;        /* data.missing_values: cell texts that mean "missing" */

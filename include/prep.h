@@ -73,6 +73,10 @@ typedef struct {
     int n_labels;
     const char *const *ignore;  /* columns that are neither feature nor label */
     int n_ignore;
+    const char *const *features; /* when n_features > 0, the only feature columns
+                                  * (in the file's order); none may be a label
+                                  * or ignored */
+    int n_features;
     const char *const *categorical; /* numeric columns to treat as categories */
     int n_categorical;
 } prep_opts;

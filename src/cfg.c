@@ -119,6 +119,7 @@ static const key_spec KEYS[] = {
     {"data", "label", K_NAMES, F(label), 0, 0, "[]", NULL},
     {"data", "task", K_TASK, F(task), 0, 0, "classification", NULL},
     {"data", "test_fraction", K_FRAC, F(test_fraction), 0, 0, "0.2", NULL},
+    {"data", "features", K_NAMES, F(features), 0, 0, "[]", NULL},
     {"data", "ignore", K_NAMES, F(ignore), 0, 0, "[]", NULL},
     {"data", "categorical", K_NAMES, F(categorical), 0, 0, "[]", NULL},
     {"data", "missing", K_MISSING, F(missing), 0, 0, "error", NULL},

@@ -577,6 +577,7 @@ NNT_API int nnt_train_arrays(const char *yaml, const float *X, size_t n_rows, si
     c->test_table[0] = '\0';
     c->label.n = 0;
     c->ignore.n = 0;
+    c->features.n = 0;
     table t;
     memset(&t, 0, sizeof t);
     int rc = arrays_table(X, n_rows, n_cols, y, y_cols, &t);

@@ -553,6 +553,19 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
     for (int i = 0; i < o->n_categorical; i++)
         if (prep_find_column(t, o->categorical[i]) < 0)
             return no_column(t, o->categorical[i], "data.categorical", source, err);
+    for (int i = 0; i < o->n_features; i++) {
+        int32_t c = prep_find_column(t, o->features[i]);
+        if (c < 0)
+            return no_column(t, o->features[i], "data.features", source, err);
+        for (int j = 0; j < p->n_targets; j++)
+            if (lc[j] == c)
+                return err_set(err, ERR_INPUT, "%s: data.features '%s' is a label column "
+                               "(data.label): a column is a feature or a label", source,
+                               o->features[i]);
+        if (in_list(t, c, o->ignore, o->n_ignore))
+            return err_set(err, ERR_INPUT, "%s: data.features '%s' is also in data.ignore",
+                           source, o->features[i]);
+    }
     /* What each column is: 0 not a feature, 1 numeric, 2 categorical. */
     uint8_t *kind = calloc((size_t)t->n_cols + 1, 1);
     int32_t *num_cols = malloc(((size_t)t->n_cols + 1) * sizeof *num_cols);
@@ -568,7 +581,8 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
         int is_label = 0;
         for (int j = 0; j < p->n_targets; j++)
             is_label |= lc[j] == c;
-        if (is_label || in_list(t, c, o->ignore, o->n_ignore))
+        if (is_label || in_list(t, c, o->ignore, o->n_ignore) ||
+            (o->n_features > 0 && !in_list(t, c, o->features, o->n_features)))
             continue;
         kind[c] = t->cols[c].kind == TABLE_TEXT || in_list(t, c, o->categorical,
                                                             o->n_categorical) ? 2 : 1;

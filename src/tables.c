@@ -28,7 +28,8 @@ void tables_prep_opts(const cfg_t *c, prep_opts *o)
 
 /* The names of a cfg_names list as pointers, for prep_opts. */
 typedef struct {
-    const char *label[CFG_MAX_NAMES], *ignore[CFG_MAX_NAMES], *categorical[CFG_MAX_NAMES];
+    const char *label[CFG_MAX_NAMES], *ignore[CFG_MAX_NAMES], *categorical[CFG_MAX_NAMES],
+        *features[CFG_MAX_NAMES];
 } name_ptrs;
 
 static void point_names(const cfg_names *n, const char **out)
@@ -43,12 +44,15 @@ static void full_prep_opts(const cfg_t *c, name_ptrs *np, prep_opts *o)
     point_names(&c->label, np->label);
     point_names(&c->ignore, np->ignore);
     point_names(&c->categorical, np->categorical);
+    point_names(&c->features, np->features);
     o->labels = np->label;
     o->n_labels = c->label.n;
     o->ignore = np->ignore;
     o->n_ignore = c->ignore.n;
     o->categorical = np->categorical;
     o->n_categorical = c->categorical.n;
+    o->features = np->features;
+    o->n_features = c->features.n;
 }
 
 /* The reader's options from c's data keys; y_path (CFG_PATH_MAX * 2
@@ -170,7 +174,7 @@ static int split_rows(const cfg_t *c, int64_t n, int64_t n_test_file, const char
     return 0;
 }
 
-/* The columns the config names (data.label, data.ignore,
+/* The columns the config names (data.label, data.features, data.ignore,
  * data.categorical) are columns of t (source, the training file): else
  * an error at the key's file:line:col, naming the file and its columns. */
 static int check_names(const cfg_t *c, const table *t, const char *source, err_t *err)
@@ -179,6 +183,7 @@ static int check_names(const cfg_t *c, const table *t, const char *source, err_t
         const char *key;
         size_t off;
     } lists[] = {{"data.label", offsetof(cfg_t, label)},
+                 {"data.features", offsetof(cfg_t, features)},
                  {"data.ignore", offsetof(cfg_t, ignore)},
                  {"data.categorical", offsetof(cfg_t, categorical)}};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {

@@ -183,6 +183,14 @@ expect 2 "^nntrain: $tmp/names.yaml:5:11: data.ignore 'id': no such column in $t
     -- "$NNTRAIN" -q -c "$tmp/names.yaml"
 expect 2 "^nntrain: $tmp/names.yaml:6:16: data.categorical 'zip': no such column in $tmp/cls.csv" \
     -- "$NNTRAIN" -q -c "$tmp/names.yaml" -s data.ignore=a
+# data.features: only the columns named (in the file's order) are inputs:
+# b (a number) and color (3 categories) are 4 inputs, not 5.
+F=("$NNTRAIN" -c "$tmp/cls.yaml" -s data.features=[color,b] -s train.epochs=1 -s output.model=)
+"${F[@]}" 2>&1 | grep -q "^nntrain [^:]*: 4-16-2 " && ok || bad "data.features=[color,b]: $("${F[@]}" 2>&1 | head -1)"
+expect 2 "^nntrain: -s data.features: data.features 'nope': no such column in $tmp/cls.csv" \
+    -- "${C[@]}" -s data.features=[a,nope]
+expect 2 "data.features 'answer' is a label column" -- "${C[@]}" -s data.features=[a,answer]
+expect 2 "data.features 'a' is also in data.ignore" -- "${C[@]}" -s data.features=[a,b] -s data.ignore=a
 # A wide table: the first 8 names, then how many more.
 awk 'BEGIN { for (i = 1; i <= 20; i++) printf "c%d%s", i, i < 20 ? "," : "\n"
              for (r = 0; r < 8; r++) for (i = 1; i <= 20; i++) printf "%d%s", (r * i) % 3, i < 20 ? "," : "\n" }' > "$tmp/wide.csv"
