@@ -203,6 +203,66 @@ static int check_names(const cfg_t *c, const table *t, const char *source, err_t
     return 0;
 }
 
+/* A text column counts as a typo in a numeric one when at least this
+ * share of its cells that are not missing are numbers. */
+#define NUMERIC_SHARE 0.9
+
+/* 1 if one of the names (or indexes) in n is column j of t. */
+static int names_have(const table *t, int32_t j, const cfg_names *n)
+{
+    for (int i = 0; i < n->n; i++)
+        if (prep_find_column(t, n->v[i]) == j)
+            return 1;
+    return 0;
+}
+
+/* 1 if the cell text is a finite number. */
+static int is_number(const char *s)
+{
+    double v;
+    return csv_parse_double(s, strlen(s), &v) == 1;
+}
+
+/* A feature column that reads as text only because of a few cells (one
+ * typo, "1O65" for 1065, or an unlisted missing-value token) would become
+ * a categorical feature of a hundred categories without a word: that is
+ * an error naming the first such cell, unless data.categorical lists the
+ * column (its values are then categories, as asked). */
+static int check_typos(const cfg_t *c, const table *t, const char *source, err_t *err)
+{
+    for (int32_t j = 0; j < t->n_cols; j++) {
+        const table_col *col = &t->cols[j];
+        if (col->kind != TABLE_TEXT || col->n_cats < 1 || names_have(t, j, &c->categorical) ||
+            names_have(t, j, &c->label) || names_have(t, j, &c->ignore) ||
+            (c->features.n > 0 && !names_have(t, j, &c->features)))
+            continue;
+        uint8_t *num = malloc((size_t)col->n_cats);
+        if (!num)
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        for (int32_t k = 0; k < col->n_cats; k++)
+            num[k] = (uint8_t)is_number(col->cats[k]);
+        int64_t numbers = 0, others = 0, first = -1;
+        for (int64_t r = 0; r < t->n_rows; r++) {
+            int32_t k = col->code[r];
+            if (k < 0)
+                continue;
+            numbers += num[k];
+            others += !num[k];
+            if (!num[k] && first < 0)
+                first = r;
+        }
+        free(num);
+        if (others > 0 && (double)numbers >= NUMERIC_SHARE * (double)(numbers + others))
+            return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%s' is not a number, "
+                           "though %lld of the column's %lld other cells are: fix the cell, add "
+                           "it to data.missing_values if it means missing, or list the column "
+                           "in data.categorical to take its values as categories", source,
+                           (long long)first + 1, col->name, table_text(t, j, first),
+                           (long long)numbers, (long long)(numbers + others - 1));
+    }
+    return 0;
+}
+
 /* The training rows then the validation rows, as one list. */
 static int64_t *fit_then_val(const split_t *s)
 {
@@ -226,7 +286,7 @@ static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const ta
     name_ptrs np;
     prep_opts po;
     int rc = -1;
-    if (fit && check_names(c, tt, train_src, err) != 0)
+    if (fit && (check_names(c, tt, train_src, err) != 0 || check_typos(c, tt, train_src, err) != 0))
         return -1;
     if (split_rows(c, n_rows, ut ? ut->n_rows : -1, train_src, &s, err) != 0)
         goto done;

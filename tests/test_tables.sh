@@ -191,6 +191,13 @@ expect 2 "^nntrain: -s data.features: data.features 'nope': no such column in $t
     -- "${C[@]}" -s data.features=[a,nope]
 expect 2 "data.features 'answer' is a label column" -- "${C[@]}" -s data.features=[a,answer]
 expect 2 "data.features 'a' is also in data.ignore" -- "${C[@]}" -s data.features=[a,b] -s data.ignore=a
+# One non-number in a numeric column is an error naming it, not a silent
+# categorical column; data.categorical takes its values as categories.
+awk -F, 'NR == 4 { $1 = "0.5O"; print; next } { print }' OFS=, "$tmp/cls.csv" > "$tmp/typo.csv"
+expect 2 "typo.csv: record 3, column 'a': '0.5O' is not a number, though 239 of the column's 239 other cells are" \
+    -- "${C[@]}" -s data.train=typo.csv
+"${C[@]}" -s data.train=typo.csv -s data.categorical=a -s train.epochs=1 -s output.model= > /dev/null 2>&1 \
+    && ok || bad "data.categorical=a did not take the typo column as categories"
 # A wide table: the first 8 names, then how many more.
 awk 'BEGIN { for (i = 1; i <= 20; i++) printf "c%d%s", i, i < 20 ? "," : "\n"
              for (r = 0; r < 8; r++) for (i = 1; i <= 20; i++) printf "%d%s", (r * i) % 3, i < 20 ? "," : "\n" }' > "$tmp/wide.csv"
