@@ -140,8 +140,12 @@ typedef struct {
     cfg_loc locs[CFG_MAX_KEYS];
 } cfg_t;
 
-/* Fills every field with its documented default. */
-void cfg_defaults(cfg_t *c);
+/* Fills every field with its documented default; 0, or -1 with err set
+ * (ERR_RUNTIME: out of memory, or a default that does not read back, a
+ * bug). Numbers in configs are read with strtod and written with %g:
+ * the calling thread's locale must be "C" or have '.' for a decimal point
+ * (the library's entry points switch to "C"; nnt.c). */
+int cfg_defaults(cfg_t *c, err_t *err);
 
 /* cfg_defaults, then the YAML file at path. */
 int cfg_load(const char *path, cfg_t *c, err_t *err);

@@ -15,7 +15,11 @@
  *     nnt_last_error() gives the calling thread's message (one line);
  *     getters return 0 or NULL for a NULL handle or an index out of range;
  *   - the library never prints, never exits and never installs a signal
- *     handler; it allocates with malloc and frees all it allocated.
+ *     handler; it allocates with malloc and frees all it allocated;
+ *   - numbers (in configs, data files, model files, messages) are read
+ *     and written in the "C" locale whatever the caller's: a call switches
+ *     its thread to "C" (uselocale) and back before it returns, and the
+ *     epoch callback runs in the caller's locale.
  *
  * Thread safety: nnt_predict may run on one shared model from any number
  * of threads at once (each call has its own workspace); a model must not

@@ -1054,31 +1054,33 @@ int cfg_key_doc_at(int i, cfg_key_doc *out)
     return 1;
 }
 
-void cfg_defaults(cfg_t *c)
+int cfg_defaults(cfg_t *c, err_t *err)
 {
     /* Zero everything first: unused array tails then compare equal. */
     memset(c, 0, sizeof *c);
     for (int i = 0; i < N_KEYS; i++) {
-        err_t err;
-        if (apply_text(c, &KEYS[i], KEYS[i].dflt, KEYS[i].dflt, &err) != 0) {
+        err_t e;
+        if (apply_text(c, &KEYS[i], KEYS[i].dflt, KEYS[i].dflt, &e) != 0) {
             /* A bad default is a bug in KEYS[] (test_cfg's test_defaults
-             * reads every one), or libyaml out of memory. */
-            fprintf(stderr, "nntrain: %s.%s: built-in default: %s\n", KEYS[i].section,
-                    KEYS[i].name, err.msg);
-            abort();
+             * reads every one), libyaml out of memory, or numbers read in
+             * a locale whose decimal point is not '.' (cfg.h): never the
+             * user's input. */
+            err_prefix(&e, "%s.%s: built-in default", KEYS[i].section, KEYS[i].name);
+            return err_set(err, ERR_RUNTIME, "%s", e.msg);
         }
     }
     memset(c->locs, 0, sizeof c->locs); /* defaults come from nowhere */
     c->n_locs = 0;
     resolve_acts(c);
+    return 0;
 }
 
 int cfg_load(const char *path, cfg_t *c, err_t *err)
 {
     char *buf;
     size_t len;
-    cfg_defaults(c);
-    if (set_source(c, path, err) || read_file(path, &buf, &len, err)) return -1;
+    if (cfg_defaults(c, err) || set_source(c, path, err) || read_file(path, &buf, &len, err))
+        return -1;
     int rc = load_memory(buf, len, path, c, err);
     free(buf);
     return rc;
@@ -1115,17 +1117,15 @@ int cfg_check_value(const char *file, yaml_document_t *doc, const yaml_node_t *k
     }
     cfg_t *scratch = malloc(sizeof *scratch); /* big: off the stack */
     if (!scratch) return err_set(err, ERR_RUNTIME, "out of memory");
-    cfg_defaults(scratch);
     src_t s = {scratch, doc, file, "", ": sweep"};
-    int rc = apply_value(&s, &KEYS[k], value, err);
+    int rc = cfg_defaults(scratch, err) ? -1 : apply_value(&s, &KEYS[k], value, err);
     free(scratch);
     return rc;
 }
 
 int cfg_load_string(const char *yaml, const char *name, cfg_t *c, err_t *err)
 {
-    cfg_defaults(c);
-    if (set_source(c, name, err)) return -1;
+    if (cfg_defaults(c, err) || set_source(c, name, err)) return -1;
     return load_memory(yaml, strlen(yaml), name, c, err);
 }
 
@@ -1539,7 +1539,10 @@ int cfg_key_example(int i, char *buf, size_t n)
     const key_spec *k = &KEYS[i];
     cfg_t *d = malloc(sizeof *d); /* big: off the stack */
     if (!d) return -1;
-    cfg_defaults(d);
+    if (cfg_defaults(d, NULL) != 0) {
+        free(d);
+        return -1;
+    }
     const char *p = (const char *)d + k->off;
     double v = 0.0;
     int len = -1, is_double = 0;

@@ -15,8 +15,8 @@ int cli_load_config(const char *file, const char *const *overrides, int n_overri
     if (file) {
         if (cfg_load(file, c, err) != 0)
             return -1;
-    } else {
-        cfg_defaults(c);
+    } else if (cfg_defaults(c, err) != 0) {
+        return -1;
     }
     for (int i = 0; i < n_overrides; i++)
         if (cfg_set(c, overrides[i], err) != 0)

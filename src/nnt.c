@@ -3,9 +3,17 @@
  * (run_setup, run_train, run_finish: the command's own steps, so the
  * same config gives the same bits), model and prep for model files,
  * net for prediction. Every exported function is marked NNT_API; the
- * rest of the library is compiled with hidden visibility. */
+ * rest of the library is compiled with hidden visibility.
+ *
+ * Numbers are read and written in the "C" locale whatever the caller's
+ * (setlocale to one with a decimal comma would make strtod stop at "0.2"):
+ * each entry point that reads, writes or formats a number switches its
+ * thread to "C" (uselocale: that thread alone) for the call, and back to
+ * the caller's before it returns and around the epoch callback. */
 #include "nntrain.h"
 
+#include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -88,6 +96,40 @@ static int kernels_ready(void)
     return NNT_OK;
 }
 
+/* ---- the C locale --------------------------------------------------------------- */
+
+static _Atomic(locale_t) c_locale; /* made once, kept for the process */
+
+/* Switches the calling thread to the "C" locale; *old is the locale to
+ * give back to leave_c. NNT_OK, or an error when there is no "C" locale
+ * object (newlocale out of memory); the thread's locale is then as it was. */
+static int enter_c(locale_t *old)
+{
+    locale_t c = atomic_load(&c_locale);
+    if (!c) {
+        c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+        if (!c)
+            return errno == ENOMEM ? fail(NNT_ENOMEM, "out of memory (newlocale)")
+                                   : fail(NNT_ERUNTIME, "newlocale(\"C\") failed");
+        locale_t none = (locale_t)0;
+        if (!atomic_compare_exchange_strong(&c_locale, &none, c)) { /* another thread's won */
+            freelocale(c);
+            c = none;
+        }
+    }
+    *old = uselocale(c);
+    if (!*old) /* uselocale fails only on a bad argument */
+        return fail(NNT_ERUNTIME, "uselocale(\"C\") failed");
+    return NNT_OK;
+}
+
+/* Gives the thread back the caller's locale; returns rc. */
+static int leave_c(locale_t old, int rc)
+{
+    uselocale(old);
+    return rc;
+}
+
 /* ---- models ------------------------------------------------------------------- */
 
 NNT_API void nnt_model_free(nnt_model *m)
@@ -100,10 +142,8 @@ NNT_API void nnt_model_free(nnt_model *m)
     free(m);
 }
 
-NNT_API int nnt_model_load(const char *path, nnt_model **out)
+static int load_model(const char *path, nnt_model **out)
 {
-    if (out)
-        *out = NULL;
     if (!path || !out)
         return fail(NNT_EINVAL, "nnt_model_load: %s is NULL", path ? "out" : "path");
     nnt_model *m = calloc(1, sizeof *m);
@@ -139,7 +179,16 @@ NNT_API int nnt_model_load(const char *path, nnt_model **out)
     return NNT_OK;
 }
 
-NNT_API int nnt_model_save(const nnt_model *m, const char *path)
+NNT_API int nnt_model_load(const char *path, nnt_model **out)
+{
+    if (out)
+        *out = NULL;
+    locale_t old;
+    int rc = enter_c(&old);
+    return rc != NNT_OK ? rc : leave_c(old, load_model(path, out));
+}
+
+static int save_model(const nnt_model *m, const char *path)
 {
     if (!m || !path)
         return fail(NNT_EINVAL, "nnt_model_save: %s is NULL", m ? "path" : "the model");
@@ -156,6 +205,13 @@ NNT_API int nnt_model_save(const nnt_model *m, const char *path)
         free(blob);
     }
     return rc != 0 ? (fail_err(&err, NNT_EIO) == NNT_ENOMEM ? NNT_ENOMEM : NNT_EIO) : NNT_OK;
+}
+
+NNT_API int nnt_model_save(const nnt_model *m, const char *path)
+{
+    locale_t old;
+    int rc = enter_c(&old);
+    return rc != NNT_OK ? rc : leave_c(old, save_model(m, path));
 }
 
 NNT_API size_t nnt_model_n_features(const nnt_model *m)
@@ -291,8 +347,7 @@ static int prepare_row(const nnt_model *m, const float *row, size_t i, float *in
     return NNT_OK;
 }
 
-NNT_API int nnt_predict(const nnt_model *m, const float *X, size_t n_rows, size_t n_cols,
-                        float *out)
+static int predict(const nnt_model *m, const float *X, size_t n_rows, size_t n_cols, float *out)
 {
     if (!m || (!X && n_rows) || (!out && n_rows))
         return fail(NNT_EINVAL, "nnt_predict: %s is NULL", !m ? "the model" : !X ? "X" : "out");
@@ -339,12 +394,22 @@ NNT_API int nnt_predict(const nnt_model *m, const float *X, size_t n_rows, size_
     return rc;
 }
 
+/* In "C" too: its messages give numbers (%.9g). */
+NNT_API int nnt_predict(const nnt_model *m, const float *X, size_t n_rows, size_t n_cols,
+                        float *out)
+{
+    locale_t old;
+    int rc = enter_c(&old);
+    return rc != NNT_OK ? rc : leave_c(old, predict(m, X, n_rows, n_cols, out));
+}
+
 /* ---- training ------------------------------------------------------------------ */
 
 typedef struct {
     nnt_epoch_fn fn;
     void *user;
     int aborted;
+    locale_t caller; /* the caller's locale, the callback's while it runs */
 } epoch_hook;
 
 static int on_epoch(void *user, const train_epoch_stats *s)
@@ -361,7 +426,9 @@ static int on_epoch(void *user, const train_epoch_stats *s)
         .learning_rate = s->learning_rate,
         .seconds = s->seconds,
     };
+    locale_t c = uselocale(h->caller);
     int rc = h->fn(h->user, &info);
+    uselocale(c);
     if (rc < 0)
         h->aborted = 1;
     return rc != 0;
@@ -369,7 +436,8 @@ static int on_epoch(void *user, const train_epoch_stats *s)
 
 /* One run of a validated config, as the command's train_one runs it
  * (run.h's steps), on the config's data files or on tt. */
-static int train_config(cfg_t *c, const table *tt, nnt_epoch_fn fn, void *user, nnt_model **out)
+static int train_config(cfg_t *c, const table *tt, nnt_epoch_fn fn, void *user, locale_t caller,
+                        nnt_model **out)
 {
     int rc = kernels_ready();
     if (rc != NNT_OK)
@@ -383,7 +451,7 @@ static int train_config(cfg_t *c, const table *tt, nnt_epoch_fn fn, void *user, 
     err_clear(&err);
     run_t r;
     run_args args = {.write_files = 1, .train_table = tt};
-    epoch_hook h = {fn, user, 0};
+    epoch_hook h = {fn, user, 0, caller};
     train_hooks hooks = {NULL, on_epoch, &h};
     if (run_setup(&r, c, &args, &err) != 0) {
         rc = fail_err(&err, NNT_EINVAL);
@@ -426,7 +494,7 @@ done:
 }
 
 static int train_loaded(cfg_t *c, int load_rc, const err_t *err, const table *tt,
-                        nnt_epoch_fn fn, void *user, nnt_model **out)
+                        nnt_epoch_fn fn, void *user, locale_t caller, nnt_model **out)
 {
     err_t verr;
     int rc;
@@ -435,16 +503,14 @@ static int train_loaded(cfg_t *c, int load_rc, const err_t *err, const table *tt
     else if (cfg_validate(c, &verr) != 0)
         rc = fail_err(&verr, NNT_EINVAL);
     else
-        rc = train_config(c, tt, fn, user, out);
+        rc = train_config(c, tt, fn, user, caller, out);
     free(c);
     return rc;
 }
 
-NNT_API int nnt_train_file(const char *path, nnt_epoch_fn on_epoch_fn, void *user,
-                           nnt_model **out)
+static int train_file(const char *path, nnt_epoch_fn on_epoch_fn, void *user, locale_t caller,
+                      nnt_model **out)
 {
-    if (out)
-        *out = NULL;
     if (!path)
         return fail(NNT_EINVAL, "nnt_train_file: path is NULL");
     cfg_t *c = malloc(sizeof *c);
@@ -452,17 +518,36 @@ NNT_API int nnt_train_file(const char *path, nnt_epoch_fn on_epoch_fn, void *use
         return fail(NNT_ENOMEM, "out of memory");
     err_t err;
     int lrc = cfg_load(path, c, &err);
-    return train_loaded(c, lrc, &err, NULL, on_epoch_fn, user, out);
+    return train_loaded(c, lrc, &err, NULL, on_epoch_fn, user, caller, out);
+}
+
+NNT_API int nnt_train_file(const char *path, nnt_epoch_fn on_epoch_fn, void *user,
+                           nnt_model **out)
+{
+    if (out)
+        *out = NULL;
+    locale_t old;
+    int rc = enter_c(&old);
+    return rc != NNT_OK ? rc : leave_c(old, train_file(path, on_epoch_fn, user, old, out));
 }
 
 /* Defaults, then yaml when given. */
 static int load_yaml(const char *yaml, cfg_t *c, err_t *err)
 {
-    if (!yaml || !yaml[0]) {
-        cfg_defaults(c);
-        return 0;
-    }
+    if (!yaml || !yaml[0])
+        return cfg_defaults(c, err);
     return cfg_load_string(yaml, "<config>", c, err);
+}
+
+static int train_yaml(const char *yaml, nnt_epoch_fn on_epoch_fn, void *user, locale_t caller,
+                      nnt_model **out)
+{
+    cfg_t *c = malloc(sizeof *c);
+    if (!c)
+        return fail(NNT_ENOMEM, "out of memory");
+    err_t err;
+    int lrc = load_yaml(yaml, c, &err);
+    return train_loaded(c, lrc, &err, NULL, on_epoch_fn, user, caller, out);
 }
 
 NNT_API int nnt_train_yaml(const char *yaml, nnt_epoch_fn on_epoch_fn, void *user,
@@ -470,12 +555,9 @@ NNT_API int nnt_train_yaml(const char *yaml, nnt_epoch_fn on_epoch_fn, void *use
 {
     if (out)
         *out = NULL;
-    cfg_t *c = malloc(sizeof *c);
-    if (!c)
-        return fail(NNT_ENOMEM, "out of memory");
-    err_t err;
-    int lrc = load_yaml(yaml, c, &err);
-    return train_loaded(c, lrc, &err, NULL, on_epoch_fn, user, out);
+    locale_t old;
+    int rc = enter_c(&old);
+    return rc != NNT_OK ? rc : leave_c(old, train_yaml(yaml, on_epoch_fn, user, old, out));
 }
 
 /* 1 when every one of v[0..n) is finite. An exponent of all ones (NaN,
@@ -542,12 +624,10 @@ static int arrays_table(const float *X, size_t n, size_t d, const float *y, size
     return NNT_OK;
 }
 
-NNT_API int nnt_train_arrays(const char *yaml, const float *X, size_t n_rows, size_t n_cols,
-                             const float *y, size_t y_cols, nnt_epoch_fn on_epoch_fn, void *user,
-                             nnt_model **out)
+static int train_arrays(const char *yaml, const float *X, size_t n_rows, size_t n_cols,
+                        const float *y, size_t y_cols, nnt_epoch_fn on_epoch_fn, void *user,
+                        locale_t caller, nnt_model **out)
 {
-    if (out)
-        *out = NULL;
     if (!X || !y)
         return fail(NNT_EINVAL, "nnt_train_arrays: %s is NULL", !X ? "X" : "y");
     if (n_rows < 1 || n_rows > INT32_MAX)
@@ -585,10 +665,23 @@ NNT_API int nnt_train_arrays(const char *yaml, const float *X, size_t n_rows, si
         c->label.n = (int)y_cols;
         for (size_t j = 0; j < y_cols; j++)
             snprintf(c->label.v[j], sizeof c->label.v[j], "%s", t.cols[n_cols + j].name);
-        rc = train_loaded(c, 0, &err, &t, on_epoch_fn, user, out);
+        rc = train_loaded(c, 0, &err, &t, on_epoch_fn, user, caller, out);
     } else {
         free(c);
     }
     table_free(&t);
     return rc;
+}
+
+NNT_API int nnt_train_arrays(const char *yaml, const float *X, size_t n_rows, size_t n_cols,
+                             const float *y, size_t y_cols, nnt_epoch_fn on_epoch_fn, void *user,
+                             nnt_model **out)
+{
+    if (out)
+        *out = NULL;
+    locale_t old;
+    int rc = enter_c(&old);
+    return rc != NNT_OK ? rc
+                        : leave_c(old, train_arrays(yaml, X, n_rows, n_cols, y, y_cols, on_epoch_fn,
+                                                    user, old, out));
 }

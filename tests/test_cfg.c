@@ -150,7 +150,7 @@ START_TEST(test_defaults)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_str_eq(c.source, "");
     ck_assert_str_eq(c.data_dir, "mnist");
     ck_assert_str_eq(c.train_images, "train-images-idx3-ubyte.gz");
@@ -181,6 +181,31 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg_validate(&c, &err), 0);
     ck_assert_int_eq(c.act[0], ACT_SIGMOID);
     ck_assert_int_eq(c.act[1], ACT_SIGMOID);
+}
+END_TEST
+
+/* cfg reads numbers with strtod, in the calling thread's locale (cfg.h:
+ * the library's entry points switch to "C"). In one with a decimal comma
+ * a built-in default ("0.2") does not read: an error to return, never a
+ * message printed or an abort. */
+START_TEST(test_defaults_comma_locale)
+{
+    tmpdir_setup();
+    if (tu_comma_locale(tmpdir, "test_defaults_comma_locale")) {
+        cfg_t *c = malloc(sizeof *c);
+        err_t err;
+        ck_assert_ptr_nonnull(c);
+        ck_assert_int_eq(cfg_defaults(c, &err), -1);
+        ck_assert_int_eq(err.code, ERR_RUNTIME);
+        ck_assert_has(err.msg, "built-in default");
+        ck_assert_int_eq(cfg_load_string("train:\n  epochs: 3\n", "x.yaml", c, &err), -1);
+        ck_assert_has(err.msg, "built-in default");
+        tu_c_locale();
+        ck_assert_int_eq(cfg_defaults(c, &err), 0);
+        ck_assert(c->test_fraction == 0.2);
+        free(c);
+    }
+    tmpdir_teardown();
 }
 END_TEST
 
@@ -242,7 +267,7 @@ START_TEST(test_minimal_one_section)
     cfg_t c, d;
     char where[64];
     load_ok("train:\n  epochs: 3\n", &c);
-    cfg_defaults(&d);
+    ck_assert_int_eq(cfg_defaults(&d, NULL), 0);
     d.epochs = 3;
     ck_assert_int_eq(c.epochs, 3);
     ck_assert_str_eq(c.source, "x.yaml");
@@ -375,7 +400,7 @@ START_TEST(test_set_each_type)
     cfg_t c;
     err_t err;
     char where[64];
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     set_ok(&c, "data.dir=/abs/dir");
     set_ok(&c, "data.train_images=x y.gz");
     set_ok(&c, "data.validation=5000");
@@ -411,7 +436,7 @@ START_TEST(test_set_sequences)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     set_ok(&c, "network.sizes=[784, 100, 50, 10]");
     set_ok(&c, "network.activation=[relu, tanh]");
     ck_assert_int_eq(c.n_layers, 3);
@@ -463,7 +488,7 @@ START_TEST(test_set_unknown_key)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     const char *m = set_err(&c, "train.lr=0.5", &err);
     ck_assert_has(m, "-s train.lr=0.5: unknown key 'train.lr' (train keys: learning_rate, batch_size, ");
     ck_assert_has(m, "deterministic, overlap, optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay, "
@@ -482,7 +507,7 @@ START_TEST(test_set_section)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     const char *m = set_err(&c, "train=3", &err);
     ck_assert_has(m, "-s train=3: 'train' is a section");
     ck_assert_has(m, "learning_rate");
@@ -493,7 +518,7 @@ START_TEST(test_set_missing_equals)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     const char *m = set_err(&c, "train.epochs", &err);
     ck_assert_has(m, "-s train.epochs: expected key=value");
     set_err(&c, "=5", &err);
@@ -504,7 +529,7 @@ START_TEST(test_set_bad_values)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     const char *m = set_err(&c, "train.batch_size=ten", &err);
     ck_assert_str_eq(m, "-s train.batch_size=ten: train.batch_size: expected an integer "
                         "from 1 to 1000000, got \"ten\"");
@@ -833,7 +858,7 @@ START_TEST(test_deep_nesting)
     snprintf(expect, sizeof expect, "%s:2:41: invalid config: nested more than 32 levels deep", path);
     ck_assert_str_eq(err.msg, expect);
     /* The same in an override, and in a mapping; 32 levels are fine. */
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     strcpy(yaml, "network.sizes=");
     memset(yaml + 14, '[', DEPTH);
     memset(yaml + 14 + DEPTH, ']', DEPTH);
@@ -888,7 +913,7 @@ START_TEST(test_optimizer_keys)
 {
     cfg_t c, d;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_int_eq(c.optimizer, OPTIM_NAME_SGD);
     ck_assert(c.momentum == 0 && !c.nesterov && c.beta1 == 0.9 && c.beta2 == 0.999 &&
               c.epsilon == 1e-8 && c.weight_decay == 0);
@@ -913,7 +938,7 @@ START_TEST(test_optimizer_keys)
                   "x.yaml:2:17: train.weight_decay: expected a finite number >= 0, got \"-0.1\"");
     ck_assert_has(load_err("train:\n  weight_decay: inf\n", &err), "train.weight_decay: expected a finite number >= 0");
     ck_assert_has(load_err("train:\n  nesterov: maybe\n", &err), "train.nesterov: expected true or false");
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_has(set_err(&c, "train.beta2=1", &err), "-s train.beta2=1: train.beta2: expected a number >= 0 and < 1");
     /* Combinations, at the offending key. */
     ck_assert_has(validate_err("train:\n  nesterov: true\n", &err),
@@ -930,7 +955,7 @@ START_TEST(test_regularisation_keys)
 {
     cfg_t c, d;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert(c.n_dropout == 1 && c.dropout[0] == 0 && c.input_dropout == 0 && c.max_norm == 0 &&
               c.label_smoothing == 0);
     load_ok("network:\n  sizes: [784, 100, 50, 10]\ntrain:\n  dropout: [0.5, 0.25]\n"
@@ -969,7 +994,7 @@ START_TEST(test_regularisation_keys)
     ck_assert_has(load_err("train:\n  max_norm: inf\n", &err), "train.max_norm: expected a finite number >= 0");
     ck_assert_has(load_err("train:\n  label_smoothing: 1\n", &err),
                   "x.yaml:2:20: train.label_smoothing: expected a number >= 0 and < 1, got \"1\"");
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_has(set_err(&c, "train.dropout=[0.1,2]", &err),
                   "train.dropout[1]: expected a number >= 0 and < 1, got \"2\"");
     /* One rate per hidden layer, or one for all. */
@@ -983,7 +1008,7 @@ START_TEST(test_augment_keys)
 {
     cfg_t c, d;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert(c.aug_shift == 0 && c.aug_rotate == 0 && c.aug_scale == 0 && c.aug_shear == 0 &&
               c.aug_elastic_alpha == 0 && c.aug_elastic_sigma == 4.0);
     load_ok("augment:\n  shift: 2\n  rotate: 12.5\n  scale: 0.1\n  shear: 15\n"
@@ -1015,7 +1040,7 @@ START_TEST(test_augment_keys)
     ck_assert_has(load_err("augment:\n  flip: true\n", &err),
                   "x.yaml:2:3: unknown key 'augment.flip' (augment keys: shift, rotate, scale, shear, "
                   "elastic_alpha, elastic_sigma)");
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_has(set_err(&c, "augment.rotate=inf", &err), "-s augment.rotate=inf: augment.rotate: expected a number from 0 to 180");
 }
 END_TEST
@@ -1047,7 +1072,7 @@ END_TEST
 START_TEST(test_round_trip_defaults)
 {
     cfg_t a, b;
-    cfg_defaults(&a);
+    ck_assert_int_eq(cfg_defaults(&a, NULL), 0);
     round_trip(&a, &b);
 }
 END_TEST
@@ -1056,7 +1081,7 @@ START_TEST(test_round_trip_tricky)
 {
     /* Strings YAML could misread, and a float with no short decimal form. */
     cfg_t a, b;
-    cfg_defaults(&a);
+    ck_assert_int_eq(cfg_defaults(&a, NULL), 0);
     set_ok(&a, "data.dir='with space/and: colon #hash'");
     set_ok(&a, "data.train_images=\"quote\\\" and back\\\\slash\"");
     set_ok(&a, "data.train_labels='- dash'");
@@ -1082,7 +1107,7 @@ START_TEST(test_round_trip_escaped_unicode)
      * that libyaml refuses raw (C1 controls, U+FFFE, U+FFFF) or reads as a
      * line break (NEL, U+0085); cfg_write_yaml must write them escaped. */
     cfg_t a, b;
-    cfg_defaults(&a);
+    ck_assert_int_eq(cfg_defaults(&a, NULL), 0);
     set_ok(&a, "data.dir=\"a\\x80b\\x9F\"");
     set_ok(&a, "output.model=\"line\\x85next\"");
     set_ok(&a, "output.metrics=\"x\\uFFFEy\\uFFFF\"");
@@ -1101,7 +1126,7 @@ START_TEST(test_write_layout)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     cfg_t c;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_int_eq(cfg_write_yaml(&c, f), 0);
     fclose(f);
     ck_assert_has(text, "data:\n  dir: \"mnist\"\n");
@@ -1189,14 +1214,14 @@ START_TEST(test_round_trip_every_key)
     cfg_t *def = malloc(sizeof *def), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     char name[64], v0[8192], v1[8192];
     ck_assert(def && a && b);
-    cfg_defaults(def);
+    ck_assert_int_eq(cfg_defaults(def, NULL), 0);
     int n = cfg_key_count();
     ck_assert_int_ge(n, 50);
     ck_assert_int_eq(cfg_key_example(n, v0, sizeof v0), -1);
     ck_assert_int_eq(cfg_key_name(n, name, sizeof name), -1);
     for (int i = 0; i < n; i++) {
         ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
-        cfg_defaults(a);
+        ck_assert_int_eq(cfg_defaults(a, NULL), 0);
         for (size_t j = 0; j < sizeof NEEDS / sizeof NEEDS[0]; j++)
             if (strcmp(NEEDS[j].key, name) == 0) set_example(a, key_index(NEEDS[j].needs));
         set_example(a, i);
@@ -1226,11 +1251,11 @@ START_TEST(test_round_trip_every_key_at_once)
     cfg_t *def = malloc(sizeof *def), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     char name[64], v0[8192], v1[8192];
     ck_assert(def && a && b);
-    cfg_defaults(def);
+    ck_assert_int_eq(cfg_defaults(def, NULL), 0);
     int n = cfg_key_count();
     for (int pass = 0; pass < 2; pass++) {
         int skipped = 0, changed = 0;
-        cfg_defaults(a);
+        ck_assert_int_eq(cfg_defaults(a, NULL), 0);
         for (int i = 0; i < n; i++) {
             ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
             int skip_it = 0;
@@ -1260,7 +1285,7 @@ START_TEST(test_get_and_examples)
 {
     cfg_t c;
     char buf[64];
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_int_eq(cfg_get(&c, "train.learning_rate", buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "3");
     ck_assert_int_eq(cfg_get(&c, "network.sizes", buf, sizeof buf), 0);
@@ -1368,7 +1393,7 @@ START_TEST(test_cross_field_rules)
         if (!RULES[r].sets[0]) continue;
         /* The same rule broken by -s: placed at the last -s of its key. */
         const char *last = RULES[r].sets[0];
-        cfg_defaults(&c);
+        ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
         for (int i = 0; i < 3 && RULES[r].sets[i]; i++) set_ok(&c, last = RULES[r].sets[i]);
         char key[64], want[128];
         const char *colon = strchr(RULES[r].msg, ' ') + 1; /* after "x.yaml:L:C: " */
@@ -1404,7 +1429,7 @@ START_TEST(test_regression_costs_and_outputs)
     /* Whatever passes builds: net_create agrees with the rule. */
     for (int out = 0; out < ACT_COUNT; out++)
         for (int cost = 0; cost < COST_COUNT; cost++) {
-            cfg_defaults(&c);
+            ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
             c.output_act = (net_act)out;
             c.cost = (net_cost)cost;
             c.sizes[0] = 4;
@@ -1427,12 +1452,12 @@ START_TEST(test_validate_rules_set_by_hand)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     c.hidden_act[0] = ACT_SOFTMAX;
     ck_assert_int_eq(cfg_validate(&c, &err), -1);
     ck_assert_str_eq(err.msg, "(defaults): network.activation: softmax is only allowed for the "
                               "output layer");
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     c.n_layers = 0;
     ck_assert_int_eq(cfg_validate(&c, &err), -1);
     ck_assert_str_eq(err.msg, "(defaults): network.sizes: expected 2 to 17 layer sizes, got 1");
@@ -1449,7 +1474,7 @@ START_TEST(test_data_path)
 {
     cfg_t c;
     char buf[256];
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     unsetenv("NNTRAIN_DATA");
     cfg_data_path(&c, "a.gz", buf, sizeof buf);
     ck_assert_str_eq(buf, "data/mnist/a.gz");
@@ -1484,7 +1509,7 @@ START_TEST(test_where_defaults_only)
 {
     cfg_t c;
     char where[64];
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     cfg_where(&c, "train.epochs", where, sizeof where);
     ck_assert_str_eq(where, "(defaults)");
 }
@@ -1496,7 +1521,7 @@ START_TEST(test_schedule_keys)
 {
     cfg_t c;
     err_t err;
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert_int_eq(c.schedule, SCHED_CONSTANT);
     ck_assert(c.gamma == 0.1 && c.step_epochs == 10 && c.min_learning_rate == 0 &&
               c.warmup_epochs == 0);
@@ -1612,7 +1637,8 @@ START_TEST(test_readme_lists_every_key)
 }
 END_TEST
 
-TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_augment_keys, test_defaults, test_full_file, test_minimal_one_section,
+TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_augment_keys, test_defaults,
+        test_defaults_comma_locale, test_full_file, test_minimal_one_section,
         test_empty_section, test_activation_scalar, test_activation_list,
         test_one_layer_ignores_activation, test_bools, test_bool_rejected,
         test_quoted_scalars, test_numbers_accepted, test_set_each_type,

@@ -366,7 +366,7 @@ END_TEST
 START_TEST(config_text_covers_the_trajectory)
 {
     cfg_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
-    cfg_defaults(a);
+    ck_assert_int_eq(cfg_defaults(a, NULL), 0);
     uint8_t img[2 * 784] = {0}, lab[2] = {1, 7};
     dataset d = {.n = 2, .n_in = 28 * 28, .rows = 28, .cols = 28, .images = img, .labels = lab};
     char ta[CKPT_CONFIG_MAX], tb[CKPT_CONFIG_MAX];

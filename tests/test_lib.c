@@ -609,7 +609,7 @@ START_TEST(test_categorical_predict)
     ck_assert_msg(cli_load_model(model_path, &cm, &err) == 0, "%s", err.msg);
     cfg_t *cfg = malloc(sizeof *cfg);
     ck_assert_ptr_nonnull(cfg);
-    cfg_defaults(cfg);
+    ck_assert_int_eq(cfg_defaults(cfg, NULL), 0);
     table t;
     ck_assert_msg(tables_read(cfg, rows_csv, 0, &t, &err) == 0, "%s", err.msg);
     int64_t rows[CAT_ROWS];
@@ -740,7 +740,128 @@ START_TEST(test_error_per_thread)
 }
 END_TEST
 
+/* ---- the caller's locale --------------------------------------------------------- */
+
+/* Counts the epochs whose callback ran in a locale with a decimal comma
+ * (the caller's, given back to it for the callback). */
+static int comma_epochs(void *user, const nnt_epoch_info *e)
+{
+    (void)e;
+    *(int *)user += strcmp(localeconv()->decimal_point, ",") == 0;
+    return 0;
+}
+
+/* Rows for a numeric column trained as categorical (data.categorical: x0,
+ * category names such as "0.5") and x1 numeric: enough cells (rows x 17
+ * inputs >= 2^20, all of them training rows) that prep_apply one-hot
+ * encodes them on every thread. */
+#define LOC_CAT_ROWS 65536
+static void make_categorical_arrays(float *X, float *y)
+{
+    for (int i = 0; i < LOC_CAT_ROWS; i++) {
+        int k = (i * 7) % 16;
+        X[i * 2] = (float)k + 0.5f;                     /* 0.5 .. 15.5 */
+        X[i * 2 + 1] = (float)((i * 13) % 64) / 64.0f;
+        y[i] = (float)(k % 3 == 0);
+    }
+}
+
+/* Everything the library reads and writes in one place per tag: a config
+ * file and YAML text naming the CSV, arrays, and arrays with a numeric
+ * column as categories; the models written to tmpdir/<what>-<tag>.model.
+ * Each call leaves the caller's locale as it found it: decimal_point is
+ * want_point again after it, and in the epoch callback. */
+static void train_everywhere(const char *tag, const char *want_point, const float *X,
+                             const float *y, const float *CX, const float *cy)
+{
+    char csv[512], cfg[512], model[512], data[1024], text[8192];
+    snprintf(csv, sizeof csv, "%s/t.csv", tmpdir);
+    snprintf(data, sizeof data, "  train: %s\n", csv);
+    int commas = 0, rc;
+    int comma = strcmp(want_point, ",") == 0;
+
+    /* A config file, and the same as YAML text. */
+    snprintf(cfg, sizeof cfg, "%s/f-%s.yaml", tmpdir, tag);
+    snprintf(text, sizeof text, "%soutput:\n  model: %s/file-%s.model\n", config_text(data),
+             tmpdir, tag);
+    write_text(cfg, text);
+    rc = nnt_train_file(cfg, comma_epochs, &commas, NULL);
+    ck_assert_msg(rc == NNT_OK, "%s: file: %s: %s", tag, nnt_status_name(rc), nnt_last_error());
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    ck_assert_int_eq(commas, comma ? 12 : 0);
+    snprintf(text, sizeof text, "%soutput:\n  model: %s/yaml-%s.model\n", config_text(data),
+             tmpdir, tag);
+    rc = nnt_train_yaml(text, comma_epochs, &commas, NULL);
+    ck_assert_msg(rc == NNT_OK, "%s: yaml: %s: %s", tag, nnt_status_name(rc), nnt_last_error());
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    ck_assert_int_eq(commas, comma ? 24 : 0);
+
+    /* Arrays, saved with nnt_model_save, loaded and predicting. */
+    nnt_model *m = NULL;
+    rc = nnt_train_arrays(config_text(""), X, N_ROWS, N_COLS, y, 1, comma_epochs, &commas, &m);
+    ck_assert_msg(rc == NNT_OK, "%s: arrays: %s: %s", tag, nnt_status_name(rc), nnt_last_error());
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    ck_assert_int_eq(commas, comma ? 36 : 0);
+    snprintf(model, sizeof model, "%s/arrays-%s.model", tmpdir, tag);
+    ck_assert_int_eq(nnt_model_save(m, model), NNT_OK);
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    nnt_model_free(m);
+    ck_assert_int_eq(nnt_model_load(model, &m), NNT_OK);
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    float P[N_ROWS * 3];
+    ck_assert_int_eq(nnt_predict(m, X, N_ROWS, N_COLS, P), NNT_OK);
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    nnt_model_free(m);
+
+    /* A numeric column as categories: names such as "0.5", made on the
+     * calling thread when fitted and again on every thread when encoded. */
+    rc = nnt_train_arrays("data: {categorical: [x0], test_fraction: 0}\n"
+                          "network: {hidden: [4]}\n"
+                          "train: {epochs: 1, batch_size: 256, seed: 3, threads: 2}\n",
+                          CX, LOC_CAT_ROWS, 2, cy, 1, NULL, NULL, &m);
+    ck_assert_msg(rc == NNT_OK, "%s: categorical: %s: %s", tag, nnt_status_name(rc),
+                  nnt_last_error());
+    ck_assert_str_eq(localeconv()->decimal_point, want_point);
+    ck_assert_uint_eq(nnt_model_n_categories(m, 0), 16);
+    ck_assert_str_eq(nnt_model_category_name(m, 0, 0), "0.5");
+    snprintf(model, sizeof model, "%s/cat-%s.model", tmpdir, tag);
+    ck_assert_int_eq(nnt_model_save(m, model), NNT_OK);
+    nnt_model_free(m);
+}
+
+/* A caller whose locale has a decimal comma (setlocale: de_DE, compiled
+ * as test_data's test_csv_comma_locale does) gets the models the "C"
+ * locale gives, byte for byte, and its own locale back after each call:
+ * the library reads and writes numbers in "C" whatever the caller's. */
+START_TEST(test_caller_locale)
+{
+    float X[N_ROWS * N_COLS], y[N_ROWS];
+    make_table(X, y);
+    float *CX = malloc(sizeof *CX * LOC_CAT_ROWS * 2), *cy = malloc(sizeof *cy * LOC_CAT_ROWS);
+    ck_assert(CX && cy);
+    make_categorical_arrays(CX, cy);
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/t.csv", tmpdir);
+    write_csv(csv, X, y);
+
+    train_everywhere("c", ".", X, y, CX, cy);
+    if (tu_comma_locale(tmpdir, "test_caller_locale")) {
+        train_everywhere("de", ",", X, y, CX, cy);
+        static const char *const what[] = {"file", "yaml", "arrays", "cat"};
+        for (size_t i = 0; i < sizeof what / sizeof what[0]; i++) {
+            char a[512], b[512];
+            snprintf(a, sizeof a, "%s/%s-c.model", tmpdir, what[i]);
+            snprintf(b, sizeof b, "%s/%s-de.model", tmpdir, what[i]);
+            ck_assert_msg(same_files(a, b), "%s: a decimal comma gives another model", what[i]);
+        }
+        tu_c_locale();
+    }
+    free(CX);
+    free(cy);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("lib", test_train_arrays_predict, test_same_bytes_as_command,
                test_same_bytes_data_keys, test_regression_and_missing, test_callback_stops, test_image_model,
                test_bad_calls, test_categorical_predict, test_categorical_bad,
-               test_error_per_thread)
+               test_error_per_thread, test_caller_locale)

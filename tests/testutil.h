@@ -5,11 +5,13 @@
 #include <check.h>
 #include <zlib.h>
 #include <dirent.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernels.h"
@@ -130,6 +132,36 @@ static inline void tmpdir_setup(void)
 static inline void tmpdir_teardown(void)
 {
     tu_rm_tree(tmpdir);
+}
+
+/* Sets the process's locale (setlocale LC_ALL) to de_DE.UTF-8, whose
+ * decimal point is a comma, compiled into dir with localedef (LOCPATH):
+ * 1, or 0 after a SKIPPED line on stderr when localedef or its de_DE
+ * source is missing. tu_c_locale sets "C" back (Check may run every test
+ * in one process: CK_FORK=no, as tests/memcheck.sh does). */
+static inline int tu_comma_locale(const char *dir, const char *test)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 '%.900s/de_DE.UTF-8' >/dev/null 2>&1",
+             dir);
+    int rc = system(cmd);
+    if (rc != 0 || !(WIFEXITED(rc) && WEXITSTATUS(rc) == 0)) {
+        fprintf(stderr, "%s: SKIPPED: localedef -i de_DE -f UTF-8 failed (install Debian's "
+                        "'locales' package, which has localedef and the de_DE source)\n", test);
+        return 0;
+    }
+    setenv("LOCPATH", dir, 1);
+    const char *loc = setlocale(LC_ALL, "de_DE.UTF-8");
+    ck_assert_msg(loc != NULL, "setlocale(de_DE.UTF-8) failed with LOCPATH=%s", dir);
+    ck_assert_str_eq(localeconv()->decimal_point, ",");
+    ck_assert(strtod("1.5", NULL) == 1.0); /* the locale really is in force */
+    return 1;
+}
+
+static inline void tu_c_locale(void)
+{
+    setlocale(LC_ALL, "C");
+    unsetenv("LOCPATH");
 }
 
 /* ---- every kernel path ------------------------------------------------------

@@ -1,7 +1,9 @@
 """nntrain.load / train / train_arrays / Model over libnntrain."""
 import os
 import pickle
+import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -308,3 +310,71 @@ def test_dataframe_numeric_model():
         model.predict(df.rename(columns={"x1": "x1_typo"}))
     with pytest.raises(TypeError):
         model.predict(df.assign(x1="a"))
+
+
+# Run in a process of its own (setlocale is the whole process's): trains
+# in the "C" locale, then in de_DE (a decimal comma), and checks the same
+# model bytes, the process's locale kept, and the callback run in it.
+LOCALE_SCRIPT = r"""
+import locale, os, sys
+import numpy as np
+import nntrain
+
+d = sys.argv[1]
+rng = np.random.RandomState(1)
+X = rng.randint(-64, 64, size=(80, 3)).astype(np.float32) / 16
+y = (X[:, 0] > X[:, 1]).astype(np.float32)
+csv = os.path.join(d, "t.csv")
+with open(csv, "w") as f:
+    f.write("x0,x1,x2,y\n")
+    for row, label in zip(X, y):
+        f.write(",".join(repr(float(v)) for v in row) + f",{float(label)!r}\n")
+cfg = {"data": {"test_fraction": 0.25}, "network": {"hidden": [4]},
+       "train": {"learning_rate": 0.3, "batch_size": 8, "epochs": 3, "seed": 2}}
+
+
+def models():
+    points = []
+    on_epoch = lambda rec: points.append(locale.localeconv()["decimal_point"])
+    a, _ = nntrain.train_arrays(X, y, cfg, on_epoch=on_epoch)
+    t, _ = nntrain.train(dict(cfg, data={"train": csv, "test_fraction": 0.25}), on_epoch=on_epoch)
+    p = os.path.join(d, "f.yaml")
+    with open(p, "w") as f:
+        f.write("data:\n  train: %s\n  test_fraction: 0.25\nnetwork:\n  hidden: [4]\n"
+                "train:\n  learning_rate: 0.3\n  batch_size: 8\n  epochs: 3\n  seed: 2\n" % csv)
+    f, _ = nntrain.train(p, on_epoch=on_epoch)
+    return [m.to_bytes() for m in (a, t, f)], a.predict(X), points
+
+
+c_models, c_pred, c_points = models()
+assert set(c_points) == {"."}, c_points
+locale.setlocale(locale.LC_ALL, "de_DE.UTF-8")
+assert locale.localeconv()["decimal_point"] == ","
+de_models, de_pred, de_points = models()
+assert locale.localeconv()["decimal_point"] == ",", "the library changed the caller's locale"
+assert set(de_points) == {","}, de_points
+assert de_models[0] == de_models[1] == de_models[2], "arrays, dict and file differ"
+for what, a, b in zip(("arrays", "dict", "file"), c_models, de_models):
+    assert a == b, what + ": a decimal comma gives another model"
+assert np.array_equal(c_pred, de_pred)
+print("ok")
+"""
+
+
+def test_caller_locale_decimal_comma(tmp_path):
+    """A process whose locale has a decimal comma gets the models the "C"
+    locale gives, byte for byte: the library reads and writes numbers in
+    "C" whatever the caller's locale."""
+    localedef = shutil.which("localedef")
+    if not localedef:
+        pytest.skip("no localedef (Debian's 'locales' package)")
+    r = subprocess.run([localedef, "-i", "de_DE", "-f", "UTF-8", str(tmp_path / "de_DE.UTF-8")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        pytest.skip("localedef -i de_DE -f UTF-8 failed (Debian's 'locales' package has the "
+                    "de_DE source)")
+    env = dict(os.environ, LOCPATH=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", LOCALE_SCRIPT, str(tmp_path)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
+

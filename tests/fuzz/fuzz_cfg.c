@@ -67,7 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* The whole input as one override. */
-    cfg_defaults(&c);
+    if (cfg_defaults(&c, &err) != 0) {
+        fprintf(stderr, "cfg_defaults: %s\n", err.msg);
+        abort();
+    }
     err_clear(&err);
     if (cfg_set(&c, s, &err) == 0)
         cfg_validate(&c, &err);
@@ -77,7 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* Each line as an override, in order. */
-    cfg_defaults(&c);
+    if (cfg_defaults(&c, &err) != 0) {
+        fprintf(stderr, "cfg_defaults: %s\n", err.msg);
+        abort();
+    }
     for (char *line = s, *next; line; line = next) {
         next = strchr(line, '\n');
         if (next) *next++ = '\0';
