@@ -137,10 +137,15 @@ _MISSING_TEXT = frozenset(["", "NA", "NaN", "?"])
 
 
 def _number_name(v):
-    """A number as the model names a numeric column's category: the
-    shortest of %.15g and %.17g that reads back to the same double (prep.c)."""
-    s = "%.15g" % v
-    return s if float(s) == v else "%.17g" % v
+    """A number as the model names a numeric column's category (prep.c's
+    number_name): the value as a float32, as a table holds it, written with
+    the fewest of 6 to 9 significant digits that read back to that float."""
+    f = np.float32(v)
+    for digits in range(6, 10):
+        s = "%.*g" % (digits, float(f))
+        if np.float32(float(s)) == f:
+            break
+    return s
 
 
 def _is_missing(v):

@@ -378,3 +378,18 @@ def test_caller_locale_decimal_comma(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
 
+
+def test_number_names_match_the_library():
+    """A numeric category is named from its float32 value, as the library
+    (prep.c) names it: 3.14159265 and 0.1 as a double are the categories
+    "3.1415927" and "0.1" that a CSV holding those numbers gives (the
+    expected names are what prep.c's loop prints for these values)."""
+    from nntrain._lib import _number_name
+    assert _number_name(3.14159265) == "3.1415927"
+    assert _number_name(0.1) == "0.1"
+    assert _number_name(10.0) == "10"
+    assert _number_name(1234567) == "1234567"
+    assert _number_name(16777217) == "16777216"  # float32's nearest
+    assert _number_name(np.float32(1) / 3) == "0.33333334"
+    assert _number_name(1 / 3) == "0.33333334"
+    assert _number_name(1.0000001) == "1.0000001"
