@@ -448,14 +448,14 @@ static void same_table(const table *t, const table *ref, const char *what)
         ck_assert_msg(a->kind == b->kind && strcmp(a->name, b->name) == 0 && a->n_missing == b->n_missing,
                       "%s: column %d differs", what, c);
         for (int64_t r = 0; r < t->n_rows; r++) {
-            ck_assert_msg(table_is_missing(t, c, r) == table_is_missing(ref, c, r), "%s: [%lld][%d] missing",
-                          what, (long long)r, c);
+            TU_CHECK(table_is_missing(t, c, r) == table_is_missing(ref, c, r), "%s: [%lld][%d] missing",
+                     what, (long long)r, c);
             if (a->kind == TABLE_NUMERIC)
-                ck_assert_msg(memcmp(&a->num[r], &b->num[r], sizeof(float)) == 0, "%s: [%lld][%d] = %a, want %a",
-                              what, (long long)r, c, a->num[r], b->num[r]);
+                TU_CHECK(memcmp(&a->num[r], &b->num[r], sizeof(float)) == 0, "%s: [%lld][%d] = %a, want %a",
+                         what, (long long)r, c, a->num[r], b->num[r]);
             else if (!table_is_missing(t, c, r))
-                ck_assert_msg(strcmp(table_text(t, c, r), table_text(ref, c, r)) == 0, "%s: [%lld][%d] = %s, want %s",
-                              what, (long long)r, c, table_text(t, c, r), table_text(ref, c, r));
+                TU_CHECK(strcmp(table_text(t, c, r), table_text(ref, c, r)) == 0, "%s: [%lld][%d] = %s, want %s",
+                         what, (long long)r, c, table_text(t, c, r), table_text(ref, c, r));
         }
     }
 }
@@ -531,12 +531,14 @@ START_TEST(test_csv_slab_growth)
     ck_assert_int_eq(ref.cols[3].kind, TABLE_TEXT);
     ck_assert_int_eq(ref.cols[5].kind, TABLE_TEXT);
     for (int r = 0; r < ROWS; r++) {
-        ck_assert(ref.cols[0].num[r] == (float)r);
-        ck_assert(r % 97 == 5 ? table_is_missing(&ref, 1, r) && isnan(ref.cols[1].num[r])
-                              : ref.cols[1].num[r] == (float)(r * 0.25));
-        ck_assert(ref.cols[4].num[r] == (float)((r % 1000) * 0.5));
-        ck_assert_str_eq(table_text(&ref, 2, r), r >= ROWS - 3 ? "text" : "1");
-        ck_assert_str_eq(table_text(&ref, 3, r), r == ROWS - 1 ? "x" : "2");
+        TU_CHECK(ref.cols[0].num[r] == (float)r, "row %d: i", r);
+        TU_CHECK(r % 97 == 5 ? table_is_missing(&ref, 1, r) && isnan(ref.cols[1].num[r])
+                             : ref.cols[1].num[r] == (float)(r * 0.25), "row %d: x", r);
+        TU_CHECK(ref.cols[4].num[r] == (float)((r % 1000) * 0.5), "row %d: y", r);
+        TU_CHECK(strcmp(table_text(&ref, 2, r), r >= ROWS - 3 ? "text" : "1") == 0, "row %d: late1 %s", r,
+                 table_text(&ref, 2, r));
+        TU_CHECK(strcmp(table_text(&ref, 3, r), r == ROWS - 1 ? "x" : "2") == 0, "row %d: late2 %s", r,
+                 table_text(&ref, 3, r));
     }
     ck_assert_int_eq(ref.cols[1].n_missing, (ROWS - 5 + 96) / 97);
     static const long chunks[] = {0, 4096, 100000};
@@ -568,7 +570,7 @@ START_TEST(test_csv_slab_growth)
     read_csv_ok(g, &o, &ref);
     check_slab(&ref, "gzip, long rows first");
     for (int r = 0; r < ROWS; r++)
-        ck_assert(r % 97 == 5 || ref.cols[1].num[r] == (float)(r * 0.25));
+        TU_CHECK(r % 97 == 5 || ref.cols[1].num[r] == (float)(r * 0.25), "row %d: x", r);
     for (int threads = 1; threads <= 2; threads++) {
         o.threads = threads;
         table t;
@@ -616,8 +618,8 @@ START_TEST(test_csv_numbers_correctly_rounded)
         }
         len += snprintf(b + len, sizeof b - (size_t)len, "e%d", e);
         double v, want = strtod(b, NULL);
-        ck_assert_int_eq(csv_parse_double(b, (size_t)len, &v), 1);
-        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.17g, want %.17g", b, v, want);
+        TU_CHECK(csv_parse_double(b, (size_t)len, &v) == 1, "%s not parsed", b);
+        TU_CHECK(memcmp(&v, &want, sizeof v) == 0, "%s: %.17g, want %.17g", b, v, want);
     }
     static const char *bad[] = {"", "-", ".", "e5", "1e", "1e+", "1.2.3", "1,5", "0x10", " 1", "1 ", "--1", "1e5x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -667,8 +669,8 @@ START_TEST(test_parse_float_rounds_once)
         double mid = ((double)f + (double)g) / 2;
         int len = snprintf(b, sizeof b, "%.*g", 10 + (int)(st >> 60), mid);
         float want = strtof(b, NULL);
-        ck_assert_int_eq(csv_parse_float(b, (size_t)len, &v), 1);
-        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.9g, want %.9g", b, v, want);
+        TU_CHECK(csv_parse_float(b, (size_t)len, &v) == 1, "%s not parsed", b);
+        TU_CHECK(memcmp(&v, &want, sizeof v) == 0, "%s: %.9g, want %.9g", b, v, want);
     }
 }
 END_TEST

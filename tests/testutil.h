@@ -53,6 +53,17 @@ static char tmpdir[256] __attribute__((unused));
 
 /* Removes dir and everything in it (making read-only subdirectories
  * writable first, as tests of unwritable outputs leave them). */
+/* ck_assert_msg for loops over millions of cells: only a failure goes
+ * through Check. Check records every passing ck_assert too (a mark point:
+ * with CK_FORK=no, as under tests/memcheck.sh, one message per assertion
+ * written to a file and read back), and valgrind's run of test_data spent
+ * over half an hour on the passing asserts of one table comparison. */
+#define TU_CHECK(expr, ...)                                              \
+    do {                                                                 \
+        if (!(expr))                                                     \
+            ck_abort_msg(__VA_ARGS__);                                   \
+    } while (0)
+
 static inline void tu_rm_tree(const char *dir)
 {
     DIR *d = opendir(dir);
