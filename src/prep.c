@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "le.h"
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -621,20 +622,57 @@ static int code_map(const prep_feature *f, const table_col *col, int **out, err_
     return 0;
 }
 
+/* Whether text reads as a number, as the CSV reader reads one (spaces and
+ * tabs around it ignored). */
+static int reads_as_number(const char *s)
+{
+    size_t n = strlen(s);
+    for (; n && (*s == ' ' || *s == '\t'); n--)
+        s++;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    float v;
+    return csv_parse_float(s, n, &v) == 1;
+}
+
+/* The first of rows whose cell in the text column col is not a number, or
+ * -1. A column turns text at its first such cell, but every cell of it is
+ * text then, the numbers before that one included: the cell to blame is
+ * this one, not the first cell. */
+static int64_t first_not_number(const table_col *col, const int64_t *rows, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int32_t k = col->code[rows[i]];
+        if (k >= 0 && !reads_as_number(col->cats[k]))
+            return rows[i];
+    }
+    return -1;
+}
+
+/* The first of rows whose cell in the text column col is not a number;
+ * when they are all numbers, the first such cell of the column's n_rows
+ * (another set's row made the column text). */
+static int64_t text_cell(const table_col *col, const int64_t *rows, int64_t n, int64_t n_rows)
+{
+    int64_t bad = first_not_number(col, rows, n);
+    for (int64_t r = 0; bad < 0 && r < n_rows; r++)
+        bad = first_not_number(col, &r, 1);
+    return bad;
+}
+
 /* The first error prep_apply would meet filling feature f's inputs from
- * col (rows in order), or 0: a text column for a numeric feature, or a
- * missing cell with nothing to fill it. */
-static int check_feature(const prep_feature *f, const table_col *col, const int64_t *rows,
+ * column c of t (rows in order), or 0: a text column for a numeric
+ * feature, or a missing cell with nothing to fill it. */
+static int check_feature(const prep_feature *f, const table *t, int32_t c, const int64_t *rows,
                          int64_t n, const char *source, err_t *err)
 {
+    const table_col *col = &t->cols[c];
     if (!f->categorical && col->kind != TABLE_NUMERIC) {
-        int64_t i = 0;
-        while (i < n && col->code[rows[i]] < 0)
-            i++;
+        int64_t bad = text_cell(col, rows, n, t->n_rows);
         return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%.64s' is not a "
                        "number (the column is numeric in training)", source,
-                       record_of(i < n ? rows[i] : 0), col->name,
-                       i < n ? col->cats[col->code[rows[i]]] : "");
+                       record_of(bad >= 0 ? bad : 0), col->name,
+                       bad >= 0 ? col->cats[col->code[bad]] : "");
     }
     if (f->categorical ? f->fill_cat < 0 : isnan(f->fill)) {
         int64_t miss = first_missing(col, rows, n);
@@ -825,10 +863,9 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
             rc = no_column(t, f->name, "the feature", source, err);
             break;
         }
-        const table_col *col = &t->cols[cols[i]];
-        rc = check_feature(f, col, rows, n, source, err);
+        rc = check_feature(f, t, cols[i], rows, n, source, err);
         if (rc == 0 && f->categorical)
-            rc = code_map(f, col, &maps[i], err);
+            rc = code_map(f, &t->cols[cols[i]], &maps[i], err);
         off[i] = f->offset;
         scale[i] = f->scale;
     }

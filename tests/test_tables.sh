@@ -64,6 +64,15 @@ grep -q '^.*rows.csv\[0\]: yes  no=[01]\.[0-9]* yes=[01]\.[0-9]*$' <<<"$out" && 
 grep -q '^.*rows.csv\[1\]: no ' <<<"$out" && ok || bad "predict row 1: $out"
 grep -q '^.*rows.csv\[2\]: yes ' <<<"$out" && ok || bad "an unseen colour counts as none: $out"
 expect 2 "no such column" -- "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/reg.csv"
+# Text in a numeric column: the cell named is the text one (record 4), not the
+# column's first cell (its numbers are text too once the column turned text).
+printf 'a,b,color\n1,2,red\n3,4,red\n5,6,red\n7,abc,red\n9,10,red\n' > "$tmp/text.csv"
+expect 2 "record 4, column 'b': 'abc' is not a number" -- \
+    "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/text.csv"
+awk -F, -v OFS=, 'NR == 1 { print $1, $2, $3, $4 } NR > 1 && NR <= 6 { print $1, (NR == 5 ? "abc" : $2), $3, $4 }' \
+    "$tmp/cls.csv" > "$tmp/textl.csv"
+expect 2 "record 4, column 'b': 'abc' is not a number" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml" -s data.test=textl.csv
 expect 2 'a table model needs -c CONFIG' -- "$NNTRAIN" eval -m "$tmp/cls.model"
 # predict -o: a CSV in the rows' order, the class, then each class's probability.
 "$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/pred.csv" "$tmp/rows.csv" 2>&1 || bad "predict -o failed"
