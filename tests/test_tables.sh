@@ -57,6 +57,30 @@ awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 95) }' && ok || bad "test accuracy $ac
 # eval splits the table as training did: the same test accuracy.
 expect 0 "^accuracy: $acc% " -- "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml"
 expect 0 'yes +[0-9]+ +[0-9]+' -- "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml"
+# eval FILE: every row of the file through the model, the very lines that
+# -c CONFIG -s data.test=FILE prints; columns by name, in any order, extra
+# ones left out; the confusion matrix by class name.
+"$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml" -s data.test=cls.csv > "$tmp/evalc.out" 2>&1 \
+    || bad "eval -c -s data.test=cls.csv failed: $(cat "$tmp/evalc.out")"
+grep -q '^accuracy: .*(240/240)' "$tmp/evalc.out" && ok || bad "eval -c: all 240 rows: $(cat "$tmp/evalc.out")"
+out=$("$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/cls.csv" 2>&1)
+[ "$out" = "$(cat "$tmp/evalc.out")" ] && ok || bad "eval FILE differs from eval -c: $out"
+awk -F, -v OFS=, '{ print $4, "x" NR, $3, $2, $1 }' "$tmp/cls.csv" > "$tmp/perm.csv"
+out=$("$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/perm.csv" 2>&1)
+[ "$out" = "$(cat "$tmp/evalc.out")" ] && ok || bad "eval FILE with the columns reordered: $out"
+grep -qE '^ +no +yes$' <<<"$out" && grep -qE '^ +yes +[0-9]+ +[0-9]+$' <<<"$out" && ok \
+    || bad "eval FILE: the confusion matrix by class name: $out"
+expect 0 "^$tmp/perm.csv:\$" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/cls.csv" "$tmp/perm.csv"
+cut -d, -f1-3 "$tmp/cls.csv" > "$tmp/nolabel.csv"
+expect 2 "^nntrain: $tmp/nolabel.csv: no column 'answer', the model's label" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/nolabel.csv"
+cut -d, -f2-4 "$tmp/cls.csv" > "$tmp/nofeature.csv"
+expect 2 "nofeature.csv: the feature 'a': no such column" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/nofeature.csv"
+printf 'a,b,color,answer\n1,2,red\n' > "$tmp/ragged.csv"
+expect 2 "ragged.csv:2:" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/ragged.csv"
+expect 2 "none.csv: cannot open" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/none.csv"
+expect 2 "--images/--labels are for image models" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" --images "$tmp/x" --labels "$tmp/y" "$tmp/cls.csv"
 # predict: rows without the label column, classes by name.
 printf 'color,b,a\nred,1.5,1.5\nblue,-1.5,-1.5\nviolet,1.9,1.9\n' > "$tmp/rows.csv"
 out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/rows.csv" 2>&1)
@@ -128,6 +152,10 @@ bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/cls.yaml" --resume "$tmp/ck" -s
 out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/reg.yaml" -s train.epochs=60 2>&1) \
     || bad "regression run failed: $out"
 grep -q ': 2-16-1 tanh,linear quadratic' <<<"$out" && ok || bad "regression: linear output, quadratic cost: $out"
+# eval FILE on a regression: RMSE, MAE and R² as eval -c prints them.
+out=$("$NNTRAIN" eval -m "$tmp/reg.model" "$tmp/reg.csv" 2>&1)
+[ "$out" = "$("$NNTRAIN" eval -m "$tmp/reg.model" -c "$tmp/reg.yaml" -s data.test=reg.csv 2>&1)" ] \
+    && grep -q '^RMSE .* (300 examples)' <<<"$out" && ok || bad "eval FILE on a regression: $out"
 printf 'x1,x2\n0.5,-0.5\n-0.25,0.75\n' > "$tmp/regrows.csv"
 out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict -m "$tmp/reg.model" "$tmp/regrows.csv" 2>&1)
 # 10 + 1.5 + 1 = 12.5 and 10 - 0.75 - 1.5 = 7.75, in the target's own units.
