@@ -88,15 +88,38 @@ grep -q '^.*rows.csv\[0\]: yes  no=[01]\.[0-9]* yes=[01]\.[0-9]*$' <<<"$out" && 
 grep -q '^.*rows.csv\[1\]: no ' <<<"$out" && ok || bad "predict row 1: $out"
 grep -q '^.*rows.csv\[2\]: yes ' <<<"$out" && ok || bad "an unseen colour counts as none: $out"
 expect 2 "no such column" -- "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/reg.csv"
-# Text in a numeric column: the cell named is the text one (record 4), not the
-# column's first cell (its numbers are text too once the column turned text).
+# Text in a numeric column: the cell named is the text one (record 4, line
+# 5), not the column's first cell (its numbers are text too once the column
+# turned text), at FILE:LINE:COL.
 printf 'a,b,color\n1,2,red\n3,4,red\n5,6,red\n7,abc,red\n9,10,red\n' > "$tmp/text.csv"
-expect 2 "record 4, column 'b': 'abc' is not a number" -- \
+expect 2 "^nntrain: $tmp/text.csv:5:3: column 'b': 'abc' is not a number \\(the column is numeric in training\\)" -- \
     "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/text.csv"
 awk -F, -v OFS=, 'NR == 1 { print $1, $2, $3, $4 } NR > 1 && NR <= 6 { print $1, (NR == 5 ? "abc" : $2), $3, $4 }' \
     "$tmp/cls.csv" > "$tmp/textl.csv"
-expect 2 "record 4, column 'b': 'abc' is not a number" -- \
+expect 2 "^nntrain: $tmp/textl.csv:5:[0-9]+: column 'b': 'abc' is not a number" -- \
     "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml" -s data.test=textl.csv
+# Records and lines differ: a quoted newline and a blank line before the bad
+# record put it on line 7 (record 4); gzipped, the same place.
+printf 'a,b,color\n1,2,"re\nd"\n\n3,4,red\n5,6,red\n7, abc ,red\n9,10,red\n' > "$tmp/quoted.csv"
+gzip -c "$tmp/quoted.csv" > "$tmp/quoted.csv.gz"
+for f in quoted.csv quoted.csv.gz; do
+    expect 2 "^nntrain: $tmp/$f:7:3: column 'b': ' abc ' is not a number" -- \
+        "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/$f"
+done
+# A file predicted a chunk at a time (8 MiB): the line counts from the
+# file's start, not the chunk's. 1600 copies of the 240 rows, then the bad one.
+awk -v n=1600 'NR == 1 { print; next } { r[++k] = $0 } END { for (i = 0; i < n; i++) for (j = 1; j <= k; j++) print r[j]
+               print "1,x,red,yes" }' "$tmp/cls.csv" > "$tmp/long.csv"
+expect 2 "^nntrain: $tmp/long.csv:384002:3: column 'b': 'x' is not a number" -- \
+    "$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/long.out" "$tmp/long.csv"
+rm -f "$tmp/long.csv"
+# A missing value, a class unseen in training: FILE:LINE:COL too.
+printf 'a,b,color,answer\n1,2,"re\nd",yes\n3,NA,red,no\n' > "$tmp/na.csv"
+expect 2 "^nntrain: $tmp/na.csv:4:3: column 'b': missing value \\(set data.missing" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/na.csv"
+printf 'a,b,color,answer\n1,2,red,yes\n"3",4,"r\ned",maybe\n' | gzip > "$tmp/unseen.csv.gz"
+expect 2 "^nntrain: $tmp/unseen.csv.gz:4:5: column 'answer': class 'maybe' was not seen in training" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/unseen.csv.gz"
 expect 2 'a table model needs -c CONFIG' -- "$NNTRAIN" eval -m "$tmp/cls.model"
 # predict -o: a CSV in the rows' order, the class, then each class's probability.
 "$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/pred.csv" "$tmp/rows.csv" 2>&1 || bad "predict -o failed"
@@ -181,6 +204,11 @@ PY
         acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' <<<"$out")
         awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 90) }' && ok || bad "$spec: $out"
     done
+    # A NumPy file has no lines: its cells are named by record and column.
+    /usr/bin/python3 -c 'import sys, numpy as np; y = np.array([0, 1, 0, 2, 1]); np.savez(sys.argv[1], X=np.zeros((5, 3)), y=y)' \
+        "$tmp/unseen.npz"
+    expect 2 "^nntrain: $tmp/unseen.npz: record 4, column 'y': class '2' was not seen in training" -- \
+        "$NNTRAIN" eval -m "$tmp/np.model" "$tmp/unseen.npz"
 else
     echo "numpy missing: the .npy/.npz runs are skipped"
 fi
@@ -221,16 +249,23 @@ expect 2 "unknown table format" -- "${C[@]}" -s data.train=cls.json
 expect 2 "network.sizes: the input layer has 784 units but .*cls.csv gives 5 inputs" -- \
     "${C[@]}" -s network.hidden=none
 awk 'NR == 5 { $0 = "0.5,,red,yes" } { print }' "$tmp/cls.csv" > "$tmp/hole.csv"
-expect 2 "hole.csv: record [0-9]+, column 'b': missing value \\(set data.missing" -- \
+expect 2 "^nntrain: $tmp/hole.csv:5:5: column 'b': missing value \\(set data.missing" -- \
     "${C[@]}" -s data.train=hole.csv
 expect 0 "test accuracy" -- "$NNTRAIN" -c "$tmp/cls.yaml" -s data.train=hole.csv -s data.missing=mean \
     -s output.model="$tmp/hole.model"
 awk -F, 'NR == 1 || $4 == "yes"' "$tmp/cls.csv" > "$tmp/one.csv"
 expect 2 "column 'answer' has a single class yes" -- "${C[@]}" -s data.train=one.csv
-expect 2 "column 'answer' holds text: a regression target must be numbers" -- \
+expect 2 "cls.csv:2:[0-9]+: column 'answer': '(yes|no)' is not a number \\(a regression target must be numbers" -- \
     "${C[@]}" -s data.task=regression
+# A regression target with text further down: the text cell, at its line.
+awk -F, -v OFS=, 'NR == 40 { $3 = "n/a" } { print }' "$tmp/reg.csv" > "$tmp/regtext.csv"
+expect 2 "^nntrain: $tmp/regtext.csv:40:[0-9]+: column 'y': 'n/a' is not a number \\(a regression target must be numbers" -- \
+    "$NNTRAIN" -q -c "$tmp/reg.yaml" -s data.train=regtext.csv
+expect 2 "^nntrain: $tmp/regtext.csv:40:[0-9]+: column 'y': 'n/a' is not a number \\(a regression target must be numbers" -- \
+    "$NNTRAIN" eval -m "$tmp/reg.model" "$tmp/regtext.csv"
 head -1 "$tmp/cls.csv" > "$tmp/test.csv"; printf '0.1,0.2,red,maybe\n' >> "$tmp/test.csv"
-expect 2 "class 'maybe' was not seen in training" -- "${C[@]}" -s data.test=test.csv
+expect 2 "^nntrain: $tmp/test.csv:2:[0-9]+: column 'answer': class 'maybe' was not seen in training" -- \
+    "${C[@]}" -s data.test=test.csv
 expect 2 "leave none to train on" -- "${C[@]}" -s data.validation=300
 expect 2 "augmentation distorts images" -- "${C[@]}" -s augment.shift=1
 
