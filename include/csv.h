@@ -85,6 +85,17 @@ typedef int (*csv_rows_fn)(void *user, table *rows, err_t *err);
  * (its earlier chunks were numeric). */
 int csv_read_each(const char *path, const csv_opts *o, csv_rows_fn fn, void *user, err_t *err);
 
+/* Where a cell of path is, read with o as csv_read reads it: record (the
+ * 0-based data record, after the header; blank lines are not records)
+ * and its field `column` (0-based) at *line and *col (1-based, bytes, as csv_read's
+ * errors count them; the field's first byte, its opening quote when
+ * quoted). A record may span lines (a quoted field holding a newline), so
+ * the file is read again, gzip too, up to the record. For the messages of
+ * errors found after reading (a missing value, text in a numeric
+ * column...): it costs a read of the file up to there. */
+int csv_locate(const char *path, const csv_opts *o, long long record, int column,
+               long long *line, long long *col, err_t *err);
+
 /* The number parser on its own: s[0..len) as a decimal number (the syntax
  * above, no surrounding spaces), correctly rounded. Returns 1 and sets *v
  * for a finite number; 0 if it is not a number; -1 if it is one but not

@@ -93,17 +93,36 @@ int32_t prep_find_column(const table *t, const char *key);
 #define PREP_COLUMN_LIST_MAX (PREP_LIST_COLUMNS * 45 + 32)
 void prep_column_list(const table *t, char *buf, size_t n);
 
-/* Fits p to rows[0..n) of t (the training split). source names the file in
- * messages. On error nothing stays allocated. */
-int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const prep_opts *o,
-             const char *source, err_t *err);
+/* Where a table's rows come from, for messages. A message about one cell
+ * (a missing value, text in a numeric column, a class unseen in training)
+ * starts "WHERE: column 'NAME': ", WHERE being what locate writes for the
+ * cell (a CSV's "FILE:LINE:COL": tables_source in tables.h), or, without
+ * locate or when it fails, "NAME: record N" (N counts the data records
+ * from 1). Every other message starts "NAME: ". */
+typedef struct prep_source {
+    const char *name;     /* the file, or e.g. "the training table" */
+    int64_t first_record; /* the record (0-based) of the table's row 0: a
+                           * piece of a file read a chunk at a time starts
+                           * further on */
+    /* NULL, or: the place of data record `record` (0-based), column
+     * `column` of the table, into buf[n]; 0, or -1 when it cannot tell.
+     * Called only to compose an error message. */
+    int (*locate)(const struct prep_source *src, int64_t record, int32_t column, char *buf,
+                  size_t n);
+    const void *user;     /* for locate */
+} prep_source;
 
-/* The inputs and targets of rows[0..n) of t as a dataset (x and labels or
- * y, y_scale pointing into p). t's columns are found by name, so a test
- * file may order them otherwise; with_targets 0 leaves the targets out
- * (prediction: the label columns may be missing). */
+/* Fits p to rows[0..n) of t (the training split), which come from src.
+ * On error nothing stays allocated. */
+int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const prep_opts *o,
+             const prep_source *src, err_t *err);
+
+/* The inputs and targets of rows[0..n) of t (from src) as a dataset (x and
+ * labels or y, y_scale pointing into p). t's columns are found by name,
+ * so a test file may order them otherwise; with_targets 0 leaves the
+ * targets out (prediction: the label columns may be missing). */
 int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
-               int with_targets, const char *source, dataset *out, err_t *err);
+               int with_targets, const prep_source *src, dataset *out, err_t *err);
 
 /* A model file's copy of p: len bytes (little-endian), and back, every
  * field checked (source names the file in messages). */

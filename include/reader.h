@@ -32,4 +32,10 @@ int reader_read(const char *path, const reader_opts *o, table *out, err_t *err);
  * NumPy formats in one piece. */
 int reader_each(const char *path, const reader_opts *o, csv_rows_fn fn, void *user, err_t *err);
 
+/* Where record `record` (0-based), column `column` of the table read from
+ * path lies in the file: for a CSV, *line and *col (csv_locate: the file
+ * read again); the other formats have no lines (-1). */
+int reader_locate(const char *path, const reader_opts *o, long long record, int32_t column,
+                  long long *line, long long *col, err_t *err);
+
 #endif

@@ -27,6 +27,14 @@ int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, e
 int tables_each(const cfg_t *c, const char *path, int with_labels, csv_rows_fn fn, void *user,
                 err_t *err);
 
+/* Where the rows of a table read from path as c says come from, for
+ * prep's messages (prep_source): a cell of a CSV file is named
+ * FILE:LINE:COL, found by reading the file again up to it (only when an
+ * error is reported); a NumPy file's by record and column. first_record:
+ * the file's record of the table's row 0 (a piece of tables_each starts
+ * further on). c and path must outlive the result. */
+prep_source tables_source(const cfg_t *c, const char *path, int64_t first_record);
+
 /* Reads and splits the config's tables. fit: prep is fitted on the
  * training rows first (a run); else prep is the model's, applied as it is
  * (eval). train gets the training rows then the validation rows (the last

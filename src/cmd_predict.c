@@ -163,7 +163,8 @@ static int predict_rows(void *user, table *t, err_t *err)
         return err_set(err, ERR_RUNTIME, "out of memory");
     for (int64_t i = 0; i < t->n_rows; i++)
         rows[i] = i;
-    int rc = prep_apply(&r->m->prep, t, rows, t->n_rows, 0, r->path, &d, err);
+    prep_source src = tables_source(r->cfg, r->path, r->done); /* this piece's first record */
+    int rc = prep_apply(&r->m->prep, t, rows, t->n_rows, 0, &src, &d, err);
     free(rows);
     if (rc != 0)
         return -1;

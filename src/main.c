@@ -117,7 +117,8 @@ typedef struct {
     const char *usage;    /* its arguments, after "nntrain NAME " */
     unsigned options;     /* the options it takes (OPT bits) */
     unsigned required;    /* of which it needs */
-    const char *operands; /* its arguments' name ("FILE..."), needed; NULL: it takes none */
+    const char *operands; /* its arguments' name: "FILE..." needed, "[FILE...]" optional;
+                           * NULL: it takes none */
     const char *more;     /* further help for `nntrain NAME --help`, or NULL */
 } command_row;
 
@@ -139,9 +140,17 @@ static const command_row COMMANDS[] = {
      "a signal is ignored: the run finishes and saves its model (exit 0).\n"},
     {"eval", cmd_eval,
      "accuracy and confusion matrix of a saved model on the config's test set\n"
-     "(or --images/--labels)",
-     "-m MODEL [-c CONFIG] [-s KEY=VALUE]... [--data-dir DIR] [--images F --labels F]",
-     COMMON | CONFIG_OPTS | DATA_OPTS | OPT(O_MODEL), OPT(O_MODEL), NULL, NULL},
+     "(or --images/--labels), or on table files",
+     "-m MODEL [-c CONFIG] [-s KEY=VALUE]... [--data-dir DIR] [--images F --labels F]\n"
+     "                    [FILE...]",
+     COMMON | CONFIG_OPTS | DATA_OPTS | OPT(O_MODEL), OPT(O_MODEL), "[FILE...]",
+     "FILE (a table model): a table (CSV, TSV, .npy, .npz) with the model's\n"
+     "feature and label columns, by name, in any order (other columns are left\n"
+     "out); every row is evaluated, as -c CONFIG -s data.test=FILE would. For a\n"
+     "classification: accuracy, macro F1, log loss and the confusion matrix by\n"
+     "class name; for a regression: RMSE, MAE and R² in the target's units.\n"
+     "-c CONFIG then says how to read a CSV (data.delimiter, data.header,\n"
+     "data.missing_values; data.y for a .npy file's labels).\n"},
     {"predict", cmd_predict,
      "the predicted class and the output activations of each image of an IDX\n"
      "file or a PGM image, or of each row of a table",
@@ -362,7 +371,7 @@ static int check_command_line(const command_row *cmd, unsigned given, int n_file
             return not_for(cmd, id);
     if (!cmd->operands && n_files > 0)
         return usage_error(cmd, "%s takes no file arguments", cmd->name, NULL);
-    if (cmd->operands && n_files == 0)
+    if (cmd->operands && cmd->operands[0] != '[' && n_files == 0)
         return usage_error(cmd, "%s needs %s", cmd->name, cmd->operands);
     for (int id = 0; id < N_OPTIONS; id++)
         if ((cmd->required & OPT(id)) && !(given & OPT(id))) {

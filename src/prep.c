@@ -4,10 +4,12 @@
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "le.h"
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -72,10 +74,24 @@ static int find_name(char *const *names, int n, const char *name)
     return -1;
 }
 
-/* The record a row came from, for messages: rows count from 1. */
-static long long record_of(int64_t row)
+/* An error about the cell of col (a column of t) in row: "WHERE: column
+ * 'NAME': " then fmt's message, WHERE the file's FILE:LINE:COL when src
+ * can tell it, else "FILE: record N, column 'NAME': ...". */
+static int cell_error(const prep_source *src, const table *t, const table_col *col, int64_t row,
+                      err_t *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int cell_error(const prep_source *src, const table *t, const table_col *col, int64_t row,
+                      err_t *err, const char *fmt, ...)
 {
-    return (long long)row + 1;
+    char where[600], what[600];
+    int64_t record = src->first_record + row;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (src->locate && src->locate(src, record, (int32_t)(col - t->cols), where, sizeof where) == 0)
+        return err_set(err, ERR_INPUT, "%s: column '%.100s': %s", where, col->name, what);
+    return err_set(err, ERR_INPUT, "%.500s: record %lld, column '%.100s': %s", src->name,
+                   (long long)record + 1, col->name, what);
 }
 
 int32_t prep_find_column(const table *t, const char *key)
@@ -214,11 +230,63 @@ static int64_t first_missing(const table_col *col, const int64_t *rows, int64_t 
     return -1;
 }
 
-static int missing_error(const char *source, const table_col *col, int64_t row, err_t *err)
+/* Whether text reads as a number, as the CSV reader reads one (spaces and
+ * tabs around it ignored). */
+static int reads_as_number(const char *s)
 {
-    return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing value (set "
-                   "data.missing to mean, median or most_frequent to fill it)", source,
-                   record_of(row), col->name);
+    size_t n = strlen(s);
+    for (; n && (*s == ' ' || *s == '\t'); n--)
+        s++;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    float v;
+    return csv_parse_float(s, n, &v) == 1;
+}
+
+/* The first of rows whose cell in the text column col is not a number, or
+ * -1. A column turns text at its first such cell, but every cell of it is
+ * text then, the numbers before that one included: the cell to blame is
+ * this one, not the first cell. */
+static int64_t first_not_number(const table_col *col, const int64_t *rows, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int32_t k = col->code[rows[i]];
+        if (k >= 0 && !reads_as_number(col->cats[k]))
+            return rows[i];
+    }
+    return -1;
+}
+
+/* The first of rows whose cell in the text column col is not a number;
+ * when they are all numbers, the first such cell of the column's n_rows
+ * (another set's row made the column text). */
+static int64_t text_cell(const table_col *col, const int64_t *rows, int64_t n, int64_t n_rows)
+{
+    int64_t bad = first_not_number(col, rows, n);
+    for (int64_t r = 0; bad < 0 && r < n_rows; r++)
+        bad = first_not_number(col, &r, 1);
+    return bad;
+}
+
+/* A column that turned text where numbers are needed (a numeric feature,
+ * a regression target): the error at its first cell that is not a number
+ * (rows first; what: the column's role, for the message). */
+static int text_error(const prep_source *src, const table *t, const table_col *col,
+                      const int64_t *rows, int64_t n, const char *what, err_t *err)
+{
+    int64_t bad = text_cell(col, rows, n, t->n_rows);
+    if (bad < 0)
+        return err_set(err, ERR_INPUT, "%s: column '%s' holds text (%s)", src->name, col->name,
+                       what);
+    return cell_error(src, t, col, bad, err, "'%.64s' is not a number (%s)",
+                      col->cats[col->code[bad]], what);
+}
+
+static int missing_error(const prep_source *src, const table *t, const table_col *col,
+                         int64_t row, err_t *err)
+{
+    return cell_error(src, t, col, row, err, "missing value (set data.missing to mean, median "
+                      "or most_frequent to fill it)");
 }
 
 /* ---- fitting -------------------------------------------------------------------- */
@@ -380,17 +448,17 @@ static int numeric_stats(const table *t, const int32_t *cols, int nc, const int6
 
 /* A numeric feature: fill value, then offset and scale, over the rows
  * (st: the column's numeric_stats). */
-static int fit_numeric(prep_feature *f, const table_col *col, const num_stats *st,
-                       const int64_t *rows, int64_t n, const prep_opts *o, const char *source,
-                       err_t *err)
+static int fit_numeric(prep_feature *f, const table *t, const table_col *col,
+                       const num_stats *st, const int64_t *rows, int64_t n, const prep_opts *o,
+                       const prep_source *src, err_t *err)
 {
     int64_t miss = first_missing(col, rows, n);
     if (miss >= 0 && o->missing == PREP_MISSING_ERROR)
-        return missing_error(source, col, miss, err);
+        return missing_error(src, t, col, miss, err);
     int64_t m = st->m;
     if (m == 0)
         return err_set(err, ERR_INPUT, "%s: column '%s' has no values in the training rows",
-                       source, col->name);
+                       src->name, col->name);
     double mean = st->sum / m, lo = st->lo, hi = st->hi;
     double sd = sqrt(st->ss / m);
     f->fill = NAN;
@@ -437,12 +505,13 @@ static int fit_numeric(prep_feature *f, const table_col *col, const num_stats *s
 }
 
 /* A categorical feature: the categories seen, and a missing cell's. */
-static int fit_categorical(prep_feature *f, const table_col *col, const int64_t *rows, int64_t n,
-                           const prep_opts *o, const char *source, err_t *err)
+static int fit_categorical(prep_feature *f, const table *t, const table_col *col,
+                           const int64_t *rows, int64_t n, const prep_opts *o,
+                           const prep_source *src, err_t *err)
 {
     int64_t miss = first_missing(col, rows, n);
     if (miss >= 0 && o->missing == PREP_MISSING_ERROR)
-        return missing_error(source, col, miss, err);
+        return missing_error(src, t, col, miss, err);
     f->categorical = 1;
     f->fill = NAN;
     f->offset = 0;
@@ -452,7 +521,7 @@ static int fit_categorical(prep_feature *f, const table_col *col, const int64_t 
         return -1;
     if (f->n_cats == 0)
         return err_set(err, ERR_INPUT, "%s: column '%s' has no values in the training rows",
-                       source, col->name);
+                       src->name, col->name);
     if (o->missing == PREP_MISSING_ERROR)
         return 0;
     /* Any fill policy fills a category with the most frequent one. */
@@ -498,7 +567,7 @@ static int label_columns(const table *t, const prep_opts *o, const char *source,
 }
 
 static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64_t *rows,
-                       int64_t n, const char *source, err_t *err)
+                       int64_t n, const prep_source *src, err_t *err)
 {
     p->targets = calloc((size_t)p->n_targets, sizeof *p->targets);
     if (!p->targets)
@@ -510,8 +579,7 @@ static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64
         const table_col *col = &t->cols[lc[j]];
         int64_t miss = first_missing(col, rows, n);
         if (miss >= 0)
-            return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing label",
-                           source, record_of(miss), col->name);
+            return cell_error(src, t, col, miss, err, "missing label");
     }
     if (p->task == PREP_CLASSIFICATION) {
         const table_col *col = &t->cols[lc[0]];
@@ -519,12 +587,12 @@ static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64
             return -1;
         if (p->n_classes < 2)
             return err_set(err, ERR_INPUT, "%s: column '%s' has a single class%s%s in the "
-                           "training rows: nothing to learn (data.task: regression?)", source,
+                           "training rows: nothing to learn (data.task: regression?)", src->name,
                            col->name, p->n_classes ? " " : "",
                            p->n_classes ? p->classes[0] : "");
         if (p->n_classes > PREP_MAX_CLASSES)
             return err_set(err, ERR_INPUT, "%s: column '%s' has %d classes, at most %d (a "
-                           "number to predict? data.task: regression)", source, col->name,
+                           "number to predict? data.task: regression)", src->name, col->name,
                            p->n_classes, PREP_MAX_CLASSES);
         return 0;
     }
@@ -535,8 +603,8 @@ static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64
     for (int j = 0; j < p->n_targets; j++) {
         const table_col *col = &t->cols[lc[j]];
         if (col->kind != TABLE_NUMERIC)
-            return err_set(err, ERR_INPUT, "%s: column '%s' holds text: a regression target "
-                           "must be numbers (data.task: classification?)", source, col->name);
+            return text_error(src, t, col, rows, n, "a regression target must be numbers; "
+                              "data.task: classification?", err);
         double sum = 0, ss = 0;
         for (int64_t i = 0; i < n; i++)
             sum += table_num(col, rows[i]);
@@ -551,8 +619,9 @@ static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64
 }
 
 int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const prep_opts *o,
-             const char *source, err_t *err)
+             const prep_source *src, err_t *err)
 {
+    const char *source = src->name;
     memset(p, 0, sizeof *p);
     p->task = o->task;
     int32_t lc[PREP_MAX_TARGETS];
@@ -614,9 +683,9 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
         if (!(f->name = dup_str(col->name)))
             rc = err_set(err, ERR_RUNTIME, "out of memory");
         else if (kind[c] == 2)
-            rc = fit_categorical(f, col, rows, n, o, source, err);
+            rc = fit_categorical(f, t, col, rows, n, o, src, err);
         else
-            rc = fit_numeric(f, col, &st[k++], rows, n, o, source, err);
+            rc = fit_numeric(f, t, col, &st[k++], rows, n, o, src, err);
         p->n_inputs += f->categorical ? f->n_cats : 1;
     }
     free(kind);
@@ -625,7 +694,7 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
     if (rc == 0 && p->n_features == 0)
         rc = err_set(err, ERR_INPUT, "%s: no feature columns left beside the label", source);
     if (rc == 0)
-        rc = fit_targets(p, t, lc, rows, n, source, err);
+        rc = fit_targets(p, t, lc, rows, n, src, err);
     if (rc != 0)
         prep_free(p);
     return rc;
@@ -649,24 +718,18 @@ static int code_map(const prep_feature *f, const table_col *col, int **out, err_
 }
 
 /* The first error prep_apply would meet filling feature f's inputs from
- * col (rows in order), or 0: a text column for a numeric feature, or a
- * missing cell with nothing to fill it. */
-static int check_feature(const prep_feature *f, const table_col *col, const int64_t *rows,
-                         int64_t n, const char *source, err_t *err)
+ * column c of t (rows in order), or 0: a text column for a numeric
+ * feature, or a missing cell with nothing to fill it. */
+static int check_feature(const prep_feature *f, const table *t, int32_t c, const int64_t *rows,
+                         int64_t n, const prep_source *src, err_t *err)
 {
-    if (!f->categorical && col->kind != TABLE_NUMERIC) {
-        int64_t i = 0;
-        while (i < n && col->code[rows[i]] < 0)
-            i++;
-        return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%.64s' is not a "
-                       "number (the column is numeric in training)", source,
-                       record_of(i < n ? rows[i] : 0), col->name,
-                       i < n ? col->cats[col->code[rows[i]]] : "");
-    }
+    const table_col *col = &t->cols[c];
+    if (!f->categorical && col->kind != TABLE_NUMERIC)
+        return text_error(src, t, col, rows, n, "the column is numeric in training", err);
     if (f->categorical ? f->fill_cat < 0 : isnan(f->fill)) {
         int64_t miss = first_missing(col, rows, n);
         if (miss >= 0)
-            return missing_error(source, col, miss, err);
+            return missing_error(src, t, col, miss, err);
     }
     return 0;
 }
@@ -723,12 +786,12 @@ __attribute__((noinline)) static void apply_run(const float *restrict src, int64
 }
 
 static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
-                         const char *source, dataset *out, err_t *err)
+                         const prep_source *src, dataset *out, err_t *err)
 {
     int32_t lc[PREP_MAX_TARGETS];
     for (int j = 0; j < p->n_targets; j++)
         if ((lc[j] = table_find(t, p->targets[j])) < 0)
-            return no_column(t, p->targets[j], "the label column", source, err);
+            return no_column(t, p->targets[j], "the label column", src->name, err);
     char buf[40];
     if (p->task == PREP_CLASSIFICATION) {
         const table_col *col = &t->cols[lc[0]];
@@ -754,13 +817,11 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
             }
             const char *s = cell_name(col, rows[i], buf, sizeof buf);
             if (!s)
-                return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing label",
-                               source, record_of(rows[i]), col->name);
+                return cell_error(src, t, col, rows[i], err, "missing label");
             int k = find_name(p->classes, p->n_classes, s);
             if (k < 0)
-                return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': class '%.64s' "
-                               "was not seen in training", source, record_of(rows[i]),
-                               col->name, s);
+                return cell_error(src, t, col, rows[i], err, "class '%.64s' was not seen in "
+                                  "training", s);
             out->labels[i] = (uint8_t)k;
             if (col->kind == TABLE_NUMERIC && n_seen < PREP_MAX_CLASSES) {
                 seen_bits[n_seen] = bits;
@@ -777,12 +838,10 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
     for (int j = 0; j < p->n_targets; j++) {
         const table_col *col = &t->cols[lc[j]];
         if (col->kind != TABLE_NUMERIC)
-            return err_set(err, ERR_INPUT, "%s: column '%s' holds text: a regression target "
-                           "must be numbers", source, col->name);
+            return text_error(src, t, col, rows, n, "a regression target must be numbers", err);
         for (int64_t i = 0; i < n; i++) {
             if (col->missing && col->missing[rows[i]])
-                return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': missing target",
-                               source, record_of(rows[i]), col->name);
+                return cell_error(src, t, col, rows[i], err, "missing target");
             out->y[(size_t)i * p->n_targets + j] =
                 (float)((table_num(col, rows[i]) - p->y_offset[j]) / p->y_scale[j]);
         }
@@ -826,8 +885,9 @@ static int inputs_are_rows(const prep_t *p, const table *t, const int32_t *cols,
 }
 
 int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
-               int with_targets, const char *source, dataset *out, err_t *err)
+               int with_targets, const prep_source *src, dataset *out, err_t *err)
 {
+    const char *source = src->name;
     memset(out, 0, sizeof *out);
     if (n > INT32_MAX)
         return err_set(err, ERR_INPUT, "%s: %lld rows, at most %d", source, (long long)n,
@@ -852,10 +912,9 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
             rc = no_column(t, f->name, "the feature", source, err);
             break;
         }
-        const table_col *col = &t->cols[cols[i]];
-        rc = check_feature(f, col, rows, n, source, err);
+        rc = check_feature(f, t, cols[i], rows, n, src, err);
         if (rc == 0 && f->categorical)
-            rc = code_map(f, col, &maps[i], err);
+            rc = code_map(f, &t->cols[cols[i]], &maps[i], err);
         off[i] = f->offset;
         scale[i] = f->scale;
     }
@@ -910,7 +969,7 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
         }
     }
     if (with_targets)
-        rc = apply_targets(p, t, rows, n, source, out, err);
+        rc = apply_targets(p, t, rows, n, src, out, err);
 done:
     for (int i = 0; maps && i < nf; i++)
         free(maps[i]);

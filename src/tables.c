@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,29 @@ int tables_each(const cfg_t *c, const char *path, int with_labels, csv_rows_fn f
     if (table_opts(c, path, with_labels, &o, y_path, err) != 0)
         return -1;
     return reader_each(path, &o, fn, user, err);
+}
+
+/* prep_source's locate for a file read as the config (src->user) says:
+ * the cell's FILE:LINE:COL, from a second read of the file (reader_locate;
+ * only ever for an error message). */
+static int locate_cell(const prep_source *src, int64_t record, int32_t column, char *buf,
+                       size_t n)
+{
+    reader_opts o;
+    char y_path[CFG_PATH_MAX * 2];
+    err_t err;
+    long long line, col;
+    if (table_opts(src->user, src->name, 0, &o, y_path, &err) != 0 ||
+        reader_locate(src->name, &o, record, column, &line, &col, &err) != 0)
+        return -1;
+    snprintf(buf, n, "%s:%lld:%lld", src->name, line, col);
+    return 0;
+}
+
+prep_source tables_source(const cfg_t *c, const char *path, int64_t first_record)
+{
+    return (prep_source){.name = path, .first_record = first_record, .locate = locate_cell,
+                         .user = c};
 }
 
 /* The rows of each set, in file order. */
@@ -228,7 +252,7 @@ static int is_number(const char *s)
  * a categorical feature of a hundred categories without a word: that is
  * an error naming the first such cell, unless data.categorical lists the
  * column (its values are then categories, as asked). */
-static int check_typos(const cfg_t *c, const table *t, const char *source, err_t *err)
+static int check_typos(const cfg_t *c, const table *t, const prep_source *src, err_t *err)
 {
     for (int32_t j = 0; j < t->n_cols; j++) {
         const table_col *col = &t->cols[j];
@@ -252,13 +276,18 @@ static int check_typos(const cfg_t *c, const table *t, const char *source, err_t
                 first = r;
         }
         free(num);
-        if (others > 0 && (double)numbers >= NUMERIC_SHARE * (double)(numbers + others))
-            return err_set(err, ERR_INPUT, "%s: record %lld, column '%s': '%s' is not a number, "
-                           "though %lld of the column's %lld other cells are: fix the cell, add "
-                           "it to data.missing_values if it means missing, or list the column "
-                           "in data.categorical to take its values as categories", source,
-                           (long long)first + 1, col->name, table_text(t, j, first),
-                           (long long)numbers, (long long)(numbers + others - 1));
+        if (others == 0 || (double)numbers < NUMERIC_SHARE * (double)(numbers + others))
+            continue;
+        char where[600];
+        int64_t record = src->first_record + first;
+        if (!src->locate || src->locate(src, record, j, where, sizeof where) != 0)
+            snprintf(where, sizeof where, "%.500s: record %lld", src->name, (long long)record + 1);
+        return err_set(err, ERR_INPUT, "%s: column '%s': '%s' is not a number, though %lld of "
+                       "the column's %lld other cells are: fix the cell, add it to "
+                       "data.missing_values if it means missing, or list the column in "
+                       "data.categorical to take its values as categories", where, col->name,
+                       table_text(t, j, first), (long long)numbers,
+                       (long long)(numbers + others - 1));
     }
     return 0;
 }
@@ -275,20 +304,20 @@ static int64_t *fit_then_val(const split_t *s)
 }
 
 /* The split and the preprocessing of tables already read: tt (its first
- * n_rows count) and ut (NULL: none), named train_src and test_src in
- * messages. */
+ * n_rows count) and ut (NULL: none), from train_src and test_src. */
 static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const table *ut,
-                       const char *train_src, const char *test_src, prep_t *prep, int fit,
-                       dataset *train, dataset *test, err_t *err)
+                       const prep_source *train_src, const prep_source *test_src, prep_t *prep,
+                       int fit, dataset *train, dataset *test, err_t *err)
 {
     split_t s = {0};
     int64_t *rows = NULL;
     name_ptrs np;
     prep_opts po;
     int rc = -1;
-    if (fit && (check_names(c, tt, train_src, err) != 0 || check_typos(c, tt, train_src, err) != 0))
+    if (fit && (check_names(c, tt, train_src->name, err) != 0 ||
+                check_typos(c, tt, train_src, err) != 0))
         return -1;
-    if (split_rows(c, n_rows, ut ? ut->n_rows : -1, train_src, &s, err) != 0)
+    if (split_rows(c, n_rows, ut ? ut->n_rows : -1, train_src->name, &s, err) != 0)
         goto done;
     full_prep_opts(c, &np, &po);
     if (fit && prep_fit(prep, tt, s.fit, s.n_fit, &po, train_src, err) != 0)
@@ -332,7 +361,9 @@ int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *
         goto done;
     if (c->train_limit > 0 && tt.n_rows > c->train_limit)
         tt.n_rows = c->train_limit; /* the columns keep their length; only the first rows count */
-    rc = split_apply(c, &tt, tt.n_rows, c->test_table[0] ? &ut : NULL, train_path, test_path,
+    prep_source train_src = tables_source(c, train_path, 0);
+    prep_source test_src = tables_source(c, test_path, 0);
+    rc = split_apply(c, &tt, tt.n_rows, c->test_table[0] ? &ut : NULL, &train_src, &test_src,
                      prep, fit, train, test, err);
 done:
     table_free(&tt);
@@ -350,6 +381,7 @@ int tables_load_table(const cfg_t *c, const table *train_t, const table *test_t,
     int64_t n = train_t->n_rows;
     if (c->train_limit > 0 && n > c->train_limit)
         n = c->train_limit;
-    return split_apply(c, train_t, n, test_t, "the training table", "the test table", prep, fit,
-                       train, test, err);
+    /* Arrays in memory: cells are named by record (row) and column. */
+    prep_source train_src = {.name = "the training table"}, test_src = {.name = "the test table"};
+    return split_apply(c, train_t, n, test_t, &train_src, &test_src, prep, fit, train, test, err);
 }

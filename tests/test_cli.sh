@@ -401,6 +401,8 @@ expect 2 '--port is for serve' -- "$NNTRAIN" plot weights -m "$m" -o "$w" --port
 expect 2 '--resume is for train' -- "$NNTRAIN" eval -m "$m" --resume x
 expect 2 'train takes no file arguments' -- "$NNTRAIN" -c "$tmp/tiny.yaml" extra
 expect 2 'predict needs FILE' -- "$NNTRAIN" predict -m "$m"
+expect 2 'an image model: FILE arguments are tables for a table model' -- \
+    "$NNTRAIN" eval -m "$m" "$tmp/data/images.idx"
 # Every command has its own help, from the same table.
 for c in train eval predict export plot serve; do
     expect 0 "^Usage: nntrain $c " -- "$NNTRAIN" $c --help

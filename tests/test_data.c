@@ -437,6 +437,57 @@ START_TEST(test_csv_read_each_same_cells)
 }
 END_TEST
 
+/* csv_locate: where a cell of QUOTES_CSV lies, past a quoted CRLF, a
+ * blank line and a CRLF record, plain and gzipped, with a byte-order mark,
+ * at every chunk size (whole chunks before the record are skipped by
+ * counting their records). Line and column as csv_read's errors count. */
+START_TEST(test_csv_locate)
+{
+    static const struct {
+        long long record;
+        int field;
+        long long line, col;
+    } cells[] = {{0, 0, 2, 1}, {0, 1, 2, 3},  {0, 3, 2, 18}, {1, 2, 3, 15}, {1, 3, 3, 18},
+                 {2, 3, 6, 8}, {3, 2, 7, 9},  {4, 3, 8, 15}, {5, 0, -1, -1}, {0, 4, -1, -1}};
+    char text[sizeof QUOTES_CSV + 3] = "\xEF\xBB\xBF";
+    memcpy(text + 3, QUOTES_CSV, sizeof QUOTES_CSV);
+    const char *p = tu_path(0, "at.csv"), *g = tu_path(1, "at.csv.gz");
+    tu_write_file(p, text, strlen(text));
+    tu_write_gz(g, text, strlen(text));
+    for (int gz = 0; gz < 2; gz++)
+        for (long chunk = 1; chunk <= 4096; chunk *= 4) {
+            csv_opts o;
+            csv_opts_default(&o);
+            o.chunk_bytes = chunk;
+            for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++) {
+                long long line = 0, col = 0;
+                err_t err;
+                err_clear(&err);
+                int rc = csv_locate(gz ? g : p, &o, cells[k].record, cells[k].field, &line, &col,
+                                    &err);
+                if (cells[k].line < 0) {
+                    ck_assert_msg(rc == -1 && err.code == ERR_INPUT, "record %lld field %d: found",
+                                  cells[k].record, cells[k].field);
+                    continue;
+                }
+                ck_assert_msg(rc == 0, "%s", err.msg);
+                ck_assert_msg(line == cells[k].line && col == cells[k].col,
+                              "%s, chunk %ld: record %lld field %d at %lld:%lld, want %lld:%lld",
+                              gz ? "gzip" : "plain", chunk, cells[k].record, cells[k].field, line,
+                              col, cells[k].line, cells[k].col);
+            }
+        }
+    /* Without a header the first line is record 0. */
+    csv_opts o;
+    csv_opts_default(&o);
+    o.header = 0;
+    long long line = 0, col = 0;
+    err_t err;
+    ck_assert_msg(csv_locate(p, &o, 1, 2, &line, &col, &err) == 0, "%s", err.msg);
+    ck_assert_msg(line == 2 && col == 14, "headerless: %lld:%lld", line, col);
+}
+END_TEST
+
 /* Two tables equal cell for cell: kinds, names, numbers to the bit,
  * missing flags, text. what names the read in a failure. */
 static void same_table(const table *t, const table *ref, const char *what)
@@ -1243,5 +1294,5 @@ END_TEST
 
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
                test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_plain_float_same_bits, test_csv_fast_path_same_table,
-               test_csv_read_each_same_cells, test_csv_slab_growth, test_csv_comma_locale, test_csv_hostile,
+               test_csv_read_each_same_cells, test_csv_locate, test_csv_slab_growth, test_csv_comma_locale, test_csv_hostile,
                test_csv_huge_line_and_columns, test_npy_hostile)

@@ -616,7 +616,7 @@ START_TEST(test_categorical_predict)
     for (int i = 0; i < CAT_ROWS; i++)
         rows[i] = i;
     dataset d;
-    ck_assert_msg(prep_apply(&cm.prep, &t, rows, CAT_ROWS, 0, rows_csv, &d, &err) == 0, "%s",
+    ck_assert_msg(prep_apply(&cm.prep, &t, rows, CAT_ROWS, 0, &(prep_source){.name = rows_csv}, &d, &err) == 0, "%s",
                   err.msg);
     net_ws ws;
     ck_assert_int_eq(net_ws_create(&ws, &cm.net, CAT_ROWS, &err), 0);

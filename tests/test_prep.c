@@ -49,7 +49,7 @@ START_TEST(standard_scaling_on_the_training_rows_only)
     err_t err;
     prep_opts o = {.task = PREP_CLASSIFICATION, .scale = PREP_SCALE_STANDARD,
                    .missing = PREP_MISSING_MEDIAN};
-    ck_assert_msg(prep_fit(&p, &t, FIT, 4, &o, "t.csv", &err) == 0, "%s", err.msg);
+    ck_assert_msg(prep_fit(&p, &t, FIT, 4, &o, &(prep_source){.name = "t.csv"}, &err) == 0, "%s", err.msg);
     /* x: mean 2.5, population sd sqrt(1.25) over rows 0..3; the 10 of row 5 unseen. */
     ck_assert_int_eq(p.n_features, 2);
     ck_assert_int_eq(p.n_inputs, 1 + 3);
@@ -65,7 +65,7 @@ START_TEST(standard_scaling_on_the_training_rows_only)
     ck_assert_str_eq(p.classes[1], "10");
 
     dataset d;
-    ck_assert_msg(prep_apply(&p, &t, ALL, 6, 1, "t.csv", &d, &err) == 0, "%s", err.msg);
+    ck_assert_msg(prep_apply(&p, &t, ALL, 6, 1, &(prep_source){.name = "t.csv"}, &d, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(d.n, 6);
     ck_assert_int_eq(d.n_in, 4);
     const float *r4 = d.x + 4 * 4, *r5 = d.x + 5 * 4;
@@ -90,7 +90,7 @@ START_TEST(fill_policies_and_minmax)
     prep_opts o = {.task = PREP_CLASSIFICATION, .scale = PREP_SCALE_MINMAX,
                    .missing = PREP_MISSING_ERROR};
     /* Refused by default, naming the file, the record and the column. */
-    ck_assert_int_eq(prep_fit(&p, &t, ALL, 6, &o, "t.csv", &err), -1);
+    ck_assert_int_eq(prep_fit(&p, &t, ALL, 6, &o, &(prep_source){.name = "t.csv"}, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "t.csv: record 5, column 'x': missing value"));
     const struct {
         prep_missing m;
@@ -98,7 +98,7 @@ START_TEST(fill_policies_and_minmax)
     } cases[] = {{PREP_MISSING_MEAN, 4.0}, {PREP_MISSING_MEDIAN, 3.0}, {PREP_MISSING_MOST_FREQUENT, 1.0}};
     for (int i = 0; i < 3; i++) {
         o.missing = cases[i].m;
-        ck_assert_msg(prep_fit(&p, &t, ALL, 6, &o, "t.csv", &err) == 0, "%s", err.msg);
+        ck_assert_msg(prep_fit(&p, &t, ALL, 6, &o, &(prep_source){.name = "t.csv"}, &err) == 0, "%s", err.msg);
         ck_assert_msg(p.features[0].fill == cases[i].fill, "policy %d: fill %g", i, p.features[0].fill);
         ck_assert(p.features[0].offset == 1 && p.features[0].scale == 9); /* min 1, range 9 */
         ck_assert_int_eq(p.features[1].fill_cat, 2); /* pear, the most frequent */
@@ -118,11 +118,11 @@ START_TEST(regression_targets_in_their_units)
     const char *ignore[] = {"c"};
     prep_opts o = {.task = PREP_REGRESSION, .scale = PREP_SCALE_NONE, .missing = PREP_MISSING_MEAN,
                    .labels = labels, .n_labels = 1, .ignore = ignore, .n_ignore = 1};
-    ck_assert_msg(prep_fit(&p, &t, FIT, 4, &o, "t.csv", &err) == 0, "%s", err.msg);
+    ck_assert_msg(prep_fit(&p, &t, FIT, 4, &o, &(prep_source){.name = "t.csv"}, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(p.n_inputs, 1);
     ck_assert(p.y_offset[0] == 6 && p.y_scale[0] == 4); /* 10, 2, 10, 2 */
     dataset d;
-    ck_assert_int_eq(prep_apply(&p, &t, ALL, 6, 1, "t.csv", &d, &err), 0);
+    ck_assert_int_eq(prep_apply(&p, &t, ALL, 6, 1, &(prep_source){.name = "t.csv"}, &d, &err), 0);
     ck_assert(d.y[0] == 1.0f && d.y[1] == -1.0f);
     ck_assert(d.y_scale == p.y_scale);
     ck_assert(prep_target_value(&p, 0, 1.0) == 10.0);
@@ -132,8 +132,9 @@ START_TEST(regression_targets_in_their_units)
     const char *text[] = {"1"};
     o.labels = text;
     o.n_ignore = 0;
-    ck_assert_int_eq(prep_fit(&p, &t, FIT, 4, &o, "t.csv", &err), -1);
-    ck_assert_ptr_nonnull(strstr(err.msg, "column 'c' holds text"));
+    ck_assert_int_eq(prep_fit(&p, &t, FIT, 4, &o, &(prep_source){.name = "t.csv"}, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "t.csv: record 1, column 'c': 'pear' is not a number "
+                                          "(a regression target must be numbers"));
     table_free(&t);
 }
 END_TEST
@@ -146,24 +147,24 @@ START_TEST(bad_labels_and_columns)
     prep_t p;
     prep_opts o = {.task = PREP_CLASSIFICATION, .missing = PREP_MISSING_MEAN};
     const int64_t same[2] = {0, 2}; /* both class 10 */
-    ck_assert_int_eq(prep_fit(&p, &t, same, 2, &o, "t.csv", &err), -1);
+    ck_assert_int_eq(prep_fit(&p, &t, same, 2, &o, &(prep_source){.name = "t.csv"}, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "column 'k' has a single class 10"));
     const char *none[] = {"nope"};
     o.labels = none;
     o.n_labels = 1;
-    ck_assert_int_eq(prep_fit(&p, &t, ALL, 6, &o, "t.csv", &err), -1);
+    ck_assert_int_eq(prep_fit(&p, &t, ALL, 6, &o, &(prep_source){.name = "t.csv"}, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "data.label 'nope': no such column (the columns: x, c, k)"));
     /* A class never seen in training, at apply. */
     o.labels = NULL;
     o.n_labels = 0;
-    ck_assert_int_eq(prep_fit(&p, &t, FIT, 4, &o, "t.csv", &err), 0);
+    ck_assert_int_eq(prep_fit(&p, &t, FIT, 4, &o, &(prep_source){.name = "t.csv"}, &err), 0);
     t.cols[2].num[5] = 7;
     dataset d;
-    ck_assert_int_eq(prep_apply(&p, &t, ALL, 6, 1, "u.csv", &d, &err), -1);
+    ck_assert_int_eq(prep_apply(&p, &t, ALL, 6, 1, &(prep_source){.name = "u.csv"}, &d, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "u.csv: record 6, column 'k': class '7' was not seen"));
     ck_assert_ptr_null(d.x);
     /* Without the targets, the label column is not needed at all. */
-    ck_assert_int_eq(prep_apply(&p, &t, ALL, 6, 0, "u.csv", &d, &err), 0);
+    ck_assert_int_eq(prep_apply(&p, &t, ALL, 6, 0, &(prep_source){.name = "u.csv"}, &d, &err), 0);
     ck_assert_ptr_null(d.labels);
     dataset_free(&d);
     prep_free(&p);
@@ -178,7 +179,7 @@ START_TEST(model_copy_round_trips_and_refuses_damage)
     err_t err;
     prep_t p, q;
     prep_opts o = {.task = PREP_CLASSIFICATION, .missing = PREP_MISSING_MOST_FREQUENT};
-    ck_assert_int_eq(prep_fit(&p, &t, ALL, 6, &o, "t.csv", &err), 0);
+    ck_assert_int_eq(prep_fit(&p, &t, ALL, 6, &o, &(prep_source){.name = "t.csv"}, &err), 0);
     uint8_t *b, *b2;
     size_t n, n2;
     ck_assert_int_eq(prep_write(&p, &b, &n, &err), 0);

@@ -57,6 +57,30 @@ awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 95) }' && ok || bad "test accuracy $ac
 # eval splits the table as training did: the same test accuracy.
 expect 0 "^accuracy: $acc% " -- "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml"
 expect 0 'yes +[0-9]+ +[0-9]+' -- "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml"
+# eval FILE: every row of the file through the model, the very lines that
+# -c CONFIG -s data.test=FILE prints; columns by name, in any order, extra
+# ones left out; the confusion matrix by class name.
+"$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml" -s data.test=cls.csv > "$tmp/evalc.out" 2>&1 \
+    || bad "eval -c -s data.test=cls.csv failed: $(cat "$tmp/evalc.out")"
+grep -q '^accuracy: .*(240/240)' "$tmp/evalc.out" && ok || bad "eval -c: all 240 rows: $(cat "$tmp/evalc.out")"
+out=$("$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/cls.csv" 2>&1)
+[ "$out" = "$(cat "$tmp/evalc.out")" ] && ok || bad "eval FILE differs from eval -c: $out"
+awk -F, -v OFS=, '{ print $4, "x" NR, $3, $2, $1 }' "$tmp/cls.csv" > "$tmp/perm.csv"
+out=$("$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/perm.csv" 2>&1)
+[ "$out" = "$(cat "$tmp/evalc.out")" ] && ok || bad "eval FILE with the columns reordered: $out"
+grep -qE '^ +no +yes$' <<<"$out" && grep -qE '^ +yes +[0-9]+ +[0-9]+$' <<<"$out" && ok \
+    || bad "eval FILE: the confusion matrix by class name: $out"
+expect 0 "^$tmp/perm.csv:\$" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/cls.csv" "$tmp/perm.csv"
+cut -d, -f1-3 "$tmp/cls.csv" > "$tmp/nolabel.csv"
+expect 2 "^nntrain: $tmp/nolabel.csv: no column 'answer', the model's label" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/nolabel.csv"
+cut -d, -f2-4 "$tmp/cls.csv" > "$tmp/nofeature.csv"
+expect 2 "nofeature.csv: the feature 'a': no such column" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/nofeature.csv"
+printf 'a,b,color,answer\n1,2,red\n' > "$tmp/ragged.csv"
+expect 2 "ragged.csv:2:" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/ragged.csv"
+expect 2 "none.csv: cannot open" -- "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/none.csv"
+expect 2 "--images/--labels are for image models" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" --images "$tmp/x" --labels "$tmp/y" "$tmp/cls.csv"
 # predict: rows without the label column, classes by name.
 printf 'color,b,a\nred,1.5,1.5\nblue,-1.5,-1.5\nviolet,1.9,1.9\n' > "$tmp/rows.csv"
 out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/rows.csv" 2>&1)
@@ -64,6 +88,38 @@ grep -q '^.*rows.csv\[0\]: yes  no=[01]\.[0-9]* yes=[01]\.[0-9]*$' <<<"$out" && 
 grep -q '^.*rows.csv\[1\]: no ' <<<"$out" && ok || bad "predict row 1: $out"
 grep -q '^.*rows.csv\[2\]: yes ' <<<"$out" && ok || bad "an unseen colour counts as none: $out"
 expect 2 "no such column" -- "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/reg.csv"
+# Text in a numeric column: the cell named is the text one (record 4, line
+# 5), not the column's first cell (its numbers are text too once the column
+# turned text), at FILE:LINE:COL.
+printf 'a,b,color\n1,2,red\n3,4,red\n5,6,red\n7,abc,red\n9,10,red\n' > "$tmp/text.csv"
+expect 2 "^nntrain: $tmp/text.csv:5:3: column 'b': 'abc' is not a number \\(the column is numeric in training\\)" -- \
+    "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/text.csv"
+awk -F, -v OFS=, 'NR == 1 { print $1, $2, $3, $4 } NR > 1 && NR <= 6 { print $1, (NR == 5 ? "abc" : $2), $3, $4 }' \
+    "$tmp/cls.csv" > "$tmp/textl.csv"
+expect 2 "^nntrain: $tmp/textl.csv:5:[0-9]+: column 'b': 'abc' is not a number" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" -c "$tmp/cls.yaml" -s data.test=textl.csv
+# Records and lines differ: a quoted newline and a blank line before the bad
+# record put it on line 7 (record 4); gzipped, the same place.
+printf 'a,b,color\n1,2,"re\nd"\n\n3,4,red\n5,6,red\n7, abc ,red\n9,10,red\n' > "$tmp/quoted.csv"
+gzip -c "$tmp/quoted.csv" > "$tmp/quoted.csv.gz"
+for f in quoted.csv quoted.csv.gz; do
+    expect 2 "^nntrain: $tmp/$f:7:3: column 'b': ' abc ' is not a number" -- \
+        "$NNTRAIN" predict -m "$tmp/cls.model" "$tmp/$f"
+done
+# A file predicted a chunk at a time (8 MiB): the line counts from the
+# file's start, not the chunk's. 1600 copies of the 240 rows, then the bad one.
+awk -v n=1600 'NR == 1 { print; next } { r[++k] = $0 } END { for (i = 0; i < n; i++) for (j = 1; j <= k; j++) print r[j]
+               print "1,x,red,yes" }' "$tmp/cls.csv" > "$tmp/long.csv"
+expect 2 "^nntrain: $tmp/long.csv:384002:3: column 'b': 'x' is not a number" -- \
+    "$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/long.out" "$tmp/long.csv"
+rm -f "$tmp/long.csv"
+# A missing value, a class unseen in training: FILE:LINE:COL too.
+printf 'a,b,color,answer\n1,2,"re\nd",yes\n3,NA,red,no\n' > "$tmp/na.csv"
+expect 2 "^nntrain: $tmp/na.csv:4:3: column 'b': missing value \\(set data.missing" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/na.csv"
+printf 'a,b,color,answer\n1,2,red,yes\n"3",4,"r\ned",maybe\n' | gzip > "$tmp/unseen.csv.gz"
+expect 2 "^nntrain: $tmp/unseen.csv.gz:4:5: column 'answer': class 'maybe' was not seen in training" -- \
+    "$NNTRAIN" eval -m "$tmp/cls.model" "$tmp/unseen.csv.gz"
 expect 2 'a table model needs -c CONFIG' -- "$NNTRAIN" eval -m "$tmp/cls.model"
 # predict -o: a CSV in the rows' order, the class, then each class's probability.
 "$NNTRAIN" predict -m "$tmp/cls.model" -o "$tmp/pred.csv" "$tmp/rows.csv" 2>&1 || bad "predict -o failed"
@@ -127,6 +183,10 @@ bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -q -c "$tmp/cls.yaml" --resume "$tmp/ck" -s
 out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/reg.yaml" -s train.epochs=60 2>&1) \
     || bad "regression run failed: $out"
 grep -q ': 2-16-1 tanh,linear quadratic' <<<"$out" && ok || bad "regression: linear output, quadratic cost: $out"
+# eval FILE on a regression: RMSE, MAE and R² as eval -c prints them.
+out=$("$NNTRAIN" eval -m "$tmp/reg.model" "$tmp/reg.csv" 2>&1)
+[ "$out" = "$("$NNTRAIN" eval -m "$tmp/reg.model" -c "$tmp/reg.yaml" -s data.test=reg.csv 2>&1)" ] \
+    && grep -q '^RMSE .* (300 examples)' <<<"$out" && ok || bad "eval FILE on a regression: $out"
 printf 'x1,x2\n0.5,-0.5\n-0.25,0.75\n' > "$tmp/regrows.csv"
 out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" predict -m "$tmp/reg.model" "$tmp/regrows.csv" 2>&1)
 # 10 + 1.5 + 1 = 12.5 and 10 - 0.75 - 1.5 = 7.75, in the target's own units.
@@ -152,6 +212,11 @@ PY
         acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' <<<"$out")
         awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 90) }' && ok || bad "$spec: $out"
     done
+    # A NumPy file has no lines: its cells are named by record and column.
+    /usr/bin/python3 -c 'import sys, numpy as np; y = np.array([0, 1, 0, 2, 1]); np.savez(sys.argv[1], X=np.zeros((5, 3)), y=y)' \
+        "$tmp/unseen.npz"
+    expect 2 "^nntrain: $tmp/unseen.npz: record 4, column 'y': class '2' was not seen in training" -- \
+        "$NNTRAIN" eval -m "$tmp/np.model" "$tmp/unseen.npz"
 else
     echo "numpy missing: the .npy/.npz runs are skipped"
 fi
@@ -194,7 +259,7 @@ expect 2 "data.features 'a' is also in data.ignore" -- "${C[@]}" -s data.feature
 # One non-number in a numeric column is an error naming it, not a silent
 # categorical column; data.categorical takes its values as categories.
 awk -F, 'NR == 4 { $1 = "0.5O"; print; next } { print }' OFS=, "$tmp/cls.csv" > "$tmp/typo.csv"
-expect 2 "typo.csv: record 3, column 'a': '0.5O' is not a number, though 239 of the column's 239 other cells are" \
+expect 2 "typo.csv:4:1: column 'a': '0.5O' is not a number, though 239 of the column's 239 other cells are" \
     -- "${C[@]}" -s data.train=typo.csv
 "${C[@]}" -s data.train=typo.csv -s data.categorical=a -s train.epochs=1 -s output.model= > /dev/null 2>&1 \
     && ok || bad "data.categorical=a did not take the typo column as categories"
@@ -207,16 +272,23 @@ expect 2 "unknown table format" -- "${C[@]}" -s data.train=cls.json
 expect 2 "network.sizes: the input layer has 784 units but .*cls.csv gives 5 inputs" -- \
     "${C[@]}" -s network.hidden=none
 awk 'NR == 5 { $0 = "0.5,,red,yes" } { print }' "$tmp/cls.csv" > "$tmp/hole.csv"
-expect 2 "hole.csv: record [0-9]+, column 'b': missing value \\(set data.missing" -- \
+expect 2 "^nntrain: $tmp/hole.csv:5:5: column 'b': missing value \\(set data.missing" -- \
     "${C[@]}" -s data.train=hole.csv
 expect 0 "test accuracy" -- "$NNTRAIN" -c "$tmp/cls.yaml" -s data.train=hole.csv -s data.missing=mean \
     -s output.model="$tmp/hole.model"
 awk -F, 'NR == 1 || $4 == "yes"' "$tmp/cls.csv" > "$tmp/one.csv"
 expect 2 "column 'answer' has a single class yes" -- "${C[@]}" -s data.train=one.csv
-expect 2 "column 'answer' holds text: a regression target must be numbers" -- \
+expect 2 "cls.csv:2:[0-9]+: column 'answer': '(yes|no)' is not a number \\(a regression target must be numbers" -- \
     "${C[@]}" -s data.task=regression
+# A regression target with text further down: the text cell, at its line.
+awk -F, -v OFS=, 'NR == 40 { $3 = "n/a" } { print }' "$tmp/reg.csv" > "$tmp/regtext.csv"
+expect 2 "^nntrain: $tmp/regtext.csv:40:[0-9]+: column 'y': 'n/a' is not a number \\(a regression target must be numbers" -- \
+    "$NNTRAIN" -q -c "$tmp/reg.yaml" -s data.train=regtext.csv
+expect 2 "^nntrain: $tmp/regtext.csv:40:[0-9]+: column 'y': 'n/a' is not a number \\(a regression target must be numbers" -- \
+    "$NNTRAIN" eval -m "$tmp/reg.model" "$tmp/regtext.csv"
 head -1 "$tmp/cls.csv" > "$tmp/test.csv"; printf '0.1,0.2,red,maybe\n' >> "$tmp/test.csv"
-expect 2 "class 'maybe' was not seen in training" -- "${C[@]}" -s data.test=test.csv
+expect 2 "^nntrain: $tmp/test.csv:2:[0-9]+: column 'answer': class 'maybe' was not seen in training" -- \
+    "${C[@]}" -s data.test=test.csv
 expect 2 "leave none to train on" -- "${C[@]}" -s data.validation=300
 expect 2 "augmentation distorts images" -- "${C[@]}" -s augment.shift=1
 

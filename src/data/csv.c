@@ -1851,3 +1851,69 @@ out:
         table_free(out);
     return rc;
 }
+
+int csv_locate(const char *path, const csv_opts *opts, long long record, int column,
+               long long *line, long long *col, err_t *err)
+{
+    csv_opts def;
+    ctx x;
+    if (ctx_init(&x, path, opts, &def, err) < 0)
+        return -1;
+    reader r;
+    table head;
+    memset(&head, 0, sizeof head);
+    int rc = -1;
+    const size_t chunk = (size_t)(x.o->chunk_bytes > 0 ? x.o->chunk_bytes : CSV_DEFAULT_CHUNK);
+    if (open_table(&r, &x, &head, err) < 0)
+        goto out;
+    /* Whole chunks before the record's are skipped by counting their
+     * records; in its chunk, record by record, field by field. */
+    for (long long rec = 0;;) {
+        size_t end, i = 0;
+        if (next_chunk(&r, &x, chunk, &end, err) < 0)
+            goto out;
+        if (end == 0)
+            break;
+        long long in_chunk = count_records(r.buf, 0, end, x.delim);
+        if (rec + in_chunk <= record) {
+            rec += in_chunk;
+            consume(&r, end);
+            continue;
+        }
+        while (i < end) {
+            size_t nx;
+            if (blank_line(r.buf, end, i, &nx)) {
+                i = nx;
+                continue;
+            }
+            for (int c = 0;; c++) {
+                if (rec == record && c == column) {
+                    position(&r, i, line, col);
+                    rc = 0;
+                    goto out;
+                }
+                field f;
+                size_t eoff;
+                const char *emsg;
+                if (next_field(r.buf, end, &i, x.delim, &f, &eoff, &emsg) < 0) {
+                    fail_at(&r, eoff, err, emsg);
+                    goto out;
+                }
+                if (f.end_of_record)
+                    break;
+            }
+            if (rec++ == record)
+                break; /* the record has no such field */
+        }
+        if (rec > record)
+            break;
+        consume(&r, end);
+    }
+    err_set(err, ERR_INPUT, "%s: no field %d in record %lld (the file changed?)", path, column + 1,
+            record + 1);
+out:
+    close_reader(&r);
+    table_free(&head);
+    free(x.kind);
+    return rc;
+}

@@ -55,11 +55,19 @@ static const struct {
     {".txt", read_csv}, {".txt.gz", read_csv}, {".npy", read_npy}, {".npz", read_npz},
 };
 
-int reader_each(const char *path, const reader_opts *o, csv_rows_fn fn, void *user, err_t *err)
+/* Whether path is read as CSV. */
+static int is_csv(const char *path)
 {
     for (size_t i = 0; i < sizeof READERS / sizeof READERS[0]; i++)
         if (ends_with(path, READERS[i].suffix) && READERS[i].read == read_csv)
-            return csv_read_each(path, &o->csv, fn, user, err);
+            return 1;
+    return 0;
+}
+
+int reader_each(const char *path, const reader_opts *o, csv_rows_fn fn, void *user, err_t *err)
+{
+    if (is_csv(path))
+        return csv_read_each(path, &o->csv, fn, user, err);
     table t;
     if (reader_read(path, o, &t, err) != 0)
         return -1;
@@ -76,4 +84,12 @@ int reader_read(const char *path, const reader_opts *o, table *out, err_t *err)
             return READERS[i].read(path, o, out, err);
     return err_set(err, ERR_INPUT, "%s: unknown table format: expected a name ending in .csv, "
                    ".tsv, .txt (each also .gz), .npy or .npz", path);
+}
+
+int reader_locate(const char *path, const reader_opts *o, long long record, int32_t column,
+                  long long *line, long long *col, err_t *err)
+{
+    if (!is_csv(path))
+        return err_set(err, ERR_INPUT, "%s: not a text file: no lines to name", path);
+    return csv_locate(path, &o->csv, record, column, line, col, err);
 }
