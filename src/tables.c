@@ -256,8 +256,9 @@ static int check_typos(const cfg_t *c, const table *t, const prep_source *src, e
 {
     for (int32_t j = 0; j < t->n_cols; j++) {
         const table_col *col = &t->cols[j];
+        int label = c->label.n > 0 ? names_have(t, j, &c->label) : j == t->n_cols - 1;
         if (col->kind != TABLE_TEXT || col->n_cats < 1 || names_have(t, j, &c->categorical) ||
-            names_have(t, j, &c->label) || names_have(t, j, &c->ignore) ||
+            label || names_have(t, j, &c->ignore) ||
             (c->features.n > 0 && !names_have(t, j, &c->features)))
             continue;
         uint8_t *num = malloc((size_t)col->n_cats);
