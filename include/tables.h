@@ -17,9 +17,11 @@
 #include "err.h"
 #include "prep.h"
 #include "csv.h"
+#include "reader.h"
 #include "table.h"
 
-/* How the config reads a table file: CSV options and the NumPy arrays. */
+/* How the config reads a table file: CSV options and the NumPy arrays.
+ * with_labels: which arrays of a NumPy file (READER_*, reader.h). */
 int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, err_t *err);
 
 /* The same a piece at a time (reader_each): a CSV in chunks, so a file

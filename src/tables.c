@@ -262,8 +262,8 @@ int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *
     cfg_data_path(c, c->train_table, train_path, sizeof train_path);
     if (c->test_table[0])
         cfg_data_path(c, c->test_table, test_path, sizeof test_path);
-    if (tables_read(c, train_path, 1, &tt, err) != 0 ||
-        (c->test_table[0] && tables_read(c, test_path, 1, &ut, err) != 0))
+    if (tables_read(c, train_path, READER_WITH_LABELS, &tt, err) != 0 ||
+        (c->test_table[0] && tables_read(c, test_path, READER_WITH_LABELS, &ut, err) != 0))
         goto done;
     if (c->train_limit > 0 && tt.n_rows > c->train_limit)
         tt.n_rows = c->train_limit; /* the columns keep their length; only the first rows count */

@@ -137,6 +137,7 @@ y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
 np.savez(d + "/t.npz", X=X.astype(np.float32), y=y)
 np.save(d + "/tx.npy", X.astype(">f8"))
 np.save(d + "/ty.npy", y.astype(np.uint8))
+np.savez(d + "/onlyX.npz", X=X)
 PY
     for spec in "t.npz" "tx.npy -s data.y=ty.npy"; do
         out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/cls.yaml" -s data.train=$spec -s data.label=y \
@@ -144,6 +145,9 @@ PY
         acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' <<<"$out")
         awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 90) }' && ok || bad "$spec: $out"
     done
+    # describe: an .npz's X and y, or X alone when it has no y.
+    expect 0 't.npz: 200 rows, 4 columns' -- "$NNTRAIN" describe "$tmp/t.npz"
+    expect 0 'onlyX.npz: 200 rows, 3 columns' -- "$NNTRAIN" describe "$tmp/onlyX.npz"
 else
     echo "numpy missing: the .npy/.npz runs are skipped"
 fi
@@ -201,5 +205,14 @@ expect 2 "augmentation distorts images" -- "${C[@]}" -s augment.shift=1
 expect 0 'cls.csv: [0-9]+ rows, 4 columns' -- "$NNTRAIN" describe "$tmp/cls.csv"
 expect 0 'color +text +missing 0 +3 categories' -- "$NNTRAIN" describe "$tmp/cls.csv"
 expect 2 'describe needs FILE' -- "$NNTRAIN" describe
+# A lone .npy (features only, 3 rows x 2 columns of uint8, written here
+# byte by byte): its own columns, not a labels file the user never named
+# (data.dir + data.y).
+dict="{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2), }"
+hl=$(( (10 + ${#dict} + 1 + 63) / 64 * 64 - 10 ))
+{ printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $((hl % 256)))\\x$(printf %02x $((hl / 256)))"
+  printf '%s%*s\n' "$dict" $((hl - ${#dict} - 1)) ''; printf '\x01\x02\x03\x04\x05\x09'; } > "$tmp/lone.npy"
+expect 0 'lone.npy: 3 rows, 2 columns' -- "$NNTRAIN" describe "$tmp/lone.npy"
+expect 0 ' 1 x1 +numeric +missing 0 +min 2 +mean 5 +max 9' -- "$NNTRAIN" describe "$tmp/lone.npy"
 
 finish
