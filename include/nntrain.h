@@ -194,8 +194,9 @@ NNT_API int nnt_train_yaml(const char *yaml, nnt_epoch_fn on_epoch, void *user,
  * data.task (default classification) says what y is: class labels (any
  * numbers: 0, 1, 2, or 3, 7; y_cols 1; the classes are sorted by value,
  * class k is output k), or regression targets (y_cols 1..64). The split
- * (data.test_fraction, data.validation), preprocessing (data.scale,
- * data.missing) and network.hidden work as for a table file: a config of
+ * (data.test_fraction, data.validation or data.validation_fraction),
+ * preprocessing (data.scale, data.missing) and network.hidden work as for
+ * a table file: a config of
  *     data: {test_fraction: 0}
  *     network: {hidden: [64]}
  * trains on every row. The same values in a CSV or .npy file give the

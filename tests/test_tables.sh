@@ -201,6 +201,20 @@ expect 2 "class 'maybe' was not seen in training" -- "${C[@]}" -s data.test=test
 expect 2 "leave none to train on" -- "${C[@]}" -s data.validation=300
 expect 2 "augmentation distorts images" -- "${C[@]}" -s augment.shift=1
 
+# --- data.validation_fraction: round(f m) of the m rows left after the test set, drawn with ---
+# train.seed as data.validation draws them. cls.csv: 240 rows, 48 test, 0.25 of the 192 left.
+tv() { "$NNTRAIN" -c "$tmp/cls.yaml" -s train.epochs=3 "$@"; }
+expect 0 '^data: 144 training, 48 validation examples' -- \
+    tv -s data.validation_fraction=0.25 -s output.model="$tmp/vf1.model"
+tv -q -s data.validation_fraction=0.25 -s output.model="$tmp/vf2.model" >/dev/null 2>&1
+tv -q -s data.validation=48 -s output.model="$tmp/vn.model" >/dev/null 2>&1
+cmp -s "$tmp/vf1.model" "$tmp/vf2.model" && cmp -s "$tmp/vf1.model" "$tmp/vn.model" && ok \
+    || bad "validation_fraction 0.25 should train the same bits each time, and those of validation 48"
+expect 0 '^data: 115 training, 77 validation examples' -- \
+    tv -s data.validation_fraction=0.4 -s output.model="$tmp/vf4.model"
+expect 2 '^nntrain: -s data.validation_fraction: data.validation_fraction: .*cls.csv has 240 rows: 48 held out for the test set and 192 for validation leave none' -- \
+    tv -s data.validation_fraction=0.999 -s output.model=
+
 # --- describe ----------------------------------------------------------------------------------
 expect 0 'cls.csv: [0-9]+ rows, 4 columns' -- "$NNTRAIN" describe "$tmp/cls.csv"
 expect 0 'color +text +missing 0 +3 categories' -- "$NNTRAIN" describe "$tmp/cls.csv"
