@@ -61,6 +61,7 @@ typedef struct {
     char test_images[CFG_PATH_MAX];
     char test_labels[CFG_PATH_MAX];
     int validation;                  /* last N training examples held out */
+    double validation_fraction;      /* or that share of them (exclusive with validation) */
     int train_limit;                 /* use only the first N training examples; 0 = all */
     /* data: a table instead of IDX files (data.train set) */
     char train_table[CFG_PATH_MAX];  /* data.train: .csv .tsv (.gz), .npy, .npz; "" = IDX */
@@ -228,6 +229,16 @@ int cfg_get(const cfg_t *c, const char *key, char *buf, size_t n);
 /* Whether key ("network.output") was given by the file or an override,
  * rather than left at its default. */
 int cfg_is_set(const cfg_t *c, const char *key);
+
+/* Whether the config holds out a validation set: data.validation or
+ * data.validation_fraction above 0. */
+int cfg_has_validation(const cfg_t *c);
+
+/* The validation set's size out of n_train training examples (the rows
+ * left once the test set is out): data.validation, or
+ * round(data.validation_fraction * n_train) (which may be 0 for a small
+ * n_train: run.c refuses that). */
+int64_t cfg_validation_rows(const cfg_t *c, int64_t n_train);
 
 /* Joins data_dir (resolved against $NNTRAIN_DATA) and a data file name. */
 void cfg_data_path(const cfg_t *c, const char *file, char *buf, size_t n);

@@ -40,8 +40,10 @@ extern "C" {
 #define NNT_API
 #endif
 
-/* The interface this header describes (the library's is nnt_version()). */
-#define NNT_API_VERSION 1
+/* The interface this header describes (the library's is nnt_version()).
+ * 2: nnt_epoch_info has a regression's eval_rmse, eval_mae and eval_r2,
+ * appended, so a program built for 1 reads the fields it knows as before. */
+#define NNT_API_VERSION 2
 
 typedef enum {
     NNT_OK = 0,
@@ -151,16 +153,25 @@ NNT_API int nnt_predict(const nnt_model *m, const float *X, size_t n_rows, size_
 
 /* ---- training ---------------------------------------------------------------- */
 
-/* What one epoch did, handed to the epoch callback. */
+/* What one epoch did, handed to the epoch callback (which only reads it:
+ * the library owns it, so fields are only ever appended). */
 typedef struct {
     int epoch;            /* 1-based */
     int epochs;           /* train.epochs */
     double train_loss;    /* mean cost over the epoch's training examples */
     double eval_loss;     /* mean cost on the evaluation set (the validation set,
                            * else the test set); -1 without one */
-    double eval_accuracy; /* fraction correct there (classification); -1 without one */
+    double eval_accuracy; /* fraction correct there (classification), or a
+                           * regression's R² (as eval_r2, which may be below 0:
+                           * eval_loss -1 tells there is none); -1 without one */
     double learning_rate; /* the rate of the epoch's last mini-batch */
     double seconds;       /* wall time of the epoch's training */
+    /* Since NNT_API_VERSION 2: a regression's figures on the evaluation
+     * set, the metrics CSV's eval_rmse, eval_mae and eval_r2 (in the
+     * target's own units; with several targets, the means over them). */
+    double eval_rmse;     /* -1 for a classification or without an evaluation set */
+    double eval_mae;      /* -1 likewise */
+    double eval_r2;       /* NaN likewise (R² itself may be negative) */
 } nnt_epoch_info;
 
 /* Called after every epoch (from the thread that called nnt_train_*).
@@ -187,8 +198,9 @@ NNT_API int nnt_train_yaml(const char *yaml, nnt_epoch_fn on_epoch, void *user,
  * data.task (default classification) says what y is: class labels (any
  * numbers: 0, 1, 2, or 3, 7; y_cols 1; the classes are sorted by value,
  * class k is output k), or regression targets (y_cols 1..64). The split
- * (data.test_fraction, data.validation), preprocessing (data.scale,
- * data.missing) and network.hidden work as for a table file: a config of
+ * (data.test_fraction, data.validation or data.validation_fraction),
+ * preprocessing (data.scale, data.missing) and network.hidden work as for
+ * a table file: a config of
  *     data: {test_fraction: 0}
  *     network: {hidden: [64]}
  * trains on every row. The same values in a CSV or .npy file give the

@@ -50,6 +50,11 @@ int npy_parse(const char *label, const unsigned char *buf, size_t len, npy_array
 /* Reads the member called name (or name + ".npy") of the .npz at path. */
 int npz_read(const char *path, const char *name, npy_array *out, err_t *err);
 
+/* Whether the .npz at path has a member called name (or name + ".npy"):
+ * *has 1 or 0. -1 (the message naming the file) when it cannot be read as
+ * a zip archive. */
+int npz_has(const char *path, const char *name, int *has, err_t *err);
+
 void npy_array_free(npy_array *a);
 
 /* A table from features X (n x d, or n) and optionally labels y (n, or

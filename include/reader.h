@@ -20,8 +20,17 @@ typedef struct {
     const char *x_name;   /* .npz: the features' array ("X") */
     const char *y_name;   /* .npz: the labels' array ("y"); .npy: the labels' .npy file
                            * ("" or NULL: none) */
-    int with_labels;      /* 0: features only (prediction): a missing y is no error */
+    int with_labels;      /* which arrays a NumPy file gives: READER_* below */
 } reader_opts;
+
+/* reader_opts.with_labels. A CSV is read whole whatever it says: its
+ * label columns are columns like the others. */
+enum {
+    READER_FEATURES_ONLY = 0,     /* X alone (prediction): no labels read */
+    READER_WITH_LABELS = 1,       /* X and the labels (training): a missing y is an error */
+    READER_LABELS_IF_PRESENT = 2  /* what the file has (describe): an .npz's y when it has
+                                   * one; a .npy alone (its labels are another file) */
+};
 
 /* Reads path into out as its name says. ERR_INPUT names the file for an
  * unknown extension. */

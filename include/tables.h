@@ -6,7 +6,9 @@
  * The split, without data.test: the rows of data.train (its first
  * data.train_limit, when set) are shuffled with a generator seeded by
  * train.seed; the first round(data.test_fraction * n) are the test set,
- * the next data.validation the validation set, the rest are trained on.
+ * the next data.validation (or round(data.validation_fraction * m) of
+ * the m rows left: cfg_validation_rows) the validation set, the rest are
+ * trained on.
  * With data.test, that file is the test set and only the validation set
  * is drawn. Each set keeps the file's row order. */
 #ifndef NNTRAIN_TABLES_H
@@ -17,9 +19,11 @@
 #include "err.h"
 #include "prep.h"
 #include "csv.h"
+#include "reader.h"
 #include "table.h"
 
-/* How the config reads a table file: CSV options and the NumPy arrays. */
+/* How the config reads a table file: CSV options and the NumPy arrays.
+ * with_labels: which arrays of a NumPy file (READER_*, reader.h). */
 int tables_read(const cfg_t *c, const char *path, int with_labels, table *out, err_t *err);
 
 /* The same a piece at a time (reader_each): a CSV in chunks, so a file

@@ -92,6 +92,8 @@ static int is_adam(const cfg_t *c) { return c->optimizer != OPTIM_NAME_SGD; }
 static int has_momentum(const cfg_t *c) { return is_sgd(c) && c->momentum > 0; }
 static int augment_elastic(const cfg_t *c) { return c->aug_elastic_alpha > 0; }
 static int weighs_classes(const cfg_t *c) { return c->class_weights != CFG_CLASS_WEIGHTS_NONE; }
+/* Only when set: configs without it keep their identity (and checkpoints). */
+static int holds_out_share(const cfg_t *c) { return c->validation_fraction > 0; }
 
 /* One row per key: everything about it is here, and nowhere else. */
 typedef struct {
@@ -112,6 +114,7 @@ static const key_spec KEYS[] = {
     {"data", "test_images", K_FILE, F(test_images), 0, 0, "t10k-images-idx3-ubyte.gz", NULL},
     {"data", "test_labels", K_FILE, F(test_labels), 0, 0, "t10k-labels-idx1-ubyte.gz", NULL},
     {"data", "validation", K_INT, F(validation), 0, INT_MAX, "0", always},
+    {"data", "validation_fraction", K_FRAC, F(validation_fraction), 0, 0, "0", holds_out_share},
     {"data", "train_limit", K_INT, F(train_limit), 0, INT_MAX, "0", always},
     /* A table's keys: its data's checksum (ckpt.h) covers what they decide. */
     {"data", "train", K_STR, F(train_table), 0, 0, "\"\"", NULL},
@@ -1268,11 +1271,20 @@ int cfg_validate(cfg_t *c, err_t *err)
                        "%d (train.epochs); use fewer than %d", at, c->warmup_epochs, c->epochs,
                        c->epochs);
     }
-    if (c->patience > 0 && c->validation == 0) {
+    if (c->validation > 0 && c->validation_fraction > 0) {
+        cfg_where(c, "data.validation_fraction", at, sizeof at);
+        return err_set(err, ERR_INPUT,
+                       "%s: data.validation_fraction: %g, and data.validation is %d: give the "
+                       "validation set as a share of the training examples or as a number of "
+                       "them, not both (leave the other at 0)", at, c->validation_fraction,
+                       c->validation);
+    }
+    if (c->patience > 0 && !cfg_has_validation(c)) {
         cfg_where(c, "train.patience", at, sizeof at);
         return err_set(err, ERR_INPUT,
                        "%s: train.patience: early stopping needs a validation set: set "
-                       "data.validation to a number of held-out examples (it never looks at "
+                       "data.validation to a number of held-out examples, or "
+                       "data.validation_fraction to a share of them (it never looks at "
                        "the test set)", at);
     }
     if (c->save_last && !c->model_path[0]) {
@@ -1296,6 +1308,18 @@ int cfg_validate(cfg_t *c, err_t *err)
     }
     resolve_acts(c);
     return 0;
+}
+
+int cfg_has_validation(const cfg_t *c)
+{
+    return c->validation > 0 || c->validation_fraction > 0;
+}
+
+int64_t cfg_validation_rows(const cfg_t *c, int64_t n_train)
+{
+    if (c->validation > 0 || n_train <= 0)
+        return c->validation;
+    return (int64_t)llround(c->validation_fraction * (double)n_train);
 }
 
 int cfg_is_set(const cfg_t *c, const char *key)

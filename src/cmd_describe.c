@@ -3,8 +3,10 @@
  * or text), missing cells, and its range and mean, or its categories. The
  * first thing to run on a new data set, and how reading speed is measured
  * (bench/). -c CONFIG says how to read a CSV (data.delimiter, data.header,
- * data.missing_values). The command table in src/main.c has checked the
- * options. */
+ * data.missing_values). A NumPy file shows the arrays it has: a .npy alone
+ * (never the labels' file data.y would name for training), an .npz its X
+ * and its y when there is one (READER_LABELS_IF_PRESENT). The command
+ * table in src/main.c has checked the options. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,7 @@ static int describe_file(const cfg_t *c, const char *path, int quiet, err_t *err
 {
     table t;
     double t0 = report_now();
-    if (tables_read(c, path, 1, &t, err) != 0)
+    if (tables_read(c, path, READER_LABELS_IF_PRESENT, &t, err) != 0)
         return -1;
     double seconds = report_now() - t0;
     printf("%s: %lld rows, %d columns (read in %.3f s)\n", path, (long long)t.n_rows, t.n_cols,

@@ -194,7 +194,7 @@ static int write_predictions(FILE *f, const void *user)
     r->csv = f;
     write_csv_header(f, &r->m->prep);
     err_clear(&r->data_err);
-    if (tables_each(r->cfg, r->path, 0, predict_rows, r, &r->data_err) != 0) {
+    if (tables_each(r->cfg, r->path, READER_FEATURES_ONLY, predict_rows, r, &r->data_err) != 0) {
         r->failed = 1;
         errno = 0;
         return -1;
@@ -225,7 +225,7 @@ static int predict_table(const cli_model *m, const cfg_t *c, const char *path, c
         if (rc != 0 && r.failed)
             *err = r.data_err;
     } else {
-        rc = tables_each(c, path, 0, predict_rows, &r, err);
+        rc = tables_each(c, path, READER_FEATURES_ONLY, predict_rows, &r, err);
     }
     net_ws_free(&r.ws);
     return rc;

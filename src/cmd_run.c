@@ -127,7 +127,7 @@ static void print_banner(const cfg_t *c, const net_t *net, const train_opts *opt
     char sched[160] = "";
     describe_schedule(c, sched, sizeof sched);
     printf("data: %d training, %d %s examples; batch %d, learning rate %g%s, %d epochs, seed %llu\n",
-           n_fit, n_eval, c->validation > 0 ? "validation" : "test", c->batch_size,
+           n_fit, n_eval, cfg_has_validation(c) ? "validation" : "test", c->batch_size,
            c->learning_rate, sched, c->epochs, (unsigned long long)c->seed);
     if (c->shard_buffers)
         printf("threads %d, gradient by shards: %d shard buffers%s, kernels %s\n", T,

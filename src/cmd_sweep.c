@@ -48,7 +48,7 @@ static int run_trial(const cfg_t *c, const char *dir, sweep_result *r, void *use
     r->seconds = report_now() - t0;
     /* One whole line per trial: trials may run in parallel processes. */
     printf("%s: %s accuracy %.2f%% (best %.2f%%, epoch %d), test %.2f%%, %.1f s\n", dir,
-           c->validation > 0 ? "validation" : "test", 100 * r->eval_accuracy,
+           cfg_has_validation(c) ? "validation" : "test", 100 * r->eval_accuracy,
            100 * r->best_accuracy, r->best_epoch, 100 * r->test_accuracy, r->seconds);
     fflush(stdout);
     return 0;

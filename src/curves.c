@@ -18,8 +18,11 @@ void curves_run_free(curves_run *run)
     free(run->eval_loss);
     free(run->eval_acc);
     free(run->eval_r2);
+    free(run->eval_rmse);
+    free(run->eval_mae);
     run->epoch = NULL;
     run->train_loss = run->eval_loss = run->eval_acc = run->eval_r2 = NULL;
+    run->eval_rmse = run->eval_mae = NULL;
     run->n = 0;
     run->regression = 0;
 }
@@ -50,6 +53,20 @@ static int parse_double(const char *s, double *out)
     return end != s && *end == '\0' && errno != ERANGE ? 0 : -1;
 }
 
+/* A regression's optional field (column col, -1: the file has none):
+ * NAN when absent or empty, else its number; -1 if it is not one. */
+static int optional_double(char **fields, int col, const char *name, const char *path,
+                           int lineno, double *out, err_t *err)
+{
+    *out = NAN;
+    if (col < 0 || fields[col][0] == '\0')
+        return 0;
+    if (parse_double(fields[col], out) != 0)
+        return err_set(err, ERR_INPUT, "%s:%d: %s '%s' is not a number", path, lineno, name,
+                       fields[col]);
+    return 0;
+}
+
 enum { COL_EPOCH, COL_TRAIN_LOSS, COL_EVAL_LOSS, COL_EVAL_ACC, N_COLS };
 static const char *const col_names[N_COLS] = {"epoch", "train_loss", "eval_loss", "eval_accuracy"};
 
@@ -65,7 +82,7 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
     char *line = NULL, *fields[MAX_FIELDS];
     size_t cap = 0;
     int col[N_COLS], n_fields = 0, lineno = 0, rc = -1, alloc = 0;
-    int col_r2 = -1;         /* eval_r2: optional (older files lack it) */
+    int col_r2 = -1, col_rmse = -1, col_mae = -1; /* optional: older files lack them */
     int r2_line = 0, acc_line = 0; /* a row with R², a row with an accuracy but no R² */
 
     if (getline(&line, &cap, f) < 0) {
@@ -92,6 +109,10 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
     for (int k = 0; k < n_fields; k++)
         if (strcmp(fields[k], "eval_r2") == 0)
             col_r2 = k;
+        else if (strcmp(fields[k], "eval_rmse") == 0)
+            col_rmse = k;
+        else if (strcmp(fields[k], "eval_mae") == 0)
+            col_mae = k;
 
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
@@ -124,7 +145,13 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
             double *d = realloc(run->eval_r2, (size_t)alloc * sizeof *d);
             if (d)
                 run->eval_r2 = d;
-            if (!e || !a || !b || !c || !d) {
+            double *rm = realloc(run->eval_rmse, (size_t)alloc * sizeof *rm);
+            if (rm)
+                run->eval_rmse = rm;
+            double *ma = realloc(run->eval_mae, (size_t)alloc * sizeof *ma);
+            if (ma)
+                run->eval_mae = ma;
+            if (!e || !a || !b || !c || !d || !rm || !ma) {
                 err_set(err, ERR_RUNTIME, "%s: out of memory", path);
                 goto done;
             }
@@ -147,13 +174,12 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
         run->eval_loss[run->n] = v[COL_EVAL_LOSS];
         run->eval_acc[run->n] = v[COL_EVAL_ACC];
         /* A regression's R² (report.c leaves the field empty for classes). */
-        double r2 = NAN;
-        if (col_r2 >= 0 && fields[col_r2][0] != '\0') {
-            if (parse_double(fields[col_r2], &r2) != 0) {
-                err_set(err, ERR_INPUT, "%s:%d: eval_r2 '%s' is not a number", path, lineno,
-                        fields[col_r2]);
-                goto done;
-            }
+        double r2, rmse, mae;
+        if (optional_double(fields, col_r2, "eval_r2", path, lineno, &r2, err) != 0 ||
+            optional_double(fields, col_rmse, "eval_rmse", path, lineno, &rmse, err) != 0 ||
+            optional_double(fields, col_mae, "eval_mae", path, lineno, &mae, err) != 0)
+            goto done;
+        if (!isnan(r2)) {
             if (!r2_line)
                 r2_line = lineno;
         } else if (isfinite(v[COL_EVAL_ACC]) && v[COL_EVAL_ACC] >= 0 && !acc_line) {
@@ -166,6 +192,8 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
             goto done;
         }
         run->eval_r2[run->n] = r2;
+        run->eval_rmse[run->n] = rmse;
+        run->eval_mae[run->n] = mae;
         run->n++;
     }
     if (ferror(f)) {
@@ -190,7 +218,7 @@ done:
 #define CH_TOP 40       /* top of the first panel */
 #define CH_PANEL 230    /* height of each panel */
 #define CH_SPACING 90   /* between the panels */
-#define CH_BOTTOM 60    /* under the second panel */
+#define CH_BOTTOM 60    /* under the last panel */
 #define CH_LEGEND_X (CH_LEFT + CH_WIDTH + 30)
 
 static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -252,12 +280,17 @@ static void xml_text(FILE *f, const char *s)
 }
 
 /* Which value of a run a series shows. */
-enum { SER_TRAIN_LOSS, SER_EVAL_LOSS, SER_EVAL_ACC };
+enum { SER_TRAIN_LOSS, SER_EVAL_LOSS, SER_EVAL_ACC, SER_EVAL_RMSE, SER_EVAL_MAE };
 
 /* The series' value at row i, or NAN when it has none there: the
- * accuracy in percent, or a regression's R² as it is (negative too). */
+ * accuracy in percent, or a regression's R² as it is (negative too), and
+ * a regression's RMSE and MAE in the target's units. */
 static double series_value(const curves_run *r, int ser, int i)
 {
+    if (ser == SER_EVAL_RMSE || ser == SER_EVAL_MAE) {
+        double v = !r->regression ? NAN : ser == SER_EVAL_RMSE ? r->eval_rmse[i] : r->eval_mae[i];
+        return isfinite(v) ? v : NAN;
+    }
     if (ser == SER_EVAL_ACC && r->regression)
         return isfinite(r->eval_r2[i]) ? r->eval_r2[i] : NAN;
     double v = ser == SER_TRAIN_LOSS ? r->train_loss[i]
@@ -357,10 +390,15 @@ static void panel(FILE *f, const curves_run *runs, int n_runs, const axis *x, co
 typedef struct {
     const curves_run *runs;
     int n_runs;
-    const axis *x, *yl, *ya;
+    const axis *x, *yl, *ya, *ye;
     int width, height, top2;
-    const char *score_title; /* the lower panel's: accuracy or R² */
+    const char *score_title; /* the second panel's: accuracy or R² */
+    int top3;                /* a regression's third panel, RMSE and MAE (ye); 0: none */
 } svg_args;
+
+/* The metrics CSV's eval_rmse and eval_mae are each the mean over a
+ * regression's targets (report.h): one target's own with one target. */
+#define ERROR_TITLE "evaluation RMSE (solid), MAE (dashed): target units, mean of targets"
 
 /* The whole SVG file: fsx_write_atomic's callback. Its fprintfs are not
  * checked one by one: fsx checks the stream's error flag after. */
@@ -375,6 +413,8 @@ static int write_svg(FILE *f, const void *user)
     panel(f, runs, n_runs, a->x, a->yl, CH_TOP, "loss (solid: training, dashed: evaluation)",
           SER_TRAIN_LOSS, SER_EVAL_LOSS);
     panel(f, runs, n_runs, a->x, a->ya, a->top2, a->score_title, SER_EVAL_ACC, SER_EVAL_ACC);
+    if (a->top3)
+        panel(f, runs, n_runs, a->x, a->ye, a->top3, ERROR_TITLE, SER_EVAL_RMSE, SER_EVAL_MAE);
     for (int k = 0; k < n_runs; k++) {
         int y = CH_TOP + 10 + 20 * k;
         fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
@@ -431,15 +471,20 @@ int curves_write_svg(const char *path, const curves_run *runs, int n_runs, err_t
     axis ya = make_axis(any_acc ? a_lo : 0, any_acc ? a_hi : top, 0);
     if (ya.hi > top && a_hi <= top)
         ya.hi = top;
+    /* A regression's RMSE and MAE: a third panel, from 0 (errors are >= 0). */
+    double e_lo = 0, e_hi = 0;
+    int any_err = regression && series_range(runs, n_runs, SER_EVAL_RMSE, SER_EVAL_MAE, &e_lo, &e_hi);
+    axis ye = make_axis(0, any_err ? e_hi : 1, 0);
 
     size_t name_len = 0;
     for (int k = 0; k < n_runs; k++)
         if (strlen(runs[k].name) > name_len)
             name_len = strlen(runs[k].name);
     int width = CH_LEGEND_X + 40 + 7 * (int)name_len + 20;
-    int top2 = CH_TOP + CH_PANEL + CH_SPACING, height = top2 + CH_PANEL + CH_BOTTOM;
+    int top2 = CH_TOP + CH_PANEL + CH_SPACING, top3 = any_err ? top2 + CH_PANEL + CH_SPACING : 0;
+    int height = (top3 ? top3 : top2) + CH_PANEL + CH_BOTTOM;
 
-    svg_args a = {runs, n_runs, &x, &yl, &ya, width, height, top2,
-                  regression ? "evaluation R²" : "evaluation accuracy (%)"};
+    svg_args a = {runs, n_runs, &x, &yl, &ya, &ye, width, height, top2,
+                  regression ? "evaluation R²" : "evaluation accuracy (%)", top3};
     return fsx_write_atomic(path, "learning curves", write_svg, &a, err);
 }

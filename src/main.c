@@ -171,7 +171,9 @@ static const command_row COMMANDS[] = {
      "[-c CONFIG] [-q] FILE...",
      COMMON | CONFIG_OPTS, 0, "FILE...",
      "-c CONFIG says how to read a CSV (data.delimiter, data.header,\n"
-     "data.missing_values); -q prints only the size and the time it took.\n"},
+     "data.missing_values); -q prints only the size and the time it took.\n"
+     "A .npy is described alone (columns x0, x1...), an .npz as its X and,\n"
+     "when it has one, its y.\n"},
     {"export", cmd_export,
      "the model for other programs: an ONNX model (.onnx: ONNX Runtime,\n"
      "PyTorch, browsers...) or NumPy arrays (.npz)",

@@ -425,6 +425,9 @@ static int on_epoch(void *user, const train_epoch_stats *s)
         .eval_accuracy = s->eval_accuracy,
         .learning_rate = s->learning_rate,
         .seconds = s->seconds,
+        .eval_rmse = s->regression ? s->eval_rmse : -1,
+        .eval_mae = s->regression ? s->eval_mae : -1,
+        .eval_r2 = s->regression ? s->eval_r2 : NAN,
     };
     locale_t c = uselocale(h->caller);
     int rc = h->fn(h->user, &info);

@@ -126,7 +126,7 @@ static int load_table(run_t *r, cfg_t *c, err_t *err)
 
 /* Training and test sets read and checked against the network's sizes;
  * fit and val are views of the training set, val its last data.validation
- * examples. */
+ * examples (or data.validation_fraction of them: cfg_validation_rows). */
 static int load_data(run_t *r, cfg_t *own, err_t *err)
 {
     const cfg_t *c = r->cfg;
@@ -139,16 +139,25 @@ static int load_data(run_t *r, cfg_t *own, err_t *err)
                check_set(c, &r->test, c->test_images, c->test_labels, err) != 0) {
         return -1;
     }
-    if (c->validation >= r->train.n) {
-        char where[CFG_PATH_MAX + 64];
+    /* A table's split put the validation rows last, as many as this. */
+    int64_t n_val = cfg_validation_rows(c, r->train.n);
+    char where[CFG_PATH_MAX + 64];
+    if (c->validation_fraction > 0 && (n_val == 0 || n_val >= r->train.n)) {
+        cfg_where(c, "data.validation_fraction", where, sizeof where);
+        return err_set(err, ERR_INPUT, "%s: data.validation_fraction: %g of the %d training "
+                       "examples is %lld held out, which leaves %s", where,
+                       c->validation_fraction, r->train.n, (long long)n_val,
+                       n_val ? "none to train on" : "no validation set (give a larger share)");
+    }
+    if (n_val >= r->train.n) {
         cfg_where(c, "data.validation", where, sizeof where);
         return err_set(err, ERR_INPUT, "%s: data.validation: %d held-out examples leave none "
                        "of the %d to train on", where, c->validation, r->train.n);
     }
-    int n_fit = r->train.n - c->validation;
+    int n_fit = r->train.n - (int)n_val;
     r->fit = dataset_view(&r->train, 0, n_fit);
-    r->val = dataset_view(&r->train, n_fit, c->validation);
-    r->eval_set = c->validation > 0 ? &r->val : &r->test;
+    r->val = dataset_view(&r->train, n_fit, (int)n_val);
+    r->eval_set = n_val > 0 ? &r->val : &r->test;
     return 0;
 }
 

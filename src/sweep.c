@@ -833,11 +833,12 @@ static int plan_fail(const sweep_spec *s, int line, int col, err_t *err, const c
  * split to rank on, and train.epochs (the budget) left alone. */
 static int check_rung_trial(const sweep_spec *s, const cfg_t *base, const cfg_t *c, err_t *err)
 {
-    if (c->validation == 0)
+    if (!cfg_has_validation(c))
         return plan_fail(s, 0, 0, err,
                          "halving and hyperband rank trials by train.monitor (%s) on a "
                          "validation split, and data.validation is 0: set it to a number of "
-                         "held-out examples (the test set never chooses)",
+                         "held-out examples, or data.validation_fraction to a share of them "
+                         "(the test set never chooses)",
                          c->monitor == CFG_MONITOR_LOSS ? "loss" : "accuracy");
     if (c->epochs != base->epochs)
         return plan_fail(s, 0, 0, err, "train.epochs is the budget of halving and hyperband "

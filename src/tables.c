@@ -150,12 +150,16 @@ static int split_rows(const cfg_t *c, int64_t n, int64_t n_test_file, const char
         return err_set(err, ERR_INPUT, "%s: %lld rows, at most %d", source, (long long)n,
                        INT32_MAX);
     int64_t n_test = n_test_file >= 0 ? 0 : (int64_t)llround(c->test_fraction * (double)n);
-    int64_t n_val = c->validation;
+    int64_t n_val = cfg_validation_rows(c, n - n_test);
     if (n_test + n_val >= n) {
+        /* The key that held out the most rows: where to look. */
+        const char *key = n_test >= n_val            ? "data.test_fraction"
+                          : c->validation_fraction > 0 ? "data.validation_fraction"
+                                                       : "data.validation";
         char at[CFG_PATH_MAX + 64];
-        cfg_where(c, n_test ? "data.test_fraction" : "data.validation", at, sizeof at);
-        return err_set(err, ERR_INPUT, "%s: %s has %lld rows: %lld held out for the test set "
-                       "and %lld for validation leave none to train on", at, source,
+        cfg_where(c, key, at, sizeof at);
+        return err_set(err, ERR_INPUT, "%s: %s: %s has %lld rows: %lld held out for the test set "
+                       "and %lld for validation leave none to train on", at, key, source,
                        (long long)n, (long long)n_test, (long long)n_val);
     }
     int *perm = malloc((size_t)(n > 0 ? n : 1) * sizeof *perm);
@@ -357,8 +361,8 @@ int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *
     cfg_data_path(c, c->train_table, train_path, sizeof train_path);
     if (c->test_table[0])
         cfg_data_path(c, c->test_table, test_path, sizeof test_path);
-    if (tables_read(c, train_path, 1, &tt, err) != 0 ||
-        (c->test_table[0] && tables_read(c, test_path, 1, &ut, err) != 0))
+    if (tables_read(c, train_path, READER_WITH_LABELS, &tt, err) != 0 ||
+        (c->test_table[0] && tables_read(c, test_path, READER_WITH_LABELS, &ut, err) != 0))
         goto done;
     if (c->train_limit > 0 && tt.n_rows > c->train_limit)
         tt.n_rows = c->train_limit; /* the columns keep their length; only the first rows count */

@@ -432,6 +432,42 @@ START_TEST(test_set_each_type)
 }
 END_TEST
 
+/* data.validation_fraction: a share in [0, 1), resolved against the
+ * training examples by cfg_validation_rows; exclusive with a count (the
+ * rule is in RULES); in the checkpoint identity only when set. */
+START_TEST(test_validation_fraction)
+{
+    cfg_t c;
+    err_t err;
+    char before[4096], after[4096];
+    cfg_defaults(&c);
+    ck_assert(c.validation_fraction == 0);
+    ck_assert(!cfg_has_validation(&c));
+    ck_assert_int_eq(cfg_validation_rows(&c, 60), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, before, sizeof before), 0);
+    ck_assert_ptr_null(strstr(before, "validation_fraction"));
+    set_ok(&c, "data.validation_fraction=0.1");
+    ck_assert(c.validation_fraction == 0.1);
+    ck_assert(cfg_has_validation(&c));
+    ck_assert_int_eq(cfg_validation_rows(&c, 60), 6);
+    ck_assert_int_eq(cfg_validation_rows(&c, 55), 6); /* 5.5 rounds away from 0 */
+    ck_assert_int_eq(cfg_validation_rows(&c, 4), 0);
+    ck_assert_int_eq(cfg_validate(&c, &err), 0);
+    ck_assert_int_eq(cfg_identity_text(&c, after, sizeof after), 0);
+    ck_assert_ptr_nonnull(strstr(after, "data.validation_fraction=0.1"));
+    static const char *const bad[] = {"data.validation_fraction=1", "data.validation_fraction=-0.1",
+                                      "data.validation_fraction=10%", "data.validation_fraction=nan",
+                                      "data.validation_fraction=[0.1]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_has(set_err(&c, bad[i], &err), "a number >= 0 and < 1");
+    /* A count alone, as before. */
+    cfg_defaults(&c);
+    set_ok(&c, "data.validation=7");
+    ck_assert(cfg_has_validation(&c));
+    ck_assert_int_eq(cfg_validation_rows(&c, 60), 7);
+}
+END_TEST
+
 START_TEST(test_set_sequences)
 {
     cfg_t c;
@@ -1240,14 +1276,18 @@ START_TEST(test_round_trip_every_key)
 END_TEST
 
 /* Every key at once at its example. train.momentum and train.nesterov are
- * for sgd only, and network.cost's example (huber) is a regression cost
- * that network.output's (softmax) refuses, so once with every key but
- * train.optimizer and network.output, once with every key but the other
- * three. */
+ * for sgd only, network.cost's example (huber) is a regression cost
+ * that network.output's (softmax) refuses, and data.validation and
+ * data.validation_fraction exclude each other, so once with every key but
+ * train.optimizer, network.output and data.validation_fraction, once with
+ * every key but the other four. */
 START_TEST(test_round_trip_every_key_at_once)
 {
-    static const char *const skip[2][3] = {{"train.optimizer", "network.output", NULL},
-                                           {"train.momentum", "train.nesterov", "network.cost"}};
+    /* data.validation and data.validation_fraction exclude each other: one
+     * in each pass (patience takes either). */
+    static const char *const skip[2][4] = {
+        {"train.optimizer", "network.output", "data.validation_fraction", NULL},
+        {"train.momentum", "train.nesterov", "network.cost", "data.validation"}};
     cfg_t *def = malloc(sizeof *def), *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     char name[64], v0[8192], v1[8192];
     ck_assert(def && a && b);
@@ -1259,11 +1299,11 @@ START_TEST(test_round_trip_every_key_at_once)
         for (int i = 0; i < n; i++) {
             ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
             int skip_it = 0;
-            for (int j = 0; j < 3; j++) skip_it |= skip[pass][j] && strcmp(skip[pass][j], name) == 0;
+            for (int j = 0; j < 4; j++) skip_it |= skip[pass][j] && strcmp(skip[pass][j], name) == 0;
             if (skip_it) skipped++;
             else set_example(a, i);
         }
-        ck_assert_int_eq(skipped, pass == 0 ? 2 : 3);
+        ck_assert_int_eq(skipped, pass == 0 ? 3 : 4);
         for (int i = 0; i < n; i++) {
             ck_assert_int_eq(cfg_key_name(i, name, sizeof name), 0);
             ck_assert_int_eq(cfg_get(def, name, v0, sizeof v0), 0);
@@ -1271,8 +1311,10 @@ START_TEST(test_round_trip_every_key_at_once)
             changed += strcmp(v0, v1) != 0;
         }
         ck_assert_int_eq(changed, n - skipped);
-        round_trip_text(a, b, pass == 0 ? "every key but train.optimizer and network.output"
-                                        : "every key but train.momentum, train.nesterov and "
+        round_trip_text(a, b, pass == 0 ? "every key but train.optimizer, network.output and "
+                                          "data.validation_fraction"
+                                        : "every key but train.momentum, train.nesterov, "
+                                          "data.validation and "
                                           "network.cost");
     }
     free(def);
@@ -1349,6 +1391,11 @@ static const struct {
      "network.cost out)",
      "data:\n  train: none.csv\n  task: regression\nnetwork:\n  cost: huber\n",
      {"data.train=t.csv", "network.cost=mae"}},
+    {"data:\n  validation: 10\n  validation_fraction: 0.1\n",
+     "x.yaml:3:24: data.validation_fraction: 0.1, and data.validation is 10: give the validation "
+     "set as a share of the training examples or as a number of them, not both",
+     "data:\n  validation: 0\n  validation_fraction: 0.1\ntrain:\n  patience: 2\n",
+     {"data.validation=10", "data.validation_fraction=0.25"}},
     {"train:\n  batch_size: 8\n  shards: 9\n",
      "x.yaml:3:11: train.shards: 9 shards cannot split a mini-batch of 8 examples "
      "(train.batch_size); use at most 8",
@@ -1642,7 +1689,7 @@ TU_MAIN("cfg", test_optimizer_keys, test_regularisation_keys, test_augment_keys,
         test_empty_section, test_activation_scalar, test_activation_list,
         test_one_layer_ignores_activation, test_bools, test_bool_rejected,
         test_quoted_scalars, test_numbers_accepted, test_set_each_type,
-        test_set_sequences, test_set_order, test_set_empty_value,
+        test_validation_fraction, test_set_sequences, test_set_order, test_set_empty_value,
         test_set_unknown_key, test_set_section, test_set_missing_equals,
         test_set_bad_values, test_unknown_section, test_unknown_key,
         test_unknown_key_real_file, test_duplicate_key, test_string_for_int,

@@ -81,6 +81,25 @@ expect 2 '^nntrain: -s train.warmup_epochs: train.warmup_epochs: a warm-up of 20
     "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.warmup_epochs=20
 expect 2 'learning_rat' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.learning_rat=1
 expect 2 'network.sizes' -- "$NNTRAIN" -c "$tmp/tiny.yaml" -s 'network.sizes=[5,6,2]'
+# data.validation_fraction: on IDX the last round(f n) examples, as
+# data.validation holds them out (the same model bytes); bad shares, a
+# share that rounds to no example, and a share with a count: exit 2.
+vf() { "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.epochs=2 -s output.metrics= "$@"; }
+expect 0 '^data: 48 training, 16 validation examples' -- \
+    vf -s data.validation_fraction=0.25 -s output.model="$tmp/out/vf.model"
+expect 0 '^data: 48 training, 16 validation examples' -- \
+    vf -s data.validation=16 -s output.model="$tmp/out/vn.model"
+cmp -s "$tmp/out/vf.model" "$tmp/out/vn.model" && ok \
+    || bad "validation_fraction 0.25 of 64 and validation 16 should train the same bits"
+for v in 1 -0.25 0.2x; do
+    expect 2 "data.validation_fraction: expected a number >= 0 and < 1, got \"$v\"" -- \
+        vf -s data.validation_fraction=$v
+done
+expect 2 '^nntrain: -s data.validation_fraction: data.validation_fraction: 0.25, and data.validation is 16: give' -- \
+    vf -s data.validation=16 -s data.validation_fraction=0.25
+expect 2 'data.validation_fraction: 0.001 of the 64 training examples is 0 held out, which leaves no validation set' -- \
+    vf -s data.validation_fraction=0.001
+expect 0 'early stop|^epoch 2/2' -- vf -s data.validation_fraction=0.25 -s train.patience=1 -s output.model=
 # Optimizer keys: bad values and combinations refused before any work.
 expect 2 "train.optimizer: expected one of sgd, adam, adamw, got \"rmsprop\"" -- \
     "$NNTRAIN" -c "$tmp/tiny.yaml" -s train.optimizer=rmsprop

@@ -22,6 +22,7 @@
 
 #include "csv.h"
 #include "npy.h"
+#include "reader.h"
 #include "table.h"
 #include "testutil.h"
 #include "ziptest.h"
@@ -1292,7 +1293,74 @@ START_TEST(test_npy_hostile)
 }
 END_TEST
 
+/* What `nntrain describe` reads (READER_LABELS_IF_PRESENT): a lone .npy's
+ * own columns, never the labels' file that data.y names; an .npz's X and
+ * its y only when it has one. Training (READER_WITH_LABELS) still needs
+ * both. */
+START_TEST(test_reader_labels_if_present)
+{
+    double x[REF_ROWS * REF_X], y[REF_ROWS];
+    ref_arrays(x, y);
+    long long xs[2] = {REF_ROWS, REF_X}, ys[1] = {REF_ROWS};
+    size_t xl, yl;
+    unsigned char *xb = npy_image("<f8", 2, xs, x, REF_ROWS * REF_X, &xl, 1);
+    unsigned char *yb = npy_image("<i8", 1, ys, y, REF_ROWS, &yl, 1);
+    char x_npy[512], only_x[512], x_and_y[512];
+    snprintf(x_npy, sizeof x_npy, "%s", tu_path(0, "lone.npy"));
+    snprintf(only_x, sizeof only_x, "%s", tu_path(1, "onlyX.npz"));
+    snprintf(x_and_y, sizeof x_and_y, "%s", tu_path(2, "xy.npz"));
+    tu_write_file(x_npy, xb, xl);
+    const char *names[2] = {"X.npy", "y.npy"};
+    const unsigned char *datas[2] = {xb, yb};
+    size_t lens[2] = {xl, yl};
+    write_zip(only_x, 1, names, datas, lens, 0);
+    write_zip(x_and_y, 2, names, datas, lens, 1);
+
+    reader_opts o;
+    memset(&o, 0, sizeof o);
+    csv_opts_default(&o.csv);
+    o.x_name = "X";
+    o.y_name = "no/such/dir/y"; /* a .npy's labels file, as data.dir + data.y make it */
+    o.with_labels = READER_LABELS_IF_PRESENT;
+    table t;
+    err_t err;
+    err_clear(&err);
+    ck_assert_msg(reader_read(x_npy, &o, &t, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.n_rows, REF_ROWS);
+    ck_assert_int_eq(t.n_cols, REF_X);
+    ck_assert_str_eq(t.cols[0].name, "x0");
+    table_free(&t);
+
+    o.y_name = "y";
+    ck_assert_msg(reader_read(only_x, &o, &t, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.n_cols, REF_X);
+    table_free(&t);
+    ck_assert_msg(reader_read(x_and_y, &o, &t, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.n_cols, REF_X + 1);
+    ck_assert_str_eq(t.cols[REF_X].name, "y");
+    ck_assert_double_eq(t.cols[REF_X].num[1], y[1]);
+    table_free(&t);
+
+    int has = -1;
+    ck_assert_msg(npz_has(x_and_y, "y", &has, &err) == 0 && has == 1, "%s", err.msg);
+    ck_assert_msg(npz_has(only_x, "y", &has, &err) == 0 && has == 0, "%s", err.msg);
+    ck_assert_int_eq(npz_has(x_npy, "y", &has, &err), -1); /* not a zip archive */
+
+    /* Training still needs the labels: the same files are refused. */
+    o.with_labels = READER_WITH_LABELS;
+    err_clear(&err);
+    ck_assert_int_eq(reader_read(only_x, &o, &t, &err), -1);
+    ck_assert_msg(strstr(err.msg, "no array named 'y'"), "%s", err.msg);
+    o.y_name = "no/such/dir/y";
+    err_clear(&err);
+    ck_assert_int_eq(reader_read(x_npy, &o, &t, &err), -1);
+    ck_assert_msg(strstr(err.msg, "no/such/dir/y: cannot open"), "%s", err.msg);
+    free(xb);
+    free(yb);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
                test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_plain_float_same_bits, test_csv_fast_path_same_table,
                test_csv_read_each_same_cells, test_csv_locate, test_csv_slab_growth, test_csv_comma_locale, test_csv_hostile,
-               test_csv_huge_line_and_columns, test_npy_hostile)
+               test_csv_huge_line_and_columns, test_npy_hostile, test_reader_labels_if_present)

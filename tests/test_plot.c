@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,7 +493,8 @@ START_TEST(test_curves_bad_csv)
 END_TEST
 
 /* A metrics CSV as report.c writes it: rows of (epoch, train loss, eval
- * loss, score); regression: the score is R², else the accuracy. */
+ * loss, score); regression: the score is R², else the accuracy, and the
+ * RMSE and MAE are 2 epoch + 1 and epoch. */
 static void put_metrics(const char *path, int regression, int n, const double (*rows)[4])
 {
     FILE *f = fopen(path, "w");
@@ -501,7 +503,8 @@ static void put_metrics(const char *path, int regression, int n, const double (*
     for (int i = 0; i < n; i++) {
         train_epoch_stats s = {.epoch = (int)rows[i][0], .epochs = n, .train_loss = rows[i][1],
                                .eval_loss = rows[i][2], .eval_accuracy = rows[i][3],
-                               .regression = regression, .eval_rmse = 2.5, .eval_mae = 2,
+                               .regression = regression, .eval_rmse = 2 * rows[i][0] + 1,
+                               .eval_mae = rows[i][0],
                                .eval_r2 = rows[i][3]};
         char line[512];
         report_format_csv(&s, line, sizeof line);
@@ -510,9 +513,10 @@ static void put_metrics(const char *path, int regression, int n, const double (*
     ck_assert_int_eq(fclose(f), 0);
 }
 
-/* A regression run's lower panel is R² on a plain scale, negative values
- * included; a classification run and a regression run on one chart are
- * refused, naming both; a run without evaluation goes with either. */
+/* A regression run's second panel is R² on a plain scale, negative values
+ * included, and a third its RMSE and MAE from 0 up; a classification run
+ * and a regression run on one chart are refused, naming both; a run
+ * without evaluation goes with either. */
 START_TEST(test_curves_regression)
 {
     static const double regr[][4] = {{1, 1.2, 1.1, -0.25}, {2, 0.6, 0.5, 0.4}, {3, 0.3, 0.35, 0.75}};
@@ -535,6 +539,9 @@ START_TEST(test_curves_regression)
     ck_assert_int_eq(runs[1].regression, 0);
     ck_assert_int_eq(runs[2].regression, 0);
     ck_assert_double_eq(runs[0].eval_r2[0], -0.25);
+    ck_assert_double_eq(runs[0].eval_rmse[2], 7);
+    ck_assert_double_eq(runs[0].eval_mae[0], 1);
+    ck_assert(isnan(runs[2].eval_rmse[0]) && isnan(runs[2].eval_mae[1]));
 
     /* The regression run with the one without evaluation. */
     ck_assert_msg(curves_write_svg(out, runs, 2, &err) == 0, "%s", err.msg);
@@ -542,9 +549,21 @@ START_TEST(test_curves_regression)
     ck_assert_msg(strstr(svg, ">evaluation R²</text>"), "no R² title");
     ck_assert_ptr_null(strstr(svg, "accuracy"));
     ck_assert_ptr_null(strstr(svg, "(%)"));
-    /* Loss: 2 + 1 series; R²: 3 points, the negative one too. */
-    ck_assert_int_eq(count_str(svg, "<polyline"), 4);
+    /* Loss: 2 + 1 series; R²: 3 points, the negative one too; RMSE and
+     * MAE (dashed) of the regression run, 3 points each. */
+    ck_assert_int_eq(count_str(svg, "<polyline"), 6);
     ck_assert_int_eq(polyline_points(svg, 3), 3);
+    ck_assert_int_eq(polyline_points(svg, 4), 3);
+    ck_assert_int_eq(polyline_points(svg, 5), 3);
+    const char *err_panel = strstr(svg, ">evaluation RMSE (solid), MAE (dashed): target units, "
+                                        "mean of targets</text>");
+    ck_assert_msg(err_panel, "no RMSE and MAE panel");
+    ck_assert_int_eq(count_str(err_panel, "<polyline"), 2);
+    ck_assert_int_eq(count_str(err_panel, "stroke-dasharray"), 1);
+    /* Its ticks run from 0 to the largest RMSE, 7, in the target's units. */
+    ck_assert_ptr_nonnull(strstr(err_panel, "text-anchor=\"end\">0</text>"));
+    ck_assert_ptr_nonnull(strstr(err_panel, "text-anchor=\"end\">7</text>"));
+    ck_assert_ptr_null(strstr(err_panel, "text-anchor=\"end\">8</text>"));
     /* Plain ticks around -0.25..0.75, every 0.2 (not percent: no -25 or 75). */
     const char *r2_panel = strstr(svg, ">evaluation R²</text>");
     ck_assert_ptr_nonnull(strstr(r2_panel, ">-0.4</text>"));
@@ -563,6 +582,9 @@ START_TEST(test_curves_regression)
     svg = (char *)tu_read_file(out, NULL);
     ck_assert_ptr_nonnull(strstr(svg, ">evaluation accuracy (%)</text>"));
     ck_assert_ptr_null(strstr(svg, "R²"));
+    ck_assert_ptr_null(strstr(svg, "RMSE")); /* two panels, as before */
+    ck_assert_int_eq(count_str(svg, "<polyline"), 4);
+    ck_assert_ptr_nonnull(strstr(svg, "height=\"650\""));
     free(svg);
     for (int k = 0; k < 3; k++)
         curves_run_free(&runs[k]);
@@ -578,6 +600,10 @@ START_TEST(test_curves_regression)
     put_str(p, "epoch,train_loss,eval_loss,eval_accuracy,eval_r2\n1,0.5,0.4,0.8,x\n");
     ck_assert_int_eq(curves_read_csv(p, &runs[0], &err), -1);
     ck_assert_msg(strstr(err.msg, ":2: eval_r2 'x' is not a number"), "%s", err.msg);
+    p = tmp_path("badrmse.csv");
+    put_str(p, "epoch,train_loss,eval_loss,eval_accuracy,eval_rmse,eval_r2\n1,0.5,0.4,0.8,y,0.8\n");
+    ck_assert_int_eq(curves_read_csv(p, &runs[0], &err), -1);
+    ck_assert_msg(strstr(err.msg, ":2: eval_rmse 'y' is not a number"), "%s", err.msg);
 }
 END_TEST
 

@@ -205,6 +205,7 @@ y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
 np.savez(d + "/t.npz", X=X.astype(np.float32), y=y)
 np.save(d + "/tx.npy", X.astype(">f8"))
 np.save(d + "/ty.npy", y.astype(np.uint8))
+np.savez(d + "/onlyX.npz", X=X)
 PY
     for spec in "t.npz" "tx.npy -s data.y=ty.npy"; do
         out=$(bounded "$TEST_RUN_LIMIT" "$NNTRAIN" -c "$tmp/cls.yaml" -s data.train=$spec -s data.label=y \
@@ -217,6 +218,9 @@ PY
         "$tmp/unseen.npz"
     expect 2 "^nntrain: $tmp/unseen.npz: record 4, column 'y': class '2' was not seen in training" -- \
         "$NNTRAIN" eval -m "$tmp/np.model" "$tmp/unseen.npz"
+    # describe: an .npz's X and y, or X alone when it has no y.
+    expect 0 't.npz: 200 rows, 4 columns' -- "$NNTRAIN" describe "$tmp/t.npz"
+    expect 0 'onlyX.npz: 200 rows, 3 columns' -- "$NNTRAIN" describe "$tmp/onlyX.npz"
 else
     echo "numpy missing: the .npy/.npz runs are skipped"
 fi
@@ -292,9 +296,32 @@ expect 2 "^nntrain: $tmp/test.csv:2:[0-9]+: column 'answer': class 'maybe' was n
 expect 2 "leave none to train on" -- "${C[@]}" -s data.validation=300
 expect 2 "augmentation distorts images" -- "${C[@]}" -s augment.shift=1
 
+# --- data.validation_fraction: round(f m) of the m rows left after the test set, drawn with ---
+# train.seed as data.validation draws them. cls.csv: 240 rows, 48 test, 0.25 of the 192 left.
+tv() { "$NNTRAIN" -c "$tmp/cls.yaml" -s train.epochs=3 "$@"; }
+expect 0 '^data: 144 training, 48 validation examples' -- \
+    tv -s data.validation_fraction=0.25 -s output.model="$tmp/vf1.model"
+tv -q -s data.validation_fraction=0.25 -s output.model="$tmp/vf2.model" >/dev/null 2>&1
+tv -q -s data.validation=48 -s output.model="$tmp/vn.model" >/dev/null 2>&1
+cmp -s "$tmp/vf1.model" "$tmp/vf2.model" && cmp -s "$tmp/vf1.model" "$tmp/vn.model" && ok \
+    || bad "validation_fraction 0.25 should train the same bits each time, and those of validation 48"
+expect 0 '^data: 115 training, 77 validation examples' -- \
+    tv -s data.validation_fraction=0.4 -s output.model="$tmp/vf4.model"
+expect 2 '^nntrain: -s data.validation_fraction: data.validation_fraction: .*cls.csv has 240 rows: 48 held out for the test set and 192 for validation leave none' -- \
+    tv -s data.validation_fraction=0.999 -s output.model=
+
 # --- describe ----------------------------------------------------------------------------------
 expect 0 'cls.csv: [0-9]+ rows, 4 columns' -- "$NNTRAIN" describe "$tmp/cls.csv"
 expect 0 'color +text +missing 0 +3 categories' -- "$NNTRAIN" describe "$tmp/cls.csv"
 expect 2 'describe needs FILE' -- "$NNTRAIN" describe
+# A lone .npy (features only, 3 rows x 2 columns of uint8, written here
+# byte by byte): its own columns, not a labels file the user never named
+# (data.dir + data.y).
+dict="{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2), }"
+hl=$(( (10 + ${#dict} + 1 + 63) / 64 * 64 - 10 ))
+{ printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $((hl % 256)))\\x$(printf %02x $((hl / 256)))"
+  printf '%s%*s\n' "$dict" $((hl - ${#dict} - 1)) ''; printf '\x01\x02\x03\x04\x05\x09'; } > "$tmp/lone.npy"
+expect 0 'lone.npy: 3 rows, 2 columns' -- "$NNTRAIN" describe "$tmp/lone.npy"
+expect 0 ' 1 x1 +numeric +missing 0 +min 2 +mean 5 +max 9' -- "$NNTRAIN" describe "$tmp/lone.npy"
 
 finish

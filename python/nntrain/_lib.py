@@ -2,6 +2,7 @@
 import ctypes
 import ctypes.util
 import json
+import math
 import os
 import tempfile
 
@@ -24,7 +25,10 @@ class _EpochInfo(ctypes.Structure):
     _fields_ = [("epoch", ctypes.c_int), ("epochs", ctypes.c_int),
                 ("train_loss", ctypes.c_double), ("eval_loss", ctypes.c_double),
                 ("eval_accuracy", ctypes.c_double), ("learning_rate", ctypes.c_double),
-                ("seconds", ctypes.c_double)]
+                ("seconds", ctypes.c_double),
+                # NNT_API_VERSION 2: a regression's figures (-1, -1, NaN: none)
+                ("eval_rmse", ctypes.c_double), ("eval_mae", ctypes.c_double),
+                ("eval_r2", ctypes.c_double)]
 
 
 _EPOCH_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_EpochInfo))
@@ -180,8 +184,14 @@ class _Callback:
             i = info_p.contents
             rec = {"epoch": i.epoch, "epochs": i.epochs, "train_loss": i.train_loss,
                    "eval_loss": None if i.eval_loss < 0 else i.eval_loss,
-                   "eval_accuracy": None if i.eval_accuracy < 0 else i.eval_accuracy,
-                   "learning_rate": i.learning_rate, "seconds": i.seconds}
+                   # None without an evaluation set (eval_loss -1): a
+                   # regression's R² may itself be below 0
+                   "eval_accuracy": None if i.eval_loss < 0 else i.eval_accuracy,
+                   "learning_rate": i.learning_rate, "seconds": i.seconds,
+                   # a regression's, in the target's units (else None)
+                   "eval_rmse": None if i.eval_rmse < 0 else i.eval_rmse,
+                   "eval_mae": None if i.eval_mae < 0 else i.eval_mae,
+                   "eval_r2": None if math.isnan(i.eval_r2) else i.eval_r2}
             self.history.append(rec)
             if self.fn is not None and self.fn(rec):
                 return 1
@@ -451,7 +461,10 @@ def train(config, on_epoch=None):
     """Trains as `nntrain -c CONFIG` does: config is a YAML file's path or a
     dict of the same sections ({"data": {...}, "network": {...}, ...}).
     Returns (model, history): history has one dict per epoch (epoch,
-    train_loss, eval_loss, eval_accuracy, learning_rate, seconds).
+    epochs, train_loss, eval_loss, eval_accuracy, learning_rate, seconds,
+    and a regression's eval_rmse, eval_mae and eval_r2 in the target's
+    units, as in the metrics CSV; None for a classification or without an
+    evaluation set; eval_accuracy is R² for a regression).
     on_epoch(record) may return True to stop early (the model is kept).
     output.model, when the config sets it, is written as by the command,
     the same bytes."""

@@ -99,6 +99,48 @@ def test_regression_missing_and_targets():
     assert np.isfinite(out[1]).all()
 
 
+def test_regression_history_has_the_metrics_csv_figures(tmp_path, nntrain_bin):
+    """A regression's history carries eval_rmse, eval_mae and eval_r2, the
+    figures of the command's metrics CSV (in the targets' units: the means
+    over two targets); a classification's are None."""
+    rng = np.random.RandomState(3)
+    X = rng.randint(-64, 64, size=(160, 2)).astype(np.float32) / 16
+    csv = tmp_path / "r.csv"
+    with open(csv, "w") as f:
+        f.write("a,b,t0,t1\n")
+        for a, b in X:
+            f.write(f"{a!r},{b!r},{300 * a - 100 * b + 1000!r},{50 * a!r}\n")
+    cfg = {"data": {"train": str(csv), "task": "regression", "label": ["t0", "t1"],
+                    "test_fraction": 0.25},
+           "network": {"hidden": [8], "activation": "tanh"},
+           "train": {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 16,
+                     "epochs": 6, "seed": 3, "threads": 1}}
+    metrics = tmp_path / "metrics.csv"
+    p = tmp_path / "r.yaml"
+    p.write_text(__import__("json").dumps({**cfg, "output": {"metrics": str(metrics)}}))
+    subprocess.run([nntrain_bin, "-q", "-c", str(p)], check=True, stdout=subprocess.DEVNULL)
+    lines = metrics.read_text().splitlines()
+    header = lines[0].split(",")
+    rows = [dict(zip(header, line.split(","))) for line in lines[1:]]
+
+    _, history = nntrain.train(cfg)
+    assert len(history) == len(rows) == 6
+    for h, row in zip(history, rows):
+        # The CSV's %.6g (RMSE, MAE) and %.6f (R²) of the same doubles.
+        assert h["eval_rmse"] == pytest.approx(float(row["eval_rmse"]), rel=1e-5)
+        assert h["eval_mae"] == pytest.approx(float(row["eval_mae"]), rel=1e-5)
+        assert h["eval_r2"] == pytest.approx(float(row["eval_r2"]), abs=1e-6)
+        assert h["eval_accuracy"] == h["eval_r2"]
+        assert h["eval_rmse"] > 1  # the targets' units, not the standardised ones
+    assert history[-1]["eval_rmse"] < history[0]["eval_rmse"]
+
+    X, y = table()
+    _, history = nntrain.train_arrays(X, y, CONFIG)
+    assert all(h["eval_rmse"] is None and h["eval_mae"] is None and h["eval_r2"] is None
+               for h in history)
+    assert history[-1]["eval_accuracy"] > 0.5
+
+
 def test_epoch_callback_stops_and_aborts():
     X, y = table()
     model, history = nntrain.train_arrays(X, y, CONFIG, on_epoch=lambda r: r["epoch"] == 4)

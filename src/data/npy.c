@@ -575,13 +575,14 @@ static int take_member(const npz_entry *e, const char *nm, size_t nl, const char
     return 0;
 }
 
-/* Walks the central directory cd for the member named want (name.npy) or name, into m. */
+/* Walks the central directory cd for the member named want (name.npy) or name, into m; *found
+ * says whether there is one (none is an error only when required). */
 static int scan_central(const unsigned char *cd, const npz_dir *dir, const char *name, const char *want,
-                        npz_entry *m, const char *path, err_t *err)
+                        int required, npz_entry *m, int *found, const char *path, err_t *err)
 {
     char names[400] = "";
     size_t nn = 0, p = 0;
-    int found = 0;
+    *found = 0;
     for (uint64_t i = 0; i < dir->entries; i++) {
         if (dir->size - p < 46 || rd32(cd + p) != 0x02014b50)
             return err_set(err, ERR_INPUT, "%s: zip central directory entry %llu is damaged", path,
@@ -597,11 +598,11 @@ static int scan_central(const unsigned char *cd, const npz_dir *dir, const char 
         note_name(names, sizeof names, &nn, nm, nl);
         if (((nl == strlen(want) && memcmp(nm, want, nl) == 0) ||
              (nl == strlen(name) && memcmp(nm, name, nl) == 0)) &&
-            take_member(&e, nm, nl, want, &found, m, path, err) < 0)
+            take_member(&e, nm, nl, want, found, m, path, err) < 0)
             return -1;
         p += 46 + nl + xl + cl;
     }
-    if (!found)
+    if (!*found && required)
         return err_set(err, ERR_INPUT, "%s: no array named '%s' (members: %s)", path, name, nn ? names : "none");
     return 0;
 }
@@ -729,7 +730,8 @@ static int npz_member(FILE *f, const char *path, const char *name, unsigned char
     char want[300];
     snprintf(want, sizeof want, "%s.npy", name);
     npz_entry m = {0};
-    int rc = scan_central(cd, &dir, name, want, &m, path, err);
+    int found;
+    int rc = scan_central(cd, &dir, name, want, 1, &m, &found, path, err);
     free(cd);
     uint64_t doff = 0;
     if (rc < 0 || locate_data(f, path, want, dir.off, &m, &doff, err) < 0 ||
@@ -742,6 +744,26 @@ static int npz_member(FILE *f, const char *path, const char *name, unsigned char
     *data = out;
     *len = (size_t)m.usize;
     return 0;
+}
+
+int npz_has(const char *path, const char *name, int *has, err_t *err)
+{
+    *has = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    npz_dir dir;
+    unsigned char *cd = NULL;
+    int rc = locate_central(f, path, &dir, err) < 0 || load_central(f, path, &dir, &cd, err) < 0 ? -1 : 0;
+    fclose(f);
+    if (rc < 0)
+        return -1;
+    char want[300];
+    snprintf(want, sizeof want, "%s.npy", name);
+    npz_entry m = {0};
+    rc = scan_central(cd, &dir, name, want, 0, &m, has, path, err);
+    free(cd);
+    return rc;
 }
 
 int npz_read(const char *path, const char *name, npy_array *out, err_t *err)

@@ -21,7 +21,7 @@ static int read_csv(const char *path, const reader_opts *o, table *out, err_t *e
 static int read_npy(const char *path, const reader_opts *o, table *out, err_t *err)
 {
     npy_array x = {0}, y = {0};
-    int want_y = o->with_labels && o->y_name && *o->y_name;
+    int want_y = o->with_labels == READER_WITH_LABELS && o->y_name && *o->y_name;
     int rc = npy_read(path, &x, err);
     if (rc == 0 && want_y)
         rc = npy_read(o->y_name, &y, err);
@@ -36,11 +36,15 @@ static int read_npy(const char *path, const reader_opts *o, table *out, err_t *e
 static int read_npz(const char *path, const reader_opts *o, table *out, err_t *err)
 {
     npy_array x = {0}, y = {0};
+    const char *y_name = o->y_name && *o->y_name ? o->y_name : "y";
+    int want_y = o->with_labels == READER_WITH_LABELS;
     int rc = npz_read(path, o->x_name ? o->x_name : "X", &x, err);
-    if (rc == 0 && o->with_labels)
-        rc = npz_read(path, o->y_name && *o->y_name ? o->y_name : "y", &y, err);
+    if (rc == 0 && o->with_labels == READER_LABELS_IF_PRESENT)
+        rc = npz_has(path, y_name, &want_y, err);
+    if (rc == 0 && want_y)
+        rc = npz_read(path, y_name, &y, err);
     if (rc == 0)
-        rc = npy_to_table(&x, o->with_labels ? &y : NULL, out, err);
+        rc = npy_to_table(&x, want_y ? &y : NULL, out, err);
     npy_array_free(&x);
     npy_array_free(&y);
     return rc;
