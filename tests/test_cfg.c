@@ -440,7 +440,7 @@ START_TEST(test_validation_fraction)
     cfg_t c;
     err_t err;
     char before[4096], after[4096];
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     ck_assert(c.validation_fraction == 0);
     ck_assert(!cfg_has_validation(&c));
     ck_assert_int_eq(cfg_validation_rows(&c, 60), 0);
@@ -461,7 +461,7 @@ START_TEST(test_validation_fraction)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_has(set_err(&c, bad[i], &err), "a number >= 0 and < 1");
     /* A count alone, as before. */
-    cfg_defaults(&c);
+    ck_assert_int_eq(cfg_defaults(&c, NULL), 0);
     set_ok(&c, "data.validation=7");
     ck_assert(cfg_has_validation(&c));
     ck_assert_int_eq(cfg_validation_rows(&c, 60), 7);
