@@ -53,6 +53,16 @@ static int parse_double(const char *s, double *out)
     return end != s && *end == '\0' && errno != ERANGE ? 0 : -1;
 }
 
+/* *p resized to n doubles; -1 (and *p as it was) when out of memory. */
+static int grow(double **p, int n)
+{
+    double *q = realloc(*p, (size_t)n * sizeof *q);
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
 /* A regression's optional field (column col, -1: the file has none):
  * NAN when absent or empty, else its number; -1 if it is not one. */
 static int optional_double(char **fields, int col, const char *name, const char *path,
@@ -133,25 +143,9 @@ int curves_read_csv(const char *path, curves_run *run, err_t *err)
             int *e = realloc(run->epoch, (size_t)alloc * sizeof *e);
             if (e)
                 run->epoch = e;
-            double *a = realloc(run->train_loss, (size_t)alloc * sizeof *a);
-            if (a)
-                run->train_loss = a;
-            double *b = realloc(run->eval_loss, (size_t)alloc * sizeof *b);
-            if (b)
-                run->eval_loss = b;
-            double *c = realloc(run->eval_acc, (size_t)alloc * sizeof *c);
-            if (c)
-                run->eval_acc = c;
-            double *d = realloc(run->eval_r2, (size_t)alloc * sizeof *d);
-            if (d)
-                run->eval_r2 = d;
-            double *rm = realloc(run->eval_rmse, (size_t)alloc * sizeof *rm);
-            if (rm)
-                run->eval_rmse = rm;
-            double *ma = realloc(run->eval_mae, (size_t)alloc * sizeof *ma);
-            if (ma)
-                run->eval_mae = ma;
-            if (!e || !a || !b || !c || !d || !rm || !ma) {
+            if (!e || grow(&run->train_loss, alloc) || grow(&run->eval_loss, alloc) ||
+                grow(&run->eval_acc, alloc) || grow(&run->eval_r2, alloc) ||
+                grow(&run->eval_rmse, alloc) || grow(&run->eval_mae, alloc)) {
                 err_set(err, ERR_RUNTIME, "%s: out of memory", path);
                 goto done;
             }
