@@ -150,8 +150,10 @@ class _BaseMLP(BaseEstimator):
         self.loss_curve_ = [h["train_loss"] for h in history]
         self.loss_ = self.loss_curve_[-1]
         if self.early_stopping:
-            self.validation_scores_ = [h["eval_accuracy"] if task == "classification"
-                                       else h["eval_loss"] for h in history]
+            # scikit-learn's: the score on the validation set each epoch
+            # (accuracy, or R² for a regressor: the history's eval_accuracy)
+            self.validation_scores_ = [h["eval_accuracy"] for h in history]
+            self.best_validation_score_ = max(self.validation_scores_)
         elif self.n_iter_ == self.max_iter and best[1] < self.n_iter_no_change:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           "and the optimization hasn't converged yet.", ConvergenceWarning)

@@ -67,8 +67,21 @@ def test_string_labels_sgd_early_stopping():
     clf.fit(Xtr, names[ytr])
     assert clf.n_iter_ < 100  # stopped by the validation set
     assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.9
     assert clf.score(Xte, names[yte]) > 0.9
     assert set(clf.predict(Xte)) <= set(names)
+
+
+def test_regressor_early_stopping_scores_are_r2():
+    """validation_scores_ holds R² each epoch, as scikit-learn's regressor
+    does (it held the validation loss, which grows the wrong way)."""
+    X, y = make_regression(n_samples=400, n_features=5, noise=1.0, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(32,), max_iter=200, learning_rate_init=0.01,
+                       early_stopping=True, n_iter_no_change=5, random_state=0).fit(X, y)
+    scores = reg.validation_scores_
+    assert len(scores) == reg.n_iter_
+    assert all(s <= 1 for s in scores)
+    assert scores[-1] > scores[0] and reg.best_validation_score_ == max(scores) > 0.9
 
 
 def test_regressor():
