@@ -21,6 +21,9 @@
  * dm_log(+inf) = +inf, dm_log(NaN) = NaN; subnormal x are exact inputs. */
 double dm_log(double x);
 
+/* y[i] = dm_log(x[i]) for i < n, the same bits, faster than n calls. */
+void dm_log_n(const double *x, double *y, int n);
+
 /* e^x. Overflows to +inf above about 709.78, gives subnormals below about
  * -708.4 and 0 below about -745.13; dm_exp(-inf) = 0, dm_exp(NaN) = NaN. */
 double dm_exp(double x);

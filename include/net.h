@@ -156,6 +156,10 @@ const float *net_output(const net_t *net, const net_ws *ws);
  * Call after net_forward. Returned in double for accurate epoch sums. */
 double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B);
 
+/* Each example's cost: cost[i] for row i of the B, the same bits as
+ * net_cost_sum over that row alone. */
+void net_cost_rows(const net_t *net, const net_ws *ws, const float *y, int B, double *cost);
+
 /* Backward, part 1, after net_forward: every layer's delta (dC/dz) for the
  * B examples, from the targets y (B, sizes[L]). Rows are independent, so
  * views of different rows may run on different threads. */

@@ -319,37 +319,94 @@ const float *net_output(const net_t *net, const net_ws *ws)
     return ws->act[net->n_layers];
 }
 
-double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B)
+#define LOG_BLOCK 64 /* logs taken at once by the cross-entropy costs */
+
+/* The cross-entropy terms -y ln a (and, per output unit of a sigmoid,
+ * -(1 - y) ln(1 - a)) of len outputs a against targets y, subtracted in
+ * order from sum[i / per] (per outputs to one sum). The logs are taken
+ * LOG_BLOCK at a time by dm_log_n, which overlaps them; the terms are
+ * gathered without a branch (a softmax's y is mostly 0, at places no
+ * predictor guesses). The same bits as one dm_log per term. */
+static void cross_entropy_terms(const float *a, const float *y, size_t len, size_t per,
+                                int softmax, double *sum)
 {
-    int n = net->sizes[net->n_layers];
-    const float *a = net_output(net, ws);
-    size_t len = (size_t)B * n;
-    double s = 0.0;
-    if (net->cost == COST_QUADRATIC) {
-        for (size_t i = 0; i < len; i++) {
-            double d = (double)a[i] - y[i];
-            s += 0.5 * d * d;
+    double x[2 * LOG_BLOCK], lx[2 * LOG_BLOCK];
+    double yy[LOG_BLOCK];
+    size_t at[LOG_BLOCK];
+    int m = 0;
+    for (size_t i = 0, row = 0, k = 0; i < len; i++) {
+        double ai = a[i] > FLT_MIN ? a[i] : FLT_MIN; /* fmax(a, FLT_MIN), NaN too */
+        if (softmax) {
+            x[m] = ai;
+            yy[m] = y[i];
+            at[m] = row;
+            m += y[i] != 0.0f; /* kept only where the target has weight */
+        } else {
+            ai = ai < 1.0 - 1e-7 ? ai : 1.0 - 1e-7;
+            x[2 * m] = ai;
+            x[2 * m + 1] = 1.0 - ai;
+            yy[m] = y[i];
+            at[m] = row;
+            m++;
         }
-    } else if (net->cost == COST_MAE) {
-        for (size_t i = 0; i < len; i++)
-            s += fabs((double)a[i] - y[i]);
-    } else if (net->cost == COST_HUBER) {
-        for (size_t i = 0; i < len; i++) {
-            double d = fabs((double)a[i] - y[i]);
-            s += d <= NET_HUBER_DELTA ? 0.5 * d * d : NET_HUBER_DELTA * (d - 0.5 * NET_HUBER_DELTA);
+        if (++k == per) {
+            k = 0;
+            row++;
         }
-    } else if (net->act[net->n_layers - 1] == ACT_SOFTMAX) {
-        for (size_t i = 0; i < len; i++)
-            if (y[i] != 0.0f)
-                s -= y[i] * dm_log(fmax(a[i], FLT_MIN));
-    } else {
-        /* Binary cross-entropy per output unit (Nielsen, chapter 3). */
-        for (size_t i = 0; i < len; i++) {
-            double ai = fmin(fmax(a[i], FLT_MIN), 1.0 - 1e-7);
-            s -= y[i] * dm_log(ai) + (1.0 - y[i]) * dm_log(1.0 - ai);
+        if (m == LOG_BLOCK || (i + 1 == len && m > 0)) {
+            dm_log_n(x, lx, softmax ? m : 2 * m);
+            for (int j = 0; j < m; j++) {
+                if (softmax)
+                    sum[at[j]] -= yy[j] * lx[j];
+                else
+                    sum[at[j]] -= yy[j] * lx[2 * j] + (1.0 - yy[j]) * lx[2 * j + 1];
+            }
+            m = 0;
         }
     }
+}
+
+/* The cost of len outputs a against targets y, added in order into
+ * sum[r], r = i / per: per = len gives one sum, per = n_out one per
+ * example. */
+static void cost_terms(const net_t *net, const float *a, const float *y, size_t len, size_t per,
+                       double *sum)
+{
+    if (net->cost == COST_CROSS_ENTROPY) {
+        /* Softmax: -sum y ln a. Otherwise binary cross-entropy per output
+         * unit (Nielsen, chapter 3). a is clamped to [FLT_MIN, 1 - 1e-7]. */
+        cross_entropy_terms(a, y, len, per, net->act[net->n_layers - 1] == ACT_SOFTMAX, sum);
+        return;
+    }
+    for (size_t r = 0; r * per < len; r++)
+        for (size_t i = r * per; i < (r + 1) * per; i++) {
+            double d = (double)a[i] - y[i];
+            if (net->cost == COST_QUADRATIC) {
+                sum[r] += 0.5 * d * d;
+            } else if (net->cost == COST_MAE) {
+                sum[r] += fabs(d);
+            } else { /* COST_HUBER */
+                d = fabs(d);
+                sum[r] += d <= NET_HUBER_DELTA ? 0.5 * d * d : NET_HUBER_DELTA * (d - 0.5 * NET_HUBER_DELTA);
+            }
+        }
+}
+
+double net_cost_sum(const net_t *net, const net_ws *ws, const float *y, int B)
+{
+    size_t len = (size_t)B * net->sizes[net->n_layers];
+    double s = 0.0;
+    if (len > 0)
+        cost_terms(net, net_output(net, ws), y, len, len, &s);
     return s;
+}
+
+void net_cost_rows(const net_t *net, const net_ws *ws, const float *y, int B, double *cost)
+{
+    size_t n = (size_t)net->sizes[net->n_layers];
+    for (int i = 0; i < B; i++)
+        cost[i] = 0.0;
+    cost_terms(net, net_output(net, ws), y, (size_t)B * n, n, cost);
 }
 
 /* dC/dz of the output layer into d (B, n). Cross-entropy with a sigmoid or

@@ -284,11 +284,9 @@ static void rows_forward_deltas(const net_t *net, trainer *t, net_ws *view,
     float *w = t->class_w ? t->w + lo : NULL; /* each example's class weight */
     for (int i = 0; w && i < n; i++)
         w[i] = t->class_w[d->labels[idx[i]]];
-    for (int i = 0; i < n; i++) {
-        net_ws one;
-        net_ws_rows(net, view, i, 1, &one);
-        t->loss[lo + i] = net_cost_sum(net, &one, y + (size_t)i * n_out, 1) * (w ? w[i] : 1.0);
-    }
+    net_cost_rows(net, view, y, n, t->loss + lo);
+    for (int i = 0; w && i < n; i++)
+        t->loss[lo + i] *= w[i];
     net_backward_deltas_weighted(net, view, y, w, n);
 }
 

@@ -222,6 +222,29 @@ START_TEST(test_log_specials)
 }
 END_TEST
 
+/* dm_log_n gives dm_log's bits for every element, at every length, the
+ * specials among ordinary values. */
+START_TEST(test_log_n_same_bits)
+{
+    enum { N = 1000 };
+    static double x[N], got[N];
+    rng_t r;
+    rng_seed(&r, 13);
+    const double specials[] = {0.0, -0.0, -1.0, NAN, HUGE_VAL, -HUGE_VAL, 0x1p-1074, DBL_MIN, DBL_MAX, 1.0};
+    for (int i = 0; i < N; i++)
+        x[i] = i % 37 == 0 ? specials[(i / 37) % 10] : i % 2 ? rng_uniform(&r) : random_positive(&r);
+    for (int n = 0; n <= N; n += n < 70 ? 1 : 131) {
+        for (int i = 0; i <= n && i < N; i++)
+            got[i] = 42.0; /* past n must stay */
+        dm_log_n(x, got, n);
+        for (int i = 0; i < n; i++)
+            ck_assert_msg(f64_bits(got[i]) == f64_bits(dm_log(x[i])), "n %d, x[%d] = %a", n, i, x[i]);
+        if (n < N)
+            ck_assert(got[n] == 42.0);
+    }
+}
+END_TEST
+
 START_TEST(test_exp_specials)
 {
     double inf = HUGE_VAL;
@@ -358,4 +381,4 @@ END_TEST
 
 TU_MAIN("detmath", test_log_sweep, test_exp_sweep, test_cos_sweep, test_sin_sweep,
         test_log_specials, test_exp_specials, test_cos_specials, test_sin_specials,
-        test_pinned_digests)
+        test_pinned_digests, test_log_n_same_bits)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detmath.h"
 #include "net.h"
 #include "rng.h"
 #include "testutil.h"
@@ -684,6 +685,99 @@ static double cost_ref(net_cost cost, net_act out, const float *a, const float *
     return s;
 }
 
+/* The cost as the network computed it before net_cost_rows: one dm_log
+ * per term, in order, one running sum. Bit for bit what both of
+ * net_cost_sum and net_cost_rows must give. */
+static double cost_exact(net_cost cost, net_act out, const float *a, const float *y, size_t n)
+{
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        if (cost == COST_QUADRATIC) {
+            double d = (double)a[j] - y[j];
+            s += 0.5 * d * d;
+        } else if (cost == COST_MAE) {
+            s += fabs((double)a[j] - y[j]);
+        } else if (cost == COST_HUBER) {
+            double d = fabs((double)a[j] - y[j]);
+            s += d <= NET_HUBER_DELTA ? 0.5 * d * d : NET_HUBER_DELTA * (d - 0.5 * NET_HUBER_DELTA);
+        } else if (out == ACT_SOFTMAX) {
+            if (y[j] != 0.0f)
+                s -= y[j] * dm_log(fmax(a[j], FLT_MIN));
+        } else {
+            double aj = fmin(fmax(a[j], FLT_MIN), 1.0 - 1e-7);
+            s -= y[j] * dm_log(aj) + (1.0 - y[j]) * dm_log(1.0 - aj);
+        }
+    }
+    return s;
+}
+
+/* net_cost_sum over B rows and net_cost_rows per row, against one dm_log
+ * per term in order (the logs are taken in blocks of 64: B * n_out runs
+ * past several), for every output and cost, with saturated and NaN
+ * outputs and one-hot, smoothed and zero targets. */
+START_TEST(test_cost_rows_same_bits)
+{
+    static const struct {
+        net_act out;
+        net_cost cost;
+    } cases[] = {
+        {ACT_SOFTMAX, COST_CROSS_ENTROPY}, {ACT_SOFTMAX, COST_QUADRATIC},
+        {ACT_SIGMOID, COST_CROSS_ENTROPY}, {ACT_SIGMOID, COST_QUADRATIC},
+        {ACT_SIGMOID, COST_MAE},           {ACT_LINEAR, COST_QUADRATIC},
+        {ACT_LINEAR, COST_MAE},            {ACT_LINEAR, COST_HUBER},
+    };
+    static const int outs[] = {1, 3, 10}, bs[] = {1, 7, 64, 150};
+    rng_t r;
+    rng_seed(&r, 5);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (size_t o = 0; o < sizeof outs / sizeof outs[0]; o++)
+            for (size_t b = 0; b < sizeof bs / sizeof bs[0]; b++) {
+                int n = outs[o], B = bs[b], sizes[] = {4, n};
+                net_t net;
+                net_ws ws;
+                ck_assert(net_create(&net, 1, sizes, &cases[c].out, cases[c].cost, NULL) == 0);
+                ck_assert(net_ws_create(&ws, &net, B, NULL) == 0);
+                for (size_t p = 0; p < net.n_params; p++)
+                    net.params[p] = (float)(rng_uniform(&r) * 40.0 - 20.0); /* saturates */
+                float *x = malloc((size_t)B * 4 * sizeof *x), *y = malloc((size_t)B * n * sizeof *y);
+                double *rows = malloc((size_t)B * sizeof *rows);
+                for (int i = 0; i < B * 4; i++)
+                    x[i] = (float)(rng_uniform(&r) * 2.0 - 1.0);
+                x[(B / 2) * 4] = NAN; /* a NaN row */
+                for (int i = 0; i < B; i++)
+                    for (int k = 0; k < n; k++) {
+                        float *yk = &y[(size_t)i * n + k];
+                        int hot = k == i % n;
+                        if (cases[c].out == ACT_SOFTMAX)
+                            *yk = i % 5 == 4 ? 0.0f : i % 3 == 2 ? (hot ? 0.9f : 0.1f / n) : (float)hot;
+                        else
+                            *yk = (float)rng_uniform(&r);
+                    }
+                net_forward(&net, &ws, x, B);
+                const float *a = net_output(&net, &ws);
+                double all = net_cost_sum(&net, &ws, y, B);
+                double want = cost_exact(cases[c].cost, cases[c].out, a, y, (size_t)B * n);
+                ck_assert_msg(memcmp(&all, &want, sizeof all) == 0,
+                              "%s %s, %d outputs, %d rows: sum %.17g, want %.17g",
+                              net_act_name(cases[c].out), net_cost_name(cases[c].cost), n, B, all, want);
+                net_cost_rows(&net, &ws, y, B, rows);
+                for (int i = 0; i < B; i++) {
+                    double wi = cost_exact(cases[c].cost, cases[c].out, a + (size_t)i * n,
+                                           y + (size_t)i * n, (size_t)n);
+                    ck_assert_msg(memcmp(&rows[i], &wi, sizeof wi) == 0,
+                                  "%s %s, %d outputs, row %d of %d: %.17g, want %.17g",
+                                  net_act_name(cases[c].out), net_cost_name(cases[c].cost), n, i, B,
+                                  rows[i], wi);
+                }
+                free(x);
+                free(y);
+                free(rows);
+                net_ws_free(&ws);
+                net_free(&net);
+            }
+}
+END_TEST
+
 /* One example through a one-layer network whose outputs' inputs z are its
  * biases (input 1, weights 0): the outputs into a, the cost returned. */
 static double saturated_cost(net_act out, net_cost cost, const float *z, const float *y, int n,
@@ -787,4 +881,4 @@ TU_MAIN("net", test_gradients_every_activation_and_cost, test_regression_cost_gr
         test_checker_catches_a_wrong_gradient, test_layout_and_param_count,
         test_rows_span_and_partial_grads, test_create_rejects_bad_shapes, test_names_round_trip, test_init_scales,
         test_softmax_outputs_sum_to_one, test_packed_backward_matches, test_gradients_with_dropout,
-        test_dropout_masks, test_cost_value_at_saturation)
+        test_dropout_masks, test_cost_value_at_saturation, test_cost_rows_same_bits)
