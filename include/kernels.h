@@ -61,6 +61,11 @@ void kern_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B, 
  * are lda floats apart. The bias gradient: db = column sums of d. */
 void kern_colsum(int rows, int cols, const float *A, int lda, float *out);
 
+/* For the tests: on, every gemm runs as when its thread's packing buffer
+ * (256 KB, allocated at the thread's first packing gemm) cannot be had:
+ * one panel at a time, packed on the stack. The same bits either way. */
+void kern_pack_refuse(int on);
+
 /* x[i] = f(x[i]) for i < n. */
 void kern_act_forward(kern_act f, float *x, size_t n);
 

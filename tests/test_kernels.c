@@ -435,6 +435,28 @@ START_TEST(test_every_path_same_bits_as_golden)
 }
 END_TEST
 
+/* Without a packing buffer (an allocation refused) every gemm packs one
+ * panel at a time on its stack: the pinned digests still, on every path
+ * (the battery has N and K past one block's 256). */
+START_TEST(test_pack_refused_same_bits)
+{
+    kern_pack_refuse(1);
+    int bad = 0;
+    TU_FOREACH_PATH(path) {
+        uint64_t d[G_PARTS];
+        golden_battery(d);
+        for (int p = 0; p < G_PARTS; p++)
+            if (d[p] != golden[p]) {
+                printf("kernels without a packing buffer %-8s %-12s 0x%016llxULL (pinned: differs)\n",
+                       path, g_part[p], (unsigned long long)d[p]);
+                bad++;
+            }
+    }
+    kern_pack_refuse(0);
+    ck_assert_msg(bad == 0, "%d digests differ without a packing buffer (stdout lists them)", bad);
+}
+END_TEST
+
 /* The elementwise functions against double libm on a sweep of every
  * 4099th float of their ranges; the bounds are those bench/kmath_ulp
  * measures over every float (src/kernels/README.md), rounded up. */
@@ -500,4 +522,4 @@ TU_MAIN("kernels", test_gemm_nt_matches_reference, test_gemm_nn_matches_referenc
         test_gemm_tn_matches_reference, test_softmax_lanes_same_bits,
         test_row_split_is_bitwise_identical,
         test_fused_activations, test_colsum_in_order, test_paths_listed_and_refused,
-        test_every_path_same_bits_as_golden, test_elementwise_accuracy)
+        test_every_path_same_bits_as_golden, test_pack_refused_same_bits, test_elementwise_accuracy)

@@ -43,7 +43,9 @@ extern const kern_impl kern_impl_neon;
 extern const kern_impl kern_impl_portable;
 
 /* The packing buffer of the calling thread: KERN_PACK_FLOATS floats,
- * 64-byte aligned, shared by every path (one per thread, not one per ISA). */
+ * 64-byte aligned, shared by every path (one per thread, not one per ISA);
+ * NULL when it cannot be allocated (or kern_pack_refuse is on): the gemm
+ * then packs one panel at a time on its stack, with the same bits. */
 #define KERN_KC 256 /* k values per packed block */
 #define KERN_NC 256 /* columns per packed block: KC x NC floats = 256 KB, in L2 */
 #define KERN_PACK_FLOATS (KERN_KC * KERN_NC)

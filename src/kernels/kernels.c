@@ -6,6 +6,7 @@
  * bits, so the choice changes the speed only. */
 #include "kernels.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,43 @@ static const kern_impl *const paths[] = {
 /* Every name NNTRAIN_KERNELS may give, compiled in here or not. */
 static const char *const all_names[] = {"avx512", "avx2", "neon", "portable"};
 
+/* The packing buffers: one per thread, allocated at the thread's first
+ * gemm that packs, freed when the thread ends (a pthread key's destructor).
+ * Not a _Thread_local array: the C library zeroes those in every thread at
+ * its start, 64 fresh pages (0.6 ms on a VM where a page costs 10 us) for
+ * every thread and every command, packing or not. */
+static pthread_key_t pack_key;
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+static int pack_key_ok;
+static _Thread_local float *pack_block;
+static atomic_int pack_refused; /* kern_pack_refuse: the tests' switch */
+
+static void pack_key_init(void)
+{
+    pack_key_ok = pthread_key_create(&pack_key, free) == 0;
+}
+
 float *kern_pack_buffer(void)
 {
-    _Alignas(64) static _Thread_local float block[KERN_PACK_FLOATS];
-    return block;
+    if (atomic_load_explicit(&pack_refused, memory_order_relaxed))
+        return NULL;
+    if (!pack_block) {
+        pthread_once(&pack_once, pack_key_init);
+        if (!pack_key_ok)
+            return NULL;
+        float *b = aligned_alloc(64, KERN_PACK_FLOATS * sizeof *b);
+        if (!b || pthread_setspecific(pack_key, b) != 0) {
+            free(b);
+            return NULL;
+        }
+        pack_block = b;
+    }
+    return pack_block;
+}
+
+void kern_pack_refuse(int on)
+{
+    atomic_store(&pack_refused, on != 0);
 }
 
 /* Chosen on first use. Atomic because the first use may come from several

@@ -430,15 +430,17 @@ KFN void pack_block(int kc, int nc, const float *B, size_t N, float *P)
             }
 }
 
-KOUT void bcast(int M, int N, int K, const float *A, size_t rs, size_t cs, const float *B,
-                int bt, const kern_epi *e, float *C)
+/* bcast with block holding up to ncols packed columns (NC, or NR for one
+ * panel). How many columns a block holds changes no result: each output
+ * tile takes its k in the same KERN_KC steps. */
+KFN void bcast_in(int M, int N, int K, const float *A, size_t rs, size_t cs, const float *B,
+                  int bt, const kern_epi *e, float *C, float *block, int ncols)
 {
-    float *block = kern_pack_buffer();
     /* One row tile reads each panel once: packing would only add a copy,
      * unless B comes transposed and must be turned around anyway. */
     int pack = M > MR || bt;
-    for (int j0 = 0; j0 < N; j0 += NC) {
-        int nc = N - j0 < NC ? N - j0 : NC;
+    for (int j0 = 0; j0 < N; j0 += ncols) {
+        int nc = N - j0 < ncols ? N - j0 : ncols;
         for (int k0 = 0; k0 < K || k0 == 0; k0 += KERN_KC) {
             int kc = K - k0 < KERN_KC ? K - k0 : KERN_KC;
             int first = k0 == 0, last = k0 + kc >= K;
@@ -470,6 +472,27 @@ KOUT void bcast(int M, int N, int K, const float *A, size_t rs, size_t cs, const
                 break;
         }
     }
+}
+
+/* Without the thread's packing buffer: one panel at a time, packed on the
+ * stack (KERN_KC * NR floats, 32 KB at most). Out of line, so that bcast's
+ * own frame stays small. */
+static __attribute__((noinline)) KATTR void bcast_on_stack(int M, int N, int K, const float *A,
+                                                           size_t rs, size_t cs, const float *B,
+                                                           int bt, const kern_epi *e, float *C)
+{
+    _Alignas(64) float panel[KERN_KC * NR];
+    bcast_in(M, N, K, A, rs, cs, B, bt, e, C, panel, NR);
+}
+
+KOUT void bcast(int M, int N, int K, const float *A, size_t rs, size_t cs, const float *B,
+                int bt, const kern_epi *e, float *C)
+{
+    float *block = kern_pack_buffer();
+    if (block)
+        bcast_in(M, N, K, A, rs, cs, B, bt, e, C, block, NC);
+    else
+        bcast_on_stack(M, N, K, A, rs, cs, B, bt, e, C);
 }
 
 /* ---- the Adam step -------------------------------------------------------- */
