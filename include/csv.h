@@ -64,6 +64,9 @@ typedef struct {
     int max_cols;            /* default CSV_MAX_COLS */
     long chunk_bytes;        /* text parsed per step (default 8 MiB; tests use
                                 tiny ones to exercise the chunk seams) */
+    int stream;              /* 0 (default): a plain file is mapped (mmap);
+                                1: it is read as a gzipped file or a pipe is,
+                                through a buffer (tests read both ways) */
 } csv_opts;
 
 void csv_opts_default(csv_opts *o);

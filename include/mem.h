@@ -18,7 +18,9 @@ float *mem_floats(size_t n);
  * it is read (no memset to fault every page in up front). */
 float *mem_floats_raw(size_t n);
 /* Gives the whole pages inside [p, p + bytes) of such a buffer back to the
- * kernel (they read as zero if touched again); a hint: may do nothing.
+ * kernel (they read as zero if touched again; pages of a file mapped
+ * privately and only read, as the file's bytes again); a hint: may do
+ * nothing.
  * Returns the end of the pages given back (p when none): where the next,
  * adjacent range should start so that no page between them is left out. */
 void *mem_release(void *p, size_t bytes);

@@ -187,11 +187,13 @@ START_TEST(test_same_table_every_reader)
         else
             tu_write_file(p, buf, n);
         for (int threads = 1; threads <= 3; threads++)
-            for (long chunk = 1; chunk <= 1 << 20; chunk *= 32) {
+            for (long chunk = 1; chunk <= 1 << 20; chunk *= 32)
+                for (int stream = 0; stream <= 1; stream++) { /* plain: mapped, then streamed */
                 csv_opts o;
                 csv_opts_default(&o);
                 o.threads = threads;
                 o.chunk_bytes = chunk;
+                o.stream = stream;
                 if (v[i].given)
                     o.delim = v[i].delim;
                 read_csv_ok(p, &o, &t);
@@ -261,11 +263,13 @@ START_TEST(test_csv_quotes_text_missing)
     const char *p = tu_path(0, "q.csv");
     tu_write_file(p, text, strlen(text));
     for (long chunk = 1; chunk <= 4096; chunk *= 4)
-        for (int threads = 1; threads <= 2; threads++) {
+        for (int threads = 1; threads <= 2; threads++)
+            for (int stream = 0; stream <= 1; stream++) { /* mapped, then streamed */
             csv_opts o;
             csv_opts_default(&o);
             o.chunk_bytes = chunk;
             o.threads = threads;
+            o.stream = stream;
             table t;
             read_csv_ok(p, &o, &t);
             ck_assert_int_eq(t.n_rows, 5);
@@ -1057,13 +1061,15 @@ START_TEST(test_csv_hostile)
         const char *p = tu_path(0, "bad.csv");
         tu_write_file(p, c->bytes, c->len ? c->len : strlen(c->bytes));
         for (int threads = 1; threads <= 2; threads++)
-            for (long chunk = 1; chunk <= 1 << 20; chunk *= 1024) {
-                csv_opts o;
-                bad_opts(c, &o);
-                o.threads = threads;
-                o.chunk_bytes = chunk;
-                expect_csv_fail(p, &o, c->line, c->col, c->words, c->name);
-            }
+            for (long chunk = 1; chunk <= 1 << 20; chunk *= 1024)
+                for (int stream = 0; stream <= 1; stream++) { /* mapped, then streamed */
+                    csv_opts o;
+                    bad_opts(c, &o);
+                    o.threads = threads;
+                    o.chunk_bytes = chunk;
+                    o.stream = stream;
+                    expect_csv_fail(p, &o, c->line, c->col, c->words, c->name);
+                }
         /* and gzipped: the same message */
         const char *g = tu_path(1, "bad.csv.gz");
         tu_write_gz(g, c->bytes, c->len ? c->len : strlen(c->bytes));
