@@ -27,6 +27,18 @@ float *mem_floats_raw(size_t n)
     if (align == HUGE_PAGE)
         madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
 #endif
+#ifdef MADV_POPULATE_WRITE
+    /* Under a huge page: its every float is to be written, so map its
+     * fresh pages now, in one call, rather than one fault per 4 KB as they
+     * are first written (4 against 10 us a page on the VM measured). */
+    if (align != HUGE_PAGE) {
+        const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+        uintptr_t b = ((uintptr_t)p + bytes) & ~(page - 1);
+        if (b > a)
+            madvise((void *)a, b - a, MADV_POPULATE_WRITE); /* a hint too */
+    }
+#endif
     return p;
 }
 

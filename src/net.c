@@ -3,6 +3,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,51 +320,73 @@ const float *net_output(const net_t *net, const net_ws *ws)
     return ws->act[net->n_layers];
 }
 
-#define LOG_BLOCK 64 /* logs taken at once by the cross-entropy costs */
+#define LOG_BLOCK 64 /* terms whose logs are taken at once */
 
-/* The cross-entropy terms -y ln a (and, per output unit of a sigmoid,
- * -(1 - y) ln(1 - a)) of len outputs a against targets y, subtracted in
- * order from sum[i / per] (per outputs to one sum). The logs are taken
- * LOG_BLOCK at a time by dm_log_n, which overlaps them; the terms are
- * gathered without a branch (a softmax's y is mostly 0, at places no
- * predictor guesses). The same bits as one dm_log per term. */
-static void cross_entropy_terms(const float *a, const float *y, size_t len, size_t per,
-                                int softmax, double *sum)
+/* Softmax cross-entropy: -y ln a, for the outputs whose target y is not 0,
+ * subtracted in order from sum[i / per] (per outputs to one sum). A row's
+ * nonzero targets are found as a bit mask (no branch per output: a
+ * softmax's y is mostly 0, at places no predictor guesses), and the logs
+ * are taken LOG_BLOCK at a time by dm_log_n, which overlaps them: the
+ * same bits as one dm_log per term. */
+static void softmax_flush(const float *a, const float *y, const size_t *at, const size_t *row, int m,
+                          double *sum)
+{
+    double x[LOG_BLOCK], lx[LOG_BLOCK];
+    for (int j = 0; j < m; j++) {
+        double v = a[at[j]];
+        x[j] = v > FLT_MIN ? v : FLT_MIN; /* fmax(a, FLT_MIN), NaN too */
+    }
+    dm_log_n(x, lx, m);
+    for (int j = 0; j < m; j++)
+        sum[row[j]] -= y[at[j]] * lx[j];
+}
+
+static void softmax_terms(const float *a, const float *y, size_t len, size_t per, double *sum)
+{
+    size_t at[LOG_BLOCK], row[LOG_BLOCK];
+    int m = 0;
+    for (size_t r = 0, i = 0; i < len; r++, i += per)
+        for (size_t k0 = 0; k0 < per; k0 += 64) {
+            size_t nk = per - k0 < 64 ? per - k0 : 64;
+            uint64_t nonzero = 0;
+            for (size_t k = 0; k < nk; k++)
+                nonzero |= (uint64_t)(y[i + k0 + k] != 0.0f) << k;
+            for (; nonzero; nonzero &= nonzero - 1) {
+                at[m] = i + k0 + (size_t)__builtin_ctzll(nonzero);
+                row[m] = r;
+                if (++m == LOG_BLOCK) {
+                    softmax_flush(a, y, at, row, m, sum);
+                    m = 0;
+                }
+            }
+        }
+    softmax_flush(a, y, at, row, m, sum);
+}
+
+/* Binary cross-entropy per output unit (Nielsen, chapter 3):
+ * -(y ln a + (1 - y) ln(1 - a)), a clamped to [FLT_MIN, 1 - 1e-7],
+ * subtracted in order from sum[i / per]; the logs LOG_BLOCK at a time. */
+static void sigmoid_terms(const float *a, const float *y, size_t len, size_t per, double *sum)
 {
     double x[2 * LOG_BLOCK], lx[2 * LOG_BLOCK];
-    double yy[LOG_BLOCK];
-    size_t at[LOG_BLOCK];
+    size_t row[LOG_BLOCK];
     int m = 0;
-    for (size_t i = 0, row = 0, k = 0; i < len; i++) {
-        double ai = a[i] > FLT_MIN ? a[i] : FLT_MIN; /* fmax(a, FLT_MIN), NaN too */
-        if (softmax) {
-            x[m] = ai;
-            yy[m] = y[i];
-            at[m] = row;
-            m += y[i] != 0.0f; /* kept only where the target has weight */
-        } else {
+    for (size_t r = 0, i = 0; i < len; r++)
+        for (size_t end = i + per; i < end; i++) {
+            double ai = a[i] > FLT_MIN ? a[i] : FLT_MIN;
             ai = ai < 1.0 - 1e-7 ? ai : 1.0 - 1e-7;
             x[2 * m] = ai;
             x[2 * m + 1] = 1.0 - ai;
-            yy[m] = y[i];
-            at[m] = row;
-            m++;
-        }
-        if (++k == per) {
-            k = 0;
-            row++;
-        }
-        if (m == LOG_BLOCK || (i + 1 == len && m > 0)) {
-            dm_log_n(x, lx, softmax ? m : 2 * m);
-            for (int j = 0; j < m; j++) {
-                if (softmax)
-                    sum[at[j]] -= yy[j] * lx[j];
-                else
-                    sum[at[j]] -= yy[j] * lx[2 * j] + (1.0 - yy[j]) * lx[2 * j + 1];
+            row[m++] = r;
+            if (m == LOG_BLOCK || i + 1 == len) {
+                dm_log_n(x, lx, 2 * m);
+                for (int j = 0; j < m; j++) {
+                    double yj = y[i + 1 - (size_t)m + (size_t)j];
+                    sum[row[j]] -= yj * lx[2 * j] + (1.0 - yj) * lx[2 * j + 1];
+                }
+                m = 0;
             }
-            m = 0;
         }
-    }
 }
 
 /* The cost of len outputs a against targets y, added in order into
@@ -373,9 +396,10 @@ static void cost_terms(const net_t *net, const float *a, const float *y, size_t 
                        double *sum)
 {
     if (net->cost == COST_CROSS_ENTROPY) {
-        /* Softmax: -sum y ln a. Otherwise binary cross-entropy per output
-         * unit (Nielsen, chapter 3). a is clamped to [FLT_MIN, 1 - 1e-7]. */
-        cross_entropy_terms(a, y, len, per, net->act[net->n_layers - 1] == ACT_SOFTMAX, sum);
+        if (net->act[net->n_layers - 1] == ACT_SOFTMAX)
+            softmax_terms(a, y, len, per, sum);
+        else
+            sigmoid_terms(a, y, len, per, sum);
         return;
     }
     for (size_t r = 0; r * per < len; r++)
