@@ -432,9 +432,12 @@ KFN void pack_block(int kc, int nc, const float *B, size_t N, float *P)
 
 /* bcast with block holding up to ncols packed columns (NC, or NR for one
  * panel). How many columns a block holds changes no result: each output
- * tile takes its k in the same KERN_KC steps. */
-KFN void bcast_in(int M, int N, int K, const float *A, size_t rs, size_t cs, const float *B,
-                  int bt, const kern_epi *e, float *C, float *block, int ncols)
+ * tile takes its k in the same KERN_KC steps. Out of line: one copy of
+ * the tiles for both callers. */
+static __attribute__((noinline)) KATTR void bcast_in(int M, int N, int K, const float *A, size_t rs,
+                                                     size_t cs, const float *B, int bt,
+                                                     const kern_epi *e, float *C, float *block,
+                                                     int ncols)
 {
     /* One row tile reads each panel once: packing would only add a copy,
      * unless B comes transposed and must be turned around anyway. */
