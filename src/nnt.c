@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "cfg.h"
+#include "c_locale.h"
 #include "err.h"
 #include "kernels.h"
 #include "model.h"
@@ -98,25 +99,15 @@ static int kernels_ready(void)
 
 /* ---- the C locale --------------------------------------------------------------- */
 
-static _Atomic(locale_t) c_locale; /* made once, kept for the process */
-
 /* Switches the calling thread to the "C" locale; *old is the locale to
  * give back to leave_c. NNT_OK, or an error when there is no "C" locale
  * object (newlocale out of memory); the thread's locale is then as it was. */
 static int enter_c(locale_t *old)
 {
-    locale_t c = atomic_load(&c_locale);
-    if (!c) {
-        c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-        if (!c)
-            return errno == ENOMEM ? fail(NNT_ENOMEM, "out of memory (newlocale)")
-                                   : fail(NNT_ERUNTIME, "newlocale(\"C\") failed");
-        locale_t none = (locale_t)0;
-        if (!atomic_compare_exchange_strong(&c_locale, &none, c)) { /* another thread's won */
-            freelocale(c);
-            c = none;
-        }
-    }
+    locale_t c = c_locale();
+    if (!c)
+        return errno == ENOMEM ? fail(NNT_ENOMEM, "out of memory (newlocale)")
+                               : fail(NNT_ERUNTIME, "newlocale(\"C\") failed");
     *old = uselocale(c);
     if (!*old) /* uselocale fails only on a bad argument */
         return fail(NNT_ERUNTIME, "uselocale(\"C\") failed");

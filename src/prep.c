@@ -3,12 +3,12 @@
 
 #include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_locale.h"
 #include "csv.h"
 #include "le.h"
 
@@ -34,10 +34,6 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale_obj;
-static void c_locale_init(void) { c_locale_obj = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
-
 /* A number (a table cell: a float32) as a category or class name: the
  * shortest of %.6g .. %.9g that reads back to the same float ("3", "0.1",
  * "1234567"). In the "C" locale, on whatever thread: prep_apply's OpenMP
@@ -46,8 +42,8 @@ static void c_locale_init(void) { c_locale_obj = newlocale(LC_ALL_MASK, "C", (lo
  * ("0,5") would name no category the fit made. */
 static void number_name(float v, char *buf, size_t n)
 {
-    pthread_once(&c_locale_once, c_locale_init);
-    locale_t old = c_locale_obj ? uselocale(c_locale_obj) : (locale_t)0;
+    locale_t c = c_locale();
+    locale_t old = c ? uselocale(c) : (locale_t)0;
     for (int digits = 6; digits <= 9; digits++) {
         snprintf(buf, n, "%.*g", digits, (double)v);
         if (strtof(buf, NULL) == v)

@@ -35,7 +35,6 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +45,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "c_locale.h"
 #include "cores.h"
 #include "mem.h"
 
@@ -74,9 +74,6 @@ void csv_opts_default(csv_opts *o)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale_obj;
-static void c_locale_init(void) { c_locale_obj = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
 static const double pow10_exact[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
@@ -108,8 +105,8 @@ static int slow_number(const char *s, size_t len, int as_float, double *v)
         return 0;
     memcpy(b, s, len);
     b[len] = '\0';
-    pthread_once(&c_locale_once, c_locale_init);
-    locale_t old = c_locale_obj ? uselocale(c_locale_obj) : (locale_t)0;
+    locale_t c = c_locale();
+    locale_t old = c ? uselocale(c) : (locale_t)0;
     char *end;
     double x = as_float ? (double)strtof(b, &end) : strtod(b, &end);
     if (old)

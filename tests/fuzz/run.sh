@@ -29,14 +29,14 @@ build=$(cd "$build" && pwd)
 # Library sources per harness, compiled straight into it. None of them needs
 # OpenMP: the kernels (src/kernels/) are serial anyway, and src/train.c is
 # left out (src/cores.c counts processors without OpenMP too).
-core="src/err.c src/cores.c src/net.c src/kernels/*.c src/mem.c src/rng.c src/detmath.c src/optim.c src/lrsched.c"
+core="src/err.c src/fsx.c src/cores.c src/net.c src/kernels/*.c src/mem.c src/rng.c src/detmath.c src/optim.c src/lrsched.c"
 sources() {
     case $1 in
     cfg)   echo "src/cfg.c $core" ;;
-    idx)   echo "src/idx.c src/err.c" ;;
-    pgm)   echo "src/pgm.c src/err.c" ;;
+    idx)   echo "src/idx.c src/data/dataset.c src/fsx.c src/mem.c src/err.c" ;;
+    pgm)   echo "src/pgm.c src/fsx.c src/err.c" ;;
     json)  echo "src/json.c src/err.c" ;;
-    csv)   echo "src/data/csv.c src/data/table.c src/cores.c src/mem.c src/err.c" ;;
+    csv)   echo "src/data/csv.c src/data/table.c src/c_locale.c src/cores.c src/mem.c src/err.c" ;;
     npy)   echo "src/data/npy.c src/data/table.c src/err.c" ;;
     model) echo "src/model.c $core" ;;
     ckpt)  echo "src/ckpt.c src/model.c src/cfg.c src/idx.c $core" ;;
@@ -51,7 +51,7 @@ if [ "${1:-}" = --corpus ]; then
     mkdir -p "$fz"/corpus/idx "$fz"/corpus/model "$fz"/corpus/ckpt "$fz"/corpus/pgm
     # shellcheck disable=SC2046
     $cc -std=c11 -O1 -D_POSIX_C_SOURCE=200809L -I"$src/include" -o "$build/gen_corpus" \
-        "$fz/gen_corpus.c" $(for f in src/ckpt.c src/model.c src/cfg.c src/idx.c src/pgm.c $core; \
+        "$fz/gen_corpus.c" $(for f in src/ckpt.c src/model.c src/cfg.c src/idx.c src/data/dataset.c src/pgm.c $core; \
         do echo "$src/$f"; done) -lyaml -lz -lm
     "$build/gen_corpus" "$fz/corpus"
     exit 0
