@@ -49,6 +49,7 @@ extern const kern_impl kern_impl_portable;
 #define KERN_KC 256 /* k values per packed block */
 #define KERN_NC 256 /* columns per packed block: KC x NC floats = 256 KB, in L2 */
 #define KERN_PACK_FLOATS (KERN_KC * KERN_NC)
+#define KERN_L1_FLOATS 8192 /* a B of at most this many floats (32 KB) is not packed */
 float *kern_pack_buffer(void);
 
 #endif
