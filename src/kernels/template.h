@@ -142,6 +142,27 @@ KFN void v_storec(float *p, vf v, int n)
         v_storen(p, v, n);
 }
 
+/* epi_tile's loop for one activation f and one direction, both constants
+ * where it is inlined, so that no switch or test is left per vector. */
+KFN void epi_rows(int rows, int cols, float *C, size_t ldc, kern_act f, int back,
+                  const float *Y, const float *bias)
+{
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < cols; j += VW) {
+            int n = cols - j < VW ? cols - j : VW;
+            float *c = C + r * ldc + j;
+            vf v = v_loadc(c, n);
+            if (back)
+                v = v_times_dact(f, v, v_loadc(Y + r * ldc + j, n));
+            else {
+                if (bias)
+                    v = v_add(v, v_loadc(bias + j, n));
+                v = v_act(f, v);
+            }
+            v_storec(c, v, n);
+        }
+}
+
 /* The epilogue of a finished tile, in place: each of the rows x cols
  * outputs C[r][c] (rows ldc apart) becomes C * f'(Y) when e->y is set (Y:
  * e's y at the tile's corner, rows ldc apart), else f(C + bias) (bias at
@@ -151,20 +172,22 @@ KOUT __attribute__((noinline)) void epi_tile(int rows, int cols, float *C, size_
                                             const kern_epi *e, const float *Y,
                                             const float *bias)
 {
-    for (int r = 0; r < rows; r++)
-        for (int j = 0; j < cols; j += VW) {
-            int n = cols - j < VW ? cols - j : VW;
-            float *c = C + r * ldc + j;
-            vf v = v_loadc(c, n);
-            if (e->y)
-                v = v_times_dact(e->f, v, v_loadc(Y + r * ldc + j, n));
-            else {
-                if (bias)
-                    v = v_add(v, v_loadc(bias + j, n));
-                v = v_act(e->f, v);
-            }
-            v_storec(c, v, n);
-        }
+#define EPI_CASE(F)                                                                        \
+    case F:                                                                                \
+        if (e->y)                                                                          \
+            epi_rows(rows, cols, C, ldc, F, 1, Y, bias);                                   \
+        else                                                                               \
+            epi_rows(rows, cols, C, ldc, F, 0, Y, bias);                                   \
+        break;
+    switch (e->f) {
+        EPI_CASE(KERN_SIGMOID)
+        EPI_CASE(KERN_TANH)
+        EPI_CASE(KERN_RELU)
+        EPI_CASE(KERN_LEAKY_RELU)
+    default:
+        EPI_CASE(KERN_LINEAR)
+    }
+#undef EPI_CASE
 }
 
 KOUT void act_forward(kern_act f, float *x, size_t n)
