@@ -719,22 +719,34 @@ static int check_crc(const unsigned char *data, const npz_entry *m, const char *
     return 0;
 }
 
+/* Reads the archive's central directory and looks in it for the member
+ * name (or name.npy: want, wn bytes), into *dir and *m; *found says whether
+ * there is one (none is an error only when required). */
+static int find_member(FILE *f, const char *path, const char *name, int required, npz_dir *dir,
+                       npz_entry *m, int *found, char *want, size_t wn, err_t *err)
+{
+    unsigned char *cd = NULL;
+    *found = 0;
+    if (locate_central(f, path, dir, err) < 0 || load_central(f, path, dir, &cd, err) < 0)
+        return -1;
+    snprintf(want, wn, "%s.npy", name);
+    int rc = scan_central(cd, dir, name, want, required, m, found, path, err);
+    free(cd);
+    return rc;
+}
+
 /* Finds the member name (or name.npy) and returns its uncompressed bytes. */
 static int npz_member(FILE *f, const char *path, const char *name, unsigned char **data, size_t *len,
                       err_t *err)
 {
     npz_dir dir;
-    unsigned char *cd = NULL, *out = NULL;
-    if (locate_central(f, path, &dir, err) < 0 || load_central(f, path, &dir, &cd, err) < 0)
-        return -1;
-    char want[300];
-    snprintf(want, sizeof want, "%s.npy", name);
     npz_entry m = {0};
+    char want[300];
     int found;
-    int rc = scan_central(cd, &dir, name, want, 1, &m, &found, path, err);
-    free(cd);
+    unsigned char *out = NULL;
     uint64_t doff = 0;
-    if (rc < 0 || locate_data(f, path, want, dir.off, &m, &doff, err) < 0 ||
+    if (find_member(f, path, name, 1, &dir, &m, &found, want, sizeof want, err) < 0 ||
+        locate_data(f, path, want, dir.off, &m, &doff, err) < 0 ||
         load_member(f, path, want, &m, doff, &out, err) < 0)
         return -1;
     if (check_crc(out, &m, path, want, err) < 0) {
@@ -753,16 +765,10 @@ int npz_has(const char *path, const char *name, int *has, err_t *err)
     if (!f)
         return err_set(err, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
     npz_dir dir;
-    unsigned char *cd = NULL;
-    int rc = locate_central(f, path, &dir, err) < 0 || load_central(f, path, &dir, &cd, err) < 0 ? -1 : 0;
-    fclose(f);
-    if (rc < 0)
-        return -1;
-    char want[300];
-    snprintf(want, sizeof want, "%s.npy", name);
     npz_entry m = {0};
-    rc = scan_central(cd, &dir, name, want, 0, &m, has, path, err);
-    free(cd);
+    char want[300];
+    int rc = find_member(f, path, name, 0, &dir, &m, has, want, sizeof want, err);
+    fclose(f);
     return rc;
 }
 
