@@ -110,6 +110,12 @@ int csv_parse_double(const char *s, size_t len, double *v);
  * again from the text). -1 also for a number beyond float32's range. */
 int csv_parse_float(const char *s, size_t len, float *v);
 
+/* Whether a cell's text s[0..len) is a number as the reader takes a
+ * numeric cell: spaces and tabs around it ignored, then csv_parse_float
+ * gives a finite float. (A column whose some cell is not one is text; this
+ * tells its numbers from the rest.) */
+int csv_cell_is_number(const char *s, size_t len);
+
 /* The reader's fast path for the common cell: the plain decimal at the
  * start of s[0..end), [+-] digits [. digits] with at most CSV_PLAIN_DIGITS
  * digits in all and no exponent. Returns its length and sets *v, the same

@@ -112,6 +112,12 @@ typedef struct prep_source {
     const void *user;     /* for locate */
 } prep_source;
 
+/* An error (ERR_INPUT) about the cell of col (a column of t) in row, which
+ * comes from src: "WHERE: column 'NAME': " then fmt's message, WHERE as
+ * prep_source says. Returns -1. */
+int prep_cell_error(const prep_source *src, const table *t, const table_col *col, int64_t row,
+                    err_t *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* Fits p to rows[0..n) of t (the training split), which come from src.
  * On error nothing stays allocated. */
 int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const prep_opts *o,

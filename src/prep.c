@@ -70,13 +70,8 @@ static int find_name(char *const *names, int n, const char *name)
     return -1;
 }
 
-/* An error about the cell of col (a column of t) in row: "WHERE: column
- * 'NAME': " then fmt's message, WHERE the file's FILE:LINE:COL when src
- * can tell it, else "FILE: record N, column 'NAME': ...". */
-static int cell_error(const prep_source *src, const table *t, const table_col *col, int64_t row,
-                      err_t *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int cell_error(const prep_source *src, const table *t, const table_col *col, int64_t row,
-                      err_t *err, const char *fmt, ...)
+int prep_cell_error(const prep_source *src, const table *t, const table_col *col, int64_t row,
+                    err_t *err, const char *fmt, ...)
 {
     char where[600], what[600];
     int64_t record = src->first_record + row;
@@ -226,19 +221,6 @@ static int64_t first_missing(const table_col *col, const int64_t *rows, int64_t 
     return -1;
 }
 
-/* Whether text reads as a number, as the CSV reader reads one (spaces and
- * tabs around it ignored). */
-static int reads_as_number(const char *s)
-{
-    size_t n = strlen(s);
-    for (; n && (*s == ' ' || *s == '\t'); n--)
-        s++;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    float v;
-    return csv_parse_float(s, n, &v) == 1;
-}
-
 /* The first of rows whose cell in the text column col is not a number, or
  * -1. A column turns text at its first such cell, but every cell of it is
  * text then, the numbers before that one included: the cell to blame is
@@ -247,7 +229,7 @@ static int64_t first_not_number(const table_col *col, const int64_t *rows, int64
 {
     for (int64_t i = 0; i < n; i++) {
         int32_t k = col->code[rows[i]];
-        if (k >= 0 && !reads_as_number(col->cats[k]))
+        if (k >= 0 && !csv_cell_is_number(col->cats[k], strlen(col->cats[k])))
             return rows[i];
     }
     return -1;
@@ -274,14 +256,14 @@ static int text_error(const prep_source *src, const table *t, const table_col *c
     if (bad < 0)
         return err_set(err, ERR_INPUT, "%s: column '%s' holds text (%s)", src->name, col->name,
                        what);
-    return cell_error(src, t, col, bad, err, "'%.64s' is not a number (%s)",
+    return prep_cell_error(src, t, col, bad, err, "'%.64s' is not a number (%s)",
                       col->cats[col->code[bad]], what);
 }
 
 static int missing_error(const prep_source *src, const table *t, const table_col *col,
                          int64_t row, err_t *err)
 {
-    return cell_error(src, t, col, row, err, "missing value (set data.missing to mean, median "
+    return prep_cell_error(src, t, col, row, err, "missing value (set data.missing to mean, median "
                       "or most_frequent to fill it)");
 }
 
@@ -575,7 +557,7 @@ static int fit_targets(prep_t *p, const table *t, const int32_t *lc, const int64
         const table_col *col = &t->cols[lc[j]];
         int64_t miss = first_missing(col, rows, n);
         if (miss >= 0)
-            return cell_error(src, t, col, miss, err, "missing label");
+            return prep_cell_error(src, t, col, miss, err, "missing label");
     }
     if (p->task == PREP_CLASSIFICATION) {
         const table_col *col = &t->cols[lc[0]];
@@ -813,10 +795,10 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
             }
             const char *s = cell_name(col, rows[i], buf, sizeof buf);
             if (!s)
-                return cell_error(src, t, col, rows[i], err, "missing label");
+                return prep_cell_error(src, t, col, rows[i], err, "missing label");
             int k = find_name(p->classes, p->n_classes, s);
             if (k < 0)
-                return cell_error(src, t, col, rows[i], err, "class '%.64s' was not seen in "
+                return prep_cell_error(src, t, col, rows[i], err, "class '%.64s' was not seen in "
                                   "training", s);
             out->labels[i] = (uint8_t)k;
             if (col->kind == TABLE_NUMERIC && n_seen < PREP_MAX_CLASSES) {
@@ -837,7 +819,7 @@ static int apply_targets(const prep_t *p, const table *t, const int64_t *rows, i
             return text_error(src, t, col, rows, n, "a regression target must be numbers", err);
         for (int64_t i = 0; i < n; i++) {
             if (col->missing && col->missing[rows[i]])
-                return cell_error(src, t, col, rows[i], err, "missing target");
+                return prep_cell_error(src, t, col, rows[i], err, "missing target");
             out->y[(size_t)i * p->n_targets + j] =
                 (float)((table_num(col, rows[i]) - p->y_offset[j]) / p->y_scale[j]);
         }

@@ -244,13 +244,6 @@ static int names_have(const table *t, int32_t j, const cfg_names *n)
     return 0;
 }
 
-/* 1 if the cell text is a finite number. */
-static int is_number(const char *s)
-{
-    double v;
-    return csv_parse_double(s, strlen(s), &v) == 1;
-}
-
 /* A feature column that reads as text only because of a few cells (one
  * typo, "1O65" for 1065, or an unlisted missing-value token) would become
  * a categorical feature of a hundred categories without a word: that is
@@ -269,7 +262,7 @@ static int check_typos(const cfg_t *c, const table *t, const prep_source *src, e
         if (!num)
             return err_set(err, ERR_RUNTIME, "out of memory");
         for (int32_t k = 0; k < col->n_cats; k++)
-            num[k] = (uint8_t)is_number(col->cats[k]);
+            num[k] = (uint8_t)csv_cell_is_number(col->cats[k], strlen(col->cats[k]));
         int64_t numbers = 0, others = 0, first = -1;
         for (int64_t r = 0; r < t->n_rows; r++) {
             int32_t k = col->code[r];
@@ -283,16 +276,12 @@ static int check_typos(const cfg_t *c, const table *t, const prep_source *src, e
         free(num);
         if (others == 0 || (double)numbers < NUMERIC_SHARE * (double)(numbers + others))
             continue;
-        char where[600];
-        int64_t record = src->first_record + first;
-        if (!src->locate || src->locate(src, record, j, where, sizeof where) != 0)
-            snprintf(where, sizeof where, "%.500s: record %lld", src->name, (long long)record + 1);
-        return err_set(err, ERR_INPUT, "%s: column '%s': '%s' is not a number, though %lld of "
-                       "the column's %lld other cells are: fix the cell, add it to "
-                       "data.missing_values if it means missing, or list the column in "
-                       "data.categorical to take its values as categories", where, col->name,
-                       table_text(t, j, first), (long long)numbers,
-                       (long long)(numbers + others - 1));
+        return prep_cell_error(src, t, col, first, err,
+                               "'%.64s' is not a number, though %lld of the column's %lld other "
+                               "cells are: fix the cell, add it to data.missing_values if it "
+                               "means missing, or list the column in data.categorical to take "
+                               "its values as categories", table_text(t, j, first),
+                               (long long)numbers, (long long)(numbers + others - 1));
     }
     return 0;
 }

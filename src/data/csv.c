@@ -74,7 +74,6 @@ void csv_opts_default(csv_opts *o)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-
 static const double pow10_exact[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -548,6 +547,13 @@ static void trim(const char **s, size_t *n)
         (*n)--;
 }
 
+int csv_cell_is_number(const char *s, size_t len)
+{
+    float v;
+    trim(&s, &len);
+    return csv_parse_float(s, len, &v) == 1;
+}
+
 /* A field: content span (raw, "" not yet unescaped when esc) and how it
  * ended. */
 typedef struct {
@@ -960,6 +966,12 @@ static int parse_text(ctx *x, const char *buf, size_t from, size_t to, long long
     return 0;
 }
 
+/* Whether s[0..n) starts with UTF-8's byte-order mark (3 bytes). */
+static int has_bom(const char *s, size_t n)
+{
+    return n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0;
+}
+
 /* Opens path and reads up to the start of the first record (BOM and blank
  * lines skipped), with at least one whole record in the buffer (or EOF). */
 static int open_reader(reader *r, const char *path, int stream, err_t *err)
@@ -967,7 +979,6 @@ static int open_reader(reader *r, const char *path, int stream, err_t *err)
     memset(r, 0, sizeof *r);
     r->path = path;
     r->line = 1;
-    errno = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return err_set(err, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
@@ -983,7 +994,7 @@ static int open_reader(reader *r, const char *path, int stream, err_t *err)
             r->map_len = (size_t)st.st_size;
             r->text = r->map;
             r->text_len = r->map_len;
-            if (r->text_len >= 3 && memcmp(r->text, "\xEF\xBB\xBF", 3) == 0) {
+            if (has_bom(r->text, r->text_len)) {
                 r->text += 3;
                 r->text_len -= 3;
             }
@@ -998,7 +1009,7 @@ static int open_reader(reader *r, const char *path, int stream, err_t *err)
     gzbuffer(r->gz, 1 << 16);
     if (fill(r, 3, err) < 0)
         return -1;
-    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
+    if (has_bom(r->buf, r->len)) {
         memmove(r->own, r->own + 3, r->len - 3);
         r->len -= 3;
     }
