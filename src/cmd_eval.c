@@ -64,7 +64,7 @@ static int eval_table(const cli_model *m, const cfg_t *c, const char *path, eval
                       dataset *d, err_t *err)
 {
     table t;
-    if (tables_read(c, path, 1, &t, err) != 0)
+    if (tables_read(c, path, READER_WITH_LABELS, &t, err) != 0)
         return -1;
     int rc = -1;
     int64_t *rows = NULL;

@@ -11,6 +11,21 @@
 
 #define HUGE_PAGE (2u * 1024 * 1024)
 
+#if defined(MADV_DONTNEED) || defined(MADV_POPULATE_WRITE)
+/* madvise(advice) over the whole pages inside [p, p + bytes), a hint (its
+ * failure changes nothing); returns the end of those pages, p when none. */
+static void *advise_pages(void *p, size_t bytes, int advice)
+{
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t b = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (b <= a)
+        return p;
+    madvise((void *)a, b - a, advice);
+    return (char *)p + (b - (uintptr_t)p);
+}
+#endif
+
 float *mem_floats_raw(size_t n)
 {
     size_t bytes = n * sizeof(float);
@@ -31,13 +46,8 @@ float *mem_floats_raw(size_t n)
     /* Under a huge page: its every float is to be written, so map its
      * fresh pages now, in one call, rather than one fault per 4 KB as they
      * are first written (4 against 10 us a page on the VM measured). */
-    if (align != HUGE_PAGE) {
-        const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-        uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
-        uintptr_t b = ((uintptr_t)p + bytes) & ~(page - 1);
-        if (b > a)
-            madvise((void *)a, b - a, MADV_POPULATE_WRITE); /* a hint too */
-    }
+    if (align != HUGE_PAGE)
+        advise_pages(p, bytes, MADV_POPULATE_WRITE);
 #endif
     return p;
 }
@@ -53,13 +63,7 @@ float *mem_floats(size_t n)
 void *mem_release(void *p, size_t bytes)
 {
 #ifdef MADV_DONTNEED
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
-    uintptr_t b = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (b > a) {
-        madvise((void *)a, b - a, MADV_DONTNEED); /* a hint: failure changes nothing */
-        return (char *)p + (b - (uintptr_t)p);
-    }
+    return advise_pages(p, bytes, MADV_DONTNEED);
 #else
     (void)bytes;
 #endif
