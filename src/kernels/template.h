@@ -249,27 +249,38 @@ KFN void softmax_row(float *v, int n)
  * would be mostly empty. n <= SOFTMAX_LANES_MAX. */
 KFN void softmax_rows_lanes(float *z, int n)
 {
-    float t[SOFTMAX_LANES_MAX * VW];
-    for (int l = 0; l < VW; l++) /* turn the VW rows into n vectors */
-        for (int j = 0; j < n; j++)
-            t[j * VW + l] = z[(size_t)l * n + j];
-    vf m = v_load(t);
-    for (int j = 1; j < n; j++) {
-        vf x = v_load(t + j * VW);
-        m = v_sel(v_gt(x, m), x, m);
+    /* t[j] lane l = z[l][j]: the VW rows turned into n vectors, VW
+     * columns at a time in registers (v_transpose). Scalar copies through
+     * memory cost more: a vector load of a run of scalar stores waits for
+     * them all to reach the cache. */
+    vf t[SOFTMAX_LANES_MAX];
+    for (int j0 = 0; j0 < n; j0 += VW) {
+        int nj = n - j0 < VW ? n - j0 : VW;
+        vf r[VW];
+        for (int l = 0; l < VW; l++)
+            r[l] = v_loadc(z + (size_t)l * n + j0, nj);
+        v_transpose(r);
+        for (int j = 0; j < nj; j++)
+            t[j0 + j] = r[j];
     }
+    vf m = t[0];
+    for (int j = 1; j < n; j++)
+        m = v_sel(v_gt(t[j], m), t[j], m);
     vf s = v_zero();
     for (int j = 0; j < n; j++) {
-        vf e = v_exp(v_sub(v_load(t + j * VW), m));
-        v_store(t + j * VW, e);
-        s = v_add(s, e);
+        t[j] = v_exp(v_sub(t[j], m));
+        s = v_add(s, t[j]);
     }
     vf inv = v_div(v_set1(1.0f), s);
-    for (int j = 0; j < n; j++)
-        v_store(t + j * VW, v_mul(v_load(t + j * VW), inv));
-    for (int l = 0; l < VW; l++)
-        for (int j = 0; j < n; j++)
-            z[(size_t)l * n + j] = t[j * VW + l];
+    for (int j0 = 0; j0 < n; j0 += VW) {
+        int nj = n - j0 < VW ? n - j0 : VW;
+        vf r[VW];
+        for (int j = 0; j < VW; j++)
+            r[j] = j < nj ? v_mul(t[j0 + j], inv) : v_zero();
+        v_transpose(r);
+        for (int l = 0; l < VW; l++)
+            v_storec(z + (size_t)l * n + j0, r[l], nj);
+    }
 }
 
 /* z (B, n) -> softmax(z) row by row, in place. */
