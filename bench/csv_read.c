@@ -36,6 +36,12 @@ int main(int argc, char **argv)
         return err.code;
     }
     double t1 = now();
+    table_summary *st = malloc((size_t)(t.n_cols > 0 ? t.n_cols : 1) * sizeof *st);
+    if (!st) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    table_summarize(&t, st);
     for (int c = 0; c < t.n_cols; c++) {
         const table_col *col = &t.cols[c];
         if (col->kind == TABLE_TEXT) {
@@ -44,21 +50,12 @@ int main(int argc, char **argv)
                        col->n_cats);
             continue;
         }
-        double lo = 0, hi = 0, sum = 0;
-        long long k = 0;
-        for (long long r = 0; r < t.n_rows; r++) {
-            double v = col->num[r];
-            if (v != v)
-                continue;
-            if (!k || v < lo) lo = v;
-            if (!k || v > hi) hi = v;
-            sum += v;
-            k++;
-        }
         if (!quiet)
             printf("%-16s numeric  missing %lld  min %g mean %g max %g\n", col->name,
-                   (long long)col->n_missing, lo, k ? sum / (double)k : 0.0, hi);
+                   (long long)col->n_missing, st[c].lo, st[c].m ? st[c].sum / (double)st[c].m : 0.0,
+                   st[c].hi);
     }
+    free(st);
     double t2 = now();
     printf("read: %lld rows x %d columns in %.3f s (parse %.3f s, stats %.3f s)\n", (long long)t.n_rows,
            t.n_cols, t2 - t0, t1 - t0, t2 - t1);

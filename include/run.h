@@ -65,7 +65,8 @@ typedef struct {
     train_opts opts;
     train_best best;             /* early stopping's best weights (train.patience > 0) */
     float *class_w;              /* train.class_weights: balanced, each class's weight */
-    char *config_text;           /* the checkpoint's identity (ckpt_config_text) */
+    char *config_text;           /* the checkpoint's identity (ckpt_config_text); NULL when
+                                  * nothing compares it: no checkpoint, resume or MPI */
 
     /* Checkpoints. */
     char ckpt_path[CFG_PATH_MAX + 32]; /* where they go; "" = none */

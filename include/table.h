@@ -1,6 +1,6 @@
 /* table: the raw table every data reader fills (src/data/: csv, npy).
  *
- * A table is n_rows x n_cols cells, stored column by column. Each column has
+ * A table is n_rows x n_cols cells, seen column by column. Each column has
  * a name and one kind for all its cells:
  *
  *   TABLE_NUMERIC  num[n_rows]   the value as a float32 (what the network takes;
@@ -13,21 +13,22 @@
  * and, for both kinds, missing[n_rows] (1 = the cell is missing) when the
  * column has any missing cell, else NULL (n_missing == 0).
  *
- * A numeric column may instead borrow a caller's row-major array (the
- * library's nnt_train_arrays: column j of X is X + j, one row every d
- * floats): borrowed is 1, stride > 1 and cell r is num[r * stride]. Such
- * a table is never written to, and table_free leaves num alone. Every
- * reader makes contiguous columns (stride 0 or 1: num[r]); read a numeric
- * cell with table_num, or num[r * table_stride(col)], wherever a table may
- * come from the library.
- *
- * The CSV reader puts all its numeric columns in one block, the table's
- * slab (column c at slab + c * its row capacity, huge pages: filling one
- * allocation per column took a page fault per 4 KB): in_slab is 1 and
- * table_free frees the slab once, never such a column's num. A column
- * that turned to text keeps its unused stretch of the slab (given back
- * to the kernel, see csv.c), with num NULL and in_slab 0. A borrowed
- * column is never in a slab. A numeric value is
+ * A numeric column's cells need not be contiguous: cell r is
+ * num[r * stride] (stride 0 or 1: contiguous). Two kinds of table hold
+ * columns a row apart:
+ *   - the CSV reader's: all its columns share one block, the table's
+ *     slab, row by row (row r at slab + r * slab_cols, column c at slab +
+ *     c, stride slab_cols; in huge pages: filling one allocation per
+ *     column took a page fault per 4 KB). in_slab is 1 and table_free
+ *     frees the slab once, never such a column's num. A column that turned
+ *     to text leaves its cells in the slab unused (num NULL, in_slab 0).
+ *     Preprocessing may turn the rows into the network's inputs where they
+ *     lie (prep_apply_consumed).
+ *   - a library caller's row-major array (nnt_train_arrays: column j of X
+ *     is X + j, one row every d floats): borrowed is 1, and such a table
+ *     is never written to; table_free leaves num alone.
+ * NumPy's reader makes contiguous columns. Read a numeric cell with
+ * table_num, or num[r * table_stride(col)]. A numeric value is
  * never NaN or infinite unless missing: the readers refuse non-finite input,
  * so NaN in num[] always means "missing".
  *
@@ -77,7 +78,8 @@ typedef struct {
     int32_t n_cols;
     table_col *cols;    /* [n_cols] */
     float *slab;        /* NULL, or the block (mem_floats_raw) holding the columns with
-                         * in_slab set; freed by table_free */
+                         * in_slab set, row by row; freed by table_free */
+    int32_t slab_cols;  /* floats per row of the slab */
 } table;
 
 /* 1 if cell (row r, column c) is missing. */
@@ -95,6 +97,19 @@ static inline const char *table_text(const table *t, int32_t c, int64_t r)
 
 /* Index of the column named name, or -1. */
 int32_t table_find(const table *t, const char *name);
+
+/* A numeric column's summary: its m cells not missing, their sum, lowest
+ * and highest, and the sum of their squared deviations from the mean
+ * (sum / m), each added in row order. */
+typedef struct {
+    int64_t m;
+    double sum, lo, hi, ss;
+} table_summary;
+
+/* The summary of every numeric column of t into st[n_cols] (a text
+ * column's: zeroes). A block of rows at a time across the columns, so a
+ * slab's rows are read in order, in cache. */
+void table_summarize(const table *t, table_summary *st);
 
 /* Frees everything t owns and zeroes it (safe on a zeroed table). */
 void table_free(table *t);

@@ -20,28 +20,14 @@
 
 #define TOP_CATEGORIES 3 /* the most frequent categories shown */
 
-static void describe_numeric(const table_col *col, int64_t n)
+static void describe_numeric(const table_summary *a)
 {
-    double sum = 0, lo = INFINITY, hi = -INFINITY;
-    int64_t m = 0;
-    for (int64_t r = 0; r < n; r++) {
-        if (col->missing && col->missing[r])
-            continue;
-        double v = col->num[r];
-        sum += v;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-        m++;
-    }
-    if (m == 0) {
+    if (a->m == 0) {
         printf("  (no values)\n");
         return;
     }
-    double mean = sum / m, ss = 0;
-    for (int64_t r = 0; r < n; r++)
-        if (!(col->missing && col->missing[r]))
-            ss += (col->num[r] - mean) * (col->num[r] - mean);
-    printf("  min %-12.6g mean %-12.6g max %-12.6g sd %.6g\n", lo, mean, hi, sqrt(ss / m));
+    printf("  min %-12.6g mean %-12.6g max %-12.6g sd %.6g\n", a->lo, a->sum / a->m, a->hi,
+           sqrt(a->ss / a->m));
 }
 
 static void describe_text(const table_col *col, int64_t n)
@@ -77,15 +63,23 @@ static int describe_file(const cfg_t *c, const char *path, int quiet, err_t *err
     double seconds = report_now() - t0;
     printf("%s: %lld rows, %d columns (read in %.3f s)\n", path, (long long)t.n_rows, t.n_cols,
            seconds);
+    table_summary *st = quiet ? NULL : malloc((size_t)(t.n_cols > 0 ? t.n_cols : 1) * sizeof *st);
+    if (!quiet && !st) {
+        table_free(&t);
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    if (st)
+        table_summarize(&t, st);
     for (int32_t k = 0; !quiet && k < t.n_cols; k++) {
         const table_col *col = &t.cols[k];
         printf("%4d %-24.24s %-7s missing %-8lld", k, col->name,
                col->kind == TABLE_NUMERIC ? "numeric" : "text", (long long)col->n_missing);
         if (col->kind == TABLE_NUMERIC)
-            describe_numeric(col, t.n_rows);
+            describe_numeric(&st[k]);
         else
             describe_text(col, t.n_rows);
     }
+    free(st);
     table_free(&t);
     return 0;
 }

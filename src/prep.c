@@ -11,6 +11,7 @@
 #include "c_locale.h"
 #include "csv.h"
 #include "le.h"
+#include "mem.h"
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -292,17 +293,18 @@ static int64_t block_rows(int64_t cells_per_row)
 }
 
 /* How many of columns cols[k..nc) from k on are one run of a row-major
- * array: borrowed, one stride > 1, the next column's cells right after
- * the previous one's, none missing; 1 when col k starts none. */
+ * array (a library caller's, or the CSV reader's slab): one stride > 1,
+ * the next column's cells right after the previous one's, none missing;
+ * 1 when col k starts none. */
 static int row_run(const table *t, const int32_t *cols, int k, int nc)
 {
     const table_col *c0 = &t->cols[cols[k]];
     int len = 1;
-    if (c0->kind != TABLE_NUMERIC || !c0->borrowed || table_stride(c0) < 2 || c0->missing)
+    if (c0->kind != TABLE_NUMERIC || table_stride(c0) < 2 || c0->missing)
         return 1;
     while (k + len < nc) {
         const table_col *c = &t->cols[cols[k + len]];
-        if (c->kind != TABLE_NUMERIC || !c->borrowed || c->missing ||
+        if (c->kind != TABLE_NUMERIC || c->missing ||
             table_stride(c) != table_stride(c0) || c->num != c0->num + len)
             break;
         len++;
@@ -862,8 +864,132 @@ static int inputs_are_rows(const prep_t *p, const table *t, const int32_t *cols,
     return 1;
 }
 
-int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
-               int with_targets, const prep_source *src, dataset *out, err_t *err)
+/* Runs of numeric features whose cells are consecutive in a row-major
+ * array's rows: run[i] features from i (0: none, or inside one). */
+static void feature_runs(const prep_t *p, const table *t, const int32_t *cols, int *run)
+{
+    int nf = p->n_features;
+    for (int i = 0; i < nf;) {
+        int end = i;
+        while (end < nf && !p->features[end].categorical)
+            end++;
+        if (end == i)
+            run[i++] = 0;
+        while (i < end) {
+            int len = row_run(t, cols, i, end);
+            for (int k = 0; k < len; k++)
+                run[i + k] = k == 0 && len > 1 ? len : 0;
+            i += len;
+        }
+    }
+}
+
+/* Rows [i0, i1) of every feature's inputs into x (rows n_in floats
+ * apart), the features' cells in t's columns cols[] (as prep_apply found
+ * them). */
+static void apply_rows(const prep_t *p, const table *t, const int32_t *cols, int *const *maps,
+                       const double *off, const double *scale, const int *run,
+                       const int64_t *rows, int64_t i0, int64_t i1, float *x)
+{
+    for (int i = 0, first = 0; i < p->n_features;) {
+        const prep_feature *f = &p->features[i];
+        const table_col *col = &t->cols[cols[i]];
+        if (run[i]) {
+            apply_run(col->num, table_stride(col), off + i, scale + i, run[i], rows, i0, i1,
+                      first, p->n_inputs, x);
+            first += run[i];
+            i += run[i];
+        } else {
+            apply_feature(f, col, maps[i], rows, i0, i1, first, p->n_inputs, x);
+            first += f->categorical ? f->n_cats : 1;
+            i++;
+        }
+    }
+}
+
+/* Whether rows[0..n) of t can become the inputs where they lie in t's
+ * slab: every feature numeric, a column of the slab with no cell missing,
+ * no more inputs than the slab's row has floats, and the rows in
+ * ascending order (input row i is then written at or before where slab
+ * row rows[i] began). */
+static int fits_in_place(const prep_t *p, const table *t, const int32_t *cols,
+                         const int64_t *rows, int64_t n)
+{
+    if (!t->slab || n < 1 || p->n_inputs != p->n_features || p->n_inputs > t->slab_cols ||
+        rows[0] < 0)
+        return 0;
+    for (int i = 0; i < p->n_features; i++) {
+        const table_col *col = &t->cols[cols[i]];
+        if (p->features[i].categorical || col->kind != TABLE_NUMERIC || !col->in_slab ||
+            col->missing || table_stride(col) != t->slab_cols)
+            return 0;
+    }
+    for (int64_t i = 1; i < n; i++)
+        if (rows[i] <= rows[i - 1])
+            return 0;
+    return 1;
+}
+
+/* The inputs of rows[0..n) of t written over t's slab (fits_in_place
+ * said they can be), which becomes out->x; t's numeric columns are gone
+ * then. A block of rows at a time, in order: the block's slab rows are
+ * copied aside first, and its inputs, written from slab row i0 on, reach
+ * no further than slab row rows[i1 - 1], copied already. One thread: the
+ * blocks must go in order. */
+static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *const *maps,
+                          const double *off, const double *scale, const int *run,
+                          const int64_t *rows, int64_t n, dataset *out, err_t *err)
+{
+    const int64_t w = t->slab_cols, block = block_rows(w);
+    float *copy = malloc((size_t)block * (size_t)w * sizeof *copy);
+    int64_t *local = malloc((size_t)block * sizeof *local);
+    if (!copy || !local) {
+        free(copy);
+        free(local);
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    /* The features' columns in the copy: the same places in a row. */
+    table view = *t;
+    view.cols = malloc((size_t)t->n_cols * sizeof *view.cols);
+    if (!view.cols) {
+        free(copy);
+        free(local);
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    }
+    memcpy(view.cols, t->cols, (size_t)t->n_cols * sizeof *view.cols);
+    for (int i = 0; i < p->n_features; i++)
+        view.cols[cols[i]].num = copy + (t->cols[cols[i]].num - t->slab);
+    for (int64_t k = 0; k < block; k++)
+        local[k] = k;
+    float *x = t->slab;
+    for (int64_t i0 = 0; i0 < n; i0 += block) {
+        int64_t i1 = n - i0 < block ? n : i0 + block;
+        for (int64_t i = i0; i < i1; i++)
+            memcpy(copy + (i - i0) * w, t->slab + rows[i] * w, (size_t)w * sizeof *copy);
+        apply_rows(p, &view, cols, maps, off, scale, run, local, 0, i1 - i0,
+                   x + (size_t)i0 * (size_t)p->n_inputs);
+    }
+    free(view.cols);
+    free(copy);
+    free(local);
+    /* The slab past the inputs goes back to the kernel. */
+    size_t used = (size_t)n * (size_t)p->n_inputs, held = (size_t)t->n_rows * (size_t)w;
+    if (held > used)
+        mem_release(x + used, (held - used) * sizeof *x);
+    for (int32_t c = 0; c < t->n_cols; c++)
+        if (t->cols[c].in_slab) {
+            t->cols[c].num = NULL;
+            t->cols[c].in_slab = 0;
+        }
+    t->slab = NULL;
+    out->x = x;
+    return 0;
+}
+
+/* prep_apply, and with consume (t then non-const) the inputs written over
+ * t's own rows when they can be. */
+static int apply(const prep_t *p, table *t, int consume, const int64_t *rows, int64_t n,
+                 int with_targets, const prep_source *src, dataset *out, err_t *err)
 {
     const char *source = src->name;
     memset(out, 0, sizeof *out);
@@ -898,8 +1024,15 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
     }
     if (rc != 0)
         goto done;
+    feature_runs(p, t, cols, run);
     const float *same;
-    if (inputs_are_rows(p, t, cols, rows, n, &same)) {
+    if (consume && fits_in_place(p, t, cols, rows, n)) {
+        /* the targets first: their column may lie under the inputs */
+        if ((with_targets && (rc = apply_targets(p, t, rows, n, src, out, err)) != 0) ||
+            (rc = apply_in_place(p, t, cols, maps, off, scale, run, rows, n, out, err)) != 0)
+            goto done;
+        with_targets = 0;
+    } else if (inputs_are_rows(p, t, cols, rows, n, &same)) {
         out->x = (float *)same; /* the caller's; dataset_free leaves it */
         out->x_borrowed = 1;
     } else {
@@ -909,42 +1042,12 @@ int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
                          (long long)n, n_in);
             goto done;
         }
-        /* Runs of numeric features whose cells are consecutive in a
-         * row-major array's rows: run[i] features from i (0: none, or
-         * inside one). */
-        for (int i = 0; i < nf;) {
-            int end = i;
-            while (end < nf && !p->features[end].categorical)
-                end++;
-            if (end == i)
-                run[i++] = 0;
-            while (i < end) {
-                int len = row_run(t, cols, i, end);
-                for (int k = 0; k < len; k++)
-                    run[i + k] = k == 0 && len > 1 ? len : 0;
-                i += len;
-            }
-        }
         /* Blocks of rows are independent: threads take whole blocks. */
         int64_t block = block_rows(n_in);
 #pragma omp parallel for schedule(dynamic, 4) if ((double)n * n_in >= PREP_PARALLEL_CELLS)
-        for (int64_t i0 = 0; i0 < n; i0 += block) {
-            int64_t i1 = n - i0 < block ? n : i0 + block;
-            for (int i = 0, first = 0; i < nf;) {
-                const prep_feature *f = &p->features[i];
-                const table_col *col = &t->cols[cols[i]];
-                if (run[i]) {
-                    apply_run(col->num, table_stride(col), off + i, scale + i, run[i], rows, i0,
-                              i1, first, n_in, out->x);
-                    first += run[i];
-                    i += run[i];
-                } else {
-                    apply_feature(f, col, maps[i], rows, i0, i1, first, n_in, out->x);
-                    first += f->categorical ? f->n_cats : 1;
-                    i++;
-                }
-            }
-        }
+        for (int64_t i0 = 0; i0 < n; i0 += block)
+            apply_rows(p, t, cols, maps, off, scale, run, rows, i0,
+                       n - i0 < block ? n : i0 + block, out->x);
     }
     if (with_targets)
         rc = apply_targets(p, t, rows, n, src, out, err);
@@ -959,6 +1062,18 @@ done:
     if (rc != 0)
         dataset_free(out);
     return rc;
+}
+
+int prep_apply(const prep_t *p, const table *t, const int64_t *rows, int64_t n,
+               int with_targets, const prep_source *src, dataset *out, err_t *err)
+{
+    return apply(p, (table *)t, 0, rows, n, with_targets, src, out, err); /* never written */
+}
+
+int prep_apply_consumed(const prep_t *p, table *t, const int64_t *rows, int64_t n,
+                        int with_targets, const prep_source *src, dataset *out, err_t *err)
+{
+    return apply(p, t, 1, rows, n, with_targets, src, out, err);
 }
 
 const char *prep_class_name(const prep_t *p, int k)

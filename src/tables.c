@@ -298,8 +298,11 @@ static int64_t *fit_then_val(const split_t *s)
 }
 
 /* The split and the preprocessing of tables already read: tt (its first
- * n_rows count) and ut (NULL: none), from train_src and test_src. */
-static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const table *ut,
+ * n_rows count) and ut (NULL: none), from train_src and test_src. With
+ * consume, tables_load's own tables, which preprocessing may write its
+ * inputs over (prep_apply_consumed): the test rows come first when they
+ * share the training table. */
+static int split_apply(const cfg_t *c, table *tt, int64_t n_rows, table *ut, int consume,
                        const prep_source *train_src, const prep_source *test_src, prep_t *prep,
                        int fit, dataset *train, dataset *test, err_t *err)
 {
@@ -320,16 +323,21 @@ static int split_apply(const cfg_t *c, const table *tt, int64_t n_rows, const ta
         err_set(err, ERR_RUNTIME, "out of memory");
         goto fail;
     }
-    if (train && prep_apply(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err) != 0)
+    if (test && !ut && prep_apply(prep, tt, s.test, s.n_test, 1, train_src, test, err) != 0)
         goto fail;
-    if (test && prep_apply(prep, ut ? ut : tt, s.test, s.n_test, 1, ut ? test_src : train_src,
-                           test, err) != 0)
+    if (train && (consume ? prep_apply_consumed(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err)
+                          : prep_apply(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err)) != 0)
+        goto fail;
+    if (test && ut && (consume ? prep_apply_consumed(prep, ut, s.test, s.n_test, 1, test_src, test, err)
+                               : prep_apply(prep, ut, s.test, s.n_test, 1, test_src, test, err)) != 0)
         goto fail;
     rc = 0;
     goto done;
 fail:
     if (train)
         dataset_free(train);
+    if (test)
+        dataset_free(test);
     if (fit)
         prep_free(prep);
 done:
@@ -357,7 +365,7 @@ int tables_load(const cfg_t *c, prep_t *prep, int fit, dataset *train, dataset *
         tt.n_rows = c->train_limit; /* the columns keep their length; only the first rows count */
     prep_source train_src = tables_source(c, train_path, 0);
     prep_source test_src = tables_source(c, test_path, 0);
-    rc = split_apply(c, &tt, tt.n_rows, c->test_table[0] ? &ut : NULL, &train_src, &test_src,
+    rc = split_apply(c, &tt, tt.n_rows, c->test_table[0] ? &ut : NULL, 1, &train_src, &test_src,
                      prep, fit, train, test, err);
 done:
     table_free(&tt);
@@ -377,5 +385,7 @@ int tables_load_table(const cfg_t *c, const table *train_t, const table *test_t,
         n = c->train_limit;
     /* Arrays in memory: cells are named by record (row) and column. */
     prep_source train_src = {.name = "the training table"}, test_src = {.name = "the test table"};
-    return split_apply(c, train_t, n, test_t, &train_src, &test_src, prep, fit, train, test, err);
+    /* consume 0: the caller's tables are only read */
+    return split_apply(c, (table *)train_t, n, (table *)test_t, 0, &train_src, &test_src, prep,
+                       fit, train, test, err);
 }

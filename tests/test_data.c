@@ -71,7 +71,7 @@ static void check_ref_table(const table *t, const char *what)
         ck_assert_msg(t->cols[c].n_missing == 0 && !t->cols[c].missing, "%s: missing cells", what);
         for (int r = 0; r < REF_ROWS; r++) {
             float want = c < REF_X ? (float)ref_x[r][c] : (float)ref_y[r];
-            float got = t->cols[c].num[r];
+            float got = table_num(&t->cols[c], r);
             ck_assert_msg(memcmp(&want, &got, sizeof got) == 0, "%s: [%d][%d] = %.9g, want %.9g",
                           what, r, c, got, want);
         }
@@ -289,9 +289,9 @@ START_TEST(test_csv_quotes_text_missing)
             ck_assert_int_eq(t.cols[1].n_missing, 1);
             ck_assert(table_is_missing(&t, 1, 2));
             /* score: 2.5, NA, ?, "  7  ", "" */
-            ck_assert(t.cols[2].num[0] == 2.5 && t.cols[2].num[3] == 7.0);
+            ck_assert(table_num(&t.cols[2], 0) == 2.5 && table_num(&t.cols[2], 3) == 7.0);
             ck_assert_int_eq(t.cols[2].n_missing, 3);
-            ck_assert(isnan(t.cols[2].num[1]) && table_is_missing(&t, 2, 1) && !table_is_missing(&t, 2, 3));
+            ck_assert(isnan(table_num(&t.cols[2], 1)) && table_is_missing(&t, 2, 1) && !table_is_missing(&t, 2, 3));
             /* note: quotes unescaped, CRLF inside quotes kept, spaces kept */
             ck_assert_str_eq(table_text(&t, 3, 0), "said \"hi\"");
             ck_assert_str_eq(table_text(&t, 3, 1), "two\r\nlines");
@@ -338,7 +338,7 @@ START_TEST(test_csv_quotes_text_missing)
     ck_assert_str_eq(table_text(&t, 0, 999), "999");
     ck_assert_str_eq(table_text(&t, 0, 1000), "x");
     ck_assert_int_eq(t.cols[1].kind, TABLE_NUMERIC);
-    ck_assert(t.cols[1].num[1000] == 7.0);
+    ck_assert(table_num(&t.cols[1], 1000) == 7.0);
     table_free(&t);
 }
 END_TEST
@@ -350,7 +350,7 @@ static void cell_text(const table *t, int c, int64_t r, char *buf, size_t n)
     if (table_is_missing(t, c, r))
         snprintf(buf, n, "<missing>");
     else if (t->cols[c].kind == TABLE_NUMERIC)
-        snprintf(buf, n, "%.9g", t->cols[c].num[r]);
+        snprintf(buf, n, "%.9g", table_num(&t->cols[c], r));
     else
         snprintf(buf, n, "%s", table_text(t, c, r));
 }
@@ -507,8 +507,8 @@ static void same_table(const table *t, const table *ref, const char *what)
             TU_CHECK(table_is_missing(t, c, r) == table_is_missing(ref, c, r), "%s: [%lld][%d] missing",
                      what, (long long)r, c);
             if (a->kind == TABLE_NUMERIC)
-                TU_CHECK(memcmp(&a->num[r], &b->num[r], sizeof(float)) == 0, "%s: [%lld][%d] = %a, want %a",
-                         what, (long long)r, c, a->num[r], b->num[r]);
+                TU_CHECK(memcmp(&(float){table_num(a, r)}, &(float){table_num(b, r)}, sizeof(float)) == 0, "%s: [%lld][%d] = %a, want %a",
+                         what, (long long)r, c, table_num(a, r), table_num(b, r));
             else if (!table_is_missing(t, c, r))
                 TU_CHECK(strcmp(table_text(t, c, r), table_text(ref, c, r)) == 0, "%s: [%lld][%d] = %s, want %s",
                          what, (long long)r, c, table_text(t, c, r), table_text(ref, c, r));
@@ -516,29 +516,27 @@ static void same_table(const table *t, const table *ref, const char *what)
     }
 }
 
-/* The numeric columns live in one slab (include/table.h): column c at
- * slab + c * the capacity (at least n_rows), the text columns out of it. */
+/* The numeric columns live in one slab (include/table.h), row by row:
+ * column c at slab + c, a cell every slab_cols (= n_cols) floats; the
+ * text columns out of it. */
 static void check_slab(const table *t, const char *what)
 {
-    int64_t cap = -1;
+    ck_assert_msg(t->slab_cols == t->n_cols, "%s: slab rows of %d floats, %d columns", what, t->slab_cols,
+                  t->n_cols);
     for (int c = 0; c < t->n_cols; c++) {
         const table_col *col = &t->cols[c];
         if (col->kind == TABLE_TEXT) {
             ck_assert_msg(!col->num && !col->in_slab, "%s: text column %d keeps its numbers", what, c);
             continue;
         }
-        ck_assert_msg(t->slab && col->in_slab && col->num >= t->slab, "%s: column %d not in the slab", what, c);
-        if (cap < 0 && c > 0)
-            cap = (col->num - t->slab) / c;
-        ck_assert_msg(col->num == t->slab + (c ? c * cap : 0), "%s: column %d not at slab + c * capacity", what, c);
+        ck_assert_msg(t->slab && col->in_slab && col->num == t->slab + c && col->stride == t->slab_cols,
+                      "%s: column %d not at slab + %d, stride %d", what, c, c, t->slab_cols);
     }
-    ck_assert_msg(cap < 0 || cap >= t->n_rows, "%s: capacity %lld < %lld rows", what, (long long)cap,
-                  (long long)t->n_rows);
 }
 
 /* The CSV text of test_csv_slab_growth's files: i, x (every 97th missing), late1 and
  * late2 (numbers that turn to text in the last rows: two neighbouring
- * columns given back to the kernel together), y, kind (text from the
+ * columns), y, kind (text from the
  * first row). long_rows: the first rows padded long, so that the
  * file-size estimate made at the first chunk falls short. */
 static char *slab_csv(int rows, int long_rows, size_t *len)
@@ -569,7 +567,7 @@ static char *slab_csv(int rows, int long_rows, size_t *len)
  * a first chunk of long rows, where the file-size estimate falls short.
  * Every read equals the plain one cell for cell and the values written;
  * two neighbouring columns turn to text in the last three rows (their
- * stretch of the slab given back), their neighbours intact. */
+ * cells in the slab left unused), their neighbours intact. */
 START_TEST(test_csv_slab_growth)
 {
     enum { ROWS = 60000 };
@@ -587,10 +585,10 @@ START_TEST(test_csv_slab_growth)
     ck_assert_int_eq(ref.cols[3].kind, TABLE_TEXT);
     ck_assert_int_eq(ref.cols[5].kind, TABLE_TEXT);
     for (int r = 0; r < ROWS; r++) {
-        TU_CHECK(ref.cols[0].num[r] == (float)r, "row %d: i", r);
-        TU_CHECK(r % 97 == 5 ? table_is_missing(&ref, 1, r) && isnan(ref.cols[1].num[r])
-                             : ref.cols[1].num[r] == (float)(r * 0.25), "row %d: x", r);
-        TU_CHECK(ref.cols[4].num[r] == (float)((r % 1000) * 0.5), "row %d: y", r);
+        TU_CHECK(table_num(&ref.cols[0], r) == (float)r, "row %d: i", r);
+        TU_CHECK(r % 97 == 5 ? table_is_missing(&ref, 1, r) && isnan(table_num(&ref.cols[1], r))
+                             : table_num(&ref.cols[1], r) == (float)(r * 0.25), "row %d: x", r);
+        TU_CHECK(table_num(&ref.cols[4], r) == (float)((r % 1000) * 0.5), "row %d: y", r);
         TU_CHECK(strcmp(table_text(&ref, 2, r), r >= ROWS - 3 ? "text" : "1") == 0, "row %d: late1 %s", r,
                  table_text(&ref, 2, r));
         TU_CHECK(strcmp(table_text(&ref, 3, r), r == ROWS - 1 ? "x" : "2") == 0, "row %d: late2 %s", r,
@@ -626,7 +624,7 @@ START_TEST(test_csv_slab_growth)
     read_csv_ok(g, &o, &ref);
     check_slab(&ref, "gzip, long rows first");
     for (int r = 0; r < ROWS; r++)
-        TU_CHECK(r % 97 == 5 || ref.cols[1].num[r] == (float)(r * 0.25), "row %d: x", r);
+        TU_CHECK(r % 97 == 5 || table_num(&ref.cols[1], r) == (float)(r * 0.25), "row %d: x", r);
     for (int threads = 1; threads <= 2; threads++) {
         o.threads = threads;
         table t;
@@ -921,9 +919,9 @@ START_TEST(test_csv_fast_path_same_table)
                                 len--;
                             float want;
                             if (csv_parse_float(s, len, &want) != 1 ||
-                                memcmp(&t.cols[c].num[r], &want, sizeof want) != 0)
+                                memcmp(&(float){table_num(&t.cols[c], r)}, &want, sizeof want) != 0)
                                 ck_abort_msg("row %d col %d '%s': %a, want %a", r, c, cell[r][c],
-                                             t.cols[c].num[r], want);
+                                             table_num(&t.cols[c], r), want);
                         }
                     ref = t;
                     continue;
@@ -971,9 +969,9 @@ START_TEST(test_csv_comma_locale)
         csv_opts_default(&o);
         o.threads = threads;
         read_csv_ok(p, &o, &t);
-        ck_assert(t.cols[0].num[0] == 1.5 && t.cols[0].num[1] == -0.125);
-        ck_assert(t.cols[1].num[0] == 1.17549435e-38f);
-        ck_assert(t.cols[1].num[1] == 123456789012345678901234567890.0f);
+        ck_assert(table_num(&t.cols[0], 0) == 1.5 && table_num(&t.cols[0], 1) == -0.125);
+        ck_assert(table_num(&t.cols[1], 0) == 1.17549435e-38f);
+        ck_assert(table_num(&t.cols[1], 1) == 123456789012345678901234567890.0f);
         table_free(&t);
     }
     setlocale(LC_ALL, "C");
@@ -1344,7 +1342,7 @@ START_TEST(test_reader_labels_if_present)
     ck_assert_msg(reader_read(x_and_y, &o, &t, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(t.n_cols, REF_X + 1);
     ck_assert_str_eq(t.cols[REF_X].name, "y");
-    ck_assert_double_eq(t.cols[REF_X].num[1], y[1]);
+    ck_assert_double_eq(table_num(&t.cols[REF_X], 1), y[1]);
     table_free(&t);
 
     int has = -1;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "prep.h"
 #include "testutil.h"
 
@@ -212,6 +213,83 @@ START_TEST(model_copy_round_trips_and_refuses_damage)
 }
 END_TEST
 
+/* prep_apply_consumed writes the inputs over the CSV reader's own rows
+ * (its slab becomes the inputs: no fresh memory) when every feature is a
+ * numeric column with no cell missing and the rows ascend, and copies as
+ * prep_apply does otherwise: the same inputs and targets, bit for bit,
+ * either way. The label is the first column, as in MNIST written as CSV,
+ * so the inputs are written over it. */
+START_TEST(consumed_tables_give_the_same_inputs)
+{
+    enum { R = 700 };
+    char *text = malloc(R * 96 + 64);
+    size_t n = (size_t)sprintf(text, "label,a,b,c,t,m\n");
+    for (int r = 0; r < R; r++) {
+        char m[16] = "";
+        if (r != 17)
+            snprintf(m, sizeof m, "%d", r % 13);
+        n += (size_t)sprintf(text + n, "k%d,%.3f,%d,%.6g,%s,%s\n", r % 3, r * 0.5 - 3.25, (r * 7) % 11,
+                             r * r * 1e-3, r % 2 ? "x" : "y", m);
+    }
+    const char *path = tu_path(0, "consumed.csv");
+    tu_write_file(path, text, n);
+    free(text);
+    static const char *const label[] = {"label"}, *const abc[] = {"a", "b", "c"},
+                             *const abcm[] = {"a", "b", "c", "m"}, *const at[] = {"a", "t"};
+    int64_t *up = malloc(R * sizeof *up), *gaps = malloc(R * sizeof *gaps), *down = malloc(R * sizeof *down);
+    int64_t n_gaps = 0;
+    for (int r = 0; r < R; r++) {
+        up[r] = r;
+        down[r] = R - 1 - r;
+        if (r % 3 != 1)
+            gaps[n_gaps++] = r;
+    }
+    struct {
+        const char *const *features;
+        int n_features;
+        const int64_t *rows;
+        int64_t n;
+        int in_place; /* the inputs take the slab's place */
+    } cases[] = {
+        {abc, 3, up, R, 1},  {abc, 3, gaps, 0, 1}, {abc, 3, down, R, 0},
+        {abcm, 4, up, R, 0}, {at, 2, up, R, 0},    {abc, 3, up + 5, 40, 1},
+    };
+    cases[1].n = n_gaps;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        table t, u;
+        err_t err;
+        ck_assert_msg(csv_read(path, NULL, &t, &err) == 0, "%s", err.msg);
+        ck_assert_msg(csv_read(path, NULL, &u, &err) == 0, "%s", err.msg);
+        prep_opts o = {.task = PREP_CLASSIFICATION, .scale = PREP_SCALE_STANDARD,
+                       .missing = PREP_MISSING_MEAN, .labels = label, .n_labels = 1,
+                       .features = cases[k].features, .n_features = cases[k].n_features};
+        prep_t p;
+        prep_source src = {.name = "consumed.csv"};
+        ck_assert_msg(prep_fit(&p, &t, up, R, &o, &src, &err) == 0, "%s", err.msg);
+        dataset want, got;
+        ck_assert_msg(prep_apply(&p, &t, cases[k].rows, cases[k].n, 1, &src, &want, &err) == 0, "%s",
+                      err.msg);
+        const float *slab = u.slab;
+        ck_assert_msg(prep_apply_consumed(&p, &u, cases[k].rows, cases[k].n, 1, &src, &got, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_msg((got.x == slab) == cases[k].in_place, "case %zu: in place %d, want %d", k,
+                      got.x == slab, cases[k].in_place);
+        ck_assert_int_eq(got.n, want.n);
+        ck_assert_int_eq(got.n_in, want.n_in);
+        ck_assert_mem_eq(got.x, want.x, (size_t)want.n * (size_t)want.n_in * sizeof *want.x);
+        ck_assert_mem_eq(got.labels, want.labels, (size_t)want.n);
+        dataset_free(&want);
+        dataset_free(&got);
+        prep_free(&p);
+        table_free(&t);
+        table_free(&u);
+    }
+    free(up);
+    free(gaps);
+    free(down);
+}
+END_TEST
+
 TU_MAIN("prep", standard_scaling_on_the_training_rows_only, fill_policies_and_minmax,
         regression_targets_in_their_units, bad_labels_and_columns,
-        model_copy_round_trips_and_refuses_damage)
+        model_copy_round_trips_and_refuses_damage, consumed_tables_give_the_same_inputs)

@@ -491,16 +491,10 @@ done:
     return last;
 }
 
-/* Rows a part holds in its block before writing them to the columns: 16
- * floats, a whole cache line, per column at a time, and the block
- * (16 x n_cols floats) stays in cache while it fills. */
-#define BLOCK_ROWS 16
-
 /* One thread's part of a chunk in pass 1. Its records were counted first
  * (count_records), so it knows the table row of each and parses straight
  * into the columns. */
 typedef struct {
-    float *block;        /* [BLOCK_ROWS * n_cols] the last rows, row-major */
     long long row0;      /* the table row of the part's first record */
     long long count;     /* its records, as counted before parsing */
     long long rows;      /* records parsed */
@@ -719,19 +713,6 @@ static long long count_records(const char *buf, size_t from, size_t to, char del
     return n;
 }
 
-/* Writes the part's first held rows (rows % BLOCK_ROWS of them, or a full
- * block) from its block to the table's columns: column by column, so each
- * column gets a run of consecutive floats. */
-static void flush_block(table *t, int nc, part *w, int held)
-{
-    const long long r0 = w->row0 + w->rows - held;
-    for (int c = 0; c < nc; c++) {
-        float *dst = t->cols[c].num + r0;
-        for (int k = 0; k < held; k++)
-            dst[k] = w->block[(size_t)k * (size_t)nc + (size_t)c];
-    }
-}
-
 /* The common cell, fast: a plain number (csv_plain_float) in a numeric
  * column, unquoted and unspaced, then the delimiter, LF, CRLF or the end of
  * the part. Sets row[c] and *eor (it ended the record), moves *i past the
@@ -827,8 +808,9 @@ static int general_cell(const ctx *x, const char *buf, size_t to, size_t *i, int
     return 0;
 }
 
-/* Pass 1 over the records in buf[from..to): their numbers into t's columns
- * from row w->row0 on, through the part's block. */
+/* Pass 1 over the records in buf[from..to): their numbers into t's slab,
+ * row by row from row w->row0 on (a text column's cells are left as they
+ * are: nobody reads them). */
 static void parse_part(const ctx *x, table *t, const char *buf, size_t from, size_t to, part *w)
 {
     const int nc = x->n_cols;
@@ -846,7 +828,7 @@ static void parse_part(const ctx *x, table *t, const char *buf, size_t from, siz
             part_error(w, rec, "internal error: more records than counted");
             return;
         }
-        float *row = w->block + (size_t)(w->rows % BLOCK_ROWS) * (size_t)nc;
+        float *row = t->slab + (size_t)(w->row0 + w->rows) * (size_t)nc;
         int c = 0, eor = 0;
         for (;; c++) {
             if (!fast_cell(x, buf, to, &i, c, row, &eor) &&
@@ -868,11 +850,7 @@ static void parse_part(const ctx *x, table *t, const char *buf, size_t from, siz
             return;
         }
         w->rows++;
-        if (w->rows % BLOCK_ROWS == 0)
-            flush_block(t, nc, w, BLOCK_ROWS);
     }
-    if (w->rows % BLOCK_ROWS)
-        flush_block(t, nc, w, (int)(w->rows % BLOCK_ROWS));
     if (w->rows != w->count)
         part_error(w, to, "internal error: fewer records than counted");
 }
@@ -1301,7 +1279,6 @@ typedef struct {
 static void work_free(pass1_work *w)
 {
     for (int k = 0; w->parts && k < w->np; k++) {
-        free(w->parts[k].block);
         free(w->parts[k].missing);
         free(w->parts[k].flip);
         free(w->parts[k].nonfinite);
@@ -1326,12 +1303,11 @@ static int work_init(pass1_work *w, int threads_opt, int nc, err_t *err)
         return err_set(err, ERR_RUNTIME, "out of memory");
     for (int k = 0; k < w->np; k++) {
         part *pk = &w->parts[k];
-        pk->block = calloc((size_t)BLOCK_ROWS * (size_t)nc, sizeof *pk->block);
         pk->missing = calloc((size_t)nc, sizeof *pk->missing);
         pk->flip = calloc((size_t)nc, 1);
         pk->nonfinite = malloc((size_t)nc * sizeof *pk->nonfinite);
         pk->nonfinite_len = calloc((size_t)nc, sizeof *pk->nonfinite_len);
-        if (!pk->block || !pk->missing || !pk->flip || !pk->nonfinite || !pk->nonfinite_len)
+        if (!pk->missing || !pk->flip || !pk->nonfinite || !pk->nonfinite_len)
             return err_set(err, ERR_RUNTIME, "out of memory");
     }
     w->target = malloc((size_t)(w->np + 1) * sizeof *w->target);
@@ -1429,12 +1405,15 @@ static long long rows_to_hold(const reader *r, const pass1_work *w, long long ro
 }
 
 /* Grows t's nc numeric columns to hold rows rows: at first to rows (64 at
- * least), then doubling. They live in one slab, t->slab (column c at
- * slab + c * *cap_rows): one allocation in huge pages, not one per column
- * in 4 KB pages. Growing moves them to a new slab, each column's t->n_rows
- * rows copied (threads threads, each a run of columns), the old slab given
- * back to the kernel 2 MB at a time behind the copy: else both slabs are
- * whole at once (MNIST gzipped: 354 MB at the peak, 1.9 times the table). */
+ * least), then doubling. They live in one slab, t->slab, row by row (row r
+ * at slab + r * nc: column c is slab + c, a cell every nc floats): one
+ * allocation in huge pages, not one per column in 4 KB pages, and rows in
+ * the order training reads them (prep_apply_consumed turns them into the
+ * network's inputs where they lie). Growing moves the rows so far to a new
+ * slab (threads threads, 2 MB pieces in order), each old piece given back
+ * to the kernel once copied: else both slabs are whole at once (MNIST
+ * gzipped: 354 MB at the peak, 1.9 times the table). */
+#define GROW_PIECE (2L << 20)
 static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, int threads, const char *path,
                      err_t *err)
 {
@@ -1446,30 +1425,23 @@ static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, int 
         slab = mem_floats_raw((size_t)nc * (size_t)nc_rows);
     if (!slab)
         return err_set(err, ERR_RUNTIME, "%s: out of memory for %lld rows", path, nc_rows);
-    const size_t keep = (size_t)t->n_rows * sizeof *slab;
-    float *const old = t->slab;
-    const size_t old_cap = (size_t)*cap_rows;
-#pragma omp parallel num_threads(threads)
-    {
-        char *from = NULL; /* this thread's old columns not yet given back start here */
-#pragma omp for schedule(static)
-        for (int c = 0; c < nc; c++) {
-            float *num = slab + (size_t)c * (size_t)nc_rows;
-            if (keep)
-                memcpy(num, t->cols[c].num, keep);
-            t->cols[c].num = num;
-            t->cols[c].in_slab = 1;
-            if (old) {
-                char *to = (char *)(old + (size_t)(c + 1) * old_cap);
-                if (!from)
-                    from = (char *)(old + (size_t)c * old_cap);
-                if (to - from >= (2L << 20))
-                    from = mem_release(from, (size_t)(to - from));
-            }
-        }
+    const size_t keep = (size_t)t->n_rows * (size_t)nc * sizeof *slab;
+    const long pieces = (long)((keep + GROW_PIECE - 1) / GROW_PIECE);
+    char *const old = (char *)t->slab;
+#pragma omp parallel for num_threads(threads) schedule(static) if (pieces > 1)
+    for (long k = 0; k < pieces; k++) {
+        size_t at = (size_t)k * GROW_PIECE, n = keep - at < GROW_PIECE ? keep - at : GROW_PIECE;
+        memcpy((char *)slab + at, old + at, n);
+        mem_release(old + at, n);
+    }
+    for (int c = 0; c < nc; c++) {
+        t->cols[c].num = slab + c;
+        t->cols[c].stride = nc;
+        t->cols[c].in_slab = 1;
     }
     mem_free(t->slab);
     t->slab = slab;
+    t->slab_cols = nc;
     *cap_rows = nc_rows;
     return 0;
 }
@@ -1683,63 +1655,43 @@ static int refuse_nonfinite(const ctx *x, const table *t, const nonfinite_at *nf
                    x->path, line, col, worst + 1, t->cols[worst].name, nf[worst].text);
 }
 
-/* Gives the floats [*lo, *hi) of t's slab back to the kernel and empties
- * the range. */
-static void release_range(table *t, size_t *lo, size_t *hi)
-{
-    if (*hi > *lo)
-        mem_release(t->slab + *lo, (*hi - *lo) * sizeof *t->slab);
-    *lo = *hi = 0;
-}
-
 /* Fills in the numeric columns' missing flags (miss[c] of them); the
- * flipped columns become text, with room for n_rows codes. *any_text: some
- * column did. The slab (cap_rows rows a column) stays as it is, but what
- * nobody will read is given back to the kernel: a flipped column's
- * stretch, and the numeric columns' rows past n_rows when more than an
- * eighth of the slab (growth by doubling overshot); the file-size
- * estimate's 1/16 is left (its pages are touched anyway, 2 MB at a time). */
+ * flipped columns become text, with room for n_rows codes (their cells in
+ * the slab stay unused). *any_text: some column did. The slab (cap_rows
+ * rows) stays where it is, but its rows past n_rows are given back to the
+ * kernel when they are more than an eighth of it (growth by doubling
+ * overshot); the file-size estimate's 1/16 is left (its pages are touched
+ * anyway, 2 MB at a time). */
 static int settle_columns(table *t, int nc, long long cap_rows, const uint8_t *flipped, const long long *miss,
                           int *any_text, err_t *err)
 {
-    const int spare = t->slab && (cap_rows - t->n_rows) * 8 > cap_rows;
-    size_t lo = 0, hi = 0; /* floats of the slab to give back, merged while adjacent */
+    if (t->slab && (cap_rows - t->n_rows) * 8 > cap_rows) {
+        size_t used = (size_t)t->n_rows * (size_t)nc;
+        mem_release(t->slab + used, ((size_t)cap_rows * (size_t)nc - used) * sizeof *t->slab);
+    }
     for (int c = 0; c < nc; c++) {
         table_col *col = &t->cols[c];
-        size_t first = (size_t)c * (size_t)cap_rows, from = SIZE_MAX; /* SIZE_MAX: nothing */
         if (flipped[c]) {
             *any_text = 1;
-            if (col->in_slab)
-                from = first;
-            else
+            if (!col->in_slab)
                 free(col->num);
             col->num = NULL;
+            col->stride = 0;
             col->in_slab = 0;
             col->kind = TABLE_TEXT;
             col->code = malloc((size_t)t->n_rows * sizeof *col->code);
             if (!col->code)
                 return err_set(err, ERR_RUNTIME, "out of memory");
-        } else {
-            if (spare && col->in_slab)
-                from = first + (size_t)t->n_rows;
-            if (miss[c]) {
-                col->missing = calloc((size_t)t->n_rows, 1);
-                if (!col->missing)
-                    return err_set(err, ERR_RUNTIME, "out of memory");
-                for (long long i = 0; i < t->n_rows; i++)
-                    col->missing[i] = isnan(col->num[i]) != 0;
-                col->n_missing = miss[c];
-            }
-        }
-        if (from != SIZE_MAX) {
-            if (from != hi)
-                release_range(t, &lo, &hi);
-            if (hi == lo)
-                lo = from;
-            hi = first + (size_t)cap_rows;
+        } else if (miss[c]) {
+            const int64_t s = table_stride(col);
+            col->missing = calloc((size_t)t->n_rows, 1);
+            if (!col->missing)
+                return err_set(err, ERR_RUNTIME, "out of memory");
+            for (long long i = 0; i < t->n_rows; i++)
+                col->missing[i] = isnan(col->num[i * s]) != 0;
+            col->n_missing = miss[c];
         }
     }
-    release_range(t, &lo, &hi);
     return 0;
 }
 

@@ -31,6 +31,45 @@ void table_free(table *t)
     memset(t, 0, sizeof *t);
 }
 
+#define SUMMARY_ROWS 64 /* rows per block of table_summarize */
+
+/* Pass 1 (sums, lowest, highest) or 2 (squares about the mean) of
+ * table_summarize over rows [r0, r1). */
+static void summarize_rows(const table *t, table_summary *st, int pass, int64_t r0, int64_t r1)
+{
+    for (int32_t c = 0; c < t->n_cols; c++) {
+        const table_col *col = &t->cols[c];
+        if (col->kind != TABLE_NUMERIC || !col->num)
+            continue;
+        table_summary *a = &st[c];
+        const int64_t s = table_stride(col);
+        double mean = pass == 2 && a->m ? a->sum / (double)a->m : 0;
+        for (int64_t r = r0; r < r1; r++) {
+            if (col->missing && col->missing[r])
+                continue;
+            double v = col->num[r * s];
+            if (pass == 2) {
+                a->ss += (v - mean) * (v - mean);
+                continue;
+            }
+            if (a->m++ == 0)
+                a->lo = a->hi = v;
+            a->sum += v;
+            a->lo = v < a->lo ? v : a->lo;
+            a->hi = v > a->hi ? v : a->hi;
+        }
+    }
+}
+
+void table_summarize(const table *t, table_summary *st)
+{
+    memset(st, 0, (size_t)t->n_cols * sizeof *st);
+    for (int pass = 1; pass <= 2; pass++)
+        for (int64_t r0 = 0; r0 < t->n_rows; r0 += SUMMARY_ROWS)
+            summarize_rows(t, st, pass, r0,
+                           t->n_rows - r0 < SUMMARY_ROWS ? t->n_rows : r0 + SUMMARY_ROWS);
+}
+
 int table_init(table *t, int32_t n_cols, err_t *err)
 {
     memset(t, 0, sizeof *t);
@@ -54,7 +93,7 @@ int table_set_missing(table *t, int32_t c, int64_t r, err_t *err)
         col->n_missing++;
     }
     if (col->kind == TABLE_NUMERIC && col->num && !col->borrowed)
-        col->num[r] = NAN;
+        col->num[r * table_stride(col)] = NAN;
     if (col->kind == TABLE_TEXT && col->code)
         col->code[r] = -1;
     return 0;
