@@ -37,11 +37,10 @@ int main(int argc, char **argv)
     }
     double t1 = now();
     table_summary *st = malloc((size_t)(t.n_cols > 0 ? t.n_cols : 1) * sizeof *st);
-    if (!st) {
+    if (!st || table_summarize(&t, NULL, 0, NULL, t.n_rows, st) != 0) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    table_summarize(&t, st);
     for (int c = 0; c < t.n_cols; c++) {
         const table_col *col = &t.cols[c];
         if (col->kind == TABLE_TEXT) {

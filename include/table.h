@@ -98,18 +98,25 @@ static inline const char *table_text(const table *t, int32_t c, int64_t r)
 /* Index of the column named name, or -1. */
 int32_t table_find(const table *t, const char *name);
 
-/* A numeric column's summary: its m cells not missing, their sum, lowest
- * and highest, and the sum of their squared deviations from the mean
- * (sum / m), each added in row order. */
+/* A numeric column's summary over some rows: its m cells not missing,
+ * their sum, lowest and highest (the first of equal values: -0 before 0
+ * stays), and the sum of their squared deviations from the mean (sum /
+ * m), each added in row order: the same bits however the table is laid
+ * out and however many threads share the work. */
 typedef struct {
     int64_t m;
     double sum, lo, hi, ss;
 } table_summary;
 
-/* The summary of every numeric column of t into st[n_cols] (a text
- * column's: zeroes). A block of rows at a time across the columns, so a
- * slab's rows are read in order, in cache. */
-void table_summarize(const table *t, table_summary *st);
+/* The summaries of numeric columns cols[0..nc) of t (cols NULL: every
+ * column, nc = n_cols; a text column's summary is zeroes) over rows
+ * rows[0..n) (rows NULL: rows 0..n-1) into st[nc]. Eight columns at a
+ * time, their sums in registers down the rows and both passes before the
+ * next eight, so a table laid out row by row is read a few cache lines a
+ * row; threads take whole columns from a million cells on. -1 on out of
+ * memory. */
+int table_summarize(const table *t, const int32_t *cols, int32_t nc, const int64_t *rows,
+                    int64_t n, table_summary *st);
 
 /* Frees everything t owns and zeroes it (safe on a zeroed table). */
 void table_free(table *t);

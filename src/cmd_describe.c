@@ -64,12 +64,11 @@ static int describe_file(const cfg_t *c, const char *path, int quiet, err_t *err
     printf("%s: %lld rows, %d columns (read in %.3f s)\n", path, (long long)t.n_rows, t.n_cols,
            seconds);
     table_summary *st = quiet ? NULL : malloc((size_t)(t.n_cols > 0 ? t.n_cols : 1) * sizeof *st);
-    if (!quiet && !st) {
+    if (!quiet && (!st || table_summarize(&t, NULL, 0, NULL, t.n_rows, st) != 0)) {
+        free(st);
         table_free(&t);
         return err_set(err, ERR_RUNTIME, "out of memory");
     }
-    if (st)
-        table_summarize(&t, st);
     for (int32_t k = 0; !quiet && k < t.n_cols; k++) {
         const table_col *col = &t.cols[k];
         printf("%4d %-24.24s %-7s missing %-8lld", k, col->name,

@@ -270,15 +270,6 @@ static int missing_error(const prep_source *src, const table *t, const table_col
 
 /* ---- fitting -------------------------------------------------------------------- */
 
-/* A numeric column's sums over the training rows, its cells not missing
- * taken in row order: m of them, their sum, lowest and highest (the first
- * of equal values: -0 before 0 stays), and the sum of squared deviations
- * from the mean, ss. */
-typedef struct {
-    int64_t m;
-    double sum, lo, hi, ss;
-} num_stats;
-
 /* Inputs per block of rows in prep_apply: about 128 KB, so that a block's
  * cells of every column stay in cache while each column takes its part,
  * whether the columns are contiguous (the readers') or the rows of a
@@ -312,124 +303,10 @@ static int row_run(const table *t, const int32_t *cols, int k, int nc)
     return len;
 }
 
-/* A run's sums (row_run: every cell there), a row at a time so that the
- * array is read in order; per column the same operations in the same row
- * order as numeric_stats' one column at a time. */
-__attribute__((noinline)) static void run_sums(const float *restrict src, int64_t stride, int len, const int64_t *rows,
-                     int64_t n, double *restrict sum, double *restrict lo, double *restrict hi)
-{
-    const float *a = src + rows[0] * stride;
-    for (int k = 0; k < len; k++)
-        lo[k] = hi[k] = a[k], sum[k] = 0;
-    for (int64_t i = 0; i < n; i++) {
-        a = src + rows[i] * stride;
-        for (int k = 0; k < len; k++) {
-            double v = a[k];
-            sum[k] += v;
-            lo[k] = v < lo[k] ? v : lo[k];
-            hi[k] = v > hi[k] ? v : hi[k];
-        }
-    }
-}
-
-__attribute__((noinline)) static void run_squares(const float *restrict src, int64_t stride, int len, const int64_t *rows,
-                        int64_t n, const double *restrict mean, double *restrict ss)
-{
-    for (int k = 0; k < len; k++)
-        ss[k] = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const float *a = src + rows[i] * stride;
-        for (int k = 0; k < len; k++) {
-            double v = a[k];
-            ss[k] += (v - mean[k]) * (v - mean[k]);
-        }
-    }
-}
-
-/* num_stats of columns cols[0..nc) over rows[0..n): the same additions in
- * the same order as one pass down each column, done a block of rows at a
- * time, or, for a run of a row-major array's columns, a row at a time. */
-static int numeric_stats(const table *t, const int32_t *cols, int nc, const int64_t *rows,
-                         int64_t n, num_stats *st)
-{
-    memset(st, 0, (size_t)nc * sizeof *st);
-    if (n < 1)
-        return 0;
-    double *buf = malloc(((size_t)nc + 1) * 4 * sizeof *buf);
-    if (!buf)
-        return -1;
-    double *sum = buf, *lo = sum + nc, *hi = lo + nc, *ss = hi + nc;
-    uint8_t *in_run = calloc((size_t)nc + 1, 1);
-    if (!in_run) {
-        free(buf);
-        return -1;
-    }
-    for (int k = 0; k < nc;) {
-        int len = row_run(t, cols, k, nc);
-        if (len < 2) {
-            k++;
-            continue;
-        }
-        const table_col *c0 = &t->cols[cols[k]];
-        run_sums(c0->num, table_stride(c0), len, rows, n, sum + k, lo + k, hi + k);
-        for (int j = k; j < k + len; j++) {
-            st[j].m = n;
-            st[j].sum = sum[j], st[j].lo = lo[j], st[j].hi = hi[j];
-            sum[j] = sum[j] / n; /* the mean, for the squares */
-            in_run[j] = 1;
-        }
-        run_squares(c0->num, table_stride(c0), len, rows, n, sum + k, ss + k);
-        for (int j = k; j < k + len; j++)
-            st[j].ss = ss[j];
-        k += len;
-    }
-    free(buf);
-    /* The other columns one at a time, the two passes down each: columns
-     * are independent, so threads take whole columns (PREP_PARALLEL_CELLS
-     * or more) and each sum keeps its row order. */
-#pragma omp parallel for schedule(dynamic, 8) if ((double)n * nc >= PREP_PARALLEL_CELLS)
-    for (int k = 0; k < nc; k++) {
-        if (in_run[k])
-            continue;
-        const table_col *col = &t->cols[cols[k]];
-        const float *num = col->num;
-        const uint8_t *miss = col->missing;
-        int64_t s = table_stride(col);
-        num_stats *a = &st[k];
-        double sm = 0, l = 0, h = 0;
-        int64_t m = 0;
-        for (int64_t i = 0; i < n; i++) {
-            int64_t r = rows[i];
-            if (miss && miss[r])
-                continue;
-            double v = num[r * s];
-            if (m++ == 0)
-                l = h = v;
-            sm += v;
-            l = v < l ? v : l;
-            h = v > h ? v : h;
-        }
-        a->sum = sm, a->lo = l, a->hi = h, a->m = m;
-        if (m == 0)
-            continue;
-        double mean = sm / m, q = 0;
-        for (int64_t i = 0; i < n; i++) {
-            int64_t r = rows[i];
-            if (miss && miss[r])
-                continue;
-            double v = num[r * s];
-            q += (v - mean) * (v - mean);
-        }
-        a->ss = q;
-    }
-    free(in_run);
-    return 0;
-}
-
 /* A numeric feature: fill value, then offset and scale, over the rows
- * (st: the column's numeric_stats). */
+ * (st: the column's table_summarize). */
 static int fit_numeric(prep_feature *f, const table *t, const table_col *col,
-                       const num_stats *st, const int64_t *rows, int64_t n, const prep_opts *o,
+                       const table_summary *st, const int64_t *rows, int64_t n, const prep_opts *o,
                        const prep_source *src, err_t *err)
 {
     int64_t miss = first_missing(col, rows, n);
@@ -631,7 +508,7 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
     /* What each column is: 0 not a feature, 1 numeric, 2 categorical. */
     uint8_t *kind = calloc((size_t)t->n_cols + 1, 1);
     int32_t *num_cols = malloc(((size_t)t->n_cols + 1) * sizeof *num_cols);
-    num_stats *st = NULL;
+    table_summary *st = NULL;
     int n_num = 0;
     p->features = calloc((size_t)t->n_cols, sizeof *p->features);
     if (!kind || !num_cols || !p->features) {
@@ -653,7 +530,7 @@ int prep_fit(prep_t *p, const table *t, const int64_t *rows, int64_t n, const pr
     }
     int rc = 0;
     if (!(st = malloc(((size_t)n_num + 1) * sizeof *st)) ||
-        numeric_stats(t, num_cols, n_num, rows, n, st) != 0)
+        table_summarize(t, num_cols, n_num, rows, n, st) != 0)
         rc = err_set(err, ERR_RUNTIME, "out of memory");
     for (int32_t c = 0, k = 0; c < t->n_cols && rc == 0; c++) {
         if (!kind[c])
@@ -930,17 +807,19 @@ static int fits_in_place(const prep_t *p, const table *t, const int32_t *cols,
     return 1;
 }
 
+#define IN_PLACE_BLOCKS 8 /* block_rows blocks per block of apply_in_place */
+
 /* The inputs of rows[0..n) of t written over t's slab (fits_in_place
  * said they can be), which becomes out->x; t's numeric columns are gone
  * then. A block of rows at a time, in order: the block's slab rows are
- * copied aside first, and its inputs, written from slab row i0 on, reach
- * no further than slab row rows[i1 - 1], copied already. One thread: the
- * blocks must go in order. */
+ * copied aside first, every one of them (the threads share the copying,
+ * then wait for each other), then its inputs, written from slab row i0
+ * on, reach no further than slab row rows[i1 - 1], copied already. */
 static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *const *maps,
                           const double *off, const double *scale, const int *run,
                           const int64_t *rows, int64_t n, dataset *out, err_t *err)
 {
-    const int64_t w = t->slab_cols, block = block_rows(w);
+    const int64_t w = t->slab_cols, piece = block_rows(w), block = IN_PLACE_BLOCKS * piece;
     float *copy = malloc((size_t)block * (size_t)w * sizeof *copy);
     int64_t *local = malloc((size_t)block * sizeof *local);
     if (!copy || !local) {
@@ -961,13 +840,18 @@ static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *c
         view.cols[cols[i]].num = copy + (t->cols[cols[i]].num - t->slab);
     for (int64_t k = 0; k < block; k++)
         local[k] = k;
-    float *x = t->slab;
+    float *const x = t->slab;
+#pragma omp parallel if ((double)n * w >= PREP_PARALLEL_CELLS)
     for (int64_t i0 = 0; i0 < n; i0 += block) {
         int64_t i1 = n - i0 < block ? n : i0 + block;
+#pragma omp for schedule(static)
         for (int64_t i = i0; i < i1; i++)
-            memcpy(copy + (i - i0) * w, t->slab + rows[i] * w, (size_t)w * sizeof *copy);
-        apply_rows(p, &view, cols, maps, off, scale, run, local, 0, i1 - i0,
-                   x + (size_t)i0 * (size_t)p->n_inputs);
+            memcpy(copy + (i - i0) * w, x + rows[i] * w, (size_t)w * sizeof *copy);
+#pragma omp for schedule(static)
+        for (int64_t j0 = 0; j0 < i1 - i0; j0 += piece)
+            apply_rows(p, &view, cols, maps, off, scale, run, local, j0,
+                       i1 - i0 - j0 < piece ? i1 - i0 : j0 + piece,
+                       x + (size_t)i0 * (size_t)p->n_inputs);
     }
     free(view.cols);
     free(copy);

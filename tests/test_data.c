@@ -1364,7 +1364,111 @@ START_TEST(test_reader_labels_if_present)
 }
 END_TEST
 
+/* ---- summaries ----------------------------------------------------------------- */
+
+/* The plain reference of table_summarize for column c over rows[0..n):
+ * one pass down the column for the sums, one for the squares. */
+static table_summary summary_ref(const table *t, int32_t c, const int64_t *rows, int64_t n)
+{
+    table_summary a = {0};
+    const table_col *col = &t->cols[c];
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = rows ? rows[i] : i;
+        if (table_is_missing(t, c, r))
+            continue;
+        double v = table_num(col, r);
+        if (a.m++ == 0)
+            a.lo = a.hi = v;
+        a.sum += v;
+        a.lo = v < a.lo ? v : a.lo;
+        a.hi = v > a.hi ? v : a.hi;
+    }
+    for (int64_t i = 0; a.m && i < n; i++) {
+        int64_t r = rows ? rows[i] : i;
+        if (!table_is_missing(t, c, r))
+            a.ss += (table_num(col, r) - a.sum / a.m) * (table_num(col, r) - a.sum / a.m);
+    }
+    return a;
+}
+
+/* table_summarize gives the reference's bits over the CSV reader's
+ * row-major slab and over the same columns one contiguous array each, for
+ * every column or a list of them, all rows or a list in any order, on one
+ * thread (small) and on every core (over a million cells), eight columns
+ * at a time or one (a column with missing cells, a text one). */
+START_TEST(test_summary_same_bits_every_layout)
+{
+    enum { R = 130000, C = 10 };
+    char *text = malloc((size_t)R * 120 + 128);
+    size_t len = (size_t)sprintf(text, "a,b,c,d,e,f,g,h,miss,word\n");
+    for (int r = 0; r < R; r++) {
+        len += (size_t)sprintf(text + len, "%.7g,%d,%.3f,%g,%d,%.5g,%g,%.9g,", (r % 977) * 0.37 - 100,
+                               r % 13 - 6, r * 1e-3, r == 1 ? -0.0 : 1e-30 * r,
+                               (r * 7919) % 65536, 1.0 / (r + 1), r * r * 1.5, sin(r) * 1e6);
+        len += (size_t)sprintf(text + len, "%s,%s\n", r % 101 == 3 ? "" : "2.5", r % 3 ? "x" : "y");
+    }
+    const char *path = tu_path(0, "summary.csv");
+    tu_write_file(path, text, len);
+    free(text);
+    table rm, cm;
+    read_csv_ok(path, NULL, &rm);
+    ck_assert_ptr_nonnull(rm.slab);
+    ck_assert_int_eq(rm.cols[8].kind, TABLE_NUMERIC);
+    ck_assert_int_gt(rm.cols[8].n_missing, 0);
+    ck_assert_int_eq(rm.cols[9].kind, TABLE_TEXT);
+    /* the same columns, each its own array */
+    err_t err;
+    ck_assert_int_eq(table_init(&cm, C, &err), 0);
+    cm.n_rows = R;
+    for (int c = 0; c < C - 1; c++) {
+        cm.cols[c].num = malloc(R * sizeof(float));
+        for (int r = 0; r < R; r++)
+            cm.cols[c].num[r] = table_num(&rm.cols[c], r);
+        if (rm.cols[c].missing) {
+            cm.cols[c].missing = malloc(R);
+            memcpy(cm.cols[c].missing, rm.cols[c].missing, R);
+            cm.cols[c].n_missing = rm.cols[c].n_missing;
+        }
+    }
+    cm.cols[C - 1].kind = TABLE_TEXT;
+    int64_t *down = malloc(R * sizeof *down), *some = malloc(R * sizeof *some);
+    int64_t n_some = 0;
+    for (int r = 0; r < R; r++) {
+        down[r] = R - 1 - r;
+        if (r % 7 < 3)
+            some[n_some++] = r;
+    }
+    static const int32_t list[C] = {9, 7, 0, 1, 2, 3, 4, 5, 6, 8};
+    struct {
+        const int32_t *cols;
+        const int64_t *rows;
+        int64_t n;
+    } cases[] = {{NULL, NULL, R}, {list, NULL, R}, {NULL, down, R}, {list, some, n_some},
+                 {NULL, some, 500}, {list, down + 7, 900}};
+    const table *layouts[2] = {&rm, &cm};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        for (int l = 0; l < 2; l++) {
+            table_summary st[C];
+            ck_assert_int_eq(table_summarize(layouts[l], cases[k].cols, C, cases[k].rows, cases[k].n, st), 0);
+            for (int j = 0; j < C; j++) {
+                int32_t c = cases[k].cols ? cases[k].cols[j] : j;
+                table_summary want = c == C - 1 ? (table_summary){0}
+                                                : summary_ref(layouts[l], c, cases[k].rows, cases[k].n);
+                ck_assert_msg(memcmp(&st[j], &want, sizeof want) == 0,
+                              "case %zu, %s, column %d: m %lld sum %a lo %a hi %a ss %a, want %lld %a %a %a %a",
+                              k, l ? "columns" : "slab", c, (long long)st[j].m, st[j].sum, st[j].lo, st[j].hi,
+                              st[j].ss, (long long)want.m, want.sum, want.lo, want.hi, want.ss);
+            }
+        }
+    free(down);
+    free(some);
+    table_free(&rm);
+    table_free(&cm);
+}
+END_TEST
+
 TU_MAIN_TMPDIR("data", test_same_table_every_reader, test_csv_quotes_text_missing,
                test_csv_numbers_correctly_rounded, test_parse_float_rounds_once, test_plain_float_same_bits, test_csv_fast_path_same_table,
                test_csv_read_each_same_cells, test_csv_locate, test_csv_slab_growth, test_csv_comma_locale, test_csv_hostile,
-               test_csv_huge_line_and_columns, test_npy_hostile, test_reader_labels_if_present)
+               test_csv_huge_line_and_columns, test_npy_hostile, test_reader_labels_if_present,
+               test_summary_same_bits_every_layout)

@@ -221,8 +221,8 @@ END_TEST
  * so the inputs are written over it. */
 START_TEST(consumed_tables_give_the_same_inputs)
 {
-    enum { R = 700 };
-    char *text = malloc(R * 96 + 64);
+    enum { R = 180000 }; /* 1,080,000 cells: the threads share the work (PREP_PARALLEL_CELLS) */
+    char *text = malloc((size_t)R * 96 + 64);
     size_t n = (size_t)sprintf(text, "label,a,b,c,t,m\n");
     for (int r = 0; r < R; r++) {
         char m[16] = "";

@@ -31,43 +31,128 @@ void table_free(table *t)
     memset(t, 0, sizeof *t);
 }
 
-#define SUMMARY_ROWS 64 /* rows per block of table_summarize */
+#define SUMMARY_LANES 8 /* columns summarized at once, their sums in registers */
+#define SUMMARY_PARALLEL_CELLS (1 << 20) /* cells from which threads share the work */
 
-/* Pass 1 (sums, lowest, highest) or 2 (squares about the mean) of
- * table_summarize over rows [r0, r1). */
-static void summarize_rows(const table *t, table_summary *st, int pass, int64_t r0, int64_t r1)
+/* Row i of the rows summarized. */
+static inline int64_t row_at(const int64_t *rows, int64_t i)
 {
-    for (int32_t c = 0; c < t->n_cols; c++) {
-        const table_col *col = &t->cols[c];
-        if (col->kind != TABLE_NUMERIC || !col->num)
-            continue;
-        table_summary *a = &st[c];
-        const int64_t s = table_stride(col);
-        double mean = pass == 2 && a->m ? a->sum / (double)a->m : 0;
-        for (int64_t r = r0; r < r1; r++) {
-            if (col->missing && col->missing[r])
-                continue;
-            double v = col->num[r * s];
-            if (pass == 2) {
-                a->ss += (v - mean) * (v - mean);
-                continue;
-            }
-            if (a->m++ == 0)
-                a->lo = a->hi = v;
-            a->sum += v;
-            a->lo = v < a->lo ? v : a->lo;
-            a->hi = v > a->hi ? v : a->hi;
-        }
-    }
+    return rows ? rows[i] : i;
 }
 
-void table_summarize(const table *t, table_summary *st)
+/* SUMMARY_LANES columns with no cell missing, p[k] a cell every s[k]
+ * floats, over rows[0..n) (n >= 1), into st[0..SUMMARY_LANES). */
+static void summarize_lanes(const float *const *p, const int64_t *s, const int64_t *rows,
+                            int64_t n, table_summary *st)
 {
-    memset(st, 0, (size_t)t->n_cols * sizeof *st);
-    for (int pass = 1; pass <= 2; pass++)
-        for (int64_t r0 = 0; r0 < t->n_rows; r0 += SUMMARY_ROWS)
-            summarize_rows(t, st, pass, r0,
-                           t->n_rows - r0 < SUMMARY_ROWS ? t->n_rows : r0 + SUMMARY_ROWS);
+    double sum[SUMMARY_LANES], lo[SUMMARY_LANES], hi[SUMMARY_LANES], ss[SUMMARY_LANES];
+    int64_t r = row_at(rows, 0);
+    for (int k = 0; k < SUMMARY_LANES; k++)
+        lo[k] = hi[k] = p[k][r * s[k]], sum[k] = 0, ss[k] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        r = row_at(rows, i);
+        for (int k = 0; k < SUMMARY_LANES; k++) {
+            double v = p[k][r * s[k]];
+            sum[k] += v;
+            lo[k] = v < lo[k] ? v : lo[k];
+            hi[k] = v > hi[k] ? v : hi[k];
+        }
+    }
+    double mean[SUMMARY_LANES];
+    for (int k = 0; k < SUMMARY_LANES; k++)
+        mean[k] = sum[k] / (double)n;
+    for (int64_t i = 0; i < n; i++) {
+        r = row_at(rows, i);
+        for (int k = 0; k < SUMMARY_LANES; k++) {
+            double v = p[k][r * s[k]];
+            ss[k] += (v - mean[k]) * (v - mean[k]);
+        }
+    }
+    for (int k = 0; k < SUMMARY_LANES; k++)
+        st[k] = (table_summary){.m = n, .sum = sum[k], .lo = lo[k], .hi = hi[k], .ss = ss[k]};
+}
+
+/* One numeric column (any missing cells skipped) over rows[0..n). */
+static void summarize_one(const table_col *col, const int64_t *rows, int64_t n, table_summary *a)
+{
+    const float *num = col->num;
+    const uint8_t *miss = col->missing;
+    const int64_t s = table_stride(col);
+    double sum = 0, lo = 0, hi = 0, ss = 0;
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = row_at(rows, i);
+        if (miss && miss[r])
+            continue;
+        double v = num[r * s];
+        if (m++ == 0)
+            lo = hi = v;
+        sum += v;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    if (m > 0) {
+        double mean = sum / (double)m;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t r = row_at(rows, i);
+            if (miss && miss[r])
+                continue;
+            double v = num[r * s];
+            ss += (v - mean) * (v - mean);
+        }
+    }
+    *a = (table_summary){.m = m, .sum = sum, .lo = lo, .hi = hi, .ss = ss};
+}
+
+int table_summarize(const table *t, const int32_t *cols, int32_t nc, const int64_t *rows,
+                    int64_t n, table_summary *st)
+{
+    if (!cols)
+        nc = t->n_cols;
+    memset(st, 0, (size_t)(nc > 0 ? nc : 0) * sizeof *st);
+    /* Work items: SUMMARY_LANES numeric columns with nothing missing
+     * (first[w] their first, lanes[w] = SUMMARY_LANES), or one column. */
+    int32_t *first = malloc(((size_t)nc + 1) * sizeof *first);
+    uint8_t *lanes = malloc((size_t)nc + 1);
+    if (!first || !lanes) {
+        free(first);
+        free(lanes);
+        return -1;
+    }
+    int32_t items = 0;
+    for (int32_t k = 0; k < nc;) {
+        int m = 0;
+        while (m < SUMMARY_LANES && k + m < nc) {
+            const table_col *c = &t->cols[cols ? cols[k + m] : k + m];
+            if (c->kind != TABLE_NUMERIC || !c->num || c->missing)
+                break;
+            m++;
+        }
+        first[items] = k;
+        lanes[items++] = m == SUMMARY_LANES ? SUMMARY_LANES : 1;
+        k += m == SUMMARY_LANES ? SUMMARY_LANES : 1;
+    }
+#pragma omp parallel for schedule(dynamic, 1) if ((double)n * nc >= SUMMARY_PARALLEL_CELLS)
+    for (int32_t w = 0; w < items; w++) {
+        int32_t k = first[w];
+        if (lanes[w] == SUMMARY_LANES && n > 0) {
+            const float *p[SUMMARY_LANES];
+            int64_t s[SUMMARY_LANES];
+            for (int j = 0; j < SUMMARY_LANES; j++) {
+                const table_col *c = &t->cols[cols ? cols[k + j] : k + j];
+                p[j] = c->num;
+                s[j] = table_stride(c);
+            }
+            summarize_lanes(p, s, rows, n, st + k);
+        } else {
+            const table_col *c = &t->cols[cols ? cols[k] : k];
+            if (c->kind == TABLE_NUMERIC && c->num)
+                summarize_one(c, rows, n, st + k);
+        }
+    }
+    free(first);
+    free(lanes);
+    return 0;
 }
 
 int table_init(table *t, int32_t n_cols, err_t *err)
