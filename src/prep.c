@@ -807,7 +807,8 @@ static int fits_in_place(const prep_t *p, const table *t, const int32_t *cols,
     return 1;
 }
 
-#define IN_PLACE_BLOCKS 8 /* block_rows blocks per block of apply_in_place */
+#define IN_PLACE_CELLS 8192 /* cells per piece of apply_in_place: 32 KB, in L1 */
+#define IN_PLACE_PIECES 16  /* pieces per block when the threads share one */
 
 /* The inputs of rows[0..n) of t written over t's slab (fits_in_place
  * said they can be), which becomes out->x; t's numeric columns are gone
@@ -819,7 +820,13 @@ static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *c
                           const double *off, const double *scale, const int *run,
                           const int64_t *rows, int64_t n, dataset *out, err_t *err)
 {
-    const int64_t w = t->slab_cols, piece = block_rows(w), block = IN_PLACE_BLOCKS * piece;
+    const int64_t w = t->slab_cols;
+    const int parallel = (double)n * w >= PREP_PARALLEL_CELLS;
+    /* The copy is small (a fresh page costs more than its filling), one
+     * piece on one thread. */
+    int64_t piece = IN_PLACE_CELLS / w < 16 ? 16 : IN_PLACE_CELLS / w;
+    int64_t block = parallel ? IN_PLACE_PIECES * piece : piece;
+    block = block < n ? block : n;
     float *copy = malloc((size_t)block * (size_t)w * sizeof *copy);
     int64_t *local = malloc((size_t)block * sizeof *local);
     if (!copy || !local) {
@@ -841,7 +848,7 @@ static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *c
     for (int64_t k = 0; k < block; k++)
         local[k] = k;
     float *const x = t->slab;
-#pragma omp parallel if ((double)n * w >= PREP_PARALLEL_CELLS)
+#pragma omp parallel if (parallel)
     for (int64_t i0 = 0; i0 < n; i0 += block) {
         int64_t i1 = n - i0 < block ? n : i0 + block;
 #pragma omp for schedule(static)

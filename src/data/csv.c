@@ -12,17 +12,17 @@
  *           record boundaries into four parts per thread; the threads count
  *           the records of the parts (count_records), which places each
  *           part's rows in the table, then parse their parts at once
- *           (OpenMP) straight into the columns, through a 16-row block per
- *           part. A plain decimal cell takes a fast path (fast_cell,
- *           csv_plain_float: the same bits as csv_parse_float); any other
- *           goes through next_field and csv_parse_float. Every column
- *           starts NUMERIC; a cell that is neither a missing token nor a
- *           number turns its column TEXT from then on. The numeric
- *           columns share one slab in 2 MB huge pages (grow_rows): on a
- *           VM a page fault per 4 KB costs more than parsing the page,
- *           and columns allocated one by one (MNIST: 785 of 240 KB) are
- *           too small for huge pages. The slab is sized once from the
- *           file's size when it is not gzipped, else it doubles.
+ *           (OpenMP) straight into the table's rows. A plain decimal
+ *           cell takes a fast path (fast_cell, csv_plain_float: the same
+ *           bits as csv_parse_float); any other goes through next_field
+ *           and csv_parse_float. Every column starts NUMERIC; a cell that
+ *           is neither a missing token nor a number turns its column TEXT
+ *           from then on. The numeric cells share one slab in 2 MB huge
+ *           pages, row by row (grow_rows): on a VM a page fault per 4 KB
+ *           costs more than parsing the page, and rows are what training
+ *           reads (preprocessing writes the inputs over them in place).
+ *           The slab is sized once from the file's size when it is not
+ *           gzipped, else it doubles.
  *   pass 2  only when some column is TEXT: the file is read again by one
  *           thread and those columns' cells are validated (UTF-8) and
  *           interned into their categories.
