@@ -123,15 +123,21 @@ static void trainer_free(trainer *t)
     memset(t, 0, sizeof *t);
 }
 
+#define CHUNK_MIN_WEIGHTS 16384 /* a chunk's gradient is 64 KB at least (in L2 for its step) */
+
 /* Splits the network's weight rows into ranges of about equal work for the
- * fused gradient products (a row of layer l costs sizes[l+1] per example).
- * Results never depend on this split; only the balance between threads does. */
+ * fused gradient products (a row of layer l costs sizes[l+1] per example):
+ * four per thread, of CHUNK_MIN_WEIGHTS weights at least (a small
+ * network's step is short: each chunk adds a product and an optimizer
+ * call). Results never depend on this split; only the balance between
+ * threads does. */
 static int plan_chunks(trainer *t, const net_t *net, int T)
 {
     double total = 0;
     for (int l = 0; l < net->n_layers; l++)
         total += (double)net->sizes[l + 1] * net->sizes[l];
     double target = total / (4.0 * T) + 1;
+    target = target < CHUNK_MIN_WEIGHTS ? CHUNK_MIN_WEIGHTS : target;
     int max_chunks = net_weight_rows(net) / 8 + net->n_layers + 1;
     t->chunks = malloc((size_t)max_chunks * sizeof *t->chunks);
     if (!t->chunks)

@@ -39,7 +39,7 @@ static void check_table(const table *t)
             miss += m;
             if (col->kind == TABLE_NUMERIC) {
                 if (!col->num || col->code) abort();
-                if (isnan(col->num[r]) != m || isinf(col->num[r])) abort();
+                if (isnan(table_num(col, r)) != m || isinf(table_num(col, r))) abort();
             } else {
                 if (!col->code || col->num) abort();
                 int32_t k = col->code[r];
@@ -63,7 +63,7 @@ static int same_table(const table *a, const table *b)
         for (int32_t k = 0; k < x->n_cats; k++)
             if (strcmp(x->cats[k], y->cats[k])) return 0;
         for (int64_t r = 0; r < a->n_rows; r++) {
-            if (x->kind == TABLE_NUMERIC && memcmp(&x->num[r], &y->num[r], sizeof(float))) return 0;
+            if (x->kind == TABLE_NUMERIC && memcmp(&(float){table_num(x, r)}, &(float){table_num(y, r)}, sizeof(float))) return 0;
             if (x->kind == TABLE_TEXT && x->code[r] != y->code[r]) return 0;
         }
     }

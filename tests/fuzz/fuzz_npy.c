@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (t.n_rows != rows) abort();
             for (int c = 0; c < t.n_cols; c++)
                 for (int64_t r = 0; r < t.n_rows; r++)
-                    if (isinf(t.cols[c].num[r]) || (isnan(t.cols[c].num[r]) != table_is_missing(&t, c, r)))
+                    if (isinf(table_num(&t.cols[c], r)) || (isnan(table_num(&t.cols[c], r)) != table_is_missing(&t, c, r)))
                         abort();
             table_free(&t);
         }
