@@ -39,6 +39,8 @@ int main(int argc, char **argv)
     table_summary *st = malloc((size_t)(t.n_cols > 0 ? t.n_cols : 1) * sizeof *st);
     if (!st || table_summarize(&t, NULL, 0, NULL, t.n_rows, st) != 0) {
         fprintf(stderr, "out of memory\n");
+        free(st);
+        table_free(&t);
         return 1;
     }
     for (int c = 0; c < t.n_cols; c++) {

@@ -3,9 +3,10 @@
  * A table is n_rows x n_cols cells, seen column by column. Each column has
  * a name and one kind for all its cells:
  *
- *   TABLE_NUMERIC  num[n_rows]   the value as a float32 (what the network takes;
- *                                readers round each number once, correctly); a
- *                                missing cell holds NaN
+ *   TABLE_NUMERIC  num           cell r at num[r * table_stride]: the value as a
+ *                                float32 (what the network takes; readers round
+ *                                each number once, correctly); a missing cell
+ *                                holds NaN
  *   TABLE_TEXT     code[n_rows]  the index of the cell's value in cats[n_cats]
  *                                (the column's distinct values, interned, in the
  *                                order first seen); a missing cell holds -1
@@ -16,14 +17,15 @@
  * A numeric column's cells need not be contiguous: cell r is
  * num[r * stride] (stride 0 or 1: contiguous). Two kinds of table hold
  * columns a row apart:
- *   - the CSV reader's: all its columns share one block, the table's
- *     slab, row by row (row r at slab + r * slab_cols, column c at slab +
- *     c, stride slab_cols; in huge pages: filling one allocation per
- *     column took a page fault per 4 KB). in_slab is 1 and table_free
- *     frees the slab once, never such a column's num. A column that turned
- *     to text leaves its cells in the slab unused (num NULL, in_slab 0).
+ *   - the CSV reader's: its numeric columns share one block, the table's
+ *     slab, row by row (row r at slab + r * slab_cols, the k-th numeric
+ *     column at slab + k, stride slab_cols; in huge pages: filling one
+ *     allocation per column took a page fault per 4 KB). in_slab is 1 and
+ *     table_free frees the slab once, never such a column's num. A column
+ *     that turned to text is not in it (num NULL, in_slab 0).
  *     Preprocessing may turn the rows into the network's inputs where they
- *     lie (prep_apply_consumed).
+ *     lie (prep_apply_consumed); the numeric columns are gone then (num
+ *     NULL, in_slab 0, kind still NUMERIC: only table_free may follow).
  *   - a library caller's row-major array (nnt_train_arrays: column j of X
  *     is X + j, one row every d floats): borrowed is 1, and such a table
  *     is never written to; table_free leaves num alone.
@@ -50,7 +52,7 @@ typedef enum { TABLE_NUMERIC = 0, TABLE_TEXT = 1 } table_kind;
 typedef struct {
     char *name;         /* the column's name */
     table_kind kind;
-    float *num;         /* NUMERIC: [n_rows]; NaN = missing. NULL for TEXT */
+    float *num;         /* NUMERIC: cell r at num[r * table_stride]; NaN = missing. NULL for TEXT */
     int32_t *code;      /* TEXT: [n_rows] index into cats, -1 = missing. NULL for NUMERIC */
     uint8_t *missing;   /* [n_rows] 1 = missing; NULL when n_missing == 0 */
     int64_t n_missing;  /* how many cells are missing */
@@ -80,6 +82,7 @@ typedef struct {
     float *slab;        /* NULL, or the block (mem_floats_raw) holding the columns with
                          * in_slab set, row by row; freed by table_free */
     int32_t slab_cols;  /* floats per row of the slab */
+    int64_t slab_rows;  /* rows the slab has room for (n_rows or more) */
 } table;
 
 /* 1 if cell (row r, column c) is missing. */
@@ -113,8 +116,8 @@ typedef struct {
  * rows[0..n) (rows NULL: rows 0..n-1) into st[nc]. Eight columns at a
  * time, their sums in registers down the rows and both passes before the
  * next eight, so a table laid out row by row is read a few cache lines a
- * row; threads take whole columns from a million cells on. -1 on out of
- * memory. */
+ * row; threads take whole work items (eight columns, or one with missing
+ * cells) from a million cells on. -1 on out of memory. */
 int table_summarize(const table *t, const int32_t *cols, int32_t nc, const int64_t *rows,
                     int64_t n, table_summary *st);
 

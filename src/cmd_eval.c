@@ -83,7 +83,8 @@ static int eval_table(const cli_model *m, const cfg_t *c, const char *path, eval
     for (int64_t i = 0; i < t.n_rows; i++)
         rows[i] = i;
     prep_source src = tables_source(c, path, 0);
-    if (prep_apply(&m->prep, &t, rows, t.n_rows, 1, &src, d, err) != 0 ||
+    /* t is not read again: its rows may become the inputs */
+    if (prep_apply_consumed(&m->prep, &t, rows, t.n_rows, 1, &src, d, err) != 0 ||
         eval_dataset(&m->net, d, c->threads, d->labels != NULL, r, err) != 0)
         goto done;
     rc = 0;

@@ -298,8 +298,8 @@ static int missing_error(const prep_source *src, const table *t, const table_col
 
 /* Inputs per block of rows in prep_apply: about 128 KB, so that a block's
  * cells of every column stay in cache while each column takes its part,
- * whether the columns are contiguous (the readers') or the rows of a
- * row-major array (the library's). */
+ * whether the columns are contiguous (NumPy's reader) or a row-major
+ * array's (the CSV reader's slab, the library's arrays). */
 #define BLOCK_CELLS 32768
 #define PREP_PARALLEL_CELLS (1 << 20) /* cells from which fit and apply use every core */
 
@@ -810,13 +810,26 @@ static void apply_rows(const prep_t *p, const table *t, const int32_t *cols, int
     }
 }
 
-/* Whether rows[0..n) of t can become the inputs where they lie in t's
- * slab: every feature numeric, a column of the slab with no cell missing,
- * no more inputs than the slab's row has floats, and the rows in
- * ascending order (input row i is then written at or before where slab
- * row rows[i] began). */
-static int fits_in_place(const prep_t *p, const table *t, const int32_t *cols,
-                         const int64_t *rows, int64_t n)
+/* Rows [0, n) of every feature's inputs into x, blocks of rows shared by
+ * the threads (they are independent) from PREP_PARALLEL_CELLS on. */
+static void apply_blocks(const prep_t *p, const table *t, const int32_t *cols, int *const *maps,
+                         const double *off, const double *scale, const int *run,
+                         const int64_t *rows, int64_t n, float *x)
+{
+    int64_t block = block_rows(p->n_inputs);
+#pragma omp parallel for schedule(dynamic, 4) if ((double)n * p->n_inputs >= PREP_PARALLEL_CELLS)
+    for (int64_t i0 = 0; i0 < n; i0 += block)
+        apply_rows(p, t, cols, maps, off, scale, run, rows, i0, n - i0 < block ? n : i0 + block, x);
+}
+
+/* How many of rows[0..n) of t, from the first, can become the inputs
+ * where they lie in t's slab, 0 for none: every feature numeric, a column
+ * of the slab with no cell missing, no more inputs than the slab's row
+ * has floats; then the longest run of ascending rows from rows[0] (the
+ * training rows before the validation ones), when it is half the rows or
+ * more. */
+static int64_t fits_in_place(const prep_t *p, const table *t, const int32_t *cols,
+                             const int64_t *rows, int64_t n)
 {
     if (!t->slab || n < 1 || p->n_inputs != p->n_features || p->n_inputs > t->slab_cols ||
         rows[0] < 0)
@@ -827,45 +840,52 @@ static int fits_in_place(const prep_t *p, const table *t, const int32_t *cols,
             col->missing || table_stride(col) != t->slab_cols)
             return 0;
     }
-    for (int64_t i = 1; i < n; i++)
-        if (rows[i] <= rows[i - 1])
-            return 0;
-    return 1;
+    int64_t m = 1;
+    while (m < n && rows[m] > rows[m - 1])
+        m++;
+    return 2 * m >= n ? m : 0;
 }
 
 #define IN_PLACE_CELLS 8192 /* cells per piece of apply_in_place: 32 KB, in L1 */
 #define IN_PLACE_PIECES 16  /* pieces per block when the threads share one */
 
-/* The inputs of rows[0..n) of t written over t's slab (fits_in_place
- * said they can be), which becomes out->x; t's numeric columns are gone
- * then. A block of rows at a time, in order: the block's slab rows are
- * copied aside first, every one of them (the threads share the copying,
- * then wait for each other), then its inputs, written from slab row i0
- * on, reach no further than slab row rows[i1 - 1], copied already. */
+/* The inputs of rows[0..n) of t written over t's slab, which becomes
+ * out->x; t's numeric columns are gone then. Rows [0, m) ascend
+ * (fits_in_place); the others' inputs are made first, aside, and go in
+ * after. Rows [0, m) a block at a time, in order: the block's slab rows
+ * are copied aside first, every one of them (the threads share the
+ * copying, then wait for each other), then its inputs are written. The
+ * inputs of rows [0, i1) end at float i1 * n_in <= i1 * w <= rows[i1] *
+ * w, where the first row not yet copied begins (rows ascend from 0 or
+ * more, so rows[i] >= i). */
 static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *const *maps,
                           const double *off, const double *scale, const int *run,
-                          const int64_t *rows, int64_t n, dataset *out, err_t *err)
+                          const int64_t *rows, int64_t n, int64_t m, dataset *out, err_t *err)
 {
+    const size_t n_in = (size_t)p->n_inputs;
+    float *rest = NULL;
+    if (m < n) {
+        if (!(rest = dataset_floats((size_t)(n - m) * n_in)))
+            return err_set(err, ERR_RUNTIME, "out of memory");
+        apply_blocks(p, t, cols, maps, off, scale, run, rows + m, n - m, rest);
+    }
     const int64_t w = t->slab_cols;
-    const int parallel = (double)n * w >= PREP_PARALLEL_CELLS;
+    const int parallel = (double)m * w >= PREP_PARALLEL_CELLS;
     /* The copy is small (a fresh page costs more than its filling), one
      * piece on one thread. */
     int64_t piece = IN_PLACE_CELLS / w < 16 ? 16 : IN_PLACE_CELLS / w;
     int64_t block = parallel ? IN_PLACE_PIECES * piece : piece;
-    block = block < n ? block : n;
+    block = block < m ? block : m;
     float *copy = malloc((size_t)block * (size_t)w * sizeof *copy);
     int64_t *local = malloc((size_t)block * sizeof *local);
-    if (!copy || !local) {
-        free(copy);
-        free(local);
-        return err_set(err, ERR_RUNTIME, "out of memory");
-    }
     /* The features' columns in the copy: the same places in a row. */
     table view = *t;
     view.cols = malloc((size_t)t->n_cols * sizeof *view.cols);
-    if (!view.cols) {
+    if (!copy || !local || !view.cols) {
         free(copy);
         free(local);
+        free(view.cols);
+        free(rest);
         return err_set(err, ERR_RUNTIME, "out of memory");
     }
     memcpy(view.cols, t->cols, (size_t)t->n_cols * sizeof *view.cols);
@@ -875,8 +895,8 @@ static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *c
         local[k] = k;
     float *const x = t->slab;
 #pragma omp parallel if (parallel)
-    for (int64_t i0 = 0; i0 < n; i0 += block) {
-        int64_t i1 = n - i0 < block ? n : i0 + block;
+    for (int64_t i0 = 0; i0 < m; i0 += block) {
+        int64_t i1 = m - i0 < block ? m : i0 + block;
 #pragma omp for schedule(static)
         for (int64_t i = i0; i < i1; i++)
             memcpy(copy + (i - i0) * w, x + rows[i] * w, (size_t)w * sizeof *copy);
@@ -889,8 +909,15 @@ static int apply_in_place(const prep_t *p, table *t, const int32_t *cols, int *c
     free(view.cols);
     free(copy);
     free(local);
-    /* The slab past the inputs goes back to the kernel. */
-    size_t used = (size_t)n * (size_t)p->n_inputs, held = (size_t)t->n_rows * (size_t)w;
+    size_t used = (size_t)m * n_in;
+    if (rest) {
+        memcpy(x + used, rest, (size_t)(n - m) * n_in * sizeof *x);
+        free(rest);
+        used = (size_t)n * n_in;
+    }
+    /* The slab past the inputs goes back to the kernel (with
+     * data.train_limit, the rows past it too). */
+    size_t held = (size_t)t->slab_rows * (size_t)w;
     if (held > used)
         mem_release(x + used, (held - used) * sizeof *x);
     for (int32_t c = 0; c < t->n_cols; c++)
@@ -943,10 +970,11 @@ static int apply(const prep_t *p, table *t, int consume, const int64_t *rows, in
         goto done;
     feature_runs(p, t, cols, run);
     const float *same;
-    if (consume && fits_in_place(p, t, cols, rows, n)) {
+    int64_t m = consume ? fits_in_place(p, t, cols, rows, n) : 0;
+    if (m > 0) {
         /* the targets first: their column may lie under the inputs */
         if ((with_targets && (rc = apply_targets(p, t, rows, n, src, out, err)) != 0) ||
-            (rc = apply_in_place(p, t, cols, maps, off, scale, run, rows, n, out, err)) != 0)
+            (rc = apply_in_place(p, t, cols, maps, off, scale, run, rows, n, m, out, err)) != 0)
             goto done;
         with_targets = 0;
     } else if (inputs_are_rows(p, t, cols, rows, n, &same)) {
@@ -959,12 +987,7 @@ static int apply(const prep_t *p, table *t, int consume, const int64_t *rows, in
                          (long long)n, n_in);
             goto done;
         }
-        /* Blocks of rows are independent: threads take whole blocks. */
-        int64_t block = block_rows(n_in);
-#pragma omp parallel for schedule(dynamic, 4) if ((double)n * n_in >= PREP_PARALLEL_CELLS)
-        for (int64_t i0 = 0; i0 < n; i0 += block)
-            apply_rows(p, t, cols, maps, off, scale, run, rows, i0,
-                       n - i0 < block ? n : i0 + block, out->x);
+        apply_blocks(p, t, cols, maps, off, scale, run, rows, n, out->x);
     }
     if (with_targets)
         rc = apply_targets(p, t, rows, n, src, out, err);

@@ -301,7 +301,8 @@ static int64_t *fit_then_val(const split_t *s)
  * n_rows count) and ut (NULL: none), from train_src and test_src. With
  * consume, tables_load's own tables, which preprocessing may write its
  * inputs over (prep_apply_consumed): the test rows come first when they
- * share the training table. */
+ * share the training table (so a bad cell among them is reported before
+ * one among the training rows). */
 static int split_apply(const cfg_t *c, table *tt, int64_t n_rows, table *ut, int consume,
                        const prep_source *train_src, const prep_source *test_src, prep_t *prep,
                        int fit, dataset *train, dataset *test, err_t *err)

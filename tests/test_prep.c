@@ -215,53 +215,68 @@ END_TEST
 
 /* prep_apply_consumed writes the inputs over the CSV reader's own rows
  * (its slab becomes the inputs: no fresh memory) when every feature is a
- * numeric column with no cell missing and the rows ascend, and copies as
- * prep_apply does otherwise: the same inputs and targets, bit for bit,
- * either way. The label is the first column, as in MNIST written as CSV,
- * so the inputs are written over it. */
+ * numeric column with no cell missing and the rows ascend, at least their
+ * first half (a validation tail is made aside), and copies as prep_apply
+ * does otherwise: the same inputs and targets, bit for bit, either way.
+ * The label is the first column, as in MNIST written as CSV, and a
+ * regression target sits between the features: the inputs are written
+ * over both, so the targets must be taken first. Over a million cells,
+ * so the threads share the work. */
 START_TEST(consumed_tables_give_the_same_inputs)
 {
-    enum { R = 180000 }; /* 1,080,000 cells: the threads share the work (PREP_PARALLEL_CELLS) */
-    char *text = malloc((size_t)R * 96 + 64);
-    size_t n = (size_t)sprintf(text, "label,a,b,c,t,m\n");
+    enum { R = 160000 };
+    char *text = malloc((size_t)R * 112 + 64);
+    size_t n = (size_t)sprintf(text, "label,a,y,b,c,t,m\n");
     for (int r = 0; r < R; r++) {
         char m[16] = "";
         if (r != 17)
             snprintf(m, sizeof m, "%d", r % 13);
-        n += (size_t)sprintf(text + n, "k%d,%.3f,%d,%.6g,%s,%s\n", r % 3, r * 0.5 - 3.25, (r * 7) % 11,
-                             r * r * 1e-3, r % 2 ? "x" : "y", m);
+        n += (size_t)sprintf(text + n, "%d,%.3f,%.4g,%d,%.6g,%s,%s\n", r % 3, r * 0.5 - 3.25,
+                             r * 0.01 + (r % 5), (r * 7) % 11, r * r * 1e-3, r % 2 ? "x" : "y", m);
     }
     const char *path = tu_path(0, "consumed.csv");
     tu_write_file(path, text, n);
     free(text);
-    static const char *const label[] = {"label"}, *const abc[] = {"a", "b", "c"},
-                             *const abcm[] = {"a", "b", "c", "m"}, *const at[] = {"a", "t"};
-    int64_t *up = malloc(R * sizeof *up), *gaps = malloc(R * sizeof *gaps), *down = malloc(R * sizeof *down);
-    int64_t n_gaps = 0;
+    static const char *const label[] = {"label"}, *const target[] = {"y"},
+                             *const abc[] = {"a", "b", "c"}, *const abcm[] = {"a", "b", "c", "m"},
+                             *const at[] = {"a", "t"};
+    int64_t *up = malloc(R * sizeof *up), *gaps = malloc(R * sizeof *gaps), *down = malloc(R * sizeof *down),
+            *tail = malloc(R * sizeof *tail), *short_run = malloc(R * sizeof *short_run);
+    int64_t n_gaps = 0, n_tail = 0;
     for (int r = 0; r < R; r++) {
         up[r] = r;
         down[r] = R - 1 - r;
         if (r % 3 != 1)
             gaps[n_gaps++] = r;
+        if (r % 5 != 2) /* the training rows, then every fifth row: a validation tail */
+            tail[n_tail++] = r;
+        short_run[r] = r < R / 3 ? r : R - 1 - (r - R / 3); /* ascending for a third only */
     }
+    for (int r = 2; r < R; r += 5)
+        tail[n_tail++] = r;
     struct {
         const char *const *features;
         int n_features;
         const int64_t *rows;
         int64_t n;
+        int regression;
         int in_place; /* the inputs take the slab's place */
     } cases[] = {
-        {abc, 3, up, R, 1},  {abc, 3, gaps, 0, 1}, {abc, 3, down, R, 0},
-        {abcm, 4, up, R, 0}, {at, 2, up, R, 0},    {abc, 3, up + 5, 40, 1},
+        {abc, 3, up, R, 0, 1},       {abc, 3, gaps, 0, 0, 1},  {abc, 3, down, R, 0, 0},
+        {abcm, 4, up, R, 0, 0},      {at, 2, up, R, 0, 0},     {abc, 3, up + 5, 40, 0, 1},
+        {abc, 3, tail, 0, 0, 1},     {abc, 3, short_run, R, 0, 0}, {abc, 3, up, R, 1, 1},
+        {abc, 3, tail, 0, 1, 1},
     };
     cases[1].n = n_gaps;
+    cases[6].n = cases[9].n = n_tail;
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         table t, u;
         err_t err;
         ck_assert_msg(csv_read(path, NULL, &t, &err) == 0, "%s", err.msg);
         ck_assert_msg(csv_read(path, NULL, &u, &err) == 0, "%s", err.msg);
-        prep_opts o = {.task = PREP_CLASSIFICATION, .scale = PREP_SCALE_STANDARD,
-                       .missing = PREP_MISSING_MEAN, .labels = label, .n_labels = 1,
+        prep_opts o = {.task = cases[k].regression ? PREP_REGRESSION : PREP_CLASSIFICATION,
+                       .scale = PREP_SCALE_STANDARD, .missing = PREP_MISSING_MEAN,
+                       .labels = cases[k].regression ? target : label, .n_labels = 1,
                        .features = cases[k].features, .n_features = cases[k].n_features};
         prep_t p;
         prep_source src = {.name = "consumed.csv"};
@@ -276,8 +291,12 @@ START_TEST(consumed_tables_give_the_same_inputs)
                       got.x == slab, cases[k].in_place);
         ck_assert_int_eq(got.n, want.n);
         ck_assert_int_eq(got.n_in, want.n_in);
+        ck_assert_int_eq(got.n_targets, want.n_targets);
         ck_assert_mem_eq(got.x, want.x, (size_t)want.n * (size_t)want.n_in * sizeof *want.x);
-        ck_assert_mem_eq(got.labels, want.labels, (size_t)want.n);
+        if (cases[k].regression)
+            ck_assert_mem_eq(got.y, want.y, (size_t)want.n * (size_t)want.n_targets * sizeof *want.y);
+        else
+            ck_assert_mem_eq(got.labels, want.labels, (size_t)want.n);
         dataset_free(&want);
         dataset_free(&got);
         prep_free(&p);
@@ -287,6 +306,8 @@ START_TEST(consumed_tables_give_the_same_inputs)
     free(up);
     free(gaps);
     free(down);
+    free(tail);
+    free(short_run);
 }
 END_TEST
 

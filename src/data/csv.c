@@ -1392,8 +1392,8 @@ static long long plain_size(const reader *r)
 /* Rows to make room for when the columns must grow to hold rows rows (the
  * text up to end of r's buffer): at the first growth, when the file's size
  * is known, the rows the whole file will hold at the rate so far, 1/16
- * more, so that the slab is allocated once (each growth copies every
- * column into a new one); else rows, which grow_rows rounds up to a power
+ * more, so that the slab is allocated once (each growth copies the rows
+ * so far into a new one); else rows, which grow_rows rounds up to a power
  * of two. settle_columns gives back what is left over when it is much. */
 static long long rows_to_hold(const reader *r, const pass1_work *w, long long rows, size_t end)
 {
@@ -1442,6 +1442,7 @@ static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, int 
     mem_free(t->slab);
     t->slab = slab;
     t->slab_cols = nc;
+    t->slab_rows = nc_rows;
     *cap_rows = nc_rows;
     return 0;
 }
@@ -1656,17 +1657,40 @@ static int refuse_nonfinite(const ctx *x, const table *t, const nonfinite_at *nf
 }
 
 /* Fills in the numeric columns' missing flags (miss[c] of them); the
- * flipped columns become text, with room for n_rows codes (their cells in
- * the slab stay unused). *any_text: some column did. The slab (cap_rows
- * rows) stays where it is, but its rows past n_rows are given back to the
- * kernel when they are more than an eighth of it (growth by doubling
- * overshot); the file-size estimate's 1/16 is left (its pages are touched
- * anyway, 2 MB at a time). */
+ * flipped columns become text, with room for n_rows codes. *any_text: some
+ * column did. The slab then keeps the numeric columns only: each row's
+ * numbers move to the front of its place (row r to slab + r * kept, in
+ * order: a cell never lands on one not yet moved, since r * kept + k <=
+ * r * nc + the k-th kept column), and what is past the rows goes back to
+ * the kernel when the text columns left room or growth by doubling
+ * overshot by more than an eighth (the file-size estimate's 1/16 is left:
+ * its pages are touched anyway, 2 MB at a time). */
 static int settle_columns(table *t, int nc, long long cap_rows, const uint8_t *flipped, const long long *miss,
                           int *any_text, err_t *err)
 {
-    if (t->slab && (cap_rows - t->n_rows) * 8 > cap_rows) {
-        size_t used = (size_t)t->n_rows * (size_t)nc;
+    int32_t *keep = malloc((size_t)nc * sizeof *keep);
+    if (!keep)
+        return err_set(err, ERR_RUNTIME, "out of memory");
+    int kept = 0;
+    for (int c = 0; c < nc; c++)
+        if (!flipped[c])
+            keep[kept++] = c;
+    if (t->slab && kept < nc) {
+        for (long long r = 0; r < t->n_rows; r++) {
+            float *dst = t->slab + (size_t)r * (size_t)kept;
+            const float *src = t->slab + (size_t)r * (size_t)nc;
+            for (int k = 0; k < kept; k++)
+                dst[k] = src[keep[k]];
+        }
+        t->slab_cols = kept;
+        for (int k = 0; k < kept; k++) {
+            t->cols[keep[k]].num = t->slab + k;
+            t->cols[keep[k]].stride = kept;
+        }
+    }
+    free(keep);
+    if (t->slab && (kept < nc || (cap_rows - t->n_rows) * 8 > cap_rows)) {
+        size_t used = (size_t)t->n_rows * (size_t)kept;
         mem_release(t->slab + used, ((size_t)cap_rows * (size_t)nc - used) * sizeof *t->slab);
     }
     for (int c = 0; c < nc; c++) {
