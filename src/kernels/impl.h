@@ -50,6 +50,12 @@ extern const kern_impl kern_impl_portable;
 #define KERN_NC 256 /* columns per packed block: KC x NC floats = 256 KB, in L2 */
 #define KERN_PACK_FLOATS (KERN_KC * KERN_NC)
 #define KERN_L1_FLOATS 8192 /* a B of at most this many floats (32 KB) is not packed */
+/* B is packed only for a product of more rows than this: each of the 8-row
+ * tiles reads all of B, and up to here reading it strided from L2 costs
+ * less than the copy (MNIST's first layer, 64 x 128 x 784 on a thread: 69
+ * us packed, 64 unpacked; 256 rows: 267 either way; bench/kernels_bench,
+ * best of 30, AMD EPYC family 26 model 2, avx512). */
+#define KERN_PACK_ROWS 256
 float *kern_pack_buffer(void);
 
 #endif

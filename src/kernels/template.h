@@ -473,11 +473,12 @@ static __attribute__((noinline)) KATTR void bcast_in(int M, int N, int K, const 
                                                      const kern_epi *e, float *C, float *block,
                                                      int ncols)
 {
-    /* One row tile reads each panel once: packing would only add a copy,
-     * unless B comes transposed and must be turned around anyway. Nor
-     * does a B that stays in L1 need it (KERN_L1_FLOATS): the row tiles
-     * read it there, strided or not. */
-    int pack = (M > MR && (size_t)K * (size_t)N > KERN_L1_FLOATS) || bt;
+    /* A few row tiles read each panel a few times: packing would only add
+     * a copy (up to KERN_PACK_ROWS rows, B read strided from L2 was as
+     * fast), unless B comes transposed and must be turned around anyway.
+     * Nor does a B that stays in L1 need it (KERN_L1_FLOATS): the row
+     * tiles read it there, strided or not. */
+    int pack = (M > KERN_PACK_ROWS && (size_t)K * (size_t)N > KERN_L1_FLOATS) || bt;
     for (int j0 = 0; j0 < N; j0 += ncols) {
         int nc = N - j0 < ncols ? N - j0 : ncols;
         for (int k0 = 0; k0 < K || k0 == 0; k0 += KERN_KC) {
