@@ -1409,7 +1409,7 @@ START_TEST(test_summary_same_bits_every_layout)
     for (int r = 0; r < R; r++) {
         len += (size_t)sprintf(text + len, "%.7g,%d,%.3f,%g,%d,%.5g,%g,%.9g,", (r % 977) * 0.37 - 100,
                                r % 13 - 6, r * 1e-3, r == 1 ? -0.0 : 1e-30 * r,
-                               (r * 7919) % 65536, 1.0 / (r + 1), r * r * 1.5, sin(r) * 1e6);
+                               (r * 7919) % 65536, 1.0 / (r + 1), (double)r * r * 1.5, sin(r) * 1e6);
         len += (size_t)sprintf(text + len, "%s,%s\n", r % 101 == 3 ? "" : "2.5", r % 3 ? "x" : "y");
     }
     const char *path = tu_path(0, "summary.csv");

@@ -232,7 +232,7 @@ START_TEST(consumed_tables_give_the_same_inputs)
         if (r != 17)
             snprintf(m, sizeof m, "%d", r % 13);
         n += (size_t)sprintf(text + n, "%d,%.3f,%.4g,%d,%.6g,%s,%s\n", r % 3, r * 0.5 - 3.25,
-                             r * 0.01 + (r % 5), (r * 7) % 11, r * r * 1e-3, r % 2 ? "x" : "y", m);
+                             r * 0.01 + (r % 5), (r * 7) % 11, (double)r * r * 1e-3, r % 2 ? "x" : "y", m);
     }
     const char *path = tu_path(0, "consumed.csv");
     tu_write_file(path, text, n);
