@@ -132,8 +132,6 @@ static const char *cell_name(const table_col *col, int64_t r, char *buf, size_t 
     return buf;
 }
 
-/* The distinct names of a column's cells over rows, sorted: by value for
- * a numeric column (class labels 2 < 10), by bytes for text. */
 #define FEW_DISTINCT 64 /* distinct values few_distinct looks for before it leaves them to qsort */
 
 /* When v[0..m) holds at most FEW_DISTINCT distinct values (by ==), as a
@@ -159,6 +157,8 @@ static int64_t few_distinct(double *v, int64_t m)
     return k;
 }
 
+/* The distinct names of a column's cells over rows, sorted: by value for
+ * a numeric column (class labels 2 < 10), by bytes for text. */
 static int distinct_names(const table_col *col, const int64_t *rows, int64_t n, int numeric_order,
                           char ***out, int *n_out, err_t *err)
 {

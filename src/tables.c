@@ -297,6 +297,15 @@ static int64_t *fit_then_val(const split_t *s)
     return rows;
 }
 
+/* rows[0..n) of t, from src, through prep into out, with their targets;
+ * with consume t is not read again (prep_apply_consumed). */
+static int apply_split(const prep_t *prep, table *t, int consume, const int64_t *rows, int64_t n,
+                       const prep_source *src, dataset *out, err_t *err)
+{
+    return consume ? prep_apply_consumed(prep, t, rows, n, 1, src, out, err)
+                   : prep_apply(prep, t, rows, n, 1, src, out, err);
+}
+
 /* The split and the preprocessing of tables already read: tt (its first
  * n_rows count) and ut (NULL: none), from train_src and test_src. With
  * consume, tables_load's own tables, which preprocessing may write its
@@ -324,13 +333,11 @@ static int split_apply(const cfg_t *c, table *tt, int64_t n_rows, table *ut, int
         err_set(err, ERR_RUNTIME, "out of memory");
         goto fail;
     }
-    if (test && !ut && prep_apply(prep, tt, s.test, s.n_test, 1, train_src, test, err) != 0)
+    if (test && !ut && apply_split(prep, tt, 0, s.test, s.n_test, train_src, test, err) != 0)
         goto fail;
-    if (train && (consume ? prep_apply_consumed(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err)
-                          : prep_apply(prep, tt, rows, s.n_fit + s.n_val, 1, train_src, train, err)) != 0)
+    if (train && apply_split(prep, tt, consume, rows, s.n_fit + s.n_val, train_src, train, err) != 0)
         goto fail;
-    if (test && ut && (consume ? prep_apply_consumed(prep, ut, s.test, s.n_test, 1, test_src, test, err)
-                               : prep_apply(prep, ut, s.test, s.n_test, 1, test_src, test, err)) != 0)
+    if (test && ut && apply_split(prep, ut, consume, s.test, s.n_test, test_src, test, err) != 0)
         goto fail;
     rc = 0;
     goto done;

@@ -1270,7 +1270,6 @@ typedef struct {
     int team;           /* threads for this chunk: 1 for a small one */
     size_t *target;     /* [np + 1] where part k + 1 should start, roughly */
     size_t *split;      /* [np + 1] part k is buf[split[k]..split[k + 1]) */
-    long long cap_rows; /* rows allocated in t's numeric columns */
     long long file_bytes; /* the file's size when it is not gzipped, else 0 */
     size_t small;         /* a chunk of fewer bytes is parsed by one thread */
 } pass1_work;
@@ -1395,17 +1394,19 @@ static long long plain_size(const reader *r)
  * more, so that the slab is allocated once (each growth copies the rows
  * so far into a new one); else rows, which grow_rows rounds up to a power
  * of two. settle_columns gives back what is left over when it is much. */
-static long long rows_to_hold(const reader *r, const pass1_work *w, long long rows, size_t end)
+static long long rows_to_hold(const reader *r, const table *t, const pass1_work *w, long long rows,
+                              size_t end)
 {
     long long seen = r->base + (long long)end;
-    if (w->cap_rows > 0 || w->file_bytes <= seen || seen <= 0)
+    if (t->slab_rows > 0 || w->file_bytes <= seen || seen <= 0)
         return rows;
     double expect = (double)rows * (double)w->file_bytes / (double)seen;
     return (long long)(expect + expect / 16) + 1;
 }
 
 /* Grows t's nc numeric columns to hold rows rows: at first to rows (64 at
- * least), then doubling. They live in one slab, t->slab, row by row (row r
+ * least), then doubling (t->slab_rows: the rows it has room for). They
+ * live in one slab, t->slab, row by row (row r
  * at slab + r * nc: column c is slab + c, a cell every nc floats): one
  * allocation in huge pages, not one per column in 4 KB pages, and rows in
  * the order training reads them (prep_apply_consumed turns them into the
@@ -1414,10 +1415,10 @@ static long long rows_to_hold(const reader *r, const pass1_work *w, long long ro
  * to the kernel once copied: else both slabs are whole at once (MNIST
  * gzipped: 354 MB at the peak, 1.9 times the table). */
 #define GROW_PIECE (2L << 20)
-static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, int threads, const char *path,
+static int grow_rows(table *t, int nc, long long rows, int threads, const char *path,
                      err_t *err)
 {
-    long long nc_rows = *cap_rows ? *cap_rows : rows > 64 ? rows : 64;
+    long long nc_rows = t->slab_rows ? t->slab_rows : rows > 64 ? rows : 64;
     while (nc_rows < rows)
         nc_rows *= 2;
     float *slab = NULL;
@@ -1443,7 +1444,6 @@ static int grow_rows(table *t, int nc, long long rows, long long *cap_rows, int 
     t->slab = slab;
     t->slab_cols = nc;
     t->slab_rows = nc_rows;
-    *cap_rows = nc_rows;
     return 0;
 }
 
@@ -1484,8 +1484,8 @@ static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, n
     w->team = end < w->small ? 1 : w->threads;
     long long n0 = t->n_rows;
     long long add = count_parts(r->buf, x->delim, n0, w);
-    if (n0 + add > w->cap_rows &&
-        grow_rows(t, nc, rows_to_hold(r, w, n0 + add, end), &w->cap_rows, w->team, x->path, err) < 0)
+    if (n0 + add > t->slab_rows &&
+        grow_rows(t, nc, rows_to_hold(r, t, w, n0 + add, end), w->team, x->path, err) < 0)
         return -1;
     parse_parts(x, t, r->buf, w);
     /* the first error in the file wins */
@@ -1496,9 +1496,9 @@ static int pass1_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, n
     return 0;
 }
 
-/* Pass 1: every record, numbers into t; *cap_rows: the rows each column has room for. */
+/* Pass 1: every record, numbers into t. */
 static int pass1(reader *r, ctx *x, table *t, int threads_opt, nonfinite_at *nf, uint8_t *flipped,
-                 long long *miss, long long *cap_rows, err_t *err)
+                 long long *miss, err_t *err)
 {
     const size_t chunk = (size_t)(x->o->chunk_bytes > 0 ? x->o->chunk_bytes : CSV_DEFAULT_CHUNK);
     pass1_work w;
@@ -1520,7 +1520,6 @@ static int pass1(reader *r, ctx *x, table *t, int threads_opt, nonfinite_at *nf,
             break;
         consume(r, end);
     }
-    *cap_rows = w.cap_rows;
     work_free(&w);
     return rc;
 }
@@ -1665,7 +1664,7 @@ static int refuse_nonfinite(const ctx *x, const table *t, const nonfinite_at *nf
  * the kernel when the text columns left room or growth by doubling
  * overshot by more than an eighth (the file-size estimate's 1/16 is left:
  * its pages are touched anyway, 2 MB at a time). */
-static int settle_columns(table *t, int nc, long long cap_rows, const uint8_t *flipped, const long long *miss,
+static int settle_columns(table *t, int nc, const uint8_t *flipped, const long long *miss,
                           int *any_text, err_t *err)
 {
     int32_t *keep = malloc((size_t)nc * sizeof *keep);
@@ -1689,6 +1688,7 @@ static int settle_columns(table *t, int nc, long long cap_rows, const uint8_t *f
         }
     }
     free(keep);
+    const long long cap_rows = t->slab_rows;
     if (t->slab && (kept < nc || (cap_rows - t->n_rows) * 8 > cap_rows)) {
         size_t used = (size_t)t->n_rows * (size_t)kept;
         mem_release(t->slab + used, ((size_t)cap_rows * (size_t)nc - used) * sizeof *t->slab);
@@ -1772,12 +1772,11 @@ static int read_chunk(reader *r, ctx *x, table *t, size_t end, pass1_work *w, no
     const int nc = x->n_cols;
     for (int c = 0; c < nc; c++)
         miss[c] = 0, nf[c].off = -1;
-    w->cap_rows = 0;
     x->t = t;
     int any_text = 0;
     if (pass1_chunk(r, x, t, end, w, nf, flipped, miss, err) < 0 ||
         refuse_nonfinite(x, t, nf, flipped, err) < 0 ||
-        settle_columns(t, nc, w->cap_rows, flipped, miss, &any_text, err) < 0)
+        settle_columns(t, nc, flipped, miss, &any_text, err) < 0)
         return -1;
     if (!any_text)
         return 0;
@@ -1871,12 +1870,12 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
     reader r;
     nonfinite_at *nf = NULL;
     uint8_t *flipped = NULL;
-    long long *miss = NULL, cap_rows = 0;
+    long long *miss = NULL;
     int rc = -1, any_text = 0;
     if (open_table(&r, &x, out, err) < 0 || column_findings(&x, &nf, &flipped, &miss, err) < 0)
         goto out;
     long long header_line = r.line;
-    if (pass1(&r, &x, out, opts->threads, nf, flipped, miss, &cap_rows, err) < 0)
+    if (pass1(&r, &x, out, opts->threads, nf, flipped, miss, err) < 0)
         goto out;
     if (out->n_rows == 0) {
         err_set(err, ERR_INPUT, "%s:%lld:1: a header and no data records", path,
@@ -1884,7 +1883,7 @@ int csv_read(const char *path, const csv_opts *opts, table *out, err_t *err)
         goto out;
     }
     if (refuse_nonfinite(&x, out, nf, flipped, err) < 0 ||
-        settle_columns(out, x.n_cols, cap_rows, flipped, miss, &any_text, err) < 0)
+        settle_columns(out, x.n_cols, flipped, miss, &any_text, err) < 0)
         goto out;
     if (any_text) {
         close_reader(&r);
